@@ -1,0 +1,60 @@
+import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
+import { OtpError } from "./errors.js";
+
+export type IdentifierKind = "email" | "phone";
+
+export interface NormalizedIdentifier {
+  kind: IdentifierKind;
+  /** Lower-cased email, or E.164 phone number. */
+  value: string;
+}
+
+export interface NormalizeOptions {
+  /** The kind the channel needs; inferred from the value when absent. */
+  kind?: IdentifierKind;
+  /** ISO 3166 country for national phone numbers such as "(415) 555-0123". */
+  defaultCountry?: CountryCode;
+}
+
+const MAX_EMAIL_CHARS = 254;
+const MAX_INPUT_CHARS = 320;
+// Pragmatic, not RFC 5322: one @, a local part without spaces or quoting, a dotted domain of
+// LDH labels. Addresses outside this are rare and often abused.
+const EMAIL = /^[^\s@"(),:;<>[\]\\]{1,64}@(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/**
+ * Trims and normalises an identifier so that every spelling of one address or number is one
+ * identity: `" User@Example.com "` → `"user@example.com"`, `"+1 (415) 555-0123"` → `"+14155550123"`.
+ */
+export function normalizeIdentifier(raw: unknown, options: NormalizeOptions = {}): NormalizedIdentifier {
+  if (typeof raw !== "string" || raw.length === 0 || raw.length > MAX_INPUT_CHARS) throw invalidIdentifier();
+  const trimmed = raw.trim();
+  const kind = options.kind ?? (trimmed.includes("@") ? "email" : "phone");
+  return kind === "email" ? normalizeEmail(trimmed) : normalizePhone(trimmed, options.defaultCountry);
+}
+
+function normalizeEmail(value: string): NormalizedIdentifier {
+  const lower = value.toLowerCase();
+  if (lower.length > MAX_EMAIL_CHARS || !EMAIL.test(lower)) throw invalidIdentifier("The identifier is not a valid email address.");
+  return { kind: "email", value: lower };
+}
+
+function normalizePhone(value: string, defaultCountry: CountryCode | undefined): NormalizedIdentifier {
+  // Letters are never part of a number we deliver to; libphonenumber would read them as keypad digits.
+  if (/[a-z]/i.test(value.replace(/\b(?:ext|x)\.?\s*\d+$/i, ""))) throw invalidIdentifier("The identifier is not a valid phone number.");
+  const phone = parsePhoneNumberFromString(value, defaultCountry ? { defaultCountry } : undefined);
+  if (!phone || !phone.isValid() || phone.ext) throw invalidIdentifier("The identifier is not a valid phone number.");
+  return { kind: "phone", value: phone.number };
+}
+
+function invalidIdentifier(message?: string): OtpError {
+  return new OtpError("INVALID_IDENTIFIER", message ? { message } : {});
+}
+
+/** A display form that identifies without revealing: `u***@example.com`, `+1415*****23`. */
+export function maskIdentifier(value: string): string {
+  const at = value.lastIndexOf("@");
+  if (at > 0) return `${value[0]}***${value.slice(at)}`;
+  if (value.length <= 7) return `${value.slice(0, 2)}${"*".repeat(Math.max(value.length - 2, 0))}`;
+  return `${value.slice(0, 5)}${"*".repeat(value.length - 7)}${value.slice(-2)}`;
+}

@@ -1,0 +1,109 @@
+import { createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { inspect } from "node:util";
+
+const KID_PATTERN = /^[A-Za-z0-9_-]{1,16}$/;
+const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const SECRET_BYTES = 32;
+
+/** Subkeys of one configured key. The master secret itself is never kept after derivation. */
+export interface KeyEntry {
+  readonly kid: string;
+  /** AES-256-GCM key that seals context tokens. */
+  readonly encKey: Buffer;
+  /** HMAC-SHA256 key for the code digest held in the token. */
+  readonly codeMacKey: Buffer;
+  /** HMAC-SHA256 key for identifier lookups (audit, limits) that must not store the identifier. */
+  readonly identifierMacKey: Buffer;
+}
+
+/**
+ * The configured keys: the first seals, every listed key opens. Removing a key retires every token
+ * it sealed. Keys never print: inspecting or serialising a keyring shows only its key ids.
+ */
+export class Keyring {
+  readonly sealing: KeyEntry;
+  readonly #byKid: Map<string, KeyEntry>;
+
+  constructor(entries: readonly KeyEntry[]) {
+    const first = entries[0];
+    if (!first) throw new TypeError("otp-actions: at least one key is required");
+    this.sealing = first;
+    this.#byKid = new Map(entries.map((entry) => [entry.kid, entry]));
+  }
+
+  get kids(): string[] {
+    return [...this.#byKid.keys()];
+  }
+
+  get(kid: string): KeyEntry | undefined {
+    return this.#byKid.get(kid);
+  }
+
+  /** Keyed hash of a normalised identifier under the sealing key (base64url, 22 chars). */
+  identifierHash(identifier: string): string {
+    return hashIdentifier(this.sealing, identifier);
+  }
+
+  /** The identifier's hash under every listed key, for lookups that span a rotation. */
+  identifierHashes(identifier: string): string[] {
+    return [...this.#byKid.values()].map((entry) => hashIdentifier(entry, identifier));
+  }
+
+  toJSON(): { kids: string[] } {
+    return { kids: this.kids };
+  }
+
+  [inspect.custom](): string {
+    return `Keyring { kids: [${this.kids.join(", ")}] }`;
+  }
+}
+
+function hashIdentifier(entry: KeyEntry, identifier: string): string {
+  return createHmac("sha256", entry.identifierMacKey).update(identifier).digest().subarray(0, 16).toString("base64url");
+}
+
+function derive(secret: Buffer, label: string): Buffer {
+  return Buffer.from(hkdfSync("sha256", secret, Buffer.alloc(0), `otp-actions/v1/${label}`, SECRET_BYTES));
+}
+
+function deriveEntry(kid: string, secret: Buffer): KeyEntry {
+  const entry: KeyEntry = {
+    kid,
+    encKey: derive(secret, "token-encryption"),
+    codeMacKey: derive(secret, "code-mac"),
+    identifierMacKey: derive(secret, "identifier-mac"),
+  };
+  secret.fill(0);
+  return entry;
+}
+
+/**
+ * Parses `"kid:base64url-32-bytes,kid2:…"`. Throws a TypeError that names the position and the
+ * problem, never the secret.
+ */
+export function parseKeys(keys: string | readonly string[]): Keyring {
+  const items = (typeof keys === "string" ? keys.split(",") : [...keys]).map((item) => item.trim()).filter(Boolean);
+  if (items.length === 0) throw new TypeError("otp-actions: `keys` is empty; generate one with `otp-actions keygen`");
+  const seen = new Set<string>();
+  const entries = items.map((item, index) => {
+    const separator = item.indexOf(":");
+    const kid = separator === -1 ? "" : item.slice(0, separator);
+    const secret = separator === -1 ? "" : item.slice(separator + 1);
+    if (!KID_PATTERN.test(kid)) {
+      throw new TypeError(`otp-actions: key #${index + 1} needs a key id of 1-16 characters [A-Za-z0-9_-] before ':'`);
+    }
+    if (!SECRET_PATTERN.test(secret)) {
+      throw new TypeError(`otp-actions: key '${kid}' must be 32 bytes in base64url (43 characters)`);
+    }
+    if (seen.has(kid)) throw new TypeError(`otp-actions: key id '${kid}' is listed twice`);
+    seen.add(kid);
+    return deriveEntry(kid, Buffer.from(secret, "base64url"));
+  });
+  return new Keyring(entries);
+}
+
+/** A new key in the `kid:secret` form `keys` takes. */
+export function generateKey(kid: string = randomBytes(6).toString("base64url")): string {
+  if (!KID_PATTERN.test(kid)) throw new TypeError("otp-actions: a key id is 1-16 characters [A-Za-z0-9_-]");
+  return `${kid}:${randomBytes(SECRET_BYTES).toString("base64url")}`;
+}

@@ -1,0 +1,8 @@
+/** Size limits, checked before any decoding or cryptography (invariant 7). */
+export const MAX_CONTEXT_CHARS = 10 * 1024;
+export const MAX_METADATA_BYTES = 5 * 1024;
+export const MIN_CODE_LENGTH = 6;
+export const MAX_CODE_LENGTH = 10;
+/** NIST SP 800-63B-4 bounds consecutive failed attempts at 100. */
+export const MAX_ATTEMPTS_BOUND = 100;
+export const MAX_PURPOSE_CHARS = 64;

@@ -1,0 +1,167 @@
+import { createCipheriv, createDecipheriv } from "node:crypto";
+import { OtpError } from "./errors.js";
+import type { KeyEntry, Keyring } from "./keyring.js";
+import { MAX_CONTEXT_CHARS } from "./limits.js";
+import { randomSlice } from "./random.js";
+
+/**
+ * The context token: everything about a verification that never changes, sealed with
+ * AES-256-GCM and held by the client. What changes (attempts, consumed, revoked) lives in the
+ * ledger, keyed by `id`.
+ *
+ * Wire format, base64url without padding:
+ *   version(1) ‖ kidLength(1) ‖ kid ‖ nonce(12) ‖ ciphertext ‖ tag(16)
+ * The header (version and kid) is the AAD, so neither can be altered.
+ */
+export interface TokenClaims {
+  /** Verification id: 16 random bytes, base64url. */
+  id: string;
+  /** First 16 bytes of HMAC-SHA256(codeMacKey, id ‖ code). Never the code. */
+  codeMac: Buffer;
+  issuedAtMs: number;
+  codeExpiresAtMs: number;
+  sessionExpiresAtMs: number;
+  maxAttempts: number;
+  codeLength: number;
+  /** How many codes this session has sent (1 for the first, +1 per resend). */
+  sends: number;
+  /** A decoy never verifies: issued when the app said the account does not exist. */
+  decoy: boolean;
+  identifier: string;
+  purpose: string;
+  channel: string;
+  /** Metadata as JSON text, or null. */
+  metadata: string | null;
+}
+
+/** An opened token and the key that sealed it (whose MAC key checks the code). */
+export interface OpenedToken {
+  claims: TokenClaims;
+  key: KeyEntry;
+}
+
+export const TOKEN_VERSION = 1;
+export const ID_BYTES = 16;
+export const CODE_MAC_BYTES = 16;
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+const FIXED_PLAIN_BYTES = ID_BYTES + CODE_MAC_BYTES + 6 * 3 + 4 + 1 + 1 + 1 + 2;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const FLAG_DECOY = 1;
+
+export function newVerificationId(): string {
+  return randomSlice(ID_BYTES).toString("base64url");
+}
+
+export function sealToken(key: KeyEntry, claims: TokenClaims): string {
+  const header = Buffer.allocUnsafe(2 + key.kid.length);
+  header[0] = TOKEN_VERSION;
+  header[1] = key.kid.length;
+  header.write(key.kid, 2, "latin1");
+  const nonce = randomSlice(NONCE_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", key.encKey, nonce);
+  cipher.setAAD(header);
+  const sealed = Buffer.concat([header, nonce, cipher.update(encodeClaims(claims)), cipher.final(), cipher.getAuthTag()]);
+  return sealed.toString("base64url");
+}
+
+/**
+ * Authenticates, then decodes. Every failure, whatever its cause, is the same INVALID_CONTEXT
+ * with the same message, so a tampered token teaches an attacker nothing.
+ */
+export function openToken(keyring: Keyring, token: string): OpenedToken {
+  if (token.length > MAX_CONTEXT_CHARS || !BASE64URL.test(token)) throw invalidContext();
+  const raw = Buffer.from(token, "base64url");
+  // base64url ignores the low bits of a final partial character: demand the canonical form so
+  // that two different strings never open to the same token.
+  if (raw.toString("base64url") !== token) throw invalidContext();
+  const kidLength = raw[1] ?? 0;
+  const headerLength = 2 + kidLength;
+  if (raw[0] !== TOKEN_VERSION || kidLength === 0 || raw.length < headerLength + NONCE_BYTES + FIXED_PLAIN_BYTES + TAG_BYTES) {
+    throw invalidContext();
+  }
+  const key = keyring.get(raw.toString("latin1", 2, headerLength));
+  if (!key) throw invalidContext();
+  const nonce = raw.subarray(headerLength, headerLength + NONCE_BYTES);
+  const ciphertext = raw.subarray(headerLength + NONCE_BYTES, raw.length - TAG_BYTES);
+  let plain: Buffer;
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", key.encKey, nonce);
+    decipher.setAAD(raw.subarray(0, headerLength));
+    decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+    plain = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+  } catch {
+    throw invalidContext();
+  }
+  return { claims: decodeClaims(plain), key };
+}
+
+function invalidContext(): OtpError {
+  return new OtpError("INVALID_CONTEXT");
+}
+
+function encodeClaims(claims: TokenClaims): Buffer {
+  const identifier = Buffer.from(claims.identifier, "utf8");
+  const purpose = Buffer.from(claims.purpose, "utf8");
+  const channel = Buffer.from(claims.channel, "utf8");
+  const metadata = claims.metadata === null ? Buffer.alloc(0) : Buffer.from(claims.metadata, "utf8");
+  if (identifier.length > 255 || purpose.length > 255 || channel.length > 255 || metadata.length > 0xffff) {
+    throw new RangeError("token field too long");
+  }
+  const out = Buffer.allocUnsafe(FIXED_PLAIN_BYTES + identifier.length + purpose.length + channel.length + metadata.length);
+  let at = out.write(claims.id, 0, ID_BYTES, "base64url");
+  at += claims.codeMac.copy(out, at, 0, CODE_MAC_BYTES);
+  at = out.writeUIntBE(claims.issuedAtMs, at, 6);
+  at = out.writeUIntBE(claims.codeExpiresAtMs, at, 6);
+  at = out.writeUIntBE(claims.sessionExpiresAtMs, at, 6);
+  at = out.writeUInt8(claims.maxAttempts, at);
+  at = out.writeUInt8(claims.codeLength, at);
+  at = out.writeUInt8(Math.min(claims.sends, 255), at);
+  at = out.writeUInt8(claims.decoy ? FLAG_DECOY : 0, at);
+  for (const field of [identifier, purpose, channel]) {
+    at = out.writeUInt8(field.length, at);
+    at += field.copy(out, at);
+  }
+  at = out.writeUInt16BE(metadata.length, at);
+  metadata.copy(out, at);
+  return out;
+}
+
+function decodeClaims(plain: Buffer): TokenClaims {
+  // The plaintext is authenticated, so it was written by encodeClaims; the bounds checks only
+  // keep a future format bug from turning into an exception other than INVALID_CONTEXT.
+  let at = 0;
+  const take = (length: number): Buffer => {
+    if (at + length > plain.length) throw invalidContext();
+    const slice = plain.subarray(at, at + length);
+    at += length;
+    return slice;
+  };
+  const id = take(ID_BYTES).toString("base64url");
+  const codeMac = Buffer.from(take(CODE_MAC_BYTES));
+  const issuedAtMs = take(6).readUIntBE(0, 6);
+  const codeExpiresAtMs = take(6).readUIntBE(0, 6);
+  const sessionExpiresAtMs = take(6).readUIntBE(0, 6);
+  const [maxAttempts, codeLength, sends, flags] = take(4);
+  const identifier = take(take(1)[0]!).toString("utf8");
+  const purpose = take(take(1)[0]!).toString("utf8");
+  const channel = take(take(1)[0]!).toString("utf8");
+  const metadataLength = take(2).readUInt16BE(0);
+  const metadata = metadataLength === 0 ? null : take(metadataLength).toString("utf8");
+  if (at !== plain.length) throw invalidContext();
+  return {
+    id,
+    codeMac,
+    issuedAtMs,
+    codeExpiresAtMs,
+    sessionExpiresAtMs,
+    maxAttempts: maxAttempts!,
+    codeLength: codeLength!,
+    sends: sends!,
+    decoy: ((flags ?? 0) & FLAG_DECOY) !== 0,
+    identifier,
+    purpose,
+    channel,
+    metadata,
+  };
+}

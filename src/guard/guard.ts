@@ -1,0 +1,43 @@
+import type { NormalizedIdentifier } from "../core/identifiers.js";
+import type { ClientInfo } from "../telemetry/events.js";
+
+/** A send (generate, start, resend) about to happen. */
+export interface SendAttempt {
+  identifier: NormalizedIdentifier;
+  purpose: string;
+  channel: string;
+  client?: ClientInfo;
+  /** True for a resend of an existing session. */
+  resend: boolean;
+  /** Codes this session will have sent, including this one. */
+  sends: number;
+}
+
+/** A check about to be evaluated, or just evaluated. */
+export interface CheckAttempt {
+  /** Verification id. */
+  id: string;
+  /** Normalised identifier from the token. */
+  identifier: string;
+  purpose: string;
+  client?: ClientInfo;
+}
+
+/** Returned by `afterCheck` when this failure started a lockout. */
+export interface LockoutNotice {
+  limit: string;
+  retryAfterSeconds: number;
+}
+
+/**
+ * Abuse protection plugged into the engine. Each method refuses by throwing an `OtpError` with
+ * code RATE_LIMITED, `retryAfterSeconds` and `limit`; the engine turns that into events and the
+ * caller's error. Limits live on the same stores as the ledger.
+ */
+export interface Guard {
+  beforeSend(attempt: SendAttempt): Promise<void>;
+  beforeCheck(attempt: CheckAttempt): Promise<void>;
+  /** Called once per evaluated check (the code was compared and the ledger updated). */
+  afterCheck(attempt: CheckAttempt, success: boolean): Promise<LockoutNotice | void>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,17 @@
+export { createOtp } from "./otp.js";
+export type { Otp, GenerateInput, StartInput, ResendInput, VerifyInput, Generated, Issued, Verified, Metadata } from "./otp.js";
+export type { OtpOptions, PurposePolicy, CodePolicy, DeliveryOptions, Clock, ShouldSendRequest } from "./options.js";
+export { DEFAULT_POLICY } from "./options.js";
+export { OtpError, ERRORS, isOtpError } from "./core/errors.js";
+export type { ErrorCode, OtpErrorBody } from "./core/errors.js";
+export { generateKey, parseKeys, Keyring } from "./core/keyring.js";
+export { normalizeIdentifier, maskIdentifier } from "./core/identifiers.js";
+export type { IdentifierKind, NormalizedIdentifier } from "./core/identifiers.js";
+export { MAX_CONTEXT_CHARS, MAX_METADATA_BYTES } from "./core/limits.js";
+export { DeliveryError } from "./channels/channel.js";
+export type { Channel, OtpMessage, DeliverOptions } from "./channels/channel.js";
+export { consoleChannel } from "./channels/console.js";
+export type { LedgerStore, RecordOutcome, RecordResult, RevokeResult, LedgerState } from "./stores/store.js";
+export type { Guard, SendAttempt, CheckAttempt, LockoutNotice } from "./guard/guard.js";
+export { EVENT_TYPES, DIAGNOSTICS_CHANNEL_PREFIX } from "./telemetry/events.js";
+export type { OtpEvent, OtpEventType, OtpEventListener, ClientInfo } from "./telemetry/events.js";

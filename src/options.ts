@@ -1,0 +1,144 @@
+import type { CountryCode } from "libphonenumber-js";
+import type { Channel } from "./channels/channel.js";
+import { MAX_ATTEMPTS_BOUND, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "./core/limits.js";
+import type { Keyring } from "./core/keyring.js";
+import type { Guard } from "./guard/guard.js";
+import type { LedgerStore } from "./stores/store.js";
+import type { OtpEvent } from "./telemetry/events.js";
+
+/** Milliseconds since the epoch. Tests pass a fake one (`otp-actions/testing`). */
+export interface Clock {
+  now(): number;
+}
+
+/** What can differ per purpose, or per call. */
+export interface CodePolicy {
+  /** Digits per code, 6-10. Default 6. */
+  codeLength?: number;
+  /** How long a code can be used. Default 300. */
+  codeTtlSeconds?: number;
+  /** How long the context (and its resends) lives. Default 900; at least codeTtlSeconds. */
+  sessionTtlSeconds?: number;
+  /** Checks allowed per verification, resends included. Default 3, at most 100. */
+  maxAttempts?: number;
+}
+
+export interface PurposePolicy extends CodePolicy {
+  /** Codes one session may send (first + resends). Default 5. */
+  maxSendsPerSession?: number;
+  /**
+   * Answer `start`/`resend` before the channel finishes, so response time never depends on the
+   * channel (or on whether the account exists). A failed delivery then revokes the verification
+   * and emits `delivery_failed`. Default false.
+   */
+  asyncDelivery?: boolean;
+}
+
+export interface DeliveryOptions {
+  /** Per attempt. Default 10,000 ms. */
+  timeoutMs?: number;
+  /** Further attempts after the first fails. Default 2. */
+  retries?: number;
+  /** Delay before the first retry, doubled each time. Default 250 ms. */
+  retryDelayMs?: number;
+}
+
+export interface ShouldSendRequest {
+  identifier: string;
+  purpose: string;
+  channel: string;
+}
+
+export interface OtpOptions extends PurposePolicy {
+  /** `"kid:base64url-32-bytes,kid2:…"` (or a list, or a parsed Keyring). The first seals. */
+  keys: string | readonly string[] | Keyring;
+  /** The ledger. Default: an in-process memory store. */
+  store?: LedgerStore;
+  /** Per-purpose overrides of the policy, e.g. `{ payment: { maxAttempts: 1 } }`. */
+  purposes?: Record<string, PurposePolicy>;
+  /** Channels `start`/`resend` deliver through, by name. */
+  channels?: readonly Channel[];
+  /** Channel used when a request names none. Default: by identifier kind, "email" or "sms". */
+  defaultChannel?: string;
+  delivery?: DeliveryOptions;
+  /** A store call that takes longer fails with STORE_UNAVAILABLE. Default 1,000 ms. */
+  storeTimeoutMs?: number;
+  /** ISO country for national-format phone numbers. */
+  defaultCountry?: CountryCode;
+  guard?: Guard;
+  /**
+   * Says whether an account exists. When it answers false, `start` answers exactly as for a real
+   * send but delivers nothing, and the context can never verify (no account enumeration).
+   */
+  shouldSend?: (request: ShouldSendRequest) => boolean | Promise<boolean>;
+  clock?: Clock;
+  /** Called when an event listener throws. Default: ignored. */
+  onListenerError?: (error: unknown, event: OtpEvent) => void;
+}
+
+export interface ResolvedPolicy {
+  codeLength: number;
+  codeTtlMs: number;
+  sessionTtlMs: number;
+  maxAttempts: number;
+  maxSendsPerSession: number;
+  asyncDelivery: boolean;
+}
+
+export const DEFAULT_POLICY: Readonly<ResolvedPolicy> = Object.freeze({
+  codeLength: 6,
+  codeTtlMs: 300_000,
+  sessionTtlMs: 900_000,
+  maxAttempts: 3,
+  maxSendsPerSession: 5,
+  asyncDelivery: false,
+});
+
+const DAY_SECONDS = 86_400;
+
+function integerIn(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new TypeError(`otp-actions: ${name} must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** Lays `overrides` over `base`, validating each given field. Throws TypeError on misuse. */
+export function resolvePolicy(base: ResolvedPolicy, overrides: PurposePolicy | undefined, where: string): ResolvedPolicy {
+  if (overrides === undefined) return base;
+  if (typeof overrides !== "object" || overrides === null) throw new TypeError(`otp-actions: ${where} must be an object`);
+  const policy = { ...base };
+  if (overrides.codeLength !== undefined) policy.codeLength = integerIn(`${where}.codeLength`, overrides.codeLength, MIN_CODE_LENGTH, MAX_CODE_LENGTH);
+  if (overrides.codeTtlSeconds !== undefined) policy.codeTtlMs = integerIn(`${where}.codeTtlSeconds`, overrides.codeTtlSeconds, 1, DAY_SECONDS) * 1000;
+  if (overrides.sessionTtlSeconds !== undefined) {
+    policy.sessionTtlMs = integerIn(`${where}.sessionTtlSeconds`, overrides.sessionTtlSeconds, 1, 7 * DAY_SECONDS) * 1000;
+  }
+  if (overrides.maxAttempts !== undefined) policy.maxAttempts = integerIn(`${where}.maxAttempts`, overrides.maxAttempts, 1, MAX_ATTEMPTS_BOUND);
+  if (overrides.maxSendsPerSession !== undefined) {
+    policy.maxSendsPerSession = integerIn(`${where}.maxSendsPerSession`, overrides.maxSendsPerSession, 1, 255);
+  }
+  if (overrides.asyncDelivery !== undefined) {
+    if (typeof overrides.asyncDelivery !== "boolean") throw new TypeError(`otp-actions: ${where}.asyncDelivery must be a boolean`);
+    policy.asyncDelivery = overrides.asyncDelivery;
+  }
+  if (policy.sessionTtlMs < policy.codeTtlMs) {
+    throw new TypeError(`otp-actions: ${where}.sessionTtlSeconds must be at least codeTtlSeconds`);
+  }
+  return policy;
+}
+
+export interface ResolvedDelivery {
+  timeoutMs: number;
+  retries: number;
+  retryDelayMs: number;
+}
+
+export function resolveDelivery(options: DeliveryOptions | undefined): ResolvedDelivery {
+  return {
+    timeoutMs: integerIn("delivery.timeoutMs", options?.timeoutMs ?? 10_000, 1, 300_000),
+    retries: integerIn("delivery.retries", options?.retries ?? 2, 0, 10),
+    retryDelayMs: integerIn("delivery.retryDelayMs", options?.retryDelayMs ?? 250, 0, 60_000),
+  };
+}
+
+export { integerIn };

@@ -1,0 +1,566 @@
+import type { Channel } from "./channels/channel.js";
+import { codeDigest, digestsMatch } from "./core/code-digest.js";
+import { generateCode, isPlausibleCode } from "./core/codes.js";
+import { OtpError } from "./core/errors.js";
+import { maskIdentifier, normalizeIdentifier, type IdentifierKind, type NormalizedIdentifier } from "./core/identifiers.js";
+import { Keyring, parseKeys } from "./core/keyring.js";
+import { MAX_CONTEXT_CHARS, MAX_METADATA_BYTES, MAX_PURPOSE_CHARS } from "./core/limits.js";
+import { newVerificationId, openToken, sealToken, type OpenedToken, type TokenClaims } from "./core/token.js";
+import { deliverWithRetry } from "./delivery.js";
+import type { CheckAttempt, Guard } from "./guard/guard.js";
+import {
+  DEFAULT_POLICY,
+  integerIn,
+  resolveDelivery,
+  resolvePolicy,
+  type Clock,
+  type CodePolicy,
+  type OtpOptions,
+  type ResolvedDelivery,
+  type ResolvedPolicy,
+} from "./options.js";
+import { MemoryStore } from "./stores/memory.js";
+import type { LedgerStore } from "./stores/store.js";
+import { OtpEvents, type ClientInfo, type OtpEvent, type OtpEventListener, type OtpEventType } from "./telemetry/events.js";
+
+export type Metadata = Record<string, unknown>;
+
+export interface GenerateInput extends CodePolicy {
+  identifier: string;
+  purpose: string;
+  /** Channel name; decides the identifier kind ("email" → email, "sms" → phone). */
+  channel?: string;
+  metadata?: Metadata;
+  client?: ClientInfo;
+}
+
+export interface StartInput extends GenerateInput {
+  locale?: string;
+}
+
+export interface Issued {
+  id: string;
+  context: string;
+  identifier: string;
+  purpose: string;
+  channel: string;
+  expiresAt: Date;
+  sessionExpiresAt: Date;
+}
+
+export interface Generated extends Issued {
+  code: string;
+}
+
+export interface VerifyInput {
+  code: unknown;
+  context: unknown;
+  /** The purpose this check is for. `null` accepts any purpose: use only where the caller binds it otherwise. */
+  purpose: string | null;
+  /** When given, the token must have been issued to this identifier (after normalisation). */
+  identifier?: string;
+  client?: ClientInfo;
+}
+
+export interface Verified {
+  id: string;
+  identifier: string;
+  purpose: string;
+  channel: string;
+  metadata: Metadata | null;
+  /** Checks used, the successful one included. */
+  attempts: number;
+}
+
+export interface ResendInput {
+  context: unknown;
+  locale?: string;
+  client?: ClientInfo;
+}
+
+export interface Otp {
+  /** Issues a code and its context; the caller delivers the code. */
+  generate(input: GenerateInput): Promise<Generated>;
+  /** Issues a code and delivers it through a configured channel. The code is not returned. */
+  start(input: StartInput): Promise<Issued>;
+  /** Replaces the session's code with a new one and delivers it; the old code stops working. */
+  resend(input: ResendInput): Promise<Issued>;
+  /** Like resend, but returns the new code for the caller to deliver. */
+  regenerate(input: ResendInput): Promise<Generated>;
+  verify(input: VerifyInput): Promise<Verified>;
+  revoke(context: unknown): Promise<{ id: string; status: "canceled" }>;
+  on(type: OtpEventType | "*", listener: OtpEventListener): () => void;
+  readonly keyring: Keyring;
+  readonly store: LedgerStore;
+  readonly channels: ReadonlyMap<string, Channel>;
+  /** Waits for deliveries still in flight (asynchronous delivery). Does not close the store. */
+  close(): Promise<void>;
+}
+
+const PURPOSE = new RegExp(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,${MAX_PURPOSE_CHARS - 1}}$`);
+const PHONE_CHANNELS = new Set(["sms", "voice", "whatsapp"]);
+
+export function createOtp(options: OtpOptions): Otp {
+  return new OtpEngine(options);
+}
+
+class OtpEngine implements Otp {
+  readonly keyring: Keyring;
+  readonly store: LedgerStore;
+  readonly channels: ReadonlyMap<string, Channel>;
+  readonly #events: OtpEvents;
+  readonly #clock: Clock;
+  readonly #policy: ResolvedPolicy;
+  readonly #purposes: Map<string, ResolvedPolicy>;
+  readonly #delivery: ResolvedDelivery;
+  readonly #storeTimeoutMs: number;
+  readonly #defaultCountry: OtpOptions["defaultCountry"];
+  readonly #defaultChannel: string | undefined;
+  readonly #guard: Guard | undefined;
+  readonly #shouldSend: OtpOptions["shouldSend"];
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(options: OtpOptions) {
+    if (typeof options !== "object" || options === null) throw new TypeError("otp-actions: createOtp needs an options object");
+    if (options.keys === undefined) throw new TypeError("otp-actions: `keys` is required (OTP_KEYS); make one with generateKey()");
+    this.keyring = options.keys instanceof Keyring ? options.keys : parseKeys(options.keys);
+    this.#clock = options.clock ?? { now: Date.now };
+    this.store = options.store ?? new MemoryStore({ now: () => this.#clock.now() });
+    this.#policy = resolvePolicy(DEFAULT_POLICY, options, "options");
+    this.#purposes = new Map(
+      Object.entries(options.purposes ?? {}).map(([purpose, overrides]) => {
+        if (!PURPOSE.test(purpose)) throw new TypeError(`otp-actions: purpose '${purpose}' is not a valid purpose name`);
+        return [purpose, resolvePolicy(this.#policy, overrides, `purposes.${purpose}`)];
+      }),
+    );
+    this.#delivery = resolveDelivery(options.delivery);
+    this.#storeTimeoutMs = integerIn("storeTimeoutMs", options.storeTimeoutMs ?? 1000, 1, 60_000);
+    this.channels = new Map((options.channels ?? []).map((channel) => [channel.name, channel]));
+    if (options.defaultChannel !== undefined && !this.channels.has(options.defaultChannel)) {
+      throw new TypeError(`otp-actions: defaultChannel '${options.defaultChannel}' is not among the channels`);
+    }
+    this.#defaultChannel = options.defaultChannel;
+    this.#defaultCountry = options.defaultCountry;
+    this.#guard = options.guard;
+    this.#shouldSend = options.shouldSend;
+    this.#events = new OtpEvents(options.onListenerError);
+  }
+
+  on(type: OtpEventType | "*", listener: OtpEventListener): () => void {
+    return this.#events.on(type, listener);
+  }
+
+  async generate(input: GenerateInput): Promise<Generated> {
+    const request = this.#parseIssue(input);
+    return this.#issue(request, { sends: 1, decoy: false });
+  }
+
+  async start(input: StartInput): Promise<Issued> {
+    const request = this.#parseIssue(input);
+    const channel = this.#channelFor(request.channel, request.identifier.kind);
+    const decoy = this.#shouldSend ? !(await this.#shouldSend({ identifier: request.identifier.value, purpose: request.purpose, channel: channel.name })) : false;
+    const generated = await this.#issue({ ...request, channel: channel.name }, { sends: 1, decoy });
+    await this.#deliver(channel, generated, request.policy, decoy, input.locale, request.metadata, input.client);
+    return withoutCode(generated);
+  }
+
+  async resend(input: ResendInput): Promise<Issued> {
+    const { claims } = this.#open(input?.context);
+    const channel = this.#channelFor(claims.channel, undefined);
+    const { generated, policy, metadata } = await this.#reissue(claims, input.client);
+    await this.#deliver(channel, generated, policy, claims.decoy, input.locale, metadata ?? undefined, input.client);
+    return withoutCode(generated);
+  }
+
+  async regenerate(input: ResendInput): Promise<Generated> {
+    const { claims } = this.#open(input?.context);
+    return (await this.#reissue(claims, input.client)).generated;
+  }
+
+  async verify(input: VerifyInput): Promise<Verified> {
+    const { code, context } = input ?? ({} as VerifyInput);
+    if (typeof code !== "string" || typeof context !== "string" || code === "" || context === "") throw new OtpError("MISSING_FIELDS");
+    const purpose = input.purpose;
+    if (purpose === undefined) throw new TypeError("otp-actions: verify needs `purpose` (or null to accept any purpose)");
+    if (purpose !== null && typeof purpose !== "string") throw new OtpError("INVALID_REQUEST", { message: "purpose must be a string." });
+    if (context.length > MAX_CONTEXT_CHARS) throw new OtpError("PAYLOAD_TOO_LARGE", { message: "The context is too large." });
+    if (!isPlausibleCode(code)) throw new OtpError("INVALID_CODE_FORMAT");
+
+    let opened: OpenedToken;
+    try {
+      opened = openToken(this.keyring, context);
+    } catch (error) {
+      this.#emit({ type: "failed", reason: "INVALID_CONTEXT", ...(purpose !== null && { purpose }), ...clientField(input.client) });
+      throw error;
+    }
+    const { claims, key } = opened;
+    const base = this.#eventBase(claims, input.client);
+    const fail = (error: OtpError): OtpError => {
+      this.#emit({ ...base, type: "failed", reason: error.code });
+      return error;
+    };
+
+    if (purpose !== null && purpose !== claims.purpose) throw fail(new OtpError("CONTEXT_MISMATCH"));
+    if (input.identifier !== undefined && !this.#sameIdentifier(input.identifier, claims)) throw fail(new OtpError("CONTEXT_MISMATCH"));
+    const now = this.#clock.now();
+    if (now >= claims.sessionExpiresAtMs) throw fail(new OtpError("SESSION_EXPIRED"));
+    if (now >= claims.codeExpiresAtMs) throw fail(new OtpError("OTP_EXPIRED"));
+    if (code.length !== claims.codeLength) throw fail(new OtpError("INVALID_CODE_FORMAT"));
+
+    const attempt: CheckAttempt = { id: claims.id, identifier: claims.identifier, purpose: claims.purpose, ...clientField(input.client) };
+    if (this.#guard) await this.#guarded(() => this.#guard!.beforeCheck(attempt), base);
+
+    const match = !claims.decoy && digestsMatch(claims.codeMac, codeDigest(key.codeMacKey, claims.id, code));
+    const result = await this.#storeCall(() => this.store.record(claims.id, match, claims.maxAttempts));
+    const evaluated = result.outcome === "approved" || result.outcome === "rejected";
+    if (evaluated) {
+      this.#emit({ ...base, type: "validation_attempt", attempts: result.attempts });
+      if (this.#guard) await this.#afterCheck(attempt, result.outcome === "approved", base);
+    }
+
+    switch (result.outcome) {
+      case "approved":
+        this.#emit({ ...base, type: "succeeded", attempts: result.attempts });
+        return {
+          id: claims.id,
+          identifier: claims.identifier,
+          purpose: claims.purpose,
+          channel: claims.channel,
+          metadata: claims.metadata === null ? null : (JSON.parse(claims.metadata) as Metadata),
+          attempts: result.attempts,
+        };
+      case "rejected": {
+        const attemptsRemaining = Math.max(claims.maxAttempts - result.attempts, 0);
+        this.#emit({ ...base, type: "failed", reason: "INVALID_OTP", attempts: result.attempts });
+        if (attemptsRemaining === 0) this.#emit({ ...base, type: "exhausted", attempts: result.attempts });
+        throw new OtpError("INVALID_OTP", { attemptsRemaining, context });
+      }
+      case "exhausted":
+        throw fail(new OtpError("MAX_RETRIES_EXCEEDED"));
+      case "consumed":
+        throw fail(new OtpError("ALREADY_USED"));
+      case "revoked":
+        throw fail(new OtpError("CANCELED"));
+      case "unknown":
+        // The ledger forgot it (expired or lost): never an approval.
+        throw fail(new OtpError("SESSION_EXPIRED"));
+    }
+  }
+
+  async revoke(context: unknown): Promise<{ id: string; status: "canceled" }> {
+    const { claims } = this.#open(context);
+    if (this.#clock.now() >= claims.sessionExpiresAtMs) throw new OtpError("SESSION_EXPIRED");
+    const result = await this.#storeCall(() => this.store.revoke(claims.id));
+    if (result.previous === "consumed") throw new OtpError("ALREADY_USED");
+    if (result.previous === "unknown") throw new OtpError("SESSION_EXPIRED");
+    if (result.previous === "pending") this.#emit({ ...this.#eventBase(claims, undefined), type: "revoked", attempts: result.attempts });
+    return { id: claims.id, status: "canceled" };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  // --- issuing -------------------------------------------------------------------------------
+
+  #parseIssue(input: GenerateInput): IssueRequest {
+    if (typeof input !== "object" || input === null) throw new OtpError("INVALID_REQUEST", { message: "The request must be an object." });
+    const { purpose, channel } = input;
+    if (typeof purpose !== "string" || !PURPOSE.test(purpose)) {
+      throw new OtpError("INVALID_REQUEST", { message: `purpose must be 1-${MAX_PURPOSE_CHARS} characters of [A-Za-z0-9_.:-].` });
+    }
+    if (channel !== undefined && (typeof channel !== "string" || !PURPOSE.test(channel))) {
+      throw new OtpError("INVALID_REQUEST", { message: "channel must be a channel name." });
+    }
+    const metadata = serializeMetadata(input.metadata);
+    const identifier = normalizeIdentifier(input.identifier, {
+      ...(channel !== undefined && { kind: this.#kindOf(channel) }),
+      ...(this.#defaultCountry && { defaultCountry: this.#defaultCountry }),
+    });
+    const policy = resolvePolicy(this.#purposes.get(purpose) ?? this.#policy, pickCodePolicy(input), "generate()");
+    return {
+      identifier,
+      purpose,
+      channel: channel ?? (identifier.kind === "email" ? "email" : "sms"),
+      metadataJson: metadata,
+      metadata: input.metadata,
+      policy,
+      client: input.client,
+    };
+  }
+
+  async #issue(request: IssueRequest, session: { sends: number; decoy: boolean; sessionExpiresAtMs?: number; attempts?: number }): Promise<Generated> {
+    const { identifier, purpose, policy } = request;
+    const base = {
+      purpose,
+      identifier: maskIdentifier(identifier.value),
+      identifierHash: this.keyring.identifierHash(identifier.value),
+      channel: request.channel,
+      ...clientField(request.client),
+    };
+    if (this.#guard) {
+      const guard = this.#guard;
+      await this.#guarded(
+        () => guard.beforeSend({ identifier, purpose, channel: request.channel, resend: session.sends > 1, sends: session.sends, ...clientField(request.client) }),
+        base,
+      );
+    }
+    const now = this.#clock.now();
+    const sessionExpiresAtMs = session.sessionExpiresAtMs ?? now + policy.sessionTtlMs;
+    const codeExpiresAtMs = Math.min(now + policy.codeTtlMs, sessionExpiresAtMs);
+    const id = newVerificationId();
+    const code = generateCode(policy.codeLength);
+    const key = this.keyring.sealing;
+    const claims: TokenClaims = {
+      id,
+      codeMac: codeDigest(key.codeMacKey, id, code),
+      issuedAtMs: now,
+      codeExpiresAtMs,
+      sessionExpiresAtMs,
+      maxAttempts: policy.maxAttempts,
+      codeLength: policy.codeLength,
+      sends: session.sends,
+      decoy: session.decoy,
+      identifier: identifier.value,
+      purpose,
+      channel: request.channel,
+      metadata: request.metadataJson,
+    };
+    const context = sealToken(key, claims);
+    await this.#storeCall(() => this.store.open(id, sessionExpiresAtMs - now, session.attempts ?? 0));
+    this.#emit({
+      ...base,
+      type: "generated",
+      id,
+      attempts: session.attempts ?? 0,
+      maxAttempts: policy.maxAttempts,
+      codeExpiresAt: codeExpiresAtMs,
+      sessionExpiresAt: sessionExpiresAtMs,
+      ...(request.metadata !== undefined && { metadata: request.metadata }),
+    });
+    return {
+      id,
+      code,
+      context,
+      identifier: identifier.value,
+      purpose,
+      channel: request.channel,
+      expiresAt: new Date(codeExpiresAtMs),
+      sessionExpiresAt: new Date(sessionExpiresAtMs),
+    };
+  }
+
+  /**
+   * A new code for an existing session: the old verification is revoked (atomically, so a context
+   * can be resent once), the session window is kept, and the attempts already used carry over, so
+   * asking for a new code never buys more guesses.
+   */
+  async #reissue(claims: TokenClaims, client: ClientInfo | undefined): Promise<{ generated: Generated; policy: ResolvedPolicy; metadata: Metadata | null }> {
+    const now = this.#clock.now();
+    if (now >= claims.sessionExpiresAtMs) throw new OtpError("SESSION_EXPIRED");
+    const policy = this.#purposes.get(claims.purpose) ?? this.#policy;
+    const sends = claims.sends + 1;
+    const base = this.#eventBase(claims, client);
+    if (sends > policy.maxSendsPerSession) {
+      const error = new OtpError("RATE_LIMITED", { limit: "sends_per_session", retryAfterSeconds: Math.ceil((claims.sessionExpiresAtMs - now) / 1000) });
+      this.#emit({ ...base, type: "rate_limited", limit: error.limit!, retryAfterSeconds: error.retryAfterSeconds! });
+      throw error;
+    }
+    const previous = await this.#storeCall(() => this.store.revoke(claims.id));
+    if (previous.previous === "consumed") throw new OtpError("ALREADY_USED");
+    if (previous.previous === "revoked") throw new OtpError("CANCELED");
+    if (previous.previous === "unknown") throw new OtpError("SESSION_EXPIRED");
+    this.#emit({ ...base, type: "revoked", attempts: previous.attempts });
+    const metadata = claims.metadata === null ? null : (JSON.parse(claims.metadata) as Metadata);
+    const request: IssueRequest = {
+      identifier: { kind: claims.identifier.includes("@") ? "email" : "phone", value: claims.identifier },
+      purpose: claims.purpose,
+      channel: claims.channel,
+      metadataJson: claims.metadata,
+      metadata: metadata ?? undefined,
+      policy: { ...policy, codeLength: claims.codeLength, maxAttempts: claims.maxAttempts },
+      client,
+    };
+    const generated = await this.#issue(request, { sends, decoy: claims.decoy, sessionExpiresAtMs: claims.sessionExpiresAtMs, attempts: previous.attempts });
+    return { generated, policy, metadata };
+  }
+
+  // --- delivery ------------------------------------------------------------------------------
+
+  #channelFor(name: string | undefined, kind: IdentifierKind | undefined): Channel {
+    const chosen = name ?? this.#defaultChannel ?? (kind === "email" ? "email" : "sms");
+    const channel = this.channels.get(chosen) ?? (name === undefined && this.#defaultChannel === undefined ? this.#anyChannelFor(kind) : undefined);
+    if (!channel) throw new OtpError("INVALID_REQUEST", { message: `No channel named '${chosen}' is configured.` });
+    return channel;
+  }
+
+  #anyChannelFor(kind: IdentifierKind | undefined): Channel | undefined {
+    for (const channel of this.channels.values()) if (channel.accepts === "any" || channel.accepts === kind) return channel;
+    return undefined;
+  }
+
+  #kindOf(channel: string): IdentifierKind | undefined {
+    const configured = this.channels.get(channel);
+    if (configured && configured.accepts !== "any") return configured.accepts;
+    if (channel === "email") return "email";
+    return PHONE_CHANNELS.has(channel) ? "phone" : undefined;
+  }
+
+  async #deliver(
+    channel: Channel,
+    generated: Generated,
+    policy: ResolvedPolicy,
+    decoy: boolean,
+    locale: string | undefined,
+    metadata: Metadata | undefined,
+    client: ClientInfo | undefined,
+  ): Promise<void> {
+    if (decoy) return;
+    const message = {
+      id: generated.id,
+      to: generated.identifier,
+      code: generated.code,
+      purpose: generated.purpose,
+      codeExpiresAt: generated.expiresAt,
+      ...(typeof locale === "string" && { locale }),
+      ...(metadata !== undefined && { metadata }),
+    };
+    const base = {
+      id: generated.id,
+      purpose: generated.purpose,
+      identifier: maskIdentifier(generated.identifier),
+      identifierHash: this.keyring.identifierHash(generated.identifier),
+      channel: channel.name,
+      ...clientField(client),
+    };
+    const attempt = deliverWithRetry(channel, message, this.#delivery).then(
+      () => this.#emit({ ...base, type: "delivered" }),
+      async (cause: unknown) => {
+        // Nothing stays pending after a failed delivery: the user asks again.
+        await this.store.revoke(generated.id).catch(() => undefined);
+        this.#emit({ ...base, type: "delivery_failed", reason: "DELIVERY_FAILED" });
+        throw new OtpError("DELIVERY_FAILED", { cause });
+      },
+    );
+    if (!policy.asyncDelivery) return attempt;
+    const tracked = attempt.catch(() => undefined).finally(() => this.#inFlight.delete(tracked));
+    this.#inFlight.add(tracked);
+  }
+
+  // --- helpers -------------------------------------------------------------------------------
+
+  #open(context: unknown): OpenedToken {
+    if (typeof context !== "string" || context === "") throw new OtpError("MISSING_FIELDS", { message: "The context is required and must be a string." });
+    if (context.length > MAX_CONTEXT_CHARS) throw new OtpError("PAYLOAD_TOO_LARGE", { message: "The context is too large." });
+    return openToken(this.keyring, context);
+  }
+
+  #sameIdentifier(identifier: string, claims: TokenClaims): boolean {
+    try {
+      const kind: IdentifierKind = claims.identifier.includes("@") ? "email" : "phone";
+      return normalizeIdentifier(identifier, { kind, ...(this.#defaultCountry && { defaultCountry: this.#defaultCountry }) }).value === claims.identifier;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Any store failure or a store slower than the timeout is STORE_UNAVAILABLE: never an approval. */
+  async #storeCall<T>(operation: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        operation(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`store did not answer within ${this.#storeTimeoutMs} ms`)), this.#storeTimeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      if (error instanceof OtpError) throw error;
+      throw new OtpError("STORE_UNAVAILABLE", { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #guarded(call: () => Promise<void>, base: Omit<OtpEvent, "type" | "at">): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      if (error instanceof OtpError && error.code === "RATE_LIMITED") {
+        this.#emit({
+          ...base,
+          type: "rate_limited",
+          reason: "RATE_LIMITED",
+          ...(error.limit !== undefined && { limit: error.limit }),
+          ...(error.retryAfterSeconds !== undefined && { retryAfterSeconds: error.retryAfterSeconds }),
+        });
+      }
+      throw error;
+    }
+  }
+
+  async #afterCheck(attempt: CheckAttempt, success: boolean, base: Omit<OtpEvent, "type" | "at">): Promise<void> {
+    const lockout = await this.#guard!.afterCheck(attempt, success);
+    if (lockout) this.#emit({ ...base, type: "locked_out", limit: lockout.limit, retryAfterSeconds: lockout.retryAfterSeconds });
+  }
+
+  #eventBase(claims: TokenClaims, client: ClientInfo | undefined): Omit<OtpEvent, "type" | "at"> {
+    return {
+      id: claims.id,
+      purpose: claims.purpose,
+      identifier: maskIdentifier(claims.identifier),
+      identifierHash: this.keyring.identifierHash(claims.identifier),
+      channel: claims.channel,
+      maxAttempts: claims.maxAttempts,
+      ...clientField(client),
+    };
+  }
+
+  #emit(event: Omit<OtpEvent, "at">): void {
+    this.#events.emit({ ...event, at: this.#clock.now() });
+  }
+}
+
+interface IssueRequest {
+  identifier: NormalizedIdentifier;
+  purpose: string;
+  channel: string;
+  metadataJson: string | null;
+  metadata: Metadata | undefined;
+  policy: ResolvedPolicy;
+  client: ClientInfo | undefined;
+}
+
+function withoutCode(generated: Generated): Issued {
+  const { code: _code, ...issued } = generated;
+  return issued;
+}
+
+function clientField(client: ClientInfo | undefined): { client?: ClientInfo } {
+  return client === undefined ? {} : { client };
+}
+
+function pickCodePolicy(input: CodePolicy): CodePolicy | undefined {
+  const { codeLength, codeTtlSeconds, sessionTtlSeconds, maxAttempts } = input;
+  if (codeLength === undefined && codeTtlSeconds === undefined && sessionTtlSeconds === undefined && maxAttempts === undefined) return undefined;
+  return {
+    ...(codeLength !== undefined && { codeLength }),
+    ...(codeTtlSeconds !== undefined && { codeTtlSeconds }),
+    ...(sessionTtlSeconds !== undefined && { sessionTtlSeconds }),
+    ...(maxAttempts !== undefined && { maxAttempts }),
+  };
+}
+
+/** Metadata must be a plain JSON object of at most 5 KB once serialised; checked before any crypto. */
+function serializeMetadata(metadata: unknown): string | null {
+  if (metadata === undefined || metadata === null) return null;
+  if (typeof metadata !== "object" || Array.isArray(metadata)) throw new OtpError("INVALID_REQUEST", { message: "metadata must be a JSON object." });
+  let json: string;
+  try {
+    json = JSON.stringify(metadata);
+  } catch {
+    throw new OtpError("INVALID_REQUEST", { message: "metadata must be serialisable as JSON." });
+  }
+  if (Buffer.byteLength(json, "utf8") > MAX_METADATA_BYTES) throw new OtpError("PAYLOAD_TOO_LARGE", { message: "metadata is larger than 5 KB." });
+  return json;
+}

@@ -1,0 +1,107 @@
+import type { LedgerState, LedgerStore, RecordResult, RevokeResult } from "./store.js";
+
+export interface MemoryStoreOptions {
+  /** Milliseconds since the epoch; the engine's expiry checks use their own clock. */
+  now?: () => number;
+  /**
+   * Upper bound on live entries. Opening one more evicts the oldest; an evicted verification
+   * answers `unknown`, which never approves.
+   */
+  maxEntries?: number;
+}
+
+interface Entry {
+  attempts: number;
+  state: Exclude<LedgerState, "unknown">;
+  expiresAtMs: number;
+}
+
+/** Entries examined for expiry per `open`: amortised O(1) sweeping keeps memory bounded. */
+const SWEEP_PER_OPEN = 2;
+
+/**
+ * The library default: one process, zero set-up. Each primitive runs synchronously inside one
+ * turn of the event loop, which is what makes it atomic.
+ */
+export class MemoryStore implements LedgerStore {
+  readonly kind = "memory";
+  readonly #entries = new Map<string, Entry>();
+  readonly #now: () => number;
+  readonly #maxEntries: number;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#maxEntries = options.maxEntries ?? 1_000_000;
+    if (!Number.isSafeInteger(this.#maxEntries) || this.#maxEntries < 1) {
+      throw new TypeError("otp-actions: memoryStore maxEntries must be a positive integer");
+    }
+  }
+
+  /** Live entries, for tests and metrics. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async open(id: string, ttlMs: number, attempts = 0): Promise<void> {
+    const now = this.#now();
+    this.#sweep(now);
+    if (this.#entries.size >= this.#maxEntries) this.#evictOldest();
+    this.#entries.set(id, { attempts, state: "pending", expiresAtMs: now + ttlMs });
+  }
+
+  async record(id: string, match: boolean, maxAttempts: number): Promise<RecordResult> {
+    const entry = this.#live(id);
+    if (!entry) return { outcome: "unknown", attempts: 0 };
+    if (entry.state === "consumed") return { outcome: "consumed", attempts: entry.attempts };
+    if (entry.state === "revoked") return { outcome: "revoked", attempts: entry.attempts };
+    if (entry.attempts >= maxAttempts) return { outcome: "exhausted", attempts: entry.attempts };
+    entry.attempts += 1;
+    if (match) entry.state = "consumed";
+    return { outcome: match ? "approved" : "rejected", attempts: entry.attempts };
+  }
+
+  async revoke(id: string): Promise<RevokeResult> {
+    const entry = this.#live(id);
+    if (!entry) return { previous: "unknown", attempts: 0 };
+    const previous = entry.state;
+    if (previous === "pending") entry.state = "revoked";
+    return { previous, attempts: entry.attempts };
+  }
+
+  async health(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.#entries.clear();
+  }
+
+  #live(id: string): Entry | undefined {
+    const entry = this.#entries.get(id);
+    if (entry && entry.expiresAtMs <= this.#now()) {
+      this.#entries.delete(id);
+      return undefined;
+    }
+    return entry;
+  }
+
+  // Examines the front of the Map (insertion order): an expired entry is dropped, a live one is
+  // moved to the back. Every entry is therefore looked at again after about size / SWEEP_PER_OPEN
+  // opens, whatever the mix of TTLs, so memory stays within a small multiple of the live set.
+  #sweep(now: number): void {
+    for (let examined = 0; examined < SWEEP_PER_OPEN; examined++) {
+      const first = this.#entries.entries().next();
+      if (first.done) return;
+      const [id, entry] = first.value;
+      this.#entries.delete(id);
+      if (entry.expiresAtMs > now) this.#entries.set(id, entry);
+    }
+  }
+
+  #evictOldest(): void {
+    const oldest = this.#entries.keys().next();
+    if (!oldest.done) this.#entries.delete(oldest.value);
+  }
+}
+
+export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  return new MemoryStore(options);
+}

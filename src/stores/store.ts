@@ -1,0 +1,58 @@
+/**
+ * The ledger: what changes about a verification (attempts used, consumed, revoked), keyed by its
+ * id. A store implements atomic primitives only; every policy (limits, windows, what an outcome
+ * means to a caller) lives in the engine.
+ */
+
+/** What one `record` call decided, atomically. */
+export type RecordOutcome =
+  /** The code matched and the verification is now consumed. */
+  | "approved"
+  /** The code did not match; attempts was incremented. */
+  | "rejected"
+  /** Attempts were already used up; nothing changed. */
+  | "exhausted"
+  /** Already consumed by an earlier success; nothing changed. */
+  | "consumed"
+  /** Revoked (canceled, replaced by a resend, delivery failed); nothing changed. */
+  | "revoked"
+  /** No such verification: never opened, or expired and purged. */
+  | "unknown";
+
+export interface RecordResult {
+  outcome: RecordOutcome;
+  /** Attempts used after this call (counting an approving one). 0 for `unknown`. */
+  attempts: number;
+}
+
+export type LedgerState = "pending" | "consumed" | "revoked" | "unknown";
+
+export interface RevokeResult {
+  /** The state before this call; only a `pending` verification becomes revoked. */
+  previous: LedgerState;
+  attempts: number;
+}
+
+export interface LedgerStore {
+  /** A short name for health output and errors: "memory", "sqlite", "redis", "postgres". */
+  readonly kind: string;
+  /**
+   * Creates a pending entry that the store may forget `ttlMs` after now. `attempts` starts above
+   * zero when a resend carries over what the previous code used.
+   */
+  open(id: string, ttlMs: number, attempts?: number): Promise<void>;
+  /**
+   * The check, in one atomic operation: consumed → `consumed`; revoked → `revoked`;
+   * attempts ≥ maxAttempts → `exhausted`; match → consume (attempts+1) → `approved`;
+   * else attempts+1 → `rejected`.
+   */
+  record(id: string, match: boolean, maxAttempts: number): Promise<RecordResult>;
+  /** Marks a pending entry revoked, atomically; reports what it was before. */
+  revoke(id: string): Promise<RevokeResult>;
+  /** Resolves when the store answers; rejects when it does not. */
+  health(): Promise<void>;
+  /** Creates tables or scripts; idempotent. Never called implicitly by a constructor. */
+  migrate?(): Promise<void>;
+  /** Releases what the store itself created (not a client the user passed in). */
+  close(): Promise<void>;
+}

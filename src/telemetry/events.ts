@@ -1,0 +1,99 @@
+import diagnostics_channel from "node:diagnostics_channel";
+import type { ErrorCode } from "../core/errors.js";
+
+export const EVENT_TYPES = [
+  "generated",
+  "delivered",
+  "delivery_failed",
+  "validation_attempt",
+  "succeeded",
+  "failed",
+  "exhausted",
+  "revoked",
+  "rate_limited",
+  "locked_out",
+] as const;
+
+export type OtpEventType = (typeof EVENT_TYPES)[number];
+
+export interface ClientInfo {
+  ip?: string;
+  userAgent?: string;
+}
+
+/**
+ * What every event carries. Never the code, never a key; the identifier only masked and as a
+ * keyed hash (for lookups that must not store it).
+ */
+export interface OtpEvent {
+  type: OtpEventType;
+  /** Verification id, when one exists. */
+  id?: string;
+  purpose?: string;
+  /** Masked identifier for display: `u***@example.com`. */
+  identifier?: string;
+  /** Keyed hash of the normalised identifier, stable while the sealing key is. */
+  identifierHash?: string;
+  channel?: string;
+  /** Attempts used on this verification after the event. */
+  attempts?: number;
+  maxAttempts?: number;
+  /** Why a check failed or a send was refused. */
+  reason?: ErrorCode;
+  /** Which limit refused (rate_limited, locked_out). */
+  limit?: string;
+  retryAfterSeconds?: number;
+  metadata?: Record<string, unknown>;
+  client?: ClientInfo;
+  traceId?: string;
+  /** Milliseconds since the epoch, from the engine's clock. */
+  at: number;
+  codeExpiresAt?: number;
+  sessionExpiresAt?: number;
+}
+
+export type OtpEventListener = (event: OtpEvent) => void | Promise<void>;
+
+/** `node:diagnostics_channel` names: `otp-actions:generated`, `otp-actions:failed`, … */
+export const DIAGNOSTICS_CHANNEL_PREFIX = "otp-actions:";
+
+/**
+ * Dispatches engine events to listeners and to diagnostics channels. A listener that throws or
+ * rejects is reported to `onListenerError` and never affects the operation that emitted.
+ */
+export class OtpEvents {
+  readonly #listeners = new Map<OtpEventType | "*", Set<OtpEventListener>>();
+  readonly #channels = new Map(EVENT_TYPES.map((type) => [type, diagnostics_channel.channel(DIAGNOSTICS_CHANNEL_PREFIX + type)]));
+  readonly #onListenerError: (error: unknown, event: OtpEvent) => void;
+
+  constructor(onListenerError: (error: unknown, event: OtpEvent) => void = () => {}) {
+    this.#onListenerError = onListenerError;
+  }
+
+  /** Subscribes to one type, or to every type with "*". Returns the unsubscribe function. */
+  on(type: OtpEventType | "*", listener: OtpEventListener): () => void {
+    if (type !== "*" && !EVENT_TYPES.includes(type)) throw new TypeError(`otp-actions: unknown event type '${String(type)}'`);
+    let set = this.#listeners.get(type);
+    if (!set) this.#listeners.set(type, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  emit(event: OtpEvent): void {
+    const channel = this.#channels.get(event.type);
+    if (channel?.hasSubscribers) this.#safely(() => channel.publish(event), event);
+    for (const key of [event.type, "*"] as const) {
+      const set = this.#listeners.get(key);
+      if (set) for (const listener of set) this.#safely(() => listener(event), event);
+    }
+  }
+
+  #safely(call: () => unknown, event: OtpEvent): void {
+    try {
+      const result = call();
+      if (result instanceof Promise) result.catch((error: unknown) => this.#onListenerError(error, event));
+    } catch (error) {
+      this.#onListenerError(error, event);
+    }
+  }
+}

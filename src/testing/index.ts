@@ -1,0 +1,4 @@
+export { fakeClock } from "./fake-clock.js";
+export type { FakeClock } from "./fake-clock.js";
+export { capturingChannel } from "./capturing-channel.js";
+export type { CapturingChannel } from "./capturing-channel.js";
