@@ -1,0 +1,82 @@
+import diagnostics_channel from "node:diagnostics_channel";
+import { describe, expect, it } from "vitest";
+import type { OtpEvent } from "../../src/index.js";
+import { expectOtpError, testOtp, wrongCode } from "../helpers/otp.js";
+
+describe("events", () => {
+  it("emits the lifecycle with ids, masked identifiers, attempts and times", async () => {
+    const { otp, clock } = testOtp({ maxAttempts: 2 });
+    const events: OtpEvent[] = [];
+    otp.on("*", (event) => {
+      events.push(event);
+    });
+    const a = await otp.generate({ identifier: "+14155550123", purpose: "login" });
+    await expectOtpError(otp.verify({ code: wrongCode(a.code), context: a.context, purpose: "login" }), "INVALID_OTP");
+    await otp.verify({ code: a.code, context: a.context, purpose: "login" });
+    const b = await otp.generate({ identifier: "+14155550123", purpose: "login" });
+    await expectOtpError(otp.verify({ code: wrongCode(b.code), context: b.context, purpose: "login" }), "INVALID_OTP");
+    await expectOtpError(otp.verify({ code: wrongCode(b.code), context: b.context, purpose: "login" }), "INVALID_OTP");
+    const c = await otp.generate({ identifier: "+14155550123", purpose: "login" });
+    await otp.revoke(c.context);
+
+    expect(events.map((e) => [e.type, e.reason ?? null, e.attempts ?? null])).toEqual([
+      ["generated", null, 0],
+      ["validation_attempt", null, 1],
+      ["failed", "INVALID_OTP", 1],
+      ["validation_attempt", null, 2],
+      ["succeeded", null, 2],
+      ["generated", null, 0],
+      ["validation_attempt", null, 1],
+      ["failed", "INVALID_OTP", 1],
+      ["validation_attempt", null, 2],
+      ["failed", "INVALID_OTP", 2],
+      ["exhausted", null, 2],
+      ["generated", null, 0],
+      ["revoked", null, 0],
+    ]);
+    for (const event of events) {
+      expect(event.identifier).toBe("+1415*****23");
+      expect(event.identifierHash).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(event.purpose).toBe("login");
+      expect(event.at).toBe(clock.now());
+      expect(typeof event.id).toBe("string");
+    }
+  });
+
+  it("publishes on node:diagnostics_channel", async () => {
+    const { otp } = testOtp();
+    const received: OtpEvent[] = [];
+    const listener = (message: unknown) => received.push(message as OtpEvent);
+    diagnostics_channel.subscribe("otp-actions:succeeded", listener);
+    try {
+      const { code, context, id } = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+      await otp.verify({ code, context, purpose: "login" });
+      expect(received).toMatchObject([{ type: "succeeded", id }]);
+    } finally {
+      diagnostics_channel.unsubscribe("otp-actions:succeeded", listener);
+    }
+  });
+
+  it("a throwing or rejecting listener never breaks a verification", async () => {
+    const reported: unknown[] = [];
+    const { otp } = testOtp({ onListenerError: (error) => reported.push(error) });
+    otp.on("*", () => {
+      throw new Error("listener bug");
+    });
+    otp.on("succeeded", async () => {
+      throw new Error("async listener bug");
+    });
+    const { code, context } = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    await expect(otp.verify({ code, context, purpose: "login" })).resolves.toMatchObject({ attempts: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reported.map((error) => (error as Error).message)).toContain("async listener bug");
+    expect(reported.map((error) => (error as Error).message)).toContain("listener bug");
+  });
+
+  it("unsubscribes and refuses unknown event types", () => {
+    const { otp } = testOtp();
+    const off = otp.on("generated", () => {});
+    off();
+    expect(() => otp.on("nope" as never, () => {})).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { capturingChannel } from "../../src/testing/index.js";
+import { expectOtpError, testOtp, wrongCode } from "../helpers/otp.js";
+
+describe("resend", () => {
+  it("delivers a new code, kills the old one, and keeps the session window", async () => {
+    const channel = capturingChannel({ name: "email", accepts: "email" });
+    const { otp, clock } = testOtp({ channels: [channel] });
+    const first = await otp.start({ identifier: "user@example.com", purpose: "login" });
+    expect(first).not.toHaveProperty("code");
+    const oldCode = channel.lastCodeFor("user@example.com")!;
+    clock.advance(60_000);
+    const second = await otp.resend({ context: first.context });
+    const newCode = channel.lastCodeFor("user@example.com")!;
+    expect(channel.messages).toHaveLength(2);
+    expect(second.id).not.toBe(first.id);
+    expect(second.sessionExpiresAt).toEqual(first.sessionExpiresAt);
+    await expectOtpError(otp.verify({ code: oldCode, context: first.context, purpose: "login" }), "CANCELED");
+    await expect(otp.verify({ code: newCode, context: second.context, purpose: "login" })).resolves.toMatchObject({ id: second.id });
+  });
+
+  it("never buys more guesses: attempts carry over to the new code", async () => {
+    const { otp } = testOtp();
+    const first = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    await expectOtpError(otp.verify({ code: wrongCode(first.code), context: first.context, purpose: "login" }), "INVALID_OTP");
+    await expectOtpError(otp.verify({ code: wrongCode(first.code), context: first.context, purpose: "login" }), "INVALID_OTP");
+    const second = await otp.regenerate({ context: first.context });
+    const error = await expectOtpError(otp.verify({ code: wrongCode(second.code), context: second.context, purpose: "login" }), "INVALID_OTP");
+    expect(error.attemptsRemaining).toBe(0);
+    const third = await otp.regenerate({ context: second.context });
+    await expectOtpError(otp.verify({ code: third.code, context: third.context, purpose: "login" }), "MAX_RETRIES_EXCEEDED");
+  });
+
+  it("a context can be resent once; parallel resends produce one successor", async () => {
+    const { otp } = testOtp();
+    const first = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => otp.regenerate({ context: first.context })));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    await expectOtpError(otp.regenerate({ context: first.context }), "CANCELED");
+  });
+
+  it("caps the sends of one session", async () => {
+    const { otp } = testOtp({ maxSendsPerSession: 3 });
+    let { context } = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    context = (await otp.regenerate({ context })).context;
+    context = (await otp.regenerate({ context })).context;
+    const error = await expectOtpError(otp.regenerate({ context }), "RATE_LIMITED");
+    expect(error.limit).toBe("sends_per_session");
+    expect(error.retryAfterSeconds).toBe(900);
+  });
+
+  it("refuses to resend a used verification", async () => {
+    const { otp } = testOtp();
+    const { code, context } = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    await otp.verify({ code, context, purpose: "login" });
+    await expectOtpError(otp.regenerate({ context }), "ALREADY_USED");
+  });
+});
