@@ -190,13 +190,13 @@ class OtpEngine implements Otp {
     try {
       opened = openToken(this.keyring, context);
     } catch (error) {
-      this.#emit({ type: "failed", reason: "INVALID_CONTEXT", ...(purpose !== null && { purpose }), ...clientField(input.client) });
+      this.#emit("failed", () => ({ ...(purpose !== null && { purpose }), ...clientField(input.client) }), { reason: "INVALID_CONTEXT" });
       throw error;
     }
     const { claims, key } = opened;
-    const base = this.#eventBase(claims, input.client);
+    const base = this.#claimsScope(claims, input.client);
     const fail = (error: OtpError): OtpError => {
-      this.#emit({ ...base, type: "failed", reason: error.code });
+      this.#emit("failed", base, { reason: error.code });
       return error;
     };
 
@@ -214,13 +214,13 @@ class OtpEngine implements Otp {
     const result = await this.#storeCall(() => this.store.record(claims.id, match, claims.maxAttempts));
     const evaluated = result.outcome === "approved" || result.outcome === "rejected";
     if (evaluated) {
-      this.#emit({ ...base, type: "validation_attempt", attempts: result.attempts });
+      this.#emit("validation_attempt", base, { attempts: result.attempts });
       if (this.#guard) await this.#afterCheck(attempt, result.outcome === "approved", base);
     }
 
     switch (result.outcome) {
       case "approved":
-        this.#emit({ ...base, type: "succeeded", attempts: result.attempts });
+        this.#emit("succeeded", base, { attempts: result.attempts });
         return {
           id: claims.id,
           identifier: claims.identifier,
@@ -231,8 +231,8 @@ class OtpEngine implements Otp {
         };
       case "rejected": {
         const attemptsRemaining = Math.max(claims.maxAttempts - result.attempts, 0);
-        this.#emit({ ...base, type: "failed", reason: "INVALID_OTP", attempts: result.attempts });
-        if (attemptsRemaining === 0) this.#emit({ ...base, type: "exhausted", attempts: result.attempts });
+        this.#emit("failed", base, { reason: "INVALID_OTP", attempts: result.attempts });
+        if (attemptsRemaining === 0) this.#emit("exhausted", base, { attempts: result.attempts });
         throw new OtpError("INVALID_OTP", { attemptsRemaining, context });
       }
       case "exhausted":
@@ -253,7 +253,7 @@ class OtpEngine implements Otp {
     const result = await this.#storeCall(() => this.store.revoke(claims.id));
     if (result.previous === "consumed") throw new OtpError("ALREADY_USED");
     if (result.previous === "unknown") throw new OtpError("SESSION_EXPIRED");
-    if (result.previous === "pending") this.#emit({ ...this.#eventBase(claims, undefined), type: "revoked", attempts: result.attempts });
+    if (result.previous === "pending") this.#emit("revoked", this.#claimsScope(claims, undefined), { attempts: result.attempts });
     return { id: claims.id, status: "canceled" };
   }
 
@@ -291,13 +291,13 @@ class OtpEngine implements Otp {
 
   async #issue(request: IssueRequest, session: { sends: number; decoy: boolean; sessionExpiresAtMs?: number; attempts?: number }): Promise<Generated> {
     const { identifier, purpose, policy } = request;
-    const base = {
+    const base = this.#scope(() => ({
       purpose,
       identifier: maskIdentifier(identifier.value),
       identifierHash: this.keyring.identifierHash(identifier.value),
       channel: request.channel,
       ...clientField(request.client),
-    };
+    }));
     if (this.#guard) {
       const guard = this.#guard;
       await this.#guarded(
@@ -328,9 +328,7 @@ class OtpEngine implements Otp {
     };
     const context = sealToken(key, claims);
     await this.#storeCall(() => this.store.open(id, sessionExpiresAtMs - now, session.attempts ?? 0));
-    this.#emit({
-      ...base,
-      type: "generated",
+    this.#emit("generated", base, {
       id,
       attempts: session.attempts ?? 0,
       maxAttempts: policy.maxAttempts,
@@ -360,17 +358,17 @@ class OtpEngine implements Otp {
     if (now >= claims.sessionExpiresAtMs) throw new OtpError("SESSION_EXPIRED");
     const policy = this.#purposes.get(claims.purpose) ?? this.#policy;
     const sends = claims.sends + 1;
-    const base = this.#eventBase(claims, client);
+    const base = this.#claimsScope(claims, client);
     if (sends > policy.maxSendsPerSession) {
       const error = new OtpError("RATE_LIMITED", { limit: "sends_per_session", retryAfterSeconds: Math.ceil((claims.sessionExpiresAtMs - now) / 1000) });
-      this.#emit({ ...base, type: "rate_limited", limit: error.limit!, retryAfterSeconds: error.retryAfterSeconds! });
+      this.#emit("rate_limited", base, { reason: "RATE_LIMITED", limit: error.limit!, retryAfterSeconds: error.retryAfterSeconds! });
       throw error;
     }
     const previous = await this.#storeCall(() => this.store.revoke(claims.id));
     if (previous.previous === "consumed") throw new OtpError("ALREADY_USED");
     if (previous.previous === "revoked") throw new OtpError("CANCELED");
     if (previous.previous === "unknown") throw new OtpError("SESSION_EXPIRED");
-    this.#emit({ ...base, type: "revoked", attempts: previous.attempts });
+    this.#emit("revoked", base, { attempts: previous.attempts });
     const metadata = claims.metadata === null ? null : (JSON.parse(claims.metadata) as Metadata);
     const request: IssueRequest = {
       identifier: { kind: claims.identifier.includes("@") ? "email" : "phone", value: claims.identifier },
@@ -425,20 +423,20 @@ class OtpEngine implements Otp {
       ...(typeof locale === "string" && { locale }),
       ...(metadata !== undefined && { metadata }),
     };
-    const base = {
+    const base = this.#scope(() => ({
       id: generated.id,
       purpose: generated.purpose,
       identifier: maskIdentifier(generated.identifier),
       identifierHash: this.keyring.identifierHash(generated.identifier),
       channel: channel.name,
       ...clientField(client),
-    };
+    }));
     const attempt = deliverWithRetry(channel, message, this.#delivery).then(
-      () => this.#emit({ ...base, type: "delivered" }),
+      () => this.#emit("delivered", base),
       async (cause: unknown) => {
         // Nothing stays pending after a failed delivery: the user asks again.
         await this.store.revoke(generated.id).catch(() => undefined);
-        this.#emit({ ...base, type: "delivery_failed", reason: "DELIVERY_FAILED" });
+        this.#emit("delivery_failed", base, { reason: "DELIVERY_FAILED" });
         throw new OtpError("DELIVERY_FAILED", { cause });
       },
     );
@@ -466,6 +464,13 @@ class OtpEngine implements Otp {
 
   /** Any store failure or a store slower than the timeout is STORE_UNAVAILABLE: never an approval. */
   async #storeCall<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.store.inProcess) {
+      try {
+        return await operation();
+      } catch (error) {
+        throw new OtpError("STORE_UNAVAILABLE", { cause: error });
+      }
+    }
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
@@ -482,14 +487,12 @@ class OtpEngine implements Otp {
     }
   }
 
-  async #guarded(call: () => Promise<void>, base: Omit<OtpEvent, "type" | "at">): Promise<void> {
+  async #guarded(call: () => Promise<void>, base: EventScope): Promise<void> {
     try {
       await call();
     } catch (error) {
       if (error instanceof OtpError && error.code === "RATE_LIMITED") {
-        this.#emit({
-          ...base,
-          type: "rate_limited",
+        this.#emit("rate_limited", base, {
           reason: "RATE_LIMITED",
           ...(error.limit !== undefined && { limit: error.limit }),
           ...(error.retryAfterSeconds !== undefined && { retryAfterSeconds: error.retryAfterSeconds }),
@@ -499,13 +502,14 @@ class OtpEngine implements Otp {
     }
   }
 
-  async #afterCheck(attempt: CheckAttempt, success: boolean, base: Omit<OtpEvent, "type" | "at">): Promise<void> {
+  async #afterCheck(attempt: CheckAttempt, success: boolean, base: EventScope): Promise<void> {
     const lockout = await this.#guard!.afterCheck(attempt, success);
-    if (lockout) this.#emit({ ...base, type: "locked_out", limit: lockout.limit, retryAfterSeconds: lockout.retryAfterSeconds });
+    if (lockout) this.#emit("locked_out", base, { limit: lockout.limit, retryAfterSeconds: lockout.retryAfterSeconds });
   }
 
-  #eventBase(claims: TokenClaims, client: ClientInfo | undefined): Omit<OtpEvent, "type" | "at"> {
-    return {
+  /** The fields every event about this verification shares, built only if an event is wanted. */
+  #claimsScope(claims: TokenClaims, client: ClientInfo | undefined): EventScope {
+    return this.#scope(() => ({
       id: claims.id,
       purpose: claims.purpose,
       identifier: maskIdentifier(claims.identifier),
@@ -513,13 +517,23 @@ class OtpEngine implements Otp {
       channel: claims.channel,
       maxAttempts: claims.maxAttempts,
       ...clientField(client),
-    };
+    }));
   }
 
-  #emit(event: Omit<OtpEvent, "at">): void {
-    this.#events.emit({ ...event, at: this.#clock.now() });
+  #scope(build: () => EventFields): EventScope {
+    let fields: EventFields | undefined;
+    return () => (fields ??= build());
+  }
+
+  // Events cost an HMAC (identifier hash) and a few objects: skip all of it when nobody listens.
+  #emit(type: OtpEventType, scope: EventScope, extra?: Partial<EventFields>): void {
+    if (!this.#events.wants(type)) return;
+    this.#events.emit({ ...scope(), ...extra, type, at: this.#clock.now() });
   }
 }
+
+type EventFields = Omit<OtpEvent, "type" | "at">;
+type EventScope = () => EventFields;
 
 interface IssueRequest {
   identifier: NormalizedIdentifier;

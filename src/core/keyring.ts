@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { createHmac, createSecretKey, hkdfSync, randomBytes, type KeyObject } from "node:crypto";
 import { inspect } from "node:util";
 
 const KID_PATTERN = /^[A-Za-z0-9_-]{1,16}$/;
@@ -9,11 +9,11 @@ const SECRET_BYTES = 32;
 export interface KeyEntry {
   readonly kid: string;
   /** AES-256-GCM key that seals context tokens. */
-  readonly encKey: Buffer;
+  readonly encKey: KeyObject;
   /** HMAC-SHA256 key for the code digest held in the token. */
-  readonly codeMacKey: Buffer;
+  readonly codeMacKey: KeyObject;
   /** HMAC-SHA256 key for identifier lookups (audit, limits) that must not store the identifier. */
-  readonly identifierMacKey: Buffer;
+  readonly identifierMacKey: KeyObject;
 }
 
 /**
@@ -62,8 +62,9 @@ function hashIdentifier(entry: KeyEntry, identifier: string): string {
   return createHmac("sha256", entry.identifierMacKey).update(identifier).digest().subarray(0, 16).toString("base64url");
 }
 
-function derive(secret: Buffer, label: string): Buffer {
-  return Buffer.from(hkdfSync("sha256", secret, Buffer.alloc(0), `otp-actions/v1/${label}`, SECRET_BYTES));
+// KeyObjects keep the subkeys out of JS-visible buffers and spare each HMAC/cipher call an import.
+function derive(secret: Buffer, label: string): KeyObject {
+  return createSecretKey(Buffer.from(hkdfSync("sha256", secret, Buffer.alloc(0), `otp-actions/v1/${label}`, SECRET_BYTES)));
 }
 
 function deriveEntry(kid: string, secret: Buffer): KeyEntry {

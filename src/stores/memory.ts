@@ -25,9 +25,11 @@ const SWEEP_PER_OPEN = 2;
  */
 export class MemoryStore implements LedgerStore {
   readonly kind = "memory";
+  readonly inProcess = true;
   readonly #entries = new Map<string, Entry>();
   readonly #now: () => number;
   readonly #maxEntries: number;
+  #hand: MapIterator<[string, Entry]>;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
@@ -35,6 +37,7 @@ export class MemoryStore implements LedgerStore {
     if (!Number.isSafeInteger(this.#maxEntries) || this.#maxEntries < 1) {
       throw new TypeError("otp-actions: memoryStore maxEntries must be a positive integer");
     }
+    this.#hand = this.#entries.entries();
   }
 
   /** Live entries, for tests and metrics. */
@@ -83,16 +86,21 @@ export class MemoryStore implements LedgerStore {
     return entry;
   }
 
-  // Examines the front of the Map (insertion order): an expired entry is dropped, a live one is
-  // moved to the back. Every entry is therefore looked at again after about size / SWEEP_PER_OPEN
-  // opens, whatever the mix of TTLs, so memory stays within a small multiple of the live set.
+  // A clock hand over the Map: a live iterator that survives inserts and deletes. Each open
+  // examines the next few entries and drops the expired ones; when the hand reaches the end it
+  // starts again. Every entry is looked at about once per size / SWEEP_PER_OPEN opens, whatever
+  // the mix of TTLs, so memory stays within a small multiple of the live set. (Restarting from
+  // the front each time would walk over the holes deletions leave, which is O(n) in V8.)
   #sweep(now: number): void {
     for (let examined = 0; examined < SWEEP_PER_OPEN; examined++) {
-      const first = this.#entries.entries().next();
-      if (first.done) return;
-      const [id, entry] = first.value;
-      this.#entries.delete(id);
-      if (entry.expiresAtMs > now) this.#entries.set(id, entry);
+      let next = this.#hand.next();
+      if (next.done) {
+        this.#hand = this.#entries.entries();
+        next = this.#hand.next();
+        if (next.done) return;
+      }
+      const [id, entry] = next.value;
+      if (entry.expiresAtMs <= now) this.#entries.delete(id);
     }
   }
 

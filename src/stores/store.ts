@@ -37,6 +37,11 @@ export interface LedgerStore {
   /** A short name for health output and errors: "memory", "sqlite", "redis", "postgres". */
   readonly kind: string;
   /**
+   * True when every operation completes without waiting on I/O (the memory store). The engine
+   * then skips its per-call timeout, which such a store can never need.
+   */
+  readonly inProcess?: boolean;
+  /**
    * Creates a pending entry that the store may forget `ttlMs` after now. `attempts` starts above
    * zero when a resend carries over what the previous code used.
    */

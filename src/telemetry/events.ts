@@ -79,6 +79,13 @@ export class OtpEvents {
     return () => set.delete(listener);
   }
 
+  /** True when a listener or a diagnostics channel subscriber would receive this type. */
+  wants(type: OtpEventType): boolean {
+    return (
+      (this.#listeners.get(type)?.size ?? 0) > 0 || (this.#listeners.get("*")?.size ?? 0) > 0 || this.#channels.get(type)?.hasSubscribers === true
+    );
+  }
+
   emit(event: OtpEvent): void {
     const channel = this.#channels.get(event.type);
     if (channel?.hasSubscribers) this.#safely(() => channel.publish(event), event);
