@@ -15,3 +15,5 @@ export type { LedgerStore, RecordOutcome, RecordResult, RevokeResult, LedgerStat
 export type { Guard, SendAttempt, CheckAttempt, LockoutNotice } from "./guard/guard.js";
 export { EVENT_TYPES, DIAGNOSTICS_CHANNEL_PREFIX } from "./telemetry/events.js";
 export type { OtpEvent, OtpEventType, OtpEventListener, ClientInfo } from "./telemetry/events.js";
+export { createTemplateRenderer, renderMessage, negotiateLocale, smsSegments, escapeHtml, BUILT_IN_LOCALES, PURPOSE_KINDS } from "./channels/templates.js";
+export type { RenderedMessage, TemplateOptions, TemplateOverride, TemplateStrings, TemplateContext, TemplateRenderer, LocaleStrings, KindStrings, PurposeKind, SmsSegments } from "./channels/templates.js";
