@@ -17,3 +17,5 @@ export { EVENT_TYPES, DIAGNOSTICS_CHANNEL_PREFIX } from "./telemetry/events.js";
 export type { OtpEvent, OtpEventType, OtpEventListener, ClientInfo } from "./telemetry/events.js";
 export { createTemplateRenderer, renderMessage, negotiateLocale, smsSegments, escapeHtml, BUILT_IN_LOCALES, PURPOSE_KINDS } from "./channels/templates.js";
 export type { RenderedMessage, TemplateOptions, TemplateOverride, TemplateStrings, TemplateContext, TemplateRenderer, LocaleStrings, KindStrings, PurposeKind, SmsSegments } from "./channels/templates.js";
+export { webhookChannel, signWebhookPayload, verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER, DEFAULT_WEBHOOK_TOLERANCE_SECONDS } from "./channels/webhook.js";
+export type { WebhookChannelOptions, WebhookPayload } from "./channels/webhook.js";
