@@ -19,3 +19,5 @@ export { createTemplateRenderer, renderMessage, negotiateLocale, smsSegments, es
 export type { RenderedMessage, TemplateOptions, TemplateOverride, TemplateStrings, TemplateContext, TemplateRenderer, LocaleStrings, KindStrings, PurposeKind, SmsSegments } from "./channels/templates.js";
 export { webhookChannel, signWebhookPayload, verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER, DEFAULT_WEBHOOK_TOLERANCE_SECONDS } from "./channels/webhook.js";
 export type { WebhookChannelOptions, WebhookPayload } from "./channels/webhook.js";
+export { twilioSmsChannel } from "./channels/twilio.js";
+export type { TwilioSmsChannelOptions, TwilioFailure } from "./channels/twilio.js";
