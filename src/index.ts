@@ -21,3 +21,7 @@ export { webhookChannel, signWebhookPayload, verifyWebhookSignature, WEBHOOK_SIG
 export type { WebhookChannelOptions, WebhookPayload } from "./channels/webhook.js";
 export { twilioSmsChannel } from "./channels/twilio.js";
 export type { TwilioSmsChannelOptions, TwilioFailure } from "./channels/twilio.js";
+export { createMetrics, PROMETHEUS_CONTENT_TYPE } from "./telemetry/metrics.js";
+export type { OtpMetrics, MetricsOptions, EventSource } from "./telemetry/metrics.js";
+export { attachLogger } from "./telemetry/logging.js";
+export type { OtpLogger, LogLevel, LoggerOptions } from "./telemetry/logging.js";
