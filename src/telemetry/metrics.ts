@@ -1,6 +1,8 @@
-import { ERRORS } from "../core/errors.js";
+import { ERRORS, isOtpError } from "../core/errors.js";
+import type { Otp } from "../otp.js";
 import { EVENT_TYPES, type OtpEvent, type OtpEventListener, type OtpEventType } from "./events.js";
 import { Counter, Histogram, PROMETHEUS_CONTENT_TYPE, type Labels } from "./prometheus.js";
+import { wrapOperations } from "./wrap.js";
 
 export { PROMETHEUS_CONTENT_TYPE } from "./prometheus.js";
 
@@ -22,6 +24,11 @@ export interface OtpMetrics {
   readonly contentType: string;
   /** All metrics in the Prometheus text exposition format. */
   render(): string;
+  /**
+   * An `Otp` whose operations are timed into otp_operation_duration_seconds{operation,outcome}
+   * (outcome "ok" or the error code). Use it in place of the engine to get check latency.
+   */
+  instrument(otp: Otp): Otp;
   /** Stops listening to the engine. */
   close(): void;
 }
@@ -35,6 +42,8 @@ const LABEL_VALUE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 const OTHER = "other";
 const TIME_TO_VERIFY_BUCKETS = [5, 10, 20, 30, 60, 120, 300, 600, 900];
 const ATTEMPT_BUCKETS = [1, 2, 3, 5, 10];
+// From a memory-store check (~0.1 ms) to a slow SMTP delivery inside start (seconds).
+const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
  * Prometheus metrics from the engine's events. Labels are bounded: purposes and channels come
@@ -52,6 +61,7 @@ export function createMetrics(otp: EventSource, options: MetricsOptions = {}): O
   const refusals = new Counter("otp_limit_refusals_total", "Requests refused by a rate limit or lockout, by limit.");
   const timeToVerify = new Histogram("otp_time_to_verify_seconds", "Seconds from issuing a code to its successful check.", TIME_TO_VERIFY_BUCKETS);
   const attempts = new Histogram("otp_attempts_per_success", "Checks used by verifications that succeeded, the successful one included.", ATTEMPT_BUCKETS);
+  const durations = new Histogram("otp_operation_duration_seconds", "Time spent in engine operations, by operation and outcome.", DURATION_BUCKETS);
   const dropped = new Counter("otp_metrics_series_dropped_total", "Observations not recorded because a metric reached its label-set cap.");
   // Issue time by verification id, to measure time to verify. Insertion order makes the first
   // key the oldest, so the map is trimmed from the front.
@@ -90,9 +100,25 @@ export function createMetrics(otp: EventSource, options: MetricsOptions = {}): O
     if ((event.type === "succeeded" || event.type === "exhausted" || event.type === "revoked") && event.id !== undefined) issuedAt.delete(event.id);
   });
 
+  const instrument = (engine: Otp): Otp =>
+    wrapOperations(engine, async (operation, _input, run) => {
+      const started = performance.now();
+      let outcome = "ok";
+      try {
+        return await run();
+      } catch (error) {
+        outcome = isOtpError(error) ? error.code : "error";
+        throw error;
+      } finally {
+        const labels = { operation, outcome };
+        if (within(durations, labels)) durations.observe(labels, (performance.now() - started) / 1000);
+      }
+    });
+
   return {
     contentType: PROMETHEUS_CONTENT_TYPE,
-    render: () => [events, refusals, timeToVerify, attempts, dropped].map((metric) => metric.render()).join("\n") + "\n",
+    render: () => [events, refusals, timeToVerify, attempts, durations, dropped].map((metric) => metric.render()).join("\n") + "\n",
+    instrument,
     close: unsubscribe,
   };
 }

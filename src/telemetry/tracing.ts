@@ -1,6 +1,7 @@
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from "@opentelemetry/api";
 import { isOtpError } from "../core/errors.js";
-import type { GenerateInput, Otp, ResendInput, StartInput, VerifyInput } from "../otp.js";
+import type { Otp } from "../otp.js";
+import { wrapOperations, type OtpOperation } from "./wrap.js";
 
 const TRACER_NAME = "otp-actions";
 const MAX_ATTRIBUTE_CHARS = 64;
@@ -14,11 +15,11 @@ const MAX_ATTRIBUTE_CHARS = 64;
  * Spans are children of the active span, and the channel's own spans (fetch, SMTP) nest inside.
  */
 export function withTracing(otp: Otp, tracer: Tracer = trace.getTracer(TRACER_NAME)): Otp {
-  async function traced<T>(operation: string, attributes: Attributes, run: () => Promise<T>, describe: (result: T) => Attributes): Promise<T> {
-    const span = tracer.startSpan(`otp.${operation}`, { kind: SpanKind.INTERNAL, attributes });
+  return wrapOperations(otp, async (operation, input, run) => {
+    const span = tracer.startSpan(`otp.${operation}`, { kind: SpanKind.INTERNAL, attributes: requestAttributes(operation, input) });
     try {
       const result = await context.with(trace.setSpan(context.active(), span), run);
-      span.setAttributes({ ...describe(result), "otp.outcome": "ok" });
+      span.setAttributes({ ...resultAttributes(result), "otp.outcome": "ok" });
       return result;
     } catch (error) {
       endWithError(span, error);
@@ -26,33 +27,7 @@ export function withTracing(otp: Otp, tracer: Tracer = trace.getTracer(TRACER_NA
     } finally {
       span.end();
     }
-  }
-
-  return {
-    generate: (input: GenerateInput) => traced("generate", requestAttributes(input), () => otp.generate(input), issuedAttributes),
-    start: (input: StartInput) => traced("start", requestAttributes(input), () => otp.start(input), issuedAttributes),
-    resend: (input: ResendInput) => traced("resend", {}, () => otp.resend(input), issuedAttributes),
-    regenerate: (input: ResendInput) => traced("regenerate", {}, () => otp.regenerate(input), issuedAttributes),
-    verify: (input: VerifyInput) =>
-      traced("verify", { ...bounded("otp.purpose", input?.purpose) }, () => otp.verify(input), (verified) => ({
-        "otp.verification_id": verified.id,
-        "otp.purpose": verified.purpose,
-        "otp.channel": verified.channel,
-        "otp.attempts": verified.attempts,
-      })),
-    revoke: (contextToken: unknown) => traced("revoke", {}, () => otp.revoke(contextToken), (revoked) => ({ "otp.verification_id": revoked.id })),
-    on: (type, listener) => otp.on(type, listener),
-    close: () => otp.close(),
-    get keyring() {
-      return otp.keyring;
-    },
-    get store() {
-      return otp.store;
-    },
-    get channels() {
-      return otp.channels;
-    },
-  };
+  });
 }
 
 function endWithError(span: Span, error: unknown): void {
@@ -68,12 +43,22 @@ function endWithError(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: type });
 }
 
-function requestAttributes(input: GenerateInput | undefined): Attributes {
-  return { ...bounded("otp.purpose", input?.purpose), ...bounded("otp.channel", input?.channel) };
+/** What is known before the operation runs: the purpose and channel the caller named. */
+function requestAttributes(operation: OtpOperation, input: unknown): Attributes {
+  if (operation === "resend" || operation === "regenerate" || operation === "revoke" || typeof input !== "object" || input === null) return {};
+  const { purpose, channel } = input as { purpose?: unknown; channel?: unknown };
+  return { ...bounded("otp.purpose", purpose), ...bounded("otp.channel", channel) };
 }
 
-function issuedAttributes(issued: { id: string; purpose: string; channel: string }): Attributes {
-  return { "otp.verification_id": issued.id, "otp.purpose": issued.purpose, "otp.channel": issued.channel };
+/** What the result adds: every operation returns at least the verification id. */
+function resultAttributes(result: unknown): Attributes {
+  const { id, purpose, channel, attempts } = result as { id?: unknown; purpose?: unknown; channel?: unknown; attempts?: unknown };
+  const attributes: Attributes = {};
+  if (typeof id === "string") attributes["otp.verification_id"] = id;
+  if (typeof purpose === "string") attributes["otp.purpose"] = purpose;
+  if (typeof channel === "string") attributes["otp.channel"] = channel;
+  if (typeof attempts === "number") attributes["otp.attempts"] = attempts;
+  return attributes;
 }
 
 /** A caller-supplied string as an attribute only when it is a short string. */

@@ -103,3 +103,21 @@ describe("createMetrics", () => {
     expect(formatLabels({ a: 'x"y\\z\nw', empty: "" })).toBe('{a="x\\"y\\\\z\\nw"}');
   });
 });
+
+describe("metrics.instrument", () => {
+  it("times operations by operation and outcome", async () => {
+    const { email, otp: engine, metrics } = setup();
+    const otp = metrics.instrument(engine);
+    const issued = await otp.start({ identifier: "ada@example.com", purpose: "login" });
+    await otp.verify({ code: "1234567", context: issued.context, purpose: "login" }).catch(() => undefined);
+    await otp.verify({ code: email.lastCodeFor("ada@example.com")!, context: issued.context, purpose: "login" });
+    const values = samples(metrics.render());
+    expect(values.get('otp_operation_duration_seconds_count{operation="start",outcome="ok"}')).toBe(1);
+    expect(values.get('otp_operation_duration_seconds_count{operation="verify",outcome="INVALID_CODE_FORMAT"}')).toBe(1);
+    expect(values.get('otp_operation_duration_seconds_count{operation="verify",outcome="ok"}')).toBe(1);
+    expect(values.get('otp_operation_duration_seconds_bucket{operation="verify",outcome="ok",le="+Inf"}')).toBe(1);
+    expect(values.get('otp_operation_duration_seconds_sum{operation="verify",outcome="ok"}')).toBeGreaterThan(0);
+    // The wrapped engine still emits the events the counters come from.
+    expect(values.get('otp_events_total{type="succeeded",purpose="login",channel="email"}')).toBe(1);
+  });
+});
