@@ -22,6 +22,6 @@ export type { WebhookChannelOptions, WebhookPayload } from "./channels/webhook.j
 export { twilioSmsChannel } from "./channels/twilio.js";
 export type { TwilioSmsChannelOptions, TwilioFailure } from "./channels/twilio.js";
 export { createMetrics, PROMETHEUS_CONTENT_TYPE } from "./telemetry/metrics.js";
-export type { OtpMetrics, MetricsOptions, EventSource } from "./telemetry/metrics.js";
+export type { OtpMetrics, MetricsOptions, OtpEventSource } from "./telemetry/metrics.js";
 export { attachLogger } from "./telemetry/logging.js";
 export type { OtpLogger, LogLevel, LoggerOptions } from "./telemetry/logging.js";

@@ -1,5 +1,6 @@
-import nodemailer, { type SendMailOptions, type Transporter } from "nodemailer";
+import nodemailer, { type SendMailOptions, type SMTPTransportOptions, type Transporter } from "nodemailer";
 import { DeliveryError, type Channel, type DeliverOptions, type OtpMessage } from "./channel.js";
+import { isLoopbackHost } from "./http-delivery.js";
 import { createTemplateRenderer, type TemplateOptions } from "./templates.js";
 
 export interface SmtpChannelOptions extends TemplateOptions {
@@ -43,14 +44,7 @@ export function smtpChannel(options: SmtpChannelOptions): Channel {
   }
   const render = createTemplateRenderer(options);
   const owned = options.transport === undefined;
-  const transport: Transporter =
-    options.transport ??
-    nodemailer.createTransport({
-      url: options.url!,
-      connectionTimeout: options.connectionTimeoutMs ?? 10_000,
-      greetingTimeout: options.greetingTimeoutMs ?? 10_000,
-      socketTimeout: options.socketTimeoutMs ?? 30_000,
-    });
+  const transport: Transporter = options.transport ?? nodemailer.createTransport(transportOptionsFor(options.url!, options));
   const { from, replyTo, otpTokenOrigin } = options;
   const extraHeaders = { ...options.headers };
 
@@ -92,6 +86,23 @@ export function smtpChannel(options: SmtpChannelOptions): Channel {
     async close(): Promise<void> {
       if (owned) transport.close();
     },
+  };
+}
+
+/**
+ * nodemailer options for a connection URL. The message holds a code, so a plain `smtp://` URL to
+ * anything but loopback requires STARTTLS (`?requireTLS=false` in the URL turns that off for a
+ * relay inside a trusted network); `smtps://` is TLS from the start.
+ */
+export function transportOptionsFor(url: string, timeouts: Pick<SmtpChannelOptions, "connectionTimeoutMs" | "greetingTimeoutMs" | "socketTimeoutMs"> = {}): SMTPTransportOptions {
+  const { protocol, hostname } = new URL(url);
+  return {
+    url,
+    // Options parsed from the URL take precedence over these.
+    requireTLS: protocol === "smtp:" && !isLoopbackHost(hostname),
+    connectionTimeout: timeouts.connectionTimeoutMs ?? 10_000,
+    greetingTimeout: timeouts.greetingTimeoutMs ?? 10_000,
+    socketTimeout: timeouts.socketTimeoutMs ?? 30_000,
   };
 }
 

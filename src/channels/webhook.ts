@@ -42,6 +42,7 @@ export interface WebhookPayload {
 }
 
 const MIN_SECRET_CHARS = 16;
+const MAX_LOCALE_CHARS = 256;
 
 /**
  * Delivers by POSTing the code as signed JSON to your endpoint, which sends it however it likes.
@@ -55,6 +56,7 @@ export function webhookChannel(options: WebhookChannelOptions): Channel {
   if (!Array.isArray(secrets) || secrets.length === 0 || !secrets.every((secret) => typeof secret === "string" && secret.length >= MIN_SECRET_CHARS)) {
     throw new TypeError(`otp-actions: webhookChannel \`secret\` must be a string (or list) of at least ${MIN_SECRET_CHARS} characters`);
   }
+  if (options.accepts !== undefined && !["email", "phone", "any"].includes(options.accepts)) throw new TypeError("otp-actions: webhookChannel `accepts` must be email, phone or any");
   const render = options.render ? createTemplateRenderer(options.render) : undefined;
   const now = options.now ?? Date.now;
   const extraHeaders = { ...options.headers };
@@ -68,7 +70,8 @@ export function webhookChannel(options: WebhookChannelOptions): Channel {
         to: message.to,
         code: message.code,
         purpose: message.purpose,
-        locale: message.locale ?? null,
+        // As the caller gave it (a tag or an Accept-Language value), unless absurdly long.
+        locale: typeof message.locale === "string" && message.locale.length <= MAX_LOCALE_CHARS ? message.locale : null,
         expiresAt: message.codeExpiresAt.toISOString(),
         metadata: message.metadata ?? null,
         ...(render && { rendered: render(message) }),

@@ -1,7 +1,7 @@
 import type { ErrorCode } from "../core/errors.js";
 import { maskIdentifier } from "../core/identifiers.js";
 import type { OtpEvent, OtpEventType } from "./events.js";
-import type { EventSource } from "./metrics.js";
+import type { OtpEventSource } from "./metrics.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -39,11 +39,14 @@ const BROKEN: ReadonlySet<ErrorCode> = new Set(["STORE_UNAVAILABLE", "INTERNAL"]
  * key; the identifier is masked again here so a line can never hold a full address or number.
  * Returns the function that detaches the logger.
  */
-export function attachLogger(otp: EventSource, logger: OtpLogger, options: LoggerOptions = {}): () => void {
+export function attachLogger(otp: OtpEventSource, logger: OtpLogger, options: LoggerOptions = {}): () => void {
   for (const level of ["debug", "info", "warn", "error"] as const) {
     if (typeof logger?.[level] !== "function") throw new TypeError(`otp-actions: attachLogger needs a logger with a ${level}() method (pino's shape)`);
   }
   const levels = { ...DEFAULT_LEVELS, ...options.levels };
+  for (const [type, level] of Object.entries(levels)) {
+    if (!["debug", "info", "warn", "error"].includes(level)) throw new TypeError(`otp-actions: attachLogger levels.${type} must be debug, info, warn or error`);
+  }
   const includeClient = options.includeClient ?? true;
   const includeMetadata = options.includeMetadata ?? false;
 

@@ -34,7 +34,7 @@ export interface OtpMetrics {
 }
 
 /** What the metrics need of an engine: its event subscription. */
-export interface EventSource {
+export interface OtpEventSource {
   on(type: OtpEventType | "*", listener: OtpEventListener): () => void;
 }
 
@@ -50,7 +50,7 @@ const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
  * from the application (and, for a malformed request, from the caller), so they are capped and
  * anything past the cap is "other". No identifier, id or code is ever a label.
  */
-export function createMetrics(otp: EventSource, options: MetricsOptions = {}): OtpMetrics {
+export function createMetrics(otp: OtpEventSource, options: MetricsOptions = {}): OtpMetrics {
   const purposeLabel = boundedLabel(options.purposes, positive("maxPurposes", options.maxPurposes ?? 50));
   const channelLabel = boundedLabel(undefined, positive("maxChannels", options.maxChannels ?? 20));
   const limitLabel = boundedLabel(undefined, 50);
@@ -97,7 +97,9 @@ export function createMetrics(otp: EventSource, options: MetricsOptions = {}): O
       if (started !== undefined && within(timeToVerify, { purpose })) timeToVerify.observe({ purpose }, Math.max(0, event.at - started) / 1000);
       if (event.attempts !== undefined && within(attempts, { purpose })) attempts.observe({ purpose }, event.attempts);
     }
-    if ((event.type === "succeeded" || event.type === "exhausted" || event.type === "revoked") && event.id !== undefined) issuedAt.delete(event.id);
+    if ((event.type === "succeeded" || event.type === "exhausted" || event.type === "revoked" || event.type === "delivery_failed") && event.id !== undefined) {
+      issuedAt.delete(event.id);
+    }
   });
 
   const instrument = (engine: Otp): Otp =>

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import nodemailer from "nodemailer";
 import { afterEach, describe, expect, it } from "vitest";
 import { DeliveryError, type OtpMessage } from "../../src/channels/channel.js";
-import { smtpChannel } from "../../src/channels/smtp.js";
+import { smtpChannel, transportOptionsFor } from "../../src/channels/smtp.js";
 import { generateKey } from "../../src/core/keyring.js";
 import { OtpError } from "../../src/core/errors.js";
 import { createOtp } from "../../src/otp.js";
@@ -199,6 +199,17 @@ describe("smtpChannel against a real SMTP server", () => {
     expect(error.message).toBe("SMTP delivery aborted");
     // The client hung up: the server sees the socket close.
     await expect.poll(() => silent.open(), { timeout: 2000 }).toBe(0);
+  });
+
+  it("requires STARTTLS for plain smtp:// beyond loopback, unless the URL says otherwise", () => {
+    expect(transportOptionsFor("smtp://u:p@mail.example.com:587").requireTLS).toBe(true);
+    expect(transportOptionsFor("smtp://127.0.0.1:2525").requireTLS).toBe(false);
+    expect(transportOptionsFor("smtp://localhost:2525").requireTLS).toBe(false);
+    expect(transportOptionsFor("smtps://mail.example.com").requireTLS).toBe(false);
+    // The URL's own options win over the defaults.
+    const relaxed = nodemailer.createTransport(transportOptionsFor("smtp://mail.example.com:25/?requireTLS=false"));
+    expect((relaxed as unknown as { transporter: { options: { requireTLS: boolean } } }).transporter.options.requireTLS).toBe(false);
+    relaxed.close();
   });
 
   it("refuses bad options at construction", () => {

@@ -85,6 +85,7 @@ describe("attachLogger with pino", () => {
   it("refuses something that is not a logger", () => {
     const otp = createOtp({ keys: generateKey() });
     expect(() => attachLogger(otp, {} as never)).toThrow(TypeError);
+    expect(() => attachLogger(otp, console as never, { levels: { generated: "loud" as never } })).toThrow(TypeError);
     expect(() => attachLogger(otp, console as never)).not.toThrow();
   });
 });
