@@ -42,6 +42,9 @@ export function smtpChannel(options: SmtpChannelOptions): Channel {
   if (options.url !== undefined && (typeof options.url !== "string" || !/^smtps?:\/\//i.test(options.url))) {
     throw new TypeError("otp-actions: smtpChannel `url` must start with smtp:// or smtps://");
   }
+  if (options.otpTokenOrigin !== undefined && !isOrigin(options.otpTokenOrigin)) {
+    throw new TypeError("otp-actions: smtpChannel `otpTokenOrigin` must be an https origin such as https://acme.example");
+  }
   const render = createTemplateRenderer(options);
   const owned = options.transport === undefined;
   const transport: Transporter = options.transport ?? nodemailer.createTransport(transportOptionsFor(options.url!, options));
@@ -104,6 +107,15 @@ export function transportOptionsFor(url: string, timeouts: Pick<SmtpChannelOptio
     greetingTimeout: timeouts.greetingTimeoutMs ?? 10_000,
     socketTimeout: timeouts.socketTimeoutMs ?? 30_000,
   };
+}
+
+function isOrigin(value: unknown): boolean {
+  try {
+    const url = new URL(String(value));
+    return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname));
+  } catch {
+    return false;
+  }
 }
 
 // Failures no retry can fix: bad credentials or configuration, a malformed envelope or message.

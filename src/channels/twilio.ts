@@ -66,6 +66,7 @@ export function twilioSmsChannel(options: TwilioSmsChannelOptions): Channel {
   if (messagingServiceSid !== undefined && (typeof messagingServiceSid !== "string" || !/^MG[0-9a-zA-Z]{32}$/.test(messagingServiceSid))) {
     throw new TypeError("otp-actions: twilioSmsChannel `messagingServiceSid` must look like MG followed by 32 characters");
   }
+  if (statusCallback !== undefined && !/^https?:\/\/[^\s]+$/.test(String(statusCallback))) throw new TypeError("otp-actions: twilioSmsChannel `statusCallback` must be an http(s) URL");
   const baseUrl = checkedBaseUrl(options.baseUrl ?? "https://api.twilio.com");
   const render = createTemplateRenderer(options);
   const authorization = `Basic ${Buffer.from(apiKey ? `${apiKey.sid}:${apiKey.secret}` : `${accountSid}:${authToken}`).toString("base64")}`;

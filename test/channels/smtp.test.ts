@@ -96,9 +96,11 @@ describe("smtpChannel against a real SMTP server", () => {
       from: "no-reply@acme.example",
       appName: "Acme",
       templates: { payment: { subject: "Confirm the transfer", text: "Code {code}" } },
+      otpTokenOrigin: "https://acme.example",
     });
     await channel.deliver(message({ purpose: "payment" }), { signal: signal() });
     const parsed = parseMail(server.received[0]!.raw);
+    expect(parsed.header("otp-token")).toBe('"904512"; origin="https://acme.example"');
     expect(parsed.subject).toBe("Confirm the transfer");
     expect(parsed.text.trim()).toBe("Code 904512");
     transport.close();
@@ -216,6 +218,7 @@ describe("smtpChannel against a real SMTP server", () => {
     expect(() => smtpChannel({ from: "a@b.example" } as never)).toThrow(TypeError);
     expect(() => smtpChannel({ url: "http://x", from: "a@b.example" })).toThrow(TypeError);
     expect(() => smtpChannel({ url: "smtp://x", from: "" })).toThrow(TypeError);
+    expect(() => smtpChannel({ url: "smtp://x", from: "a@b.example", otpTokenOrigin: "http://acme.example" })).toThrow(TypeError);
     expect(() => smtpChannel({ url: "smtp://x", transport: nodemailer.createTransport({ jsonTransport: true }), from: "a@b.example" })).toThrow(TypeError);
   });
 });

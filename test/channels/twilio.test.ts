@@ -157,6 +157,7 @@ describe("twilioSmsChannel against a fake Twilio on loopback", () => {
     expect(() => twilioSmsChannel({ ...base, from: undefined })).toThrow(TypeError);
     expect(() => twilioSmsChannel({ ...base, messagingServiceSid: SERVICE })).toThrow(TypeError);
     expect(() => twilioSmsChannel({ ...base, baseUrl: "http://api.twilio.com" })).toThrow(TypeError);
+    expect(() => twilioSmsChannel({ ...base, statusCallback: "not a url" })).toThrow(TypeError);
     expect(() => twilioSmsChannel({ ...base, baseUrl: "http://127.0.0.1:9" })).not.toThrow();
     expect(() => twilioSmsChannel({ accountSid: ACCOUNT, apiKey: { sid: "SKabc", secret: "s" }, from: "Acme" })).not.toThrow();
   });
