@@ -15,3 +15,13 @@ export type { LedgerStore, RecordOutcome, RecordResult, RevokeResult, LedgerStat
 export type { Guard, SendAttempt, CheckAttempt, LockoutNotice } from "./guard/guard.js";
 export { EVENT_TYPES, DIAGNOSTICS_CHANNEL_PREFIX } from "./telemetry/events.js";
 export type { OtpEvent, OtpEventType, OtpEventListener, ClientInfo } from "./telemetry/events.js";
+export { createTemplateRenderer, renderMessage, negotiateLocale, smsSegments, escapeHtml, BUILT_IN_LOCALES, PURPOSE_KINDS } from "./channels/templates.js";
+export type { RenderedMessage, TemplateOptions, TemplateOverride, TemplateStrings, TemplateContext, TemplateRenderer, LocaleStrings, KindStrings, PurposeKind, SmsSegments } from "./channels/templates.js";
+export { webhookChannel, signWebhookPayload, verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER, DEFAULT_WEBHOOK_TOLERANCE_SECONDS } from "./channels/webhook.js";
+export type { WebhookChannelOptions, WebhookPayload } from "./channels/webhook.js";
+export { twilioSmsChannel } from "./channels/twilio.js";
+export type { TwilioSmsChannelOptions, TwilioFailure } from "./channels/twilio.js";
+export { createMetrics, PROMETHEUS_CONTENT_TYPE } from "./telemetry/metrics.js";
+export type { OtpMetrics, MetricsOptions, OtpEventSource } from "./telemetry/metrics.js";
+export { attachLogger } from "./telemetry/logging.js";
+export type { OtpLogger, LogLevel, LoggerOptions } from "./telemetry/logging.js";

@@ -1,0 +1,25 @@
+/** The purposes the built-in texts are written for; any other purpose uses "generic". */
+export const PURPOSE_KINDS = ["generic", "login", "signup", "password_reset", "change_email", "change_phone", "payment", "two_factor"] as const;
+
+export type PurposeKind = (typeof PURPOSE_KINDS)[number];
+
+/** Text for one purpose in one language. Placeholders: `{code}`, `{minutes}`, `{appName}`. */
+export interface KindStrings {
+  /** Email subject. Without the code: subjects show on lock screens and in mailbox lists. */
+  subject: string;
+  /** First paragraph of the email. */
+  lead: string;
+  /** The whole SMS; kept to one segment (160 GSM-7 characters, or 70 otherwise) where possible. */
+  sms: string;
+}
+
+/** One language: a text per purpose kind (generic required) and the sentences every email shares. */
+export interface LocaleStrings {
+  kinds: { generic: KindStrings } & Partial<Record<PurposeKind, KindStrings>>;
+  /** Introduces the code in the email body, e.g. "Your code:". */
+  codeLabel: string;
+  /** Expiry sentence per plural category (Intl.PluralRules); `other` is required. */
+  expires: { other: string } & Partial<Record<Intl.LDMLPluralRule, string>>;
+  /** Closing line telling the reader what to do if they did not ask for the code. */
+  ignore: string;
+}

@@ -1,0 +1,116 @@
+import type { IdentifierKind } from "../core/identifiers.js";
+import { DeliveryError, type Channel, type DeliverOptions, type OtpMessage } from "./channel.js";
+import { isLoopbackHost, responseError } from "./http-delivery.js";
+import { createTemplateRenderer, type RenderedMessage, type TemplateOptions } from "./templates.js";
+import { WEBHOOK_SIGNATURE_HEADER, signWebhookPayload } from "./webhook-signature.js";
+
+export { DEFAULT_WEBHOOK_TOLERANCE_SECONDS, WEBHOOK_SIGNATURE_HEADER, signWebhookPayload, verifyWebhookSignature } from "./webhook-signature.js";
+
+export interface WebhookChannelOptions {
+  /** Where to POST. https, or http to a loopback host (or anywhere with `allowInsecureHttp`). */
+  url: string;
+  /**
+   * HMAC-SHA256 key(s), at least 16 characters each. With a list, every secret signs (one `v1=`
+   * each), so receivers can rotate: add the new secret here, switch the receiver, drop the old.
+   */
+  secret: string | readonly string[];
+  /** Channel name. Default "webhook". */
+  name?: string;
+  /** Which identifiers it takes. Default "any". */
+  accepts?: IdentifierKind | "any";
+  /** Extra request headers, e.g. an Authorization for the receiver. */
+  headers?: Record<string, string>;
+  /** Adds `rendered` (subject, text, html, sms in the negotiated locale) to the payload. */
+  render?: TemplateOptions;
+  /** Permit plain http to a non-loopback host. The payload holds the code: default false. */
+  allowInsecureHttp?: boolean;
+  /** Clock for the signature timestamp. Default Date.now. */
+  now?: () => number;
+}
+
+/** What the receiver gets, as JSON. */
+export interface WebhookPayload {
+  id: string;
+  to: string;
+  code: string;
+  purpose: string;
+  locale: string | null;
+  /** ISO 8601. */
+  expiresAt: string;
+  metadata: Record<string, unknown> | null;
+  rendered?: RenderedMessage;
+}
+
+const MIN_SECRET_CHARS = 16;
+const MAX_LOCALE_CHARS = 256;
+
+/**
+ * Delivers by POSTing the code as signed JSON to your endpoint, which sends it however it likes.
+ * 2xx is delivered; 4xx (but 408 and 429) is permanent; 5xx, 408, 429 and network failures are
+ * retryable. Redirects are not followed: a moved endpoint is a configuration error.
+ */
+export function webhookChannel(options: WebhookChannelOptions): Channel {
+  if (typeof options !== "object" || options === null) throw new TypeError("otp-actions: webhookChannel needs an options object");
+  const url = checkedUrl(options.url, options.allowInsecureHttp === true);
+  const secrets = typeof options.secret === "string" ? [options.secret] : options.secret;
+  if (!Array.isArray(secrets) || secrets.length === 0 || !secrets.every((secret) => typeof secret === "string" && secret.length >= MIN_SECRET_CHARS)) {
+    throw new TypeError(`otp-actions: webhookChannel \`secret\` must be a string (or list) of at least ${MIN_SECRET_CHARS} characters`);
+  }
+  if (options.accepts !== undefined && !["email", "phone", "any"].includes(options.accepts)) throw new TypeError("otp-actions: webhookChannel `accepts` must be email, phone or any");
+  const render = options.render ? createTemplateRenderer(options.render) : undefined;
+  const now = options.now ?? Date.now;
+  const extraHeaders = { ...options.headers };
+
+  return {
+    name: options.name ?? "webhook",
+    accepts: options.accepts ?? "any",
+    async deliver(message: OtpMessage, deliverOptions: DeliverOptions): Promise<void> {
+      const payload: WebhookPayload = {
+        id: message.id,
+        to: message.to,
+        code: message.code,
+        purpose: message.purpose,
+        // As the caller gave it (a tag or an Accept-Language value), unless absurdly long.
+        locale: typeof message.locale === "string" && message.locale.length <= MAX_LOCALE_CHARS ? message.locale : null,
+        expiresAt: message.codeExpiresAt.toISOString(),
+        metadata: message.metadata ?? null,
+        ...(render && { rendered: render(message) }),
+      };
+      const body = JSON.stringify(payload);
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: "POST",
+          headers: {
+            ...extraHeaders,
+            "Content-Type": "application/json",
+            // Retries of one delivery carry the same key, so a receiver can send only once.
+            "Idempotency-Key": message.id,
+            [WEBHOOK_SIGNATURE_HEADER]: signWebhookPayload(secrets, body, now() / 1000),
+          },
+          body,
+          redirect: "manual",
+          signal: deliverOptions.signal,
+        });
+      } catch (error) {
+        throw new DeliveryError(deliverOptions.signal.aborted ? "webhook request aborted" : "webhook request failed (network)", { retryable: true, cause: error });
+      }
+      // The body is not needed; release the connection either way.
+      await response.body?.cancel().catch(() => undefined);
+      if (response.status >= 200 && response.status < 300) return;
+      throw responseError("webhook", response.status);
+    },
+  };
+}
+
+function checkedUrl(value: unknown, allowInsecureHttp: boolean): URL {
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw new TypeError("otp-actions: webhookChannel `url` must be an absolute URL");
+  }
+  if (url.protocol === "https:") return url;
+  if (url.protocol === "http:" && (allowInsecureHttp || isLoopbackHost(url.hostname))) return url;
+  throw new TypeError("otp-actions: webhookChannel `url` must be https (http only to a loopback host, or with allowInsecureHttp)");
+}
