@@ -15,3 +15,5 @@ export type { LedgerStore, RecordOutcome, RecordResult, RevokeResult, LedgerStat
 export type { Guard, SendAttempt, CheckAttempt, LockoutNotice } from "./guard/guard.js";
 export { EVENT_TYPES, DIAGNOSTICS_CHANNEL_PREFIX } from "./telemetry/events.js";
 export type { OtpEvent, OtpEventType, OtpEventListener, ClientInfo } from "./telemetry/events.js";
+export { createGuard, clientIpFrom, LIMITS, DEFAULT_LIMITS } from "./guard/index.js";
+export type { AbuseGuard, GuardOptions, LimitSettings, LimitWindow, LockoutSettings, PrefixVelocitySettings, Backend, ClientIpInput, TrustProxy } from "./guard/index.js";

@@ -207,7 +207,13 @@ class OtpEngine implements Otp {
     if (now >= claims.codeExpiresAtMs) throw fail(new OtpError("OTP_EXPIRED"));
     if (code.length !== claims.codeLength) throw fail(new OtpError("INVALID_CODE_FORMAT"));
 
-    const attempt: CheckAttempt = { id: claims.id, identifier: claims.identifier, purpose: claims.purpose, ...clientField(input.client) };
+    const attempt: CheckAttempt = {
+      id: claims.id,
+      identifier: claims.identifier,
+      identifierHash: base.identifierHash as string,
+      purpose: claims.purpose,
+      ...clientField(input.client),
+    };
     if (this.#guard) await this.#guarded(() => this.#guard!.beforeCheck(attempt), base);
 
     const match = !claims.decoy && digestsMatch(claims.codeMac, codeDigest(key.codeMacKey, claims.id, code));
@@ -289,22 +295,13 @@ class OtpEngine implements Otp {
     };
   }
 
-  async #issue(request: IssueRequest, session: { sends: number; decoy: boolean; sessionExpiresAtMs?: number; attempts?: number }): Promise<Generated> {
+  async #issue(
+    request: IssueRequest,
+    session: { sends: number; decoy: boolean; sessionExpiresAtMs?: number; attempts?: number; guarded?: boolean },
+  ): Promise<Generated> {
     const { identifier, purpose, policy } = request;
-    const base = {
-      purpose,
-      identifier: maskIdentifier(identifier.value),
-      identifierHash: this.keyring.identifierHash(identifier.value),
-      channel: request.channel,
-      ...clientField(request.client),
-    };
-    if (this.#guard) {
-      const guard = this.#guard;
-      await this.#guarded(
-        () => guard.beforeSend({ identifier, purpose, channel: request.channel, resend: session.sends > 1, sends: session.sends, ...clientField(request.client) }),
-        base,
-      );
-    }
+    const base = this.#issueEventBase(request);
+    if (!session.guarded) await this.#guardSend(request, session.sends, base);
     const now = this.#clock.now();
     const sessionExpiresAtMs = session.sessionExpiresAtMs ?? now + policy.sessionTtlMs;
     const codeExpiresAtMs = Math.min(now + policy.codeTtlMs, sessionExpiresAtMs);
@@ -350,6 +347,35 @@ class OtpEngine implements Otp {
     };
   }
 
+  #issueEventBase(request: IssueRequest): Omit<OtpEvent, "type" | "at"> & { identifierHash: string } {
+    return {
+      purpose: request.purpose,
+      identifier: maskIdentifier(request.identifier.value),
+      identifierHash: this.keyring.identifierHash(request.identifier.value),
+      channel: request.channel,
+      ...clientField(request.client),
+    };
+  }
+
+  /** The guard's send limits; runs before anything about the session changes. */
+  async #guardSend(request: IssueRequest, sends: number, base = this.#issueEventBase(request)): Promise<void> {
+    if (!this.#guard) return;
+    const guard = this.#guard;
+    await this.#guarded(
+      () =>
+        guard.beforeSend({
+          identifier: request.identifier,
+          identifierHash: base.identifierHash,
+          purpose: request.purpose,
+          channel: request.channel,
+          resend: sends > 1,
+          sends,
+          ...clientField(request.client),
+        }),
+      base,
+    );
+  }
+
   /**
    * A new code for an existing session: the old verification is revoked (atomically, so a context
    * can be resent once), the session window is kept, and the attempts already used carry over, so
@@ -366,11 +392,6 @@ class OtpEngine implements Otp {
       this.#emit({ ...base, type: "rate_limited", limit: error.limit!, retryAfterSeconds: error.retryAfterSeconds! });
       throw error;
     }
-    const previous = await this.#storeCall(() => this.store.revoke(claims.id));
-    if (previous.previous === "consumed") throw new OtpError("ALREADY_USED");
-    if (previous.previous === "revoked") throw new OtpError("CANCELED");
-    if (previous.previous === "unknown") throw new OtpError("SESSION_EXPIRED");
-    this.#emit({ ...base, type: "revoked", attempts: previous.attempts });
     const metadata = claims.metadata === null ? null : (JSON.parse(claims.metadata) as Metadata);
     const request: IssueRequest = {
       identifier: { kind: claims.identifier.includes("@") ? "email" : "phone", value: claims.identifier },
@@ -381,7 +402,20 @@ class OtpEngine implements Otp {
       policy: { ...policy, codeLength: claims.codeLength, maxAttempts: claims.maxAttempts },
       client,
     };
-    const generated = await this.#issue(request, { sends, decoy: claims.decoy, sessionExpiresAtMs: claims.sessionExpiresAtMs, attempts: previous.attempts });
+    // The guard decides before the old code is revoked: a refused resend leaves the session usable.
+    await this.#guardSend(request, sends);
+    const previous = await this.#storeCall(() => this.store.revoke(claims.id));
+    if (previous.previous === "consumed") throw new OtpError("ALREADY_USED");
+    if (previous.previous === "revoked") throw new OtpError("CANCELED");
+    if (previous.previous === "unknown") throw new OtpError("SESSION_EXPIRED");
+    this.#emit({ ...base, type: "revoked", attempts: previous.attempts });
+    const generated = await this.#issue(request, {
+      sends,
+      decoy: claims.decoy,
+      sessionExpiresAtMs: claims.sessionExpiresAtMs,
+      attempts: previous.attempts,
+      guarded: true,
+    });
     return { generated, policy, metadata };
   }
 
