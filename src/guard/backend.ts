@@ -59,8 +59,8 @@ export class CounterFactory {
     if (backend.kind === "memory") return new RateLimiterMemory(base);
     let remote: RateLimiterAbstract;
     if (backend.kind === "redis") {
-      // Not ready (reconnecting) fails at once instead of queueing behind a dead connection.
-      remote = new RateLimiterRedis({ ...base, storeClient: backend.client, rejectIfRedisNotReady: true });
+      // A command queued behind a dead connection is cut short by the timeout wrapper below.
+      remote = new RateLimiterRedis({ ...base, storeClient: backend.client });
     } else {
       // One counter per table sweeps expired rows (every 5 minutes); the rest only count.
       const sweep = !this.#sweeperStarted;

@@ -75,9 +75,12 @@ export interface GuardOptions extends LimitSettings {
   prefixVelocity?: PrefixVelocitySettings | false;
   /** When the backend fails or is slower than `timeoutMs`, count in memory instead. Default true. */
   insurance?: boolean;
-  /** A backend call slower than this fails over (insurance) or refuses. Default 500 ms. */
+  /**
+   * A backend call slower than this fails over (insurance) or refuses. Default 500 ms. (An ioredis
+   * client with `enableOfflineQueue: false` fails over at once while disconnected.)
+   */
   timeoutMs?: number;
-  /** Told about backend failures the guard absorbed (after a check, or covered by insurance). */
+  /** Told about a backend failure after a check was decided (the result stands; the failure is not the caller's). */
   onBackendError?: (error: unknown) => void;
 }
 
