@@ -152,7 +152,9 @@ class OtpEngine implements Otp {
 
   async generate(input: GenerateInput): Promise<Generated> {
     const request = this.#parseIssue(input);
-    return this.#issue(request, { sends: 1, decoy: false });
+    // The caller delivers; for an account the app says does not exist the code never verifies.
+    const decoy = this.#shouldSend ? !(await this.#shouldSend({ identifier: request.identifier.value, purpose: request.purpose, channel: request.channel })) : false;
+    return this.#issue(request, { sends: 1, decoy });
   }
 
   async start(input: StartInput): Promise<Issued> {
