@@ -33,7 +33,7 @@ export class Counter {
   }
 
   async consume(key: string): Promise<Consumed> {
-    await this.#ready();
+    if (!this.#factory.ready) await this.#ready();
     try {
       const res = await this.#limiter.consume(key, 1);
       return { allowed: true, consumed: res.consumedPoints, retryAfterSeconds: secondsOf(res.msBeforeNext) };
@@ -44,7 +44,7 @@ export class Counter {
   }
 
   async peek(key: string): Promise<Peeked | null> {
-    await this.#ready();
+    if (!this.#factory.ready) await this.#ready();
     try {
       const res = await this.#limiter.get(key);
       return res === null ? null : { consumed: res.consumedPoints, retryAfterSeconds: secondsOf(res.msBeforeNext) };
@@ -55,14 +55,14 @@ export class Counter {
 
   /** Gives back one point taken by `consume` (the attempt turned out not to count). */
   async refund(key: string): Promise<void> {
-    await this.#ready();
+    if (!this.#factory.ready) await this.#ready();
     await this.#limiter.reward(key, 1).catch((error: unknown) => {
       throw unavailable(error);
     });
   }
 
   async reset(key: string): Promise<void> {
-    await this.#ready();
+    if (!this.#factory.ready) await this.#ready();
     await this.#limiter.delete(key).catch((error: unknown) => {
       throw unavailable(error);
     });
@@ -70,14 +70,13 @@ export class Counter {
 
   /** Refuses `key` for `seconds` from now, whatever its count. */
   async block(key: string, seconds: number): Promise<void> {
-    await this.#ready();
+    if (!this.#factory.ready) await this.#ready();
     await this.#limiter.block(key, seconds).catch((error: unknown) => {
       throw unavailable(error);
     });
   }
 
-  #ready(): Promise<void> | undefined {
-    if (this.#factory.ready) return undefined;
+  #ready(): Promise<void> {
     return this.#factory.ensureReady().catch((error: unknown) => {
       // With insurance the counters carry on in memory until the table can be created.
       if (!this.#factory.insured) throw unavailable(error);
