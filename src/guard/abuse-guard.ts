@@ -1,7 +1,8 @@
 import { OtpError } from "../core/errors.js";
 import { CounterFactory } from "./backend.js";
 import { ipLimitKey } from "./client-ip.js";
-import { Counter } from "./counter.js";
+import { Counter, type Consumed } from "./counter.js";
+import type { BatchOp } from "./redis-batch.js";
 import type { CheckAttempt, Guard, LockoutNotice, SendAttempt } from "./guard.js";
 import {
   DEFAULT_CHANNEL_BUDGET,
@@ -88,6 +89,7 @@ export class DefaultGuard implements AbuseGuard {
   readonly #prefixCounter: Counter | null;
   readonly #reservations = new WeakMap<CheckAttempt, Reservation>();
   readonly #onBackendError: (error: unknown) => void;
+  readonly #releasing = new Set<Promise<void>>();
 
   constructor(options: GuardOptions = {}) {
     if (typeof options !== "object" || options === null) throw new TypeError("otp-actions: createGuard needs an options object");
@@ -160,7 +162,7 @@ export class DefaultGuard implements AbuseGuard {
     const subject = this.#subject(attempt.purpose, attempt.identifierHash);
     const ip = attempt.client?.ip;
     const ipKey = ip && counters.failuresPerIp ? `${counters.failureIpScope}:${ipLimitKey(ip)}` : undefined;
-    const [failures, perIp] = await Promise.all([counters.failures.consume(subject), ipKey ? counters.failuresPerIp!.consume(ipKey) : undefined]);
+    const [failures, perIp] = await this.#reserve(counters, subject, ipKey);
     // Refused by the lockout: this check is never evaluated; it still counts against the IP.
     if (!failures.allowed) throw refusal(LIMITS.failuresPerIdentifier, failures.retryAfterSeconds);
     if (perIp && !perIp.allowed) {
@@ -184,11 +186,38 @@ export class DefaultGuard implements AbuseGuard {
     // A success ends the run of consecutive failures (and a lockout this check started); the
     // IP's reservation is given back. The check is decided: a backend failure here is reported,
     // never turned into the caller's error.
-    await Promise.all([
-      counters.failures.reset(subject),
-      ipKey ? counters.failuresPerIp!.refund(ipKey) : undefined,
-      lockoutSeconds === undefined ? undefined : counters.lockoutLevels.refund(subject),
-    ]).catch(this.#onBackendError);
+    // Not awaited (but on Postgres): the caller has its answer. The calls are already queued on the
+    // backend's one connection (or applied: memory, SQLite), so a later check of this subject sees them.
+    const release = Promise.all([this.#release(counters, subject, ipKey), lockoutSeconds === undefined ? undefined : counters.lockoutLevels.refund(subject)])
+      .then(() => undefined, this.#onBackendError)
+      .finally(() => this.#releasing.delete(release));
+    this.#releasing.add(release);
+    // A pool spreads calls over connections, so order is only kept by waiting.
+    if (this.#factory.kind === "postgres") await release;
+  }
+
+  /** One failure taken for the subject (and the IP): on Redis in the shared batch, else per counter. */
+  async #reserve(counters: PurposeCounters, subject: string, ipKey: string | undefined): Promise<[Consumed, Consumed | undefined]> {
+    const batcher = this.#factory.batcher;
+    if (batcher) {
+      const ops: BatchOp[] = [{ kind: "take", key: counters.failures.storeKey(subject), windowSeconds: counters.failures.windowSeconds }];
+      if (ipKey) ops.push({ kind: "take", key: counters.failuresPerIp!.storeKey(ipKey), windowSeconds: counters.failuresPerIp!.windowSeconds });
+      const batched = await batcher.run(ops).catch(() => undefined);
+      // A failed batch falls back to the counters themselves (timeouts, insurance, fail-closed).
+      if (batched) return [counters.failures.judge(...batched[0]!), ipKey ? counters.failuresPerIp!.judge(...batched[1]!) : undefined];
+    }
+    return Promise.all([counters.failures.consume(subject), ipKey ? counters.failuresPerIp!.consume(ipKey) : undefined]);
+  }
+
+  /** A success: the subject's failures forgotten, the IP's reservation given back. */
+  async #release(counters: PurposeCounters, subject: string, ipKey: string | undefined): Promise<void> {
+    const batcher = this.#factory.batcher;
+    if (batcher) {
+      const ops: BatchOp[] = [{ kind: "forget", key: counters.failures.storeKey(subject) }];
+      if (ipKey) ops.push({ kind: "giveBack", key: counters.failuresPerIp!.storeKey(ipKey) });
+      if (await batcher.run(ops).then(() => true, () => false)) return;
+    }
+    await Promise.all([counters.failures.reset(subject), ipKey ? counters.failuresPerIp!.refund(ipKey) : undefined]);
   }
 
   /** Blocks the subject, each lockout within the level window twice as long as the last, capped. */
@@ -199,8 +228,9 @@ export class DefaultGuard implements AbuseGuard {
     return seconds;
   }
 
+  /** Waits for releases still in flight. Clients belong to the caller and stay open. */
   async close(): Promise<void> {
-    // Clients belong to the caller; nothing of the guard's own stays open.
+    await Promise.allSettled([...this.#releasing]);
   }
 
   async #checkPrefix(e164: string, firstSendToNumber: boolean): Promise<void> {
@@ -250,8 +280,8 @@ export class DefaultGuard implements AbuseGuard {
   }
 
   #counter(limit: string, max: number, windowSeconds: number): Counter {
-    const limiter = this.#factory.create({ keyPrefix: `${this.#keyPrefix}:${limit}`, points: max, durationSeconds: windowSeconds });
-    return new Counter(limit, max, limiter, this.#factory);
+    const spec = { keyPrefix: `${this.#keyPrefix}:${limit}`, points: max, durationSeconds: windowSeconds };
+    return new Counter(limit, spec, this.#factory.create(spec), this.#factory);
   }
 
   /** Identifier + purpose, hash-tagged so one subject's counters share a Redis Cluster slot. */

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import type { Redis } from "ioredis";
 import type pg from "pg";
+import { RedisBatcher } from "./redis-batch.js";
 import {
   RateLimiterMemory,
   RateLimiterPostgres,
@@ -41,12 +42,15 @@ export class CounterFactory {
   #table: Promise<void> | undefined;
   #tableReady: boolean;
   #sweeperStarted = false;
+  /** The check path's gathered calls, on a single Redis (not a Cluster). */
+  readonly batcher: RedisBatcher | undefined;
 
   constructor(backend: Backend, settings: BackendSettings) {
     this.#backend = backend;
     this.#settings = settings;
     this.kind = backend.kind;
     this.#tableReady = backend.kind === "memory" || backend.kind === "redis";
+    this.batcher = backend.kind === "redis" && RedisBatcher.supports(backend.client) ? new RedisBatcher(backend.client, settings.timeoutMs) : undefined;
   }
 
   get insured(): boolean {

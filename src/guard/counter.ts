@@ -1,6 +1,6 @@
 import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { OtpError } from "../core/errors.js";
-import type { CounterFactory } from "./backend.js";
+import type { CounterFactory, CounterSpec } from "./backend.js";
 
 export interface Consumed {
   allowed: boolean;
@@ -22,14 +22,28 @@ export interface Peeked {
 export class Counter {
   readonly limit: string;
   readonly max: number;
+  readonly windowSeconds: number;
+  readonly #keyPrefix: string;
   readonly #limiter: RateLimiterAbstract;
   readonly #factory: CounterFactory;
 
-  constructor(limit: string, max: number, limiter: RateLimiterAbstract, factory: CounterFactory) {
+  constructor(limit: string, spec: CounterSpec, limiter: RateLimiterAbstract, factory: CounterFactory) {
     this.limit = limit;
-    this.max = max;
+    this.max = spec.points;
+    this.windowSeconds = spec.durationSeconds;
+    this.#keyPrefix = spec.keyPrefix;
     this.#limiter = limiter;
     this.#factory = factory;
+  }
+
+  /** The key as stored on the backend (rate-limiter-flexible's `prefix:key`). */
+  storeKey(key: string): string {
+    return `${this.#keyPrefix}:${key}`;
+  }
+
+  /** A result for points counted elsewhere on this counter's key (the Redis batch). */
+  judge(points: number, msLeft: number): Consumed {
+    return { allowed: points <= this.max, consumed: points, retryAfterSeconds: secondsOf(msLeft) };
   }
 
   async consume(key: string): Promise<Consumed> {
