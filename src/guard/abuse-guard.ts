@@ -122,7 +122,11 @@ export class DefaultGuard implements AbuseGuard {
       throw new TypeError("otp-actions: guard smsCountries must be a list of ISO 3166 alpha-2 codes");
     }
     this.#sms = new SmsPolicy({ smsChannels, smsCountries: options.smsCountries, smsNumberTypes: options.smsNumberTypes });
+    if (options.channelBudgets !== undefined && (typeof options.channelBudgets !== "object" || options.channelBudgets === null)) {
+      throw new TypeError("otp-actions: guard channelBudgets must be an object of channel name → { max, windowSeconds } or false");
+    }
     this.#channelBudgetSettings = { ...Object.fromEntries(smsChannels.map((name) => [name, DEFAULT_CHANNEL_BUDGET])), ...options.channelBudgets };
+    for (const [channel, window] of Object.entries(this.#channelBudgetSettings)) resolveWindow(`channelBudgets.${channel}`, window, null);
     this.#prefixVelocity = resolvePrefixVelocity(options.prefixVelocity);
     this.#prefixCounter = this.#prefixVelocity && this.#counter(LIMITS.prefixVelocity, this.#prefixVelocity.maxNumbers, this.#prefixVelocity.windowSeconds);
   }

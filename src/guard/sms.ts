@@ -2,6 +2,20 @@ import { parsePhoneNumberFromString, type CountryCode, type PhoneNumberType } fr
 import { OtpError } from "../core/errors.js";
 import { DEFAULT_SMS_NUMBER_TYPES, DEFAULT_VOICE_NUMBER_TYPES } from "./options.js";
 
+const NUMBER_TYPES: ReadonlySet<string> = new Set<PhoneNumberType>([
+  "PREMIUM_RATE",
+  "TOLL_FREE",
+  "SHARED_COST",
+  "VOIP",
+  "PERSONAL_NUMBER",
+  "PAGER",
+  "UAN",
+  "VOICEMAIL",
+  "FIXED_LINE_OR_MOBILE",
+  "FIXED_LINE",
+  "MOBILE",
+]);
+
 export interface SmsPolicySettings {
   smsChannels: readonly string[];
   smsCountries: readonly CountryCode[] | undefined;
@@ -24,6 +38,9 @@ export class SmsPolicy {
     this.#types = new Map();
     for (const channel of settings.smsChannels) {
       const types = settings.smsNumberTypes?.[channel] ?? (channel === "voice" ? DEFAULT_VOICE_NUMBER_TYPES : DEFAULT_SMS_NUMBER_TYPES);
+      if (!Array.isArray(types) || types.some((type) => !NUMBER_TYPES.has(type))) {
+        throw new TypeError(`otp-actions: guard smsNumberTypes.${channel} must be a list of libphonenumber-js number types`);
+      }
       this.#types.set(channel, new Set(types));
     }
   }

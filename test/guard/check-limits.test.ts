@@ -146,6 +146,7 @@ describe("failure budget and lockout (memory backend, fake time)", () => {
       const ip = clientIpFrom({ remoteAddress: "203.0.113.9", forwardedFor: `10.${i % 256}.${i >> 8}.1`, trustProxy: false });
       const error = await refusal(otp.verify({ code: wrongCode(issued.code), context: issued.context, purpose: "login", client: { ip: ip! } }));
       outcomes.push(error.code === "RATE_LIMITED" ? `${error.code}:${error.limit}` : error.code);
+      if (i === 20) expect([error.status, error.retryAfterSeconds]).toEqual([429, 3600]);
     }
     expect(outcomes.slice(0, 20).every((code) => code === "INVALID_OTP")).toBe(true);
     expect(outcomes.slice(20).every((code) => code === "RATE_LIMITED:failures_per_ip")).toBe(true);

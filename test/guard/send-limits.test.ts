@@ -104,6 +104,16 @@ describe("send limits (memory backend, fake time)", () => {
     expect([error.limit, error.retryAfterSeconds]).toEqual(["sends_per_identifier", 450]);
   });
 
+  it("sends per session (the engine's cap) still applies with a guard: the 2nd code passes, the 3rd is refused", async () => {
+    const channel = capturingChannel({ name: "email", accepts: "email" });
+    const { otp } = harness({ channels: [channel], maxSendsPerSession: 2, guard: createGuard(OFF) });
+    const first = await otp.start(input(email(1)));
+    const second = await otp.resend({ context: first.context });
+    const error = await refusal(otp.resend({ context: second.context }));
+    expect([error.code, error.limit, error.retryAfterSeconds]).toEqual(["RATE_LIMITED", "sends_per_session", 900]);
+    expect(channel.messages).toHaveLength(2);
+  });
+
   it("misuse is a TypeError at construction", () => {
     expect(() => createGuard({ failuresPerIdentifier: 101 })).toThrow(TypeError);
     expect(() => createGuard({ sendsPerIp: { max: 0, windowSeconds: 10 } })).toThrow(TypeError);

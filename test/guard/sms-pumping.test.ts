@@ -84,5 +84,7 @@ describe("SMS pumping defences", () => {
   it("rejects bad SMS settings at construction", () => {
     expect(() => createGuard({ smsCountries: ["USA"] as never })).toThrow(TypeError);
     expect(() => createGuard({ prefixVelocity: { suffixDigits: 0 } })).toThrow(TypeError);
+    expect(() => createGuard({ smsNumberTypes: { sms: ["CELL"] as never } })).toThrow(TypeError);
+    expect(() => createGuard({ channelBudgets: { email: { max: -1, windowSeconds: 60 } } })).toThrow(TypeError);
   });
 });
