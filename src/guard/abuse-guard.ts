@@ -189,15 +189,26 @@ export class DefaultGuard implements AbuseGuard {
     if (!success) return lockoutSeconds === undefined ? undefined : { limit: LIMITS.failuresPerIdentifier, retryAfterSeconds: lockoutSeconds };
     // A success ends the run of consecutive failures (and a lockout this check started); the
     // IP's reservation is given back. The check is decided: a backend failure here is reported,
-    // never turned into the caller's error.
-    // Not awaited (but on Postgres): the caller has its answer. The calls are already queued on the
-    // backend's one connection (or applied: memory, SQLite), so a later check of this subject sees them.
+    // never turned into the caller's error. Not awaited (but on Postgres): the calls are already
+    // queued on the backend's one connection (or applied: memory, SQLite), so a later check of
+    // this subject sees them.
     const release = Promise.all([this.#release(counters, subject, ipKey), lockoutSeconds === undefined ? undefined : counters.lockoutLevels.refund(subject)])
-      .then(() => undefined, this.#onBackendError)
+      .then(
+        () => undefined,
+        (error: unknown) => this.#report(error),
+      )
       .finally(() => this.#releasing.delete(release));
     this.#releasing.add(release);
     // A pool spreads calls over connections, so order is only kept by waiting.
     if (this.#factory.kind === "postgres") await release;
+  }
+
+  #report(error: unknown): void {
+    try {
+      this.#onBackendError(error);
+    } catch {
+      // A throwing error hook must not turn a decided check into a failure.
+    }
   }
 
   /** One failure taken for the subject (and the IP): on Redis in the shared batch, else per counter. */

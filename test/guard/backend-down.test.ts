@@ -71,3 +71,22 @@ describe.each(backends)("guard with %s", (_name, backend) => {
     expect(of("succeeded")).toHaveLength(0);
   });
 });
+
+describe("a backend that fails after the check was decided", () => {
+  it("keeps the approval and reports the failure to onBackendError", async () => {
+    const { REDIS_URL, requireService } = await import("../helpers/services.js");
+    if (!(await requireService("redis"))) return;
+    const client = new Redis(REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on("error", () => {});
+    await new Promise((resolve) => client.once("ready", resolve));
+    const reported: unknown[] = [];
+    const guard = createGuard({ ...OFF, backend: { kind: "redis", client }, keyPrefix: `guardtest-late-${process.pid}`, insurance: false, timeoutMs: 200, onBackendError: (error) => reported.push(error) });
+    const { otp } = harness({ guard });
+    const issued = await otp.generate(input(email(1)));
+    // The code has been compared and the ledger updated; Redis goes away before the guard's release.
+    otp.on("validation_attempt", () => client.disconnect());
+    await expect(otp.verify({ code: issued.code, context: issued.context, purpose: "login" })).resolves.toMatchObject({ identifier: email(1) });
+    await guard.close();
+    expect(reported.length).toBeGreaterThan(0);
+  });
+});
