@@ -67,6 +67,8 @@ export interface AbuseGuard extends Guard {
    * (today: SMS channels with no `smsCountries` allow-list).
    */
   warnings(channelNames: readonly string[]): string[];
+  /** Waits for the releases after successful checks that are still in flight. */
+  close(): Promise<void>;
 }
 
 /**

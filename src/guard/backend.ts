@@ -90,7 +90,8 @@ export class CounterFactory {
   /** Creates the SQL table if needed (idempotent, safe across processes); retried after a failure. */
   ensureReady(): Promise<void> {
     if (this.#tableReady) return Promise.resolve();
-    this.#table ??= this.#createTable().then(
+    // Two processes creating the table at once can collide; the second try finds it made.
+    this.#table ??= this.#createTable().catch(() => this.#createTable()).then(
       () => {
         this.#tableReady = true;
       },
