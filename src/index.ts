@@ -25,3 +25,5 @@ export { createMetrics, PROMETHEUS_CONTENT_TYPE } from "./telemetry/metrics.js";
 export type { OtpMetrics, MetricsOptions, OtpEventSource } from "./telemetry/metrics.js";
 export { attachLogger } from "./telemetry/logging.js";
 export type { OtpLogger, LogLevel, LoggerOptions } from "./telemetry/logging.js";
+export { createGuard, clientIpFrom, LIMITS, DEFAULT_LIMITS } from "./guard/index.js";
+export type { AbuseGuard, GuardOptions, LimitSettings, LimitWindow, LockoutSettings, PrefixVelocitySettings, Backend, ClientIpInput, TrustProxy } from "./guard/index.js";

@@ -152,7 +152,9 @@ class OtpEngine implements Otp {
 
   async generate(input: GenerateInput): Promise<Generated> {
     const request = this.#parseIssue(input);
-    return this.#issue(request, { sends: 1, decoy: false });
+    // The caller delivers; for an account the app says does not exist the code never verifies.
+    const decoy = this.#shouldSend ? !(await this.#shouldSend({ identifier: request.identifier.value, purpose: request.purpose, channel: request.channel })) : false;
+    return this.#issue(request, { sends: 1, decoy });
   }
 
   async start(input: StartInput): Promise<Issued> {
@@ -207,15 +209,23 @@ class OtpEngine implements Otp {
     if (now >= claims.codeExpiresAtMs) throw fail(new OtpError("OTP_EXPIRED"));
     if (code.length !== claims.codeLength) throw fail(new OtpError("INVALID_CODE_FORMAT"));
 
-    const attempt: CheckAttempt = { id: claims.id, identifier: claims.identifier, purpose: claims.purpose, ...clientField(input.client) };
-    if (this.#guard) await this.#guarded(() => this.#guard!.beforeCheck(attempt), base);
+    const guard = this.#guard;
+    // Built only with a guard: the identifier hash it needs is an HMAC the bare check skips.
+    const attempt: CheckAttempt | undefined = guard && {
+      id: claims.id,
+      identifier: claims.identifier,
+      identifierHash: base().identifierHash!,
+      purpose: claims.purpose,
+      ...clientField(input.client),
+    };
+    if (guard && attempt) await this.#guarded(() => guard.beforeCheck(attempt), base);
 
     const match = !claims.decoy && digestsMatch(claims.codeMac, codeDigest(key.codeMacKey, claims.id, code));
     const result = await this.#storeCall(() => this.store.record(claims.id, match, claims.maxAttempts));
     const evaluated = result.outcome === "approved" || result.outcome === "rejected";
     if (evaluated) {
       this.#emit("validation_attempt", base, { attempts: result.attempts });
-      if (this.#guard) await this.#afterCheck(attempt, result.outcome === "approved", base);
+      if (attempt) await this.#afterCheck(attempt, result.outcome === "approved", base);
     }
 
     switch (result.outcome) {
@@ -289,22 +299,13 @@ class OtpEngine implements Otp {
     };
   }
 
-  async #issue(request: IssueRequest, session: { sends: number; decoy: boolean; sessionExpiresAtMs?: number; attempts?: number }): Promise<Generated> {
+  async #issue(
+    request: IssueRequest,
+    session: { sends: number; decoy: boolean; sessionExpiresAtMs?: number; attempts?: number; guarded?: boolean },
+  ): Promise<Generated> {
     const { identifier, purpose, policy } = request;
-    const base = this.#scope(() => ({
-      purpose,
-      identifier: maskIdentifier(identifier.value),
-      identifierHash: this.keyring.identifierHash(identifier.value),
-      channel: request.channel,
-      ...clientField(request.client),
-    }));
-    if (this.#guard) {
-      const guard = this.#guard;
-      await this.#guarded(
-        () => guard.beforeSend({ identifier, purpose, channel: request.channel, resend: session.sends > 1, sends: session.sends, ...clientField(request.client) }),
-        base,
-      );
-    }
+    const base = this.#issueScope(request);
+    if (!session.guarded) await this.#guardSend(request, session.sends, base);
     const now = this.#clock.now();
     const sessionExpiresAtMs = session.sessionExpiresAtMs ?? now + policy.sessionTtlMs;
     const codeExpiresAtMs = Math.min(now + policy.codeTtlMs, sessionExpiresAtMs);
@@ -348,6 +349,35 @@ class OtpEngine implements Otp {
     };
   }
 
+  #issueScope(request: IssueRequest): EventScope {
+    return this.#scope(() => ({
+      purpose: request.purpose,
+      identifier: maskIdentifier(request.identifier.value),
+      identifierHash: this.keyring.identifierHash(request.identifier.value),
+      channel: request.channel,
+      ...clientField(request.client),
+    }));
+  }
+
+  /** The guard's send limits; runs before anything about the session changes. */
+  async #guardSend(request: IssueRequest, sends: number, base: EventScope = this.#issueScope(request)): Promise<void> {
+    if (!this.#guard) return;
+    const guard = this.#guard;
+    await this.#guarded(
+      () =>
+        guard.beforeSend({
+          identifier: request.identifier,
+          identifierHash: base().identifierHash!,
+          purpose: request.purpose,
+          channel: request.channel,
+          resend: sends > 1,
+          sends,
+          ...clientField(request.client),
+        }),
+      base,
+    );
+  }
+
   /**
    * A new code for an existing session: the old verification is revoked (atomically, so a context
    * can be resent once), the session window is kept, and the attempts already used carry over, so
@@ -364,11 +394,6 @@ class OtpEngine implements Otp {
       this.#emit("rate_limited", base, { reason: "RATE_LIMITED", limit: error.limit!, retryAfterSeconds: error.retryAfterSeconds! });
       throw error;
     }
-    const previous = await this.#storeCall(() => this.store.revoke(claims.id));
-    if (previous.previous === "consumed") throw new OtpError("ALREADY_USED");
-    if (previous.previous === "revoked") throw new OtpError("CANCELED");
-    if (previous.previous === "unknown") throw new OtpError("SESSION_EXPIRED");
-    this.#emit("revoked", base, { attempts: previous.attempts });
     const metadata = claims.metadata === null ? null : (JSON.parse(claims.metadata) as Metadata);
     const request: IssueRequest = {
       identifier: { kind: claims.identifier.includes("@") ? "email" : "phone", value: claims.identifier },
@@ -379,7 +404,20 @@ class OtpEngine implements Otp {
       policy: { ...policy, codeLength: claims.codeLength, maxAttempts: claims.maxAttempts },
       client,
     };
-    const generated = await this.#issue(request, { sends, decoy: claims.decoy, sessionExpiresAtMs: claims.sessionExpiresAtMs, attempts: previous.attempts });
+    // The guard decides before the old code is revoked: a refused resend leaves the session usable.
+    await this.#guardSend(request, sends);
+    const previous = await this.#storeCall(() => this.store.revoke(claims.id));
+    if (previous.previous === "consumed") throw new OtpError("ALREADY_USED");
+    if (previous.previous === "revoked") throw new OtpError("CANCELED");
+    if (previous.previous === "unknown") throw new OtpError("SESSION_EXPIRED");
+    this.#emit("revoked", base, { attempts: previous.attempts });
+    const generated = await this.#issue(request, {
+      sends,
+      decoy: claims.decoy,
+      sessionExpiresAtMs: claims.sessionExpiresAtMs,
+      attempts: previous.attempts,
+      guarded: true,
+    });
     return { generated, policy, metadata };
   }
 

@@ -4,6 +4,8 @@ import type { ClientInfo } from "../telemetry/events.js";
 /** A send (generate, start, resend) about to happen. */
 export interface SendAttempt {
   identifier: NormalizedIdentifier;
+  /** Keyed hash of `identifier.value` (the keyring's identifier hash): what limits are keyed by. */
+  identifierHash: string;
   purpose: string;
   channel: string;
   client?: ClientInfo;
@@ -19,6 +21,8 @@ export interface CheckAttempt {
   id: string;
   /** Normalised identifier from the token. */
   identifier: string;
+  /** Keyed hash of `identifier` (the keyring's identifier hash): what limits are keyed by. */
+  identifierHash: string;
   purpose: string;
   client?: ClientInfo;
 }

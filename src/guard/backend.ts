@@ -1,0 +1,117 @@
+import type BetterSqlite3 from "better-sqlite3";
+import type { Redis } from "ioredis";
+import type pg from "pg";
+import { RedisBatcher } from "./redis-batch.js";
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRedis,
+  RateLimiterSQLite,
+  RLWrapperTimeouts,
+  type RateLimiterAbstract,
+} from "rate-limiter-flexible";
+
+/** Where the guard's counters live: the same server (and client) as the ledger. */
+export type Backend =
+  | { kind: "memory" }
+  | { kind: "redis"; client: Redis }
+  | { kind: "postgres"; pool: pg.Pool }
+  | { kind: "sqlite"; database: BetterSqlite3.Database };
+
+export interface CounterSpec {
+  /** Key prefix of this counter, e.g. "otp:sends_per_ip". */
+  keyPrefix: string;
+  points: number;
+  durationSeconds: number;
+}
+
+export interface BackendSettings {
+  tableName: string;
+  insurance: boolean;
+  timeoutMs: number;
+}
+
+/**
+ * Builds rate-limiter-flexible counters on one backend. Remote backends are wrapped so a call
+ * slower than `timeoutMs` fails, and (with insurance) failures are counted in memory instead.
+ */
+export class CounterFactory {
+  readonly kind: Backend["kind"];
+  readonly #backend: Backend;
+  readonly #settings: BackendSettings;
+  #table: Promise<void> | undefined;
+  #tableReady: boolean;
+  #sweeperStarted = false;
+  /** The check path's gathered calls, on a single Redis (not a Cluster). */
+  readonly batcher: RedisBatcher | undefined;
+
+  constructor(backend: Backend, settings: BackendSettings) {
+    this.#backend = backend;
+    this.#settings = settings;
+    this.kind = backend.kind;
+    this.#tableReady = backend.kind === "memory" || backend.kind === "redis";
+    this.batcher = backend.kind === "redis" && RedisBatcher.supports(backend.client) ? new RedisBatcher(backend.client, settings.timeoutMs) : undefined;
+  }
+
+  get insured(): boolean {
+    return this.#settings.insurance && this.kind !== "memory";
+  }
+
+  create(spec: CounterSpec): RateLimiterAbstract {
+    const base = { keyPrefix: spec.keyPrefix, points: spec.points, duration: spec.durationSeconds };
+    const backend = this.#backend;
+    if (backend.kind === "memory") return new RateLimiterMemory(base);
+    let remote: RateLimiterAbstract;
+    if (backend.kind === "redis") {
+      // A command queued behind a dead connection is cut short by the timeout wrapper below.
+      remote = new RateLimiterRedis({ ...base, storeClient: backend.client });
+    } else {
+      // One counter per table sweeps expired rows (every 5 minutes); the rest only count.
+      const sweep = !this.#sweeperStarted;
+      this.#sweeperStarted = true;
+      const sql = { ...base, tableName: this.#settings.tableName, tableCreated: true, clearExpiredByTimeout: sweep };
+      remote =
+        backend.kind === "postgres"
+          ? new RateLimiterPostgres({ ...sql, storeClient: backend.pool, storeType: "pool" })
+          : new RateLimiterSQLite({ ...sql, storeClient: backend.database, storeType: "better-sqlite3" });
+    }
+    return new RLWrapperTimeouts({
+      limiter: remote,
+      timeoutMs: this.#settings.timeoutMs,
+      ...(this.#settings.insurance && { insuranceLimiter: new RateLimiterMemory(base) }),
+    }) as unknown as RateLimiterAbstract;
+  }
+
+  /** True once the SQL table exists (always true for memory and Redis). */
+  get ready(): boolean {
+    return this.#tableReady;
+  }
+
+  /** Creates the SQL table if needed (idempotent, safe across processes); retried after a failure. */
+  ensureReady(): Promise<void> {
+    if (this.#tableReady) return Promise.resolve();
+    // Two processes creating the table at once can collide; the second try finds it made.
+    this.#table ??= this.#createTable().catch(() => this.#createTable()).then(
+      () => {
+        this.#tableReady = true;
+      },
+      (error: unknown) => {
+        this.#table = undefined;
+        throw error;
+      },
+    );
+    return this.#table;
+  }
+
+  #createTable(): Promise<void> {
+    const backend = this.#backend;
+    const options = { keyPrefix: "otp:setup", points: 1, duration: 1, tableName: this.#settings.tableName, clearExpiredByTimeout: false };
+    return new Promise<void>((resolve, reject) => {
+      const done = (error?: Error): void => (error ? reject(error) : resolve());
+      // rate-limiter-flexible creates its own table (CREATE TABLE IF NOT EXISTS) when told it is missing.
+      if (backend.kind === "postgres") new RateLimiterPostgres({ ...options, storeClient: backend.pool, storeType: "pool" }, done);
+      else if (backend.kind === "sqlite") new RateLimiterSQLite({ ...options, storeClient: backend.database, storeType: "better-sqlite3" }, done);
+      else resolve();
+    });
+  }
+}

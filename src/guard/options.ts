@@ -1,0 +1,180 @@
+import type { CountryCode, PhoneNumberType } from "libphonenumber-js";
+import { MAX_ATTEMPTS_BOUND } from "../core/limits.js";
+import type { Backend } from "./backend.js";
+
+/** At most `max` events per `windowSeconds` (a fixed window that starts with the first event). */
+export interface LimitWindow {
+  max: number;
+  windowSeconds: number;
+}
+
+export interface LockoutSettings {
+  /** The first lockout. Default 900 (15 minutes). */
+  baseSeconds?: number;
+  /** Each further lockout doubles, up to this. Default 14,400 (4 hours). */
+  maxSeconds?: number;
+  /** Lockouts are counted (for the doubling) within this window from the first one. Default 86,400. */
+  levelWindowSeconds?: number;
+}
+
+/** Limits that can differ per purpose. `false` turns a limit off. */
+export interface LimitSettings {
+  /** Sends to one identifier for one purpose. Default 5 per 600 s (Twilio Verify's). */
+  sendsPerIdentifier?: LimitWindow | false;
+  /** Minimum time between two sends to one identifier for one purpose. Default 30; 0 turns it off. */
+  resendCooldownSeconds?: number;
+  /** Sends from one end-user IP (IPv6: its /64). Default 30 per 3,600 s. */
+  sendsPerIp?: LimitWindow | false;
+  /**
+   * Consecutive failed checks for one identifier + purpose, across every code and resend, before
+   * a lockout. Default 10, at most 100 (NIST SP 800-63B-4). A success resets the count.
+   */
+  failuresPerIdentifier?: number;
+  /** How long failures are remembered without a success or a lockout. Default 86,400. */
+  failureWindowSeconds?: number;
+  lockout?: LockoutSettings;
+  /** Failed checks from one end-user IP across identifiers (spraying). Default 50 per 3,600 s. */
+  failuresPerIp?: LimitWindow | false;
+}
+
+export interface PrefixVelocitySettings {
+  /** Numbers that differ only in their last `suffixDigits` digits share a prefix. Default 3. */
+  suffixDigits?: number;
+  /** Distinct numbers under one prefix allowed per window. Default 10. */
+  maxNumbers?: number;
+  /** Default 3,600. */
+  windowSeconds?: number;
+  /** How long a prefix stays blocked once over. Default 3,600. */
+  blockSeconds?: number;
+}
+
+export interface GuardOptions extends LimitSettings {
+  /** Where counters live. Default `{ kind: "memory" }` (one process). */
+  backend?: Backend;
+  /** Prefix of every counter key. Default "otp". */
+  keyPrefix?: string;
+  /** SQL backends: the table the counters live in. Default "otp_guard_limits". */
+  tableName?: string;
+  /** Per-purpose overrides, e.g. `{ payment: { failuresPerIdentifier: 3 } }`. */
+  purposes?: Record<string, LimitSettings>;
+  /**
+   * A ceiling per channel across every identifier and IP (an SMS bill has one). Default: 1,000 per
+   * 3,600 s for every SMS channel, none for others. `false` turns a channel's budget off.
+   */
+  channelBudgets?: Record<string, LimitWindow | false>;
+  /** Channel names that send SMS or calls. Default ["sms", "voice", "whatsapp"]. */
+  smsChannels?: readonly string[];
+  /** ISO countries SMS channels may send to. Default: any (a production start warns). */
+  smsCountries?: readonly CountryCode[];
+  /**
+   * Number types each SMS channel may send to. Default MOBILE and FIXED_LINE_OR_MOBILE, plus
+   * FIXED_LINE for "voice"; premium-rate, shared-cost, toll-free and the rest are refused.
+   */
+  smsNumberTypes?: Record<string, readonly PhoneNumberType[]>;
+  /** Blocks a number prefix that many distinct numbers are sent to (SMS pumping). `false` turns it off. */
+  prefixVelocity?: PrefixVelocitySettings | false;
+  /** When the backend fails or is slower than `timeoutMs`, count in memory instead. Default true. */
+  insurance?: boolean;
+  /**
+   * A backend call slower than this fails over (insurance) or refuses. Default 500 ms. (An ioredis
+   * client with `enableOfflineQueue: false` fails over at once while disconnected.)
+   */
+  timeoutMs?: number;
+  /** Told about a backend failure after a check was decided (the result stands; the failure is not the caller's). */
+  onBackendError?: (error: unknown) => void;
+}
+
+export interface ResolvedLimits {
+  sendsPerIdentifier: LimitWindow | null;
+  resendCooldownSeconds: number;
+  sendsPerIp: LimitWindow | null;
+  failuresPerIdentifier: number;
+  failureWindowSeconds: number;
+  lockout: Required<LockoutSettings>;
+  failuresPerIp: LimitWindow | null;
+}
+
+export const DEFAULT_LIMITS: Readonly<ResolvedLimits> = Object.freeze({
+  sendsPerIdentifier: { max: 5, windowSeconds: 600 },
+  resendCooldownSeconds: 30,
+  sendsPerIp: { max: 30, windowSeconds: 3600 },
+  failuresPerIdentifier: 10,
+  failureWindowSeconds: 86_400,
+  lockout: { baseSeconds: 900, maxSeconds: 14_400, levelWindowSeconds: 86_400 },
+  failuresPerIp: { max: 50, windowSeconds: 3600 },
+});
+
+export const DEFAULT_SMS_CHANNELS = ["sms", "voice", "whatsapp"] as const;
+export const DEFAULT_CHANNEL_BUDGET: LimitWindow = { max: 1000, windowSeconds: 3600 };
+export const DEFAULT_SMS_NUMBER_TYPES: readonly PhoneNumberType[] = ["MOBILE", "FIXED_LINE_OR_MOBILE"];
+export const DEFAULT_VOICE_NUMBER_TYPES: readonly PhoneNumberType[] = ["MOBILE", "FIXED_LINE_OR_MOBILE", "FIXED_LINE"];
+export const DEFAULT_PREFIX_VELOCITY: Required<PrefixVelocitySettings> = { suffixDigits: 3, maxNumbers: 10, windowSeconds: 3600, blockSeconds: 3600 };
+
+const WEEK_SECONDS = 7 * 86_400;
+
+export function integerIn(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new TypeError(`otp-actions: guard option ${name} must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+export function resolveWindow(name: string, value: LimitWindow | false | undefined, fallback: LimitWindow | null): LimitWindow | null {
+  if (value === undefined) return fallback;
+  if (value === false) return null;
+  if (typeof value !== "object" || value === null) throw new TypeError(`otp-actions: guard option ${name} must be { max, windowSeconds } or false`);
+  return {
+    max: integerIn(`${name}.max`, value.max, 1, 1_000_000_000),
+    windowSeconds: integerIn(`${name}.windowSeconds`, value.windowSeconds, 1, WEEK_SECONDS),
+  };
+}
+
+/** Lays `overrides` over `base`, validating each given field. Throws TypeError on misuse. */
+export function resolveLimits(base: ResolvedLimits, overrides: LimitSettings | undefined, where: string): ResolvedLimits {
+  if (overrides === undefined) return base;
+  if (typeof overrides !== "object" || overrides === null) throw new TypeError(`otp-actions: guard option ${where} must be an object`);
+  const lockout = overrides.lockout;
+  if (lockout !== undefined && (typeof lockout !== "object" || lockout === null)) throw new TypeError(`otp-actions: guard option ${where}.lockout must be an object`);
+  const resolved: ResolvedLimits = {
+    sendsPerIdentifier: resolveWindow(`${where}.sendsPerIdentifier`, overrides.sendsPerIdentifier, base.sendsPerIdentifier),
+    resendCooldownSeconds:
+      overrides.resendCooldownSeconds === undefined
+        ? base.resendCooldownSeconds
+        : integerIn(`${where}.resendCooldownSeconds`, overrides.resendCooldownSeconds, 0, 86_400),
+    sendsPerIp: resolveWindow(`${where}.sendsPerIp`, overrides.sendsPerIp, base.sendsPerIp),
+    failuresPerIdentifier:
+      overrides.failuresPerIdentifier === undefined
+        ? base.failuresPerIdentifier
+        : integerIn(`${where}.failuresPerIdentifier`, overrides.failuresPerIdentifier, 1, MAX_ATTEMPTS_BOUND),
+    failureWindowSeconds:
+      overrides.failureWindowSeconds === undefined
+        ? base.failureWindowSeconds
+        : integerIn(`${where}.failureWindowSeconds`, overrides.failureWindowSeconds, 1, 30 * 86_400),
+    lockout: {
+      baseSeconds: lockout?.baseSeconds === undefined ? base.lockout.baseSeconds : integerIn(`${where}.lockout.baseSeconds`, lockout.baseSeconds, 1, WEEK_SECONDS),
+      maxSeconds: lockout?.maxSeconds === undefined ? base.lockout.maxSeconds : integerIn(`${where}.lockout.maxSeconds`, lockout.maxSeconds, 1, WEEK_SECONDS),
+      levelWindowSeconds:
+        lockout?.levelWindowSeconds === undefined
+          ? base.lockout.levelWindowSeconds
+          : integerIn(`${where}.lockout.levelWindowSeconds`, lockout.levelWindowSeconds, 1, 30 * 86_400),
+    },
+    failuresPerIp: resolveWindow(`${where}.failuresPerIp`, overrides.failuresPerIp, base.failuresPerIp),
+  };
+  if (resolved.lockout.maxSeconds < resolved.lockout.baseSeconds) {
+    throw new TypeError(`otp-actions: guard option ${where}.lockout.maxSeconds must be at least baseSeconds`);
+  }
+  return resolved;
+}
+
+export function resolvePrefixVelocity(value: PrefixVelocitySettings | false | undefined): Required<PrefixVelocitySettings> | null {
+  if (value === false) return null;
+  if (value === undefined) return DEFAULT_PREFIX_VELOCITY;
+  if (typeof value !== "object" || value === null) throw new TypeError("otp-actions: guard option prefixVelocity must be an object or false");
+  const d = DEFAULT_PREFIX_VELOCITY;
+  return {
+    suffixDigits: integerIn("prefixVelocity.suffixDigits", value.suffixDigits ?? d.suffixDigits, 1, 6),
+    maxNumbers: integerIn("prefixVelocity.maxNumbers", value.maxNumbers ?? d.maxNumbers, 1, 1_000_000),
+    windowSeconds: integerIn("prefixVelocity.windowSeconds", value.windowSeconds ?? d.windowSeconds, 1, WEEK_SECONDS),
+    blockSeconds: integerIn("prefixVelocity.blockSeconds", value.blockSeconds ?? d.blockSeconds, 1, WEEK_SECONDS),
+  };
+}
