@@ -28,6 +28,7 @@ export async function pageRoutes(app: FastifyInstance, options: PageRoutesOption
     const report = await options.health();
     return reply.code(report.status === "ok" ? 200 : 503).header("cache-control", "no-store").send(report);
   });
+  app.get("/favicon.ico", async (_request, reply) => reply.code(204).send());
   app.get("/openapi.json", async () => options.openApi());
   app.get("/docs", async (_request, reply) => reply.type(HTML).send(docsPage()));
   app.get("/assets/style.css", async (_request, reply) => reply.type("text/css; charset=utf-8").send(STYLE_CSS));
