@@ -49,7 +49,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
 
   const outbox = config.production ? undefined : new Outbox();
   // TODO(channels): production channels (SMTP, webhook, Twilio) come from their configuration.
-  const channels = hooks.channels ?? (outbox ? developmentChannels(outbox) : []);
+  const channels = hooks.channels ?? (outbox ? developmentChannels(outbox, say) : []);
   if (channels.length === 0) say("warning: no delivery channel is configured; /health/otp reports it and starts fail");
 
   const otp = createOtp({ keys: secrets.keys, store, channels, ...config.policy });
