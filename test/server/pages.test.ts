@@ -142,3 +142,26 @@ describe("logs", () => {
     expect(text).not.toContain("log@example.com");
   });
 });
+
+describe("headers on every kind of answer", () => {
+  it("errors, 404s, parse failures and pages all carry the request id and hardening headers", async () => {
+    const answers = await Promise.all([
+      dev.app.inject({ method: "GET", url: "/no-such-page" }),
+      dev.app.inject({ method: "POST", url: "/v1/verifications", headers: { ...AUTH, "content-type": "application/json" }, payload: "{bad" }),
+      dev.app.inject({ method: "POST", url: "/v1/verifications", headers: { ...AUTH, "content-type": "application/json" }, payload: JSON.stringify({ x: "y".repeat(40_000) }) }),
+      dev.app.inject({ method: "POST", url: "/v1/verifications/check", headers: AUTH, payload: { context: "abc", code: "123456" } }),
+      dev.app.inject({ method: "GET", url: "/dev/outbox" }),
+    ]);
+    expect(answers.map((a) => a.statusCode)).toEqual([404, 400, 413, 400, 200]);
+    for (const answer of answers) {
+      expect(answer.headers["x-request-id"]).toBeTruthy();
+      expect(answer.headers["x-content-type-options"]).toBe("nosniff");
+      expect(answer.headers["x-frame-options"]).toBe("DENY");
+      expect(answer.headers["referrer-policy"]).toBe("no-referrer");
+      expect(answer.headers["content-security-policy"]).toContain("default-src 'none'");
+    }
+    expect(answers.slice(1, 4).every((a) => a.headers["cache-control"] === "no-store")).toBe(true);
+    expect(answers[0]!.headers["content-security-policy"]).not.toContain("script-src");
+    expect(answers[4]!.headers["content-security-policy"]).toContain("script-src 'self'");
+  });
+});

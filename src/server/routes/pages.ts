@@ -1,5 +1,6 @@
 /** Pages and endpoints outside /v1: health, the API reference, and in development the outbox and demo. */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { PAGE_CSP } from "../headers.js";
 import { OtpError } from "../../core/errors.js";
 import type { Otp } from "../../otp.js";
 import type { HealthReport } from "../health.js";
@@ -10,6 +11,11 @@ import { docsPage } from "../pages/docs.js";
 import { outboxPage } from "../pages/outbox.js";
 
 const HTML = "text/html; charset=utf-8";
+
+/** HTML answers replace the API's CSP with the pages' one. */
+function sendHtml(reply: FastifyReply, html: string): FastifyReply {
+  return reply.type(HTML).header("content-security-policy", PAGE_CSP).send(html);
+}
 const DEMO_PURPOSE = "demo";
 
 export interface PageRoutesOptions {
@@ -30,20 +36,20 @@ export async function pageRoutes(app: FastifyInstance, options: PageRoutesOption
   });
   app.get("/favicon.ico", async (_request, reply) => reply.code(204).send());
   app.get("/openapi.json", async () => options.openApi());
-  app.get("/docs", async (_request, reply) => reply.type(HTML).send(docsPage()));
+  app.get("/docs", async (_request, reply) => sendHtml(reply, docsPage()));
   app.get("/assets/style.css", async (_request, reply) => reply.type("text/css; charset=utf-8").send(STYLE_CSS));
   app.get("/assets/docs.js", async (_request, reply) => reply.type("text/javascript; charset=utf-8").send(DOCS_JS));
 
   const dev = options.development;
   if (!dev) return;
 
-  app.get("/", async (_request, reply) => reply.type(HTML).send(demoPage()));
+  app.get("/", async (_request, reply) => sendHtml(reply, demoPage()));
   app.get("/assets/demo.js", async (_request, reply) => reply.type("text/javascript; charset=utf-8").send(DEMO_JS));
   app.get("/dev/outbox", async (request, reply) => {
     reply.header("cache-control", "no-store");
     const messages = dev.outbox.list();
     if (wantsJson(request.headers.accept)) return reply.send({ messages });
-    return reply.type(HTML).send(outboxPage(messages));
+    return sendHtml(reply, outboxPage(messages));
   });
 
   app.post<{ Body: { email: string } }>(
