@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OtpError } from "../../src/core/errors.js";
 import type { CheckAttempt, Guard, SendAttempt } from "../../src/guard/guard.js";
-import { AUTH, testServer, wrong, type TestServer } from "./helpers.js";
+import { API_KEY, AUTH, testServer, wrong, type TestServer } from "./helpers.js";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -135,6 +135,21 @@ describe("authentication", () => {
       expect(response.headers["www-authenticate"]).toMatch(/^Bearer/);
     }
     expect(server.outbox.list().some((message) => message.to === "a@example.com")).toBe(false);
+  });
+
+  it("refuses every near miss: prefixes, extensions and one-character changes of a real key", async () => {
+    const nearMisses = [API_KEY.slice(0, -1), `${API_KEY}x`, API_KEY.toUpperCase()];
+    for (let i = 0; i < 300; i++) {
+      const at = i % API_KEY.length;
+      nearMisses.push(API_KEY.slice(0, at) + String.fromCharCode(33 + (i % 90)) + API_KEY.slice(at + 1));
+    }
+    const statuses = new Set<number>();
+    for (const key of nearMisses) {
+      if (key === API_KEY) continue;
+      const response = await server.app.inject({ method: "POST", url: "/v1/verifications/cancel", headers: { authorization: `Bearer ${key}` }, payload: { context: "x" } });
+      statuses.add(response.statusCode);
+    }
+    expect([...statuses]).toEqual([401]);
   });
 
   it("accepts every configured key", async () => {
