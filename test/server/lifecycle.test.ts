@@ -23,10 +23,13 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 describe("graceful shutdown", () => {
   it("finishes in-flight requests, then flushes, then closes the store", async () => {
     const order: string[] = [];
+    let deliveryStarted!: () => void;
+    const started = new Promise<void>((resolve) => (deliveryStarted = resolve));
     const slow: Channel = {
       name: "email",
       accepts: "email",
       async deliver() {
+        deliveryStarted();
         await sleep(300);
         order.push("delivered");
       },
@@ -44,7 +47,8 @@ describe("graceful shutdown", () => {
       headers: { authorization: "Bearer lifecycle-api-key-123456", "content-type": "application/json" },
       body: JSON.stringify({ identifier: "slow@example.com", purpose: "login" }),
     });
-    await sleep(50);
+    // Stop while the request is inside the handler.
+    await started;
     const stopped = service.stop();
     const response = await inFlight;
     expect(response.status).toBe(201);
