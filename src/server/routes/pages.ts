@@ -1,7 +1,6 @@
 /** Pages and endpoints outside /v1: health, the API reference, and in development the outbox and demo. */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { PAGE_CSP } from "../headers.js";
-import { OtpError } from "../../core/errors.js";
 import type { Otp } from "../../otp.js";
 import type { HealthReport } from "../health.js";
 import type { Outbox } from "../outbox.js";
@@ -82,8 +81,4 @@ export async function pageRoutes(app: FastifyInstance, options: PageRoutesOption
       return reply.header("cache-control", "no-store").send({ status: "approved", identifier: verified.identifier });
     },
   );
-}
-
-export function notFound(): OtpError {
-  return new OtpError("NOT_FOUND");
 }
