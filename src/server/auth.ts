@@ -25,13 +25,15 @@ export function apiKeyMatcher(apiKeys: readonly string[]): (presented: string) =
 
 const UNAUTHORIZED_MESSAGE = "A valid API key is required: send the header 'Authorization: Bearer <key>' with a key from OTP_API_KEYS.";
 
-export function bearerAuth(apiKeys: readonly string[]): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+/** An onRequest hook (callback style: it runs on every /v1 request). */
+export function bearerAuth(apiKeys: readonly string[]): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
   const matches = apiKeyMatcher(apiKeys);
-  return async (request, reply) => {
+  return (request, reply, done) => {
     const header = request.headers.authorization;
     const presented = typeof header === "string" ? BEARER.exec(header)?.[1] : undefined;
-    if (presented !== undefined && matches(presented)) return;
+    if (presented !== undefined && matches(presented)) return done();
+    // Answering without calling done() ends the request here: the body is never read.
     reply.header("www-authenticate", 'Bearer realm="otp-actions"');
-    await sendOtpError(reply, new OtpError("UNAUTHORIZED", { message: UNAUTHORIZED_MESSAGE }));
+    sendOtpError(reply, new OtpError("UNAUTHORIZED", { message: UNAUTHORIZED_MESSAGE }));
   };
 }
