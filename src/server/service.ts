@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Channel } from "../channels/channel.js";
+import type { Guard } from "../guard/guard.js";
 import { createOtp, type Otp } from "../otp.js";
 import type { LedgerStore } from "../stores/store.js";
 import { buildServer, LOG_REDACT } from "./app.js";
@@ -23,6 +24,10 @@ export interface ServiceHooks {
   channels?: Channel[];
   /** Replaces the configured store (tests). */
   store?: LedgerStore;
+  /** Rate limits and lockouts (the guard module's createGuard on the same store). */
+  guard?: Guard;
+  /** Called once the engine exists, before the server listens: attach the audit log, metrics. */
+  onEngine?: (otp: Otp) => void;
   /** Extra work on shutdown, after in-flight requests and deliveries, before the store closes. */
   closers?: Array<() => Promise<void>>;
   /** Fastify logging; default pino at config.logLevel with bodies and credentials redacted. */
@@ -52,7 +57,8 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   const channels = hooks.channels ?? (outbox ? developmentChannels(outbox, say) : []);
   if (channels.length === 0) say("warning: no delivery channel is configured; /health/otp reports it and starts fail");
 
-  const otp = createOtp({ keys: secrets.keys, store, channels, ...config.policy });
+  const otp = createOtp({ keys: secrets.keys, store, channels, ...config.policy, ...(hooks.guard && { guard: hooks.guard }) });
+  hooks.onEngine?.(otp);
   const logging = hooks.logger ?? true;
   const app = await buildServer({
     otp,
