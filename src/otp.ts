@@ -159,7 +159,8 @@ class OtpEngine implements Otp {
 
   async start(input: StartInput): Promise<Issued> {
     const request = this.#parseIssue(input);
-    const channel = this.#channelFor(request.channel, request.identifier.kind);
+    // The channel the caller named, else defaultChannel, else one for the identifier kind.
+    const channel = this.#channelFor(input.channel, request.identifier.kind);
     const decoy = this.#shouldSend ? !(await this.#shouldSend({ identifier: request.identifier.value, purpose: request.purpose, channel: channel.name })) : false;
     const generated = await this.#issue({ ...request, channel: channel.name }, { sends: 1, decoy });
     await this.#deliver(channel, generated, request.policy, decoy, input.locale, request.metadata, input.client);

@@ -1,0 +1,199 @@
+/**
+ * `npm run bench:http`: POST /v1/verifications/check over real HTTP at 50 connections, on each
+ * store, next to a bare Fastify JSON route measured in the same run with the same client. Each
+ * check sends a fresh context with its right code (the full path: auth, schema, token open, HMAC,
+ * one atomic store call, consume); should the pool run out, the rest answer ALREADY_USED (410),
+ * shown as non-2xx.
+ *
+ * The load comes from wrk when it is installed (a C client that leaves the server most of a
+ * core: `apt-get install wrk`), else from autocannon, whose per-request JavaScript competes with
+ * the server for the CPU on a small machine.
+ *
+ * Target: check throughput ≥ 50% of the bare route, p99 < 10 ms.
+ * Options (env): BENCH_DURATION seconds per target (10, split into BENCH_ROUNDS rounds, 5),
+ * BENCH_CONNECTIONS (50), BENCH_STORES (memory,sqlite,redis), BENCH_POOL contexts per store
+ * (200000), BENCH_CLIENT (wrk|autocannon).
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const STORES = (process.env.BENCH_STORES ?? "memory,sqlite,redis").split(",");
+const POOL = Number(process.env.BENCH_POOL ?? 200_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const API_KEY = "bench-api-key-0123456789";
+const WRK = (process.env.BENCH_CLIENT ?? "wrk") === "wrk" && spawnSync("wrk", ["--version"]).error === undefined;
+
+interface Row {
+  /** Requests per second; fractional within a round. */
+  target: string;
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  other: number;
+  errors: number;
+}
+
+async function startServer(mode: string, out: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(here, "http-server.ts"), mode, String(POOL), out], { stdio: ["ignore", "pipe", "inherit"] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let buffer = "";
+    child.stdout!.on("data", (chunk) => {
+      buffer += chunk;
+      const newline = buffer.indexOf("\n");
+      if (newline !== -1) resolve(buffer.slice(0, newline));
+    });
+    child.on("exit", (code) => reject(new Error(`${mode} server exited with ${code}`)));
+  });
+  const message = JSON.parse(line) as { url?: string; error?: string };
+  if (!message.url) {
+    child.kill();
+    throw new Error(message.error ?? "no url");
+  }
+  return { child, url: message.url };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+    setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+  });
+}
+
+interface Target {
+  name: string;
+  url: string;
+  bodies: readonly string[];
+  auth: boolean;
+  /** Bodies sent so far: each run starts after them, so no context is checked twice. */
+  sent: number;
+  child: ChildProcess;
+  rounds: Row[];
+  /** The bodies as a file, one per line, for wrk. */
+  file?: string;
+}
+
+/** Loads a target for `seconds` with its bodies, starting where the previous run stopped. */
+async function load(target: Target, seconds: number): Promise<Row> {
+  let row: Row;
+  if (WRK) {
+    if (target.file === undefined) {
+      target.file = join(mkdtempSync(join(tmpdir(), "otp-bench-")), "bodies.txt");
+      writeFileSync(target.file, `${target.bodies.join("\n")}\n`);
+    }
+    const file = target.file;
+    const args = ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "-s", join(here, "http-wrk.lua"), target.url, "--", file, target.auth ? API_KEY : "", String(target.sent)];
+    const result = await new Promise<string>((resolve) => {
+      const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "inherit"] });
+      let out = "";
+      child.stdout.on("data", (chunk) => (out += chunk));
+      child.on("close", () => resolve(out));
+    });
+    const summary = JSON.parse(result.trim().split("\n").at(-1)!) as { requests: number; seconds: number; p50: number; p99: number; ok: number; other: number; errors: number };
+    row = { target: target.name, requests: summary.requests, rps: summary.requests / summary.seconds, p50: summary.p50, p99: summary.p99, ok: summary.ok, other: summary.other, errors: summary.errors };
+  } else {
+    let next = target.sent;
+    const result = await autocannon({
+      url: target.url,
+      connections: CONNECTIONS,
+      duration: seconds,
+      method: "POST",
+      headers: { "content-type": "application/json", ...(target.auth && { authorization: `Bearer ${API_KEY}` }) },
+      requests: [{ setupRequest: (request) => ({ ...request, body: target.bodies[next++ % target.bodies.length]! }) }],
+    });
+    row = {
+      target: target.name,
+      requests: result.requests.total,
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      ok: result["2xx"],
+      other: result.non2xx,
+      errors: result.errors + result.timeouts,
+    };
+  }
+  // Requests still in flight when a run ends were generated but not counted: leave a margin.
+  target.sent += row.requests + 2 * CONNECTIONS;
+  return row;
+}
+
+async function bareTarget(): Promise<Target> {
+  const { child, url } = await startServer("bare", "/dev/null");
+  const filler = "x".repeat(330);
+  const bodies = Array.from({ length: 50_000 }, (_, i) => JSON.stringify({ context: `${filler}${i}`, code: "123456", purpose: "login" }));
+  return { name: "bare Fastify JSON route", url: `${url}/bare`, bodies, auth: false, sent: 0, child, rounds: [] };
+}
+
+async function checkTarget(store: string): Promise<Target | string> {
+  const out = join(mkdtempSync(join(tmpdir(), "otp-bench-")), "contexts.json");
+  let server: { child: ChildProcess; url: string };
+  try {
+    server = await startServer(store, out);
+  } catch (error) {
+    return `${store}: skipped (${(error as Error).message})`;
+  }
+  const items = JSON.parse(readFileSync(out, "utf8")) as Array<{ context: string; code: string }>;
+  const bodies = items.map((item) => JSON.stringify({ context: item.context, code: item.code, purpose: "login" }));
+  return { name: `check, ${store} store`, url: `${server.url}/v1/verifications/check`, bodies, auth: true, sent: 0, child: server.child, rounds: [] };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function combine(target: Target): Row {
+  const seconds = target.rounds.reduce((sum, row) => sum + row.requests / row.rps, 0);
+  const sum = (pick: (row: Row) => number) => target.rounds.reduce((total, row) => total + pick(row), 0);
+  return {
+    target: target.name,
+    requests: sum((row) => row.requests),
+    rps: Math.round(sum((row) => row.requests) / seconds),
+    p50: median(target.rounds.map((row) => row.p50)),
+    p99: median(target.rounds.map((row) => row.p99)),
+    ok: sum((row) => row.ok),
+    other: sum((row) => row.other),
+    errors: sum((row) => row.errors),
+  };
+}
+
+// Every server runs at once (an idle one costs nothing); the targets then take turns in short
+// rounds, so a change in the machine's load touches them alike and the ratio stays fair.
+const targets: Target[] = [];
+const notes: string[] = [];
+try {
+  targets.push(await bareTarget());
+  for (const store of STORES) {
+    const target = await checkTarget(store);
+    if (typeof target === "string") notes.push(target);
+    else targets.push(target);
+  }
+  for (const target of targets) await load(target, 2); // warm-up
+  const slice = Math.max(1, Math.round(DURATION / ROUNDS));
+  for (let round = 0; round < ROUNDS; round++) for (const target of targets) target.rounds.push(await load(target, slice));
+} finally {
+  await Promise.all(targets.map((target) => stop(target.child)));
+}
+
+const rows = targets.map(combine);
+const baseline = rows[0]!;
+console.log(
+  `\nPOST over real HTTP with ${WRK ? "wrk (1 thread)" : "autocannon"}, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${Math.max(1, Math.round(DURATION / ROUNDS))} s per target after a 2 s warm-up; p50/p99 are the median of the rounds. Node ${process.version}\n`,
+);
+console.log("| target | req/s | p50 ms | p99 ms | 2xx | non-2xx | errors | vs bare | target met |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+for (const row of rows) {
+  const ratio = row.rps / baseline.rps;
+  const met = row === baseline ? "" : ratio >= 0.5 && row.p99 < 10 ? "yes" : "no";
+  console.log(`| ${row.target} | ${row.rps} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.ok} | ${row.other} | ${row.errors} | ${(ratio * 100).toFixed(0)}% | ${met} |`);
+}
+for (const note of notes) console.log(`\n${note}`);

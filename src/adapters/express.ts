@@ -1,0 +1,67 @@
+/**
+ * Express middleware: the parts the Django decorators `otp_protected` and `otp_verified` played.
+ *
+ *   app.post("/password-reset/request", otpProtected(otp), async (req, res) => {
+ *     const { context } = await req.otp.start({ identifier: req.body.email, purpose: "password_reset" });
+ *     res.json({ context });
+ *   });
+ *   app.post("/password-reset", express.json(), otpVerified(otp, { purpose: "password_reset" }), handler);
+ */
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { OtpError } from "../core/errors.js";
+import type { Otp } from "../otp.js";
+import { bindHandle, clientInfo, failureResponse, methodIsChecked, verifyBody, type OtpContext, type OtpHandle, type VerifiedOptions } from "./shared.js";
+
+export type { OtpContext, OtpHandle } from "./shared.js";
+export { DEFAULT_VERIFIED_METHODS } from "./shared.js";
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set by `otpProtected`. */
+      otp?: OtpHandle;
+      /** Set by `otpVerified` once the code was accepted. */
+      otpContext?: OtpContext;
+    }
+  }
+}
+
+/** The request as Express sees it, with `otp` present (for handlers after `otpProtected`). */
+export type OtpProtectedRequest = Request & { otp: OtpHandle };
+
+function clientOf(req: Request) {
+  // req.ip honours the app's own "trust proxy" setting.
+  return clientInfo(req.ip, req.headers["user-agent"]);
+}
+
+/** Gives the handler `req.otp.generate(...)`, `req.otp.start(...)` and `req.otp.resend(...)`. */
+export function otpProtected(otp: Otp): RequestHandler {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    req.otp = bindHandle(otp, clientOf(req));
+    next();
+  };
+}
+
+/**
+ * Verifies `otp` and `context` from the JSON body (mount `express.json()` before it). On success
+ * sets `req.otpContext` and calls the handler; on failure answers with the error's status and
+ * body, `{ error, error_code, … }`, and the handler never runs.
+ */
+export function otpVerified(otp: Otp, options: VerifiedOptions<Request>): RequestHandler {
+  if (typeof options?.purpose !== "string") throw new TypeError("otp-actions: otpVerified needs { purpose }");
+  return async (req: Request, res: Response, next: NextFunction) => {
+    if (!methodIsChecked(req.method, options.methods)) return next();
+    try {
+      const identifier = options.identifier ? await options.identifier(req) : undefined;
+      req.otpContext = await verifyBody(otp, req.body, options.purpose, identifier, clientOf(req));
+    } catch (error) {
+      // Programming errors go to the app's error handler; verification failures are answered here.
+      if (!(error instanceof OtpError)) return next(error);
+      const failure = failureResponse(error);
+      res.status(failure.status).set(failure.headers).json(failure.body);
+      return;
+    }
+    next();
+  };
+}

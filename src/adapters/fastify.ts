@@ -1,0 +1,79 @@
+/**
+ * Fastify plugin: `request.otp` on every route, and a code check on routes that ask for one
+ * through their config:
+ *
+ *   await app.register(otpPlugin, { otp });
+ *   app.post("/password-reset", { config: { otp: { purpose: "password_reset" } } }, async (request) => {
+ *     request.otpContext; // { id, identifier, purpose, metadata }
+ *   });
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import { OtpError } from "../core/errors.js";
+import type { Otp } from "../otp.js";
+import { bindHandle, clientInfo, failureResponse, methodIsChecked, verifyBody, type OtpContext, type OtpHandle, type VerifiedOptions } from "./shared.js";
+
+export type { OtpContext, OtpHandle } from "./shared.js";
+export { DEFAULT_VERIFIED_METHODS } from "./shared.js";
+
+/** Per route: `config: { otp: { purpose: "password_reset" } }`. */
+export type OtpRouteConfig = VerifiedOptions<FastifyRequest>;
+
+export interface OtpPluginOptions {
+  otp: Otp;
+  /** Default methods checked on routes with an `otp` config. Default POST, PUT, PATCH. */
+  methods?: readonly string[];
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The engine's issuing calls with this request's client filled in. */
+    otp: OtpHandle;
+    /** Set once the code of a route with `config.otp` was accepted; null otherwise. */
+    otpContext: OtpContext | null;
+  }
+  interface FastifyContextConfig {
+    otp?: OtpRouteConfig;
+  }
+}
+
+function clientOf(request: FastifyRequest) {
+  // request.ip follows the instance's trustProxy option.
+  return clientInfo(request.ip, request.headers["user-agent"]);
+}
+
+const plugin: FastifyPluginAsync<OtpPluginOptions> = async (fastify, options) => {
+  const { otp } = options;
+  if (!otp || typeof otp.verify !== "function") throw new TypeError("otp-actions: the fastify plugin needs { otp }");
+
+  fastify.decorateRequest("otp", null as unknown as OtpHandle);
+  fastify.decorateRequest("otpContext", null);
+
+  fastify.addHook("onRoute", (route) => {
+    const config = (route.config as { otp?: OtpRouteConfig } | undefined)?.otp;
+    if (config !== undefined && typeof config.purpose !== "string") {
+      throw new TypeError(`otp-actions: route ${route.url} has config.otp without a purpose`);
+    }
+  });
+
+  fastify.addHook("onRequest", async (request) => {
+    request.otp = bindHandle(otp, clientOf(request));
+  });
+
+  fastify.addHook("preHandler", async (request: FastifyRequest, reply: FastifyReply) => {
+    const config = (request.routeOptions.config as { otp?: OtpRouteConfig }).otp;
+    if (config === undefined || !methodIsChecked(request.method, config.methods ?? options.methods)) return;
+    try {
+      const identifier = config.identifier ? await config.identifier(request) : undefined;
+      request.otpContext = await verifyBody(otp, request.body, config.purpose, identifier, clientOf(request));
+    } catch (error) {
+      if (!(error instanceof OtpError)) throw error;
+      const failure = failureResponse(error);
+      return reply.code(failure.status).headers(failure.headers).send(failure.body);
+    }
+  });
+};
+
+/** Registered with fastify-plugin, so the hooks apply to the routes of the scope that registers it. */
+export const otpPlugin = fp(plugin, { fastify: "5.x", name: "otp-actions" });
+export default otpPlugin;

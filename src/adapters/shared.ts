@@ -1,0 +1,93 @@
+/**
+ * What the Express, Fastify and fetch adapters share: reading `otp` and `context` from a body,
+ * verifying, and turning any failure into the Django library's status and body.
+ */
+import { OtpError, type OtpErrorBody } from "../core/errors.js";
+import type { GenerateInput, Generated, Issued, Metadata, Otp, ResendInput, StartInput } from "../otp.js";
+import type { ClientInfo } from "../telemetry/events.js";
+
+/** What a protected handler gets: the engine's issuing calls, with the request's client filled in. */
+export interface OtpHandle {
+  /** Issues a code and its context; the handler delivers the code. */
+  generate(input: GenerateInput): Promise<Generated>;
+  /** Issues a code and delivers it through a configured channel. */
+  start(input: StartInput): Promise<Issued>;
+  /** A new code for an existing context; the old code stops working. */
+  resend(input: ResendInput): Promise<Issued>;
+}
+
+/** What a verified handler gets (`req.otpContext`). */
+export interface OtpContext {
+  id: string;
+  identifier: string;
+  purpose: string;
+  metadata: Metadata | null;
+}
+
+/** The methods checked by default, as in the Django mixin: the ones that change something. */
+export const DEFAULT_VERIFIED_METHODS: readonly string[] = ["POST", "PUT", "PATCH"];
+
+export interface VerifiedOptions<Req> {
+  /** The purpose codes must have been issued for. */
+  purpose: string;
+  /** HTTP methods that need a code; others pass through unchecked. Default POST, PUT, PATCH. */
+  methods?: readonly string[];
+  /** The identifier the code must have been issued to (for example the signed-in user's email). */
+  identifier?: (request: Req) => string | undefined | Promise<string | undefined>;
+}
+
+export interface HttpFailure {
+  status: number;
+  body: OtpErrorBody;
+  headers: Record<string, string>;
+}
+
+export function bindHandle(otp: Otp, client: ClientInfo | undefined): OtpHandle {
+  const withClient = <T extends { client?: ClientInfo }>(input: T): T => (client && input.client === undefined ? { ...input, client } : input);
+  return {
+    generate: (input) => otp.generate(withClient(input)),
+    start: (input) => otp.start(withClient(input)),
+    resend: (input) => otp.resend(withClient(input)),
+  };
+}
+
+export function methodIsChecked(method: string, methods: readonly string[] | undefined): boolean {
+  const upper = method.toUpperCase();
+  return (methods ?? DEFAULT_VERIFIED_METHODS).some((m) => m.toUpperCase() === upper);
+}
+
+/** Reads `otp` and `context` (the Django field names) from a parsed body and verifies them. */
+export async function verifyBody(
+  otp: Otp,
+  body: unknown,
+  purpose: string,
+  identifier: string | undefined,
+  client: ClientInfo | undefined,
+): Promise<OtpContext> {
+  const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+  const verified = await otp.verify({
+    code: fields.otp,
+    context: fields.context,
+    purpose,
+    ...(identifier !== undefined && { identifier }),
+    ...(client !== undefined && { client }),
+  });
+  return { id: verified.id, identifier: verified.identifier, purpose: verified.purpose, metadata: verified.metadata };
+}
+
+/**
+ * The response for a failure. An `OtpError` keeps its status and body (with `Retry-After` on a
+ * rate limit); anything else is an internal error whose details stay in the server's logs.
+ */
+export function failureResponse(error: unknown): HttpFailure {
+  const otpError = error instanceof OtpError ? error : new OtpError("INTERNAL");
+  const headers: Record<string, string> = { "cache-control": "no-store" };
+  if (otpError.retryAfterSeconds !== undefined) headers["retry-after"] = String(otpError.retryAfterSeconds);
+  return { status: otpError.status, body: otpError.toBody(), headers };
+}
+
+export function clientInfo(ip: string | undefined, userAgent: string | string[] | undefined): ClientInfo | undefined {
+  const agent = typeof userAgent === "string" && userAgent !== "" ? userAgent.slice(0, 512) : undefined;
+  if (!ip && !agent) return undefined;
+  return { ...(ip && { ip }), ...(agent && { userAgent: agent }) };
+}

@@ -1,0 +1,82 @@
+/**
+ * The service as a Fastify app: /v1 (API key), /health/otp, /openapi.json, /docs, and in
+ * development the outbox and the demo page. Built from an engine the caller made, so tests build
+ * it with any store and channel and drive it with `inject()`.
+ */
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { OtpError } from "../core/errors.js";
+import type { Otp } from "../otp.js";
+import { bearerAuth } from "./auth.js";
+import type { TrustProxy } from "./client-info.js";
+import { errorHandler, sendOtpError } from "./errors.js";
+import { installJsonParser } from "./json-body.js";
+import { installSecurityHeaders, requestIdFrom } from "./headers.js";
+import { healthChecker } from "./health.js";
+import { collectRoutes, openApiDocument } from "./openapi.js";
+import type { Outbox } from "./outbox.js";
+import { pageRoutes } from "./routes/pages.js";
+import { verificationRoutes } from "./routes/verifications.js";
+
+export interface ServerOptions {
+  otp: Otp;
+  /** Keys accepted as `Authorization: Bearer <key>` on /v1. */
+  apiKeys: readonly string[];
+  /** Enables /dev/outbox and the demo page at /. Never in production. */
+  development?: { outbox: Outbox };
+  trustProxy?: TrustProxy;
+  /** Request bodies above this get 413. Default 32 KiB. */
+  bodyLimitBytes?: number;
+  /** Fastify logger options; false (default) for none. */
+  logger?: FastifyServerOptions["logger"];
+  /** The health round trip fails above this. Default 100 ms. */
+  healthRoundTripLimitMs?: number;
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024;
+
+/** Never log a body (codes) or credentials. */
+export const LOG_REDACT = ["req.headers.authorization", "req.headers.cookie", "req.body", "body", "res.body"];
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  if (options.apiKeys.length === 0) throw new TypeError("otp-actions: the service needs at least one API key");
+  const trustProxy = options.trustProxy ?? false;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    // Fastify takes a hop count too (proxy-addr); its types list only the other forms.
+    trustProxy: trustProxy as boolean | string[],
+    requestIdHeader: false,
+    genReqId: (req) => requestIdFrom(req.headers["x-request-id"], randomUUID),
+    return503OnClosing: true,
+    ajv: {
+      // Validate exactly what was sent: no coercion ("1" is not 1), no silent removal of unknown fields.
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
+    },
+  });
+
+  // Only JSON bodies: anything else is 415, not a string handed to a schema.
+  app.removeContentTypeParser("text/plain");
+  installJsonParser(app);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((_request, reply) => sendOtpError(reply, new OtpError("NOT_FOUND")));
+  installSecurityHeaders(app);
+
+  const routes = collectRoutes(app);
+  let document: Record<string, unknown> | undefined;
+  const openApi = () => (document ??= openApiDocument(routes));
+
+  await app.register(
+    async (v1) => {
+      v1.addHook("onRequest", bearerAuth(options.apiKeys));
+      await verificationRoutes(v1, { otp: options.otp, trustProxy });
+    },
+    { prefix: "/v1" },
+  );
+  await pageRoutes(app, {
+    health: healthChecker(options.otp, { roundTripLimitMs: options.healthRoundTripLimitMs ?? 100 }),
+    openApi,
+    ...(options.development && { development: { otp: options.otp, outbox: options.development.outbox } }),
+  });
+  return app;
+}

@@ -1,0 +1,143 @@
+/**
+ * The service's configuration, from environment variables only. Every problem is reported at
+ * start, each naming its variable and what is wrong; a secret's value is never echoed.
+ */
+import { isIP } from "node:net";
+import { parseKeys } from "../core/keyring.js";
+import { MAX_ATTEMPTS_BOUND, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "../core/limits.js";
+import { DEFAULT_POLICY, resolvePolicy, type PurposePolicy } from "../options.js";
+import { DEFAULT_BODY_LIMIT_BYTES } from "./app.js";
+import type { TrustProxy } from "./client-info.js";
+import { DEFAULT_STORE, parseStoreSpec, type StoreSpec } from "./store-from-config.js";
+
+export interface ServiceConfig {
+  production: boolean;
+  /** OTP_KEYS; absent only in development, where one is generated under dataDir. */
+  keys: string | undefined;
+  /** OTP_API_KEYS; absent only in development, where one is generated and printed. */
+  apiKeys: string[] | undefined;
+  store: StoreSpec;
+  port: number;
+  host: string;
+  policy: PurposePolicy;
+  trustProxy: TrustProxy;
+  bodyLimitBytes: number;
+  logLevel: string;
+  dataDir: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly problems: ReadonlyArray<{ variable: string; problem: string }>;
+
+  constructor(problems: ReadonlyArray<{ variable: string; problem: string }>) {
+    super(`invalid configuration:\n${problems.map(({ variable, problem }) => `  ${variable}: ${problem}`).join("\n")}`);
+    this.problems = problems;
+  }
+}
+
+const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
+const API_KEY = /^[\x21-\x2b\x2d-\x7e]{16,512}$/;
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): ServiceConfig {
+  const problems: Array<{ variable: string; problem: string }> = [];
+  const problem = (variable: string, message: string) => problems.push({ variable, problem: message });
+  const value = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    return raw === undefined || raw === "" ? undefined : raw;
+  };
+  const integer = (name: string, fallback: number | undefined, min: number, max: number): number | undefined => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    const parsed = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      problem(name, `must be an integer from ${min} to ${max}, got '${raw.slice(0, 20)}'`);
+      return fallback;
+    }
+    return parsed;
+  };
+
+  const production = value("NODE_ENV") === "production";
+
+  const keys = value("OTP_KEYS");
+  if (keys !== undefined) {
+    try {
+      parseKeys(keys);
+    } catch (error) {
+      problem("OTP_KEYS", (error as Error).message.replace(/^otp-actions: /, ""));
+    }
+  } else if (production) {
+    problem("OTP_KEYS", "is required in production; generate one with `otp-actions keygen`");
+  }
+
+  let apiKeys: string[] | undefined;
+  const rawApiKeys = value("OTP_API_KEYS");
+  if (rawApiKeys !== undefined) {
+    apiKeys = rawApiKeys.split(",").map((key) => key.trim()).filter(Boolean);
+    if (apiKeys.length === 0) problem("OTP_API_KEYS", "lists no key");
+    apiKeys.forEach((key, index) => {
+      if (!API_KEY.test(key)) problem("OTP_API_KEYS", `key #${index + 1} must be 16-512 printable characters without spaces or commas`);
+    });
+  } else if (production) {
+    problem("OTP_API_KEYS", "is required in production; generate one with `otp-actions keygen --api-key`");
+  }
+
+  let store: StoreSpec = { kind: "memory" };
+  try {
+    store = parseStoreSpec(value("OTP_STORE") ?? DEFAULT_STORE);
+  } catch (error) {
+    problem("OTP_STORE", (error as Error).message);
+  }
+  if (production && store.kind === "memory") {
+    problem("OTP_STORE", "memory is refused in production: its state is lost on restart and not shared between instances");
+  }
+
+  const port = integer("PORT", 3000, 0, 65535)!;
+  const host = value("HOST") ?? (production ? "0.0.0.0" : "127.0.0.1");
+
+  const policy: PurposePolicy = {};
+  const codeLength = integer("OTP_CODE_LENGTH", undefined, MIN_CODE_LENGTH, MAX_CODE_LENGTH);
+  const codeTtlSeconds = integer("OTP_CODE_TTL_SECONDS", undefined, 1, 86_400);
+  const sessionTtlSeconds = integer("OTP_SESSION_TTL_SECONDS", undefined, 1, 7 * 86_400);
+  const maxAttempts = integer("OTP_MAX_ATTEMPTS", undefined, 1, MAX_ATTEMPTS_BOUND);
+  const maxSendsPerSession = integer("OTP_MAX_SENDS_PER_SESSION", undefined, 1, 255);
+  if (codeLength !== undefined) policy.codeLength = codeLength;
+  if (codeTtlSeconds !== undefined) policy.codeTtlSeconds = codeTtlSeconds;
+  if (sessionTtlSeconds !== undefined) policy.sessionTtlSeconds = sessionTtlSeconds;
+  if (maxAttempts !== undefined) policy.maxAttempts = maxAttempts;
+  if (maxSendsPerSession !== undefined) policy.maxSendsPerSession = maxSendsPerSession;
+  try {
+    resolvePolicy(DEFAULT_POLICY, policy, "policy");
+  } catch {
+    problem("OTP_SESSION_TTL_SECONDS", `must be at least OTP_CODE_TTL_SECONDS (${policy.codeTtlSeconds ?? DEFAULT_POLICY.codeTtlMs / 1000})`);
+  }
+
+  const trustProxy = parseTrustProxy(value("OTP_TRUST_PROXY"), (message) => problem("OTP_TRUST_PROXY", message));
+  const bodyLimitBytes = integer("OTP_BODY_LIMIT_BYTES", DEFAULT_BODY_LIMIT_BYTES, 1024, 1024 * 1024)!;
+
+  const logLevel = value("LOG_LEVEL") ?? "info";
+  if (!LOG_LEVELS.has(logLevel)) problem("LOG_LEVEL", `must be one of ${[...LOG_LEVELS].join(", ")}`);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { production, keys, apiKeys, store, port, host, policy, trustProxy, bodyLimitBytes, logLevel, dataDir: value("OTP_DATA_DIR") ?? "./data" };
+}
+
+/** false (default) | true | a hop count | addresses and CIDR ranges of trusted proxies, comma-separated. */
+export function parseTrustProxy(raw: string | undefined, problem: (message: string) => void): TrustProxy {
+  if (raw === undefined || raw === "false" || raw === "0") return false;
+  if (raw === "true") return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const entries = raw.split(",").map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address, prefix, ...rest] = entry.split("/");
+    const family = isIP(address ?? "");
+    const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      problem(`'${entry.slice(0, 60)}' is not true, false, a hop count, or an IP address / CIDR range`);
+      return false;
+    }
+  }
+  return entries;
+}

@@ -1,0 +1,23 @@
+/** Escaping and the page shell shared by the service's few HTML pages (no inline script or style: see the CSP). */
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
+}
+
+export function page(title: string, body: string, scripts: readonly string[] = []): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<link rel="stylesheet" href="/assets/style.css">
+${scripts.map((src) => `<script src="${escapeHtml(src)}" defer></script>`).join("\n")}
+</head>
+<body>
+${body}
+</body>
+</html>
+`;
+}

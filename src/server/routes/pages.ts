@@ -1,0 +1,84 @@
+/** Pages and endpoints outside /v1: health, the API reference, and in development the outbox and demo. */
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { PAGE_CSP } from "../headers.js";
+import type { Otp } from "../../otp.js";
+import type { HealthReport } from "../health.js";
+import type { Outbox } from "../outbox.js";
+import { DEMO_JS, DOCS_JS, STYLE_CSS } from "../pages/assets.js";
+import { demoPage } from "../pages/demo.js";
+import { docsPage } from "../pages/docs.js";
+import { outboxPage } from "../pages/outbox.js";
+
+const HTML = "text/html; charset=utf-8";
+
+/** HTML answers replace the API's CSP with the pages' one. */
+function sendHtml(reply: FastifyReply, html: string): FastifyReply {
+  return reply.type(HTML).header("content-security-policy", PAGE_CSP).send(html);
+}
+const DEMO_PURPOSE = "demo";
+
+export interface PageRoutesOptions {
+  health: () => Promise<HealthReport>;
+  openApi: () => Record<string, unknown>;
+  /** Present only in development. */
+  development?: { otp: Otp; outbox: Outbox };
+}
+
+function wantsJson(accept: string | undefined): boolean {
+  return typeof accept === "string" && /\bapplication\/json\b/i.test(accept) && !/\btext\/html\b/i.test(accept);
+}
+
+export async function pageRoutes(app: FastifyInstance, options: PageRoutesOptions): Promise<void> {
+  app.get("/health/otp", async (_request, reply) => {
+    const report = await options.health();
+    return reply.code(report.status === "ok" ? 200 : 503).header("cache-control", "no-store").send(report);
+  });
+  app.get("/favicon.ico", async (_request, reply) => reply.code(204).send());
+  app.get("/openapi.json", async () => options.openApi());
+  app.get("/docs", async (_request, reply) => sendHtml(reply, docsPage()));
+  app.get("/assets/style.css", async (_request, reply) => reply.type("text/css; charset=utf-8").send(STYLE_CSS));
+  app.get("/assets/docs.js", async (_request, reply) => reply.type("text/javascript; charset=utf-8").send(DOCS_JS));
+
+  const dev = options.development;
+  if (!dev) return;
+
+  app.get("/", async (_request, reply) => sendHtml(reply, demoPage()));
+  app.get("/assets/demo.js", async (_request, reply) => reply.type("text/javascript; charset=utf-8").send(DEMO_JS));
+  app.get("/dev/outbox", async (request, reply) => {
+    reply.header("cache-control", "no-store");
+    const messages = dev.outbox.list();
+    if (wantsJson(request.headers.accept)) return reply.send({ messages });
+    return sendHtml(reply, outboxPage(messages));
+  });
+
+  app.post<{ Body: { email: string } }>(
+    "/dev/demo/start",
+    {
+      schema: {
+        body: { type: "object", required: ["email"], additionalProperties: false, properties: { email: { type: "string", minLength: 1, maxLength: 320 } } },
+      },
+    },
+    async (request, reply) => {
+      const issued = await dev.otp.start({ identifier: request.body.email, purpose: DEMO_PURPOSE, channel: "email" });
+      return reply.code(201).header("cache-control", "no-store").send({ context: issued.context, expiresAt: issued.expiresAt.toISOString() });
+    },
+  );
+
+  app.post<{ Body: { context: string; code: string } }>(
+    "/dev/demo/check",
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["context", "code"],
+          additionalProperties: false,
+          properties: { context: { type: "string" }, code: { type: "string", maxLength: 64 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const verified = await dev.otp.verify({ context: request.body.context, code: request.body.code, purpose: DEMO_PURPOSE });
+      return reply.header("cache-control", "no-store").send({ status: "approved", identifier: verified.identifier });
+    },
+  );
+}

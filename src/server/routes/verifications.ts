@@ -1,0 +1,122 @@
+/**
+ * The REST API: start, check, resend, cancel. Shaped like Twilio Verify; errors in the Django
+ * library's body shape. The code is delivered by the channel and never returned.
+ */
+import type { FastifyInstance } from "fastify";
+import type { Issued, Metadata, Otp } from "../../otp.js";
+import { clientFrom, type BodyClient, type TrustProxy } from "../client-info.js";
+import { approvedResponse, cancelBody, canceledResponse, checkBody, errorResponses, issuedResponse, resendBody, startBody } from "../schemas.js";
+
+interface StartBody {
+  identifier: string;
+  purpose: string;
+  channel?: string;
+  metadata?: Metadata;
+  locale?: string;
+  client?: BodyClient;
+}
+interface CheckBody {
+  context: string;
+  code: string;
+  purpose?: string;
+  identifier?: string;
+  client?: BodyClient;
+}
+interface ResendBody {
+  context: string;
+  locale?: string;
+  client?: BodyClient;
+}
+interface CancelBody {
+  context: string;
+}
+
+export interface VerificationRoutesOptions {
+  otp: Otp;
+  trustProxy: TrustProxy;
+}
+
+function pending(issued: Issued) {
+  return {
+    id: issued.id,
+    context: issued.context,
+    status: "pending" as const,
+    channel: issued.channel,
+    expiresAt: issued.expiresAt.toISOString(),
+    sessionExpiresAt: issued.sessionExpiresAt.toISOString(),
+  };
+}
+
+export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy }: VerificationRoutesOptions): Promise<void> {
+  app.post<{ Body: StartBody }>(
+    "/verifications",
+    {
+      schema: {
+        summary: "Start a verification: issue a code and deliver it",
+        body: startBody,
+        response: { 201: issuedResponse, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { client, ...input } = request.body;
+      const issued = await otp.start({ ...input, ...optionalClient(clientFrom(request, client, trustProxy)) });
+      return reply.code(201).send(pending(issued));
+    },
+  );
+
+  app.post<{ Body: CheckBody }>(
+    "/verifications/check",
+    {
+      schema: {
+        summary: "Check a code against its context",
+        description: "Without `purpose` the context's own purpose is accepted; name it to bind the check.",
+        body: checkBody,
+        response: { 200: approvedResponse, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { context, code, purpose, identifier, client } = request.body;
+      const verified = await otp.verify({
+        context,
+        code,
+        purpose: purpose ?? null,
+        ...(identifier !== undefined && { identifier }),
+        ...optionalClient(clientFrom(request, client, trustProxy)),
+      });
+      return { status: "approved" as const, id: verified.id, identifier: verified.identifier, purpose: verified.purpose, metadata: verified.metadata };
+    },
+  );
+
+  app.post<{ Body: ResendBody }>(
+    "/verifications/resend",
+    {
+      schema: {
+        summary: "Send a new code for a context; the old code stops working",
+        description: "Attempts already used carry over: a new code never resets the failure budget.",
+        body: resendBody,
+        response: { 201: issuedResponse, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { context, locale, client } = request.body;
+      const issued = await otp.resend({ context, ...(locale !== undefined && { locale }), ...optionalClient(clientFrom(request, client, trustProxy)) });
+      return reply.code(201).send(pending(issued));
+    },
+  );
+
+  app.post<{ Body: CancelBody }>(
+    "/verifications/cancel",
+    {
+      schema: {
+        summary: "Cancel a pending verification",
+        body: cancelBody,
+        response: { 200: canceledResponse, ...errorResponses },
+      },
+    },
+    async (request) => otp.revoke(request.body.context),
+  );
+}
+
+function optionalClient<T>(client: T | undefined): { client?: T } {
+  return client === undefined ? {} : { client };
+}

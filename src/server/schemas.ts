@@ -1,0 +1,118 @@
+/**
+ * The one schema source for the /v1 routes: Fastify validates requests and serialises responses
+ * with these, and /openapi.json is built from the same objects.
+ */
+import { MAX_CONTEXT_CHARS, MAX_PURPOSE_CHARS } from "../core/limits.js";
+
+const NAME_PATTERN = `^[A-Za-z0-9][A-Za-z0-9_.:-]{0,${MAX_PURPOSE_CHARS - 1}}$`;
+
+export const clientSchema = {
+  type: "object",
+  description: "The end user's address and browser, for rate limits and audit.",
+  additionalProperties: false,
+  properties: {
+    ip: { type: "string", maxLength: 45, anyOf: [{ format: "ipv4" }, { format: "ipv6" }] },
+    userAgent: { type: "string", maxLength: 512 },
+  },
+} as const;
+
+const context = { type: "string", minLength: 1, description: `The sealed context token from the previous step (at most ${MAX_CONTEXT_CHARS} characters).` } as const;
+const purpose = { type: "string", pattern: NAME_PATTERN, description: "What the code protects, such as `login` or `password_reset`." } as const;
+const identifier = { type: "string", minLength: 1, maxLength: 320, description: "Email address or phone number (E.164 or national with a default country)." } as const;
+const timestamp = { type: "string", format: "date-time" } as const;
+const metadata = { type: "object", description: "Your data, sealed into the context and returned on approval (at most 5 KB).", additionalProperties: true } as const;
+
+export const errorSchema = {
+  type: "object",
+  required: ["error", "error_code"],
+  properties: {
+    error: { type: "string" },
+    error_code: { type: "string" },
+    attempts_remaining: { type: "integer" },
+    retry_after_seconds: { type: "integer" },
+    context: { type: "string" },
+  },
+} as const;
+
+export const startBody = {
+  type: "object",
+  required: ["identifier", "purpose"],
+  additionalProperties: false,
+  properties: {
+    identifier,
+    purpose,
+    channel: { type: "string", pattern: NAME_PATTERN, description: "Channel name; by default the one for the identifier's kind." },
+    metadata,
+    locale: { type: "string", pattern: "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$", description: "BCP 47 language tag for the message." },
+    client: clientSchema,
+  },
+} as const;
+
+export const issuedResponse = {
+  type: "object",
+  required: ["id", "context", "status", "channel", "expiresAt", "sessionExpiresAt"],
+  properties: {
+    id: { type: "string" },
+    context,
+    status: { type: "string", enum: ["pending"] },
+    channel: { type: "string" },
+    expiresAt: timestamp,
+    sessionExpiresAt: timestamp,
+  },
+} as const;
+
+export const checkBody = {
+  type: "object",
+  required: ["context", "code"],
+  additionalProperties: false,
+  properties: {
+    context,
+    code: { type: "string", maxLength: 64, description: "The digits the user typed." },
+    purpose: { ...purpose, description: "When given, the context must have been issued for this purpose." },
+    identifier: { ...identifier, description: "When given, the context must have been issued to this identifier." },
+    client: clientSchema,
+  },
+} as const;
+
+export const approvedResponse = {
+  type: "object",
+  required: ["status", "id", "identifier", "purpose", "metadata"],
+  properties: {
+    status: { type: "string", enum: ["approved"] },
+    id: { type: "string" },
+    identifier: { type: "string" },
+    purpose: { type: "string" },
+    metadata: { type: ["object", "null"], additionalProperties: true },
+  },
+} as const;
+
+export const resendBody = {
+  type: "object",
+  required: ["context"],
+  additionalProperties: false,
+  properties: { context, locale: startBody.properties.locale, client: clientSchema },
+} as const;
+
+export const cancelBody = {
+  type: "object",
+  required: ["context"],
+  additionalProperties: false,
+  properties: { context },
+} as const;
+
+export const canceledResponse = {
+  type: "object",
+  required: ["id", "status"],
+  properties: { id: { type: "string" }, status: { type: "string", enum: ["canceled"] } },
+} as const;
+
+/** Error responses each route can give, for the OpenAPI document. */
+export const errorResponses = {
+  400: { ...errorSchema, description: "MISSING_FIELDS, INVALID_REQUEST, INVALID_IDENTIFIER, INVALID_CODE_FORMAT, INVALID_OTP, INVALID_CONTEXT, CONTEXT_MISMATCH" },
+  401: { ...errorSchema, description: "UNAUTHORIZED: missing or wrong API key" },
+  410: { ...errorSchema, description: "OTP_EXPIRED, SESSION_EXPIRED, ALREADY_USED, CANCELED" },
+  413: { ...errorSchema, description: "PAYLOAD_TOO_LARGE" },
+  429: { ...errorSchema, description: "MAX_RETRIES_EXCEEDED, RATE_LIMITED (with a Retry-After header)" },
+  502: { ...errorSchema, description: "DELIVERY_FAILED" },
+  503: { ...errorSchema, description: "STORE_UNAVAILABLE" },
+} as const;

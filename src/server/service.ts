@@ -1,0 +1,109 @@
+/**
+ * `otp-actions serve`: configuration → store → engine → HTTP. `stop()` shuts down in order: stop
+ * accepting and finish in-flight requests, wait for deliveries, run the closers (audit flush),
+ * close the store.
+ */
+import type { FastifyInstance } from "fastify";
+import type { Channel } from "../channels/channel.js";
+import type { Guard } from "../guard/guard.js";
+import { createOtp, type Otp } from "../otp.js";
+import type { LedgerStore } from "../stores/store.js";
+import { buildServer, LOG_REDACT } from "./app.js";
+import type { ServiceConfig } from "./config.js";
+import { developmentSecrets } from "./dev-secrets.js";
+import { Outbox, developmentChannels } from "./outbox.js";
+import { describeStore, storeFromConfig } from "./store-from-config.js";
+
+/** How long in-flight requests get to finish on shutdown. */
+export const SHUTDOWN_GRACE_MS = 8000;
+
+export interface ServiceHooks {
+  /** Lines for the operator (warnings, the dev API key, the address). Default: stdout. */
+  say?: (line: string) => void;
+  /** Replaces the configured channels (tests). */
+  channels?: Channel[];
+  /** Replaces the configured store (tests). */
+  store?: LedgerStore;
+  /** Rate limits and lockouts (the guard module's createGuard on the same store). */
+  guard?: Guard;
+  /** Called once the engine exists, before the server listens: attach the audit log, metrics. */
+  onEngine?: (otp: Otp) => void;
+  /** Extra work on shutdown, after in-flight requests and deliveries, before the store closes. */
+  closers?: Array<() => Promise<void>>;
+  /** Fastify logging; default pino at config.logLevel with bodies and credentials redacted. */
+  logger?: boolean;
+}
+
+export interface RunningService {
+  url: string;
+  app: FastifyInstance;
+  otp: Otp;
+  store: LedgerStore;
+  apiKeys: readonly string[];
+  outbox: Outbox | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startService(config: ServiceConfig, hooks: ServiceHooks = {}): Promise<RunningService> {
+  const say = hooks.say ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const secrets = config.production ? { keys: config.keys!, apiKeys: config.apiKeys! } : developmentSecrets(config, say);
+
+  const store = hooks.store ?? (await storeFromConfig(config.store));
+  // Development creates its tables on start; production runs `otp-actions migrate` as a deploy step.
+  if (!config.production && store.migrate) await store.migrate();
+
+  const outbox = config.production ? undefined : new Outbox();
+  // TODO(channels): production channels (SMTP, webhook, Twilio) come from their configuration.
+  const channels = hooks.channels ?? (outbox ? developmentChannels(outbox, say) : []);
+  if (channels.length === 0) say("warning: no delivery channel is configured; /health/otp reports it and starts fail");
+
+  const otp = createOtp({ keys: secrets.keys, store, channels, ...config.policy, ...(hooks.guard && { guard: hooks.guard }) });
+  hooks.onEngine?.(otp);
+  const logging = hooks.logger ?? true;
+  const app = await buildServer({
+    otp,
+    apiKeys: secrets.apiKeys,
+    trustProxy: config.trustProxy,
+    bodyLimitBytes: config.bodyLimitBytes,
+    ...(outbox && { development: { outbox } }),
+    logger: logging ? { level: config.logLevel, redact: { paths: LOG_REDACT, censor: "[redacted]" } } : false,
+  });
+
+  // While shutting down, answers ask the client to close its connection, so keep-alive sockets do
+  // not hold the shutdown open once their in-flight request is answered.
+  let closing = false;
+  app.addHook("onSend", async (_request, reply, payload) => {
+    if (closing) reply.header("connection", "close");
+    return payload;
+  });
+
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  say(`otp-actions ${config.production ? "production" : "development"} service on ${url} (store ${describeStore(config.store)}${hooks.store ? ", overridden" : ""})`);
+  if (outbox) say(`demo page ${url}/ · outbox ${url}/dev/outbox · API reference ${url}/docs`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      closing = true;
+      // A client that never reads its answer cannot hold the process: cut what is left after a grace period.
+      const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      cut.unref();
+      await app.close();
+      clearTimeout(cut);
+      await otp.close();
+      for (const close of hooks.closers ?? []) await close().catch((error: unknown) => say(`warning: shutdown step failed: ${(error as Error).message}`));
+      await Promise.all([...otp.channels.values()].map((channel) => channel.close?.().catch(() => undefined)));
+      await store.close();
+    })());
+
+  return { url, app, otp, store, apiKeys: secrets.apiKeys, outbox, stop };
+}

@@ -1,0 +1,98 @@
+/**
+ * OTP_STORE → a ledger store. The one place that knows which module builds which store; the
+ * drivers load only when their store is chosen.
+ *
+ *   memory                        one process only; refused in production
+ *   sqlite:./data/otp.db          the embedded default: a file, survives restarts
+ *   redis://host:6379/0           many instances (rediss:// for TLS)
+ *   postgres://user@host/db       many instances, durable (postgresql:// too)
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { MemoryStore } from "../stores/memory.js";
+import type { LedgerStore } from "../stores/store.js";
+
+export const DEFAULT_STORE = "sqlite:./data/otp.db";
+
+export type StoreSpec =
+  | { kind: "memory" }
+  | { kind: "sqlite"; path: string }
+  | { kind: "redis"; url: string }
+  | { kind: "postgres"; connectionString: string };
+
+/** Parses an OTP_STORE value; throws an Error whose message says what is wrong (never the URL's password). */
+export function parseStoreSpec(value: string): StoreSpec {
+  const trimmed = value.trim();
+  if (trimmed === "memory") return { kind: "memory" };
+  if (trimmed.startsWith("sqlite:")) {
+    const path = trimmed.slice("sqlite:".length).replace(/^\/\/(?=\/|\.)/, "");
+    if (path === "") throw new Error("sqlite needs a file path, as in sqlite:./data/otp.db");
+    return { kind: "sqlite", path };
+  }
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    throw new Error("must be memory, sqlite:<path>, redis://… or postgres://…");
+  }
+  if (url.protocol === "redis:" || url.protocol === "rediss:") return { kind: "redis", url: trimmed };
+  if (url.protocol === "postgres:" || url.protocol === "postgresql:") return { kind: "postgres", connectionString: trimmed };
+  throw new Error(`the scheme '${url.protocol.replace(/:$/, "")}' is not a store; use memory, sqlite:, redis:// or postgres://`);
+}
+
+/** A description safe to print: no password. */
+export function describeStore(spec: StoreSpec): string {
+  switch (spec.kind) {
+    case "memory":
+      return "memory";
+    case "sqlite":
+      return `sqlite:${spec.path}`;
+    case "redis":
+    case "postgres": {
+      const url = new URL(spec.kind === "redis" ? spec.url : spec.connectionString);
+      if (url.password) url.password = "***";
+      return url.toString();
+    }
+  }
+}
+
+// The store modules are built on other branches; until they are merged this factory loads them by
+// a computed path so the typecheck does not need them. After the merge, import them literally.
+interface StoreModule {
+  sqliteStore?: (options: { path: string }) => LedgerStore;
+  redisStore?: (options: { url: string }) => LedgerStore;
+  postgresStore?: (options: { connectionString: string }) => LedgerStore;
+}
+
+async function loadStoreModule(kind: "sqlite" | "redis" | "postgres"): Promise<StoreModule> {
+  const path = `../stores/${kind}.js`;
+  try {
+    return (await import(path)) as StoreModule;
+  } catch (error) {
+    throw new Error(`the ${kind} store could not be loaded (${(error as Error).message})`, { cause: error });
+  }
+}
+
+export async function storeFromConfig(spec: StoreSpec): Promise<LedgerStore> {
+  switch (spec.kind) {
+    case "memory":
+      return new MemoryStore();
+    case "sqlite": {
+      const path = resolve(spec.path);
+      mkdirSync(dirname(path), { recursive: true });
+      const { sqliteStore } = await loadStoreModule("sqlite");
+      if (!sqliteStore) throw new Error("the sqlite store module has no sqliteStore export");
+      return sqliteStore({ path });
+    }
+    case "redis": {
+      const { redisStore } = await loadStoreModule("redis");
+      if (!redisStore) throw new Error("the redis store module has no redisStore export");
+      return redisStore({ url: spec.url });
+    }
+    case "postgres": {
+      const { postgresStore } = await loadStoreModule("postgres");
+      if (!postgresStore) throw new Error("the postgres store module has no postgresStore export");
+      return postgresStore({ connectionString: spec.connectionString });
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { otpPlugin } from "../../src/adapters/fastify.js";
+import { generateKey } from "../../src/core/keyring.js";
+import { createOtp } from "../../src/otp.js";
+import { capturingChannel } from "../../src/testing/index.js";
+import { runClientFlow, runRefusals, type FlowApp } from "./client-flow.js";
+
+async function buildApp(flow: Omit<FlowApp, "baseUrl">): Promise<FastifyInstance> {
+  const otp = createOtp({ keys: generateKey("k1"), channels: [flow.channel], defaultChannel: "console" });
+  const app = Fastify();
+  await app.register(otpPlugin, { otp });
+  app.post<{ Body: { email: string } }>("/password-reset/request", async (request) => {
+    const issued = await request.otp.start({ identifier: request.body.email, purpose: "password_reset", metadata: { source: "flow" } });
+    return { context: issued.context };
+  });
+  app.post<{ Body: { email: string } }>("/login/request", async (request) => {
+    return { context: (await request.otp.start({ identifier: request.body.email, purpose: "login" })).context };
+  });
+  app.route({
+    method: ["GET", "POST"],
+    url: "/password-reset",
+    config: { otp: { purpose: "password_reset" } },
+    handler: async (request) => {
+      if (request.method === "GET") return { otpContext: request.otpContext };
+      flow.handled.push({ otpContext: request.otpContext, body: request.body });
+      return { reset: request.otpContext!.identifier };
+    },
+  });
+  app.get("/open", async (request) => ({ otpContext: request.otpContext }));
+  return app;
+}
+
+describe("fastify plugin over real HTTP", () => {
+  const flow: FlowApp = { baseUrl: "", channel: capturingChannel(), handled: [] };
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    app = await buildApp(flow);
+    flow.baseUrl = await app.listen({ port: 0, host: "127.0.0.1" });
+  });
+  afterAll(() => app.close());
+
+  it("runs the Django client flow: wrong code, updated context, right code, handler once", async () => {
+    await runClientFlow(flow);
+  });
+
+  it("refuses without running the handler", async () => {
+    flow.handled.length = 0;
+    await runRefusals(flow);
+  });
+
+  it("leaves routes without config.otp alone", async () => {
+    const response = await app.inject({ method: "GET", url: "/open" });
+    expect(response.json()).toEqual({ otpContext: null });
+  });
+
+  it("refuses a route config without a purpose at registration", async () => {
+    const otp = createOtp({ keys: generateKey("k1") });
+    const bad = Fastify();
+    await bad.register(otpPlugin, { otp });
+    expect(() => bad.post("/x", { config: { otp: {} as never } }, async () => ({}))).toThrow(/without a purpose/);
+    await bad.close();
+  });
+});

@@ -1,0 +1,93 @@
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { generateKey } from "../../src/core/keyring.js";
+import { ConfigError, loadConfig } from "../../src/server/config.js";
+import { developmentSecrets } from "../../src/server/dev-secrets.js";
+import { describeStore, parseStoreSpec } from "../../src/server/store-from-config.js";
+
+function problems(env: Record<string, string>): Array<{ variable: string; problem: string }> {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return [...(error as ConfigError).problems];
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("has development defaults: sqlite under ./data, loopback, port 3000", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ production: false, store: { kind: "sqlite", path: "./data/otp.db" }, host: "127.0.0.1", port: 3000, trustProxy: false, bodyLimitBytes: 32768 });
+    expect(config.keys).toBeUndefined();
+    expect(config.apiKeys).toBeUndefined();
+  });
+
+  it("production refuses to start without keys and API keys, and refuses the memory store", () => {
+    const found = problems({ NODE_ENV: "production", OTP_STORE: "memory" });
+    expect(found.map((p) => p.variable).sort()).toEqual(["OTP_API_KEYS", "OTP_KEYS", "OTP_STORE"]);
+    expect(found.find((p) => p.variable === "OTP_STORE")!.problem).toMatch(/memory is refused in production/);
+    const ok = loadConfig({ NODE_ENV: "production", OTP_KEYS: generateKey("p1"), OTP_API_KEYS: "a-production-api-key-123", OTP_STORE: "redis://127.0.0.1:6379" });
+    expect(ok).toMatchObject({ production: true, host: "0.0.0.0", store: { kind: "redis" } });
+  });
+
+  it("names the variable and what is wrong, never echoing a secret", () => {
+    const secret = "k1:notbase64-but-secret-looking-value";
+    const found = problems({ OTP_KEYS: secret, OTP_API_KEYS: "short", PORT: "99999", OTP_STORE: "mysql://x", OTP_MAX_ATTEMPTS: "0", OTP_TRUST_PROXY: "maybe", LOG_LEVEL: "loud" });
+    const byVariable = Object.fromEntries(found.map((p) => [p.variable, p.problem]));
+    expect(byVariable.OTP_KEYS).toMatch(/32 bytes/);
+    expect(byVariable.OTP_API_KEYS).toMatch(/16-512/);
+    expect(byVariable.PORT).toMatch(/0 to 65535/);
+    expect(byVariable.OTP_STORE).toMatch(/mysql/);
+    expect(byVariable.OTP_MAX_ATTEMPTS).toMatch(/1 to 100/);
+    expect(byVariable.OTP_TRUST_PROXY).toMatch(/maybe/);
+    expect(byVariable.LOG_LEVEL).toBeDefined();
+    expect(JSON.stringify(found)).not.toContain("secret-looking");
+    expect(JSON.stringify(found)).not.toContain("short");
+  });
+
+  it("checks the TTLs against each other", () => {
+    expect(problems({ OTP_CODE_TTL_SECONDS: "600", OTP_SESSION_TTL_SECONDS: "300" })[0]!.variable).toBe("OTP_SESSION_TTL_SECONDS");
+    expect(loadConfig({ OTP_CODE_TTL_SECONDS: "120", OTP_MAX_ATTEMPTS: "5", OTP_CODE_LENGTH: "8" }).policy).toEqual({ codeTtlSeconds: 120, maxAttempts: 5, codeLength: 8 });
+  });
+
+  it("reads OTP_TRUST_PROXY as a boolean, a hop count or proxy addresses", () => {
+    expect(loadConfig({ OTP_TRUST_PROXY: "true" }).trustProxy).toBe(true);
+    expect(loadConfig({ OTP_TRUST_PROXY: "false" }).trustProxy).toBe(false);
+    expect(loadConfig({ OTP_TRUST_PROXY: "2" }).trustProxy).toBe(2);
+    expect(loadConfig({ OTP_TRUST_PROXY: "10.0.0.0/8, ::1" }).trustProxy).toEqual(["10.0.0.0/8", "::1"]);
+    expect(problems({ OTP_TRUST_PROXY: "10.0.0.0/40" })[0]!.variable).toBe("OTP_TRUST_PROXY");
+  });
+});
+
+describe("OTP_STORE", () => {
+  it("maps each form to a store and prints it without a password", () => {
+    expect(parseStoreSpec("memory")).toEqual({ kind: "memory" });
+    expect(parseStoreSpec("sqlite:./data/otp.db")).toEqual({ kind: "sqlite", path: "./data/otp.db" });
+    expect(parseStoreSpec("sqlite:///var/lib/otp.db")).toEqual({ kind: "sqlite", path: "/var/lib/otp.db" });
+    expect(parseStoreSpec("postgresql://u:pw@db/otp")).toMatchObject({ kind: "postgres" });
+    expect(describeStore(parseStoreSpec("redis://:hunter2@cache:6379/0"))).not.toContain("hunter2");
+    expect(() => parseStoreSpec("sqlite:")).toThrow(/file path/);
+  });
+});
+
+describe("development secrets", () => {
+  it("generates a key and an API key once, keeps them 0600 under the data directory, and warns", () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), "otp-dev-")), "data");
+    const lines: string[] = [];
+    const first = developmentSecrets({ keys: undefined, apiKeys: undefined, dataDir }, (line) => lines.push(line));
+    expect(first.keys).toMatch(/^dev:[A-Za-z0-9_-]{43}$/);
+    expect(first.apiKeys[0]).toMatch(/^otp_/);
+    expect(lines.join("\n")).toMatch(/OTP_KEYS is not set/);
+    expect(lines.join("\n")).toContain(first.apiKeys[0]);
+    expect(lines.join("\n")).not.toContain(first.keys.split(":")[1]);
+    expect(statSync(join(dataDir, "dev-keys")).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dataDir, "dev-keys"), "utf8").trim()).toBe(first.keys);
+    const second = developmentSecrets({ keys: undefined, apiKeys: undefined, dataDir }, () => {});
+    expect(second).toEqual(first);
+    const configured = developmentSecrets({ keys: "given", apiKeys: ["given-api-key-1234567"], dataDir }, () => {});
+    expect(configured).toEqual({ keys: "given", apiKeys: ["given-api-key-1234567"] });
+  });
+});

@@ -1,0 +1,53 @@
+import type { FastifyInstance, FastifyServerOptions } from "fastify";
+import { generateKey } from "../../src/core/keyring.js";
+import type { Guard } from "../../src/guard/guard.js";
+import { createOtp, type Otp } from "../../src/otp.js";
+import { buildServer } from "../../src/server/app.js";
+import type { TrustProxy } from "../../src/server/client-info.js";
+import { Outbox, developmentChannels } from "../../src/server/outbox.js";
+import type { LedgerStore } from "../../src/stores/store.js";
+
+export const API_KEY = "test-api-key-0123456789abcdef";
+export const AUTH = { authorization: `Bearer ${API_KEY}` };
+
+export interface TestServer {
+  app: FastifyInstance;
+  otp: Otp;
+  outbox: Outbox;
+  /** The latest code the outbox holds for `to`. */
+  codeFor(to: string): string;
+}
+
+export async function testServer(
+  options: { development?: boolean; guard?: Guard; store?: LedgerStore; trustProxy?: TrustProxy; logger?: FastifyServerOptions["logger"]; bodyLimitBytes?: number } = {},
+): Promise<TestServer> {
+  const outbox = new Outbox();
+  const otp = createOtp({
+    keys: generateKey("t1"),
+    channels: developmentChannels(outbox, () => {}),
+    ...(options.guard && { guard: options.guard }),
+    ...(options.store && { store: options.store }),
+  });
+  const app = await buildServer({
+    otp,
+    apiKeys: [API_KEY, "second-key-abcdefghijklmnop"],
+    ...(options.development !== false && { development: { outbox } }),
+    ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+    ...(options.logger !== undefined && { logger: options.logger }),
+    ...(options.bodyLimitBytes !== undefined && { bodyLimitBytes: options.bodyLimitBytes }),
+  });
+  return {
+    app,
+    otp,
+    outbox,
+    codeFor(to) {
+      const entry = outbox.list().find((message) => message.to === to);
+      if (!entry) throw new Error(`no message to ${to}`);
+      return entry.code;
+    },
+  };
+}
+
+export function wrong(code: string): string {
+  return String((Number(code) + 1) % 10 ** code.length).padStart(code.length, "0");
+}

@@ -1,0 +1,101 @@
+import { spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
+import type { Channel } from "../../src/channels/channel.js";
+import { generateKey } from "../../src/core/keyring.js";
+import { loadConfig } from "../../src/server/config.js";
+import { startService } from "../../src/server/service.js";
+import { MemoryStore } from "../../src/stores/memory.js";
+
+const CLI = ["--import", "tsx", "src/cli.ts"];
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...CLI, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("graceful shutdown", () => {
+  it("finishes in-flight requests, then flushes, then closes the store", async () => {
+    const order: string[] = [];
+    let deliveryStarted!: () => void;
+    const started = new Promise<void>((resolve) => (deliveryStarted = resolve));
+    const slow: Channel = {
+      name: "email",
+      accepts: "email",
+      async deliver() {
+        deliveryStarted();
+        await sleep(300);
+        order.push("delivered");
+      },
+    };
+    const store = new MemoryStore();
+    const close = store.close.bind(store);
+    store.close = async () => {
+      order.push("store closed");
+      await close();
+    };
+    const config = loadConfig({ OTP_STORE: "memory", PORT: "0", OTP_KEYS: generateKey("g1"), OTP_API_KEYS: "lifecycle-api-key-123456" });
+    const service = await startService(config, { say: () => {}, channels: [slow], store, logger: false, closers: [async () => void order.push("audit flushed")] });
+    const inFlight = fetch(`${service.url}/v1/verifications`, {
+      method: "POST",
+      headers: { authorization: "Bearer lifecycle-api-key-123456", "content-type": "application/json" },
+      body: JSON.stringify({ identifier: "slow@example.com", purpose: "login" }),
+    });
+    // Stop while the request is inside the handler.
+    await started;
+    const stopped = service.stop();
+    const response = await inFlight;
+    expect(response.status).toBe(201);
+    await stopped;
+    expect(order).toEqual(["delivered", "audit flushed", "store closed"]);
+    await expect(fetch(`${service.url}/health/otp`)).rejects.toThrow();
+  });
+});
+
+describe("the CLI", () => {
+  it("has --help for each command", async () => {
+    const results = await Promise.all([run(["--help"]), run(["serve", "--help"]), run(["keygen", "--help"]), run(["migrate", "--help"])]);
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    expect(results[0]!.stdout).toMatch(/serve[\s\S]*keygen[\s\S]*migrate/);
+    expect(results[1]!.stdout).toMatch(/OTP_STORE/);
+    expect(results[2]!.stdout).toMatch(/--kid/);
+    expect(results[3]!.stdout).toMatch(/Idempotent/);
+  });
+
+  it("keygen prints a key OTP_KEYS accepts; an unknown command fails", async () => {
+    const [key, apiKey, unknown] = await Promise.all([run(["keygen", "--kid", "k9"]), run(["keygen", "--api-key"]), run(["frobnicate"])]);
+    expect(key.stdout.trim()).toMatch(/^k9:[A-Za-z0-9_-]{43}$/);
+    expect(loadConfig({ OTP_KEYS: key.stdout.trim(), OTP_API_KEYS: apiKey.stdout.trim() }).apiKeys).toEqual([apiKey.stdout.trim()]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown command/);
+  });
+
+  it("serve refuses a bad configuration, naming the variable", async () => {
+    const result = await run(["serve"], { NODE_ENV: "production", OTP_STORE: "memory", OTP_KEYS: "", OTP_API_KEYS: "" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/OTP_KEYS: is required in production/);
+    expect(result.stderr).toMatch(/OTP_STORE: memory is refused/);
+  });
+
+  it("serve stops cleanly on SIGTERM", async () => {
+    const child = spawn(process.execPath, [...CLI, "serve"], {
+      env: { ...process.env, OTP_STORE: "memory", PORT: "0", LOG_LEVEL: "warn", OTP_KEYS: generateKey("s1"), OTP_API_KEYS: "sigterm-api-key-12345678", NODE_ENV: "development" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    for (let i = 0; i < 100 && !/service on (http\S+)/.test(stdout); i++) await sleep(100);
+    const url = /service on (http:\/\/\S+)/.exec(stdout)![1]!;
+    expect((await fetch(`${url}/health/otp`)).status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/SIGTERM received[\s\S]*stopped/);
+  });
+});
