@@ -9,6 +9,7 @@ import { DEFAULT_POLICY, resolvePolicy, type PurposePolicy } from "../options.js
 import { DEFAULT_BODY_LIMIT_BYTES } from "./app.js";
 import type { TrustProxy } from "./client-info.js";
 import { DEFAULT_STORE, parseStoreSpec, type StoreSpec } from "./store-from-config.js";
+import { loadChannelConfig, loadLimitsConfig, type ChannelConfig, type LimitsConfig } from "./channel-config.js";
 
 export interface ServiceConfig {
   production: boolean;
@@ -24,6 +25,10 @@ export interface ServiceConfig {
   bodyLimitBytes: number;
   logLevel: string;
   dataDir: string;
+  /** Production delivery channels (SMTP, Twilio, webhook). */
+  channels: ChannelConfig;
+  /** The guard: rate limits, lockouts, SMS allow-list. */
+  limits: LimitsConfig;
 }
 
 export class ConfigError extends Error {
@@ -120,8 +125,11 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   const logLevel = value("LOG_LEVEL") ?? "info";
   if (!LOG_LEVELS.has(logLevel)) problem("LOG_LEVEL", `must be one of ${[...LOG_LEVELS].join(", ")}`);
 
+  const channels = loadChannelConfig(value, problem);
+  const limits = loadLimitsConfig(value, problem);
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { production, keys, apiKeys, store, port, host, policy, trustProxy, bodyLimitBytes, logLevel, dataDir: value("OTP_DATA_DIR") ?? "./data" };
+  return { production, keys, apiKeys, store, port, host, policy, trustProxy, bodyLimitBytes, logLevel, dataDir: value("OTP_DATA_DIR") ?? "./data", channels, limits };
 }
 
 /** false (default) | true | a hop count | addresses and CIDR ranges of trusted proxies, comma-separated. */

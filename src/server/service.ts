@@ -13,6 +13,7 @@ import type { ServiceConfig } from "./config.js";
 import { developmentSecrets } from "./dev-secrets.js";
 import { Outbox, developmentChannels } from "./outbox.js";
 import { describeStore, storeFromConfig } from "./store-from-config.js";
+import { channelsFromConfig } from "./channels-from-config.js";
 
 /** How long in-flight requests get to finish on shutdown. */
 export const SHUTDOWN_GRACE_MS = 8000;
@@ -53,8 +54,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   if (!config.production && store.migrate) await store.migrate();
 
   const outbox = config.production ? undefined : new Outbox();
-  // TODO(channels): production channels (SMTP, webhook, Twilio) come from their configuration.
-  const channels = hooks.channels ?? (outbox ? developmentChannels(outbox, say) : []);
+  const channels = hooks.channels ?? (await serviceChannels(config, outbox, say));
   if (channels.length === 0) say("warning: no delivery channel is configured; /health/otp reports it and starts fail");
 
   const otp = createOtp({ keys: secrets.keys, store, channels, ...config.policy, ...(hooks.guard && { guard: hooks.guard }) });
@@ -106,4 +106,12 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     })());
 
   return { url, app, otp, store, apiKeys: secrets.apiKeys, outbox, stop };
+}
+
+/** The configured channels; in development, the outbox stands in for every kind not configured. */
+async function serviceChannels(config: ServiceConfig, outbox: Outbox | undefined, say: (line: string) => void): Promise<Channel[]> {
+  const configured = await channelsFromConfig(config.channels);
+  if (!outbox) return configured;
+  const names = new Set(configured.map((channel) => channel.name));
+  return [...configured, ...developmentChannels(outbox, say).filter((channel) => !names.has(channel.name))];
 }
