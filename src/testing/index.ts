@@ -4,3 +4,5 @@ export { capturingChannel } from "./capturing-channel.js";
 export type { CapturingChannel } from "./capturing-channel.js";
 export { runStoreConformance } from "./conformance.js";
 export type { ConformanceOptions, ConformanceSubject, OutageSubject } from "./conformance.js";
+export { runAuditLogConformance } from "./audit-conformance.js";
+export type { AuditConformanceSubject } from "./audit-conformance.js";
