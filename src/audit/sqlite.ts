@@ -5,13 +5,26 @@ import type BetterSqlite3 from "better-sqlite3";
 import { tableNameOption } from "../stores/timeout.js";
 import { normalizeAuditFilter, PURGE_BATCH_ROWS, purgeCutoffMs, toPage, type AuditFilter, type AuditLog, type AuditPage, type AuditRecord } from "./audit-log.js";
 import { auditCsv } from "./csv.js";
+import { startSqliteWriter, type SqliteWriter } from "./sqlite-writer.js";
 import { AUDIT_COLUMNS, recordValues, rowToRecord, selectSql, type AuditRow } from "./sql.js";
 
 export interface SqliteAuditLogOptions {
-  /** Database file; its directory is created. Default `./data/otp.db`. Ignored when `database` is given. */
+  /**
+   * Database file; its directory is created. Default `./data/audit.db`: a file of its own, so
+   * audit writes never hold the ledger's write lock. Ignored when `database` is given.
+   */
   path?: string;
-  /** A connection you opened (e.g. `sqliteStore(...).database`); `close()` then leaves it open. */
+  /**
+   * A connection you opened; `close()` then leaves it open. Writes then run on the calling thread,
+   * which costs checks time: prefer `path`.
+   */
   database?: BetterSqlite3.Database;
+  /**
+   * Where batches are written when the log opens `path` itself: "worker" (default) inserts on a
+   * worker thread with its own connection, so the event loop never waits on SQLite; "inline" on
+   * the calling thread.
+   */
+  writer?: "worker" | "inline";
   /** Default `otp_audit`. */
   tableName?: string;
   now?: () => number;
@@ -24,6 +37,9 @@ export class SqliteAuditLog implements AuditLog {
   readonly #owned: boolean;
   readonly #now: () => number;
   #insert: BetterSqlite3.Statement<unknown[]> | undefined;
+  readonly #path: string | undefined;
+  readonly #useWorker: boolean;
+  #writer: SqliteWriter | undefined;
 
   constructor(options: SqliteAuditLogOptions = {}) {
     this.tableName = tableNameOption("sqliteAuditLog", options.tableName, "otp_audit");
@@ -32,13 +48,19 @@ export class SqliteAuditLog implements AuditLog {
       this.database = options.database;
       this.#owned = false;
     } else {
-      const path = options.path ?? "./data/otp.db";
+      const path = options.path ?? "./data/audit.db";
       if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
       this.database = new Database(path);
+      this.#path = path;
       this.database.pragma("journal_mode = WAL");
       this.database.pragma("synchronous = NORMAL");
       this.#owned = true;
     }
+    this.#useWorker = this.#path !== undefined && this.#path !== ":memory:" && (options.writer ?? "worker") === "worker";
+  }
+
+  get #insertSql(): string {
+    return `INSERT OR IGNORE INTO ${this.tableName} (${AUDIT_COLUMNS.join(", ")}) VALUES (${AUDIT_COLUMNS.map(() => "?").join(", ")})`;
   }
 
   async migrate(): Promise<void> {
@@ -68,9 +90,11 @@ export class SqliteAuditLog implements AuditLog {
 
   async append(records: readonly AuditRecord[]): Promise<void> {
     if (records.length === 0) return;
-    this.#insert ??= this.database.prepare(
-      `INSERT OR IGNORE INTO ${this.tableName} (${AUDIT_COLUMNS.join(", ")}) VALUES (${AUDIT_COLUMNS.map(() => "?").join(", ")})`,
-    );
+    if (this.#useWorker) {
+      this.#writer ??= startSqliteWriter({ path: this.#path!, insertSql: this.#insertSql, busyTimeoutMs: 5000 });
+      return this.#writer.write(records.map((record) => recordValues(record, (at) => at.getTime(), JSON.stringify)));
+    }
+    this.#insert ??= this.database.prepare(this.#insertSql);
     const insert = this.#insert;
     // One transaction per batch: one commit for the lot instead of one per row.
     this.database.transaction(() => {
@@ -106,6 +130,8 @@ export class SqliteAuditLog implements AuditLog {
 
   async close(): Promise<void> {
     this.#insert = undefined;
+    await this.#writer?.close();
+    this.#writer = undefined;
     if (this.#owned && this.database.open) this.database.close();
   }
 }
