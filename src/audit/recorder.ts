@@ -149,40 +149,48 @@ class Recorder implements AuditRecorder {
   #add(event: OtpEvent): void {
     const record = auditRecordFromEvent(event);
     if (!record) return;
-    if (this.#buffer.length >= this.#maxBuffered) {
-      this.#buffer.shift();
-      this.#dropped += 1;
-    }
     this.#buffer.push(record);
+    this.#trim();
     if (this.#buffer.length >= this.#batchSize && !this.#writing) this.#drain().catch(this.#onError);
   }
 
   /** Writes batches until the buffer is empty; one drain at a time. Rejects when a write fails. */
   #drain(): Promise<void> {
-    this.#writing ??= (async () => {
+    if (this.#writing) return this.#writing;
+    if (this.#buffer.length === 0) return Promise.resolve();
+    // Cleared in a .finally() callback, which always runs later than this assignment: clearing it
+    // inside the async body could run first (synchronously) and leave a settled promise behind.
+    this.#writing = this.#writeAll().finally(() => {
+      this.#inFlight = 0;
+      this.#writing = undefined;
+    });
+    return this.#writing;
+  }
+
+  async #writeAll(): Promise<void> {
+    while (this.#buffer.length > 0) {
+      const batch = this.#buffer.splice(0, this.#batchSize);
+      this.#inFlight = batch.length;
       try {
-        while (this.#buffer.length > 0) {
-          const batch = this.#buffer.splice(0, this.#batchSize);
-          this.#inFlight = batch.length;
-          try {
-            await this.#log.append(batch);
-          } catch (error) {
-            // Back to the front for the next attempt, within the same bound as everything else.
-            this.#buffer.unshift(...batch);
-            const excess = this.#buffer.length - this.#maxBuffered;
-            if (excess > 0) {
-              this.#buffer.splice(0, excess);
-              this.#dropped += excess;
-            }
-            throw error;
-          }
-        }
+        await this.#log.append(batch);
+      } catch (error) {
+        // Back to the front for the next attempt, within the same bound as everything else.
+        this.#buffer.unshift(...batch);
+        this.#trim();
+        throw error;
       } finally {
         this.#inFlight = 0;
-        this.#writing = undefined;
       }
-    })();
-    return this.#writing;
+    }
+  }
+
+  /** Drops the oldest records past the bound, a tenth of it at a time so it is not paid per record. */
+  #trim(): void {
+    if (this.#buffer.length <= this.#maxBuffered) return;
+    const excess = this.#buffer.length - this.#maxBuffered + Math.floor(this.#maxBuffered / 10);
+    const dropped = Math.min(excess, this.#buffer.length);
+    this.#buffer.splice(0, dropped);
+    this.#dropped += dropped;
   }
 }
 
