@@ -2,7 +2,7 @@ import { normalizeAuditFilter, purgeCutoffMs, toPage, type AuditFilter, type Aud
 import { auditCsv } from "./csv.js";
 
 export interface MemoryAuditLogOptions {
-  /** Rows kept; appending more forgets the oldest. Default 10,000. */
+  /** Rows kept at most; past it the oldest tenth is forgotten. Default 10,000. */
   maxRows?: number;
   now?: () => number;
 }
@@ -28,8 +28,10 @@ export class MemoryAuditLog implements AuditLog {
   }
 
   async append(records: readonly AuditRecord[]): Promise<void> {
-    this.#rows.push(...records.map((record) => ({ ...record })));
-    if (this.#rows.length > this.#maxRows) this.#rows.splice(0, this.#rows.length - this.#maxRows);
+    // Kept by reference (callers hand over their records); queries return copies.
+    for (const record of records) this.#rows.push(record);
+    // Trimmed by a tenth of the bound at a time, so the shift is not paid on every append.
+    if (this.#rows.length > this.#maxRows) this.#rows.splice(0, this.#rows.length - this.#maxRows + Math.floor(this.#maxRows / 10));
   }
 
   async query(filter: AuditFilter = {}): Promise<AuditPage> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AuditRecord } from "../../src/audit/audit-log.js";
 import { memoryAuditLog } from "../../src/audit/memory.js";
-import { attachAuditLog } from "../../src/audit/recorder.js";
+import { attachAuditLog, timeOrderedId } from "../../src/audit/recorder.js";
 import { createOtp, generateKey } from "../../src/index.js";
 
 /** A memory log that refuses writes while `down` is true. */
@@ -16,6 +16,15 @@ function flakyLog() {
   };
   return { log, state };
 }
+
+describe("audit event ids", () => {
+  it("are unique UUIDv7s that sort in time order", () => {
+    const ids = Array.from({ length: 2000 }, (_, i) => timeOrderedId(1_700_000_000_000 + Math.floor(i / 10)));
+    expect(new Set(ids).size).toBe(2000);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (let i = 10; i < ids.length; i += 10) expect(ids[i - 1]! < ids[i]!).toBe(true);
+  });
+});
 
 describe("audit recorder", () => {
   it("keeps records through a failed write and writes them once the log is back", async () => {
