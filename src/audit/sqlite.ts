@@ -67,7 +67,8 @@ export class SqliteAuditLog implements AuditLog {
     const t = this.tableName;
     this.database.exec(`
       CREATE TABLE IF NOT EXISTS ${t} (
-        event_id TEXT PRIMARY KEY,
+        at INTEGER NOT NULL,
+        event_id TEXT NOT NULL,
         verification_id TEXT,
         action TEXT NOT NULL,
         status TEXT NOT NULL,
@@ -80,9 +81,10 @@ export class SqliteAuditLog implements AuditLog {
         client_ip TEXT,
         user_agent TEXT,
         trace_id TEXT,
-        at INTEGER NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS ${t}_at ON ${t} (at, event_id);
+        -- Clustered by time: rows append at the right edge, and newest-first paging, time ranges
+        -- and retention all walk this one tree, so no separate time index is kept up.
+        PRIMARY KEY (at, event_id)
+      ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS ${t}_identifier ON ${t} (identifier_hash, at);
       CREATE INDEX IF NOT EXISTS ${t}_verification ON ${t} (verification_id);
     `);
@@ -117,7 +119,9 @@ export class SqliteAuditLog implements AuditLog {
   async purge(olderThanDays: number): Promise<number> {
     const cutoff = purgeCutoffMs(olderThanDays, this.#now());
     const t = this.tableName;
-    const batch = this.database.prepare(`DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE at < ? LIMIT ${PURGE_BATCH_ROWS})`);
+    const batch = this.database.prepare(
+      `DELETE FROM ${t} WHERE (at, event_id) IN (SELECT at, event_id FROM ${t} WHERE at < ? ORDER BY at LIMIT ${PURGE_BATCH_ROWS})`,
+    );
     let deleted = 0;
     for (;;) {
       const { changes } = batch.run(cutoff);
