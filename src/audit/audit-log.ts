@@ -30,8 +30,12 @@ export interface AuditRecord {
 }
 
 export interface AuditFilter {
-  /** One hash, or several (the same identifier under each key of a rotation). */
+  /** One hash, or several (the same identifier under each key of a rotation). Indexed. */
   identifierHash?: string | readonly string[];
+  /**
+   * Not indexed on its own (an index on random ids would cost every insert about a third more):
+   * combine it with `identifierHash` or a time range on large logs.
+   */
   verificationId?: string;
   purpose?: string;
   action?: AuditAction | readonly AuditAction[];

@@ -67,7 +67,6 @@ export class PostgresAuditLog implements AuditLog {
         PRIMARY KEY (at, event_id)
       )`);
       await client.query(`CREATE INDEX IF NOT EXISTS ${t}_identifier ON ${t} (identifier_hash, at DESC)`);
-      await client.query(`CREATE INDEX IF NOT EXISTS ${t}_verification ON ${t} (verification_id)`);
       await client.query("COMMIT");
     } catch (error) {
       await client.query("ROLLBACK").catch(() => undefined);

@@ -86,7 +86,6 @@ export class SqliteAuditLog implements AuditLog {
         PRIMARY KEY (at, event_id)
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS ${t}_identifier ON ${t} (identifier_hash, at);
-      CREATE INDEX IF NOT EXISTS ${t}_verification ON ${t} (verification_id);
     `);
   }
 
