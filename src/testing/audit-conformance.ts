@@ -4,13 +4,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditLog, AuditRecord } from "../audit/audit-log.js";
 import { attachAuditLog, auditFilterForIdentifier, auditRecordFromEvent } from "../audit/recorder.js";
 import { OtpError } from "../core/errors.js";
 import { generateKey } from "../core/keyring.js";
 import { createOtp } from "../otp.js";
 import type { OtpEvent } from "../telemetry/events.js";
+import { vitestApi } from "./vitest-api.js";
 
 export interface AuditConformanceSubject {
   log: AuditLog;
@@ -56,6 +56,7 @@ async function text(iterable: AsyncIterable<string>): Promise<string> {
 }
 
 export function runAuditLogConformance(name: string, factory: () => Promise<AuditConformanceSubject>, options: { skip?: boolean } = {}): void {
+  const { afterAll, beforeAll, describe, expect, it } = vitestApi();
   describe.skipIf(options.skip === true)(`${name} audit log conformance`, () => {
     let subject: AuditConformanceSubject;
     let log: AuditLog;

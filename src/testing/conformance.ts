@@ -4,12 +4,12 @@
  * parallel guesses), the engine on top of them, and, when the test file can arrange it, what
  * happens while the store is down and after it returns.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OtpError } from "../core/errors.js";
 import { generateKey } from "../core/keyring.js";
 import { newVerificationId } from "../core/token.js";
 import { createOtp, type Otp } from "../otp.js";
 import type { LedgerStore, RecordResult } from "../stores/store.js";
+import { vitestApi } from "./vitest-api.js";
 
 export interface ConformanceSubject {
   store: LedgerStore;
@@ -66,6 +66,7 @@ function errorCode(error: unknown): string | undefined {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function runStoreConformance(name: string, factory: () => Promise<ConformanceSubject>, options: ConformanceOptions = {}): void {
+  const { afterAll, beforeAll, describe, expect, it } = vitestApi();
   const wrongGuesses = options.wrongGuesses ?? 1000;
   const rightGuesses = options.rightGuesses ?? 100;
   const storeTimeoutMs = options.storeTimeoutMs ?? 1000;
