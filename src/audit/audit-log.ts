@@ -1,0 +1,172 @@
+/**
+ * The audit log: the record compliance and support teams read. One row per thing that happened
+ * to a verification. Never the code; the identifier only as a keyed hash (for lookups) and a
+ * masked form (for display).
+ */
+import { OtpError } from "../core/errors.js";
+
+export const AUDIT_ACTIONS = ["generated", "delivered", "verified", "failed", "exhausted", "revoked", "rate_limited", "delivery_failed"] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export interface AuditRecord {
+  /** Unique per row (UUID). */
+  eventId: string;
+  verificationId: string | null;
+  action: AuditAction;
+  /** What came of it: an error code (`INVALID_OTP`, `RATE_LIMITED`, …) or `pending`, `approved`, `canceled`, `delivered`. */
+  status: string;
+  purpose: string | null;
+  channel: string | null;
+  /** Keyed hash of the normalised identifier, for lookups. */
+  identifierHash: string | null;
+  /** For display: `u***@example.com`, `+1415*****23`. */
+  identifierMasked: string | null;
+  attempts: number | null;
+  metadata: Record<string, unknown> | null;
+  clientIp: string | null;
+  userAgent: string | null;
+  traceId: string | null;
+  at: Date;
+}
+
+export interface AuditFilter {
+  /** One hash, or several (the same identifier under each key of a rotation). Indexed. */
+  identifierHash?: string | readonly string[];
+  /**
+   * Not indexed on its own (an index on random ids would cost every insert about a third more):
+   * combine it with `identifierHash` or a time range on large logs.
+   */
+  verificationId?: string;
+  purpose?: string;
+  action?: AuditAction | readonly AuditAction[];
+  status?: string;
+  /** Inclusive. */
+  from?: Date;
+  /** Exclusive. */
+  to?: Date;
+  /** Rows per page, 1-1000. Default 100. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+export interface AuditPage {
+  /** Newest first. */
+  rows: AuditRecord[];
+  /** Present when more rows match. */
+  nextCursor?: string;
+}
+
+export interface AuditLog {
+  /** Stores records as one write. */
+  append(records: readonly AuditRecord[]): Promise<void>;
+  query(filter?: AuditFilter): Promise<AuditPage>;
+  /** CSV (header first), page by page; `Readable.from(log.exportCsv(filter))` makes it a stream. */
+  exportCsv(filter?: AuditFilter): AsyncIterable<string>;
+  /** Deletes rows older than `olderThanDays`, in bounded batches; returns how many. */
+  purge(olderThanDays: number): Promise<number>;
+  /** Creates tables; idempotent. */
+  migrate?(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+/** Rows deleted per statement by purge: each batch is short, so writers are never held up long. */
+export const PURGE_BATCH_ROWS = 1000;
+
+/** Where the previous page stopped: the last row's time and id (rows are ordered by both). */
+export interface AuditCursor {
+  atMs: number;
+  eventId: string;
+}
+
+/** A filter checked and put in one shape; bad input is an OtpError, never a crash. */
+export interface NormalizedAuditFilter {
+  identifierHashes?: string[];
+  verificationId?: string;
+  purpose?: string;
+  actions?: AuditAction[];
+  status?: string;
+  fromMs?: number;
+  toMs?: number;
+  limit: number;
+  after?: AuditCursor;
+}
+
+function invalid(message: string): OtpError {
+  return new OtpError("INVALID_REQUEST", { message });
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value.length === 0 || value.length > 256) throw invalid(`${name} must be a string of 1-256 characters.`);
+  return value;
+}
+
+function optionalTime(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = value instanceof Date ? value.getTime() : NaN;
+  if (!Number.isFinite(ms)) throw invalid(`${name} must be a valid Date.`);
+  return ms;
+}
+
+export function normalizeAuditFilter(filter: AuditFilter = {}): NormalizedAuditFilter {
+  if (typeof filter !== "object" || filter === null) throw invalid("The filter must be an object.");
+  const limit = filter.limit ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw invalid(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}.`);
+  const normalized: NormalizedAuditFilter = { limit };
+  if (filter.identifierHash !== undefined) {
+    const hashes = typeof filter.identifierHash === "string" ? [filter.identifierHash] : [...filter.identifierHash];
+    if (hashes.length === 0 || hashes.length > 32) throw invalid("identifierHash must name 1-32 hashes.");
+    normalized.identifierHashes = hashes.map((hash) => optionalString(hash, "identifierHash")!);
+  }
+  if (filter.action !== undefined) {
+    const actions = typeof filter.action === "string" ? [filter.action] : [...filter.action];
+    if (actions.length === 0 || !actions.every((action) => (AUDIT_ACTIONS as readonly string[]).includes(action))) {
+      throw invalid(`action must be one or more of ${AUDIT_ACTIONS.join(", ")}.`);
+    }
+    normalized.actions = actions;
+  }
+  const verificationId = optionalString(filter.verificationId, "verificationId");
+  const purpose = optionalString(filter.purpose, "purpose");
+  const status = optionalString(filter.status, "status");
+  const fromMs = optionalTime(filter.from, "from");
+  const toMs = optionalTime(filter.to, "to");
+  if (verificationId !== undefined) normalized.verificationId = verificationId;
+  if (purpose !== undefined) normalized.purpose = purpose;
+  if (status !== undefined) normalized.status = status;
+  if (fromMs !== undefined) normalized.fromMs = fromMs;
+  if (toMs !== undefined) normalized.toMs = toMs;
+  if (filter.cursor !== undefined) normalized.after = decodeCursor(filter.cursor);
+  return normalized;
+}
+
+export function encodeCursor(record: AuditRecord): string {
+  return Buffer.from(JSON.stringify([record.at.getTime(), record.eventId])).toString("base64url");
+}
+
+export function decodeCursor(cursor: unknown): AuditCursor {
+  if (typeof cursor !== "string" || cursor.length > 200) throw invalid("cursor is not valid.");
+  try {
+    const [atMs, eventId] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
+    if (typeof atMs === "number" && Number.isSafeInteger(atMs) && typeof eventId === "string" && eventId.length <= 64) return { atMs, eventId };
+  } catch {
+    // Falls through to the one error below.
+  }
+  throw invalid("cursor is not valid.");
+}
+
+/** Builds the page from up to `limit + 1` rows: the extra row only says that more exist. */
+export function toPage(rows: AuditRecord[], limit: number): AuditPage {
+  if (rows.length <= limit) return { rows };
+  const page = rows.slice(0, limit);
+  return { rows: page, nextCursor: encodeCursor(page[page.length - 1]!) };
+}
+
+export function purgeCutoffMs(olderThanDays: number, nowMs: number): number {
+  if (typeof olderThanDays !== "number" || !Number.isFinite(olderThanDays) || olderThanDays < 0) {
+    throw new TypeError("otp-actions: purge olderThanDays must be a non-negative number");
+  }
+  return nowMs - olderThanDays * 86_400_000;
+}

@@ -1,0 +1,130 @@
+import pg from "pg";
+import { tableNameOption, timeoutOption, withTimeout } from "../stores/timeout.js";
+import { normalizeAuditFilter, PURGE_BATCH_ROWS, purgeCutoffMs, toPage, type AuditFilter, type AuditLog, type AuditPage, type AuditRecord } from "./audit-log.js";
+import { auditCsv } from "./csv.js";
+import { AUDIT_COLUMNS, recordValues, rowToRecord, selectSql, type AuditRow } from "./sql.js";
+
+export interface PostgresAuditLogOptions {
+  /** A pool you built (e.g. `postgresStore(...).pool`); `close()` then leaves it open. */
+  pool?: pg.Pool;
+  connectionString?: string;
+  /** Default `otp_audit`. */
+  tableName?: string;
+  /** Bound on each statement. Default 5,000 ms (batches are larger than a check). */
+  timeoutMs?: number;
+  now?: () => number;
+}
+
+const PG_TYPES = ["text", "text", "text", "text", "text", "text", "text", "text", "int4", "jsonb", "text", "text", "text", "timestamptz"];
+
+/** The audit log in Postgres: one INSERT per batch (arrays unnested), jsonb metadata. */
+export class PostgresAuditLog implements AuditLog {
+  readonly pool: pg.Pool;
+  readonly tableName: string;
+  readonly #owned: boolean;
+  readonly #timeoutMs: number;
+  readonly #now: () => number;
+
+  constructor(options: PostgresAuditLogOptions) {
+    this.tableName = tableNameOption("postgresAuditLog", options.tableName, "otp_audit");
+    this.#timeoutMs = timeoutOption("postgresAuditLog", options.timeoutMs, 5000);
+    this.#now = options.now ?? Date.now;
+    if (options.pool) {
+      this.pool = options.pool;
+      this.#owned = false;
+    } else if (typeof options.connectionString === "string") {
+      this.pool = new pg.Pool({ connectionString: options.connectionString, connectionTimeoutMillis: this.#timeoutMs, query_timeout: this.#timeoutMs, max: 4 });
+      this.#owned = true;
+    } else {
+      throw new TypeError("otp-actions: postgresAuditLog needs `pool` or `connectionString`");
+    }
+    this.pool.on("error", () => undefined);
+  }
+
+  async migrate(): Promise<void> {
+    const t = this.tableName;
+    const client = await withTimeout(this.pool.connect(), this.#timeoutMs, "postgres");
+    try {
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`otp-actions:migrate:${t}`]);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${t} (
+        event_id text NOT NULL,
+        verification_id text,
+        action text NOT NULL,
+        status text NOT NULL,
+        purpose text,
+        channel text,
+        identifier_hash text,
+        identifier_masked text,
+        attempts integer,
+        metadata jsonb,
+        client_ip text,
+        user_agent text,
+        trace_id text,
+        at timestamptz NOT NULL,
+        -- Time first: the index grows at its right edge and serves newest-first paging,
+        -- time ranges and retention, so no separate time index is kept up.
+        PRIMARY KEY (at, event_id)
+      )`);
+      await client.query(`CREATE INDEX IF NOT EXISTS ${t}_identifier ON ${t} (identifier_hash, at DESC)`);
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async append(records: readonly AuditRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    // Column-wise arrays: one statement and fourteen parameters whatever the batch size.
+    const columns: unknown[][] = AUDIT_COLUMNS.map(() => []);
+    for (const record of records) {
+      recordValues(record, (at) => at, JSON.stringify).forEach((value, index) => columns[index]!.push(value));
+    }
+    const unnest = PG_TYPES.map((type, index) => `$${index + 1}::${type === "jsonb" ? "text" : type}[]`).join(", ");
+    const select = AUDIT_COLUMNS.map((column, index) => (PG_TYPES[index] === "jsonb" ? `${column}::jsonb` : column)).join(", ");
+    await this.#query(
+      `INSERT INTO ${this.tableName} (${AUDIT_COLUMNS.join(", ")})
+       SELECT ${select} FROM unnest(${unnest}) AS batch(${AUDIT_COLUMNS.join(", ")})
+       ON CONFLICT (at, event_id) DO NOTHING`,
+      columns,
+    );
+  }
+
+  async query(filter: AuditFilter = {}): Promise<AuditPage> {
+    const f = normalizeAuditFilter(filter);
+    const values: unknown[] = [];
+    const sql = selectSql(this.tableName, f, (value) => `$${values.push(value)}`, (ms) => new Date(ms));
+    const { rows } = await this.#query<AuditRow>(sql, values);
+    return toPage(rows.map(rowToRecord), f.limit);
+  }
+
+  exportCsv(filter: AuditFilter = {}): AsyncIterable<string> {
+    return auditCsv(this, filter);
+  }
+
+  async purge(olderThanDays: number): Promise<number> {
+    const cutoff = new Date(purgeCutoffMs(olderThanDays, this.#now()));
+    const t = this.tableName;
+    let deleted = 0;
+    for (;;) {
+      const result = await this.#query(`DELETE FROM ${t} WHERE ctid IN (SELECT ctid FROM ${t} WHERE at < $1 LIMIT ${PURGE_BATCH_ROWS})`, [cutoff]);
+      deleted += result.rowCount ?? 0;
+      if ((result.rowCount ?? 0) < PURGE_BATCH_ROWS) return deleted;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#owned && !this.pool.ended) await this.pool.end();
+  }
+
+  #query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    return withTimeout(this.pool.query<R>(text, values), this.#timeoutMs, "postgres");
+  }
+}
+
+export function postgresAuditLog(options: PostgresAuditLogOptions): PostgresAuditLog {
+  return new PostgresAuditLog(options);
+}

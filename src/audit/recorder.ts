@@ -1,0 +1,220 @@
+import { randomFillSync } from "node:crypto";
+import { normalizeIdentifier, type IdentifierKind } from "../core/identifiers.js";
+import type { Otp } from "../otp.js";
+import type { OtpEvent } from "../telemetry/events.js";
+import type { AuditAction, AuditFilter, AuditLog, AuditRecord } from "./audit-log.js";
+
+export interface AuditRecorderOptions {
+  /** Records per write. Default 200. */
+  batchSize?: number;
+  /** A partial batch is written at least this often. Default 250 ms. */
+  flushIntervalMs?: number;
+  /**
+   * Records held while the log is slow or down; past this the oldest are dropped (and counted in
+   * `dropped`) rather than growing memory without bound. Default 50,000.
+   */
+  maxBuffered?: number;
+  /** Delete rows older than this many days, once at start and then every `purgeIntervalMs`. Off by default. */
+  retentionDays?: number;
+  /** Default one hour. */
+  purgeIntervalMs?: number;
+  /** A failed write or purge. The records stay buffered and are tried again. Default: ignored. */
+  onError?: (error: unknown) => void;
+}
+
+export interface AuditRecorder {
+  /** Writes everything buffered; rejects if the log refuses (the records stay buffered). */
+  flush(): Promise<void>;
+  /** Stops listening and timers, then flushes. The log itself stays open: close it after. */
+  close(): Promise<void>;
+  /** Records buffered and not yet written. */
+  readonly pending: number;
+  /** Records dropped because the buffer was full. */
+  readonly dropped: number;
+}
+
+/** What each engine event becomes in the audit log, and its status when the event has no reason. */
+const ACTIONS: Partial<Record<OtpEvent["type"], { action: AuditAction; status: string }>> = {
+  generated: { action: "generated", status: "pending" },
+  delivered: { action: "delivered", status: "delivered" },
+  delivery_failed: { action: "delivery_failed", status: "DELIVERY_FAILED" },
+  succeeded: { action: "verified", status: "approved" },
+  failed: { action: "failed", status: "FAILED" },
+  exhausted: { action: "exhausted", status: "MAX_RETRIES_EXCEEDED" },
+  revoked: { action: "revoked", status: "canceled" },
+  rate_limited: { action: "rate_limited", status: "RATE_LIMITED" },
+  locked_out: { action: "rate_limited", status: "LOCKED_OUT" },
+  // validation_attempt is left out: every check also emits succeeded or failed.
+};
+
+/**
+ * A UUIDv7 whose timestamp is the event's time: ids sort in time order, so every index on them
+ * grows at its right edge (cheap appends) instead of splitting pages at random.
+ */
+export function timeOrderedId(atMs: number): string {
+  if (randomOffset + 10 > randomPool.length) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  const bytes = idBytes;
+  bytes.writeUIntBE(Math.max(0, Math.min(Math.floor(atMs), 2 ** 48 - 1)), 0, 6);
+  randomPool.copy(bytes, 6, randomOffset, randomOffset + 10);
+  randomOffset += 10;
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+// Randomness drawn 4 KB at a time: one call into the CSPRNG per ~400 ids rather than one each.
+const randomPool = Buffer.alloc(4096);
+let randomOffset = randomPool.length;
+const idBytes = Buffer.alloc(16);
+
+/** One audit row from one engine event; undefined for events the audit log does not keep. */
+export function auditRecordFromEvent(event: OtpEvent): AuditRecord | undefined {
+  const mapped = ACTIONS[event.type];
+  if (!mapped) return undefined;
+  let metadata: Record<string, unknown> | null = event.metadata ?? null;
+  if (event.limit !== undefined || event.retryAfterSeconds !== undefined) {
+    metadata = { ...metadata, ...(event.limit !== undefined && { limit: event.limit }), ...(event.retryAfterSeconds !== undefined && { retryAfterSeconds: event.retryAfterSeconds }) };
+  }
+  return {
+    eventId: timeOrderedId(event.at),
+    verificationId: event.id ?? null,
+    action: mapped.action,
+    status: event.reason ?? mapped.status,
+    purpose: event.purpose ?? null,
+    channel: event.channel ?? null,
+    identifierHash: event.identifierHash ?? null,
+    identifierMasked: event.identifier ?? null,
+    attempts: event.attempts ?? null,
+    metadata,
+    clientIp: event.client?.ip ?? null,
+    userAgent: event.client?.userAgent ?? null,
+    traceId: event.traceId ?? null,
+    at: new Date(event.at),
+  };
+}
+
+/**
+ * Feeds the audit log from the engine's events. The listener only maps and buffers (no I/O on
+ * the check path); writes go out in batches, one at a time, and `close()` writes what is left.
+ */
+export function attachAuditLog(otp: Pick<Otp, "on">, log: AuditLog, options: AuditRecorderOptions = {}): AuditRecorder {
+  return new Recorder(otp, log, options);
+}
+
+class Recorder implements AuditRecorder {
+  readonly #log: AuditLog;
+  readonly #batchSize: number;
+  readonly #maxBuffered: number;
+  readonly #onError: (error: unknown) => void;
+  readonly #unsubscribe: () => void;
+  readonly #flushTimer: NodeJS.Timeout;
+  readonly #purgeTimer: NodeJS.Timeout | undefined;
+  #buffer: AuditRecord[] = [];
+  #writing: Promise<void> | undefined;
+  #dropped = 0;
+  #inFlight = 0;
+
+  constructor(otp: Pick<Otp, "on">, log: AuditLog, options: AuditRecorderOptions) {
+    this.#log = log;
+    this.#batchSize = positiveInteger("batchSize", options.batchSize ?? 200);
+    this.#maxBuffered = positiveInteger("maxBuffered", options.maxBuffered ?? 50_000);
+    this.#onError = options.onError ?? (() => undefined);
+    const flushIntervalMs = positiveInteger("flushIntervalMs", options.flushIntervalMs ?? 250);
+    this.#unsubscribe = otp.on("*", (event) => this.#add(event));
+    // Unref'd: an idle recorder never keeps the process alive; close() writes the remainder.
+    this.#flushTimer = setInterval(() => this.#drain().catch(this.#onError), flushIntervalMs).unref();
+    if (options.retentionDays !== undefined) {
+      const days = options.retentionDays;
+      if (typeof days !== "number" || !(days > 0)) throw new TypeError("otp-actions: audit retentionDays must be a positive number");
+      const purge = () => void log.purge(days).catch(this.#onError);
+      purge();
+      this.#purgeTimer = setInterval(purge, positiveInteger("purgeIntervalMs", options.purgeIntervalMs ?? 3_600_000)).unref();
+    }
+  }
+
+  get pending(): number {
+    return this.#buffer.length + this.#inFlight;
+  }
+
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  async flush(): Promise<void> {
+    // A write already under way may have started before the newest records arrived: loop until
+    // nothing is buffered, or a write fails.
+    while (this.#writing || this.#buffer.length > 0) await this.#drain();
+  }
+
+  async close(): Promise<void> {
+    this.#unsubscribe();
+    clearInterval(this.#flushTimer);
+    clearInterval(this.#purgeTimer);
+    await this.flush();
+  }
+
+  #add(event: OtpEvent): void {
+    const record = auditRecordFromEvent(event);
+    if (!record) return;
+    this.#buffer.push(record);
+    this.#trim();
+    if (this.#buffer.length >= this.#batchSize && !this.#writing) this.#drain().catch(this.#onError);
+  }
+
+  /** Writes batches until the buffer is empty; one drain at a time. Rejects when a write fails. */
+  #drain(): Promise<void> {
+    if (this.#writing) return this.#writing;
+    if (this.#buffer.length === 0) return Promise.resolve();
+    // Cleared in a .finally() callback, which always runs later than this assignment: clearing it
+    // inside the async body could run first (synchronously) and leave a settled promise behind.
+    this.#writing = this.#writeAll().finally(() => {
+      this.#inFlight = 0;
+      this.#writing = undefined;
+    });
+    return this.#writing;
+  }
+
+  async #writeAll(): Promise<void> {
+    while (this.#buffer.length > 0) {
+      const batch = this.#buffer.splice(0, this.#batchSize);
+      this.#inFlight = batch.length;
+      try {
+        await this.#log.append(batch);
+      } catch (error) {
+        // Back to the front for the next attempt, within the same bound as everything else.
+        this.#buffer.unshift(...batch);
+        this.#trim();
+        throw error;
+      } finally {
+        this.#inFlight = 0;
+      }
+    }
+  }
+
+  /** Drops the oldest records past the bound, a tenth of it at a time so it is not paid per record. */
+  #trim(): void {
+    if (this.#buffer.length <= this.#maxBuffered) return;
+    const excess = this.#buffer.length - this.#maxBuffered + Math.floor(this.#maxBuffered / 10);
+    const dropped = Math.min(excess, this.#buffer.length);
+    this.#buffer.splice(0, dropped);
+    this.#dropped += dropped;
+  }
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`otp-actions: audit ${name} must be a positive integer`);
+  return value;
+}
+
+/**
+ * A filter for one person's rows: their identifier, normalised as the engine does and hashed under
+ * every configured key, so rows written before a key rotation are found too.
+ */
+export function auditFilterForIdentifier(otp: Pick<Otp, "keyring">, identifier: string, filter: AuditFilter = {}, kind?: IdentifierKind): AuditFilter {
+  const normalized = normalizeIdentifier(identifier, kind ? { kind } : {});
+  return { ...filter, identifierHash: otp.keyring.identifierHashes(normalized.value) };
+}

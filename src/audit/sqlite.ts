@@ -1,0 +1,144 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
+import { tableNameOption } from "../stores/timeout.js";
+import { normalizeAuditFilter, PURGE_BATCH_ROWS, purgeCutoffMs, toPage, type AuditFilter, type AuditLog, type AuditPage, type AuditRecord } from "./audit-log.js";
+import { auditCsv } from "./csv.js";
+import { startSqliteWriter, type SqliteWriter } from "./sqlite-writer.js";
+import { AUDIT_COLUMNS, recordValues, rowToRecord, selectSql, type AuditRow } from "./sql.js";
+
+export interface SqliteAuditLogOptions {
+  /**
+   * Database file; its directory is created. Default `./data/audit.db`: a file of its own, so
+   * audit writes never hold the ledger's write lock. Ignored when `database` is given.
+   */
+  path?: string;
+  /**
+   * A connection you opened; `close()` then leaves it open. Writes then run on the calling thread,
+   * which costs checks time: prefer `path`.
+   */
+  database?: BetterSqlite3.Database;
+  /**
+   * Where batches are written when the log opens `path` itself: "worker" (default) inserts on a
+   * worker thread with its own connection, so the event loop never waits on SQLite; "inline" on
+   * the calling thread.
+   */
+  writer?: "worker" | "inline";
+  /** Default `otp_audit`. */
+  tableName?: string;
+  now?: () => number;
+}
+
+/** The audit log in SQLite: times as epoch milliseconds, metadata as JSON text. */
+export class SqliteAuditLog implements AuditLog {
+  readonly database: BetterSqlite3.Database;
+  readonly tableName: string;
+  readonly #owned: boolean;
+  readonly #now: () => number;
+  #insert: BetterSqlite3.Statement<unknown[]> | undefined;
+  readonly #path: string | undefined;
+  readonly #useWorker: boolean;
+  #writer: SqliteWriter | undefined;
+
+  constructor(options: SqliteAuditLogOptions = {}) {
+    this.tableName = tableNameOption("sqliteAuditLog", options.tableName, "otp_audit");
+    this.#now = options.now ?? Date.now;
+    if (options.database) {
+      this.database = options.database;
+      this.#owned = false;
+    } else {
+      const path = options.path ?? "./data/audit.db";
+      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+      this.database = new Database(path);
+      this.#path = path;
+      this.database.pragma("journal_mode = WAL");
+      this.database.pragma("synchronous = NORMAL");
+      this.#owned = true;
+    }
+    this.#useWorker = this.#path !== undefined && this.#path !== ":memory:" && (options.writer ?? "worker") === "worker";
+  }
+
+  get #insertSql(): string {
+    return `INSERT OR IGNORE INTO ${this.tableName} (${AUDIT_COLUMNS.join(", ")}) VALUES (${AUDIT_COLUMNS.map(() => "?").join(", ")})`;
+  }
+
+  async migrate(): Promise<void> {
+    const t = this.tableName;
+    this.database.exec(`
+      CREATE TABLE IF NOT EXISTS ${t} (
+        at INTEGER NOT NULL,
+        event_id TEXT NOT NULL,
+        verification_id TEXT,
+        action TEXT NOT NULL,
+        status TEXT NOT NULL,
+        purpose TEXT,
+        channel TEXT,
+        identifier_hash TEXT,
+        identifier_masked TEXT,
+        attempts INTEGER,
+        metadata TEXT,
+        client_ip TEXT,
+        user_agent TEXT,
+        trace_id TEXT,
+        -- Clustered by time: rows append at the right edge, and newest-first paging, time ranges
+        -- and retention all walk this one tree, so no separate time index is kept up.
+        PRIMARY KEY (at, event_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS ${t}_identifier ON ${t} (identifier_hash, at);
+    `);
+  }
+
+  async append(records: readonly AuditRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    if (this.#useWorker) {
+      this.#writer ??= startSqliteWriter({ path: this.#path!, insertSql: this.#insertSql, busyTimeoutMs: 5000 });
+      return this.#writer.write(records.map((record) => recordValues(record, (at) => at.getTime(), JSON.stringify)));
+    }
+    this.#insert ??= this.database.prepare(this.#insertSql);
+    const insert = this.#insert;
+    // One transaction per batch: one commit for the lot instead of one per row.
+    this.database.transaction(() => {
+      for (const record of records) insert.run(recordValues(record, (at) => at.getTime(), JSON.stringify));
+    })();
+  }
+
+  async query(filter: AuditFilter = {}): Promise<AuditPage> {
+    const f = normalizeAuditFilter(filter);
+    const values: unknown[] = [];
+    const sql = selectSql(this.tableName, f, (value) => (values.push(value), "?"), (ms) => ms);
+    const rows = this.database.prepare<unknown[], AuditRow>(sql).all(...values);
+    return toPage(rows.map(rowToRecord), f.limit);
+  }
+
+  exportCsv(filter: AuditFilter = {}): AsyncIterable<string> {
+    return auditCsv(this, filter);
+  }
+
+  async purge(olderThanDays: number): Promise<number> {
+    const cutoff = purgeCutoffMs(olderThanDays, this.#now());
+    const t = this.tableName;
+    const batch = this.database.prepare(
+      `DELETE FROM ${t} WHERE (at, event_id) IN (SELECT at, event_id FROM ${t} WHERE at < ? ORDER BY at LIMIT ${PURGE_BATCH_ROWS})`,
+    );
+    let deleted = 0;
+    for (;;) {
+      const { changes } = batch.run(cutoff);
+      deleted += changes;
+      if (changes < PURGE_BATCH_ROWS) return deleted;
+      // Lets waiting requests (and other writers) in between batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#insert = undefined;
+    await this.#writer?.close();
+    this.#writer = undefined;
+    if (this.#owned && this.database.open) this.database.close();
+  }
+}
+
+export function sqliteAuditLog(options: SqliteAuditLogOptions = {}): SqliteAuditLog {
+  return new SqliteAuditLog(options);
+}

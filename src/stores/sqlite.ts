@@ -1,0 +1,159 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
+import type { LedgerState, LedgerStore, RecordResult, RevokeResult } from "./store.js";
+import { tableNameOption, timeoutOption } from "./timeout.js";
+
+export interface SqliteStoreOptions {
+  /** Database file; its directory is created. Default `./data/otp.db`. Ignored when `database` is given. */
+  path?: string;
+  /** A connection you opened yourself; `close()` then leaves it open. */
+  database?: BetterSqlite3.Database;
+  /** Default `otp_ledger`. */
+  tableName?: string;
+  /** How long a write waits for another process's lock (SQLite busy_timeout). Default 1,000 ms. */
+  timeoutMs?: number;
+  /** Milliseconds since the epoch, for expiry. Default `Date.now`. */
+  now?: () => number;
+}
+
+// States as small integers: the row stays narrow and comparisons stay cheap.
+const PENDING = 0;
+const CONSUMED = 1;
+const REVOKED = 2;
+const STATE_NAMES: Record<number, Exclude<LedgerState, "unknown">> = { [PENDING]: "pending", [CONSUMED]: "consumed", [REVOKED]: "revoked" };
+
+/** Every this many opens, up to PURGE_BATCH expired rows are deleted: bounded work, bounded file. */
+const PURGE_EVERY_OPENS = 64;
+const PURGE_BATCH = 256;
+
+interface Row {
+  attempts: number;
+  state: number;
+  expires_at: number;
+}
+
+interface Statements {
+  open: BetterSqlite3.Statement<[string, number, number]>;
+  record: BetterSqlite3.Statement<{ id: string; match: number; max: number; now: number }, { attempts: number; state: number }>;
+  read: BetterSqlite3.Statement<[string], Row>;
+  revoke: BetterSqlite3.Statement<[string, number], { attempts: number }>;
+  purge: BetterSqlite3.Statement<[number, number]>;
+}
+
+/**
+ * The service's embedded default: one file in WAL mode, so readers never block the writer and a
+ * restart keeps every pending, consumed and revoked verification. better-sqlite3 is synchronous,
+ * so each primitive is one statement run to completion inside one turn of the event loop; across
+ * processes sharing the file, the conditional UPDATE is what keeps a check atomic.
+ */
+export class SqliteStore implements LedgerStore {
+  readonly kind = "sqlite";
+  /** The connection, shared with whatever else wants it (the rate limiter reuses it). */
+  readonly database: BetterSqlite3.Database;
+  readonly tableName: string;
+  readonly #owned: boolean;
+  readonly #now: () => number;
+  #statements: Statements | undefined;
+  #opens = 0;
+
+  constructor(options: SqliteStoreOptions = {}) {
+    this.tableName = tableNameOption("sqlite", options.tableName, "otp_ledger");
+    const timeoutMs = timeoutOption("sqlite", options.timeoutMs);
+    this.#now = options.now ?? Date.now;
+    if (options.database) {
+      this.database = options.database;
+      this.#owned = false;
+    } else {
+      const path = options.path ?? "./data/otp.db";
+      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+      this.database = new Database(path);
+      this.#owned = true;
+      // WAL: a writer never blocks readers and commits are appends. NORMAL synchronisation is
+      // durable across a process crash (not a power cut), the usual WAL trade-off.
+      this.database.pragma("journal_mode = WAL");
+      this.database.pragma("synchronous = NORMAL");
+    }
+    this.database.pragma(`busy_timeout = ${timeoutMs}`);
+  }
+
+  async migrate(): Promise<void> {
+    this.database.exec(`
+      CREATE TABLE IF NOT EXISTS ${this.tableName} (
+        id TEXT PRIMARY KEY,
+        attempts INTEGER NOT NULL,
+        state INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS ${this.tableName}_expires_at ON ${this.tableName} (expires_at);
+    `);
+  }
+
+  async open(id: string, ttlMs: number, attempts = 0): Promise<void> {
+    const statements = this.#prepared();
+    const now = this.#now();
+    statements.open.run(id, attempts, now + ttlMs);
+    if (++this.#opens % PURGE_EVERY_OPENS === 0) statements.purge.run(now, PURGE_BATCH);
+  }
+
+  async record(id: string, match: boolean, maxAttempts: number): Promise<RecordResult> {
+    const statements = this.#prepared();
+    const now = this.#now();
+    const updated = statements.record.get({ id, match: match ? 1 : 0, max: maxAttempts, now });
+    if (updated) return { outcome: updated.state === CONSUMED ? "approved" : "rejected", attempts: updated.attempts };
+    // The update refused. Every refusal is a terminal or monotonic state (consumed, revoked,
+    // attempts only grow, time only passes), so reading it afterwards still names the right one.
+    const row = statements.read.get(id);
+    if (!row || row.expires_at <= now) return { outcome: "unknown", attempts: 0 };
+    if (row.state === CONSUMED) return { outcome: "consumed", attempts: row.attempts };
+    if (row.state === REVOKED) return { outcome: "revoked", attempts: row.attempts };
+    return { outcome: "exhausted", attempts: row.attempts };
+  }
+
+  async revoke(id: string): Promise<RevokeResult> {
+    const statements = this.#prepared();
+    const now = this.#now();
+    const revoked = statements.revoke.get(id, now);
+    if (revoked) return { previous: "pending", attempts: revoked.attempts };
+    const row = statements.read.get(id);
+    if (!row || row.expires_at <= now) return { previous: "unknown", attempts: 0 };
+    return { previous: STATE_NAMES[row.state] ?? "unknown", attempts: row.attempts };
+  }
+
+  async health(): Promise<void> {
+    this.database.prepare(`SELECT 1 FROM ${this.tableName} LIMIT 1`).get();
+  }
+
+  /** Deletes up to `limit` expired rows now; returns how many. `open` already does this in small steps. */
+  async purgeExpired(limit = PURGE_BATCH): Promise<number> {
+    return this.#prepared().purge.run(this.#now(), limit).changes;
+  }
+
+  async close(): Promise<void> {
+    this.#statements = undefined;
+    if (this.#owned && this.database.open) this.database.close();
+  }
+
+  // Prepared on first use rather than in the constructor: the table exists only after migrate().
+  #prepared(): Statements {
+    if (this.#statements) return this.#statements;
+    const t = this.tableName;
+    this.#statements = {
+      open: this.database.prepare(`INSERT OR REPLACE INTO ${t} (id, attempts, state, expires_at) VALUES (?, ?, ${PENDING}, ?)`),
+      record: this.database.prepare(
+        `UPDATE ${t} SET attempts = attempts + 1, state = CASE WHEN @match = 1 THEN ${CONSUMED} ELSE ${PENDING} END
+         WHERE id = @id AND state = ${PENDING} AND attempts < @max AND expires_at > @now
+         RETURNING attempts, state`,
+      ),
+      read: this.database.prepare(`SELECT attempts, state, expires_at FROM ${t} WHERE id = ?`),
+      revoke: this.database.prepare(`UPDATE ${t} SET state = ${REVOKED} WHERE id = ? AND state = ${PENDING} AND expires_at > ? RETURNING attempts`),
+      purge: this.database.prepare(`DELETE FROM ${t} WHERE id IN (SELECT id FROM ${t} WHERE expires_at <= ? LIMIT ?)`),
+    };
+    return this.#statements;
+  }
+}
+
+export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
+  return new SqliteStore(options);
+}

@@ -1,0 +1,365 @@
+/**
+ * The one suite every ledger store runs: each store's test file is a few lines that call
+ * `runStoreConformance`. It checks the atomic primitives (every outcome, expiry, revocation,
+ * parallel guesses), the engine on top of them, and, when the test file can arrange it, what
+ * happens while the store is down and after it returns.
+ */
+import { OtpError } from "../core/errors.js";
+import { generateKey } from "../core/keyring.js";
+import { newVerificationId } from "../core/token.js";
+import { createOtp, type Otp } from "../otp.js";
+import type { LedgerStore, RecordResult } from "../stores/store.js";
+import { vitestApi } from "./vitest-api.js";
+
+export interface ConformanceSubject {
+  store: LedgerStore;
+  /** Runs after the store is closed: drop tables, stop servers. */
+  teardown?: () => Promise<void>;
+}
+
+/** A store whose backend the test can take away and give back. */
+export interface OutageSubject extends ConformanceSubject {
+  /** Makes the backend stop answering (kill it, or cut the connection). */
+  stop(): Promise<void>;
+  /** Brings it back on the same address. */
+  resume(): Promise<void>;
+}
+
+export interface ConformanceOptions {
+  /** Skip everything (a service test that found no server outside CI). */
+  skip?: boolean;
+  /** A second store instance on the same backend, as a second service instance would have. */
+  sibling?: () => Promise<ConformanceSubject>;
+  /** Stores pointed at a backend that does not answer, by scenario ("closed port", "silent server"). */
+  unavailable?: Record<string, () => Promise<ConformanceSubject>>;
+  /** A store whose backend goes away and comes back, to show recovery without a restart. */
+  outage?: () => Promise<OutageSubject>;
+  /** The engine's store timeout in the store-down tests. Default 1,000 ms. */
+  storeTimeoutMs?: number;
+  /** Parallel wrong guesses against one verification. Default 1,000. */
+  wrongGuesses?: number;
+  /** Parallel right guesses against one verification. Default 100. */
+  rightGuesses?: number;
+}
+
+const TTL_MS = 60_000;
+/** Slack over the engine's timeout for an answer to count as "bounded". */
+const ANSWER_SLACK_MS = 500;
+
+function count(results: readonly RecordResult[], outcome: RecordResult["outcome"]): number {
+  return results.filter((result) => result.outcome === outcome).length;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a rejection, got a result");
+}
+
+function errorCode(error: unknown): string | undefined {
+  return error instanceof OtpError ? error.code : undefined;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function runStoreConformance(name: string, factory: () => Promise<ConformanceSubject>, options: ConformanceOptions = {}): void {
+  const { afterAll, beforeAll, describe, expect, it } = vitestApi();
+  const wrongGuesses = options.wrongGuesses ?? 1000;
+  const rightGuesses = options.rightGuesses ?? 100;
+  const storeTimeoutMs = options.storeTimeoutMs ?? 1000;
+
+  describe.skipIf(options.skip === true)(`${name} store conformance`, () => {
+    let subject: ConformanceSubject;
+    let store: LedgerStore;
+    const keys = generateKey("conf");
+
+    beforeAll(async () => {
+      subject = await factory();
+      store = subject.store;
+      // migrate() is idempotent: running it twice must be harmless.
+      await store.migrate?.();
+      await store.migrate?.();
+    });
+
+    afterAll(async () => {
+      await store?.close();
+      await subject?.teardown?.();
+    });
+
+    describe("the check primitive", () => {
+      it("approves a match once, then reports it consumed", async () => {
+        const id = newVerificationId();
+        await store.open(id, TTL_MS);
+        expect(await store.record(id, true, 3)).toEqual({ outcome: "approved", attempts: 1 });
+        expect(await store.record(id, true, 3)).toEqual({ outcome: "consumed", attempts: 1 });
+        expect(await store.record(id, false, 3)).toEqual({ outcome: "consumed", attempts: 1 });
+      });
+
+      it("counts wrong guesses up to the maximum, then refuses even the right code", async () => {
+        const id = newVerificationId();
+        await store.open(id, TTL_MS);
+        expect(await store.record(id, false, 3)).toEqual({ outcome: "rejected", attempts: 1 });
+        expect(await store.record(id, false, 3)).toEqual({ outcome: "rejected", attempts: 2 });
+        expect(await store.record(id, false, 3)).toEqual({ outcome: "rejected", attempts: 3 });
+        expect(await store.record(id, true, 3)).toEqual({ outcome: "exhausted", attempts: 3 });
+        expect(await store.record(id, false, 3)).toEqual({ outcome: "exhausted", attempts: 3 });
+      });
+
+      it("approves on the last allowed attempt", async () => {
+        const id = newVerificationId();
+        await store.open(id, TTL_MS);
+        await store.record(id, false, 2);
+        expect(await store.record(id, true, 2)).toEqual({ outcome: "approved", attempts: 2 });
+      });
+
+      it("starts from the attempts a resend carried over", async () => {
+        const id = newVerificationId();
+        await store.open(id, TTL_MS, 2);
+        expect(await store.record(id, false, 3)).toEqual({ outcome: "rejected", attempts: 3 });
+        expect(await store.record(id, true, 3)).toEqual({ outcome: "exhausted", attempts: 3 });
+      });
+
+      it("answers unknown for an id it never opened", async () => {
+        const id = newVerificationId();
+        expect(await store.record(id, true, 3)).toEqual({ outcome: "unknown", attempts: 0 });
+        expect(await store.revoke(id)).toEqual({ previous: "unknown", attempts: 0 });
+      });
+
+      it("keeps verifications apart", async () => {
+        const a = newVerificationId();
+        const b = newVerificationId();
+        await store.open(a, TTL_MS);
+        await store.open(b, TTL_MS);
+        await store.record(a, false, 3);
+        await store.record(a, true, 3);
+        expect(await store.record(b, false, 3)).toEqual({ outcome: "rejected", attempts: 1 });
+      });
+    });
+
+    describe("revocation", () => {
+      it("revokes a pending verification once and refuses every later check", async () => {
+        const id = newVerificationId();
+        await store.open(id, TTL_MS);
+        await store.record(id, false, 3);
+        expect(await store.revoke(id)).toEqual({ previous: "pending", attempts: 1 });
+        expect(await store.record(id, true, 3)).toEqual({ outcome: "revoked", attempts: 1 });
+        expect(await store.revoke(id)).toEqual({ previous: "revoked", attempts: 1 });
+      });
+
+      it("leaves a consumed verification consumed", async () => {
+        const id = newVerificationId();
+        await store.open(id, TTL_MS);
+        await store.record(id, true, 3);
+        expect(await store.revoke(id)).toEqual({ previous: "consumed", attempts: 1 });
+        expect(await store.record(id, true, 3)).toEqual({ outcome: "consumed", attempts: 1 });
+      });
+
+      it("lets exactly one of many parallel revokes win", async () => {
+        const id = newVerificationId();
+        await store.open(id, TTL_MS);
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.revoke(id)));
+        expect(results.filter((result) => result.previous === "pending")).toHaveLength(1);
+      });
+    });
+
+    describe("expiry", () => {
+      it("forgets a verification after its time to live", async () => {
+        const id = newVerificationId();
+        await store.open(id, 50);
+        await sleep(150);
+        expect(await store.record(id, true, 3)).toEqual({ outcome: "unknown", attempts: 0 });
+        expect(await store.revoke(id)).toEqual({ previous: "unknown", attempts: 0 });
+      });
+
+      it("keeps a verification within its time to live", async () => {
+        const id = newVerificationId();
+        await store.open(id, 5_000);
+        await sleep(50);
+        expect(await store.record(id, true, 3)).toEqual({ outcome: "approved", attempts: 1 });
+      });
+    });
+
+    describe("concurrency", () => {
+      it(`evaluates at most max of ${wrongGuesses} parallel wrong guesses`, async () => {
+        const id = newVerificationId();
+        await store.open(id, TTL_MS);
+        const results = await Promise.all(Array.from({ length: wrongGuesses }, () => store.record(id, false, 3)));
+        expect(count(results, "rejected")).toBe(3);
+        expect(count(results, "exhausted")).toBe(wrongGuesses - 3);
+        expect(await store.record(id, true, 3)).toEqual({ outcome: "exhausted", attempts: 3 });
+      });
+
+      it(`approves exactly one of ${rightGuesses} parallel right guesses`, async () => {
+        const id = newVerificationId();
+        await store.open(id, TTL_MS);
+        const results = await Promise.all(Array.from({ length: rightGuesses }, () => store.record(id, true, 3)));
+        expect(count(results, "approved")).toBe(1);
+        expect(count(results, "consumed")).toBe(rightGuesses - 1);
+      });
+
+      it("never evaluates more than max, nor approves twice, when right and wrong guesses race", async () => {
+        const id = newVerificationId();
+        await store.open(id, TTL_MS);
+        const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.record(id, i % 2 === 0, 3)));
+        expect(count(results, "approved")).toBeLessThanOrEqual(1);
+        expect(count(results, "approved") + count(results, "rejected")).toBeLessThanOrEqual(3);
+      });
+    });
+
+    describe("housekeeping", () => {
+      it("answers health", async () => {
+        await expect(store.health()).resolves.toBeUndefined();
+      });
+
+      it("names its kind", () => {
+        expect(typeof store.kind).toBe("string");
+        expect(store.kind.length).toBeGreaterThan(0);
+      });
+    });
+
+    describe("through the engine", () => {
+      let otp: Otp;
+      beforeAll(() => {
+        otp = createOtp({ keys, store, storeTimeoutMs: 5_000 });
+      });
+
+      it("verifies a code once, counts a wrong one, refuses a replay", async () => {
+        const { code, context } = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+        const wrong = code === "000000" ? "111111" : "000000";
+        const error = await rejection(otp.verify({ code: wrong, context, purpose: "login" }));
+        expect(errorCode(error)).toBe("INVALID_OTP");
+        expect((error as OtpError).attemptsRemaining).toBe(2);
+        await expect(otp.verify({ code, context, purpose: "login" })).resolves.toMatchObject({ attempts: 2 });
+        expect(errorCode(await rejection(otp.verify({ code, context, purpose: "login" })))).toBe("ALREADY_USED");
+      });
+
+      it(`lets exactly one of ${rightGuesses} parallel right checks succeed`, async () => {
+        const { code, context } = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+        const settled = await Promise.allSettled(Array.from({ length: rightGuesses }, () => otp.verify({ code, context, purpose: "login" })));
+        expect(settled.filter((result) => result.status === "fulfilled")).toHaveLength(1);
+        const reasons = settled.flatMap((result) => (result.status === "rejected" ? [errorCode(result.reason)] : []));
+        expect(new Set(reasons)).toEqual(new Set(["ALREADY_USED"]));
+      });
+
+      it("keeps the failure budget across a resend", async () => {
+        const first = await otp.generate({ identifier: "+14155550123", purpose: "login", maxAttempts: 3 });
+        const wrong = first.code === "000000" ? "111111" : "000000";
+        await rejection(otp.verify({ code: wrong, context: first.context, purpose: "login" }));
+        await rejection(otp.verify({ code: wrong, context: first.context, purpose: "login" }));
+        const second = await otp.regenerate({ context: first.context });
+        expect(errorCode(await rejection(otp.verify({ code: first.code, context: first.context, purpose: "login" })))).toBe("CANCELED");
+        await expect(otp.verify({ code: second.code, context: second.context, purpose: "login" })).resolves.toMatchObject({ attempts: 3 });
+      });
+    });
+
+    if (options.sibling) {
+      const makeSibling = options.sibling;
+      describe("a second instance on the same backend", () => {
+        let sibling: ConformanceSubject;
+        beforeAll(async () => {
+          sibling = await makeSibling();
+        });
+        afterAll(async () => {
+          await sibling?.store.close();
+          await sibling?.teardown?.();
+        });
+
+        it("sees what the first one did, and the limits hold across both", async () => {
+          const id = newVerificationId();
+          await store.open(id, TTL_MS);
+          const results = await Promise.all(
+            Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? store : sibling.store).record(id, false, 3)),
+          );
+          expect(count(results, "rejected")).toBe(3);
+          expect(await sibling.store.record(id, true, 3)).toEqual({ outcome: "exhausted", attempts: 3 });
+
+          const other = newVerificationId();
+          await sibling.store.open(other, TTL_MS);
+          const approvals = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? store : sibling.store).record(other, true, 3)));
+          expect(count(approvals, "approved")).toBe(1);
+        });
+      });
+    }
+
+    for (const [scenario, makeDown] of Object.entries(options.unavailable ?? {})) {
+      describe(`store down: ${scenario}`, () => {
+        let down: ConformanceSubject;
+        let otp: Otp;
+        let healthy: Otp;
+        beforeAll(async () => {
+          down = await makeDown();
+          otp = createOtp({ keys, store: down.store, storeTimeoutMs });
+          healthy = createOtp({ keys, store });
+        });
+        afterAll(async () => {
+          await down?.store.close();
+          await down?.teardown?.();
+        });
+
+        it("answers STORE_UNAVAILABLE within the bound, for issuing and for checking", async () => {
+          let startedAt = Date.now();
+          expect(errorCode(await rejection(otp.generate({ identifier: "user@example.com", purpose: "login" })))).toBe("STORE_UNAVAILABLE");
+          expect(Date.now() - startedAt).toBeLessThan(storeTimeoutMs + ANSWER_SLACK_MS);
+
+          const { code, context } = await healthy.generate({ identifier: "user@example.com", purpose: "login" });
+          startedAt = Date.now();
+          expect(errorCode(await rejection(otp.verify({ code, context, purpose: "login" })))).toBe("STORE_UNAVAILABLE");
+          expect(Date.now() - startedAt).toBeLessThan(storeTimeoutMs + ANSWER_SLACK_MS);
+        });
+
+        it("fails health within a bounded time", async () => {
+          const startedAt = Date.now();
+          await expect(down.store.health()).rejects.toBeInstanceOf(Error);
+          expect(Date.now() - startedAt).toBeLessThan(Math.max(storeTimeoutMs, 1000) + ANSWER_SLACK_MS);
+        });
+      });
+    }
+
+    if (options.outage) {
+      const makeOutage = options.outage;
+      describe("store down, then back", () => {
+        let outage: OutageSubject;
+        let otp: Otp;
+        beforeAll(async () => {
+          outage = await makeOutage();
+          await outage.store.migrate?.();
+          otp = createOtp({ keys, store: outage.store, storeTimeoutMs });
+        });
+        afterAll(async () => {
+          await outage?.store.close();
+          await outage?.teardown?.();
+        });
+
+        it("refuses while it is down and recovers by itself when it returns", async () => {
+          const before = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+          await outage.stop();
+
+          const startedAt = Date.now();
+          expect(errorCode(await rejection(otp.verify({ code: before.code, context: before.context, purpose: "login" })))).toBe("STORE_UNAVAILABLE");
+          expect(errorCode(await rejection(otp.generate({ identifier: "user@example.com", purpose: "login" })))).toBe("STORE_UNAVAILABLE");
+          expect(Date.now() - startedAt).toBeLessThan(2 * (storeTimeoutMs + ANSWER_SLACK_MS));
+
+          await outage.resume();
+          const deadline = Date.now() + 10_000;
+          let after: Awaited<ReturnType<Otp["generate"]>> | undefined;
+          while (!after && Date.now() < deadline) {
+            after = await otp.generate({ identifier: "user@example.com", purpose: "login" }).catch(() => undefined);
+            if (!after) await sleep(100);
+          }
+          expect(after, "the store did not recover within 10 s").toBeDefined();
+          await expect(otp.verify({ code: after!.code, context: after!.context, purpose: "login" })).resolves.toMatchObject({ attempts: 1 });
+          // The check refused during the outage may or may not have reached the store before the
+          // connection went; either the code still verifies now, or it already counted. Never twice.
+          const again = await otp.verify({ code: before.code, context: before.context, purpose: "login" }).then(
+            () => "verified",
+            (error: unknown) => errorCode(error),
+          );
+          expect(["verified", "ALREADY_USED"]).toContain(again);
+        }, 30_000);
+      });
+    }
+  });
+}

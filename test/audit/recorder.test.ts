@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import type { AuditRecord } from "../../src/audit/audit-log.js";
+import { memoryAuditLog } from "../../src/audit/memory.js";
+import { attachAuditLog, timeOrderedId } from "../../src/audit/recorder.js";
+import { createOtp, generateKey } from "../../src/index.js";
+
+/** A memory log that refuses writes while `down` is true. */
+function flakyLog() {
+  const log = memoryAuditLog();
+  const state = { down: false, writes: 0 };
+  const append = log.append.bind(log);
+  log.append = async (records: readonly AuditRecord[]) => {
+    state.writes += 1;
+    if (state.down) throw new Error("audit store down");
+    await append(records);
+  };
+  return { log, state };
+}
+
+describe("audit event ids", () => {
+  it("are unique UUIDv7s that sort in time order", () => {
+    const ids = Array.from({ length: 2000 }, (_, i) => timeOrderedId(1_700_000_000_000 + Math.floor(i / 10)));
+    expect(new Set(ids).size).toBe(2000);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (let i = 10; i < ids.length; i += 10) expect(ids[i - 1]! < ids[i]!).toBe(true);
+  });
+});
+
+describe("audit recorder", () => {
+  it("keeps records through a failed write and writes them once the log is back", async () => {
+    const { log, state } = flakyLog();
+    const otp = createOtp({ keys: generateKey("k1") });
+    const errors: unknown[] = [];
+    const recorder = attachAuditLog(otp, log, { batchSize: 5, flushIntervalMs: 60_000, onError: (error) => errors.push(error) });
+    state.down = true;
+    for (let i = 0; i < 12; i++) await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    await expect(recorder.flush()).rejects.toThrow("audit store down");
+    expect(recorder.pending).toBe(12);
+    state.down = false;
+    await recorder.close();
+    expect(recorder.pending).toBe(0);
+    expect(log.size).toBe(12);
+    expect(errors.length).toBeGreaterThan(0);
+  });
+
+  it("drops the oldest records past maxBuffered, and counts them", async () => {
+    const { log, state } = flakyLog();
+    state.down = true;
+    const otp = createOtp({ keys: generateKey("k1") });
+    const recorder = attachAuditLog(otp, log, { batchSize: 1000, maxBuffered: 10, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 25; i++) await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    const kept = recorder.pending;
+    expect(kept).toBeLessThanOrEqual(10);
+    expect(kept).toBeGreaterThanOrEqual(9);
+    expect(kept + recorder.dropped).toBe(25);
+    state.down = false;
+    await recorder.close();
+    expect(log.size).toBe(kept);
+  });
+
+  it("writes in batches from the listener without waiting for the interval", async () => {
+    const { log, state } = flakyLog();
+    const otp = createOtp({ keys: generateKey("k1") });
+    const recorder = attachAuditLog(otp, log, { batchSize: 4, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 8; i++) await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(log.size).toBe(8);
+    expect(state.writes).toBe(2);
+    await recorder.close();
+  });
+
+  it("purges past the retention period on start", async () => {
+    const log = memoryAuditLog();
+    await log.append([
+      { eventId: "old", verificationId: null, action: "generated", status: "pending", purpose: "login", channel: null, identifierHash: null,
+        identifierMasked: null, attempts: null, metadata: null, clientIp: null, userAgent: null, traceId: null, at: new Date(Date.now() - 40 * 86_400_000) },
+    ]);
+    const recorder = attachAuditLog(createOtp({ keys: generateKey("k1") }), log, { retentionDays: 30 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(log.size).toBe(0);
+    await recorder.close();
+  });
+
+  it("keeps writing on its interval after idle ticks, and closes promptly", async () => {
+    const log = memoryAuditLog();
+    const otp = createOtp({ keys: generateKey("k1") });
+    const recorder = attachAuditLog(otp, log, { batchSize: 1000, flushIntervalMs: 5 });
+    // Several ticks with nothing to write must leave the recorder ready for the next batch.
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    for (let i = 0; i < 3; i++) await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(log.size).toBe(3);
+    await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    await recorder.close();
+    expect(log.size).toBe(4);
+  });
+
+  it("stops listening on close", async () => {
+    const log = memoryAuditLog();
+    const otp = createOtp({ keys: generateKey("k1") });
+    const recorder = attachAuditLog(otp, log);
+    await recorder.close();
+    await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(log.size).toBe(0);
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * Two Node processes, each with its own engine and connection, hammering one verification with
+ * wrong guesses and another with the right code at the same moment.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { generateKey } from "../../src/core/keyring.js";
+import { createOtp } from "../../src/otp.js";
+import type { LedgerStore } from "../../src/stores/store.js";
+
+const HAMMER = fileURLToPath(new URL("../stores/fixtures/hammer.ts", import.meta.url));
+
+export interface HammerReport {
+  wrongGuesses: Record<string, number>;
+  rightGuesses: Record<string, number>;
+}
+
+function child(env: Record<string, string>): { process: ChildProcessWithoutNullStreams; ready: Promise<void>; report: Promise<HammerReport> } {
+  const proc = spawn(process.execPath, ["--import", "tsx", HAMMER], { env: { ...process.env, ...env }, stdio: "pipe" });
+  let stderr = "";
+  proc.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const lines = createInterface({ input: proc.stdout });
+  let onReady: () => void;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  const report = new Promise<HammerReport>((resolve, reject) => {
+    lines.on("line", (line) => {
+      if (line === "ready") onReady();
+      else if (line.startsWith("{")) resolve(JSON.parse(line) as HammerReport);
+    });
+    proc.on("exit", (code) => reject(new Error(`hammer exited with ${code}: ${stderr.slice(-2000)}`)));
+  });
+  return { process: proc, ready: Promise.race([ready, report.then(() => undefined)]), report };
+}
+
+/** `store` is the parent's store on the same backend, used to issue the two verifications. */
+export async function hammerFromTwoProcesses(store: LedgerStore, env: Record<string, string>, count = 200): Promise<HammerReport[]> {
+  const keys = generateKey("two");
+  const otp = createOtp({ keys, store, storeTimeoutMs: 10_000 });
+  const target = await otp.generate({ identifier: "user@example.com", purpose: "login", maxAttempts: 3 });
+  const prize = await otp.generate({ identifier: "user@example.com", purpose: "login", maxAttempts: 3 });
+  const shared = {
+    ...env,
+    HAMMER_KEYS: keys,
+    HAMMER_COUNT: String(count),
+    HAMMER_WRONG_CODE: target.code === "000000" ? "111111" : "000000",
+    HAMMER_WRONG_CONTEXT: target.context,
+    HAMMER_RIGHT_CODE: prize.code,
+    HAMMER_RIGHT_CONTEXT: prize.context,
+  };
+  const children = [child(shared), child(shared)];
+  try {
+    await Promise.all(children.map((c) => c.ready));
+    for (const c of children) c.process.stdin.write("go\n");
+    return await Promise.all(children.map((c) => c.report));
+  } finally {
+    for (const c of children) if (c.process.exitCode === null) c.process.kill();
+  }
+}
+
+export function sum(reports: HammerReport[], part: keyof HammerReport, key: string): number {
+  return reports.reduce((total, report) => total + (report[part][key] ?? 0), 0);
+}
