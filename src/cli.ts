@@ -3,6 +3,7 @@
  * otp-actions serve | keygen | migrate. Configuration comes from environment variables (see
  * docs/service.md); each command has --help.
  */
+import { auditLogFor } from "./server/companions.js";
 import { parseArgs } from "node:util";
 import { generateKey } from "./core/keyring.js";
 import { ConfigError, loadConfig } from "./server/config.js";
@@ -121,10 +122,13 @@ async function migrate(): Promise<void> {
     fail(`OTP_STORE: ${(error as Error).message}`);
   }
   const store = await storeFromConfig(spec);
+  const audit = await auditLogFor(spec, store);
   try {
     if (store.migrate) await store.migrate();
-    process.stdout.write(store.migrate ? `migrated ${describeStore(spec)}\n` : `${describeStore(spec)} needs no migration\n`);
+    if (audit.migrate) await audit.migrate();
+    process.stdout.write(store.migrate ? `migrated ${describeStore(spec)} (ledger and audit log)\n` : `${describeStore(spec)} needs no migration\n`);
   } finally {
+    await audit.close();
     await store.close();
   }
 }

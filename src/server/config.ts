@@ -29,6 +29,8 @@ export interface ServiceConfig {
   channels: ChannelConfig;
   /** The guard: rate limits, lockouts, SMS allow-list. */
   limits: LimitsConfig;
+  /** Audit rows older than this many days are deleted (OTP_AUDIT_RETENTION_DAYS, default 90). */
+  auditRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -125,11 +127,12 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   const logLevel = value("LOG_LEVEL") ?? "info";
   if (!LOG_LEVELS.has(logLevel)) problem("LOG_LEVEL", `must be one of ${[...LOG_LEVELS].join(", ")}`);
 
+  const auditRetentionDays = integer("OTP_AUDIT_RETENTION_DAYS", 90, 1, 3650)!;
   const channels = loadChannelConfig(value, problem);
   const limits = loadLimitsConfig(value, problem);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { production, keys, apiKeys, store, port, host, policy, trustProxy, bodyLimitBytes, logLevel, dataDir: value("OTP_DATA_DIR") ?? "./data", channels, limits };
+  return { production, keys, apiKeys, store, port, host, policy, trustProxy, bodyLimitBytes, logLevel, dataDir: value("OTP_DATA_DIR") ?? "./data", channels, limits, auditRetentionDays };
 }
 
 /** false (default) | true | a hop count | addresses and CIDR ranges of trusted proxies, comma-separated. */

@@ -14,6 +14,10 @@ import { developmentSecrets } from "./dev-secrets.js";
 import { Outbox, developmentChannels } from "./outbox.js";
 import { describeStore, storeFromConfig } from "./store-from-config.js";
 import { channelsFromConfig } from "./channels-from-config.js";
+import { auditLogFor, guardBackendFor } from "./companions.js";
+import { attachAuditLog, type AuditRecorder } from "../audit/recorder.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import { createGuard, type AbuseGuard } from "../guard/index.js";
 
 /** How long in-flight requests get to finish on shutdown. */
 export const SHUTDOWN_GRACE_MS = 8000;
@@ -27,7 +31,9 @@ export interface ServiceHooks {
   store?: LedgerStore;
   /** Rate limits and lockouts (the guard module's createGuard on the same store). */
   guard?: Guard;
-  /** Called once the engine exists, before the server listens: attach the audit log, metrics. */
+  /** Replaces the audit log the store implies (tests). */
+  auditLog?: AuditLog;
+  /** Called once the engine exists, before the server listens: attach listeners, metrics. */
   onEngine?: (otp: Otp) => void;
   /** Extra work on shutdown, after in-flight requests and deliveries, before the store closes. */
   closers?: Array<() => Promise<void>>;
@@ -42,6 +48,7 @@ export interface RunningService {
   store: LedgerStore;
   apiKeys: readonly string[];
   outbox: Outbox | undefined;
+  audit: AuditRecorder;
   stop(): Promise<void>;
 }
 
@@ -57,8 +64,17 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   const channels = hooks.channels ?? (await serviceChannels(config, outbox, say));
   if (channels.length === 0) say("warning: no delivery channel is configured; /health/otp reports it and starts fail");
 
-  const otp = createOtp({ keys: secrets.keys, store, channels, ...config.policy, ...(hooks.guard && { guard: hooks.guard }) });
+  const guard = hooks.guard ?? (config.limits.enabled ? serviceGuard(config, store) : undefined);
+  if (config.production && guard && "warnings" in guard) {
+    for (const warning of (guard as AbuseGuard).warnings(channels.map((channel) => channel.name))) say(`warning: ${warning}`);
+  }
+  const otp = createOtp({ keys: secrets.keys, store, channels, ...config.policy, ...(guard && { guard }) });
   hooks.onEngine?.(otp);
+
+  // The audit log is fed from the engine's events in batches; stop() flushes it before the store closes.
+  const auditLog = hooks.auditLog ?? (await auditLogFor(config.store, store));
+  if (!config.production && auditLog.migrate) await auditLog.migrate();
+  const audit = attachAuditLog(otp, auditLog, { retentionDays: config.auditRetentionDays });
   const logging = hooks.logger ?? true;
   const app = await buildServer({
     otp,
@@ -100,12 +116,16 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
       await app.close();
       clearTimeout(cut);
       await otp.close();
-      for (const close of hooks.closers ?? []) await close().catch((error: unknown) => say(`warning: shutdown step failed: ${(error as Error).message}`));
+      const warn = (error: unknown) => say(`warning: shutdown step failed: ${(error as Error).message}`);
+      await audit.close().catch(warn);
+      if (!hooks.auditLog) await auditLog.close().catch(warn);
+      for (const close of hooks.closers ?? []) await close().catch(warn);
+      if (guard && !hooks.guard) await guard.close?.().catch(warn);
       await Promise.all([...otp.channels.values()].map((channel) => channel.close?.().catch(() => undefined)));
       await store.close();
     })());
 
-  return { url, app, otp, store, apiKeys: secrets.apiKeys, outbox, stop };
+  return { url, app, otp, store, apiKeys: secrets.apiKeys, outbox, audit, stop };
 }
 
 /** The configured channels; in development, the outbox stands in for every kind not configured. */
@@ -114,4 +134,9 @@ async function serviceChannels(config: ServiceConfig, outbox: Outbox | undefined
   if (!outbox) return configured;
   const names = new Set(configured.map((channel) => channel.name));
   return [...configured, ...developmentChannels(outbox, say).filter((channel) => !names.has(channel.name))];
+}
+
+/** Rate limits and lockouts on the store's own storage and connection. */
+function serviceGuard(config: ServiceConfig, store: LedgerStore): AbuseGuard {
+  return createGuard({ backend: guardBackendFor(store), ...(config.limits.smsCountries && { smsCountries: config.limits.smsCountries }) });
 }

@@ -56,23 +56,6 @@ export function describeStore(spec: StoreSpec): string {
   }
 }
 
-// The store modules are built on other branches; until they are merged this factory loads them by
-// a computed path so the typecheck does not need them. After the merge, import them literally.
-interface StoreModule {
-  sqliteStore?: (options: { path: string }) => LedgerStore;
-  redisStore?: (options: { url: string }) => LedgerStore;
-  postgresStore?: (options: { connectionString: string }) => LedgerStore;
-}
-
-async function loadStoreModule(kind: "sqlite" | "redis" | "postgres"): Promise<StoreModule> {
-  const path = `../stores/${kind}.js`;
-  try {
-    return (await import(path)) as StoreModule;
-  } catch (error) {
-    throw new Error(`the ${kind} store could not be loaded (${(error as Error).message})`, { cause: error });
-  }
-}
-
 export async function storeFromConfig(spec: StoreSpec): Promise<LedgerStore> {
   switch (spec.kind) {
     case "memory":
@@ -80,18 +63,15 @@ export async function storeFromConfig(spec: StoreSpec): Promise<LedgerStore> {
     case "sqlite": {
       const path = resolve(spec.path);
       mkdirSync(dirname(path), { recursive: true });
-      const { sqliteStore } = await loadStoreModule("sqlite");
-      if (!sqliteStore) throw new Error("the sqlite store module has no sqliteStore export");
+      const { sqliteStore } = await import("../stores/sqlite.js");
       return sqliteStore({ path });
     }
     case "redis": {
-      const { redisStore } = await loadStoreModule("redis");
-      if (!redisStore) throw new Error("the redis store module has no redisStore export");
+      const { redisStore } = await import("../stores/redis.js");
       return redisStore({ url: spec.url });
     }
     case "postgres": {
-      const { postgresStore } = await loadStoreModule("postgres");
-      if (!postgresStore) throw new Error("the postgres store module has no postgresStore export");
+      const { postgresStore } = await import("../stores/postgres.js");
       return postgresStore({ connectionString: spec.connectionString });
     }
   }
