@@ -154,7 +154,7 @@ class OtpEngine implements Otp {
     const request = this.#parseIssue(input);
     // The caller delivers; for an account the app says does not exist the code never verifies.
     const decoy = this.#shouldSend ? !(await this.#shouldSend({ identifier: request.identifier.value, purpose: request.purpose, channel: request.channel })) : false;
-    return this.#issue(request, { sends: 1, decoy });
+    return await this.#issue(request, { sends: 1, decoy });
   }
 
   async start(input: StartInput): Promise<Issued> {

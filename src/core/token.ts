@@ -101,14 +101,16 @@ function invalidContext(): OtpError {
 }
 
 function encodeClaims(claims: TokenClaims): Buffer {
-  const identifier = Buffer.from(claims.identifier, "utf8");
-  const purpose = Buffer.from(claims.purpose, "utf8");
-  const channel = Buffer.from(claims.channel, "utf8");
-  const metadata = claims.metadata === null ? Buffer.alloc(0) : Buffer.from(claims.metadata, "utf8");
-  if (identifier.length > 255 || purpose.length > 255 || channel.length > 255 || metadata.length > 0xffff) {
+  // Strings are written straight into one buffer: a token is built on every generate, and the
+  // intermediate buffers showed up as garbage-collection time.
+  const identifierBytes = Buffer.byteLength(claims.identifier, "utf8");
+  const purposeBytes = Buffer.byteLength(claims.purpose, "utf8");
+  const channelBytes = Buffer.byteLength(claims.channel, "utf8");
+  const metadataBytes = claims.metadata === null ? 0 : Buffer.byteLength(claims.metadata, "utf8");
+  if (identifierBytes > 255 || purposeBytes > 255 || channelBytes > 255 || metadataBytes > 0xffff) {
     throw new RangeError("token field too long");
   }
-  const out = Buffer.allocUnsafe(FIXED_PLAIN_BYTES + identifier.length + purpose.length + channel.length + metadata.length);
+  const out = Buffer.allocUnsafe(FIXED_PLAIN_BYTES + identifierBytes + purposeBytes + channelBytes + metadataBytes);
   let at = out.write(claims.id, 0, ID_BYTES, "base64url");
   at += claims.codeMac.copy(out, at, 0, CODE_MAC_BYTES);
   at = out.writeUIntBE(claims.issuedAtMs, at, 6);
@@ -118,12 +120,14 @@ function encodeClaims(claims: TokenClaims): Buffer {
   at = out.writeUInt8(claims.codeLength, at);
   at = out.writeUInt8(Math.min(claims.sends, 255), at);
   at = out.writeUInt8(claims.decoy ? FLAG_DECOY : 0, at);
-  for (const field of [identifier, purpose, channel]) {
-    at = out.writeUInt8(field.length, at);
-    at += field.copy(out, at);
-  }
-  at = out.writeUInt16BE(metadata.length, at);
-  metadata.copy(out, at);
+  at = out.writeUInt8(identifierBytes, at);
+  at += out.write(claims.identifier, at, identifierBytes, "utf8");
+  at = out.writeUInt8(purposeBytes, at);
+  at += out.write(claims.purpose, at, purposeBytes, "utf8");
+  at = out.writeUInt8(channelBytes, at);
+  at += out.write(claims.channel, at, channelBytes, "utf8");
+  at = out.writeUInt16BE(metadataBytes, at);
+  if (claims.metadata !== null) out.write(claims.metadata, at, metadataBytes, "utf8");
   return out;
 }
 
