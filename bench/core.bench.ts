@@ -39,18 +39,22 @@ for (let i = 0; i < WARMUP; i++) {
 }
 globalThis.gc?.();
 
+const generateRow = await measure("generate", N, () => otp.generate(input));
+// Contexts for the verify runs are issued untimed, so the generate figure carries no bench-side
+// bookkeeping and the verify figure no issuing.
 const issued: Array<{ code: string; context: string }> = [];
-const generateRow = await measure("generate", N, async () => {
+for (let i = 0; i < N + N / 2; i++) {
   const { code, context } = await otp.generate(input);
   issued.push({ code, context });
-});
+}
 globalThis.gc?.();
 const verifyRow = await measure("verify (right code)", N, async (i) => {
   const { code, context } = issued[i]!;
   await otp.verify({ code, context, purpose: "login" });
 });
 const wrongRow = await measure("verify (wrong code)", N / 2, async (i) => {
-  const { code, context } = issued[i]!;
+  // The first N contexts were consumed above: these are unused ones.
+  const { code, context } = issued[N + i]!;
   await otp.verify({ code: code === "000000" ? "000001" : "000000", context, purpose: "login" }).catch(() => undefined);
 });
 
