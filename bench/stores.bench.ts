@@ -75,8 +75,10 @@ async function issue(otp: Otp, count: number): Promise<Generated[]> {
 }
 
 async function verifyRun(otp: Otp, count: number, withAudit: (() => AuditLog) | undefined): Promise<Measured> {
-  const issued = await issue(otp, count);
+  // Attached before issuing, as a service does at start: its events then flow from generate on.
   const recorder = withAudit ? attachAuditLog(otp, withAudit()) : undefined;
+  const issued = await issue(otp, count);
+  await recorder?.flush();
   const result = await inFlight(
     count,
     (i) => otp.verify({ code: issued[i]!.code, context: issued[i]!.context, purpose: "login", client: { ip: "198.51.100.7", userAgent: "bench" } }),

@@ -124,7 +124,10 @@ class Recorder implements AuditRecorder {
     this.#maxBuffered = positiveInteger("maxBuffered", options.maxBuffered ?? 50_000);
     this.#onError = options.onError ?? (() => undefined);
     const flushIntervalMs = positiveInteger("flushIntervalMs", options.flushIntervalMs ?? 250);
-    this.#unsubscribe = otp.on("*", (event) => this.#add(event));
+    // Only the types it keeps: the engine skips building events nobody listens to.
+    const listener = (event: OtpEvent) => this.#add(event);
+    const unsubscribers = (Object.keys(ACTIONS) as OtpEvent["type"][]).map((type) => otp.on(type, listener));
+    this.#unsubscribe = () => unsubscribers.forEach((unsubscribe) => unsubscribe());
     // Unref'd: an idle recorder never keeps the process alive; close() writes the remainder.
     this.#flushTimer = setInterval(() => this.#drain().catch(this.#onError), flushIntervalMs).unref();
     if (options.retentionDays !== undefined) {

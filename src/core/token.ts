@@ -18,7 +18,11 @@ export interface TokenClaims {
   id: string;
   /** First 16 bytes of HMAC-SHA256(codeMacKey, id ‖ code). Never the code. */
   codeMac: Buffer;
-  issuedAtMs: number;
+  /**
+   * The keyring's identifier hash (base64url, 16 bytes), carried when it was computed at issue
+   * (for events, limits or the audit log) so that a check needs no second HMAC; null otherwise.
+   */
+  identifierHash: string | null;
   codeExpiresAtMs: number;
   sessionExpiresAtMs: number;
   maxAttempts: number;
@@ -43,11 +47,13 @@ export interface OpenedToken {
 export const TOKEN_VERSION = 1;
 export const ID_BYTES = 16;
 export const CODE_MAC_BYTES = 16;
+export const IDENTIFIER_HASH_BYTES = 16;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
-const FIXED_PLAIN_BYTES = ID_BYTES + CODE_MAC_BYTES + 6 * 3 + 4 + 1 + 1 + 1 + 2;
+const FIXED_PLAIN_BYTES = ID_BYTES + CODE_MAC_BYTES + 6 * 2 + 4 + 1 + 1 + 1 + 2;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const FLAG_DECOY = 1;
+const FLAG_IDENTIFIER_HASH = 2;
 
 export function newVerificationId(): string {
   return randomSlice(ID_BYTES).toString("base64url");
@@ -110,16 +116,17 @@ function encodeClaims(claims: TokenClaims): Buffer {
   if (identifierBytes > 255 || purposeBytes > 255 || channelBytes > 255 || metadataBytes > 0xffff) {
     throw new RangeError("token field too long");
   }
-  const out = Buffer.allocUnsafe(FIXED_PLAIN_BYTES + identifierBytes + purposeBytes + channelBytes + metadataBytes);
+  const hashBytes = claims.identifierHash === null ? 0 : IDENTIFIER_HASH_BYTES;
+  const out = Buffer.allocUnsafe(FIXED_PLAIN_BYTES + hashBytes + identifierBytes + purposeBytes + channelBytes + metadataBytes);
   let at = out.write(claims.id, 0, ID_BYTES, "base64url");
   at += claims.codeMac.copy(out, at, 0, CODE_MAC_BYTES);
-  at = out.writeUIntBE(claims.issuedAtMs, at, 6);
   at = out.writeUIntBE(claims.codeExpiresAtMs, at, 6);
   at = out.writeUIntBE(claims.sessionExpiresAtMs, at, 6);
   at = out.writeUInt8(claims.maxAttempts, at);
   at = out.writeUInt8(claims.codeLength, at);
   at = out.writeUInt8(Math.min(claims.sends, 255), at);
-  at = out.writeUInt8(claims.decoy ? FLAG_DECOY : 0, at);
+  at = out.writeUInt8((claims.decoy ? FLAG_DECOY : 0) | (hashBytes > 0 ? FLAG_IDENTIFIER_HASH : 0), at);
+  if (claims.identifierHash !== null) at += out.write(claims.identifierHash, at, IDENTIFIER_HASH_BYTES, "base64url");
   at = out.writeUInt8(identifierBytes, at);
   at += out.write(claims.identifier, at, identifierBytes, "utf8");
   at = out.writeUInt8(purposeBytes, at);
@@ -143,10 +150,10 @@ function decodeClaims(plain: Buffer): TokenClaims {
   };
   const id = take(ID_BYTES).toString("base64url");
   const codeMac = Buffer.from(take(CODE_MAC_BYTES));
-  const issuedAtMs = take(6).readUIntBE(0, 6);
   const codeExpiresAtMs = take(6).readUIntBE(0, 6);
   const sessionExpiresAtMs = take(6).readUIntBE(0, 6);
-  const [maxAttempts, codeLength, sends, flags] = take(4);
+  const [maxAttempts, codeLength, sends, flags = 0] = take(4);
+  const identifierHash = (flags & FLAG_IDENTIFIER_HASH) !== 0 ? take(IDENTIFIER_HASH_BYTES).toString("base64url") : null;
   const identifier = take(take(1)[0]!).toString("utf8");
   const purpose = take(take(1)[0]!).toString("utf8");
   const channel = take(take(1)[0]!).toString("utf8");
@@ -156,13 +163,13 @@ function decodeClaims(plain: Buffer): TokenClaims {
   return {
     id,
     codeMac,
-    issuedAtMs,
+    identifierHash,
     codeExpiresAtMs,
     sessionExpiresAtMs,
     maxAttempts: maxAttempts!,
     codeLength: codeLength!,
     sends: sends!,
-    decoy: ((flags ?? 0) & FLAG_DECOY) !== 0,
+    decoy: (flags & FLAG_DECOY) !== 0,
     identifier,
     purpose,
     channel,

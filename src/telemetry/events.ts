@@ -86,6 +86,13 @@ export class OtpEvents {
     );
   }
 
+  /** True when anything at all is listening. */
+  wantsAny(): boolean {
+    for (const set of this.#listeners.values()) if (set.size > 0) return true;
+    for (const channel of this.#channels.values()) if (channel.hasSubscribers) return true;
+    return false;
+  }
+
   emit(event: OtpEvent): void {
     const channel = this.#channels.get(event.type);
     if (channel?.hasSubscribers) this.#safely(() => channel.publish(event), event);
