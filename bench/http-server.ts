@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const store = STORES[mode];
   if (!store) throw new Error(`unknown mode ${mode}`);
   // LOG_LEVEL=warn: the request log lines are an operator's choice; the bench measures the route.
-  const config = loadConfig({ OTP_STORE: store, PORT: "0", OTP_KEYS: generateKey("b1"), OTP_API_KEYS: BENCH_API_KEY, LOG_LEVEL: "warn", OTP_DATA_DIR: tmpdir() });
+  const config = loadConfig({ OTP_STORE: store, PORT: "0", OTP_KEYS: generateKey("b1"), OTP_API_KEYS: BENCH_API_KEY, LOG_LEVEL: "warn", OTP_DATA_DIR: tmpdir(), ...(process.env.OTP_RATE_LIMITS && { OTP_RATE_LIMITS: process.env.OTP_RATE_LIMITS }) });
   const service = await startService(config, { say: () => {}, channels: [] });
   // The contexts are issued in-process (same store, same keys) so the run measures checks only.
   const items: Array<{ context: string; code: string }> = [];

@@ -99,10 +99,12 @@ export class RedisStore implements LedgerStore {
       throw new TypeError("otp-actions: redisStore needs `client` or `url`");
     }
     // Without a listener ioredis prints every connection error; with one, it is kept for health().
-    this.client.on("error", (error: Error) => {
-      this.lastError = error;
-    });
+    this.client.on("error", this.#onError);
   }
+
+  readonly #onError = (error: Error): void => {
+    this.lastError = error;
+  };
 
   /** Loads the scripts on every master. Optional: a missing script is loaded on first use. */
   async migrate(): Promise<void> {
@@ -131,7 +133,13 @@ export class RedisStore implements LedgerStore {
   }
 
   async close(): Promise<void> {
-    if (!this.#owned || this.client.status === "end") return;
+    if (!this.#owned) {
+      // The user's client outlives this store: leave it without our listener. (One we own keeps
+      // it through quit, so a late connection error cannot go unheard and end the process.)
+      this.client.off("error", this.#onError);
+      return;
+    }
+    if (this.client.status === "end") return;
     await withTimeout(this.client.quit(), this.#timeoutMs, "redis").catch(() => this.client.disconnect());
   }
 

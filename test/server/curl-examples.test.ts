@@ -1,11 +1,10 @@
 /**
- * Runs the curl examples of the docs against a live server, so they stay true. The examples are
+ * Runs the README's curl examples against a live server, so they stay true. The examples are
  * the ```sh blocks between the curl-examples markers; they run in order in one bash, with
- * OTP_URL and OTP_API_KEY set for the live server. README.md is read when it holds the markers
- * (after the docs are merged into it), else docs/service.md.
+ * OTP_URL and OTP_API_KEY set for the live server.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,8 +15,8 @@ import { startService, type RunningService } from "../../src/server/service.js";
 const START = "<!-- curl-examples:start -->";
 const END = "<!-- curl-examples:end -->";
 const README = resolve("README.md");
-const SERVICE_DOC = resolve("docs/service.md");
-export const EXAMPLES_SOURCE = existsSync(README) && readFileSync(README, "utf8").includes(START) ? README : SERVICE_DOC;
+
+export const EXAMPLES_SOURCE = README;
 
 export function shellExamples(markdown: string): string[] {
   const start = markdown.indexOf(START);
