@@ -1,4 +1,5 @@
 import pg from "pg";
+import { migratePostgres } from "../stores/pg-migrate.js";
 import { tableNameOption, timeoutOption, withTimeout } from "../stores/timeout.js";
 import { normalizeAuditFilter, PURGE_BATCH_ROWS, purgeCutoffMs, toPage, type AuditFilter, type AuditLog, type AuditPage, type AuditRecord } from "./audit-log.js";
 import { auditCsv } from "./csv.js";
@@ -44,10 +45,8 @@ export class PostgresAuditLog implements AuditLog {
   async migrate(): Promise<void> {
     const t = this.tableName;
     const client = await withTimeout(this.pool.connect(), this.#timeoutMs, "postgres");
-    try {
-      await client.query("BEGIN");
-      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`otp-actions:migrate:${t}`]);
-      await client.query(`CREATE TABLE IF NOT EXISTS ${t} (
+    await migratePostgres(client, t, [
+      `CREATE TABLE IF NOT EXISTS ${t} (
         event_id text NOT NULL,
         verification_id text,
         action text NOT NULL,
@@ -65,15 +64,9 @@ export class PostgresAuditLog implements AuditLog {
         -- Time first: the index grows at its right edge and serves newest-first paging,
         -- time ranges and retention, so no separate time index is kept up.
         PRIMARY KEY (at, event_id)
-      )`);
-      await client.query(`CREATE INDEX IF NOT EXISTS ${t}_identifier ON ${t} (identifier_hash, at DESC)`);
-      await client.query("COMMIT");
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      )`,
+      `CREATE INDEX IF NOT EXISTS ${t}_identifier ON ${t} (identifier_hash, at DESC)`,
+    ]);
   }
 
   async append(records: readonly AuditRecord[]): Promise<void> {

@@ -1,6 +1,8 @@
 import pg from "pg";
-import type { LedgerState, LedgerStore, RecordResult, RevokeResult } from "./store.js";
+import type { LedgerStore, RecordResult, RevokeResult } from "./store.js";
 import { tableNameOption, timeoutOption, withTimeout } from "./timeout.js";
+import { migratePostgres } from "./pg-migrate.js";
+import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, REVOKED, STATE_NAMES } from "./ledger-states.js";
 
 export interface PostgresStoreOptions {
   /** A pool you built; `close()` then leaves it open. Give it `connectionTimeoutMillis` so a dead server cannot queue callers forever. */
@@ -13,14 +15,6 @@ export interface PostgresStoreOptions {
   timeoutMs?: number;
 }
 
-const PENDING = 0;
-const CONSUMED = 1;
-const REVOKED = 2;
-const STATE_NAMES: Record<number, Exclude<LedgerState, "unknown">> = { [PENDING]: "pending", [CONSUMED]: "consumed", [REVOKED]: "revoked" };
-
-/** Every this many opens, one statement deletes up to PURGE_BATCH expired rows: bounded work, bounded table. */
-const PURGE_EVERY_OPENS = 64;
-const PURGE_BATCH = 256;
 
 interface Snapshot {
   attempts: number | null;
@@ -99,27 +93,17 @@ export class PostgresStore implements LedgerStore {
 
   async migrate(): Promise<void> {
     const t = this.tableName;
-    await this.#query(async () => {
-      const client = await this.pool.connect();
-      try {
-        await client.query("BEGIN");
-        // Two instances migrating at once would otherwise race on CREATE ... IF NOT EXISTS.
-        await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`otp-actions:migrate:${t}`]);
-        await client.query(`CREATE TABLE IF NOT EXISTS ${t} (
+    await this.#query(async () =>
+      migratePostgres(await this.pool.connect(), t, [
+        `CREATE TABLE IF NOT EXISTS ${t} (
           id text PRIMARY KEY,
           attempts integer NOT NULL,
           state smallint NOT NULL,
           expires_at timestamptz NOT NULL
-        )`);
-        await client.query(`CREATE INDEX IF NOT EXISTS ${t}_expires_at ON ${t} (expires_at)`);
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
-    });
+        )`,
+        `CREATE INDEX IF NOT EXISTS ${t}_expires_at ON ${t} (expires_at)`,
+      ]),
+    );
   }
 
   async open(id: string, ttlMs: number, attempts = 0): Promise<void> {

@@ -2,8 +2,9 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
-import type { LedgerState, LedgerStore, RecordResult, RevokeResult } from "./store.js";
+import type { LedgerStore, RecordResult, RevokeResult } from "./store.js";
 import { tableNameOption, timeoutOption } from "./timeout.js";
+import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, REVOKED, STATE_NAMES } from "./ledger-states.js";
 
 export interface SqliteStoreOptions {
   /** Database file; its directory is created. Default `./data/otp.db`. Ignored when `database` is given. */
@@ -18,15 +19,6 @@ export interface SqliteStoreOptions {
   now?: () => number;
 }
 
-// States as small integers: the row stays narrow and comparisons stay cheap.
-const PENDING = 0;
-const CONSUMED = 1;
-const REVOKED = 2;
-const STATE_NAMES: Record<number, Exclude<LedgerState, "unknown">> = { [PENDING]: "pending", [CONSUMED]: "consumed", [REVOKED]: "revoked" };
-
-/** Every this many opens, up to PURGE_BATCH expired rows are deleted: bounded work, bounded file. */
-const PURGE_EVERY_OPENS = 64;
-const PURGE_BATCH = 256;
 
 interface Row {
   attempts: number;
