@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { OtpError } from "../core/errors.js";
 import type { Otp } from "../otp.js";
+import { PROMETHEUS_CONTENT_TYPE } from "../telemetry/metrics.js";
 import { bearerAuth } from "./auth.js";
 import type { TrustProxy } from "./client-info.js";
 import { errorHandler, sendOtpError } from "./errors.js";
@@ -29,6 +30,8 @@ export interface ServerOptions {
   bodyLimitBytes?: number;
   /** Fastify logger options; false (default) for none. */
   logger?: FastifyServerOptions["logger"];
+  /** Serves GET /metrics (Prometheus text, behind the API key) when given. */
+  metrics?: { render(): string };
   /** The health round trip fails above this. Default 100 ms. */
   healthRoundTripLimitMs?: number;
 }
@@ -73,6 +76,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     { prefix: "/v1" },
   );
+  const metrics = options.metrics;
+  if (metrics) {
+    // Behind the API key: volumes per purpose and channel are business data (Prometheus sends it
+    // as a bearer token).
+    await app.register(async (scope) => {
+      scope.addHook("onRequest", bearerAuth(options.apiKeys));
+      scope.get("/metrics", async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).header("cache-control", "no-store").send(metrics.render()));
+    });
+  }
   await pageRoutes(app, {
     health: healthChecker(options.otp, { roundTripLimitMs: options.healthRoundTripLimitMs ?? 100 }),
     openApi,

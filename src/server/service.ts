@@ -18,6 +18,7 @@ import { auditLogFor, guardBackendFor } from "./companions.js";
 import { attachAuditLog, type AuditRecorder } from "../audit/recorder.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import { createGuard, type AbuseGuard } from "../guard/index.js";
+import { createMetrics } from "../telemetry/metrics.js";
 
 /** How long in-flight requests get to finish on shutdown. */
 export const SHUTDOWN_GRACE_MS = 8000;
@@ -69,6 +70,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     for (const warning of (guard as AbuseGuard).warnings(channels.map((channel) => channel.name))) say(`warning: ${warning}`);
   }
   const otp = createOtp({ keys: secrets.keys, store, channels, ...config.policy, ...(guard && { guard }) });
+  const metrics = createMetrics(otp);
   hooks.onEngine?.(otp);
 
   // The audit log is fed from the engine's events in batches; stop() flushes it before the store closes.
@@ -81,6 +83,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     apiKeys: secrets.apiKeys,
     trustProxy: config.trustProxy,
     bodyLimitBytes: config.bodyLimitBytes,
+    metrics,
     ...(outbox && { development: { outbox } }),
     logger: logging ? { level: config.logLevel, redact: { paths: LOG_REDACT, censor: "[redacted]" } } : false,
   });

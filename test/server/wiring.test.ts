@@ -79,7 +79,8 @@ describe("service wiring", () => {
     const audit = new Database(join(dir, "audit.db"), { readonly: true });
     try {
       const rows = audit.prepare("SELECT action, status, identifier_masked, identifier_hash FROM otp_audit ORDER BY at, event_id").all() as Array<Record<string, string>>;
-      expect(rows.map((row) => row.action)).toEqual(["generated", "delivered", "verified"]);
+      // Rows of one millisecond have no defined order (the event ids' tails are random).
+      expect(rows.map((row) => row.action).sort()).toEqual(["delivered", "generated", "verified"]);
       expect(rows.every((row) => row.identifier_masked === "u***@example.com" && /^[A-Za-z0-9_-]{22}$/.test(row.identifier_hash!))).toBe(true);
       const everything = JSON.stringify(audit.prepare("SELECT * FROM otp_audit").all());
       expect(everything).not.toContain(code);
@@ -87,6 +88,19 @@ describe("service wiring", () => {
     } finally {
       audit.close();
     }
+  });
+
+  it("serves Prometheus metrics behind the API key, without identifiers or codes", async () => {
+    service = await startService(loadConfig({ ...base, OTP_STORE: "memory" }), { say: () => {}, logger: false });
+    await service.app.inject({ method: "POST", url: "/v1/verifications", headers: AUTH, payload: { identifier: "user@example.com", purpose: "login" } });
+    expect((await service.app.inject({ method: "GET", url: "/metrics" })).statusCode).toBe(401);
+    const metrics = await service.app.inject({ method: "GET", url: "/metrics", headers: AUTH });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(metrics.body).toMatch(/otp_events_total\{[^}]*type="generated"[^}]*\} 1/);
+    expect(metrics.body).not.toContain("user@example.com");
+    // Digits as a whole value, not a substring of some other number.
+    expect(metrics.body).not.toMatch(new RegExp(`(?<![0-9.])${service.outbox!.list()[0]!.code}(?![0-9])`));
   });
 
   it("delivers through a configured webhook instead of the development stand-in", async () => {
