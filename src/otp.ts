@@ -2,7 +2,7 @@ import type { Channel } from "./channels/channel.js";
 import { codeDigest, digestsMatch } from "./core/code-digest.js";
 import { generateCode, isPlausibleCode } from "./core/codes.js";
 import { OtpError } from "./core/errors.js";
-import { maskIdentifier, normalizeIdentifier, type IdentifierKind, type NormalizedIdentifier } from "./core/identifiers.js";
+import { kindOfNormalized, maskIdentifier, normalizeIdentifier, type IdentifierKind, type NormalizedIdentifier } from "./core/identifiers.js";
 import { Keyring, parseKeys } from "./core/keyring.js";
 import { MAX_CONTEXT_CHARS, MAX_METADATA_BYTES, MAX_PURPOSE_CHARS } from "./core/limits.js";
 import { newVerificationId, openToken, sealToken, type OpenedToken, type TokenClaims } from "./core/token.js";
@@ -398,7 +398,7 @@ class OtpEngine implements Otp {
     }
     const metadata = claims.metadata === null ? null : (JSON.parse(claims.metadata) as Metadata);
     const request: IssueRequest = {
-      identifier: { kind: claims.identifier.includes("@") ? "email" : "phone", value: claims.identifier },
+      identifier: { kind: kindOfNormalized(claims.identifier), value: claims.identifier },
       purpose: claims.purpose,
       channel: claims.channel,
       metadataJson: claims.metadata,
@@ -495,8 +495,7 @@ class OtpEngine implements Otp {
 
   #sameIdentifier(identifier: string, claims: TokenClaims): boolean {
     try {
-      const kind: IdentifierKind = claims.identifier.includes("@") ? "email" : "phone";
-      return normalizeIdentifier(identifier, { kind, ...(this.#defaultCountry && { defaultCountry: this.#defaultCountry }) }).value === claims.identifier;
+      return normalizeIdentifier(identifier, { kind: kindOfNormalized(claims.identifier), ...(this.#defaultCountry && { defaultCountry: this.#defaultCountry }) }).value === claims.identifier;
     } catch {
       return false;
     }

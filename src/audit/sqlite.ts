@@ -1,7 +1,5 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
+import { openSqliteFile } from "../stores/sqlite-file.js";
 import { tableNameOption } from "../stores/timeout.js";
 import { normalizeAuditFilter, PURGE_BATCH_ROWS, purgeCutoffMs, toPage, type AuditFilter, type AuditLog, type AuditPage, type AuditRecord } from "./audit-log.js";
 import { auditCsv } from "./csv.js";
@@ -49,11 +47,8 @@ export class SqliteAuditLog implements AuditLog {
       this.#owned = false;
     } else {
       const path = options.path ?? "./data/audit.db";
-      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-      this.database = new Database(path);
+      this.database = openSqliteFile(path);
       this.#path = path;
-      this.database.pragma("journal_mode = WAL");
-      this.database.pragma("synchronous = NORMAL");
       this.#owned = true;
     }
     this.#useWorker = this.#path !== undefined && this.#path !== ":memory:" && (options.writer ?? "worker") === "worker";

@@ -51,6 +51,11 @@ function invalidIdentifier(message?: string): OtpError {
   return new OtpError("INVALID_IDENTIFIER", message ? { message } : {});
 }
 
+/** The kind of an identifier that normalizeIdentifier already returned (a token's, say). */
+export function kindOfNormalized(value: string): IdentifierKind {
+  return value.includes("@") ? "email" : "phone";
+}
+
 /** A display form that identifies without revealing: `u***@example.com`, `+1415*****23`. */
 export function maskIdentifier(value: string): string {
   const at = value.lastIndexOf("@");

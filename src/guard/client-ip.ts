@@ -83,17 +83,21 @@ function trustFunction(trust: TrustProxy): (address: string, hop: number) => boo
 
 function addTrusted(list: BlockList, entry: unknown): void {
   if (typeof entry !== "string") throw new TypeError("otp-actions: trustProxy entries must be strings");
-  const [address, bits] = entry.trim().split("/");
+  const parsed = parseTrustEntry(entry);
+  if (!parsed) throw new TypeError(`otp-actions: trustProxy entry '${entry}' is not an address or CIDR range`);
+  if (parsed.prefix === undefined) list.addAddress(parsed.ip, parsed.family);
+  else list.addSubnet(parsed.ip, parsed.prefix, parsed.family);
+}
+
+/** A trusted proxy's address or CIDR range (`"10.0.0.0/8"`, `"::1"`), or undefined when it is neither. */
+export function parseTrustEntry(entry: string): { ip: string; family: "ipv4" | "ipv6"; prefix?: number } | undefined {
+  const [address, bits, ...rest] = entry.trim().split("/");
   const ip = normalizeIp(address);
-  if (ip === undefined) throw new TypeError(`otp-actions: trustProxy entry '${entry}' is not an address or CIDR range`);
+  if (ip === undefined || rest.length > 0) return undefined;
   const family = isIP(ip) === 6 ? "ipv6" : "ipv4";
-  if (bits === undefined) {
-    list.addAddress(ip, family);
-    return;
-  }
-  const prefix = Number(bits);
-  if (!/^\d+$/.test(bits) || prefix > (family === "ipv6" ? 128 : 32)) throw new TypeError(`otp-actions: trustProxy entry '${entry}' has a bad prefix length`);
-  list.addSubnet(ip, prefix, family);
+  if (bits === undefined) return { ip, family };
+  if (!/^\d+$/.test(bits) || Number(bits) > (family === "ipv6" ? 128 : 32)) return undefined;
+  return { ip, family, prefix: Number(bits) };
 }
 
 function expandIpv6(ip: string): string[] {

@@ -2,7 +2,7 @@
  * The service's configuration, from environment variables only. Every problem is reported at
  * start, each naming its variable and what is wrong; a secret's value is never echoed.
  */
-import { isIP } from "node:net";
+import { parseTrustEntry } from "../guard/client-ip.js";
 import { parseKeys } from "../core/keyring.js";
 import { MAX_ATTEMPTS_BOUND, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "../core/limits.js";
 import { DEFAULT_POLICY, resolvePolicy, type PurposePolicy } from "../options.js";
@@ -142,10 +142,7 @@ export function parseTrustProxy(raw: string | undefined, problem: (message: stri
   if (/^\d+$/.test(raw)) return Number(raw);
   const entries = raw.split(",").map((entry) => entry.trim()).filter(Boolean);
   for (const entry of entries) {
-    const [address, prefix, ...rest] = entry.split("/");
-    const family = isIP(address ?? "");
-    const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
-    if (family === 0 || !prefixOk || rest.length > 0) {
+    if (!parseTrustEntry(entry)) {
       problem(`'${entry.slice(0, 60)}' is not true, false, a hop count, or an IP address / CIDR range`);
       return false;
     }

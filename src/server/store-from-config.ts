@@ -7,8 +7,7 @@
  *   redis://host:6379/0           many instances (rediss:// for TLS)
  *   postgres://user@host/db       many instances, durable (postgresql:// too)
  */
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { MemoryStore } from "../stores/memory.js";
 import type { LedgerStore } from "../stores/store.js";
 
@@ -61,10 +60,8 @@ export async function storeFromConfig(spec: StoreSpec): Promise<LedgerStore> {
     case "memory":
       return new MemoryStore();
     case "sqlite": {
-      const path = resolve(spec.path);
-      mkdirSync(dirname(path), { recursive: true });
       const { sqliteStore } = await import("../stores/sqlite.js");
-      return sqliteStore({ path });
+      return sqliteStore({ path: resolve(spec.path) });
     }
     case "redis": {
       const { redisStore } = await import("../stores/redis.js");

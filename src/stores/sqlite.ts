@@ -1,7 +1,5 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
+import { openSqliteFile } from "./sqlite-file.js";
 import type { LedgerStore, RecordResult, RevokeResult } from "./store.js";
 import { tableNameOption, timeoutOption } from "./timeout.js";
 import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, REVOKED, STATE_NAMES } from "./ledger-states.js";
@@ -58,14 +56,8 @@ export class SqliteStore implements LedgerStore {
       this.database = options.database;
       this.#owned = false;
     } else {
-      const path = options.path ?? "./data/otp.db";
-      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-      this.database = new Database(path);
+      this.database = openSqliteFile(options.path ?? "./data/otp.db");
       this.#owned = true;
-      // WAL: a writer never blocks readers and commits are appends. NORMAL synchronisation is
-      // durable across a process crash (not a power cut), the usual WAL trade-off.
-      this.database.pragma("journal_mode = WAL");
-      this.database.pragma("synchronous = NORMAL");
     }
     this.database.pragma(`busy_timeout = ${timeoutMs}`);
   }
