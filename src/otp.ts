@@ -7,7 +7,7 @@ import { Keyring, parseKeys } from "./core/keyring.js";
 import { MAX_CONTEXT_CHARS, MAX_METADATA_BYTES, MAX_PURPOSE_CHARS } from "./core/limits.js";
 import { newVerificationId, openToken, sealToken, type OpenedToken, type TokenClaims } from "./core/token.js";
 import { deliverWithRetry } from "./delivery.js";
-import type { CheckAttempt, Guard } from "./guard/guard.js";
+import type { CheckAttempt, Guard, GuardedRecord, LockoutNotice } from "./guard/guard.js";
 import {
   DEFAULT_POLICY,
   integerIn,
@@ -20,7 +20,7 @@ import {
   type ResolvedPolicy,
 } from "./options.js";
 import { MemoryStore } from "./stores/memory.js";
-import type { LedgerStore } from "./stores/store.js";
+import type { LedgerStore, RecordResult } from "./stores/store.js";
 import { OtpEvents, type ClientInfo, type OtpEvent, type OtpEventListener, type OtpEventType } from "./telemetry/events.js";
 
 export type Metadata = Record<string, unknown>;
@@ -219,14 +219,24 @@ class OtpEngine implements Otp {
       purpose: claims.purpose,
       ...clientField(input.client),
     };
-    if (guard && attempt) await this.#guarded(() => guard.beforeCheck(attempt), base);
-
-    const match = !claims.decoy && digestsMatch(claims.codeMac, codeDigest(key.codeMacKey, claims.id, code));
-    const result = await this.#storeCall(() => this.store.record(claims.id, match, claims.maxAttempts));
+    // With a guard that can run its limits in the ledger's own step, one call does all three.
+    let match: boolean | undefined;
+    const matches = (): boolean => (match ??= !claims.decoy && digestsMatch(claims.codeMac, codeDigest(key.codeMacKey, claims.id, code)));
+    const together = guard?.recordCheck && attempt ? this.#recordGuarded(guard, attempt, claims, matches(), base) : undefined;
+    let result: RecordResult;
+    let lockout: LockoutNotice | void = undefined;
+    if (together) {
+      ({ result, lockout } = await together);
+    } else {
+      if (guard && attempt) await this.#guarded(() => guard.beforeCheck(attempt), base);
+      const matched = matches();
+      result = await this.#storeCall(() => this.store.record(claims.id, matched, claims.maxAttempts));
+    }
     const evaluated = result.outcome === "approved" || result.outcome === "rejected";
     if (evaluated) {
       this.#emit("validation_attempt", base, { attempts: result.attempts });
-      if (attempt) await this.#afterCheck(attempt, result.outcome === "approved", base);
+      if (attempt && !together) lockout = await this.#guard!.afterCheck(attempt, result.outcome === "approved");
+      if (lockout) this.#emit("locked_out", base, { limit: lockout.limit, retryAfterSeconds: lockout.retryAfterSeconds });
     }
 
     switch (result.outcome) {
@@ -526,9 +536,9 @@ class OtpEngine implements Otp {
     }
   }
 
-  async #guarded(call: () => Promise<void>, base: EventScope): Promise<void> {
+  async #guarded<T>(call: () => Promise<T>, base: EventScope): Promise<T> {
     try {
-      await call();
+      return await call();
     } catch (error) {
       if (error instanceof OtpError && error.code === "RATE_LIMITED") {
         this.#emit("rate_limited", base, {
@@ -541,9 +551,10 @@ class OtpEngine implements Otp {
     }
   }
 
-  async #afterCheck(attempt: CheckAttempt, success: boolean, base: EventScope): Promise<void> {
-    const lockout = await this.#guard!.afterCheck(attempt, success);
-    if (lockout) this.#emit("locked_out", base, { limit: lockout.limit, retryAfterSeconds: lockout.retryAfterSeconds });
+  /** The guard's `recordCheck`, or undefined when it cannot take this store. */
+  #recordGuarded(guard: Guard, attempt: CheckAttempt, claims: TokenClaims, match: boolean, base: EventScope): Promise<GuardedRecord> | undefined {
+    const call = guard.recordCheck!(attempt, this.store, { id: claims.id, match, maxAttempts: claims.maxAttempts });
+    return call && this.#guarded(() => this.#storeCall(() => call), base);
   }
 
   /** The fields every event about this verification shares, built only if an event is wanted. */

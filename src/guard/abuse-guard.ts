@@ -3,7 +3,8 @@ import { CounterFactory } from "./backend.js";
 import { ipLimitKey } from "./client-ip.js";
 import { Counter, type Consumed } from "./counter.js";
 import type { BatchOp } from "./redis-batch.js";
-import type { CheckAttempt, Guard, LockoutNotice, SendAttempt } from "./guard.js";
+import type { BudgetedLedger, CheckBudget, LedgerStore } from "../stores/store.js";
+import type { CheckAttempt, Guard, GuardedRecord, LedgerCheck, LockoutNotice, SendAttempt } from "./guard.js";
 import {
   DEFAULT_CHANNEL_BUDGET,
   DEFAULT_LIMITS,
@@ -168,7 +169,7 @@ export class DefaultGuard implements AbuseGuard {
     const subject = this.#subject(attempt.purpose, attempt.identifierHash);
     const ip = attempt.client?.ip;
     const ipKey = ip && counters.failuresPerIp ? `${counters.failureIpScope}:${ipLimitKey(ip)}` : undefined;
-    const [failures, perIp] = await this.#reserve(counters, subject, ipKey);
+    const [failures, perIp] = counters.failures.local ? reserveNow(counters, subject, ipKey) : await this.#reserve(counters, subject, ipKey);
     // Refused by the lockout: this check is never evaluated; it still counts against the IP.
     if (!failures.allowed) throw refusal(LIMITS.failuresPerIdentifier, failures.retryAfterSeconds);
     if (perIp && !perIp.allowed) {
@@ -183,17 +184,66 @@ export class DefaultGuard implements AbuseGuard {
     this.#reservations.set(attempt, { counters, subject, ipKey, lockoutSeconds });
   }
 
+  /**
+   * On a Redis ledger that uses this guard's own client: the reservation, the check and the
+   * release run in one script, one round trip where the separate calls take two or three. The
+   * per-IP budget is taken first, so a check refused by a lockout still counts against its IP and
+   * one refused by its IP costs the identifier nothing, as with the separate calls.
+   */
+  recordCheck(attempt: CheckAttempt, store: LedgerStore, check: LedgerCheck): Promise<GuardedRecord> | undefined {
+    const ledger = store as Partial<BudgetedLedger>;
+    if (typeof ledger.recordWithBudgets !== "function" || !ledger.budgetsSupported || !this.#factory.isRedisClient(ledger.client)) return undefined;
+    return this.#recordWithBudgets(attempt, ledger as BudgetedLedger, check);
+  }
+
+  async #recordWithBudgets(attempt: CheckAttempt, ledger: BudgetedLedger, check: LedgerCheck): Promise<GuardedRecord> {
+    const counters = this.#purposes.get(attempt.purpose) ?? this.#default;
+    const subject = this.#subject(attempt.purpose, attempt.identifierHash);
+    const ip = attempt.client?.ip;
+    const perIp = ip ? counters.failuresPerIp : null;
+    const budgets: CheckBudget[] = [];
+    if (perIp) budgets.push({ key: perIp.storeKey(`${counters.failureIpScope}:${ipLimitKey(ip!)}`), windowSeconds: perIp.windowSeconds, max: perIp.max, onApproval: "giveBack" });
+    const failures = counters.failures;
+    budgets.push({ key: failures.storeKey(subject), windowSeconds: failures.windowSeconds, max: failures.max, onApproval: "forget" });
+
+    const { refusedBy, taken, result } = await ledger.recordWithBudgets(check.id, check.match, check.maxAttempts, budgets);
+    if (refusedBy >= 0) {
+      const counter = refusedBy === budgets.length - 1 ? failures : perIp!;
+      throw refusal(counter.limit, counter.judge(...taken[refusedBy]!).retryAfterSeconds);
+    }
+    // This check took the last point of the budget and did not succeed: the lockout starts. (The
+    // count alone already refuses every later check; the block sets how long.)
+    if (taken[taken.length - 1]![0] !== failures.max || result!.outcome === "approved") return { result: result! };
+    let seconds: number;
+    try {
+      seconds = await this.#lockOut(counters, subject);
+    } catch (error) {
+      // The check is decided; the full count keeps refusing until its window ends.
+      this.#report(error);
+      return { result: result! };
+    }
+    const evaluated = result!.outcome === "rejected";
+    return evaluated ? { result: result!, lockout: { limit: LIMITS.failuresPerIdentifier, retryAfterSeconds: seconds } } : { result: result! };
+  }
+
   async afterCheck(attempt: CheckAttempt, success: boolean): Promise<LockoutNotice | void> {
     const reservation = this.#reservations.get(attempt);
     if (!reservation) return;
     this.#reservations.delete(attempt);
     const { counters, subject, ipKey, lockoutSeconds } = reservation;
     if (!success) return lockoutSeconds === undefined ? undefined : { limit: LIMITS.failuresPerIdentifier, retryAfterSeconds: lockoutSeconds };
+    if (counters.failures.local) {
+      // In memory: applied at once, nothing to wait for and nothing that can fail.
+      counters.failures.resetNow(subject);
+      if (ipKey) counters.failuresPerIp!.refundNow(ipKey);
+      if (lockoutSeconds !== undefined) counters.lockoutLevels.refundNow(subject);
+      return;
+    }
     // A success ends the run of consecutive failures (and a lockout this check started); the
     // IP's reservation is given back. The check is decided: a backend failure here is reported,
     // never turned into the caller's error. Not awaited (but on Postgres): the calls are already
-    // queued on the backend's one connection (or applied: memory, SQLite), so a later check of
-    // this subject sees them.
+    // queued on the backend's one connection (or applied: SQLite), so a later check of this
+    // subject sees them.
     const release = Promise.all([this.#release(counters, subject, ipKey), lockoutSeconds === undefined ? undefined : counters.lockoutLevels.refund(subject)])
       .then(
         () => undefined,
@@ -298,13 +348,18 @@ export class DefaultGuard implements AbuseGuard {
 
   #counter(limit: string, max: number, windowSeconds: number): Counter {
     const spec = { keyPrefix: `${this.#keyPrefix}:${limit}`, points: max, durationSeconds: windowSeconds };
-    return new Counter(limit, spec, this.#factory.create(spec), this.#factory);
+    return new Counter(limit, spec, this.#factory);
   }
 
   /** Identifier + purpose, hash-tagged so one subject's counters share a Redis Cluster slot. */
   #subject(purpose: string, identifierHash: string): string {
     return `{${purpose}:${identifierHash}}`;
   }
+}
+
+/** `#reserve` on counters in this process: synchronous, so atomic. */
+function reserveNow(counters: PurposeCounters, subject: string, ipKey: string | undefined): [Consumed, Consumed | undefined] {
+  return [counters.failures.consumeNow(subject), ipKey ? counters.failuresPerIp!.consumeNow(ipKey) : undefined];
 }
 
 /** Consumes one point; refuses with the counter's limit name when the window is used up. */

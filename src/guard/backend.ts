@@ -32,8 +32,8 @@ export interface BackendSettings {
 }
 
 /**
- * Builds rate-limiter-flexible counters on one backend. Remote backends are wrapped so a call
- * slower than `timeoutMs` fails, and (with insurance) failures are counted in memory instead.
+ * Builds rate-limiter-flexible counters on a remote backend, wrapped so a call slower than
+ * `timeoutMs` fails and (with insurance) failures are counted in memory instead.
  */
 export class CounterFactory {
   readonly kind: Backend["kind"];
@@ -53,14 +53,20 @@ export class CounterFactory {
     this.batcher = backend.kind === "redis" && RedisBatcher.supports(backend.client) ? new RedisBatcher(backend.client, settings.timeoutMs) : undefined;
   }
 
+  /** True when `client` is this backend's own Redis client (not a Cluster's). */
+  isRedisClient(client: unknown): boolean {
+    return this.batcher !== undefined && this.#backend.kind === "redis" && this.#backend.client === client;
+  }
+
   get insured(): boolean {
     return this.#settings.insurance && this.kind !== "memory";
   }
 
+  /** A counter on a remote backend (memory counters are `MemoryWindows`). */
   create(spec: CounterSpec): RateLimiterAbstract {
     const base = { keyPrefix: spec.keyPrefix, points: spec.points, duration: spec.durationSeconds };
     const backend = this.#backend;
-    if (backend.kind === "memory") return new RateLimiterMemory(base);
+    if (backend.kind === "memory") throw new Error("otp-actions: memory counters are MemoryWindows");
     let remote: RateLimiterAbstract;
     if (backend.kind === "redis") {
       // A command queued behind a dead connection is cut short by the timeout wrapper below.

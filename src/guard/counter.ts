@@ -1,6 +1,7 @@
 import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { OtpError } from "../core/errors.js";
 import type { CounterFactory, CounterSpec } from "./backend.js";
+import { MemoryWindows } from "./memory-windows.js";
 
 export interface Consumed {
   allowed: boolean;
@@ -16,24 +17,37 @@ export interface Peeked {
 }
 
 /**
- * One named limit over rate-limiter-flexible: atomic consume / refund / reset / block on the
- * backend. A backend that fails (and has no insurance) is STORE_UNAVAILABLE: never a silent pass.
+ * One named limit: atomic consume / refund / reset / block on the backend. In memory the
+ * counter is this process's own windows (one map per counter, keyed by the caller's string, so a
+ * key's hash is computed once), and the `…Now` calls answer synchronously; elsewhere it is
+ * rate-limiter-flexible's. A backend that fails (and has no insurance) is
+ * STORE_UNAVAILABLE: never a silent pass.
  */
 export class Counter {
   readonly limit: string;
   readonly max: number;
   readonly windowSeconds: number;
   readonly #keyPrefix: string;
-  readonly #limiter: RateLimiterAbstract;
+  readonly #windowMs: number;
+  /** Set on the memory backend, where every call is synchronous. */
+  readonly #windows: MemoryWindows | undefined;
+  readonly #limiter: RateLimiterAbstract | undefined;
   readonly #factory: CounterFactory;
 
-  constructor(limit: string, spec: CounterSpec, limiter: RateLimiterAbstract, factory: CounterFactory) {
+  constructor(limit: string, spec: CounterSpec, factory: CounterFactory) {
     this.limit = limit;
     this.max = spec.points;
     this.windowSeconds = spec.durationSeconds;
     this.#keyPrefix = spec.keyPrefix;
-    this.#limiter = limiter;
+    this.#windowMs = spec.durationSeconds * 1000;
     this.#factory = factory;
+    this.#windows = factory.kind === "memory" ? new MemoryWindows() : undefined;
+    this.#limiter = this.#windows ? undefined : factory.create(spec);
+  }
+
+  /** True when the counter lives in this process and the `…Now` calls may be used. */
+  get local(): boolean {
+    return this.#windows !== undefined;
   }
 
   /** The key as stored on the backend (rate-limiter-flexible's `prefix:key`). */
@@ -46,10 +60,24 @@ export class Counter {
     return { allowed: points <= this.max, consumed: points, retryAfterSeconds: secondsOf(msLeft) };
   }
 
+  consumeNow(key: string): Consumed {
+    const state = this.#local().take(key, this.#windowMs);
+    return this.judge(state.points, state.msLeft);
+  }
+
+  refundNow(key: string): void {
+    this.#local().giveBack(key);
+  }
+
+  resetNow(key: string): void {
+    this.#local().forget(key);
+  }
+
   async consume(key: string): Promise<Consumed> {
+    if (this.#windows) return this.consumeNow(key);
     if (!this.#factory.ready) await this.#ready();
     try {
-      const res = await this.#limiter.consume(key, 1);
+      const res = await this.#limiter!.consume(key, 1);
       return { allowed: true, consumed: res.consumedPoints, retryAfterSeconds: secondsOf(res.msBeforeNext) };
     } catch (error) {
       if (error instanceof RateLimiterRes) return { allowed: false, consumed: error.consumedPoints, retryAfterSeconds: secondsOf(error.msBeforeNext) };
@@ -58,9 +86,13 @@ export class Counter {
   }
 
   async peek(key: string): Promise<Peeked | null> {
+    if (this.#windows) {
+      const state = this.#windows.peek(key);
+      return state && { consumed: state.points, retryAfterSeconds: secondsOf(state.msLeft) };
+    }
     if (!this.#factory.ready) await this.#ready();
     try {
-      const res = await this.#limiter.get(key);
+      const res = await this.#limiter!.get(key);
       return res === null ? null : { consumed: res.consumedPoints, retryAfterSeconds: secondsOf(res.msBeforeNext) };
     } catch (error) {
       throw unavailable(error);
@@ -69,25 +101,33 @@ export class Counter {
 
   /** Gives back one point taken by `consume` (the attempt turned out not to count). */
   async refund(key: string): Promise<void> {
+    if (this.#windows) return this.refundNow(key);
     if (!this.#factory.ready) await this.#ready();
-    await this.#limiter.reward(key, 1).catch((error: unknown) => {
+    await this.#limiter!.reward(key, 1).catch((error: unknown) => {
       throw unavailable(error);
     });
   }
 
   async reset(key: string): Promise<void> {
+    if (this.#windows) return this.resetNow(key);
     if (!this.#factory.ready) await this.#ready();
-    await this.#limiter.delete(key).catch((error: unknown) => {
+    await this.#limiter!.delete(key).catch((error: unknown) => {
       throw unavailable(error);
     });
   }
 
   /** Refuses `key` for `seconds` from now, whatever its count. */
   async block(key: string, seconds: number): Promise<void> {
+    if (this.#windows) return this.#windows.set(key, this.max + 1, seconds * 1000);
     if (!this.#factory.ready) await this.#ready();
-    await this.#limiter.block(key, seconds).catch((error: unknown) => {
+    await this.#limiter!.block(key, seconds).catch((error: unknown) => {
       throw unavailable(error);
     });
+  }
+
+  #local(): MemoryWindows {
+    if (!this.#windows) throw new Error("otp-actions: a synchronous counter call on a remote backend");
+    return this.#windows;
   }
 
   #ready(): Promise<void> {

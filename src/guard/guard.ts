@@ -1,4 +1,5 @@
 import type { NormalizedIdentifier } from "../core/identifiers.js";
+import type { LedgerStore, RecordResult } from "../stores/store.js";
 import type { ClientInfo } from "../telemetry/events.js";
 
 /** A send (generate, start, resend) about to happen. */
@@ -33,6 +34,20 @@ export interface LockoutNotice {
   retryAfterSeconds: number;
 }
 
+/** The ledger check the engine is about to make. */
+export interface LedgerCheck {
+  id: string;
+  match: boolean;
+  maxAttempts: number;
+}
+
+/** A ledger check made together with the guard's check limits. */
+export interface GuardedRecord {
+  result: RecordResult;
+  /** Set when this check was evaluated, failed, and started a lockout. */
+  lockout?: LockoutNotice;
+}
+
 /**
  * Abuse protection plugged into the engine. Each method refuses by throwing an `OtpError` with
  * code RATE_LIMITED, `retryAfterSeconds` and `limit`; the engine turns that into events and the
@@ -43,5 +58,11 @@ export interface Guard {
   beforeCheck(attempt: CheckAttempt): Promise<void>;
   /** Called once per evaluated check (the code was compared and the ledger updated). */
   afterCheck(attempt: CheckAttempt, success: boolean): Promise<LockoutNotice | void>;
+  /**
+   * Optional: `beforeCheck`, the store's `record` and `afterCheck` as one step, when the guard's
+   * counters and the ledger share a connection that can run them together (one round trip).
+   * Undefined when it cannot; the engine then makes the three calls itself.
+   */
+  recordCheck?(attempt: CheckAttempt, store: LedgerStore, check: LedgerCheck): Promise<GuardedRecord> | undefined;
   close?(): Promise<void>;
 }

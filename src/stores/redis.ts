@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Cluster, Redis } from "ioredis";
-import type { LedgerState, LedgerStore, RecordOutcome, RecordResult, RevokeResult } from "./store.js";
+import type { BudgetedLedger, BudgetedRecordResult, CheckBudget, LedgerState, RecordOutcome, RecordResult, RevokeResult } from "./store.js";
 import { timeoutOption, withTimeout } from "./timeout.js";
 
 export interface RedisStoreOptions {
@@ -33,6 +33,51 @@ redis.call('SET', KEYS[1], 'p' .. attempts, 'KEEPTTL')
 return {5, attempts}
 `;
 
+// The check with failure budgets in front (KEYS[2..], ARGV[3..] as window, max, 'f'/'g' each).
+// Budgets are counted as rate-limiter-flexible counts (value = points, TTL = window); the check
+// is RECORD_SCRIPT's. Reply: outcome (-1 refused), attempts, refusing budget (0 none), then
+// points and milliseconds left per budget taken.
+const BUDGETED_RECORD_SCRIPT = `
+local taken = {}
+for i = 2, #KEYS do
+  local key = KEYS[i]
+  local at = 3 * i - 3
+  local ttl = tonumber(ARGV[at])
+  redis.call('SET', key, 0, 'EX', ttl, 'NX')
+  local points = redis.call('INCRBY', key, 1)
+  local left = redis.call('PTTL', key)
+  if left == -1 then
+    redis.call('EXPIRE', key, ttl)
+    left = ttl * 1000
+  end
+  taken[#taken + 1] = points
+  taken[#taken + 1] = left
+  if points > tonumber(ARGV[at + 1]) then return {-1, 0, i - 1, unpack(taken)} end
+end
+local function answer(outcome, attempts) return {outcome, attempts, 0, unpack(taken)} end
+local value = redis.call('GET', KEYS[1])
+if not value then return answer(0, 0) end
+local state = string.sub(value, 1, 1)
+local attempts = tonumber(string.sub(value, 2))
+if state == 'c' then return answer(1, attempts) end
+if state == 'r' then return answer(2, attempts) end
+if attempts >= tonumber(ARGV[2]) then return answer(3, attempts) end
+attempts = attempts + 1
+if ARGV[1] ~= '1' then
+  redis.call('SET', KEYS[1], 'p' .. attempts, 'KEEPTTL')
+  return answer(5, attempts)
+end
+redis.call('SET', KEYS[1], 'c' .. attempts, 'KEEPTTL')
+for i = 2, #KEYS do
+  if ARGV[3 * i - 1] == 'f' then
+    redis.call('DEL', KEYS[i])
+  elseif redis.call('EXISTS', KEYS[i]) == 1 then
+    redis.call('DECR', KEYS[i])
+  end
+end
+return answer(4, attempts)
+`;
+
 const REVOKE_SCRIPT = `
 local value = redis.call('GET', KEYS[1])
 if not value then return {0, 0} end
@@ -54,7 +99,7 @@ function script(source: string): Script {
   return { source, sha: createHash("sha1").update(source).digest("hex") };
 }
 
-const SCRIPTS = { record: script(RECORD_SCRIPT), revoke: script(REVOKE_SCRIPT) };
+const SCRIPTS = { record: script(RECORD_SCRIPT), budgetedRecord: script(BUDGETED_RECORD_SCRIPT), revoke: script(REVOKE_SCRIPT) };
 
 /**
  * The hot path for many instances: each check is one EVALSHA (one round trip), atomic because
@@ -64,7 +109,7 @@ const SCRIPTS = { record: script(RECORD_SCRIPT), revoke: script(REVOKE_SCRIPT) }
  * A client built here never queues commands while disconnected and never resends them after a
  * reconnect: a check that answered STORE_UNAVAILABLE must not quietly run minutes later.
  */
-export class RedisStore implements LedgerStore {
+export class RedisStore implements BudgetedLedger {
   readonly kind = "redis";
   readonly client: Redis | Cluster;
   readonly keyPrefix: string;
@@ -110,7 +155,7 @@ export class RedisStore implements LedgerStore {
   async migrate(): Promise<void> {
     await this.#call(async (client) => {
       const nodes = client instanceof Cluster ? client.nodes("master") : [client];
-      await Promise.all(nodes.flatMap((node) => [node.script("LOAD", SCRIPTS.record.source), node.script("LOAD", SCRIPTS.revoke.source)]));
+      await Promise.all(nodes.flatMap((node) => Object.values(SCRIPTS).map((loaded) => node.script("LOAD", loaded.source))));
     });
   }
 
@@ -121,6 +166,26 @@ export class RedisStore implements LedgerStore {
   async record(id: string, match: boolean, maxAttempts: number): Promise<RecordResult> {
     const [code, attempts] = await this.#call((client) => this.#eval(client, SCRIPTS.record, this.#key(id), match ? "1" : "0", String(maxAttempts)));
     return { outcome: RECORD_OUTCOMES[code]!, attempts };
+  }
+
+  /** Budgets share the check's script, so their keys must share its node: never on a Cluster. */
+  get budgetsSupported(): boolean {
+    return !(this.client instanceof Cluster);
+  }
+
+  async recordWithBudgets(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[]): Promise<BudgetedRecordResult> {
+    if (!this.budgetsSupported) throw new Error("otp-actions: budgets cannot share a script with the check on a Redis Cluster");
+    const keys = [this.#key(id)];
+    const args = [match ? "1" : "0", String(maxAttempts)];
+    for (const budget of budgets) {
+      keys.push(budget.key);
+      args.push(String(budget.windowSeconds), String(budget.max), budget.onApproval === "forget" ? "f" : "g");
+    }
+    const reply = await this.#call((client) => this.#evalKeys(client, SCRIPTS.budgetedRecord, keys, args));
+    const taken: Array<[number, number]> = [];
+    for (let at = 3; at < reply.length; at += 2) taken.push([reply[at]!, reply[at + 1]!]);
+    const [outcome, attempts, refusing] = reply as [number, number, number];
+    return { refusedBy: refusing - 1, taken, result: outcome < 0 ? undefined : { outcome: RECORD_OUTCOMES[outcome]!, attempts } };
   }
 
   async revoke(id: string): Promise<RevokeResult> {
@@ -147,13 +212,17 @@ export class RedisStore implements LedgerStore {
     return `${this.keyPrefix}{${id}}`;
   }
 
-  async #eval(client: Redis | Cluster, { sha, source }: Script, key: string, ...args: string[]): Promise<[number, number]> {
+  #eval(client: Redis | Cluster, script: Script, key: string, ...args: string[]): Promise<[number, number]> {
+    return this.#evalKeys(client, script, [key], args) as Promise<[number, number]>;
+  }
+
+  async #evalKeys(client: Redis | Cluster, { sha, source }: Script, keys: string[], args: string[]): Promise<number[]> {
     try {
-      return (await client.evalsha(sha, 1, key, ...args)) as [number, number];
+      return (await client.evalsha(sha, keys.length, ...keys, ...args)) as number[];
     } catch (error) {
       // A restarted or failed-over node has lost its script cache: EVAL runs and caches it again.
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return (await client.eval(source, 1, key, ...args)) as [number, number];
+      return (await client.eval(source, keys.length, ...keys, ...args)) as number[];
     }
   }
 

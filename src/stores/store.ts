@@ -61,3 +61,39 @@ export interface LedgerStore {
   /** Releases what the store itself created (not a client the user passed in). */
   close(): Promise<void>;
 }
+
+/**
+ * A counter to take one point from in the same atomic step as a check (a failure budget). Values
+ * are points and the key's TTL is the window, rate-limiter-flexible's format, so the same key can
+ * be counted either way.
+ */
+export interface CheckBudget {
+  key: string;
+  windowSeconds: number;
+  /** Points the window allows; the point that goes over refuses the check. */
+  max: number;
+  /** What an approved check does to the point it took: forget the key, or give the point back. */
+  onApproval: "forget" | "giveBack";
+}
+
+export interface BudgetedRecordResult {
+  /** Index of the budget that refused the check (the ledger was then not touched), or -1. */
+  refusedBy: number;
+  /** Per budget taken, in order: points after taking, milliseconds left in its window. */
+  taken: Array<[points: number, msLeft: number]>;
+  /** The check's result; undefined when refused. */
+  result: RecordResult | undefined;
+}
+
+/**
+ * A ledger that can run failure budgets and a check in one atomic step (one round trip): each
+ * budget takes a point in order, the first one over its max refuses and stops there (points taken
+ * stay taken); otherwise the check runs, and an approval applies each budget's `onApproval`.
+ */
+export interface BudgetedLedger extends LedgerStore {
+  /** The connection the budgets' keys live on; only a guard on this very client may use it. */
+  readonly client: unknown;
+  /** False when budgets cannot share a script with the check (a Redis Cluster). */
+  readonly budgetsSupported: boolean;
+  recordWithBudgets(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[]): Promise<BudgetedRecordResult>;
+}

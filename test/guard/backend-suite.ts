@@ -4,13 +4,15 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { createGuard, type Backend, type GuardOptions } from "../../src/index.js";
+import { createGuard, type Backend, type GuardOptions, type LedgerStore } from "../../src/index.js";
 import { capturingChannel } from "../../src/testing/index.js";
-import { email, harness, input, refusal, wrongCode } from "./helpers.js";
+import { email, harness as memoryHarness, input, refusal, wrongCode } from "./helpers.js";
 
 export interface SuiteSettings {
   /** Unique per test (a fresh key prefix or table), so runs never see each other's counters. */
   backend(): Promise<{ backend: Backend; keyPrefix: string; tableName?: string }>;
+  /** The ledger; the memory store when absent. */
+  store?(): LedgerStore;
 }
 
 const OFF: GuardOptions = { sendsPerIdentifier: false, resendCooldownSeconds: 0, sendsPerIp: false, failuresPerIp: false, channelBudgets: { email: false }, prefixVelocity: false };
@@ -18,6 +20,7 @@ const OFF: GuardOptions = { sendsPerIdentifier: false, resendCooldownSeconds: 0,
 export function backendSuite(name: string, settings: SuiteSettings): void {
   describe(`guard on ${name}`, () => {
     const guardWith = async (options: GuardOptions) => createGuard({ ...OFF, ...(await settings.backend()), insurance: false, ...options });
+    const harness = (options: Parameters<typeof memoryHarness>[0]) => memoryHarness({ ...(settings.store && { store: settings.store() }), ...options });
 
     it("sends per identifier: the 3rd passes, the 4th is refused with the window's Retry-After", async () => {
       const { otp } = harness({ guard: await guardWith({ sendsPerIdentifier: { max: 3, windowSeconds: 120 } }) });
@@ -71,6 +74,22 @@ export function backendSuite(name: string, settings: SuiteSettings): void {
       }
       expect(codes.slice(0, 10).every((code) => code === "INVALID_OTP")).toBe(true);
       expect(codes.slice(10).every((code) => code === "failures_per_ip")).toBe(true);
+    });
+
+    it("a check refused by its IP costs the identifier nothing; a success gives the IP its point back", async () => {
+      const { otp, of } = harness({ guard: await guardWith({ failuresPerIdentifier: 3, failuresPerIp: { max: 2, windowSeconds: 3600 } }) });
+      const [a, b] = [await otp.generate(input(email(1))), await otp.generate(input(email(2)))];
+      const check = (item: typeof a, code: string, ip: string) => otp.verify({ code, context: item.context, purpose: "login", client: { ip } });
+      const outcome = async (item: typeof a, ip: string) => {
+        const error = await refusal(check(item, wrongCode(item.code), ip));
+        return error.limit ?? error.code;
+      };
+      await check(a, a.code, "203.0.113.1");
+      expect([await outcome(b, "203.0.113.1"), await outcome(b, "203.0.113.1"), await outcome(b, "203.0.113.1")]).toEqual(["INVALID_OTP", "INVALID_OTP", "failures_per_ip"]);
+      // b has two failures, not three: from another IP its third is evaluated, and locks it out.
+      expect(await outcome(b, "203.0.113.2")).toBe("INVALID_OTP");
+      expect(of("locked_out")).toHaveLength(1);
+      expect(await outcome(b, "203.0.113.3")).toBe("failures_per_identifier");
     });
   });
 }

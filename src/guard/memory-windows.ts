@@ -1,0 +1,91 @@
+/** A key's points in its current window. */
+interface Window {
+  points: number;
+  expiresAtMs: number;
+}
+
+/** Points after an operation and milliseconds left in the window (at least 1 while it lasts). */
+export interface WindowState {
+  points: number;
+  msLeft: number;
+}
+
+/** Windows examined for expiry per write: amortised O(1) sweeping keeps memory bounded. */
+const SWEEP_PER_WRITE = 2;
+
+/**
+ * Fixed-window counters in this process, with the semantics of rate-limiter-flexible's memory
+ * backend (a window starts at a key's first point and lasts its duration; a block is a window
+ * whose points are over the limit) but none of its costs: no timer per key, no promise per call.
+ * Every call is synchronous, which is what makes it atomic. Expired windows are dropped when
+ * touched and by a clock hand that advances on every write, so keys nobody reads again still go.
+ */
+export class MemoryWindows {
+  readonly #windows = new Map<string, Window>();
+  #hand: MapIterator<[string, Window]>;
+
+  constructor() {
+    this.#hand = this.#windows.entries();
+  }
+
+  /** Live and not yet swept windows, for tests. */
+  get size(): number {
+    return this.#windows.size;
+  }
+
+  /** Adds one point, starting a window of `durationMs` if the key has none. */
+  take(key: string, durationMs: number): WindowState {
+    const now = Date.now();
+    const window = this.#live(key, now);
+    if (window) {
+      window.points += 1;
+      return { points: window.points, msLeft: window.expiresAtMs - now };
+    }
+    this.#sweep(now);
+    this.#windows.set(key, { points: 1, expiresAtMs: now + durationMs });
+    return { points: 1, msLeft: durationMs };
+  }
+
+  /** Gives one point back; a key with no window stays without one (never a negative count). */
+  giveBack(key: string): void {
+    const window = this.#live(key, Date.now());
+    if (window) window.points -= 1;
+  }
+
+  forget(key: string): void {
+    this.#windows.delete(key);
+  }
+
+  /** Sets the key's points for a window of `durationMs` from now, replacing any window it had. */
+  set(key: string, points: number, durationMs: number): void {
+    const now = Date.now();
+    this.#sweep(now);
+    this.#windows.set(key, { points, expiresAtMs: now + durationMs });
+  }
+
+  peek(key: string): WindowState | null {
+    const now = Date.now();
+    const window = this.#live(key, now);
+    return window ? { points: window.points, msLeft: window.expiresAtMs - now } : null;
+  }
+
+  #live(key: string, now: number): Window | undefined {
+    const window = this.#windows.get(key);
+    if (window === undefined || window.expiresAtMs > now) return window;
+    this.#windows.delete(key);
+    return undefined;
+  }
+
+  #sweep(now: number): void {
+    for (let i = 0; i < SWEEP_PER_WRITE; i++) {
+      let next = this.#hand.next();
+      if (next.done) {
+        this.#hand = this.#windows.entries();
+        next = this.#hand.next();
+        if (next.done) return;
+      }
+      const [key, window] = next.value;
+      if (window.expiresAtMs <= now) this.#windows.delete(key);
+    }
+  }
+}
