@@ -33,6 +33,11 @@ export interface AuditRecorder {
   readonly dropped: number;
 }
 
+/** The most records one `append` carries. */
+const MAX_ROWS_PER_WRITE = 5_000;
+/** Writes under way at once, at most. */
+const MAX_WRITES_IN_FLIGHT = 4;
+
 /** What each engine event becomes in the audit log, and its status when the event has no reason. */
 const ACTIONS: Partial<Record<OtpEvent["type"], { action: AuditAction; status: string }>> = {
   generated: { action: "generated", status: "pending" },
@@ -99,7 +104,7 @@ export function auditRecordFromEvent(event: OtpEvent): AuditRecord | undefined {
 
 /**
  * Feeds the audit log from the engine's events. The listener only maps and buffers (no I/O on
- * the check path); writes go out in batches, one at a time, and `close()` writes what is left.
+ * the check path); writes go out in batches, a few at a time, and `close()` writes what is left.
  */
 export function attachAuditLog(otp: Pick<Otp, "on">, log: AuditLog, options: AuditRecorderOptions = {}): AuditRecorder {
   return new Recorder(otp, log, options);
@@ -114,9 +119,10 @@ class Recorder implements AuditRecorder {
   readonly #flushTimer: NodeJS.Timeout;
   readonly #purgeTimer: NodeJS.Timeout | undefined;
   #buffer: AuditRecord[] = [];
-  #writing: Promise<void> | undefined;
-  #dropped = 0;
+  /** Writes under way, and the records they carry. */
+  readonly #writes = new Set<Promise<void>>();
   #inFlight = 0;
+  #dropped = 0;
 
   constructor(otp: Pick<Otp, "on">, log: AuditLog, options: AuditRecorderOptions) {
     this.#log = log;
@@ -129,7 +135,9 @@ class Recorder implements AuditRecorder {
     const unsubscribers = (Object.keys(ACTIONS) as OtpEvent["type"][]).map((type) => otp.on(type, listener));
     this.#unsubscribe = () => unsubscribers.forEach((unsubscribe) => unsubscribe());
     // Unref'd: an idle recorder never keeps the process alive; close() writes the remainder.
-    this.#flushTimer = setInterval(() => this.#drain().catch(this.#onError), flushIntervalMs).unref();
+    this.#flushTimer = setInterval(() => {
+      if (this.#buffer.length > 0 && this.#writes.size < MAX_WRITES_IN_FLIGHT) this.#write().catch(this.#onError);
+    }, flushIntervalMs).unref();
     if (options.retentionDays !== undefined) {
       const days = options.retentionDays;
       if (typeof days !== "number" || !(days > 0)) throw new TypeError("otp-actions: audit retentionDays must be a positive number");
@@ -148,9 +156,12 @@ class Recorder implements AuditRecorder {
   }
 
   async flush(): Promise<void> {
-    // A write already under way may have started before the newest records arrived: loop until
-    // nothing is buffered, or a write fails.
-    while (this.#writing || this.#buffer.length > 0) await this.#drain();
+    // Records may arrive while writes are under way: loop until nothing is buffered or in
+    // flight, or a write fails (its records are then buffered again).
+    while (this.#writes.size > 0 || this.#buffer.length > 0) {
+      if (this.#buffer.length > 0 && this.#writes.size < MAX_WRITES_IN_FLIGHT) void this.#write().catch(() => undefined);
+      await Promise.all(this.#writes);
+    }
   }
 
   async close(): Promise<void> {
@@ -165,37 +176,30 @@ class Recorder implements AuditRecorder {
     if (!record) return;
     this.#buffer.push(record);
     this.#trim();
-    if (this.#buffer.length >= this.#batchSize && !this.#writing) this.#drain().catch(this.#onError);
+    // A write starts once a batch is buffered and at least as many records as are already being
+    // written: while the log is slower than the events, each write is larger than the last, so
+    // it catches up with few writes under way (and few pool connections taken).
+    const buffered = this.#buffer.length;
+    if (buffered >= this.#batchSize && buffered >= this.#inFlight && this.#writes.size < MAX_WRITES_IN_FLIGHT) this.#write().catch(this.#onError);
   }
 
-  /** Writes batches until the buffer is empty; one drain at a time. Rejects when a write fails. */
-  #drain(): Promise<void> {
-    if (this.#writing) return this.#writing;
-    if (this.#buffer.length === 0) return Promise.resolve();
-    // Cleared in a .finally() callback, which always runs later than this assignment: clearing it
-    // inside the async body could run first (synchronously) and leave a settled promise behind.
-    this.#writing = this.#writeAll().finally(() => {
-      this.#inFlight = 0;
-      this.#writing = undefined;
-    });
-    return this.#writing;
-  }
-
-  async #writeAll(): Promise<void> {
-    while (this.#buffer.length > 0) {
-      const batch = this.#buffer.splice(0, this.#batchSize);
-      this.#inFlight = batch.length;
-      try {
-        await this.#log.append(batch);
-      } catch (error) {
-        // Back to the front for the next attempt, within the same bound as everything else.
+  /** Writes what is buffered (up to MAX_ROWS_PER_WRITE); on failure the records go back to the front. */
+  #write(): Promise<void> {
+    const batch = this.#buffer.splice(0, MAX_ROWS_PER_WRITE);
+    this.#inFlight += batch.length;
+    const write: Promise<void> = this.#log
+      .append(batch)
+      .catch((error: unknown) => {
         this.#buffer.unshift(...batch);
         this.#trim();
         throw error;
-      } finally {
-        this.#inFlight = 0;
-      }
-    }
+      })
+      .finally(() => {
+        this.#inFlight -= batch.length;
+        this.#writes.delete(write);
+      });
+    this.#writes.add(write);
+    return write;
   }
 
   /** Drops the oldest records past the bound, a tenth of it at a time so it is not paid per record. */

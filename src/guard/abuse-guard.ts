@@ -185,14 +185,15 @@ export class DefaultGuard implements AbuseGuard {
   }
 
   /**
-   * On a Redis ledger that uses this guard's own client: the reservation, the check and the
-   * release run in one script, one round trip where the separate calls take two or three. The
+   * On a Redis or SQLite ledger that uses this guard's own connection: the reservation, the check
+   * and the release run in one script (one round trip where the separate calls take two or three)
+   * or one transaction (one commit instead of four). The
    * per-IP budget is taken first, so a check refused by a lockout still counts against its IP and
    * one refused by its IP costs the identifier nothing, as with the separate calls.
    */
   recordCheck(attempt: CheckAttempt, store: LedgerStore, check: LedgerCheck): Promise<GuardedRecord> | undefined {
     const ledger = store as Partial<BudgetedLedger>;
-    if (typeof ledger.recordWithBudgets !== "function" || !ledger.budgetsSupported || !this.#factory.isRedisClient(ledger.client)) return undefined;
+    if (typeof ledger.recordWithBudgets !== "function" || !ledger.budgetsSupported || !this.#factory.sharesConnection(ledger.client)) return undefined;
     return this.#recordWithBudgets(attempt, ledger as BudgetedLedger, check);
   }
 
@@ -206,7 +207,7 @@ export class DefaultGuard implements AbuseGuard {
     const failures = counters.failures;
     budgets.push({ key: failures.storeKey(subject), windowSeconds: failures.windowSeconds, max: failures.max, onApproval: "forget" });
 
-    const { refusedBy, taken, result } = await ledger.recordWithBudgets(check.id, check.match, check.maxAttempts, budgets);
+    const { refusedBy, taken, result } = await ledger.recordWithBudgets(check.id, check.match, check.maxAttempts, budgets, this.#factory.tableName);
     if (refusedBy >= 0) {
       const counter = refusedBy === budgets.length - 1 ? failures : perIp!;
       throw refusal(counter.limit, counter.judge(...taken[refusedBy]!).retryAfterSeconds);

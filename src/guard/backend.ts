@@ -53,9 +53,18 @@ export class CounterFactory {
     this.batcher = backend.kind === "redis" && RedisBatcher.supports(backend.client) ? new RedisBatcher(backend.client, settings.timeoutMs) : undefined;
   }
 
-  /** True when `client` is this backend's own Redis client (not a Cluster's). */
-  isRedisClient(client: unknown): boolean {
-    return this.batcher !== undefined && this.#backend.kind === "redis" && this.#backend.client === client;
+  /**
+   * True when the counters can share a ledger's atomic step on `client`: it is this backend's own
+   * Redis client (not a Cluster's), or its SQLite connection once the table exists.
+   */
+  sharesConnection(client: unknown): boolean {
+    const backend = this.#backend;
+    if (backend.kind === "redis") return this.batcher !== undefined && backend.client === client;
+    return backend.kind === "sqlite" && this.#tableReady && backend.database === client;
+  }
+
+  get tableName(): string {
+    return this.#settings.tableName;
   }
 
   get insured(): boolean {

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { openSqliteFile } from "./sqlite-file.js";
-import type { LedgerStore, RecordResult, RevokeResult } from "./store.js";
+import type { BudgetedLedger, BudgetedRecordResult, CheckBudget, RecordResult, RevokeResult } from "./store.js";
 import { tableNameOption, timeoutOption } from "./timeout.js";
 import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, REVOKED, STATE_NAMES } from "./ledger-states.js";
 
@@ -32,13 +32,22 @@ interface Statements {
   purge: BetterSqlite3.Statement<[number, number]>;
 }
 
+/** The guard's counters, in rate-limiter-flexible's SQLite table (key, points, expire in ms). */
+interface BudgetStatements {
+  take: BetterSqlite3.Statement<[string, number, number, number], { points: number; expire: number | null }>;
+  forget: BetterSqlite3.Statement<[string]>;
+  giveBack: BetterSqlite3.Statement<[string, number]>;
+}
+
+const GUARD_TABLE = "otp_guard_limits";
+
 /**
  * The service's embedded default: one file in WAL mode, so readers never block the writer and a
  * restart keeps every pending, consumed and revoked verification. better-sqlite3 is synchronous,
  * so each primitive is one statement run to completion inside one turn of the event loop; across
  * processes sharing the file, the conditional UPDATE is what keeps a check atomic.
  */
-export class SqliteStore implements LedgerStore {
+export class SqliteStore implements BudgetedLedger {
   readonly kind = "sqlite";
   /** The connection, shared with whatever else wants it (the rate limiter reuses it). */
   readonly database: BetterSqlite3.Database;
@@ -46,6 +55,8 @@ export class SqliteStore implements LedgerStore {
   readonly #owned: boolean;
   readonly #now: () => number;
   #statements: Statements | undefined;
+  readonly #budgetStatements = new Map<string, BudgetStatements>();
+  #budgetedRecord: BetterSqlite3.Transaction<(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[], statements: BudgetStatements) => BudgetedRecordResult> | undefined;
   #opens = 0;
 
   constructor(options: SqliteStoreOptions = {}) {
@@ -82,6 +93,47 @@ export class SqliteStore implements LedgerStore {
   }
 
   async record(id: string, match: boolean, maxAttempts: number): Promise<RecordResult> {
+    return this.#record(id, match, maxAttempts);
+  }
+
+  /** The connection: budgets in its tables share the check's transaction. */
+  get client(): BetterSqlite3.Database {
+    return this.database;
+  }
+
+  readonly budgetsSupported = true;
+
+  async recordWithBudgets(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[], table = GUARD_TABLE): Promise<BudgetedRecordResult> {
+    const statements = this.#budgetStatementsFor(table);
+    // IMMEDIATE: the write lock is taken before the first read, so another process sharing the
+    // file can never slip in between the budgets and the check.
+    this.#budgetedRecord ??= this.database.transaction((...args) => this.#recordBudgeted(...args));
+    return this.#budgetedRecord.immediate(id, match, maxAttempts, budgets, statements);
+  }
+
+  #recordBudgeted(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[], statements: BudgetStatements): BudgetedRecordResult {
+    // Counter windows run on the wall clock, as rate-limiter-flexible's do.
+    const now = Date.now();
+    const taken: Array<[number, number]> = [];
+    for (let i = 0; i < budgets.length; i++) {
+      const budget = budgets[i]!;
+      const windowMs = budget.windowSeconds * 1000;
+      const row = statements.take.get(budget.key, now + windowMs, now, now)!;
+      taken.push([row.points, row.expire === null ? windowMs : row.expire - now]);
+      // Committed as it stands: the points taken so far stay taken.
+      if (row.points > budget.max) return { refusedBy: i, taken, result: undefined };
+    }
+    const result = this.#record(id, match, maxAttempts);
+    if (result.outcome === "approved") {
+      for (const budget of budgets) {
+        if (budget.onApproval === "forget") statements.forget.run(budget.key);
+        else statements.giveBack.run(budget.key, now);
+      }
+    }
+    return { refusedBy: -1, taken, result };
+  }
+
+  #record(id: string, match: boolean, maxAttempts: number): RecordResult {
     const statements = this.#prepared();
     const now = this.#now();
     const updated = statements.record.get({ id, match: match ? 1 : 0, max: maxAttempts, now });
@@ -116,7 +168,30 @@ export class SqliteStore implements LedgerStore {
 
   async close(): Promise<void> {
     this.#statements = undefined;
+    this.#budgetStatements.clear();
+    this.#budgetedRecord = undefined;
     if (this.#owned && this.database.open) this.database.close();
+  }
+
+  #budgetStatementsFor(table: string): BudgetStatements {
+    let statements = this.#budgetStatements.get(table);
+    if (statements) return statements;
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table)) throw new TypeError("otp-actions: a budget table must be a plain SQL identifier");
+    const live = "expire IS NULL OR expire > ?";
+    statements = {
+      // rate-limiter-flexible's own upsert: a live window counts on, an expired one starts over.
+      take: this.database.prepare(
+        `INSERT INTO ${table} (key, points, expire) VALUES (?, 1, ?)
+         ON CONFLICT(key) DO UPDATE SET
+           points = CASE WHEN ${live} THEN points + 1 ELSE 1 END,
+           expire = CASE WHEN ${live} THEN expire ELSE excluded.expire END
+         RETURNING points, expire`,
+      ),
+      forget: this.database.prepare(`DELETE FROM ${table} WHERE key = ?`),
+      giveBack: this.database.prepare(`UPDATE ${table} SET points = points - 1 WHERE key = ? AND (${live})`),
+    };
+    this.#budgetStatements.set(table, statements);
+    return statements;
   }
 
   // Prepared on first use rather than in the constructor: the table exists only after migrate().

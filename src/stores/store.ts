@@ -86,7 +86,8 @@ export interface BudgetedRecordResult {
 }
 
 /**
- * A ledger that can run failure budgets and a check in one atomic step (one round trip): each
+ * A ledger that can run failure budgets and a check in one atomic step (one round trip, or one
+ * transaction): each
  * budget takes a point in order, the first one over its max refuses and stops there (points taken
  * stay taken); otherwise the check runs, and an approval applies each budget's `onApproval`.
  */
@@ -95,5 +96,6 @@ export interface BudgetedLedger extends LedgerStore {
   readonly client: unknown;
   /** False when budgets cannot share a script with the check (a Redis Cluster). */
   readonly budgetsSupported: boolean;
-  recordWithBudgets(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[]): Promise<BudgetedRecordResult>;
+  /** `table`: where a SQL store keeps the counters (the guard's table); unused by Redis. */
+  recordWithBudgets(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[], table?: string): Promise<BudgetedRecordResult>;
 }

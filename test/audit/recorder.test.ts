@@ -69,6 +69,34 @@ describe("audit recorder", () => {
     await recorder.close();
   });
 
+  it("keeps up with a log slower than the events: writes grow, a few at most run at once, nothing is lost", async () => {
+    const log = memoryAuditLog({ maxRows: 100_000 });
+    const append = log.append.bind(log);
+    const sizes: number[] = [];
+    let running = 0;
+    let mostAtOnce = 0;
+    log.append = async (records: readonly AuditRecord[]) => {
+      sizes.push(records.length);
+      mostAtOnce = Math.max(mostAtOnce, ++running);
+      // A round trip that takes a while: events keep coming meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await append(records);
+      running -= 1;
+    };
+    const otp = createOtp({ keys: generateKey("k1") });
+    const recorder = attachAuditLog(otp, log, { batchSize: 10, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 3000; i++) {
+      await otp.generate({ identifier: `user${i}@example.com`, purpose: "login" });
+      if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await recorder.close();
+    expect(log.size).toBe(3000);
+    expect(mostAtOnce).toBeLessThanOrEqual(4);
+    // One write per batch of 10 would be 300 round trips.
+    expect(sizes.length).toBeLessThan(100);
+    expect(Math.max(...sizes)).toBeGreaterThan(10);
+  });
+
   it("purges past the retention period on start", async () => {
     const log = memoryAuditLog();
     await log.append([

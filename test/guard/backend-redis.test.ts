@@ -24,7 +24,7 @@ describe.skipIf(!available)("redis backend", () => {
   // The same limits when the ledger shares the guard's client: they run inside the check's script.
   backendSuite("redis, with the ledger on the same client", {
     backend: async () => ({ backend: { kind: "redis", client }, keyPrefix: keyPrefix() }),
-    store: () => redisStore({ client, keyPrefix: `${keyPrefix()}:` }),
+    store: async () => redisStore({ client, keyPrefix: `${keyPrefix()}:` }),
   });
 
   it("with the ledger on the same client, a guarded check is one command, right or wrong", async () => {

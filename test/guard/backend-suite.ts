@@ -12,7 +12,7 @@ export interface SuiteSettings {
   /** Unique per test (a fresh key prefix or table), so runs never see each other's counters. */
   backend(): Promise<{ backend: Backend; keyPrefix: string; tableName?: string }>;
   /** The ledger; the memory store when absent. */
-  store?(): LedgerStore;
+  store?(): Promise<LedgerStore>;
 }
 
 const OFF: GuardOptions = { sendsPerIdentifier: false, resendCooldownSeconds: 0, sendsPerIp: false, failuresPerIp: false, channelBudgets: { email: false }, prefixVelocity: false };
@@ -20,10 +20,10 @@ const OFF: GuardOptions = { sendsPerIdentifier: false, resendCooldownSeconds: 0,
 export function backendSuite(name: string, settings: SuiteSettings): void {
   describe(`guard on ${name}`, () => {
     const guardWith = async (options: GuardOptions) => createGuard({ ...OFF, ...(await settings.backend()), insurance: false, ...options });
-    const harness = (options: Parameters<typeof memoryHarness>[0]) => memoryHarness({ ...(settings.store && { store: settings.store() }), ...options });
+    const harness = async (options: Parameters<typeof memoryHarness>[0]) => memoryHarness({ ...(settings.store && { store: await settings.store() }), ...options });
 
     it("sends per identifier: the 3rd passes, the 4th is refused with the window's Retry-After", async () => {
-      const { otp } = harness({ guard: await guardWith({ sendsPerIdentifier: { max: 3, windowSeconds: 120 } }) });
+      const { otp } = await harness({ guard: await guardWith({ sendsPerIdentifier: { max: 3, windowSeconds: 120 } }) });
       for (let i = 0; i < 3; i++) await otp.generate(input(email(1)));
       const error = await refusal(otp.generate(input(email(1))));
       expect([error.code, error.limit]).toEqual(["RATE_LIMITED", "sends_per_identifier"]);
@@ -33,13 +33,13 @@ export function backendSuite(name: string, settings: SuiteSettings): void {
 
     it("50 parallel sends to one identifier deliver no more than the limit", async () => {
       const channel = capturingChannel({ name: "email", accepts: "email" });
-      const { otp } = harness({ channels: [channel], guard: await guardWith({ sendsPerIdentifier: { max: 5, windowSeconds: 600 } }) });
+      const { otp } = await harness({ channels: [channel], guard: await guardWith({ sendsPerIdentifier: { max: 5, windowSeconds: 600 } }) });
       await Promise.allSettled(Array.from({ length: 50 }, () => otp.start(input(email(1)))));
       expect(channel.messages).toHaveLength(5);
     });
 
     it("parallel wrong guesses over many codes evaluate at most the failure budget, then the identifier is locked out", async () => {
-      const { otp, of } = harness({ guard: await guardWith({ failuresPerIdentifier: 6 }) });
+      const { otp, of } = await harness({ guard: await guardWith({ failuresPerIdentifier: 6 }) });
       const issued = await Promise.all(Array.from({ length: 10 }, () => otp.generate(input(email(1)))));
       const results = await Promise.allSettled(
         issued.flatMap((item) => Array.from({ length: 3 }, () => otp.verify({ code: wrongCode(item.code), context: item.context, purpose: "login" }))),
@@ -52,7 +52,7 @@ export function backendSuite(name: string, settings: SuiteSettings): void {
     });
 
     it("a lockout expires and the user gets in; a success resets the count", async () => {
-      const { otp } = harness({ guard: await guardWith({ failuresPerIdentifier: 2, lockout: { baseSeconds: 1 } }) });
+      const { otp } = await harness({ guard: await guardWith({ failuresPerIdentifier: 2, lockout: { baseSeconds: 1 } }) });
       const first = await otp.generate(input(email(1)));
       await refusal(otp.verify({ code: wrongCode(first.code), context: first.context, purpose: "login" }));
       await refusal(otp.verify({ code: wrongCode(first.code), context: first.context, purpose: "login" }));
@@ -65,7 +65,7 @@ export function backendSuite(name: string, settings: SuiteSettings): void {
     });
 
     it("spray: one IP over many identifiers is refused after the per-IP failure budget", async () => {
-      const { otp } = harness({ guard: await guardWith({ failuresPerIp: { max: 10, windowSeconds: 3600 } }) });
+      const { otp } = await harness({ guard: await guardWith({ failuresPerIp: { max: 10, windowSeconds: 3600 } }) });
       const codes: string[] = [];
       for (let i = 0; i < 30; i++) {
         const issued = await otp.generate(input(email(i)));
@@ -77,7 +77,7 @@ export function backendSuite(name: string, settings: SuiteSettings): void {
     });
 
     it("a check refused by its IP costs the identifier nothing; a success gives the IP its point back", async () => {
-      const { otp, of } = harness({ guard: await guardWith({ failuresPerIdentifier: 3, failuresPerIp: { max: 2, windowSeconds: 3600 } }) });
+      const { otp, of } = await harness({ guard: await guardWith({ failuresPerIdentifier: 3, failuresPerIp: { max: 2, windowSeconds: 3600 } }) });
       const [a, b] = [await otp.generate(input(email(1))), await otp.generate(input(email(2)))];
       const check = (item: typeof a, code: string, ip: string) => otp.verify({ code, context: item.context, purpose: "login", client: { ip } });
       const outcome = async (item: typeof a, ip: string) => {
