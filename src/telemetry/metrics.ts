@@ -39,6 +39,7 @@ export interface OtpEventSource {
 }
 
 const LABEL_VALUE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
 const OTHER = "other";
 const TIME_TO_VERIFY_BUCKETS = [5, 10, 20, 30, 60, 120, 300, 600, 900];
 const ATTEMPT_BUCKETS = [1, 2, 3, 5, 10];
@@ -74,7 +75,7 @@ export function createMetrics(otp: OtpEventSource, options: MetricsOptions = {})
   };
 
   const unsubscribe = otp.on("*", (event: OtpEvent) => {
-    if (!(EVENT_TYPES as readonly string[]).includes(event.type)) return;
+    if (!KNOWN_TYPES.has(event.type)) return;
     const purpose = purposeLabel(event.purpose);
     const labels = {
       type: event.type,
@@ -130,11 +131,12 @@ export function createMetrics(otp: OtpEventSource, options: MetricsOptions = {})
  * distinct well-formed values seen, else "other". Malformed values are "invalid".
  */
 function boundedLabel(allowed: readonly string[] | undefined, max: number): (value: string | undefined) => string {
-  const known = new Set(allowed ?? []);
+  const known = new Set((allowed ?? []).filter((value) => LABEL_VALUE.test(value)));
   return (value) => {
     if (value === undefined || value === "") return "";
-    if (typeof value !== "string" || !LABEL_VALUE.test(value)) return "invalid";
+    // Known values were checked when first seen.
     if (known.has(value)) return value;
+    if (typeof value !== "string" || !LABEL_VALUE.test(value)) return "invalid";
     if (allowed === undefined && known.size < max) {
       known.add(value);
       return value;

@@ -12,6 +12,16 @@ export function formatLabels(labels: Labels): string {
   return parts.length === 0 ? "" : `{${parts.join(",")}}`;
 }
 
+/**
+ * The map key of a label set: cheap to build on every observation, where the formatted (escaped)
+ * form is only needed when rendering. U+0001 cannot be confused with anything a label holds.
+ */
+function seriesKey(labels: Labels): string {
+  let key = "";
+  for (const name in labels) key += `${name}\u0001${labels[name]}\u0001`;
+  return key;
+}
+
 function formatNumber(value: number): string {
   if (value === Number.POSITIVE_INFINITY) return "+Inf";
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(15)));
@@ -30,11 +40,11 @@ export class Counter {
   }
 
   has(labels: Labels): boolean {
-    return this.#series.has(formatLabels(labels));
+    return this.#series.has(seriesKey(labels));
   }
 
   inc(labels: Labels, by = 1): void {
-    const key = formatLabels(labels);
+    const key = seriesKey(labels);
     const series = this.#series.get(key);
     if (series) series.value += by;
     else this.#series.set(key, { labels, value: by });
@@ -42,7 +52,7 @@ export class Counter {
 
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [key, series] of this.#series) lines.push(`${this.name}${key} ${formatNumber(series.value)}`);
+    for (const series of this.#series.values()) lines.push(`${this.name}${formatLabels(series.labels)} ${formatNumber(series.value)}`);
     return lines.join("\n");
   }
 }
@@ -61,11 +71,11 @@ export class Histogram {
   }
 
   has(labels: Labels): boolean {
-    return this.#series.has(formatLabels(labels));
+    return this.#series.has(seriesKey(labels));
   }
 
   observe(labels: Labels, value: number): void {
-    const key = formatLabels(labels);
+    const key = seriesKey(labels);
     let series = this.#series.get(key);
     if (!series) this.#series.set(key, (series = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
     for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) series.counts[i]! += 1;
