@@ -220,6 +220,8 @@ class OtpEngine implements Otp {
       ...clientField(input.client),
     };
     // With a guard that can run its limits in the ledger's own step, one call does all three.
+    // The digest is computed once, first when that step needs it; nothing reads the result
+    // before the guard has taken its reservation.
     let match: boolean | undefined;
     const matches = (): boolean => (match ??= !claims.decoy && digestsMatch(claims.codeMac, codeDigest(key.codeMacKey, claims.id, code)));
     const together = guard?.recordCheck && attempt ? this.#recordGuarded(guard, attempt, claims, matches(), base) : undefined;

@@ -214,7 +214,7 @@ export class DefaultGuard implements AbuseGuard {
     }
     // This check took the last point of the budget and did not succeed: the lockout starts. (The
     // count alone already refuses every later check; the block sets how long.)
-    if (taken[taken.length - 1]![0] !== failures.max || result!.outcome === "approved") return { result: result! };
+    if (result!.outcome === "approved" || taken[taken.length - 1]![0] !== failures.max) return { result: result! };
     let seconds: number;
     try {
       seconds = await this.#lockOut(counters, subject);

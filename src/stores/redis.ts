@@ -35,26 +35,36 @@ return {5, attempts}
 
 // The check with failure budgets in front (KEYS[2..], ARGV[3..] as window, max, 'f'/'g' each).
 // Budgets are counted as rate-limiter-flexible counts (value = points, TTL = window); the check
-// is RECORD_SCRIPT's. Reply: outcome (-1 refused), attempts, refusing budget (0 none), then
-// points and milliseconds left per budget taken.
+// is RECORD_SCRIPT's. The script runs alone, so it may look before it writes: a budget that would
+// go over refuses (the points up to it are taken); an approval takes nothing and clears the
+// 'f' budgets; any other outcome takes a point from each. Reply: outcome (-1 refused), attempts,
+// refusing budget (0 none), then points and milliseconds left per budget taken.
 const BUDGETED_RECORD_SCRIPT = `
 local taken = {}
-for i = 2, #KEYS do
-  local key = KEYS[i]
-  local at = 3 * i - 3
-  local ttl = tonumber(ARGV[at])
-  redis.call('SET', key, 0, 'EX', ttl, 'NX')
-  local points = redis.call('INCRBY', key, 1)
-  local left = redis.call('PTTL', key)
-  if left == -1 then
-    redis.call('EXPIRE', key, ttl)
-    left = ttl * 1000
+local function take(last)
+  for i = 2, last do
+    local ttl = tonumber(ARGV[3 * i - 3])
+    redis.call('SET', KEYS[i], 0, 'EX', ttl, 'NX')
+    local points = redis.call('INCRBY', KEYS[i], 1)
+    local left = redis.call('PTTL', KEYS[i])
+    if left == -1 then
+      redis.call('EXPIRE', KEYS[i], ttl)
+      left = ttl * 1000
+    end
+    taken[#taken + 1] = points
+    taken[#taken + 1] = left
   end
-  taken[#taken + 1] = points
-  taken[#taken + 1] = left
-  if points > tonumber(ARGV[at + 1]) then return {-1, 0, i - 1, unpack(taken)} end
 end
-local function answer(outcome, attempts) return {outcome, attempts, 0, unpack(taken)} end
+for i = 2, #KEYS do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[3 * i - 2]) then
+    take(i)
+    return {-1, 0, i - 1, unpack(taken)}
+  end
+end
+local function answer(outcome, attempts)
+  take(#KEYS)
+  return {outcome, attempts, 0, unpack(taken)}
+end
 local value = redis.call('GET', KEYS[1])
 if not value then return answer(0, 0) end
 local state = string.sub(value, 1, 1)
@@ -69,13 +79,9 @@ if ARGV[1] ~= '1' then
 end
 redis.call('SET', KEYS[1], 'c' .. attempts, 'KEEPTTL')
 for i = 2, #KEYS do
-  if ARGV[3 * i - 1] == 'f' then
-    redis.call('DEL', KEYS[i])
-  elseif redis.call('EXISTS', KEYS[i]) == 1 then
-    redis.call('DECR', KEYS[i])
-  end
+  if ARGV[3 * i - 1] == 'f' then redis.call('DEL', KEYS[i]) end
 end
-return answer(4, attempts)
+return {4, attempts, 0}
 `;
 
 const REVOKE_SCRIPT = `

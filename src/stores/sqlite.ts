@@ -35,8 +35,8 @@ interface Statements {
 /** The guard's counters, in rate-limiter-flexible's SQLite table (key, points, expire in ms). */
 interface BudgetStatements {
   take: BetterSqlite3.Statement<[string, number, number, number], { points: number; expire: number | null }>;
+  peek: BetterSqlite3.Statement<[string, number], { points: number }>;
   forget: BetterSqlite3.Statement<[string]>;
-  giveBack: BetterSqlite3.Statement<[string, number]>;
 }
 
 const GUARD_TABLE = "otp_guard_limits";
@@ -111,26 +111,29 @@ export class SqliteStore implements BudgetedLedger {
     return this.#budgetedRecord.immediate(id, match, maxAttempts, budgets, statements);
   }
 
+  // The transaction holds the write lock throughout, so it may look before it writes (see
+  // BudgetedLedger): a successful check writes only its ledger row.
   #recordBudgeted(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[], statements: BudgetStatements): BudgetedRecordResult {
     // Counter windows run on the wall clock, as rate-limiter-flexible's do.
     const now = Date.now();
-    const taken: Array<[number, number]> = [];
+    const take = (count: number): Array<[number, number]> =>
+      budgets.slice(0, count).map((budget) => {
+        const windowMs = budget.windowSeconds * 1000;
+        const row = statements.take.get(budget.key, now + windowMs, now, now)!;
+        return [row.points, row.expire === null ? windowMs : row.expire - now];
+      });
+    const present: boolean[] = [];
     for (let i = 0; i < budgets.length; i++) {
-      const budget = budgets[i]!;
-      const windowMs = budget.windowSeconds * 1000;
-      const row = statements.take.get(budget.key, now + windowMs, now, now)!;
-      taken.push([row.points, row.expire === null ? windowMs : row.expire - now]);
-      // Committed as it stands: the points taken so far stay taken.
-      if (row.points > budget.max) return { refusedBy: i, taken, result: undefined };
+      const row = statements.peek.get(budgets[i]!.key, now);
+      if ((row?.points ?? 0) >= budgets[i]!.max) return { refusedBy: i, taken: take(i + 1), result: undefined };
+      present.push(row !== undefined);
     }
     const result = this.#record(id, match, maxAttempts);
-    if (result.outcome === "approved") {
-      for (const budget of budgets) {
-        if (budget.onApproval === "forget") statements.forget.run(budget.key);
-        else statements.giveBack.run(budget.key, now);
-      }
-    }
-    return { refusedBy: -1, taken, result };
+    if (result.outcome !== "approved") return { refusedBy: -1, taken: take(budgets.length), result };
+    budgets.forEach((budget, i) => {
+      if (budget.onApproval === "forget" && present[i]) statements.forget.run(budget.key);
+    });
+    return { refusedBy: -1, taken: [], result };
   }
 
   #record(id: string, match: boolean, maxAttempts: number): RecordResult {
@@ -187,8 +190,8 @@ export class SqliteStore implements BudgetedLedger {
            expire = CASE WHEN ${live} THEN expire ELSE excluded.expire END
          RETURNING points, expire`,
       ),
+      peek: this.database.prepare(`SELECT points FROM ${table} WHERE key = ? AND (expire IS NULL OR expire > ?)`),
       forget: this.database.prepare(`DELETE FROM ${table} WHERE key = ?`),
-      giveBack: this.database.prepare(`UPDATE ${table} SET points = points - 1 WHERE key = ? AND (${live})`),
     };
     this.#budgetStatements.set(table, statements);
     return statements;

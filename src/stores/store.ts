@@ -72,14 +72,14 @@ export interface CheckBudget {
   windowSeconds: number;
   /** Points the window allows; the point that goes over refuses the check. */
   max: number;
-  /** What an approved check does to the point it took: forget the key, or give the point back. */
+  /** What an approved check does: forget the key (a run of failures ends), or give its point back. */
   onApproval: "forget" | "giveBack";
 }
 
 export interface BudgetedRecordResult {
   /** Index of the budget that refused the check (the ledger was then not touched), or -1. */
   refusedBy: number;
-  /** Per budget taken, in order: points after taking, milliseconds left in its window. */
+  /** Per budget taken, in order: points after taking, milliseconds left in its window (none when approved). */
   taken: Array<[points: number, msLeft: number]>;
   /** The check's result; undefined when refused. */
   result: RecordResult | undefined;
@@ -87,9 +87,11 @@ export interface BudgetedRecordResult {
 
 /**
  * A ledger that can run failure budgets and a check in one atomic step (one round trip, or one
- * transaction): each
- * budget takes a point in order, the first one over its max refuses and stops there (points taken
- * stay taken); otherwise the check runs, and an approval applies each budget's `onApproval`.
+ * transaction). The budgets are looked at in order: the first one that a point would take over
+ * its max refuses, and the points up to and including it are taken. Otherwise the check runs:
+ * an approval takes nothing and applies each budget's `onApproval` ("giveBack" is then nothing to
+ * do); any other outcome takes a point from every budget. This is what taking a point from each
+ * before the check and settling after would leave, written only where it changes something.
  */
 export interface BudgetedLedger extends LedgerStore {
   /** The connection the budgets' keys live on; only a guard on this very client may use it. */
