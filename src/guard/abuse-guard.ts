@@ -187,9 +187,10 @@ export class DefaultGuard implements AbuseGuard {
   /**
    * On a Redis or SQLite ledger that uses this guard's own connection: the reservation, the check
    * and the release run in one script (one round trip where the separate calls take two or three)
-   * or one transaction (one commit instead of four). The
-   * per-IP budget is taken first, so a check refused by a lockout still counts against its IP and
-   * one refused by its IP costs the identifier nothing, as with the separate calls.
+   * or one transaction (one commit instead of four), and a successful check writes only its
+   * ledger row. The per-IP budget comes first, so a check refused by a lockout still counts
+   * against its IP and one refused by its IP costs the identifier nothing, as with the separate
+   * calls.
    */
   recordCheck(attempt: CheckAttempt, store: LedgerStore, check: LedgerCheck): Promise<GuardedRecord> | undefined {
     const ledger = store as Partial<BudgetedLedger>;

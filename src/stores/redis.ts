@@ -15,30 +15,35 @@ export interface RedisStoreOptions {
 }
 
 // One value per verification: a state letter and the attempts used, e.g. "p2" = pending, two
-// attempts. One GET/SET pair inside a script; the key's TTL is the session window.
-const RECORD_SCRIPT = `
+// attempts. One GET/SET pair inside a script; the key's TTL is the session window. These are the
+// check's steps, ending in answer(outcome, attempts); each script says what answer does.
+const RECORD_STEPS = `
 local value = redis.call('GET', KEYS[1])
-if not value then return {0, 0} end
+if not value then return answer(0, 0) end
 local state = string.sub(value, 1, 1)
 local attempts = tonumber(string.sub(value, 2))
-if state == 'c' then return {1, attempts} end
-if state == 'r' then return {2, attempts} end
-if attempts >= tonumber(ARGV[2]) then return {3, attempts} end
+if state == 'c' then return answer(1, attempts) end
+if state == 'r' then return answer(2, attempts) end
+if attempts >= tonumber(ARGV[2]) then return answer(3, attempts) end
 attempts = attempts + 1
 if ARGV[1] == '1' then
   redis.call('SET', KEYS[1], 'c' .. attempts, 'KEEPTTL')
-  return {4, attempts}
+  return answer(4, attempts)
 end
 redis.call('SET', KEYS[1], 'p' .. attempts, 'KEEPTTL')
-return {5, attempts}
+return answer(5, attempts)
 `;
 
+const RECORD_SCRIPT = `
+local function answer(outcome, attempts) return {outcome, attempts} end
+${RECORD_STEPS}`;
+
 // The check with failure budgets in front (KEYS[2..], ARGV[3..] as window, max, 'f'/'g' each).
-// Budgets are counted as rate-limiter-flexible counts (value = points, TTL = window); the check
-// is RECORD_SCRIPT's. The script runs alone, so it may look before it writes: a budget that would
-// go over refuses (the points up to it are taken); an approval takes nothing and clears the
-// 'f' budgets; any other outcome takes a point from each. Reply: outcome (-1 refused), attempts,
-// refusing budget (0 none), then points and milliseconds left per budget taken.
+// Budgets are counted as rate-limiter-flexible counts (value = points, TTL = window). The script
+// runs alone, so it may look before it writes: a budget that would go over refuses (the points up
+// to it are taken); an approval (4) takes nothing and clears the 'f' budgets; any other outcome
+// takes a point from each. Reply: outcome (-1 refused), attempts, refusing budget (0 none), then
+// points and milliseconds left per budget taken.
 const BUDGETED_RECORD_SCRIPT = `
 local taken = {}
 local function take(last)
@@ -62,27 +67,16 @@ for i = 2, #KEYS do
   end
 end
 local function answer(outcome, attempts)
+  if outcome == 4 then
+    for i = 2, #KEYS do
+      if ARGV[3 * i - 1] == 'f' then redis.call('DEL', KEYS[i]) end
+    end
+    return {4, attempts, 0}
+  end
   take(#KEYS)
   return {outcome, attempts, 0, unpack(taken)}
 end
-local value = redis.call('GET', KEYS[1])
-if not value then return answer(0, 0) end
-local state = string.sub(value, 1, 1)
-local attempts = tonumber(string.sub(value, 2))
-if state == 'c' then return answer(1, attempts) end
-if state == 'r' then return answer(2, attempts) end
-if attempts >= tonumber(ARGV[2]) then return answer(3, attempts) end
-attempts = attempts + 1
-if ARGV[1] ~= '1' then
-  redis.call('SET', KEYS[1], 'p' .. attempts, 'KEEPTTL')
-  return answer(5, attempts)
-end
-redis.call('SET', KEYS[1], 'c' .. attempts, 'KEEPTTL')
-for i = 2, #KEYS do
-  if ARGV[3 * i - 1] == 'f' then redis.call('DEL', KEYS[i]) end
-end
-return {4, attempts, 0}
-`;
+${RECORD_STEPS}`;
 
 const REVOKE_SCRIPT = `
 local value = redis.call('GET', KEYS[1])

@@ -44,8 +44,9 @@ const GUARD_TABLE = "otp_guard_limits";
 /**
  * The service's embedded default: one file in WAL mode, so readers never block the writer and a
  * restart keeps every pending, consumed and revoked verification. better-sqlite3 is synchronous,
- * so each primitive is one statement run to completion inside one turn of the event loop; across
- * processes sharing the file, the conditional UPDATE is what keeps a check atomic.
+ * so each primitive is one statement (a check with budgets, one IMMEDIATE transaction) run to
+ * completion inside one turn of the event loop; across processes sharing the file, the
+ * conditional UPDATE (the transaction's write lock) is what keeps a check atomic.
  */
 export class SqliteStore implements BudgetedLedger {
   readonly kind = "sqlite";
@@ -179,7 +180,7 @@ export class SqliteStore implements BudgetedLedger {
   #budgetStatementsFor(table: string): BudgetStatements {
     let statements = this.#budgetStatements.get(table);
     if (statements) return statements;
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table)) throw new TypeError("otp-actions: a budget table must be a plain SQL identifier");
+    tableNameOption("sqlite (budgets)", table, GUARD_TABLE);
     const live = "expire IS NULL OR expire > ?";
     statements = {
       // rate-limiter-flexible's own upsert: a live window counts on, an expired one starts over.
