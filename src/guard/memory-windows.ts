@@ -1,3 +1,5 @@
+import { ExpirySweep } from "../core/expiry-sweep.js";
+
 /** A key's points in its current window. */
 interface Window {
   points: number;
@@ -18,15 +20,12 @@ const SWEEP_PER_WRITE = 2;
  * backend (a window starts at a key's first point and lasts its duration; a block is a window
  * whose points are over the limit) but none of its costs: no timer per key, no promise per call.
  * Every call is synchronous, which is what makes it atomic. Expired windows are dropped when
- * touched and by a clock hand that advances on every write, so keys nobody reads again still go.
+ * touched and by a clock hand (ExpirySweep) that advances on every write, so keys nobody reads
+ * again still go.
  */
 export class MemoryWindows {
   readonly #windows = new Map<string, Window>();
-  #hand: MapIterator<[string, Window]>;
-
-  constructor() {
-    this.#hand = this.#windows.entries();
-  }
+  readonly #sweeper = new ExpirySweep(this.#windows, SWEEP_PER_WRITE);
 
   /** Live and not yet swept windows, for tests. */
   get size(): number {
@@ -41,7 +40,7 @@ export class MemoryWindows {
       window.points += 1;
       return { points: window.points, msLeft: window.expiresAtMs - now };
     }
-    this.#sweep(now);
+    this.#sweeper.sweep(now);
     this.#windows.set(key, { points: 1, expiresAtMs: now + durationMs });
     return { points: 1, msLeft: durationMs };
   }
@@ -59,7 +58,7 @@ export class MemoryWindows {
   /** Sets the key's points for a window of `durationMs` from now, replacing any window it had. */
   set(key: string, points: number, durationMs: number): void {
     const now = Date.now();
-    this.#sweep(now);
+    this.#sweeper.sweep(now);
     this.#windows.set(key, { points, expiresAtMs: now + durationMs });
   }
 
@@ -74,18 +73,5 @@ export class MemoryWindows {
     if (window === undefined || window.expiresAtMs > now) return window;
     this.#windows.delete(key);
     return undefined;
-  }
-
-  #sweep(now: number): void {
-    for (let i = 0; i < SWEEP_PER_WRITE; i++) {
-      let next = this.#hand.next();
-      if (next.done) {
-        this.#hand = this.#windows.entries();
-        next = this.#hand.next();
-        if (next.done) return;
-      }
-      const [key, window] = next.value;
-      if (window.expiresAtMs <= now) this.#windows.delete(key);
-    }
   }
 }

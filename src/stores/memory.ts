@@ -1,3 +1,4 @@
+import { ExpirySweep } from "../core/expiry-sweep.js";
 import type { LedgerState, LedgerStore, RecordResult, RevokeResult } from "./store.js";
 
 export interface MemoryStoreOptions {
@@ -29,7 +30,7 @@ export class MemoryStore implements LedgerStore {
   readonly #entries = new Map<string, Entry>();
   readonly #now: () => number;
   readonly #maxEntries: number;
-  #hand: MapIterator<[string, Entry]>;
+  readonly #sweeper: ExpirySweep<Entry>;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
@@ -37,7 +38,7 @@ export class MemoryStore implements LedgerStore {
     if (!Number.isSafeInteger(this.#maxEntries) || this.#maxEntries < 1) {
       throw new TypeError("otp-actions: memoryStore maxEntries must be a positive integer");
     }
-    this.#hand = this.#entries.entries();
+    this.#sweeper = new ExpirySweep(this.#entries, SWEEP_PER_OPEN);
   }
 
   /** Live entries, for tests and metrics. */
@@ -47,7 +48,7 @@ export class MemoryStore implements LedgerStore {
 
   async open(id: string, ttlMs: number, attempts = 0): Promise<void> {
     const now = this.#now();
-    this.#sweep(now);
+    this.#sweeper.sweep(now);
     if (this.#entries.size >= this.#maxEntries) this.#evictOldest();
     this.#entries.set(id, { attempts, state: "pending", expiresAtMs: now + ttlMs });
   }
@@ -84,24 +85,6 @@ export class MemoryStore implements LedgerStore {
       return undefined;
     }
     return entry;
-  }
-
-  // A clock hand over the Map: a live iterator that survives inserts and deletes. Each open
-  // examines the next few entries and drops the expired ones; when the hand reaches the end it
-  // starts again. Every entry is looked at about once per size / SWEEP_PER_OPEN opens, whatever
-  // the mix of TTLs, so memory stays within a small multiple of the live set. (Restarting from
-  // the front each time would walk over the holes deletions leave, which is O(n) in V8.)
-  #sweep(now: number): void {
-    for (let examined = 0; examined < SWEEP_PER_OPEN; examined++) {
-      let next = this.#hand.next();
-      if (next.done) {
-        this.#hand = this.#entries.entries();
-        next = this.#hand.next();
-        if (next.done) return;
-      }
-      const [id, entry] = next.value;
-      if (entry.expiresAtMs <= now) this.#entries.delete(id);
-    }
   }
 
   #evictOldest(): void {
