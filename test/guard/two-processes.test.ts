@@ -20,7 +20,7 @@ const TABLE = "guard_test_two_process";
 const redisUp = await requireService("redis");
 const postgresUp = await requireService("postgres");
 
-async function inBothProcesses(kind: "redis" | "postgres", backend: Backend, mode: BatchMode, count: number): Promise<[BatchResult, BatchResult]> {
+async function inBothProcesses(kind: "redis" | "postgres", backend: Backend, mode: BatchMode, count: number, sharedLedger = false): Promise<[BatchResult, BatchResult]> {
   const keyPrefix = `gt2p-${randomBytes(4).toString("hex")}`;
   const child = spawn(process.execPath, ["--import", "tsx", CHILD], {
     env: {
@@ -31,6 +31,7 @@ async function inBothProcesses(kind: "redis" | "postgres", backend: Backend, mod
       GUARD_TABLE: TABLE,
       GUARD_MODE: mode,
       GUARD_COUNT: String(count),
+      GUARD_LEDGER: sharedLedger ? "shared" : "",
       OTP_KEYS: KEYS,
     },
     stdio: ["pipe", "pipe", "inherit"],
@@ -39,7 +40,7 @@ async function inBothProcesses(kind: "redis" | "postgres", backend: Backend, mod
   expect((await lines.next()).value).toBe("ready");
   child.stdin!.write("go\n");
   const [mine, theirs] = await Promise.all([
-    runBatch({ backend, keys: KEYS, keyPrefix, tableName: TABLE, mode, count }),
+    runBatch({ backend, keys: KEYS, keyPrefix, tableName: TABLE, mode, count, sharedLedger }),
     lines.next().then((line) => JSON.parse(line.value as string) as BatchResult),
   ]);
   child.stdin!.end();
@@ -47,20 +48,20 @@ async function inBothProcesses(kind: "redis" | "postgres", backend: Backend, mod
   return [mine, theirs];
 }
 
-function sharedLimitsHold(kind: "redis" | "postgres", backend: () => Backend): void {
+function sharedLimitsHold(kind: "redis" | "postgres", backend: () => Backend, sharedLedger = false): void {
   it("sends per identifier: both processes together deliver exactly the limit", async () => {
-    const [a, b] = await inBothProcesses(kind, backend(), "sends", 20);
+    const [a, b] = await inBothProcesses(kind, backend(), "sends", 20, sharedLedger);
     expect(a.passed + b.passed).toBe(SHARED_LIMITS.sendsPerIdentifier);
     expect(a.refused + b.refused).toBe(40 - SHARED_LIMITS.sendsPerIdentifier);
   });
 
   it("failure budget: both processes together evaluate exactly the budget", async () => {
-    const [a, b] = await inBothProcesses(kind, backend(), "guesses", 15);
+    const [a, b] = await inBothProcesses(kind, backend(), "guesses", 15, sharedLedger);
     expect(a.passed + b.passed).toBe(SHARED_LIMITS.failuresPerIdentifier);
   });
 
   it("per-IP failure budget: both processes together evaluate exactly the budget", async () => {
-    const [a, b] = await inBothProcesses(kind, backend(), "spray", 15);
+    const [a, b] = await inBothProcesses(kind, backend(), "spray", 15, sharedLedger);
     expect(a.passed + b.passed).toBe(SHARED_LIMITS.failuresPerIp);
   });
 }
@@ -73,6 +74,9 @@ describe.skipIf(!redisUp)("two processes sharing Redis", () => {
     client!.disconnect();
   });
   sharedLimitsHold("redis", () => ({ kind: "redis", client: client! }));
+  describe("with the ledger on the same client (limits inside each check's script)", () => {
+    sharedLimitsHold("redis", () => ({ kind: "redis", client: client! }), true);
+  });
 });
 
 describe.skipIf(!postgresUp)("two processes sharing Postgres", () => {
