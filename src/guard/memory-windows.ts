@@ -12,7 +12,7 @@ export interface WindowState {
   msLeft: number;
 }
 
-/** Windows examined for expiry per write: amortised O(1) sweeping keeps memory bounded. */
+/** Windows examined for expiry per window started: amortised O(1) sweeping keeps memory bounded. */
 const SWEEP_PER_WRITE = 2;
 
 /**
@@ -20,8 +20,8 @@ const SWEEP_PER_WRITE = 2;
  * backend (a window starts at a key's first point and lasts its duration; a block is a window
  * whose points are over the limit) but none of its costs: no timer per key, no promise per call.
  * Every call is synchronous, which is what makes it atomic. Expired windows are dropped when
- * touched and by a clock hand (ExpirySweep) that advances on every write, so keys nobody reads
- * again still go.
+ * touched and by a clock hand (ExpirySweep) that advances whenever a window is started or set,
+ * so keys nobody reads again still go.
  */
 export class MemoryWindows {
   readonly #windows = new Map<string, Window>();
