@@ -3,8 +3,9 @@
  * request a code → send a wrong one → retry with the updated context → send the right one →
  * the handler runs exactly once; a replay is refused.
  */
-import { expect } from "vitest";
+import { expect, it } from "vitest";
 import type { CapturingChannel } from "../../src/testing/index.js";
+import { wrongCode } from "../helpers/otp.js";
 
 export interface FlowApp {
   baseUrl: string;
@@ -13,9 +14,7 @@ export interface FlowApp {
   handled: Array<{ otpContext: unknown; body: unknown }>;
 }
 
-export function wrongCode(code: string): string {
-  return String((Number(code) + 1) % 10 ** code.length).padStart(code.length, "0");
-}
+export { wrongCode };
 
 export async function post(baseUrl: string, path: string, body: unknown): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(`${baseUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -85,4 +84,16 @@ export async function runRefusals(app: FlowApp): Promise<void> {
   expect(read.status).toBe(200);
   expect(await read.json()).toEqual({ otpContext: null });
   expect(app.handled).toHaveLength(0);
+}
+
+/** The two tests every adapter runs on its app: the client flow, and refusals. */
+export function clientFlowTests(app: FlowApp): void {
+  it("runs the Django client flow: wrong code, updated context, right code, handler once", async () => {
+    await runClientFlow(app);
+  });
+
+  it("refuses without running the handler", async () => {
+    app.handled.length = 0;
+    await runRefusals(app);
+  });
 }

@@ -6,7 +6,7 @@ import { otpProtected, otpVerified } from "../../src/adapters/express.js";
 import { generateKey } from "../../src/core/keyring.js";
 import { createOtp } from "../../src/otp.js";
 import { capturingChannel } from "../../src/testing/index.js";
-import { post, runClientFlow, runRefusals, wrongCode, type FlowApp } from "./client-flow.js";
+import { post, clientFlowTests, wrongCode, type FlowApp } from "./client-flow.js";
 
 function buildApp(flow: Omit<FlowApp, "baseUrl">) {
   const otp = createOtp({ keys: generateKey("k1"), channels: [flow.channel], defaultChannel: "console" });
@@ -44,14 +44,7 @@ describe("express adapter over real HTTP", () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it("runs the Django client flow: wrong code, updated context, right code, handler once", async () => {
-    await runClientFlow(flow);
-  });
-
-  it("refuses without running the handler", async () => {
-    flow.handled.length = 0;
-    await runRefusals(flow);
-  });
+  clientFlowTests(flow);
 
   it("binds the code to the identifier the app names", async () => {
     const email = "bound@example.com";

@@ -4,7 +4,7 @@ import { otpPlugin } from "../../src/adapters/fastify.js";
 import { generateKey } from "../../src/core/keyring.js";
 import { createOtp } from "../../src/otp.js";
 import { capturingChannel } from "../../src/testing/index.js";
-import { runClientFlow, runRefusals, type FlowApp } from "./client-flow.js";
+import { clientFlowTests, type FlowApp } from "./client-flow.js";
 
 async function buildApp(flow: Omit<FlowApp, "baseUrl">): Promise<FastifyInstance> {
   const otp = createOtp({ keys: generateKey("k1"), channels: [flow.channel], defaultChannel: "console" });
@@ -41,14 +41,7 @@ describe("fastify plugin over real HTTP", () => {
   });
   afterAll(() => app.close());
 
-  it("runs the Django client flow: wrong code, updated context, right code, handler once", async () => {
-    await runClientFlow(flow);
-  });
-
-  it("refuses without running the handler", async () => {
-    flow.handled.length = 0;
-    await runRefusals(flow);
-  });
+  clientFlowTests(flow);
 
   it("leaves routes without config.otp alone", async () => {
     const response = await app.inject({ method: "GET", url: "/open" });

@@ -5,7 +5,7 @@ import { otpProtected, otpVerified } from "../../src/adapters/fetch.js";
 import { generateKey } from "../../src/core/keyring.js";
 import { createOtp } from "../../src/otp.js";
 import { capturingChannel } from "../../src/testing/index.js";
-import { runClientFlow, runRefusals, type FlowApp } from "./client-flow.js";
+import { clientFlowTests, type FlowApp } from "./client-flow.js";
 
 /** A tiny Web-handler router on node:http, standing in for Next.js or Hono. */
 function buildHandlers(flow: Omit<FlowApp, "baseUrl">): Record<string, (request: Request) => Promise<Response>> {
@@ -54,14 +54,7 @@ describe("fetch adapter over real HTTP", () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it("runs the Django client flow: wrong code, updated context, right code, handler once", async () => {
-    await runClientFlow(flow);
-  });
-
-  it("refuses without running the handler", async () => {
-    flow.handled.length = 0;
-    await runRefusals(flow);
-  });
+  clientFlowTests(flow);
 
   it("answers malformed JSON as missing fields", async () => {
     const response = await fetch(`${flow.baseUrl}/password-reset`, { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" });

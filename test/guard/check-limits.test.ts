@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { clientIpFrom, createGuard, type GuardOptions, type Otp } from "../../src/index.js";
-import { email, harness, input, refusal, wrongCode } from "./helpers.js";
+import { email, harness, input, refusal, wrongCode, useFakeTime } from "./helpers.js";
 
 // Sends unlimited, so each test exercises the check-side limits only.
 const SENDS_OFF: GuardOptions = { sendsPerIdentifier: false, resendCooldownSeconds: 0, sendsPerIp: false, channelBudgets: { email: false }, prefixVelocity: false };
@@ -15,12 +15,7 @@ async function exhaust(otp: Otp, context: string, code: string): Promise<string>
 }
 
 describe("failure budget and lockout (memory backend, fake time)", () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTime();
 
   it("the fresh-code attack: new codes and resends never buy more than the failure budget", async () => {
     const { otp, of } = harness({ maxAttempts: 5, maxSendsPerSession: 255, guard: createGuard({ ...SENDS_OFF, failuresPerIdentifier: 10, failuresPerIp: false }) });

@@ -1,3 +1,4 @@
+import { afterEach, beforeEach, vi } from "vitest";
 import { createOtp, generateKey, type GenerateInput, type Otp, type OtpEvent, type OtpOptions } from "../../src/index.js";
 import { OtpError } from "../../src/core/errors.js";
 
@@ -19,13 +20,7 @@ export function harness(options: Omit<OtpOptions, "keys">): Harness {
   return { otp, events, of: (type) => events.filter((event) => event.type === type) };
 }
 
-/** A code of the same length that is certainly not `code`. */
-export function wrongCode(code: string): string {
-  return code
-    .split("")
-    .map((digit) => String((Number(digit) + 1) % 10))
-    .join("");
-}
+export { wrongCode } from "../helpers/otp.js";
 
 /** Resolves to the OtpError a call rejects with; fails when it resolves or throws something else. */
 export async function refusal(promise: Promise<unknown>): Promise<OtpError> {
@@ -44,4 +39,14 @@ export function email(index: number): string {
 
 export function input(identifier: string, extra: Partial<GenerateInput> = {}): GenerateInput {
   return { identifier, purpose: "login", ...extra };
+}
+
+/** Fake timers from 2026-01-01 for every test of the calling `describe`. */
+export function useFakeTime(): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 }

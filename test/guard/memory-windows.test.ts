@@ -1,13 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { MemoryWindows } from "../../src/guard/memory-windows.js";
+import { useFakeTime } from "./helpers.js";
 
 describe("memory windows (the guard's in-process counters)", () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTime();
 
   it("a window starts at a key's first point, counts, and ends after its duration", () => {
     const windows = new MemoryWindows();

@@ -1,18 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createGuard, type GuardOptions } from "../../src/index.js";
 import { capturingChannel } from "../../src/testing/index.js";
-import { email, harness, input, refusal } from "./helpers.js";
+import { email, harness, input, refusal, useFakeTime } from "./helpers.js";
 
 // Every limit off but the one under test, so each test shows one limit at its threshold.
 const OFF: GuardOptions = { sendsPerIdentifier: false, resendCooldownSeconds: 0, sendsPerIp: false, channelBudgets: { sms: false, email: false }, prefixVelocity: false };
 
 describe("send limits (memory backend, fake time)", () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTime();
 
   it("sends per identifier + purpose: the 5th passes, the 6th is RATE_LIMITED until the window ends", async () => {
     const { otp, of } = harness({ guard: createGuard({ ...OFF, sendsPerIdentifier: { max: 5, windowSeconds: 600 } }) });

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createGuard, type GuardOptions } from "../../src/index.js";
 import { capturingChannel } from "../../src/testing/index.js";
-import { harness, refusal } from "./helpers.js";
+import { harness, refusal, useFakeTime } from "./helpers.js";
 
 const OFF: GuardOptions = { sendsPerIdentifier: false, resendCooldownSeconds: 0, sendsPerIp: false, channelBudgets: { sms: false, voice: false }, prefixVelocity: false };
 
@@ -13,12 +13,7 @@ function smsHarness(options: GuardOptions) {
 }
 
 describe("SMS pumping defences", () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTime();
 
   it("country allow-list: numbers outside it are refused before any delivery", async () => {
     const { otp, sms, of } = smsHarness({ smsCountries: ["US", "FR"] });
