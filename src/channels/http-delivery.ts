@@ -16,3 +16,26 @@ export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
   return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
+
+/** https, or plain http where nobody on the network can read it (a loopback host) or where the caller insists. */
+export function isSecureHttpUrl(url: URL, allowInsecureHttp = false): boolean {
+  return url.protocol === "https:" || (url.protocol === "http:" && (allowInsecureHttp || isLoopbackHost(url.hostname)));
+}
+
+/**
+ * One delivery request: redirects are never followed (a 3xx is an answer, see responseError), and
+ * a request that fails before an answer is retryable, named "aborted" when the caller's signal
+ * ended it.
+ */
+export async function deliveryRequest(service: string, url: string | URL, init: { method: string; headers: Record<string, string>; body?: string | URLSearchParams; signal: AbortSignal }): Promise<Response> {
+  try {
+    return await fetch(url, { method: init.method, headers: init.headers, ...(init.body !== undefined && { body: init.body }), redirect: "manual", signal: init.signal });
+  } catch (error) {
+    throw new DeliveryError(init.signal.aborted ? `${service} request aborted` : `${service} request failed (network)`, { retryable: true, cause: error });
+  }
+}
+
+/** The body of an answer nobody reads, released so the connection can be reused. */
+export async function discardBody(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
+}

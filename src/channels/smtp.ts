@@ -1,6 +1,6 @@
 import nodemailer, { type SendMailOptions, type SMTPTransportOptions, type Transporter } from "nodemailer";
 import { DeliveryError, type Channel, type DeliverOptions, type OtpMessage } from "./channel.js";
-import { isLoopbackHost } from "./http-delivery.js";
+import { isLoopbackHost, isSecureHttpUrl } from "./http-delivery.js";
 import { createTemplateRenderer, type TemplateOptions } from "./templates.js";
 
 export interface SmtpChannelOptions extends TemplateOptions {
@@ -111,8 +111,7 @@ export function transportOptionsFor(url: string, timeouts: Pick<SmtpChannelOptio
 
 function isOrigin(value: unknown): boolean {
   try {
-    const url = new URL(String(value));
-    return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname));
+    return isSecureHttpUrl(new URL(String(value)));
   } catch {
     return false;
   }

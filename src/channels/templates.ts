@@ -1,3 +1,4 @@
+import { escapeHtml } from "../core/html-escape.js";
 import type { OtpMessage } from "./channel.js";
 import { negotiateLocale } from "./locale-negotiation.js";
 import { BUILT_IN_LOCALES, PURPOSE_KINDS, type KindStrings, type LocaleStrings, type PurposeKind } from "./locales/index.js";
@@ -129,12 +130,7 @@ export function renderMessage(message: OtpMessage, options: TemplateOptions = {}
   return createTemplateRenderer(options)(message);
 }
 
-/** Escapes the five characters that matter in HTML text and attribute values. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => HTML_ENTITIES[char]!);
-}
-
-const HTML_ENTITIES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+export { escapeHtml };
 
 interface Values {
   code: string;

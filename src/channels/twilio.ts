@@ -1,5 +1,5 @@
 import { DeliveryError, type Channel, type DeliverOptions, type OtpMessage } from "./channel.js";
-import { isLoopbackHost, isRetryableStatus } from "./http-delivery.js";
+import { deliveryRequest, discardBody, isRetryableStatus, isSecureHttpUrl } from "./http-delivery.js";
 import { createTemplateRenderer, type TemplateOptions } from "./templates.js";
 
 export interface TwilioSmsChannelOptions extends TemplateOptions {
@@ -70,6 +70,7 @@ export function twilioSmsChannel(options: TwilioSmsChannelOptions): Channel {
   const baseUrl = checkedBaseUrl(options.baseUrl ?? "https://api.twilio.com");
   const render = createTemplateRenderer(options);
   const authorization = `Basic ${Buffer.from(apiKey ? `${apiKey.sid}:${apiKey.secret}` : `${accountSid}:${authToken}`).toString("base64")}`;
+  const headers = { Authorization: authorization, Accept: "application/json" };
   const accountUrl = `${baseUrl}/2010-04-01/Accounts/${accountSid}`;
 
   return {
@@ -80,31 +81,17 @@ export function twilioSmsChannel(options: TwilioSmsChannelOptions): Channel {
       if (from !== undefined) form.set("From", from);
       else form.set("MessagingServiceSid", messagingServiceSid!);
       if (statusCallback !== undefined) form.set("StatusCallback", statusCallback);
-      const response = await call(`${accountUrl}/Messages.json`, { method: "POST", body: form, authorization, signal: deliverOptions.signal });
+      const response = await deliveryRequest("Twilio", `${accountUrl}/Messages.json`, { method: "POST", headers, body: form, signal: deliverOptions.signal });
       if (!response.ok) throw await twilioError(response);
-      await response.body?.cancel().catch(() => undefined);
+      await discardBody(response);
     },
     async health(): Promise<void> {
       // Fetching the account checks the credentials without sending anything.
-      const response = await call(`${accountUrl}.json`, { method: "GET", authorization, signal: AbortSignal.timeout(10_000) });
+      const response = await deliveryRequest("Twilio", `${accountUrl}.json`, { method: "GET", headers, signal: AbortSignal.timeout(10_000) });
       if (!response.ok) throw await twilioError(response);
-      await response.body?.cancel().catch(() => undefined);
+      await discardBody(response);
     },
   };
-}
-
-async function call(url: string, init: { method: string; body?: URLSearchParams; authorization: string; signal: AbortSignal }): Promise<Response> {
-  try {
-    return await fetch(url, {
-      method: init.method,
-      headers: { Authorization: init.authorization, Accept: "application/json" },
-      ...(init.body && { body: init.body }),
-      redirect: "manual",
-      signal: init.signal,
-    });
-  } catch (error) {
-    throw new DeliveryError(init.signal.aborted ? "Twilio request aborted" : "Twilio request failed (network)", { retryable: true, cause: error });
-  }
 }
 
 async function twilioError(response: Response): Promise<DeliveryError> {
@@ -130,7 +117,7 @@ function checkedBaseUrl(value: unknown): string {
   } catch {
     throw new TypeError("otp-actions: twilioSmsChannel `baseUrl` must be an absolute URL");
   }
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
+  if (!isSecureHttpUrl(url)) {
     throw new TypeError("otp-actions: twilioSmsChannel `baseUrl` must be https (http only to a loopback host)");
   }
   return url.href.replace(/\/+$/, "");

@@ -1,6 +1,6 @@
 import type { IdentifierKind } from "../core/identifiers.js";
 import { DeliveryError, type Channel, type DeliverOptions, type OtpMessage } from "./channel.js";
-import { isLoopbackHost, responseError } from "./http-delivery.js";
+import { deliveryRequest, discardBody, isSecureHttpUrl, responseError } from "./http-delivery.js";
 import { createTemplateRenderer, type RenderedMessage, type TemplateOptions } from "./templates.js";
 import { WEBHOOK_SIGNATURE_HEADER, signWebhookPayload } from "./webhook-signature.js";
 
@@ -77,26 +77,20 @@ export function webhookChannel(options: WebhookChannelOptions): Channel {
         ...(render && { rendered: render(message) }),
       };
       const body = JSON.stringify(payload);
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          method: "POST",
-          headers: {
-            ...extraHeaders,
-            "Content-Type": "application/json",
-            // Retries of one delivery carry the same key, so a receiver can send only once.
-            "Idempotency-Key": message.id,
-            [WEBHOOK_SIGNATURE_HEADER]: signWebhookPayload(secrets, body, now() / 1000),
-          },
-          body,
-          redirect: "manual",
-          signal: deliverOptions.signal,
-        });
-      } catch (error) {
-        throw new DeliveryError(deliverOptions.signal.aborted ? "webhook request aborted" : "webhook request failed (network)", { retryable: true, cause: error });
-      }
+      const response = await deliveryRequest("webhook", url, {
+        method: "POST",
+        headers: {
+          ...extraHeaders,
+          "Content-Type": "application/json",
+          // Retries of one delivery carry the same key, so a receiver can send only once.
+          "Idempotency-Key": message.id,
+          [WEBHOOK_SIGNATURE_HEADER]: signWebhookPayload(secrets, body, now() / 1000),
+        },
+        body,
+        signal: deliverOptions.signal,
+      });
       // The body is not needed; release the connection either way.
-      await response.body?.cancel().catch(() => undefined);
+      await discardBody(response);
       if (response.status >= 200 && response.status < 300) return;
       throw responseError("webhook", response.status);
     },
@@ -110,7 +104,6 @@ function checkedUrl(value: unknown, allowInsecureHttp: boolean): URL {
   } catch {
     throw new TypeError("otp-actions: webhookChannel `url` must be an absolute URL");
   }
-  if (url.protocol === "https:") return url;
-  if (url.protocol === "http:" && (allowInsecureHttp || isLoopbackHost(url.hostname))) return url;
+  if (isSecureHttpUrl(url, allowInsecureHttp)) return url;
   throw new TypeError("otp-actions: webhookChannel `url` must be https (http only to a loopback host, or with allowInsecureHttp)");
 }

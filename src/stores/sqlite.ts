@@ -39,8 +39,6 @@ interface BudgetStatements {
   forget: BetterSqlite3.Statement<[string]>;
 }
 
-const GUARD_TABLE = "otp_guard_limits";
-
 /**
  * The service's embedded default: one file in WAL mode, so readers never block the writer and a
  * restart keeps every pending, consumed and revoked verification. better-sqlite3 is synchronous,
@@ -104,7 +102,7 @@ export class SqliteStore implements BudgetedLedger {
 
   readonly budgetsSupported = true;
 
-  async recordWithBudgets(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[], table = GUARD_TABLE): Promise<BudgetedRecordResult> {
+  async recordWithBudgets(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[], table: string): Promise<BudgetedRecordResult> {
     const statements = this.#budgetStatementsFor(table);
     // IMMEDIATE: the write lock is taken before the first read, so another process sharing the
     // file can never slip in between the budgets and the check.
@@ -180,7 +178,7 @@ export class SqliteStore implements BudgetedLedger {
   #budgetStatementsFor(table: string): BudgetStatements {
     let statements = this.#budgetStatements.get(table);
     if (statements) return statements;
-    tableNameOption("sqlite (budgets)", table, GUARD_TABLE);
+    tableNameOption("sqlite (budgets)", table, table);
     const live = "expire IS NULL OR expire > ?";
     statements = {
       // rate-limiter-flexible's own upsert: a live window counts on, an expired one starts over.

@@ -98,6 +98,6 @@ export interface BudgetedLedger extends LedgerStore {
   readonly client: unknown;
   /** False when budgets cannot share a script with the check (a Redis Cluster). */
   readonly budgetsSupported: boolean;
-  /** `table`: where a SQL store keeps the counters (the guard's table); unused by Redis. */
-  recordWithBudgets(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[], table?: string): Promise<BudgetedRecordResult>;
+  /** `table`: where a SQL store keeps the counters (the guard's `tableName`); unused by Redis. */
+  recordWithBudgets(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[], table: string): Promise<BudgetedRecordResult>;
 }

@@ -1,9 +1,7 @@
 /** Escaping and the page shell shared by the service's few HTML pages (no inline script or style: see the CSP). */
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+import { escapeHtml } from "../../core/html-escape.js";
 
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
-}
+export { escapeHtml };
 
 export function page(title: string, body: string, scripts: readonly string[] = []): string {
   return `<!doctype html>
