@@ -13,7 +13,7 @@ function newestFirst(a: AuditRecord, b: AuditRecord): number {
 
 /** For tests and one-process set-ups: bounded, so a busy service cannot grow it without limit. */
 export class MemoryAuditLog implements AuditLog {
-  readonly #rows: AuditRecord[] = [];
+  #rows: AuditRecord[] = [];
   readonly #maxRows: number;
   readonly #now: () => number;
 
@@ -60,7 +60,7 @@ export class MemoryAuditLog implements AuditLog {
     const cutoff = purgeCutoffMs(olderThanDays, this.#now());
     const before = this.#rows.length;
     const kept = this.#rows.filter((row) => row.at.getTime() >= cutoff);
-    this.#rows.splice(0, this.#rows.length, ...kept);
+    this.#rows = kept;
     return before - kept.length;
   }
 

@@ -18,6 +18,8 @@ export interface PostgresAuditLogOptions {
 
 /** Column types as the batch carries them: `at` in epoch milliseconds, metadata as a JSON value. */
 const PG_TYPES = ["text", "text", "text", "text", "text", "text", "text", "text", "int4", "jsonb", "text", "text", "text", "int8"];
+const BATCH_COLUMNS = AUDIT_COLUMNS.map((column, index) => `${column} ${PG_TYPES[index]}`).join(", ");
+const BATCH_SELECT = AUDIT_COLUMNS.map((column) => (column === "at" ? "timestamptz 'epoch' + at * interval '1 millisecond'" : column)).join(", ");
 
 /** One record as the batch carries it: keys are the columns (AUDIT_COLUMNS). */
 function jsonRow(record: AuditRecord): Record<(typeof AUDIT_COLUMNS)[number], unknown> {
@@ -46,9 +48,13 @@ export class PostgresAuditLog implements AuditLog {
   readonly #owned: boolean;
   readonly #timeoutMs: number;
   readonly #now: () => number;
+  readonly #insertSql: string;
 
   constructor(options: PostgresAuditLogOptions) {
     this.tableName = tableNameOption("postgresAuditLog", options.tableName, "otp_audit");
+    this.#insertSql = `INSERT INTO ${this.tableName} (${AUDIT_COLUMNS.join(", ")})
+       SELECT ${BATCH_SELECT} FROM json_to_recordset($1::json) AS batch(${BATCH_COLUMNS})
+       ON CONFLICT (at, event_id) DO NOTHING`;
     this.#timeoutMs = timeoutOption("postgresAuditLog", options.timeoutMs, 5000);
     this.#now = options.now ?? Date.now;
     if (options.pool) {
@@ -94,15 +100,7 @@ export class PostgresAuditLog implements AuditLog {
     if (records.length === 0) return;
     // The batch as one JSON text parameter: one native stringify on this side, where per-value
     // array encoding (and Date formatting) cost several microseconds a row; the server unpacks it.
-    const rows = records.map(jsonRow);
-    const columns = AUDIT_COLUMNS.map((column, index) => `${column} ${PG_TYPES[index]}`).join(", ");
-    const select = AUDIT_COLUMNS.map((column) => (column === "at" ? "timestamptz 'epoch' + at * interval '1 millisecond'" : column)).join(", ");
-    await this.#query(
-      `INSERT INTO ${this.tableName} (${AUDIT_COLUMNS.join(", ")})
-       SELECT ${select} FROM json_to_recordset($1::json) AS batch(${columns})
-       ON CONFLICT (at, event_id) DO NOTHING`,
-      [JSON.stringify(rows)],
-    );
+    await this.#query(this.#insertSql, [JSON.stringify(records.map(jsonRow))]);
   }
 
   async query(filter: AuditFilter = {}): Promise<AuditPage> {

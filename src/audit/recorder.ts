@@ -205,8 +205,8 @@ class Recorder implements AuditRecorder {
   /** Drops the oldest records past the bound, a tenth of it at a time so it is not paid per record. */
   #trim(): void {
     if (this.#buffer.length <= this.#maxBuffered) return;
-    const excess = this.#buffer.length - this.#maxBuffered + Math.floor(this.#maxBuffered / 10);
-    const dropped = Math.min(excess, this.#buffer.length);
+    // Never more than is buffered: a tenth of the bound is at most the bound.
+    const dropped = this.#buffer.length - this.#maxBuffered + Math.floor(this.#maxBuffered / 10);
     this.#buffer.splice(0, dropped);
     this.#dropped += dropped;
   }

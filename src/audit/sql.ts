@@ -38,8 +38,8 @@ export interface AuditRow {
   at: number | string | Date;
 }
 
-/** The values of one record in AUDIT_COLUMNS order; `at` and `metadata` as the backend wants them. */
-export function recordValues<T, M>(record: AuditRecord, at: (date: Date) => T, metadata: (value: Record<string, unknown>) => M): unknown[] {
+/** The values of one record in AUDIT_COLUMNS order, as SQLite stores them (epoch ms, JSON text). */
+export function recordValues(record: AuditRecord): unknown[] {
   return [
     record.eventId,
     record.verificationId,
@@ -50,11 +50,11 @@ export function recordValues<T, M>(record: AuditRecord, at: (date: Date) => T, m
     record.identifierHash,
     record.identifierMasked,
     record.attempts,
-    record.metadata === null ? null : metadata(record.metadata),
+    record.metadata === null ? null : JSON.stringify(record.metadata),
     record.clientIp,
     record.userAgent,
     record.traceId,
-    at(record.at),
+    record.at.getTime(),
   ];
 }
 

@@ -88,13 +88,13 @@ export class SqliteAuditLog implements AuditLog {
     if (records.length === 0) return;
     if (this.#useWorker) {
       this.#writer ??= startSqliteWriter({ path: this.#path!, insertSql: this.#insertSql, busyTimeoutMs: 5000 });
-      return this.#writer.write(records.map((record) => recordValues(record, (at) => at.getTime(), JSON.stringify)));
+      return this.#writer.write(records.map(recordValues));
     }
     this.#insert ??= this.database.prepare(this.#insertSql);
     const insert = this.#insert;
     // One transaction per batch: one commit for the lot instead of one per row.
     this.database.transaction(() => {
-      for (const record of records) insert.run(recordValues(record, (at) => at.getTime(), JSON.stringify));
+      for (const record of records) insert.run(recordValues(record));
     })();
   }
 

@@ -43,11 +43,11 @@ export class Counter {
     return this.#series.has(seriesKey(labels));
   }
 
-  inc(labels: Labels, by = 1): void {
+  inc(labels: Labels): void {
     const key = seriesKey(labels);
     const series = this.#series.get(key);
-    if (series) series.value += by;
-    else this.#series.set(key, { labels, value: by });
+    if (series) series.value += 1;
+    else this.#series.set(key, { labels, value: 1 });
   }
 
   render(): string {
