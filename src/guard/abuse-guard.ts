@@ -85,8 +85,8 @@ export class DefaultGuard implements AbuseGuard {
   readonly #keyPrefix: string;
   readonly #default: PurposeCounters;
   readonly #purposes = new Map<string, PurposeCounters>();
-  readonly #channelBudgets = new Map<string, Counter | null>();
-  readonly #channelBudgetSettings: Record<string, LimitWindow | false>;
+  /** Per channel with a budget; a channel absent here has none. */
+  readonly #channelBudgets = new Map<string, Counter>();
   readonly #sms: SmsPolicy;
   readonly #prefixVelocity: Required<PrefixVelocitySettings> | null;
   readonly #prefixCounter: Counter | null;
@@ -128,8 +128,11 @@ export class DefaultGuard implements AbuseGuard {
     if (options.channelBudgets !== undefined && (typeof options.channelBudgets !== "object" || options.channelBudgets === null)) {
       throw new TypeError("otp-actions: guard channelBudgets must be an object of channel name → { max, windowSeconds } or false");
     }
-    this.#channelBudgetSettings = { ...Object.fromEntries(smsChannels.map((name) => [name, DEFAULT_CHANNEL_BUDGET])), ...options.channelBudgets };
-    for (const [channel, window] of Object.entries(this.#channelBudgetSettings)) resolveWindow(`channelBudgets.${channel}`, window, null);
+    const channelBudgets: Record<string, LimitWindow | false> = { ...Object.fromEntries(smsChannels.map((name) => [name, DEFAULT_CHANNEL_BUDGET])), ...options.channelBudgets };
+    for (const [channel, setting] of Object.entries(channelBudgets)) {
+      const window = resolveWindow(`channelBudgets.${channel}`, setting, null);
+      if (window) this.#channelBudgets.set(channel, this.#counter(LIMITS.channelBudget, window.max, window.windowSeconds));
+    }
     this.#prefixVelocity = resolvePrefixVelocity(options.prefixVelocity);
     this.#prefixCounter = this.#prefixVelocity && this.#counter(LIMITS.prefixVelocity, this.#prefixVelocity.maxNumbers, this.#prefixVelocity.windowSeconds);
   }
@@ -160,7 +163,7 @@ export class DefaultGuard implements AbuseGuard {
     const ip = attempt.client?.ip;
     if (ip && counters.sendsPerIp) await take(counters.sendsPerIp, `${counters.sendIpScope}:${ipLimitKey(ip)}`);
     if (sms && this.#prefixCounter) await this.#checkPrefix(attempt.identifier.value, perIdentifier === null || perIdentifier.consumed === 1);
-    const budget = this.#channelBudget(attempt.channel);
+    const budget = this.#channelBudgets.get(attempt.channel);
     if (budget) await take(budget, attempt.channel);
   }
 
@@ -168,7 +171,7 @@ export class DefaultGuard implements AbuseGuard {
     const counters = this.#purposes.get(attempt.purpose) ?? this.#default;
     const subject = this.#subject(attempt.purpose, attempt.identifierHash);
     const ip = attempt.client?.ip;
-    const ipKey = ip && counters.failuresPerIp ? `${counters.failureIpScope}:${ipLimitKey(ip)}` : undefined;
+    const ipKey = ip && counters.failuresPerIp ? failureIpKey(counters, ip) : undefined;
     const [failures, perIp] = counters.failures.local ? reserveNow(counters, subject, ipKey) : await this.#reserve(counters, subject, ipKey);
     // Refused by the lockout: this check is never evaluated; it still counts against the IP.
     if (!failures.allowed) throw refusal(LIMITS.failuresPerIdentifier, failures.retryAfterSeconds);
@@ -204,7 +207,7 @@ export class DefaultGuard implements AbuseGuard {
     const ip = attempt.client?.ip;
     const perIp = ip ? counters.failuresPerIp : null;
     const budgets: CheckBudget[] = [];
-    if (perIp) budgets.push({ key: perIp.storeKey(`${counters.failureIpScope}:${ipLimitKey(ip!)}`), windowSeconds: perIp.windowSeconds, max: perIp.max, onApproval: "giveBack" });
+    if (perIp) budgets.push({ key: perIp.storeKey(failureIpKey(counters, ip!)), windowSeconds: perIp.windowSeconds, max: perIp.max, onApproval: "giveBack" });
     const failures = counters.failures;
     budgets.push({ key: failures.storeKey(subject), windowSeconds: failures.windowSeconds, max: failures.max, onApproval: "forget" });
 
@@ -253,8 +256,7 @@ export class DefaultGuard implements AbuseGuard {
       )
       .finally(() => this.#releasing.delete(release));
     this.#releasing.add(release);
-    // A pool spreads calls over connections, so order is only kept by waiting.
-    if (this.#factory.kind === "postgres") await release;
+    if (!this.#factory.keepsOrder) await release;
   }
 
   #report(error: unknown): void {
@@ -321,16 +323,6 @@ export class DefaultGuard implements AbuseGuard {
     throw refusal(LIMITS.prefixVelocity, result.retryAfterSeconds);
   }
 
-  #channelBudget(channel: string): Counter | null {
-    let counter = this.#channelBudgets.get(channel);
-    if (counter === undefined) {
-      const window = resolveWindow(`channelBudgets.${channel}`, this.#channelBudgetSettings[channel], null);
-      counter = window && this.#counter(LIMITS.channelBudget, window.max, window.windowSeconds);
-      this.#channelBudgets.set(channel, counter);
-    }
-    return counter;
-  }
-
   #countersFor(limits: ResolvedLimits, purpose: string | undefined, shared: PurposeCounters | undefined): PurposeCounters {
     const sameSendIp = shared !== undefined && sameWindow(shared.limits.sendsPerIp, limits.sendsPerIp);
     const sameFailureIp = shared !== undefined && sameWindow(shared.limits.failuresPerIp, limits.failuresPerIp);
@@ -357,6 +349,11 @@ export class DefaultGuard implements AbuseGuard {
   #subject(purpose: string, identifierHash: string): string {
     return `{${purpose}:${identifierHash}}`;
   }
+}
+
+/** Where an IP's failures count: per purpose when the purpose has its own IP budget. */
+function failureIpKey(counters: PurposeCounters, ip: string): string {
+  return `${counters.failureIpScope}:${ipLimitKey(ip)}`;
 }
 
 /** `#reserve` on counters in this process: synchronous, so atomic. */

@@ -67,6 +67,15 @@ export class CounterFactory {
     return this.#settings.tableName;
   }
 
+  /**
+   * True when calls made one after another reach the backend in that order: one connection
+   * (Redis), or none at all (memory, SQLite). A Postgres pool spreads calls over connections, so
+   * there order is only kept by waiting.
+   */
+  get keepsOrder(): boolean {
+    return this.kind !== "postgres";
+  }
+
   get insured(): boolean {
     return this.#settings.insurance && this.kind !== "memory";
   }

@@ -10,10 +10,10 @@ export function createGuard(options: GuardOptions = {}): AbuseGuard {
   return new DefaultGuard(options);
 }
 
-export { LIMITS, lockoutSeconds } from "./abuse-guard.js";
+export { LIMITS } from "./abuse-guard.js";
 export type { AbuseGuard } from "./abuse-guard.js";
 export type { Backend } from "./backend.js";
-export { clientIpFrom, ipLimitKey, normalizeIp } from "./client-ip.js";
+export { clientIpFrom } from "./client-ip.js";
 export type { ClientIpInput, TrustProxy } from "./client-ip.js";
-export { DEFAULT_LIMITS, DEFAULT_CHANNEL_BUDGET, DEFAULT_PREFIX_VELOCITY, DEFAULT_SMS_CHANNELS } from "./options.js";
+export { DEFAULT_LIMITS } from "./options.js";
 export type { GuardOptions, LimitSettings, LimitWindow, LockoutSettings, PrefixVelocitySettings } from "./options.js";

@@ -1,4 +1,6 @@
 import type { Redis } from "ioredis";
+import { TAKE_POINT_LUA } from "../stores/redis-counter.js";
+import { withTimeout } from "../stores/timeout.js";
 
 /** One counter operation, on a key in rate-limiter-flexible's format (value = points, TTL = window). */
 export type BatchOp =
@@ -12,21 +14,14 @@ export type BatchOp =
 /** Per op: points after it, and milliseconds left in the window (0 for forget/giveBack). */
 export type BatchResult = Array<[points: number, msLeft: number]>;
 
-// Same steps as rate-limiter-flexible's Redis consume, so both can work on the same keys.
-const SCRIPT = `
+// Takes count as rate-limiter-flexible's Redis consume does, so both can work on the same keys.
+const SCRIPT = `${TAKE_POINT_LUA}
 local out = {}
 for i = 1, #KEYS do
   local op = ARGV[2 * i - 1]
   local key = KEYS[i]
   if op == 't' then
-    local ttl = tonumber(ARGV[2 * i])
-    redis.call('set', key, 0, 'EX', ttl, 'NX')
-    local points = redis.call('incrby', key, 1)
-    local left = redis.call('pttl', key)
-    if left == -1 then
-      redis.call('expire', key, ttl)
-      left = ttl * 1000
-    end
+    local points, left = takePoint(key, tonumber(ARGV[2 * i]))
     out[#out + 1] = points
     out[#out + 1] = left
   elseif op == 'f' then
@@ -109,14 +104,8 @@ export class RedisBatcher {
         args.push(op.kind === "take" ? "t" : op.kind === "forget" ? "f" : "g", op.kind === "take" ? op.windowSeconds : 0);
       }
     }
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const flat = await Promise.race([
-        this.#client.otpGuardBatch(keys.length, ...keys, ...args),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`redis did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
-        }),
-      ]);
+      const flat = await withTimeout(this.#client.otpGuardBatch(keys.length, ...keys, ...args), this.#timeoutMs, "redis");
       let at = 0;
       for (const pending of batch) {
         const result: BatchResult = pending.ops.map(() => {
@@ -128,8 +117,6 @@ export class RedisBatcher {
       }
     } catch (error) {
       for (const pending of batch) pending.reject(error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { Cluster, Redis } from "ioredis";
 import type { BudgetedLedger, BudgetedRecordResult, CheckBudget, LedgerState, RecordOutcome, RecordResult, RevokeResult } from "./store.js";
+import { TAKE_POINT_LUA } from "./redis-counter.js";
 import { timeoutOption, withTimeout } from "./timeout.js";
 
 export interface RedisStoreOptions {
@@ -44,18 +45,11 @@ ${RECORD_STEPS}`;
 // to it are taken); an approval (4) takes nothing and clears the 'f' budgets; any other outcome
 // takes a point from each. Reply: outcome (-1 refused), attempts, refusing budget (0 none), then
 // points and milliseconds left per budget taken.
-const BUDGETED_RECORD_SCRIPT = `
+const BUDGETED_RECORD_SCRIPT = `${TAKE_POINT_LUA}
 local taken = {}
 local function take(last)
   for i = 2, last do
-    local ttl = tonumber(ARGV[3 * i - 3])
-    redis.call('SET', KEYS[i], 0, 'EX', ttl, 'NX')
-    local points = redis.call('INCRBY', KEYS[i], 1)
-    local left = redis.call('PTTL', KEYS[i])
-    if left == -1 then
-      redis.call('EXPIRE', KEYS[i], ttl)
-      left = ttl * 1000
-    end
+    local points, left = takePoint(KEYS[i], tonumber(ARGV[3 * i - 3]))
     taken[#taken + 1] = points
     taken[#taken + 1] = left
   end
