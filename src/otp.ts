@@ -4,7 +4,7 @@ import { generateCode, isPlausibleCode } from "./core/codes.js";
 import { OtpError } from "./core/errors.js";
 import { kindOfNormalized, maskIdentifier, normalizeIdentifier, type IdentifierKind, type NormalizedIdentifier } from "./core/identifiers.js";
 import { Keyring, parseKeys } from "./core/keyring.js";
-import { MAX_CONTEXT_CHARS, MAX_METADATA_BYTES, MAX_PURPOSE_CHARS } from "./core/limits.js";
+import { MAX_CONTEXT_CHARS, MAX_METADATA_BYTES, MAX_PURPOSE_CHARS, NAME_PATTERN } from "./core/limits.js";
 import { newVerificationId, openToken, sealToken, type OpenedToken, type TokenClaims } from "./core/token.js";
 import { deliverWithRetry } from "./delivery.js";
 import type { CheckAttempt, Guard, GuardedRecord, LockoutNotice } from "./guard/guard.js";
@@ -97,7 +97,7 @@ export interface Otp {
   close(): Promise<void>;
 }
 
-const PURPOSE = new RegExp(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,${MAX_PURPOSE_CHARS - 1}}$`);
+const PURPOSE = new RegExp(NAME_PATTERN);
 const PHONE_CHANNELS = new Set(["sms", "voice", "whatsapp"]);
 
 export function createOtp(options: OtpOptions): Otp {
@@ -154,7 +154,9 @@ class OtpEngine implements Otp {
     const request = this.#parseIssue(input);
     // The caller delivers; for an account the app says does not exist the code never verifies.
     const decoy = this.#shouldSend ? !(await this.#shouldSend({ identifier: request.identifier.value, purpose: request.purpose, channel: request.channel })) : false;
-    return await this.#issue(request, { sends: 1, decoy });
+    const base = this.#issueScope(request);
+    await this.#guardSend(request, 1, base);
+    return await this.#issue(request, { sends: 1, decoy }, base);
   }
 
   async start(input: StartInput): Promise<Issued> {
@@ -162,16 +164,19 @@ class OtpEngine implements Otp {
     // The channel the caller named, else defaultChannel, else one for the identifier kind.
     const channel = this.#channelFor(input.channel, request.identifier.kind);
     const decoy = this.#shouldSend ? !(await this.#shouldSend({ identifier: request.identifier.value, purpose: request.purpose, channel: channel.name })) : false;
-    const generated = await this.#issue({ ...request, channel: channel.name }, { sends: 1, decoy });
-    await this.#deliver(channel, generated, request.policy, decoy, input.locale, request.metadata, input.client);
+    const sending = { ...request, channel: channel.name };
+    const base = this.#issueScope(sending);
+    await this.#guardSend(sending, 1, base);
+    const generated = await this.#issue(sending, { sends: 1, decoy }, base);
+    await this.#deliver(channel, generated, base, request.policy, decoy, input.locale, request.metadata);
     return withoutCode(generated);
   }
 
   async resend(input: ResendInput): Promise<Issued> {
     const { claims } = this.#open(input?.context);
     const channel = this.#channelFor(claims.channel, undefined);
-    const { generated, policy, metadata } = await this.#reissue(claims, input.client);
-    await this.#deliver(channel, generated, policy, claims.decoy, input.locale, metadata ?? undefined, input.client);
+    const { generated, base, policy, metadata } = await this.#reissue(claims, input.client);
+    await this.#deliver(channel, generated, base, policy, claims.decoy, input.locale, metadata ?? undefined);
     return withoutCode(generated);
   }
 
@@ -314,11 +319,10 @@ class OtpEngine implements Otp {
 
   async #issue(
     request: IssueRequest,
-    session: { sends: number; decoy: boolean; sessionExpiresAtMs?: number; attempts?: number; guarded?: boolean },
+    session: { sends: number; decoy: boolean; sessionExpiresAtMs?: number; attempts?: number },
+    base: EventScope,
   ): Promise<Generated> {
     const { identifier, purpose, policy } = request;
-    const base = this.#issueScope(request);
-    if (!session.guarded) await this.#guardSend(request, session.sends, base);
     const now = this.#clock.now();
     const sessionExpiresAtMs = session.sessionExpiresAtMs ?? now + policy.sessionTtlMs;
     const codeExpiresAtMs = Math.min(now + policy.codeTtlMs, sessionExpiresAtMs);
@@ -374,7 +378,7 @@ class OtpEngine implements Otp {
   }
 
   /** The guard's send limits; runs before anything about the session changes. */
-  async #guardSend(request: IssueRequest, sends: number, base: EventScope = this.#issueScope(request)): Promise<void> {
+  async #guardSend(request: IssueRequest, sends: number, base: EventScope): Promise<void> {
     if (!this.#guard) return;
     const guard = this.#guard;
     await this.#guarded(
@@ -397,7 +401,7 @@ class OtpEngine implements Otp {
    * can be resent once), the session window is kept, and the attempts already used carry over, so
    * asking for a new code never buys more guesses.
    */
-  async #reissue(claims: TokenClaims, client: ClientInfo | undefined): Promise<{ generated: Generated; policy: ResolvedPolicy; metadata: Metadata | null }> {
+  async #reissue(claims: TokenClaims, client: ClientInfo | undefined): Promise<{ generated: Generated; base: EventScope; policy: ResolvedPolicy; metadata: Metadata | null }> {
     const now = this.#clock.now();
     if (now >= claims.sessionExpiresAtMs) throw new OtpError("SESSION_EXPIRED");
     const policy = this.#purposes.get(claims.purpose) ?? this.#policy;
@@ -419,7 +423,8 @@ class OtpEngine implements Otp {
       client,
     };
     // The guard decides before the old code is revoked: a refused resend leaves the session usable.
-    await this.#guardSend(request, sends);
+    const issueBase = this.#issueScope(request);
+    await this.#guardSend(request, sends, issueBase);
     const previous = await this.#storeCall(() => this.store.revoke(claims.id));
     if (previous.previous === "consumed") throw new OtpError("ALREADY_USED");
     if (previous.previous === "revoked") throw new OtpError("CANCELED");
@@ -430,9 +435,8 @@ class OtpEngine implements Otp {
       decoy: claims.decoy,
       sessionExpiresAtMs: claims.sessionExpiresAtMs,
       attempts: previous.attempts,
-      guarded: true,
-    });
-    return { generated, policy, metadata };
+    }, issueBase);
+    return { generated, base: issueBase, policy, metadata };
   }
 
   // --- delivery ------------------------------------------------------------------------------
@@ -456,14 +460,15 @@ class OtpEngine implements Otp {
     return PHONE_CHANNELS.has(channel) ? "phone" : undefined;
   }
 
+  /** `base`: the scope the code was issued under, which the delivery events share. */
   async #deliver(
     channel: Channel,
     generated: Generated,
+    base: EventScope,
     policy: ResolvedPolicy,
     decoy: boolean,
     locale: string | undefined,
     metadata: Metadata | undefined,
-    client: ClientInfo | undefined,
   ): Promise<void> {
     if (decoy) return;
     const message = {
@@ -475,20 +480,12 @@ class OtpEngine implements Otp {
       ...(typeof locale === "string" && { locale }),
       ...(metadata !== undefined && { metadata }),
     };
-    const base = this.#scope(() => ({
-      id: generated.id,
-      purpose: generated.purpose,
-      identifier: maskIdentifier(generated.identifier),
-      identifierHash: this.keyring.identifierHash(generated.identifier),
-      channel: channel.name,
-      ...clientField(client),
-    }));
     const attempt = deliverWithRetry(channel, message, this.#delivery).then(
-      () => this.#emit("delivered", base),
+      () => this.#emit("delivered", base, { id: generated.id }),
       async (cause: unknown) => {
         // Nothing stays pending after a failed delivery: the user asks again.
         await this.store.revoke(generated.id).catch(() => undefined);
-        this.#emit("delivery_failed", base, { reason: "DELIVERY_FAILED" });
+        this.#emit("delivery_failed", base, { id: generated.id, reason: "DELIVERY_FAILED" });
         throw new OtpError("DELIVERY_FAILED", { cause });
       },
     );

@@ -6,3 +6,5 @@ export const MAX_CODE_LENGTH = 10;
 /** NIST SP 800-63B-4 bounds consecutive failed attempts at 100. */
 export const MAX_ATTEMPTS_BOUND = 100;
 export const MAX_PURPOSE_CHARS = 64;
+/** A purpose or channel name: what the engine accepts and the service's schemas declare. */
+export const NAME_PATTERN = `^[A-Za-z0-9][A-Za-z0-9_.:-]{0,${MAX_PURPOSE_CHARS - 1}}$`;

@@ -44,10 +44,10 @@ export interface OpenedToken {
   key: KeyEntry;
 }
 
-export const TOKEN_VERSION = 1;
-export const ID_BYTES = 16;
+const TOKEN_VERSION = 1;
+const ID_BYTES = 16;
 export const CODE_MAC_BYTES = 16;
-export const IDENTIFIER_HASH_BYTES = 16;
+const IDENTIFIER_HASH_BYTES = 16;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const FIXED_PLAIN_BYTES = ID_BYTES + CODE_MAC_BYTES + 6 * 2 + 4 + 1 + 1 + 1 + 2;

@@ -2,9 +2,7 @@
  * The one schema source for the /v1 routes: Fastify validates requests and serialises responses
  * with these, and /openapi.json is built from the same objects.
  */
-import { MAX_CONTEXT_CHARS, MAX_PURPOSE_CHARS } from "../core/limits.js";
-
-const NAME_PATTERN = `^[A-Za-z0-9][A-Za-z0-9_.:-]{0,${MAX_PURPOSE_CHARS - 1}}$`;
+import { MAX_CONTEXT_CHARS, NAME_PATTERN } from "../core/limits.js";
 
 export const clientSchema = {
   type: "object",
