@@ -8,7 +8,6 @@ import { parseArgs } from "node:util";
 import { generateKey } from "./core/keyring.js";
 import { ConfigError, loadConfig } from "./server/config.js";
 import { generateApiKey } from "./server/dev-secrets.js";
-import { startService } from "./server/service.js";
 import { DEFAULT_STORE, describeStore, parseStoreSpec, storeFromConfig } from "./server/store-from-config.js";
 import { VERSION } from "./server/version.js";
 
@@ -75,6 +74,8 @@ async function serve(): Promise<void> {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
+  // Loaded here: keygen, migrate and --help need neither Fastify nor the engine.
+  const { startService } = await import("./server/service.js");
   const service = await startService(config);
   let signals = 0;
   const shutdown = (signal: NodeJS.Signals) => {

@@ -8,3 +8,5 @@ export const MAX_ATTEMPTS_BOUND = 100;
 export const MAX_PURPOSE_CHARS = 64;
 /** A purpose or channel name: what the engine accepts and the service's schemas declare. */
 export const NAME_PATTERN = `^[A-Za-z0-9][A-Za-z0-9_.:-]{0,${MAX_PURPOSE_CHARS - 1}}$`;
+/** Request bodies the service accepts, unless OTP_BODY_LIMIT_BYTES says otherwise. */
+export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024;

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { OtpError } from "../core/errors.js";
+import { DEFAULT_BODY_LIMIT_BYTES } from "../core/limits.js";
 import type { Otp } from "../otp.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../telemetry/metrics.js";
 import { bearerAuth } from "./auth.js";
@@ -32,11 +33,8 @@ export interface ServerOptions {
   logger?: FastifyServerOptions["logger"];
   /** Serves GET /metrics (Prometheus text, behind the API key) when given. */
   metrics?: { render(): string };
-  /** The health round trip fails above this. Default 100 ms. */
-  healthRoundTripLimitMs?: number;
 }
 
-export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024;
 
 /** Never log a body (codes) or credentials. */
 export const LOG_REDACT = ["req.headers.authorization", "req.headers.cookie", "req.body", "body", "res.body"];
@@ -64,6 +62,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((_request, reply) => sendOtpError(reply, new OtpError("NOT_FOUND")));
   installSecurityHeaders(app);
+  const auth = bearerAuth(options.apiKeys);
 
   const routes = collectRoutes(app);
   let document: Record<string, unknown> | undefined;
@@ -71,7 +70,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   await app.register(
     async (v1) => {
-      v1.addHook("onRequest", bearerAuth(options.apiKeys));
+      v1.addHook("onRequest", auth);
       await verificationRoutes(v1, { otp: options.otp, trustProxy });
     },
     { prefix: "/v1" },
@@ -81,12 +80,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // Behind the API key: volumes per purpose and channel are business data (Prometheus sends it
     // as a bearer token).
     await app.register(async (scope) => {
-      scope.addHook("onRequest", bearerAuth(options.apiKeys));
+      scope.addHook("onRequest", auth);
       scope.get("/metrics", async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).header("cache-control", "no-store").send(metrics.render()));
     });
   }
   await pageRoutes(app, {
-    health: healthChecker(options.otp, { roundTripLimitMs: options.healthRoundTripLimitMs ?? 100 }),
+    health: healthChecker(options.otp),
     openApi,
     ...(options.development && { development: { otp: options.otp, outbox: options.development.outbox } }),
   });

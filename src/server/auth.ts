@@ -13,7 +13,7 @@ function digest(value: string): Buffer {
   return createHash("sha256").update(value, "utf8").digest();
 }
 
-export function apiKeyMatcher(apiKeys: readonly string[]): (presented: string) => boolean {
+function apiKeyMatcher(apiKeys: readonly string[]): (presented: string) => boolean {
   const digests = apiKeys.map(digest);
   return (presented) => {
     const candidate = digest(presented);

@@ -4,9 +4,8 @@
  */
 import { parseTrustEntry } from "../guard/client-ip.js";
 import { parseKeys } from "../core/keyring.js";
-import { MAX_ATTEMPTS_BOUND, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "../core/limits.js";
+import { DEFAULT_BODY_LIMIT_BYTES, MAX_ATTEMPTS_BOUND, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "../core/limits.js";
 import { DEFAULT_POLICY, resolvePolicy, type PurposePolicy } from "../options.js";
-import { DEFAULT_BODY_LIMIT_BYTES } from "./app.js";
 import type { TrustProxy } from "./client-info.js";
 import { DEFAULT_STORE, parseStoreSpec, type StoreSpec } from "./store-from-config.js";
 import { loadChannelConfig, loadLimitsConfig, type ChannelConfig, type LimitsConfig } from "./channel-config.js";
@@ -136,7 +135,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
 }
 
 /** false (default) | true | a hop count | addresses and CIDR ranges of trusted proxies, comma-separated. */
-export function parseTrustProxy(raw: string | undefined, problem: (message: string) => void): TrustProxy {
+function parseTrustProxy(raw: string | undefined, problem: (message: string) => void): TrustProxy {
   if (raw === undefined || raw === "false" || raw === "0") return false;
   if (raw === "true") return true;
   if (/^\d+$/.test(raw)) return Number(raw);

@@ -34,7 +34,7 @@ function validationError(error: FastifyError): OtpError {
 }
 
 /** Maps anything thrown while handling a request to an OtpError; unknown failures become INTERNAL. */
-export function toOtpError(error: unknown): OtpError {
+function toOtpError(error: unknown): OtpError {
   if (error instanceof OtpError) return error;
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.validation && fastifyError.validation.length > 0) return validationError(fastifyError as FastifyError);

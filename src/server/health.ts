@@ -37,8 +37,11 @@ function failure(error: unknown): string {
   return typeof code === "string" ? code : error instanceof Error ? error.message.slice(0, 200) : "failed";
 }
 
-export function healthChecker(otp: Otp, options: { roundTripLimitMs?: number } = {}): () => Promise<HealthReport> {
-  const limitMs = options.roundTripLimitMs ?? 100;
+/** The generate → verify round trip fails above this. */
+const ROUND_TRIP_LIMIT_MS = 100;
+
+export function healthChecker(otp: Otp): () => Promise<HealthReport> {
+  const limitMs = ROUND_TRIP_LIMIT_MS;
   // A separate engine on the same keys and store: no channels, no guard, no events, so health
   // probes never count against anyone's limits or show up in the audit log.
   const probe = createOtp({ keys: otp.keyring, store: otp.store, codeTtlSeconds: 60, sessionTtlSeconds: 60 });

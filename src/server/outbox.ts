@@ -42,7 +42,7 @@ export interface OutboxChannelOptions {
   write?: (line: string) => void;
 }
 
-export function outboxChannel(options: OutboxChannelOptions): Channel {
+function outboxChannel(options: OutboxChannelOptions): Channel {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   return {
     name: options.name,

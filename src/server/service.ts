@@ -5,7 +5,6 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Channel } from "../channels/channel.js";
-import type { Guard } from "../guard/guard.js";
 import { createOtp, type Otp } from "../otp.js";
 import type { LedgerStore } from "../stores/store.js";
 import { buildServer, LOG_REDACT } from "./app.js";
@@ -16,12 +15,11 @@ import { describeStore, storeFromConfig } from "./store-from-config.js";
 import { channelsFromConfig } from "./channels-from-config.js";
 import { auditLogFor, guardBackendFor } from "./companions.js";
 import { attachAuditLog, type AuditRecorder } from "../audit/recorder.js";
-import type { AuditLog } from "../audit/audit-log.js";
 import { createGuard, type AbuseGuard } from "../guard/index.js";
 import { createMetrics } from "../telemetry/metrics.js";
 
 /** How long in-flight requests get to finish on shutdown. */
-export const SHUTDOWN_GRACE_MS = 8000;
+const SHUTDOWN_GRACE_MS = 8000;
 
 export interface ServiceHooks {
   /** Lines for the operator (warnings, the dev API key, the address). Default: stdout. */
@@ -30,12 +28,6 @@ export interface ServiceHooks {
   channels?: Channel[];
   /** Replaces the configured store (tests). */
   store?: LedgerStore;
-  /** Rate limits and lockouts (the guard module's createGuard on the same store). */
-  guard?: Guard;
-  /** Replaces the audit log the store implies (tests). */
-  auditLog?: AuditLog;
-  /** Called once the engine exists, before the server listens: attach listeners, metrics. */
-  onEngine?: (otp: Otp) => void;
   /** Extra work on shutdown, after in-flight requests and deliveries, before the store closes. */
   closers?: Array<() => Promise<void>>;
   /** Fastify logging; default pino at config.logLevel with bodies and credentials redacted. */
@@ -65,16 +57,15 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   const channels = hooks.channels ?? (await serviceChannels(config, outbox, say));
   if (channels.length === 0) say("warning: no delivery channel is configured; /health/otp reports it and starts fail");
 
-  const guard = hooks.guard ?? (config.limits.enabled ? serviceGuard(config, store) : undefined);
-  if (config.production && guard && "warnings" in guard) {
-    for (const warning of (guard as AbuseGuard).warnings(channels.map((channel) => channel.name))) say(`warning: ${warning}`);
+  const guard = config.limits.enabled ? serviceGuard(config, store) : undefined;
+  if (config.production && guard) {
+    for (const warning of guard.warnings(channels.map((channel) => channel.name))) say(`warning: ${warning}`);
   }
   const otp = createOtp({ keys: secrets.keys, store, channels, ...config.policy, ...(guard && { guard }) });
   const metrics = createMetrics(otp);
-  hooks.onEngine?.(otp);
 
   // The audit log is fed from the engine's events in batches; stop() flushes it before the store closes.
-  const auditLog = hooks.auditLog ?? (await auditLogFor(config.store, store));
+  const auditLog = await auditLogFor(config.store, store);
   if (!config.production && auditLog.migrate) await auditLog.migrate();
   const audit = attachAuditLog(otp, auditLog, { retentionDays: config.auditRetentionDays });
   const logging = hooks.logger ?? true;
@@ -121,9 +112,9 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
       await otp.close();
       const warn = (error: unknown) => say(`warning: shutdown step failed: ${(error as Error).message}`);
       await audit.close().catch(warn);
-      if (!hooks.auditLog) await auditLog.close().catch(warn);
+      await auditLog.close().catch(warn);
       for (const close of hooks.closers ?? []) await close().catch(warn);
-      if (guard && !hooks.guard) await guard.close?.().catch(warn);
+      await guard?.close().catch(warn);
       await Promise.all([...otp.channels.values()].map((channel) => channel.close?.().catch(() => undefined)));
       await store.close();
     })());

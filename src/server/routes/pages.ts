@@ -35,14 +35,16 @@ export async function pageRoutes(app: FastifyInstance, options: PageRoutesOption
   });
   app.get("/favicon.ico", async (_request, reply) => reply.code(204).send());
   app.get("/openapi.json", async () => options.openApi());
-  app.get("/docs", async (_request, reply) => sendHtml(reply, docsPage()));
+  const docsHtml = docsPage();
+  app.get("/docs", async (_request, reply) => sendHtml(reply, docsHtml));
   app.get("/assets/style.css", async (_request, reply) => reply.type("text/css; charset=utf-8").send(STYLE_CSS));
   app.get("/assets/docs.js", async (_request, reply) => reply.type("text/javascript; charset=utf-8").send(DOCS_JS));
 
   const dev = options.development;
   if (!dev) return;
 
-  app.get("/", async (_request, reply) => sendHtml(reply, demoPage()));
+  const demoHtml = demoPage();
+  app.get("/", async (_request, reply) => sendHtml(reply, demoHtml));
   app.get("/assets/demo.js", async (_request, reply) => reply.type("text/javascript; charset=utf-8").send(DEMO_JS));
   app.get("/dev/outbox", async (request, reply) => {
     reply.header("cache-control", "no-store");
