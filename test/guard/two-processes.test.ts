@@ -51,17 +51,20 @@ async function inBothProcesses(kind: "redis" | "postgres", backend: Backend, mod
 function sharedLimitsHold(kind: "redis" | "postgres", backend: () => Backend, sharedLedger = false): void {
   it("sends per identifier: both processes together deliver exactly the limit", async () => {
     const [a, b] = await inBothProcesses(kind, backend(), "sends", 20, sharedLedger);
+    expect([...a.unexpected, ...b.unexpected]).toEqual([]);
     expect(a.passed + b.passed).toBe(SHARED_LIMITS.sendsPerIdentifier);
     expect(a.refused + b.refused).toBe(40 - SHARED_LIMITS.sendsPerIdentifier);
   });
 
   it("failure budget: both processes together evaluate exactly the budget", async () => {
     const [a, b] = await inBothProcesses(kind, backend(), "guesses", 15, sharedLedger);
+    expect([...a.unexpected, ...b.unexpected]).toEqual([]);
     expect(a.passed + b.passed).toBe(SHARED_LIMITS.failuresPerIdentifier);
   });
 
   it("per-IP failure budget: both processes together evaluate exactly the budget", async () => {
     const [a, b] = await inBothProcesses(kind, backend(), "spray", 15, sharedLedger);
+    expect([...a.unexpected, ...b.unexpected]).toEqual([]);
     expect(a.passed + b.passed).toBe(SHARED_LIMITS.failuresPerIp);
   });
 }
