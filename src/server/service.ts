@@ -82,9 +82,10 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   // While shutting down, answers ask the client to close its connection, so keep-alive sockets do
   // not hold the shutdown open once their in-flight request is answered.
   let closing = false;
-  app.addHook("onSend", async (_request, reply, payload) => {
+  // A callback hook: an async one costs every response a promise.
+  app.addHook("onSend", (_request, reply, payload, done) => {
     if (closing) reply.header("connection", "close");
-    return payload;
+    done(null, payload);
   });
 
   try {

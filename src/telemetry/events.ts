@@ -95,19 +95,27 @@ export class OtpEvents {
 
   emit(event: OtpEvent): void {
     const channel = this.#channels.get(event.type);
-    if (channel?.hasSubscribers) this.#safely(() => channel.publish(event), event);
-    for (const key of [event.type, "*"] as const) {
-      const set = this.#listeners.get(key);
-      if (set) for (const listener of set) this.#safely(() => listener(event), event);
+    if (channel?.hasSubscribers) {
+      try {
+        channel.publish(event);
+      } catch (error) {
+        this.#onListenerError(error, event);
+      }
     }
+    // No closure or array per event: this runs several times in every check.
+    this.#call(this.#listeners.get(event.type), event);
+    this.#call(this.#listeners.get("*"), event);
   }
 
-  #safely(call: () => unknown, event: OtpEvent): void {
-    try {
-      const result = call();
-      if (result instanceof Promise) result.catch((error: unknown) => this.#onListenerError(error, event));
-    } catch (error) {
-      this.#onListenerError(error, event);
+  #call(listeners: Set<OtpEventListener> | undefined, event: OtpEvent): void {
+    if (listeners === undefined) return;
+    for (const listener of listeners) {
+      try {
+        const result = listener(event);
+        if (result instanceof Promise) result.catch((error: unknown) => this.#onListenerError(error, event));
+      } catch (error) {
+        this.#onListenerError(error, event);
+      }
     }
   }
 }

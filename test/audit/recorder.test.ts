@@ -19,10 +19,16 @@ function flakyLog() {
 
 describe("audit event ids", () => {
   it("are unique UUIDv7s that sort in time order", () => {
-    const ids = Array.from({ length: 2000 }, (_, i) => timeOrderedId(1_700_000_000_000 + Math.floor(i / 10)));
-    expect(new Set(ids).size).toBe(2000);
+    // 10,000 ids: the 12-bit counter wraps twice, each time under a new random part.
+    const ids = Array.from({ length: 10_000 }, (_, i) => timeOrderedId(1_700_000_000_000 + Math.floor(i / 10)));
+    expect(new Set(ids).size).toBe(10_000);
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     for (let i = 10; i < ids.length; i += 10) expect(ids[i - 1]! < ids[i]!).toBe(true);
+  });
+
+  it("stay unique within one millisecond past the counter's wrap", () => {
+    const ids = Array.from({ length: 3 * 4096 }, () => timeOrderedId(1_700_000_000_000));
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });
 
