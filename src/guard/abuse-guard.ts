@@ -205,30 +205,34 @@ export class DefaultGuard implements AbuseGuard {
     const counters = this.#purposes.get(attempt.purpose) ?? this.#default;
     const subject = this.#subject(attempt.purpose, attempt.identifierHash);
     const ip = attempt.client?.ip;
-    const perIp = ip ? counters.failuresPerIp : null;
-    const budgets: CheckBudget[] = [];
-    if (perIp) budgets.push({ key: perIp.storeKey(failureIpKey(counters, ip!)), windowSeconds: perIp.windowSeconds, max: perIp.max, onApproval: "giveBack" });
     const failures = counters.failures;
-    budgets.push({ key: failures.storeKey(subject), windowSeconds: failures.windowSeconds, max: failures.max, onApproval: "forget" });
+    // Each budget with the counter it stands for, per IP first.
+    const budgetCounters: Counter[] = [];
+    const budgets: CheckBudget[] = [];
+    const addBudget = (counter: Counter, key: string, onApproval: CheckBudget["onApproval"]): void => {
+      budgetCounters.push(counter);
+      budgets.push({ key: counter.storeKey(key), windowSeconds: counter.windowSeconds, max: counter.max, onApproval });
+    };
+    if (ip && counters.failuresPerIp) addBudget(counters.failuresPerIp, failureIpKey(counters, ip), "giveBack");
+    addBudget(failures, subject, "forget");
 
     const { refusedBy, taken, result } = await ledger.recordWithBudgets(check.id, check.match, check.maxAttempts, budgets, this.#factory.tableName);
-    if (refusedBy >= 0) {
-      const counter = refusedBy === budgets.length - 1 ? failures : perIp!;
+    if (result === undefined) {
+      const counter = budgetCounters[refusedBy]!;
       throw refusal(counter.limit, counter.judge(...taken[refusedBy]!).retryAfterSeconds);
     }
     // This check took the last point of the budget and did not succeed: the lockout starts. (The
     // count alone already refuses every later check; the block sets how long.)
-    if (result!.outcome === "approved" || taken[taken.length - 1]![0] !== failures.max) return { result: result! };
+    if (result.outcome === "approved" || taken[taken.length - 1]![0] !== failures.max) return { result };
     let seconds: number;
     try {
       seconds = await this.#lockOut(counters, subject);
     } catch (error) {
       // The check is decided; the full count keeps refusing until its window ends.
       this.#report(error);
-      return { result: result! };
+      return { result };
     }
-    const evaluated = result!.outcome === "rejected";
-    return evaluated ? { result: result!, lockout: { limit: LIMITS.failuresPerIdentifier, retryAfterSeconds: seconds } } : { result: result! };
+    return result.outcome === "rejected" ? { result, lockout: { limit: LIMITS.failuresPerIdentifier, retryAfterSeconds: seconds } } : { result };
   }
 
   async afterCheck(attempt: CheckAttempt, success: boolean): Promise<LockoutNotice | void> {
