@@ -16,6 +16,12 @@ const db = new Database(workerData.path);
 db.pragma("journal_mode = WAL");
 db.pragma("synchronous = NORMAL");
 db.pragma("busy_timeout = " + workerData.busyTimeoutMs);
+// Audit rows land at random places in the identifier index, so each batch dirties a page per row
+// or so. A larger cache and a checkpoint every ~40 MB of WAL (not ~4 MB) write each hot page back
+// once for many batches: about a third less writer time a row. The WAL file is kept under 64 MB.
+db.pragma("cache_size = -16384");
+db.pragma("wal_autocheckpoint = 10000");
+db.pragma("journal_size_limit = 67108864");
 let insert;
 const write = db.transaction((rows) => { for (const row of rows) insert.run(row); });
 parentPort.on("message", (message) => {
