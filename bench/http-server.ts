@@ -2,21 +2,24 @@
  * The server side of `npm run bench:http`, in its own process so the load generator does not share
  * its event loop. Modes: `bare` (a plain Fastify JSON route) or a store (`memory`, `sqlite`,
  * `redis`): the real service on that store, with `count` fresh contexts and their codes written
- * to `out` for the client to check.
+ * to `out` for the client to check. `layer` is the memory-store service with the engine's check
+ * replaced by a fixed approval: what the HTTP service costs around the engine.
  */
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify from "fastify";
-import { generateKey } from "../src/core/keyring.js";
-import { loadConfig } from "../src/server/config.js";
-import { startService } from "../src/server/service.js";
+// The built package, as users run it: `npm run bench` and `npm run bench:http` build first.
+import { generateKey } from "../dist/core/keyring.js";
+import { loadConfig } from "../dist/server/config.js";
+import { startService } from "../dist/server/service.js";
 
 const [mode = "memory", countArg = "50000", out = "/dev/null"] = process.argv.slice(2);
 export const BENCH_API_KEY = "bench-api-key-0123456789";
 
 const STORES: Record<string, string> = {
   memory: "memory",
+  layer: "memory",
   sqlite: `sqlite:${join(mkdtempSync(join(tmpdir(), "otp-bench-")), "otp.db")}`,
   redis: process.env.OTP_TEST_REDIS_URL ?? "redis://127.0.0.1:6379/0",
 };
@@ -41,6 +44,10 @@ async function main(): Promise<void> {
     items.push({ context: issued.context, code: issued.code });
   }
   writeFileSync(out, JSON.stringify(items));
+  if (mode === "layer") {
+    const approval = { id: "0".repeat(32), identifier: "bench0@example.com", purpose: "login", channel: "email", metadata: null, attempts: 1 };
+    service.otp.verify = async () => approval;
+  }
   process.stdout.write(`${JSON.stringify({ url: service.url })}\n`);
   process.on("SIGTERM", () => void service.stop().then(() => process.exit(0)));
 }

@@ -11,7 +11,8 @@
  *
  * Target: check throughput ≥ 50% of the bare route, p99 < 10 ms.
  * Options (env): BENCH_DURATION seconds per target (10, split into BENCH_ROUNDS rounds, 5),
- * BENCH_CONNECTIONS (50), BENCH_STORES (memory,sqlite,redis), BENCH_POOL contexts per store
+ * BENCH_CONNECTIONS (50), BENCH_STORES (layer,memory,sqlite,redis; layer is the service
+ * with its engine's check stubbed), BENCH_POOL contexts per store
  * (200000), BENCH_CLIENT (wrk|autocannon).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -24,22 +25,40 @@ import autocannon from "autocannon";
 const here = dirname(fileURLToPath(import.meta.url));
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const STORES = (process.env.BENCH_STORES ?? "memory,sqlite,redis").split(",");
+const STORES = (process.env.BENCH_STORES ?? "layer,memory,sqlite,redis").split(",");
 const POOL = Number(process.env.BENCH_POOL ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const API_KEY = "bench-api-key-0123456789";
 const WRK = (process.env.BENCH_CLIENT ?? "wrk") === "wrk" && spawnSync("wrk", ["--version"]).error === undefined;
 
 interface Row {
-  /** Requests per second; fractional within a round. */
   target: string;
   requests: number;
+  /** Requests per second; fractional within a round. */
   rps: number;
   p50: number;
   p99: number;
   ok: number;
   other: number;
   errors: number;
+  /** CPU seconds the server process used during the run (all its threads); NaN without /proc. */
+  cpuSeconds: number;
+}
+
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim()) || 100;
+
+/**
+ * User + system CPU seconds of a process so far, from /proc (Linux). It moves less than req/s
+ * when another program takes the cores, so per-request CPU compares targets more steadily.
+ */
+function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function startServer(mode: string, out: string): Promise<{ child: ChildProcess; url: string }> {
@@ -84,7 +103,8 @@ interface Target {
 
 /** Loads a target for `seconds` with its bodies, starting where the previous run stopped. */
 async function load(target: Target, seconds: number): Promise<Row> {
-  let row: Row;
+  let row: Omit<Row, "cpuSeconds">;
+  const cpuBefore = cpuSecondsOf(target.child.pid);
   if (WRK) {
     if (target.file === undefined) {
       target.file = join(mkdtempSync(join(tmpdir(), "otp-bench-")), "bodies.txt");
@@ -121,9 +141,10 @@ async function load(target: Target, seconds: number): Promise<Row> {
       errors: result.errors + result.timeouts,
     };
   }
+  const cpuSeconds = cpuSecondsOf(target.child.pid) - cpuBefore;
   // Requests still in flight when a run ends were generated but not counted: leave a margin.
   target.sent += row.requests + 2 * CONNECTIONS;
-  return row;
+  return { ...row, cpuSeconds };
 }
 
 async function bareTarget(): Promise<Target> {
@@ -132,6 +153,9 @@ async function bareTarget(): Promise<Target> {
   const bodies = Array.from({ length: 50_000 }, (_, i) => JSON.stringify({ context: `${filler}${i}`, code: "123456", purpose: "login" }));
   return { name: "bare Fastify JSON route", url: `${url}/bare`, bodies, auth: false, sent: 0, child, rounds: [] };
 }
+
+/** Not a check: the service around a stubbed engine, to show what the HTTP layer costs. */
+const LAYER_TARGET = "service layer, engine stubbed";
 
 async function checkTarget(store: string): Promise<Target | string> {
   const out = join(mkdtempSync(join(tmpdir(), "otp-bench-")), "contexts.json");
@@ -143,7 +167,8 @@ async function checkTarget(store: string): Promise<Target | string> {
   }
   const items = JSON.parse(readFileSync(out, "utf8")) as Array<{ context: string; code: string }>;
   const bodies = items.map((item) => JSON.stringify({ context: item.context, code: item.code, purpose: "login" }));
-  return { name: `check, ${store} store`, url: `${server.url}/v1/verifications/check`, bodies, auth: true, sent: 0, child: server.child, rounds: [] };
+  const name = store === "layer" ? LAYER_TARGET : `check, ${store} store`;
+  return { name, url: `${server.url}/v1/verifications/check`, bodies, auth: true, sent: 0, child: server.child, rounds: [] };
 }
 
 function median(values: number[]): number {
@@ -163,6 +188,7 @@ function combine(target: Target): Row {
     ok: sum((row) => row.ok),
     other: sum((row) => row.other),
     errors: sum((row) => row.errors),
+    cpuSeconds: sum((row) => row.cpuSeconds),
   };
 }
 
@@ -189,11 +215,12 @@ const baseline = rows[0]!;
 console.log(
   `\nPOST over real HTTP with ${WRK ? "wrk (1 thread)" : "autocannon"}, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${Math.max(1, Math.round(DURATION / ROUNDS))} s per target after a 2 s warm-up; p50/p99 are the median of the rounds. Node ${process.version}\n`,
 );
-console.log("| target | req/s | p50 ms | p99 ms | 2xx | non-2xx | errors | vs bare | target met |");
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+console.log("| target | req/s | p50 ms | p99 ms | 2xx | non-2xx | errors | vs bare | server CPU µs/req | target met |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
 for (const row of rows) {
   const ratio = row.rps / baseline.rps;
-  const met = row === baseline ? "" : ratio >= 0.5 && row.p99 < 10 ? "yes" : "no";
-  console.log(`| ${row.target} | ${row.rps} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.ok} | ${row.other} | ${row.errors} | ${(ratio * 100).toFixed(0)}% | ${met} |`);
+  const met = row === baseline || row.target === LAYER_TARGET ? "" : ratio >= 0.5 && row.p99 < 10 ? "yes" : "no";
+  const cpu = Number.isNaN(row.cpuSeconds) ? "n/a" : ((row.cpuSeconds / row.requests) * 1e6).toFixed(0);
+  console.log(`| ${row.target} | ${row.rps} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.ok} | ${row.other} | ${row.errors} | ${(ratio * 100).toFixed(0)}% | ${cpu} | ${met} |`);
 }
 for (const note of notes) console.log(`\n${note}`);
