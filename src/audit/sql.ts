@@ -38,22 +38,32 @@ export interface AuditRow {
   at: number | string | Date;
 }
 
+/**
+ * Text as SQLite keeps it: an unpaired surrogate would be stored as bytes that are not UTF-8 and
+ * read back as three U+FFFD; it becomes one, as in Postgres. (Metadata needs nothing: its JSON
+ * text writes such a character as an escape.) Cheap for the usual string: V8 answers at once
+ * for one-byte strings.
+ */
+function wellFormed(value: string | null): string | null {
+  return value === null || value.isWellFormed() ? value : value.toWellFormed();
+}
+
 /** The values of one record in AUDIT_COLUMNS order, as SQLite stores them (epoch ms, JSON text). */
 export function recordValues(record: AuditRecord): unknown[] {
   return [
-    record.eventId,
-    record.verificationId,
-    record.action,
-    record.status,
-    record.purpose,
-    record.channel,
-    record.identifierHash,
-    record.identifierMasked,
+    wellFormed(record.eventId),
+    wellFormed(record.verificationId),
+    wellFormed(record.action),
+    wellFormed(record.status),
+    wellFormed(record.purpose),
+    wellFormed(record.channel),
+    wellFormed(record.identifierHash),
+    wellFormed(record.identifierMasked),
     record.attempts,
     record.metadata === null ? null : JSON.stringify(record.metadata),
-    record.clientIp,
-    record.userAgent,
-    record.traceId,
+    wellFormed(record.clientIp),
+    wellFormed(record.userAgent),
+    wellFormed(record.traceId),
     record.at.getTime(),
   ];
 }

@@ -86,6 +86,45 @@ export function runAuditLogConformance(name: string, factory: () => Promise<Audi
       expect(page.rows.find((row) => row.eventId === rows[1]!.eventId)).toEqual(rows[1]);
     });
 
+    it("keeps every character a field can carry: tabs, line breaks, backslashes, quotes, escapes, any script", async () => {
+      const purpose = `p-${randomUUID()}`;
+      const awkward = 'a\tb\nc\r\nd\\e\\N\\.\n\\.\n"f" \'g\' \\u0000 é 漢 😀';
+      const row = record({
+        purpose,
+        status: awkward,
+        channel: awkward,
+        identifierMasked: awkward,
+        clientIp: awkward,
+        userAgent: awkward,
+        traceId: awkward,
+        metadata: { [awkward]: awkward, list: [awkward, 1, null, true], nested: { "\\": "\\\\\\u0000" } },
+      });
+      const after = record({ purpose, at: new Date(row.at.getTime() - 1) });
+      await log.append([row, after]);
+      const rows = (await log.query({ purpose })).rows;
+      expect(rows).toEqual([row, after]);
+    });
+
+    it("stores a record carrying a NUL or an unpaired surrogate, and the rest of its batch", async () => {
+      // Postgres cannot hold either in text or JSON: such a character may come back as U+FFFD,
+      // but the record is stored, the other characters are intact, and so is the batch.
+      const purpose = `p-${randomUUID()}`;
+      const row = record({ purpose, userAgent: "a\u0000b\ud800c\udc00", metadata: { nul: "x\u0000y", lone: "\udbff", [`k\u0000`]: 1 } });
+      const after = record({ purpose, at: new Date(row.at.getTime() - 1) });
+      await log.append([row, after]);
+      const rows = (await log.query({ purpose })).rows;
+      expect(rows.map((stored) => stored.eventId)).toEqual([row.eventId, after.eventId]);
+      // Each such character, kept or replaced, as "?"; in keys too.
+      const oneChar = (value: unknown): unknown => {
+        if (typeof value === "string") return value.replace(/[\u0000\ud800-\udfff\uFFFD]/g, "?");
+        if (value === null || typeof value !== "object") return value;
+        return Object.fromEntries(Object.entries(value).map(([key, inner]) => [oneChar(key), oneChar(inner)]));
+      };
+      expect(oneChar(rows[0]!.userAgent)).toBe("a?b?c?");
+      expect(oneChar(rows[0]!.metadata)).toEqual(oneChar(row.metadata));
+      expect(rows[1]).toEqual(after);
+    });
+
     it("filters by identifier hashes, verification, action, status and time range", async () => {
       const purpose = `p-${randomUUID()}`;
       const t0 = Date.now() - 10 * 60_000;
