@@ -1,5 +1,5 @@
 export { createOtp } from "./otp.js";
-export type { Otp, GenerateInput, StartInput, ResendInput, VerifyInput, Generated, Issued, Verified, Metadata } from "./otp.js";
+export type { Otp, GenerateInput, StartInput, ResendInput, VerifyInput, RevokeOptions, Generated, Issued, Verified, Metadata } from "./otp.js";
 export type { OtpOptions, PurposePolicy, CodePolicy, DeliveryOptions, Clock, ShouldSendRequest } from "./options.js";
 export { DEFAULT_POLICY } from "./options.js";
 export { OtpError, ERRORS, isOtpError } from "./core/errors.js";

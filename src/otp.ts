@@ -4,7 +4,7 @@ import { generateCode, isPlausibleCode } from "./core/codes.js";
 import { OtpError } from "./core/errors.js";
 import { kindOfNormalized, maskIdentifier, normalizeIdentifier, type IdentifierKind, type NormalizedIdentifier } from "./core/identifiers.js";
 import { Keyring, parseKeys } from "./core/keyring.js";
-import { MAX_CONTEXT_CHARS, MAX_METADATA_BYTES, MAX_PURPOSE_CHARS, NAME_PATTERN } from "./core/limits.js";
+import { MAX_CONTEXT_CHARS, MAX_METADATA_BYTES, MAX_PURPOSE_CHARS, MAX_TRACE_ID_CHARS, NAME_PATTERN, TRACE_ID_PATTERN } from "./core/limits.js";
 import { newVerificationId, openToken, sealToken, type OpenedToken, type TokenClaims } from "./core/token.js";
 import { deliverWithRetry } from "./delivery.js";
 import type { CheckAttempt, Guard, GuardedRecord, LockoutNotice } from "./guard/guard.js";
@@ -32,6 +32,8 @@ export interface GenerateInput extends CodePolicy {
   channel?: string;
   metadata?: Metadata;
   client?: ClientInfo;
+  /** Ties this operation's events and audit rows to your trace or request id (visible ASCII, at most 128 characters). */
+  traceId?: string;
 }
 
 export interface StartInput extends GenerateInput {
@@ -60,6 +62,8 @@ export interface VerifyInput {
   /** When given, the token must have been issued to this identifier (after normalisation). */
   identifier?: string;
   client?: ClientInfo;
+  /** Ties this operation's events and audit rows to your trace or request id (visible ASCII, at most 128 characters). */
+  traceId?: string;
 }
 
 export interface Verified {
@@ -76,6 +80,13 @@ export interface ResendInput {
   context: unknown;
   locale?: string;
   client?: ClientInfo;
+  /** Ties this operation's events and audit rows to your trace or request id (visible ASCII, at most 128 characters). */
+  traceId?: string;
+}
+
+export interface RevokeOptions {
+  /** Ties the revoked event and its audit row to your trace or request id. */
+  traceId?: string;
 }
 
 export interface Otp {
@@ -88,7 +99,7 @@ export interface Otp {
   /** Like resend, but returns the new code for the caller to deliver. */
   regenerate(input: ResendInput): Promise<Generated>;
   verify(input: VerifyInput): Promise<Verified>;
-  revoke(context: unknown): Promise<{ id: string; status: "canceled" }>;
+  revoke(context: unknown, options?: RevokeOptions): Promise<{ id: string; status: "canceled" }>;
   on(type: OtpEventType | "*", listener: OtpEventListener): () => void;
   readonly keyring: Keyring;
   readonly store: LedgerStore;
@@ -98,6 +109,7 @@ export interface Otp {
 }
 
 const PURPOSE = new RegExp(NAME_PATTERN);
+const TRACE_ID = new RegExp(TRACE_ID_PATTERN);
 const PHONE_CHANNELS = new Set(["sms", "voice", "whatsapp"]);
 
 export function createOtp(options: OtpOptions): Otp {
@@ -175,14 +187,14 @@ class OtpEngine implements Otp {
   async resend(input: ResendInput): Promise<Issued> {
     const { claims } = this.#open(input?.context);
     const channel = this.#channelFor(claims.channel, undefined);
-    const { generated, base, policy, metadata } = await this.#reissue(claims, input.client);
+    const { generated, base, policy, metadata } = await this.#reissue(claims, input.client, traceIdOf(input.traceId));
     await this.#deliver(channel, generated, base, policy, claims.decoy, input.locale, metadata ?? undefined);
     return withoutCode(generated);
   }
 
   async regenerate(input: ResendInput): Promise<Generated> {
     const { claims } = this.#open(input?.context);
-    return (await this.#reissue(claims, input.client)).generated;
+    return (await this.#reissue(claims, input.client, traceIdOf(input.traceId))).generated;
   }
 
   async verify(input: VerifyInput): Promise<Verified> {
@@ -193,16 +205,17 @@ class OtpEngine implements Otp {
     if (purpose !== null && typeof purpose !== "string") throw new OtpError("INVALID_REQUEST", { message: "purpose must be a string." });
     if (context.length > MAX_CONTEXT_CHARS) throw new OtpError("PAYLOAD_TOO_LARGE", { message: "The context is too large." });
     if (!isPlausibleCode(code)) throw new OtpError("INVALID_CODE_FORMAT");
+    const traceId = traceIdOf(input.traceId);
 
     let opened: OpenedToken;
     try {
       opened = openToken(this.keyring, context);
     } catch (error) {
-      this.#emit("failed", () => ({ ...(purpose !== null && { purpose }), ...clientField(input.client) }), { reason: "INVALID_CONTEXT" });
+      this.#emit("failed", () => ({ ...(purpose !== null && { purpose }), ...clientField(input.client), traceId }), { reason: "INVALID_CONTEXT" });
       throw error;
     }
     const { claims, key } = opened;
-    const base = this.#claimsScope(claims, input.client);
+    const base = this.#claimsScope(claims, input.client, traceId);
     const fail = (error: OtpError): OtpError => {
       this.#emit("failed", base, { reason: error.code });
       return error;
@@ -275,13 +288,14 @@ class OtpEngine implements Otp {
     }
   }
 
-  async revoke(context: unknown): Promise<{ id: string; status: "canceled" }> {
+  async revoke(context: unknown, options: RevokeOptions = {}): Promise<{ id: string; status: "canceled" }> {
+    const traceId = traceIdOf(options?.traceId);
     const { claims } = this.#open(context);
     if (this.#clock.now() >= claims.sessionExpiresAtMs) throw new OtpError("SESSION_EXPIRED");
     const result = await this.#storeCall(() => this.store.revoke(claims.id));
     if (result.previous === "consumed") throw new OtpError("ALREADY_USED");
     if (result.previous === "unknown") throw new OtpError("SESSION_EXPIRED");
-    if (result.previous === "pending") this.#emit("revoked", this.#claimsScope(claims, undefined), { attempts: result.attempts });
+    if (result.previous === "pending") this.#emit("revoked", this.#claimsScope(claims, undefined, traceId), { attempts: result.attempts });
     return { id: claims.id, status: "canceled" };
   }
 
@@ -314,6 +328,7 @@ class OtpEngine implements Otp {
       metadata: input.metadata,
       policy,
       client: input.client,
+      traceId: traceIdOf(input.traceId),
     };
   }
 
@@ -374,6 +389,7 @@ class OtpEngine implements Otp {
       identifierHash: this.keyring.identifierHash(request.identifier.value),
       channel: request.channel,
       ...clientField(request.client),
+      traceId: request.traceId,
     }));
   }
 
@@ -401,12 +417,12 @@ class OtpEngine implements Otp {
    * can be resent once), the session window is kept, and the attempts already used carry over, so
    * asking for a new code never buys more guesses.
    */
-  async #reissue(claims: TokenClaims, client: ClientInfo | undefined): Promise<{ generated: Generated; base: EventScope; policy: ResolvedPolicy; metadata: Metadata | null }> {
+  async #reissue(claims: TokenClaims, client: ClientInfo | undefined, traceId: string | undefined): Promise<{ generated: Generated; base: EventScope; policy: ResolvedPolicy; metadata: Metadata | null }> {
     const now = this.#clock.now();
     if (now >= claims.sessionExpiresAtMs) throw new OtpError("SESSION_EXPIRED");
     const policy = this.#purposes.get(claims.purpose) ?? this.#policy;
     const sends = claims.sends + 1;
-    const base = this.#claimsScope(claims, client);
+    const base = this.#claimsScope(claims, client, traceId);
     if (sends > policy.maxSendsPerSession) {
       const error = new OtpError("RATE_LIMITED", { limit: "sends_per_session", retryAfterSeconds: Math.ceil((claims.sessionExpiresAtMs - now) / 1000) });
       this.#emit("rate_limited", base, { reason: "RATE_LIMITED", limit: error.limit!, retryAfterSeconds: error.retryAfterSeconds! });
@@ -421,6 +437,7 @@ class OtpEngine implements Otp {
       metadata: metadata ?? undefined,
       policy: { ...policy, codeLength: claims.codeLength, maxAttempts: claims.maxAttempts },
       client,
+      traceId,
     };
     // The guard decides before the old code is revoked: a refused resend leaves the session usable.
     const issueBase = this.#issueScope(request);
@@ -557,7 +574,7 @@ class OtpEngine implements Otp {
   }
 
   /** The fields every event about this verification shares, built only if an event is wanted. */
-  #claimsScope(claims: TokenClaims, client: ClientInfo | undefined): EventScope {
+  #claimsScope(claims: TokenClaims, client: ClientInfo | undefined, traceId: string | undefined): EventScope {
     return this.#scope(() => ({
       id: claims.id,
       purpose: claims.purpose,
@@ -566,6 +583,7 @@ class OtpEngine implements Otp {
       channel: claims.channel,
       maxAttempts: claims.maxAttempts,
       client,
+      traceId,
     }));
   }
 
@@ -618,11 +636,21 @@ interface IssueRequest {
   metadata: Metadata | undefined;
   policy: ResolvedPolicy;
   client: ClientInfo | undefined;
+  traceId: string | undefined;
 }
 
 function withoutCode(generated: Generated): Issued {
   const { code: _code, ...issued } = generated;
   return issued;
+}
+
+/** A caller's trace id, checked like every input: a bad one is the caller's mistake, said at once. */
+function traceIdOf(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !TRACE_ID.test(value)) {
+    throw new OtpError("INVALID_REQUEST", { message: `traceId must be 1-${MAX_TRACE_ID_CHARS} visible ASCII characters.` });
+  }
+  return value;
 }
 
 function clientField(client: ClientInfo | undefined): { client?: ClientInfo } {

@@ -17,7 +17,7 @@ export function wrapOperations(otp: Otp, around: Around): Otp {
     resend: (input) => around("resend", input, () => otp.resend(input)),
     regenerate: (input) => around("regenerate", input, () => otp.regenerate(input)),
     verify: (input) => around("verify", input, () => otp.verify(input)),
-    revoke: (context) => around("revoke", context, () => otp.revoke(context)),
+    revoke: (context, options) => around("revoke", context, () => otp.revoke(context, options)),
     on: (type, listener) => otp.on(type, listener),
     close: () => otp.close(),
     get keyring() {

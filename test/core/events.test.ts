@@ -80,3 +80,54 @@ describe("events", () => {
     expect(() => otp.on("nope" as never, () => {})).toThrow(TypeError);
   });
 });
+
+describe("events: trace ids", () => {
+  it("carry the traceId each operation was given, and none when it was not", async () => {
+    const { otp } = testOtp({ maxAttempts: 3 });
+    const seen: Array<[string, string | undefined]> = [];
+    otp.on("*", (event) => {
+      seen.push([event.type, event.traceId]);
+    });
+    const a = await otp.generate({ identifier: "user@example.com", purpose: "login", traceId: "trace-gen" });
+    await expectOtpError(otp.verify({ code: wrongCode(a.code), context: a.context, purpose: "login", traceId: "trace-wrong" }), "INVALID_OTP");
+    await expectOtpError(otp.verify({ code: a.code, context: `${a.context}x`, purpose: "login", traceId: "trace-tampered" }), "INVALID_CONTEXT");
+    const b = await otp.regenerate({ context: a.context, traceId: "4bf92f3577b34da6a3ce929d0e0e4736" });
+    await otp.verify({ code: b.code, context: b.context, purpose: "login" });
+    const c = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    await otp.revoke(c.context, { traceId: "trace-cancel" });
+
+    expect(seen).toEqual([
+      ["generated", "trace-gen"],
+      ["validation_attempt", "trace-wrong"],
+      ["failed", "trace-wrong"],
+      ["failed", "trace-tampered"],
+      // A new code revokes the old one: both events belong to the call that asked for it.
+      ["revoked", "4bf92f3577b34da6a3ce929d0e0e4736"],
+      ["generated", "4bf92f3577b34da6a3ce929d0e0e4736"],
+      ["validation_attempt", undefined],
+      ["succeeded", undefined],
+      ["generated", undefined],
+      ["revoked", "trace-cancel"],
+    ]);
+  });
+
+  it("refuses a traceId that is not 1-128 visible ASCII characters, before anything happens", async () => {
+    const { otp } = testOtp();
+    const events: OtpEvent[] = [];
+    otp.on("*", (event) => {
+      events.push(event);
+    });
+    const issued = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    events.length = 0;
+    for (const traceId of ["", "a b", "line\nbreak", "é", "x".repeat(129), 42, null]) {
+      const bad = traceId as string;
+      await expectOtpError(otp.generate({ identifier: "user@example.com", purpose: "login", traceId: bad }), "INVALID_REQUEST");
+      await expectOtpError(otp.verify({ code: issued.code, context: issued.context, purpose: "login", traceId: bad }), "INVALID_REQUEST");
+      await expectOtpError(otp.regenerate({ context: issued.context, traceId: bad }), "INVALID_REQUEST");
+      await expectOtpError(otp.revoke(issued.context, { traceId: bad }), "INVALID_REQUEST");
+    }
+    expect(events).toEqual([]);
+    // The session was left as it was: the code still verifies.
+    await expect(otp.verify({ code: issued.code, context: issued.context, purpose: "login", traceId: "x".repeat(128) })).resolves.toMatchObject({ attempts: 1 });
+  });
+});

@@ -68,7 +68,7 @@ describe("service wiring", () => {
   it("keeps the audit log in audit.db beside the SQLite ledger, flushed on stop, without codes", async () => {
     const dir = mkdtempSync(join(tmpdir(), "otp-wiring-"));
     service = await startService(loadConfig({ ...base, OTP_STORE: `sqlite:${join(dir, "otp.db")}` }), { say: () => {}, logger: false });
-    const started = await service.app.inject({ method: "POST", url: "/v1/verifications", headers: AUTH, payload: { identifier: "user@example.com", purpose: "login" } });
+    const started = await service.app.inject({ method: "POST", url: "/v1/verifications", headers: { ...AUTH, "x-request-id": "req-start-1" }, payload: { identifier: "user@example.com", purpose: "login" } });
     const { context } = started.json() as { context: string };
     const code = service.outbox!.list()[0]!.code; // newest first
     const checked = await service.app.inject({ method: "POST", url: "/v1/verifications/check", headers: AUTH, payload: { context, code, purpose: "login" } });
@@ -78,9 +78,13 @@ describe("service wiring", () => {
 
     const audit = new Database(join(dir, "audit.db"), { readonly: true });
     try {
-      const rows = audit.prepare("SELECT action, status, identifier_masked, identifier_hash FROM otp_audit ORDER BY at, event_id").all() as Array<Record<string, string>>;
+      const rows = audit.prepare("SELECT action, status, identifier_masked, identifier_hash, trace_id FROM otp_audit ORDER BY at, event_id").all() as Array<Record<string, string>>;
       // Rows of one millisecond have no defined order (the event ids' tails are random).
       expect(rows.map((row) => row.action).sort()).toEqual(["delivered", "generated", "verified"]);
+      // Each row carries the request id of the call that caused it, as the response said.
+      expect(started.headers["x-request-id"]).toBe("req-start-1");
+      expect(rows.filter((row) => row.action !== "verified").map((row) => row.trace_id)).toEqual(["req-start-1", "req-start-1"]);
+      expect(rows.find((row) => row.action === "verified")!.trace_id).toBe(checked.headers["x-request-id"]);
       expect(rows.every((row) => row.identifier_masked === "u***@example.com" && /^[A-Za-z0-9_-]{22}$/.test(row.identifier_hash!))).toBe(true);
       const everything = JSON.stringify(audit.prepare("SELECT * FROM otp_audit").all());
       expect(everything).not.toContain(code);

@@ -59,7 +59,7 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
     },
     async (request, reply) => {
       const { client, ...input } = request.body;
-      const issued = await otp.start({ ...input, ...optionalClient(clientFrom(request, client, trustProxy)) });
+      const issued = await otp.start({ ...input, ...optionalClient(clientFrom(request, client, trustProxy)), traceId: request.id });
       return reply.code(201).send(pending(issued));
     },
   );
@@ -82,6 +82,7 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
         purpose: purpose ?? null,
         ...(identifier !== undefined && { identifier }),
         ...optionalClient(clientFrom(request, client, trustProxy)),
+        traceId: request.id,
       });
       return { status: "approved" as const, id: verified.id, identifier: verified.identifier, purpose: verified.purpose, metadata: verified.metadata };
     },
@@ -99,7 +100,7 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
     },
     async (request, reply) => {
       const { context, locale, client } = request.body;
-      const issued = await otp.resend({ context, ...(locale !== undefined && { locale }), ...optionalClient(clientFrom(request, client, trustProxy)) });
+      const issued = await otp.resend({ context, ...(locale !== undefined && { locale }), ...optionalClient(clientFrom(request, client, trustProxy)), traceId: request.id });
       return reply.code(201).send(pending(issued));
     },
   );
@@ -113,7 +114,7 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
         response: { 200: canceledResponse, ...errorResponses },
       },
     },
-    async (request) => otp.revoke(request.body.context),
+    async (request) => otp.revoke(request.body.context, { traceId: request.id }),
   );
 }
 
