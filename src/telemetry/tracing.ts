@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from "@opentelemetry/api";
+import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from "@opentelemetry/api";
 import { isOtpError } from "../core/errors.js";
 import type { Otp } from "../otp.js";
 import { wrapOperations, type OtpOperation } from "./wrap.js";
@@ -13,12 +13,16 @@ const MAX_ATTRIBUTE_CHARS = 64;
  * the context or the identifier. A failure the caller caused (a wrong code, an expired session)
  * leaves the span status unset; server-side failures (5xx codes, unexpected errors) set ERROR.
  * Spans are children of the active span, and the channel's own spans (fetch, SMTP) nest inside.
+ * The operation's events and audit rows carry the span's trace id, unless the caller gave a
+ * `traceId` of its own.
  */
 export function withTracing(otp: Otp, tracer: Tracer = trace.getTracer(TRACER_NAME)): Otp {
   return wrapOperations(otp, async (operation, input, run) => {
     const span = tracer.startSpan(`otp.${operation}`, { kind: SpanKind.INTERNAL, attributes: requestAttributes(operation, input) });
     try {
-      const result = await context.with(trace.setSpan(context.active(), span), run);
+      const spanContext = span.spanContext();
+      const traceId = isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
+      const result = await context.with(trace.setSpan(context.active(), span), () => run(traceId));
       span.setAttributes({ ...resultAttributes(result), "otp.outcome": "ok" });
       return result;
     } catch (error) {

@@ -5,19 +5,25 @@ export type OtpOperation = "generate" | "start" | "resend" | "regenerate" | "ver
 
 /**
  * Runs `run` (the real operation) and returns what it returns or throws what it throws; `input`
- * is the caller's argument, for attributes. Called once per operation.
+ * is the caller's argument, for attributes. Called once per operation. A `traceId` given to `run`
+ * is the operation's, unless the caller named one.
  */
-export type Around = <T>(operation: OtpOperation, input: unknown, run: () => Promise<T>) => Promise<T>;
+export type Around = <T>(operation: OtpOperation, input: unknown, run: (traceId?: string) => Promise<T>) => Promise<T>;
+
+/** The caller's input, with `traceId` when it has none of its own. */
+function traced<T extends { traceId?: string } | undefined>(input: T, traceId: string | undefined): T {
+  return traceId === undefined || typeof input !== "object" || input === null || input.traceId !== undefined ? input : { ...input, traceId };
+}
 
 /** An `Otp` whose operations go through `around`; everything else is the wrapped engine's. */
 export function wrapOperations(otp: Otp, around: Around): Otp {
   return {
-    generate: (input) => around("generate", input, () => otp.generate(input)),
-    start: (input) => around("start", input, () => otp.start(input)),
-    resend: (input) => around("resend", input, () => otp.resend(input)),
-    regenerate: (input) => around("regenerate", input, () => otp.regenerate(input)),
-    verify: (input) => around("verify", input, () => otp.verify(input)),
-    revoke: (context, options) => around("revoke", context, () => otp.revoke(context, options)),
+    generate: (input) => around("generate", input, (traceId) => otp.generate(traced(input, traceId))),
+    start: (input) => around("start", input, (traceId) => otp.start(traced(input, traceId))),
+    resend: (input) => around("resend", input, (traceId) => otp.resend(traced(input, traceId))),
+    regenerate: (input) => around("regenerate", input, (traceId) => otp.regenerate(traced(input, traceId))),
+    verify: (input) => around("verify", input, (traceId) => otp.verify(traced(input, traceId))),
+    revoke: (context, options) => around("revoke", context, (traceId) => otp.revoke(context, traced(options ?? {}, traceId))),
     on: (type, listener) => otp.on(type, listener),
     close: () => otp.close(),
     get keyring() {

@@ -1,5 +1,5 @@
 import type { Attributes, AttributeValue, Link, Span, SpanContext, SpanOptions, SpanStatus, Tracer } from "@opentelemetry/api";
-import { SpanStatusCode } from "@opentelemetry/api";
+import { SpanStatusCode, trace } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
 import { OtpError } from "../../src/core/errors.js";
 import { generateKey } from "../../src/core/keyring.js";
@@ -98,6 +98,31 @@ describe("withTracing", () => {
 
     const everything = JSON.stringify(tracer.spans.map((span) => span.attributes));
     for (const secret of [first, code, generated.code, "grace", "4155550123", issued.context, resent.context, generated.context]) expect(everything).not.toContain(secret);
+  });
+
+  it("gives each operation's events the span's trace id, unless the caller named one", async () => {
+    const plain = createOtp({ keys: generateKey() });
+    const traced = withTracing(plain, recordingTracer());
+    const untraced = withTracing(plain, trace.getTracer("no sdk registered"));
+    const seen: Array<[string, string | undefined]> = [];
+    plain.on("*", (event) => {
+      seen.push([event.type, event.traceId]);
+    });
+    const a = await traced.generate({ identifier: "ada@example.com", purpose: "login" });
+    await traced.verify({ code: a.code, context: a.context, purpose: "login", traceId: "mine-1" });
+    const b = await traced.generate({ identifier: "ada@example.com", purpose: "login" });
+    await traced.revoke(b.context);
+    // Without an SDK, spans have no valid context: no trace id rather than zeros.
+    await untraced.generate({ identifier: "ada@example.com", purpose: "login" });
+    const spanTrace = "0af7651916cd43dd8448eb211c80319c";
+    expect(seen).toEqual([
+      ["generated", spanTrace],
+      ["validation_attempt", "mine-1"],
+      ["succeeded", "mine-1"],
+      ["generated", spanTrace],
+      ["revoked", spanTrace],
+      ["generated", undefined],
+    ]);
   });
 
   it("marks server-side failures as errors and passes every error through unchanged", async () => {
