@@ -1,10 +1,11 @@
 /**
- * The service as a Fastify app: /v1 (API key), /health/otp, /openapi.json, /docs, and in
- * development the outbox and the demo page. Built from an engine the caller made, so tests build
+ * The service as a Fastify app: /v1 (API key; verifications and the audit log), /health/otp,
+ * /openapi.json, /docs, and in development the outbox and the demo page. Built from an engine the caller made, so tests build
  * it with any store and channel and drive it with `inject()`.
  */
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { AuditLog } from "../audit/audit-log.js";
 import { OtpError } from "../core/errors.js";
 import { DEFAULT_BODY_LIMIT_BYTES } from "../core/limits.js";
 import type { Otp } from "../otp.js";
@@ -17,6 +18,7 @@ import { installSecurityHeaders, requestIdFrom } from "./headers.js";
 import { healthChecker } from "./health.js";
 import { collectRoutes, openApiDocument } from "./openapi.js";
 import type { Outbox } from "./outbox.js";
+import { auditRoutes } from "./routes/audit.js";
 import { pageRoutes } from "./routes/pages.js";
 import { verificationRoutes } from "./routes/verifications.js";
 
@@ -31,6 +33,8 @@ export interface ServerOptions {
   bodyLimitBytes?: number;
   /** Fastify logger options; false (default) for none. */
   logger?: FastifyServerOptions["logger"];
+  /** Serves POST /v1/audit/query and /v1/audit/export over this log when given. */
+  auditLog?: AuditLog;
   /** Serves GET /metrics (Prometheus text, behind the API key) when given. */
   metrics?: { render(): string };
 }
@@ -72,6 +76,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     async (v1) => {
       v1.addHook("onRequest", auth);
       await verificationRoutes(v1, { otp: options.otp, trustProxy });
+      if (options.auditLog) await auditRoutes(v1, { otp: options.otp, log: options.auditLog });
     },
     { prefix: "/v1" },
   );

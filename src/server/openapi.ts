@@ -17,7 +17,8 @@ interface RouteSchema {
   summary?: string;
   description?: string;
   body?: unknown;
-  response?: Record<string, { description?: string } & Record<string, unknown>>;
+  /** `contentType` (documentation only) for an answer that is not JSON. */
+  response?: Record<string, { description?: string; contentType?: string } & Record<string, unknown>>;
 }
 
 interface CollectedRoute {
@@ -44,10 +45,10 @@ export function openApiDocument(routes: readonly CollectedRoute[]): Record<strin
   const paths: Record<string, Record<string, unknown>> = {};
   for (const { method, url, schema } of routes) {
     const responses: Record<string, unknown> = {};
-    for (const [status, { description, ...responseSchema }] of Object.entries(schema.response ?? {})) {
+    for (const [status, { description, contentType, ...responseSchema }] of Object.entries(schema.response ?? {})) {
       responses[status] = {
         description: description ?? STATUS_TEXT[status] ?? "",
-        content: { "application/json": { schema: responseSchema } },
+        content: { [contentType ?? "application/json"]: { schema: responseSchema } },
       };
     }
     (paths[url] ??= {})[method] = {
@@ -69,7 +70,7 @@ export function openApiDocument(routes: readonly CollectedRoute[]): Record<strin
     info: {
       title: "otp-actions",
       version: VERSION,
-      description: "One-time codes as a service: start a verification, check the code, resend, cancel. Errors have the body { error, error_code, … }.",
+      description: "One-time codes as a service: start a verification, check the code, resend, cancel; read the audit log. Errors have the body { error, error_code, … }.",
     },
     components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "A key from OTP_API_KEYS" } } },
     paths,

@@ -2,6 +2,7 @@
  * The one schema source for the /v1 routes: Fastify validates requests and serialises responses
  * with these, and /openapi.json is built from the same objects.
  */
+import { AUDIT_ACTIONS, MAX_PAGE_SIZE } from "../audit/audit-log.js";
 import { MAX_CONTEXT_CHARS, NAME_PATTERN } from "../core/limits.js";
 
 export const clientSchema = {
@@ -102,6 +103,67 @@ export const canceledResponse = {
   type: "object",
   required: ["id", "status"],
   properties: { id: { type: "string" }, status: { type: "string", enum: ["canceled"] } },
+} as const;
+
+const auditAction = { type: "string", enum: AUDIT_ACTIONS } as const;
+const nullableString = { type: ["string", "null"] } as const;
+
+/** The filters both audit routes take. */
+const auditFilterProperties = {
+  identifier: { ...identifier, description: "One person's rows: normalised and hashed as the engine does, under every key (rows from before a rotation too)." },
+  identifierKind: { type: "string", enum: ["email", "phone"], description: "How to read `identifier`; inferred when absent." },
+  verificationId: { type: "string", minLength: 1, maxLength: 256, description: "Not indexed alone: combine with `identifier` or a time range on a large log." },
+  purpose: { ...purpose, description: "Rows for this purpose." },
+  action: { anyOf: [auditAction, { type: "array", items: auditAction, minItems: 1, maxItems: AUDIT_ACTIONS.length }] },
+  status: { type: "string", minLength: 1, maxLength: 256, description: "An error code, or pending, approved, canceled, delivered." },
+  from: { ...timestamp, description: "Inclusive." },
+  to: { ...timestamp, description: "Exclusive." },
+} as const;
+
+export const auditQueryBody = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    ...auditFilterProperties,
+    limit: { type: "integer", minimum: 1, maximum: MAX_PAGE_SIZE, description: "Rows per page (default 100)." },
+    cursor: { type: "string", minLength: 1, maxLength: 512, description: "`nextCursor` of the previous page." },
+  },
+} as const;
+
+export const auditExportBody = {
+  type: "object",
+  additionalProperties: false,
+  properties: auditFilterProperties,
+} as const;
+
+const auditRow = {
+  type: "object",
+  required: ["eventId", "verificationId", "action", "status", "purpose", "channel", "identifierHash", "identifierMasked", "attempts", "metadata", "clientIp", "userAgent", "traceId", "at"],
+  properties: {
+    eventId: { type: "string" },
+    verificationId: nullableString,
+    action: auditAction,
+    status: { type: "string" },
+    purpose: nullableString,
+    channel: nullableString,
+    identifierHash: nullableString,
+    identifierMasked: { ...nullableString, description: "For display: u***@example.com, +1415*****23." },
+    attempts: { type: ["integer", "null"] },
+    metadata: { type: ["object", "null"], additionalProperties: true },
+    clientIp: nullableString,
+    userAgent: nullableString,
+    traceId: { ...nullableString, description: "The X-Request-Id of the request that caused the row." },
+    at: timestamp,
+  },
+} as const;
+
+export const auditPageResponse = {
+  type: "object",
+  required: ["rows"],
+  properties: {
+    rows: { type: "array", items: auditRow, description: "Newest first." },
+    nextCursor: { type: "string", description: "Present when more rows match." },
+  },
 } as const;
 
 /** Error responses each route can give, for the OpenAPI document. */

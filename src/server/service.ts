@@ -74,6 +74,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     apiKeys: secrets.apiKeys,
     trustProxy: config.trustProxy,
     bodyLimitBytes: config.bodyLimitBytes,
+    auditLog,
     metrics,
     ...(outbox && { development: { outbox } }),
     logger: logging ? { level: config.logLevel, redact: { paths: LOG_REDACT, censor: "[redacted]" } } : false,

@@ -82,7 +82,7 @@ interface FuzzRequest {
   payload?: string | Buffer;
 }
 
-const POST_ROUTES = ["/v1/verifications", "/v1/verifications/check", "/v1/verifications/resend", "/v1/verifications/cancel", "/dev/demo/start", "/dev/demo/check"];
+const POST_ROUTES = ["/v1/verifications", "/v1/verifications/check", "/v1/verifications/resend", "/v1/verifications/cancel", "/v1/audit/query", "/v1/audit/export", "/dev/demo/start", "/dev/demo/check"];
 const GET_ROUTES = ["/health/otp", "/openapi.json", "/docs", "/dev/outbox", "/", "/assets/demo.js", "/assets/style.css", "/v1/verifications", "/nope", "/v1/../health/otp", "/%00", "/dev/outbox?x=%ff"];
 
 function body(route: string, contexts: readonly string[]): unknown {
@@ -94,7 +94,15 @@ function body(route: string, contexts: readonly string[]): unknown {
       ? { context }
       : route.endsWith("/start")
         ? { email: pick(ODD_STRINGS) }
-        : { identifier: pick(ODD_STRINGS), purpose: pick(["login", "x", "", "a b", "p".repeat(80)]) };
+        : route.startsWith("/v1/audit/")
+          ? {
+              identifier: pick(ODD_STRINGS),
+              action: pick(["failed", ["verified", "failed"], "nope", []]),
+              from: pick(["2026-01-01T00:00:00Z", "2026-13-45T99:99:99Z", "", "0"]),
+              limit: pick([1, 0, 1000, 1001, -1, 2.5]),
+              cursor: pick([...ODD_STRINGS, "eyJhdE1zIjoxfQ"]),
+            }
+          : { identifier: pick(ODD_STRINGS), purpose: pick(["login", "x", "", "a b", "p".repeat(80)]) };
   switch (int(8)) {
     case 0:
       return randomValue();

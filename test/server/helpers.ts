@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
+import type { AuditLog } from "../../src/audit/audit-log.js";
+import { attachAuditLog } from "../../src/audit/recorder.js";
 import { generateKey } from "../../src/core/keyring.js";
 import type { Guard } from "../../src/guard/guard.js";
 import { createOtp, type Otp } from "../../src/otp.js";
@@ -16,10 +18,21 @@ export interface TestServer {
   outbox: Outbox;
   /** The latest code the outbox holds for `to`. */
   codeFor(to: string): string;
+  /** Writes what the audit recorder holds (with the `audit` option). */
+  flushAudit(): Promise<void>;
 }
 
 export async function testServer(
-  options: { development?: boolean; guard?: Guard; store?: LedgerStore; trustProxy?: TrustProxy; logger?: FastifyServerOptions["logger"]; bodyLimitBytes?: number } = {},
+  options: {
+    development?: boolean;
+    guard?: Guard;
+    store?: LedgerStore;
+    trustProxy?: TrustProxy;
+    logger?: FastifyServerOptions["logger"];
+    bodyLimitBytes?: number;
+    /** Serves the audit routes over this log, fed by a recorder; `flushAudit()` writes what it holds. */
+    audit?: AuditLog;
+  } = {},
 ): Promise<TestServer> {
   const outbox = new Outbox();
   const otp = createOtp({
@@ -35,11 +48,14 @@ export async function testServer(
     ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
     ...(options.logger !== undefined && { logger: options.logger }),
     ...(options.bodyLimitBytes !== undefined && { bodyLimitBytes: options.bodyLimitBytes }),
+    ...(options.audit && { auditLog: options.audit }),
   });
+  const recorder = options.audit && attachAuditLog(otp, options.audit);
   return {
     app,
     otp,
     outbox,
+    flushAudit: async () => recorder?.flush(),
     codeFor(to) {
       const entry = outbox.list().find((message) => message.to === to);
       if (!entry) throw new Error(`no message to ${to}`);

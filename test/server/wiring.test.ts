@@ -73,6 +73,11 @@ describe("service wiring", () => {
     const code = service.outbox!.list()[0]!.code; // newest first
     const checked = await service.app.inject({ method: "POST", url: "/v1/verifications/check", headers: AUTH, payload: { context, code, purpose: "login" } });
     expect(checked.statusCode).toBe(200);
+    // Served over HTTP too, once the recorder's batch is written (within its flush interval).
+    await service.audit.flush();
+    const read = await service.app.inject({ method: "POST", url: "/v1/audit/query", headers: AUTH, payload: { identifier: "user@example.com" } });
+    expect(read.statusCode).toBe(200);
+    expect((read.json() as { rows: Array<{ action: string }> }).rows.map((row) => row.action).sort()).toEqual(["delivered", "generated", "verified"]);
     await service.stop();
     service = undefined;
 
