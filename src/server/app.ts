@@ -1,7 +1,7 @@
 /**
  * The service as a Fastify app: /v1 (API key; verifications and the audit log), /health/otp,
- * /openapi.json, /docs, and in development the outbox and the demo page. Built from an engine the caller made, so tests build
- * it with any store and channel and drive it with `inject()`.
+ * /openapi.json, /docs, and in development the outbox and the demo page. Built from an engine
+ * the caller made, so tests build it with any store and channel and drive it with `inject()`.
  */
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
