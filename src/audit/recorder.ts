@@ -23,7 +23,10 @@ export interface AuditRecorderOptions {
 }
 
 export interface AuditRecorder {
-  /** Writes everything buffered; rejects if the log refuses (the records stay buffered). */
+  /**
+   * Writes everything buffered or being written when called (records that arrive meanwhile are
+   * left to the next batch); rejects if the log refuses (the records stay buffered).
+   */
   flush(): Promise<void>;
   /** Stops listening and timers, then flushes. The log itself stays open: close it after. */
   close(): Promise<void>;
@@ -163,12 +166,22 @@ class Recorder implements AuditRecorder {
   }
 
   async flush(): Promise<void> {
-    // Records may arrive while writes are under way: loop until nothing is buffered or in
-    // flight, or a write fails (its records are then buffered again).
-    while (this.#writes.size > 0 || this.#buffer.length > 0) {
-      void this.#startWrite()?.catch(() => undefined);
-      await Promise.all(this.#writes);
+    // What is buffered or being written now. Records that arrive meanwhile are left to the batch
+    // size and the timer: under steady traffic the buffer is never empty, and a flush that waited
+    // for that would not end. A failed write ends it (its records are buffered again).
+    const writes = [...this.#writes];
+    let owed = this.#buffer.length;
+    while (owed > 0 && this.#buffer.length > 0) {
+      const size = Math.min(this.#buffer.length, MAX_ROWS_PER_WRITE);
+      const write = this.#startWrite();
+      if (write) {
+        writes.push(write);
+        owed -= size;
+      } else {
+        await Promise.race(this.#writes); // MAX_WRITES_IN_FLIGHT are under way: wait for one
+      }
     }
+    await Promise.all(writes);
   }
 
   async close(): Promise<void> {

@@ -103,6 +103,36 @@ describe("audit recorder", () => {
     expect(Math.max(...sizes)).toBeGreaterThan(10);
   });
 
+  it("ends a flush under steady traffic, with everything buffered before it written", async () => {
+    const log = memoryAuditLog({ maxRows: 1_000_000 });
+    const append = log.append.bind(log);
+    log.append = async (records: readonly AuditRecord[]) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await append(records);
+    };
+    const otp = createOtp({ keys: generateKey("k1") });
+    const recorder = attachAuditLog(otp, log, { batchSize: 50, flushIntervalMs: 60_000 });
+    // Events never stop while the flush runs: the buffer is never empty for long.
+    let traffic = true;
+    let sent = 0;
+    const generating = (async () => {
+      while (traffic) {
+        await otp.generate({ identifier: `user${sent++}@example.com`, purpose: "login" });
+        if (sent % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = sent;
+    const flushed = await Promise.race([recorder.flush().then(() => "flushed"), new Promise((resolve) => setTimeout(resolve, 3_000, "still flushing"))]);
+    const stored = log.size;
+    traffic = false;
+    await generating;
+    await recorder.close();
+    expect(flushed).toBe("flushed");
+    expect(stored).toBeGreaterThanOrEqual(before);
+    expect(log.size).toBe(sent);
+  });
+
   it("purges past the retention period on start", async () => {
     const log = memoryAuditLog();
     await log.append([

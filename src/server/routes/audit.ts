@@ -54,8 +54,8 @@ function unavailable(error: unknown): OtpError {
 
 /**
  * Rows reach the log in the recorder's batches, at most its flush interval (250 ms by default)
- * after their event. A read does not wait for the recorder: under steady traffic its buffer is
- * never empty, and a support tool can live with a quarter of a second.
+ * after their event. A read does not flush the recorder: a support tool can live with a quarter
+ * of a second, and a read should not cost a write.
  */
 export async function auditRoutes(app: FastifyInstance, { otp, log }: AuditRoutesOptions): Promise<void> {
   app.post<{ Body: QueryBody }>(
