@@ -8,7 +8,7 @@
  * reported and skipped. Audit off and on alternate in one run (the machine is shared).
  * BENCH_STORES=sqlite,redis runs a subset.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,6 +46,44 @@ interface Subject {
 interface Measured {
   perSecond: number;
   p99Ms: number;
+  /** CPU time per operation of this process (all its threads) and the database servers here. */
+  cpuMicros: number;
+}
+
+const DATABASE_SERVERS = new Set(["postgres", "redis-server"]);
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU seconds used so far by every Postgres and Redis process on this machine (Linux /proc; 0
+ * elsewhere). Their background workers count too: they run for the writes being measured.
+ */
+function databaseCpuSeconds(): number {
+  let ticks = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      if (!DATABASE_SERVERS.has(stat.slice(stat.indexOf("(") + 1, close))) continue;
+      const fields = stat.slice(close + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** CPU seconds of this process and the database servers, to subtract from a later reading. */
+function cpuNow(): number {
+  const own = process.cpuUsage();
+  return (own.user + own.system) / 1e6 + databaseCpuSeconds();
 }
 
 /**
@@ -60,6 +98,7 @@ async function inFlight(count: number, operation: (index: number) => Promise<unk
   const latencies = new Float64Array(count);
   let next = 0;
   let failed = 0;
+  const cpuBefore = cpuNow();
   const startedAt = performance.now();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
@@ -83,8 +122,9 @@ async function inFlight(count: number, operation: (index: number) => Promise<unk
   );
   await finish?.();
   const elapsedMs = performance.now() - startedAt;
+  const cpuMicros = ((cpuNow() - cpuBefore) * 1e6) / (count - failed);
   latencies.sort();
-  return { perSecond: ((count - failed) / elapsedMs) * 1000, p99Ms: latencies[Math.floor(count * 0.99)]! };
+  return { perSecond: ((count - failed) / elapsedMs) * 1000, p99Ms: latencies[Math.floor(count * 0.99)]!, cpuMicros };
 }
 
 async function issue(otp: Otp, count: number): Promise<Generated[]> {
@@ -206,6 +246,10 @@ const discardingLog = (): AuditLog => ({
   close: async () => {},
 });
 
+function medianOf(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}
+
 function median(runs: Measured[]): Measured {
   const sorted = [...runs].sort((a, b) => a.perSecond - b.perSecond);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -239,8 +283,12 @@ for (const subject of await subjects()) {
     }
   }
   const [off, on, path] = runs.map(median) as [Measured, Measured, Measured];
+  const cpuOff = medianOf(runs[0]!.map((run) => run.cpuMicros));
+  const cpuOn = medianOf(runs[1]!.map((run) => run.cpuMicros));
   const each = (label: string, list: Measured[]) => `${label} ${list.map((run) => fmt(run.perSecond)).join(" / ")}`;
   console.log(`${subject.name} verify/s per round: ${each("off", runs[0]!)}; ${each("on", runs[1]!)}; ${each("discarding log", runs[2]!)}`);
+  const cpu = (label: string, list: Measured[]) => `${label} ${list.map((run) => run.cpuMicros.toFixed(1)).join(" / ")}`;
+  console.log(`${subject.name} CPU µs/verify per round: ${cpu("off", runs[0]!)}; ${cpu("on", runs[1]!)}; ${cpu("discarding log", runs[2]!)}`);
   const target = TARGETS[subject.name];
   rows.push([
     subject.name,
@@ -252,6 +300,7 @@ for (const subject of await subjects()) {
     on.p99Ms.toFixed(2),
     `${(((off.perSecond - on.perSecond) / off.perSecond) * 100).toFixed(1)}%`,
     `${(((off.perSecond - path.perSecond) / off.perSecond) * 100).toFixed(1)}%`,
+    `${cpuOff.toFixed(1)} → ${cpuOn.toFixed(1)} (+${(((cpuOn - cpuOff) / cpuOff) * 100).toFixed(0)}%)`,
     target ? `≥ ${fmt(target)}: ${record.perSecond >= target ? "met" : "MISSED"}` : "",
   ]);
   console.log(`${subject.name}: ${rows[rows.length - 1]!.join("  ")}`);
@@ -259,12 +308,13 @@ for (const subject of await subjects()) {
   await store.close();
 }
 
-const header = ["store", "store checks/s", "p99 ms", "verify/s", "p99 ms", "verify/s + audit", "p99 ms", "audit cost", "of which check path", "target (store checks/s)"];
+const header = ["store", "store checks/s", "p99 ms", "verify/s", "p99 ms", "verify/s + audit", "p99 ms", "audit cost", "of which check path", "CPU µs/verify, off → on", "target (store checks/s)"];
 const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(" | ")} |`;
 console.log(`\n${IN_FLIGHT} checks in flight from one process; verify/s is the median of ${ROUNDS} alternating rounds; node ${process.version}`);
 console.log("store checks/s: LedgerStore.record alone; verify/s: createOtp().verify (token open, HMAC, record, events)");
-console.log("audit cost: verify/s lost with the audit log attached; of which check path: lost with a log that stores nothing\n");
+console.log("audit cost: verify/s lost with the audit log attached; of which check path: lost with a log that stores nothing");
+console.log("CPU µs/verify: this process (every thread) and every Postgres and Redis process here, per verify, medians; audit on includes writing every row\n");
 console.log(line(header));
 console.log(line(widths.map((w) => "-".repeat(w))));
 for (const row of rows) console.log(line(row));
