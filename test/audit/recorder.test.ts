@@ -123,7 +123,7 @@ describe("audit recorder", () => {
     })();
     await new Promise((resolve) => setTimeout(resolve, 50));
     const before = sent;
-    const flushed = await Promise.race([recorder.flush().then(() => "flushed"), new Promise((resolve) => setTimeout(resolve, 3_000, "still flushing"))]);
+    const flushed = await Promise.race([recorder.flush().then(() => "flushed"), new Promise((resolve) => setTimeout(resolve, 10_000, "still flushing"))]);
     const stored = log.size;
     traffic = false;
     await generating;
