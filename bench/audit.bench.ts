@@ -10,7 +10,7 @@
  * The writers take turns over 5 rounds; each figure is the median of its rounds.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -20,12 +20,13 @@ import { postgresAuditLog } from "../dist/audit/postgres.js";
 import { timeOrderedId } from "../dist/audit/recorder.js";
 import { AUDIT_COLUMNS } from "../dist/audit/sql.js";
 import { sqliteAuditLog } from "../dist/audit/sqlite.js";
+import { cpuSecondsOf } from "./process-cpu.js";
+import { median } from "./stats.js";
 
 const POSTGRES_URL = process.env.OTP_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const BATCH = 5_000;
 const BATCHES = Number(process.env.BENCH_AUDIT_BATCHES ?? 10);
 const ROUNDS = 5;
-const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Records like the recorder's: a random identifier hash each (the index takes them anywhere). */
 function records(count: number): AuditRecord[] {
@@ -47,17 +48,6 @@ function records(count: number): AuditRecord[] {
   }));
 }
 
-/** User + system CPU seconds of a process, from /proc (Linux); NaN elsewhere. */
-function cpuSecondsOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 interface Writer {
   name: string;
   append(batch: AuditRecord[]): Promise<void>;
@@ -74,17 +64,15 @@ interface Sample {
 async function measure(writer: Writer): Promise<Sample> {
   const batches = Array.from({ length: BATCHES }, () => records(BATCH));
   const rows = BATCH * BATCHES;
-  const serverBefore = writer.serverPid === undefined ? Number.NaN : cpuSecondsOf(writer.serverPid);
+  const serverBefore = cpuSecondsOf(writer.serverPid); // NaN without a server here
   const clientBefore = process.cpuUsage();
   const startedAt = performance.now();
   for (const batch of batches) await writer.append(batch);
   const seconds = (performance.now() - startedAt) / 1000;
   const client = process.cpuUsage(clientBefore);
-  const serverSeconds = writer.serverPid === undefined ? Number.NaN : cpuSecondsOf(writer.serverPid) - serverBefore;
+  const serverSeconds = cpuSecondsOf(writer.serverPid) - serverBefore;
   return { rowsPerSecond: rows / seconds, clientMicrosPerRow: (client.user + client.system) / rows, serverMicrosPerRow: (serverSeconds * 1e6) / rows };
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
   const writers: Writer[] = [];

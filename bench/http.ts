@@ -21,6 +21,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { cpuSecondsOf } from "./process-cpu.js";
+import { median } from "./stats.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -43,22 +45,6 @@ interface Row {
   errors: number;
   /** CPU seconds the server process used during the run (all its threads); NaN without /proc. */
   cpuSeconds: number;
-}
-
-const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim()) || 100;
-
-/**
- * User + system CPU seconds of a process so far, from /proc (Linux). It moves less than req/s
- * when another program takes the cores, so per-request CPU compares targets more steadily.
- */
-function cpuSecondsOf(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 async function startServer(mode: string, out: string): Promise<{ child: ChildProcess; url: string }> {
@@ -169,11 +155,6 @@ async function checkTarget(store: string): Promise<Target | string> {
   const bodies = items.map((item) => JSON.stringify({ context: item.context, code: item.code, purpose: "login" }));
   const name = store === "layer" ? LAYER_TARGET : `check, ${store} store`;
   return { name, url: `${server.url}/v1/verifications/check`, bodies, auth: true, sent: 0, child: server.child, rounds: [] };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function combine(target: Target): Row {

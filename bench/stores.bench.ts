@@ -8,7 +8,7 @@
  * reported and skipped. Audit off and on alternate in one run (the machine is shared).
  * BENCH_STORES=sqlite,redis runs a subset.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +26,8 @@ import { postgresStore } from "../dist/stores/postgres.js";
 import { redisStore } from "../dist/stores/redis.js";
 import { sqliteStore } from "../dist/stores/sqlite.js";
 import type { LedgerStore } from "../dist/stores/store.js";
+import { cpuSecondsOfNamed } from "./process-cpu.js";
+import { median } from "./stats.js";
 
 const IN_FLIGHT = 64;
 const YIELD_EVERY = IN_FLIGHT;
@@ -50,40 +52,13 @@ interface Measured {
   cpuMicros: number;
 }
 
+/** Their background workers count too: they run for the writes being measured. */
 const DATABASE_SERVERS = new Set(["postgres", "redis-server"]);
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/**
- * CPU seconds used so far by every Postgres and Redis process on this machine (Linux /proc; 0
- * elsewhere). Their background workers count too: they run for the writes being measured.
- */
-function databaseCpuSeconds(): number {
-  let ticks = 0;
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return 0;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      if (!DATABASE_SERVERS.has(stat.slice(stat.indexOf("(") + 1, close))) continue;
-      const fields = stat.slice(close + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return ticks / CLOCK_TICKS_PER_SECOND;
-}
 
 /** CPU seconds of this process and the database servers, to subtract from a later reading. */
 function cpuNow(): number {
   const own = process.cpuUsage();
-  return (own.user + own.system) / 1e6 + databaseCpuSeconds();
+  return (own.user + own.system) / 1e6 + cpuSecondsOfNamed(DATABASE_SERVERS);
 }
 
 /**
@@ -246,11 +221,7 @@ const discardingLog = (): AuditLog => ({
   close: async () => {},
 });
 
-function medianOf(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-}
-
-function median(runs: Measured[]): Measured {
+function medianRun(runs: Measured[]): Measured {
   const sorted = [...runs].sort((a, b) => a.perSecond - b.perSecond);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
@@ -282,9 +253,9 @@ for (const subject of await subjects()) {
       runs[variant]!.push(await verifyRun(otp, subject.checks, variants[variant]));
     }
   }
-  const [off, on, path] = runs.map(median) as [Measured, Measured, Measured];
-  const cpuOff = medianOf(runs[0]!.map((run) => run.cpuMicros));
-  const cpuOn = medianOf(runs[1]!.map((run) => run.cpuMicros));
+  const [off, on, path] = runs.map(medianRun) as [Measured, Measured, Measured];
+  const cpuOff = median(runs[0]!.map((run) => run.cpuMicros));
+  const cpuOn = median(runs[1]!.map((run) => run.cpuMicros));
   const each = (label: string, list: Measured[]) => `${label} ${list.map((run) => fmt(run.perSecond)).join(" / ")}`;
   console.log(`${subject.name} verify/s per round: ${each("off", runs[0]!)}; ${each("on", runs[1]!)}; ${each("discarding log", runs[2]!)}`);
   const cpu = (label: string, list: Measured[]) => `${label} ${list.map((run) => run.cpuMicros.toFixed(1)).join(" / ")}`;

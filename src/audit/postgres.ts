@@ -1,7 +1,7 @@
 import { finished } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { migratePostgres } from "../stores/pg-migrate.js";
+import { inTransaction, migratePostgres } from "../stores/pg-migrate.js";
 import { StoreTimeoutError, tableNameOption, timeoutOption, withTimeout } from "../stores/timeout.js";
 import { normalizeAuditFilter, PURGE_BATCH_ROWS, purgeCutoffMs, toPage, type AuditFilter, type AuditLog, type AuditPage, type AuditRecord } from "./audit-log.js";
 import { copyText } from "./copy-text.js";
@@ -89,18 +89,13 @@ export class PostgresAuditLog implements AuditLog {
       // A batch written before whose answer never came (a timeout) is sent again, and COPY
       // refuses it whole on the first row already there: staged in a temporary table, the rows
       // not there yet are added.
-      await this.#onClient(async (client) => {
-        await client.query("BEGIN");
-        try {
+      await this.#onClient((client) =>
+        inTransaction(client, async () => {
           await client.query(`CREATE TEMPORARY TABLE otp_audit_resent (LIKE ${t}) ON COMMIT DROP`);
           await this.#copy(client, "otp_audit_resent", rows);
           await client.query(`INSERT INTO ${t} SELECT * FROM otp_audit_resent ON CONFLICT (at, event_id) DO NOTHING`);
-          await client.query("COMMIT");
-        } catch (failure) {
-          await client.query("ROLLBACK").catch(() => undefined);
-          throw failure;
-        }
-      });
+        }),
+      );
     }
   }
 
