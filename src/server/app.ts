@@ -19,6 +19,7 @@ import { healthChecker } from "./health.js";
 import { collectRoutes, openApiDocument } from "./openapi.js";
 import type { Outbox } from "./outbox.js";
 import { auditRoutes } from "./routes/audit.js";
+import { LOG_SERIALIZERS, RequestLog } from "./request-log.js";
 import { pageRoutes } from "./routes/pages.js";
 import { verificationRoutes } from "./routes/verifications.js";
 
@@ -31,7 +32,7 @@ export interface ServerOptions {
   trustProxy?: TrustProxy;
   /** Request bodies above this get 413. Default 32 KiB. */
   bodyLimitBytes?: number;
-  /** Fastify logger options; false (default) for none. */
+  /** Fastify logger options; false (default) for none. Requests are logged as RequestLog says. */
   logger?: FastifyServerOptions["logger"];
   /** Serves POST /v1/audit/query and /v1/audit/export over this log when given. */
   auditLog?: AuditLog;
@@ -40,14 +41,12 @@ export interface ServerOptions {
 }
 
 
-/** Never log a body (codes) or credentials. */
-export const LOG_REDACT = ["req.headers.authorization", "req.headers.cookie", "req.body", "body", "res.body"];
-
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   if (options.apiKeys.length === 0) throw new TypeError("otp-actions: the service needs at least one API key");
   const trustProxy = options.trustProxy ?? false;
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withSafeSerializers(options.logger ?? false),
+    logController: new RequestLog(),
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     // Fastify takes a hop count too (proxy-addr); its types list only the other forms.
     trustProxy: trustProxy as boolean | string[],
@@ -95,4 +94,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ...(options.development && { development: { otp: options.otp, outbox: options.development.outbox } }),
   });
   return app;
+}
+
+/** Logger options with LOG_SERIALIZERS over any of the caller's: no line can carry a body or a header. */
+function withSafeSerializers(logger: FastifyServerOptions["logger"]): FastifyServerOptions["logger"] {
+  if (logger === false || logger === undefined) return false;
+  const options = logger === true ? {} : logger;
+  return { ...options, serializers: { ...options.serializers, ...LOG_SERIALIZERS } };
 }

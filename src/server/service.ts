@@ -7,7 +7,7 @@ import type { FastifyInstance } from "fastify";
 import type { Channel } from "../channels/channel.js";
 import { createOtp, type Otp } from "../otp.js";
 import type { LedgerStore } from "../stores/store.js";
-import { buildServer, LOG_REDACT } from "./app.js";
+import { buildServer } from "./app.js";
 import type { ServiceConfig } from "./config.js";
 import { developmentSecrets } from "./dev-secrets.js";
 import { Outbox, developmentChannels } from "./outbox.js";
@@ -30,7 +30,7 @@ export interface ServiceHooks {
   store?: LedgerStore;
   /** Extra work on shutdown, after in-flight requests and deliveries, before the store closes. */
   closers?: Array<() => Promise<void>>;
-  /** Fastify logging; default pino at config.logLevel with bodies and credentials redacted. */
+  /** Fastify logging; default pino at config.logLevel, one line per request (see request-log.ts). */
   logger?: boolean;
 }
 
@@ -77,7 +77,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     auditLog,
     metrics,
     ...(outbox && { development: { outbox } }),
-    logger: logging ? { level: config.logLevel, redact: { paths: LOG_REDACT, censor: "[redacted]" } } : false,
+    logger: logging ? { level: config.logLevel } : false,
   });
 
   // While shutting down, answers ask the client to close its connection, so keep-alive sockets do

@@ -134,7 +134,7 @@ describe("logs", () => {
     await logged.app.inject({ method: "POST", url: "/v1/verifications/check", headers: { authorization: "Bearer wrong-secret-key" }, payload: { context, code } });
     await logged.app.close();
     const text = lines.join("");
-    expect(lines.length).toBeGreaterThan(4);
+    expect(lines.length).toBeGreaterThanOrEqual(4); // one a request
     expect(text).not.toMatch(new RegExp(`(?<!\\d)${code}(?!\\d)`));
     expect(text).not.toContain(context.slice(0, 40));
     expect(text).not.toContain(API_KEY);
