@@ -13,7 +13,7 @@
  * Options (env): BENCH_DURATION seconds per target (10, split into BENCH_ROUNDS rounds, 5),
  * BENCH_CONNECTIONS (50), BENCH_STORES (layer,memory,sqlite,redis; layer is the service
  * with its engine's check stubbed), BENCH_POOL contexts per store
- * (200000), BENCH_CLIENT (wrk|autocannon).
+ * (200000), BENCH_CLIENT (wrk|autocannon), BENCH_LOG_LEVEL (the service's LOG_LEVEL, warn).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -49,13 +49,21 @@ interface Row {
 
 async function startServer(mode: string, out: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", join(here, "http-server.ts"), mode, String(POOL), out], { stdio: ["ignore", "pipe", "inherit"] });
+  // The server's first line of its own; with BENCH_LOG_LEVEL=info its log lines share stdout.
+  // Once found, the rest of stdout is read and dropped, so the server never blocks on it.
   const line = await new Promise<string>((resolve, reject) => {
     let buffer = "";
-    child.stdout!.on("data", (chunk) => {
+    const onData = (chunk: Buffer) => {
       buffer += chunk;
-      const newline = buffer.indexOf("\n");
-      if (newline !== -1) resolve(buffer.slice(0, newline));
-    });
+      const lines = buffer.split("\n");
+      buffer = lines.pop()!;
+      const own = lines.find((candidate) => candidate.startsWith('{"url"') || candidate.startsWith('{"error"'));
+      if (own === undefined) return;
+      child.stdout!.off("data", onData);
+      child.stdout!.resume();
+      resolve(own);
+    };
+    child.stdout!.on("data", onData);
     child.on("exit", (code) => reject(new Error(`${mode} server exited with ${code}`)));
   });
   const message = JSON.parse(line) as { url?: string; error?: string };
