@@ -21,6 +21,7 @@ import {
 } from "./options.js";
 import { MemoryStore } from "./stores/memory.js";
 import type { LedgerStore, RecordResult } from "./stores/store.js";
+import { withTimeout } from "./stores/timeout.js";
 import { OtpEvents, type ClientInfo, type OtpEvent, type OtpEventListener, type OtpEventType } from "./telemetry/events.js";
 
 export type Metadata = Record<string, unknown>;
@@ -536,19 +537,11 @@ class OtpEngine implements Otp {
         throw new OtpError("STORE_UNAVAILABLE", { cause: error });
       }
     }
-    let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
-        operation(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`store did not answer within ${this.#storeTimeoutMs} ms`)), this.#storeTimeoutMs);
-        }),
-      ]);
+      return await withTimeout(operation(), this.#storeTimeoutMs, "ledger");
     } catch (error) {
       if (error instanceof OtpError) throw error;
       throw new OtpError("STORE_UNAVAILABLE", { cause: error });
-    } finally {
-      clearTimeout(timer);
     }
   }
 
