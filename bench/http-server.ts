@@ -13,6 +13,7 @@ import Fastify from "fastify";
 import { generateKey } from "../dist/core/keyring.js";
 import { loadConfig } from "../dist/server/config.js";
 import { startService } from "../dist/server/service.js";
+import { reportTiming } from "./http-timing.js";
 
 const [mode = "memory", countArg = "50000", out = "/dev/null"] = process.argv.slice(2);
 export const BENCH_API_KEY = "bench-api-key-0123456789";
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     const app = Fastify({ logger: false });
     app.post("/bare", async (request) => ({ status: "ok", received: typeof request.body }));
     const url = await app.listen({ port: 0, host: "127.0.0.1" });
+    reportTiming(app.server);
     process.stdout.write(`${JSON.stringify({ url })}\n`);
     return;
   }
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
     const approval = { id: "0".repeat(32), identifier: "bench0@example.com", purpose: "login", channel: "email", metadata: null, attempts: 1 };
     service.otp.verify = async () => approval;
   }
+  reportTiming(service.app.server);
   process.stdout.write(`${JSON.stringify({ url: service.url })}\n`);
   process.on("SIGTERM", () => void service.stop().then(() => process.exit(0)));
 }

@@ -9,7 +9,9 @@
  * core: `apt-get install wrk`), else from autocannon, whose per-request JavaScript competes with
  * the server for the CPU on a small machine.
  *
- * Target: check throughput ≥ 50% of the bare route, p99 < 10 ms.
+ * Target: check throughput ≥ 50% of the bare route, p99 < 10 ms. Beside the client's latency,
+ * each server reports its own time per request and how late its event loop ran (http-timing.ts),
+ * which split the client's p99 into work and waiting.
  * Options (env): BENCH_DURATION seconds per target (10, split into BENCH_ROUNDS rounds, 5),
  * BENCH_CONNECTIONS (50), BENCH_STORES (layer,memory,sqlite,redis; layer is the service
  * with its engine's check stubbed), BENCH_POOL contexts per store
@@ -21,6 +23,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import type { ServerTiming } from "./http-timing.js";
 import { cpuSecondsOf } from "./process-cpu.js";
 import { median } from "./stats.js";
 
@@ -45,10 +48,13 @@ interface Row {
   errors: number;
   /** CPU seconds the server process used during the run (all its threads); NaN without /proc. */
   cpuSeconds: number;
+  /** Measured in the server: its own time per request, and how late its event loop ran. */
+  serverP99: number;
+  loopDelayP99: number;
 }
 
 async function startServer(mode: string, out: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(here, "http-server.ts"), mode, String(POOL), out], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", join(here, "http-server.ts"), mode, String(POOL), out], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
   // The server's first line of its own; with BENCH_LOG_LEVEL=info its log lines share stdout.
   // Once found, the rest of stdout is read and dropped, so the server never blocks on it.
   const line = await new Promise<string>((resolve, reject) => {
@@ -74,6 +80,14 @@ async function startServer(mode: string, out: string): Promise<{ child: ChildPro
   return { child, url: message.url };
 }
 
+/** Sends `message` to a server and waits for its answer (see http-timing.ts). */
+function ask<T>(child: ChildProcess, message: "reset" | "report"): Promise<T> {
+  return new Promise((resolve) => {
+    child.once("message", (answer) => resolve(answer as T));
+    child.send(message);
+  });
+}
+
 function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     child.once("exit", () => resolve());
@@ -97,7 +111,8 @@ interface Target {
 
 /** Loads a target for `seconds` with its bodies, starting where the previous run stopped. */
 async function load(target: Target, seconds: number): Promise<Row> {
-  let row: Omit<Row, "cpuSeconds">;
+  let row: Omit<Row, "cpuSeconds" | "serverP99" | "loopDelayP99">;
+  await ask(target.child, "reset");
   const cpuBefore = cpuSecondsOf(target.child.pid);
   if (WRK) {
     if (target.file === undefined) {
@@ -136,9 +151,10 @@ async function load(target: Target, seconds: number): Promise<Row> {
     };
   }
   const cpuSeconds = cpuSecondsOf(target.child.pid) - cpuBefore;
+  const timing = await ask<ServerTiming>(target.child, "report");
   // Requests still in flight when a run ends were generated but not counted: leave a margin.
   target.sent += row.requests + 2 * CONNECTIONS;
-  return { ...row, cpuSeconds };
+  return { ...row, cpuSeconds, serverP99: timing.serverP99Ms, loopDelayP99: timing.loopDelayP99Ms };
 }
 
 async function bareTarget(): Promise<Target> {
@@ -178,6 +194,8 @@ function combine(target: Target): Row {
     other: sum((row) => row.other),
     errors: sum((row) => row.errors),
     cpuSeconds: sum((row) => row.cpuSeconds),
+    serverP99: median(target.rounds.map((row) => row.serverP99)),
+    loopDelayP99: median(target.rounds.map((row) => row.loopDelayP99)),
   };
 }
 
@@ -204,12 +222,12 @@ const baseline = rows[0]!;
 console.log(
   `\nPOST over real HTTP with ${WRK ? "wrk (1 thread)" : "autocannon"}, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${Math.max(1, Math.round(DURATION / ROUNDS))} s per target after a 2 s warm-up; p50/p99 are the median of the rounds. Node ${process.version}\n`,
 );
-console.log("| target | req/s | p50 ms | p99 ms | 2xx | non-2xx | errors | vs bare | server CPU µs/req | target met |");
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+console.log("| target | req/s | p50 ms | p99 ms | 2xx | non-2xx | errors | vs bare | server CPU µs/req | in server p99 ms | loop delay p99 ms | target met |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
 for (const row of rows) {
   const ratio = row.rps / baseline.rps;
   const met = row === baseline || row.target === LAYER_TARGET ? "" : ratio >= 0.5 && row.p99 < 10 ? "yes" : "no";
   const cpu = Number.isNaN(row.cpuSeconds) ? "n/a" : ((row.cpuSeconds / row.requests) * 1e6).toFixed(0);
-  console.log(`| ${row.target} | ${row.rps} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.ok} | ${row.other} | ${row.errors} | ${(ratio * 100).toFixed(0)}% | ${cpu} | ${met} |`);
+  console.log(`| ${row.target} | ${row.rps} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.ok} | ${row.other} | ${row.errors} | ${(ratio * 100).toFixed(0)}% | ${cpu} | ${row.serverP99.toFixed(2)} | ${row.loopDelayP99.toFixed(2)} | ${met} |`);
 }
 for (const note of notes) console.log(`\n${note}`);
