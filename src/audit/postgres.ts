@@ -53,8 +53,7 @@ export class PostgresAuditLog implements AuditLog {
 
   async migrate(): Promise<void> {
     const t = this.tableName;
-    const client = await withTimeout(this.pool.connect(), this.#timeoutMs, "postgres");
-    await migratePostgres(client, t, [
+    await migratePostgres(await this.#connect(), t, [
       `CREATE TABLE IF NOT EXISTS ${t} (
         event_id text NOT NULL,
         verification_id text,
@@ -105,17 +104,21 @@ export class PostgresAuditLog implements AuditLog {
     await finished(copy);
   }
 
-  /** Runs `work` on a connection of its own, all of it within the timeout. */
-  async #onClient(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  /** A connection from the pool within the timeout. */
+  async #connect(): Promise<pg.PoolClient> {
     const connecting = this.pool.connect();
-    let client: pg.PoolClient;
     try {
-      client = await withTimeout(connecting, this.#timeoutMs, "postgres");
+      return await withTimeout(connecting, this.#timeoutMs, "postgres");
     } catch (error) {
       // A connection that arrives after the bound goes back to the pool, not astray.
       connecting.then((late) => late.release(), () => undefined);
       throw error;
     }
+  }
+
+  /** Runs `work` on a connection of its own, all of it within the timeout. */
+  async #onClient(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    const client = await this.#connect();
     let broken: Error | undefined;
     try {
       await withTimeout(work(client), this.#timeoutMs, "postgres");

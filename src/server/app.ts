@@ -40,7 +40,6 @@ export interface ServerOptions {
   metrics?: { render(): string };
 }
 
-
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   if (options.apiKeys.length === 0) throw new TypeError("otp-actions: the service needs at least one API key");
   const trustProxy = options.trustProxy ?? false;

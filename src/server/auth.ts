@@ -17,8 +17,9 @@ const BEARER = /^Bearer[ \t]+([\x21-\x7e]{1,512})[ \t]*$/i;
  * and no early exit at the first differing byte or at a length mismatch.
  */
 export function apiKeyMatcher(apiKeys: readonly string[]): (presented: string) => boolean {
-  const width = Math.max(MAX_PRESENTED, ...apiKeys.map((key) => Buffer.byteLength(key, "utf8")));
-  const known = apiKeys.map((key) => ({ padded: padded(key, width), length: Buffer.byteLength(key, "utf8") }));
+  const lengths = apiKeys.map((key) => Buffer.byteLength(key, "utf8"));
+  const width = Math.max(MAX_PRESENTED, ...lengths);
+  const known = apiKeys.map((key, index) => ({ padded: padded(key, width), length: lengths[index]! }));
   return (presented) => {
     const length = Buffer.byteLength(presented, "utf8");
     if (length > width) return false; // longer than every key: the width is public, not a key's length
