@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OtpError } from "../../src/core/errors.js";
 import type { CheckAttempt, Guard, SendAttempt } from "../../src/guard/guard.js";
+import type { TrustProxy } from "../../src/guard/client-ip.js";
 import { API_KEY, AUTH, testServer, wrong, type TestServer } from "./helpers.js";
 
 let server: TestServer;
@@ -246,5 +247,18 @@ describe("limits and client info", () => {
     await trusting.app.inject({ method: "POST", url: "/v1/verifications", headers, payload: { identifier: "ip3@example.com", purpose: "login" } });
     expect(trustedGuard.sends.at(-1)!.client).toEqual({ ip: "203.0.113.9", userAgent: "curl/8" });
     await trusting.app.close();
+  });
+
+  it("a hop count or a proxy list in OTP_TRUST_PROXY finds each user behind the proxy", async () => {
+    // inject() connects from 127.0.0.1, the proxy; the user is the entry the proxy appended last,
+    // or, with two trusted hops, the one before it.
+    const chain = { ...AUTH, "x-forwarded-for": "198.51.100.7, 203.0.113.9" };
+    for (const [trustProxy, expected] of [[1, "203.0.113.9"], [2, "198.51.100.7"], [["127.0.0.1"], "203.0.113.9"], [["127.0.0.0/8", "203.0.113.0/24"], "198.51.100.7"]] as const) {
+      const guard = recordingGuard();
+      const server = await testServer({ guard, trustProxy: trustProxy as TrustProxy });
+      await server.app.inject({ method: "POST", url: "/v1/verifications", headers: chain, payload: { identifier: "hops@example.com", purpose: "login" } });
+      expect(guard.sends.at(-1)!.client?.ip, `trustProxy ${JSON.stringify(trustProxy)}`).toBe(expected);
+      await server.app.close();
+    }
   });
 });
