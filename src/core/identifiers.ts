@@ -21,6 +21,9 @@ const MAX_INPUT_CHARS = 320;
 // Pragmatic, not RFC 5322: one @, a local part without spaces or quoting, a dotted domain of
 // LDH labels. Addresses outside this are rare and often abused.
 const EMAIL = /^[^\s@"(),:;<>[\]\\]{1,64}@(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+// Control, format (zero-width), private-use, unassigned and lone surrogate code points: invisible
+// or unencodable, they would make one address look like several identities.
+const INVISIBLE = /\p{C}/u;
 
 /**
  * Trims and normalises an identifier so that every spelling of one address or number is one
@@ -34,8 +37,10 @@ export function normalizeIdentifier(raw: unknown, options: NormalizeOptions = {}
 }
 
 function normalizeEmail(value: string): NormalizedIdentifier {
-  const lower = value.toLowerCase();
-  if (lower.length > MAX_EMAIL_CHARS || !EMAIL.test(lower)) throw invalidIdentifier("The identifier is not a valid email address.");
+  // One composition form (RFC 6532 asks for NFC), so "é" typed as one character or as "e" and a
+  // combining accent is one identity, with one set of limits.
+  const lower = value.toLowerCase().normalize("NFC");
+  if (lower.length > MAX_EMAIL_CHARS || INVISIBLE.test(lower) || !EMAIL.test(lower)) throw invalidIdentifier("The identifier is not a valid email address.");
   return { kind: "email", value: lower };
 }
 

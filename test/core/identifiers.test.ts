@@ -6,6 +6,19 @@ describe("identifiers", () => {
     expect(normalizeIdentifier("  User.Name+tag@Example.COM ")).toEqual({ kind: "email", value: "user.name+tag@example.com" });
   });
 
+  it("gives an email address one identity whatever its Unicode composition or case", () => {
+    const composed = "jos\u00e9@example.com";
+    for (const spelling of [composed, "jose\u0301@example.com", "JOSE\u0301@example.com", "JOS\u00c9@Example.com"]) {
+      expect(normalizeIdentifier(spelling).value, JSON.stringify(spelling)).toBe(composed);
+    }
+  });
+
+  it("refuses invisible and unencodable characters in an email address", () => {
+    for (const spelling of ["user\u200b@example.com", "us\u00ader@example.com", "user\u0001@example.com", "user\ud800@example.com", "\ue000user@example.com"]) {
+      expect(() => normalizeIdentifier(spelling), JSON.stringify(spelling)).toThrowError(expect.objectContaining({ code: "INVALID_IDENTIFIER" }));
+    }
+  });
+
   it("normalises phone numbers to E.164, one identity per number", () => {
     for (const spelling of ["+1 (415) 555-0123", "+14155550123", " +1-415-555-0123 "]) {
       expect(normalizeIdentifier(spelling)).toEqual({ kind: "phone", value: "+14155550123" });
