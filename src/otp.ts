@@ -105,7 +105,7 @@ export interface Otp {
   readonly keyring: Keyring;
   readonly store: LedgerStore;
   readonly channels: ReadonlyMap<string, Channel>;
-  /** Waits for deliveries still in flight (asynchronous delivery). Does not close the store. */
+  /** Waits for deliveries still in flight, asynchronous or not. Does not close the store. */
   close(): Promise<void>;
 }
 
@@ -507,9 +507,11 @@ class OtpEngine implements Otp {
         throw new OtpError("DELIVERY_FAILED", { cause });
       },
     );
-    if (!policy.asyncDelivery) return attempt;
+    // Tracked even when the caller awaits it: a request cut short by a shutdown leaves its
+    // delivery running, and close() must wait for it so its outcome is still recorded.
     const tracked = attempt.catch(() => undefined).finally(() => this.#inFlight.delete(tracked));
     this.#inFlight.add(tracked);
+    if (!policy.asyncDelivery) return attempt;
   }
 
   // --- helpers -------------------------------------------------------------------------------

@@ -20,6 +20,11 @@ import { createMetrics } from "../telemetry/metrics.js";
 
 /** How long in-flight requests get to finish on shutdown. */
 const SHUTDOWN_GRACE_MS = 8000;
+/**
+ * How much longer a delivery may run once its request was cut. The whole shutdown stays under the
+ * CLI's 10 s, with time left to flush the audit log and close the store.
+ */
+const DELIVERY_GRACE_MS = 1000;
 
 export interface ServiceHooks {
   /** Lines for the operator (warnings, the dev API key, the address). Default: stdout. */
@@ -32,6 +37,8 @@ export interface ServiceHooks {
   closers?: Array<() => Promise<void>>;
   /** Fastify logging; default pino at config.logLevel, one line per request (see request-log.ts). */
   logger?: boolean;
+  /** How long in-flight requests get on shutdown (tests). Default 8 s. */
+  shutdownGraceMs?: number;
 }
 
 export interface RunningService {
@@ -106,12 +113,15 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   const stop = () =>
     (stopping ??= (async () => {
       closing = true;
+      const graceMs = hooks.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
       // A client that never reads its answer cannot hold the process: cut what is left after a grace period.
-      const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      const cut = setTimeout(() => app.server.closeAllConnections(), graceMs);
       cut.unref();
       await app.close();
       clearTimeout(cut);
-      await otp.close();
+      // A cut request's delivery runs on: wait for it a little longer, so that its delivered or
+      // delivery_failed row reaches the audit log before the log is flushed and closed.
+      await atMost(otp.close(), DELIVERY_GRACE_MS);
       const warn = (error: unknown) => say(`warning: shutdown step failed: ${(error as Error).message}`);
       await audit.close().catch(warn);
       await auditLog.close().catch(warn);
@@ -122,6 +132,13 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     })());
 
   return { url, app, otp, store, apiKeys: secrets.apiKeys, outbox, audit, stop };
+}
+
+/** Waits for `work`, or `ms` at most. */
+async function atMost(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /** The configured channels; in development, the outbox stands in for every kind not configured. */

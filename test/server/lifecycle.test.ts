@@ -1,5 +1,9 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import type { Channel } from "../../src/channels/channel.js";
 import { generateKey } from "../../src/core/keyring.js";
@@ -55,6 +59,35 @@ describe("graceful shutdown", () => {
     await stopped;
     expect(order).toEqual(["delivered", "audit flushed", "store closed"]);
     await expect(fetch(`${service.url}/health/otp`)).rejects.toThrow();
+  });
+
+  it("a delivery that outlives its cut request still reaches the audit log before it is closed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "otp-lifecycle-"));
+    let deliveryStarted!: () => void;
+    const started = new Promise<void>((resolve) => (deliveryStarted = resolve));
+    const slow: Channel = {
+      name: "email",
+      accepts: "email",
+      async deliver() {
+        deliveryStarted();
+        await sleep(500);
+      },
+    };
+    const config = loadConfig({ OTP_STORE: `sqlite:${join(dir, "otp.db")}`, PORT: "0", OTP_KEYS: generateKey("g1"), OTP_API_KEYS: "lifecycle-api-key-123456" });
+    const service = await startService(config, { say: () => {}, channels: [slow], logger: false, shutdownGraceMs: 100 });
+    const inFlight = fetch(`${service.url}/v1/verifications`, {
+      method: "POST",
+      headers: { authorization: "Bearer lifecycle-api-key-123456", "content-type": "application/json" },
+      body: JSON.stringify({ identifier: "slow@example.com", purpose: "login" }),
+    }).catch((error: Error) => error);
+    await started;
+    await service.stop();
+    // The grace period cut the request before its delivery ended.
+    expect(await inFlight).toBeInstanceOf(Error);
+    const audit = new Database(join(dir, "audit.db"), { readonly: true });
+    const actions = audit.prepare("SELECT action FROM otp_audit ORDER BY at, event_id").all() as Array<{ action: string }>;
+    audit.close();
+    expect(actions.map((row) => row.action)).toEqual(["generated", "delivered"]);
   });
 });
 
