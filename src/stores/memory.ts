@@ -1,4 +1,5 @@
 import { ExpirySweep } from "../core/expiry-sweep.js";
+import { OldestFirst } from "../core/oldest-first.js";
 import type { LedgerState, LedgerStore, RecordResult, RevokeResult } from "./store.js";
 
 export interface MemoryStoreOptions {
@@ -31,6 +32,7 @@ export class MemoryStore implements LedgerStore {
   readonly #now: () => number;
   readonly #maxEntries: number;
   readonly #sweeper: ExpirySweep<Entry>;
+  readonly #oldest: OldestFirst<string, Entry>;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
@@ -39,6 +41,7 @@ export class MemoryStore implements LedgerStore {
       throw new TypeError("otp-actions: memoryStore maxEntries must be a positive integer");
     }
     this.#sweeper = new ExpirySweep(this.#entries, SWEEP_PER_OPEN);
+    this.#oldest = new OldestFirst(this.#entries);
   }
 
   /** Live entries, for tests and metrics. */
@@ -49,7 +52,7 @@ export class MemoryStore implements LedgerStore {
   async open(id: string, ttlMs: number, attempts = 0): Promise<void> {
     const now = this.#now();
     this.#sweeper.sweep(now);
-    if (this.#entries.size >= this.#maxEntries) this.#evictOldest();
+    if (this.#entries.size >= this.#maxEntries) this.#oldest.evict();
     this.#entries.set(id, { attempts, state: "pending", expiresAtMs: now + ttlMs });
   }
 
@@ -85,11 +88,6 @@ export class MemoryStore implements LedgerStore {
       return undefined;
     }
     return entry;
-  }
-
-  #evictOldest(): void {
-    const oldest = this.#entries.keys().next();
-    if (!oldest.done) this.#entries.delete(oldest.value);
   }
 }
 

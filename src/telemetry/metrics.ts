@@ -1,4 +1,5 @@
 import { ERRORS, isOtpError } from "../core/errors.js";
+import { OldestFirst } from "../core/oldest-first.js";
 import type { Otp } from "../otp.js";
 import { EVENT_TYPES, type OtpEvent, type OtpEventListener, type OtpEventType } from "./events.js";
 import { Counter, Histogram, PROMETHEUS_CONTENT_TYPE, type Labels } from "./prometheus.js";
@@ -67,6 +68,7 @@ export function createMetrics(otp: OtpEventSource, options: MetricsOptions = {})
   // Issue time by verification id, to measure time to verify. Insertion order makes the first
   // key the oldest, so the map is trimmed from the front.
   const issuedAt = new Map<string, number>();
+  const oldestIssued = new OldestFirst(issuedAt);
 
   const within = (metric: Counter | Histogram, labels: Labels): boolean => {
     if (metric.size < maxSeries || metric.has(labels)) return true;
@@ -91,7 +93,7 @@ export function createMetrics(otp: OtpEventSource, options: MetricsOptions = {})
     }
     if (event.type === "generated" && event.id !== undefined) {
       issuedAt.set(event.id, event.at);
-      while (issuedAt.size > maxPending) issuedAt.delete(issuedAt.keys().next().value!);
+      while (issuedAt.size > maxPending) oldestIssued.evict();
     }
     if (event.type === "succeeded") {
       const started = event.id === undefined ? undefined : issuedAt.get(event.id);
