@@ -16,7 +16,9 @@ export interface NormalizeOptions {
   defaultCountry?: CountryCode;
 }
 
-const MAX_EMAIL_CHARS = 254;
+// RFC 5321's limits, in octets of UTF-8 (RFC 6531): the token stores the address in 255 bytes.
+const MAX_EMAIL_BYTES = 254;
+const MAX_LOCAL_PART_BYTES = 64;
 const MAX_INPUT_CHARS = 320;
 // Pragmatic, not RFC 5322: one @, a local part without spaces or quoting, a dotted domain of
 // LDH labels. Addresses outside this are rare and often abused.
@@ -40,8 +42,12 @@ function normalizeEmail(value: string): NormalizedIdentifier {
   // One composition form (RFC 6532 asks for NFC), so "é" typed as one character or as "e" and a
   // combining accent is one identity, with one set of limits.
   const lower = value.toLowerCase().normalize("NFC");
-  if (lower.length > MAX_EMAIL_CHARS || INVISIBLE.test(lower) || !EMAIL.test(lower)) throw invalidIdentifier("The identifier is not a valid email address.");
+  if (!fitsEmailLimits(lower) || INVISIBLE.test(lower) || !EMAIL.test(lower)) throw invalidIdentifier("The identifier is not a valid email address.");
   return { kind: "email", value: lower };
+}
+
+function fitsEmailLimits(address: string): boolean {
+  return Buffer.byteLength(address, "utf8") <= MAX_EMAIL_BYTES && Buffer.byteLength(address.slice(0, address.lastIndexOf("@")), "utf8") <= MAX_LOCAL_PART_BYTES;
 }
 
 function normalizePhone(value: string, defaultCountry: CountryCode | undefined): NormalizedIdentifier {

@@ -13,6 +13,18 @@ describe("identifiers", () => {
     }
   });
 
+  it("measures an email address in bytes, as the token stores it", () => {
+    const cjk = "\u4e2d".repeat(21); // 63 bytes of UTF-8
+    expect(normalizeIdentifier(`${cjk}a@example.com`).value).toBe(`${cjk}a@example.com`);
+    expect(() => normalizeIdentifier(`${cjk}\u4e2d@example.com`)).toThrowError(expect.objectContaining({ code: "INVALID_IDENTIFIER" }));
+    // 64 characters before the @, three bytes each: it was accepted, then issuing threw.
+    const long = `${"\u4e2d".repeat(64)}@${"d".repeat(60)}.example.com`;
+    expect(() => normalizeIdentifier(long)).toThrowError(expect.objectContaining({ code: "INVALID_IDENTIFIER" }));
+    const domain = `${"d".repeat(63)}.${"e".repeat(63)}.${"f".repeat(63)}.com`; // 195 characters
+    expect(normalizeIdentifier(`${"u".repeat(58)}@${domain}`).value).toHaveLength(254);
+    expect(() => normalizeIdentifier(`${"u".repeat(57)}\u00e9@${domain}`)).toThrowError(expect.objectContaining({ code: "INVALID_IDENTIFIER" }));
+  });
+
   it("refuses invisible and unencodable characters in an email address", () => {
     for (const spelling of ["user\u200b@example.com", "us\u00ader@example.com", "user\u0001@example.com", "user\ud800@example.com", "\ue000user@example.com"]) {
       expect(() => normalizeIdentifier(spelling), JSON.stringify(spelling)).toThrowError(expect.objectContaining({ code: "INVALID_IDENTIFIER" }));
