@@ -104,10 +104,19 @@ function optionalString(value: unknown, name: string): string | undefined {
   return value;
 }
 
+// Years 0 to 9999: every log stores these, where a JavaScript Date reaches far past what
+// Postgres accepts (a query would fail there as a database error instead of a bad filter).
+const EARLIEST_MS = Date.parse("0000-01-01T00:00:00.000Z");
+const LATEST_MS = Date.parse("9999-12-31T23:59:59.999Z");
+
+function inTimeRange(ms: number): boolean {
+  return Number.isInteger(ms) && ms >= EARLIEST_MS && ms <= LATEST_MS;
+}
+
 function optionalTime(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
   const ms = value instanceof Date ? value.getTime() : NaN;
-  if (!Number.isFinite(ms)) throw invalid(`${name} must be a valid Date.`);
+  if (!inTimeRange(ms)) throw invalid(`${name} must be a valid Date from year 0 to 9999.`);
   return ms;
 }
 
@@ -150,7 +159,7 @@ export function decodeCursor(cursor: unknown): AuditCursor {
   if (typeof cursor !== "string" || cursor.length > 200) throw invalid("cursor is not valid.");
   try {
     const [atMs, eventId] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
-    if (typeof atMs === "number" && Number.isSafeInteger(atMs) && typeof eventId === "string" && eventId.length <= 64) return { atMs, eventId };
+    if (typeof atMs === "number" && inTimeRange(atMs) && typeof eventId === "string" && eventId.length <= 64) return { atMs, eventId };
   } catch {
     // Falls through to the one error below.
   }
