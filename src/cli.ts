@@ -62,7 +62,8 @@ Idempotent: safe to run on every deploy. The memory store needs nothing.
 };
 
 function fail(message: string): never {
-  process.stderr.write(`otp-actions: ${message}\n`);
+  // The library's own errors already start with the prefix.
+  process.stderr.write(`otp-actions: ${message.replace(/^otp-actions: /, "")}\n`);
   process.exit(1);
 }
 
@@ -111,7 +112,7 @@ function keygen(args: string[]): void {
   try {
     process.stdout.write(`${generateKey(values.kid)}\n`);
   } catch (error) {
-    fail((error as Error).message.replace(/^otp-actions: /, ""));
+    fail((error as Error).message);
   }
 }
 

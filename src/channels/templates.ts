@@ -186,9 +186,19 @@ function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined
 
 // --- option checks -------------------------------------------------------------------------
 
+/** What `appName` may be: 1-100 characters, not all blank, no control characters. */
+export function isAppName(value: string): boolean {
+  return value.trim() !== "" && value.length <= 100 && !CONTROL.test(value);
+}
+
+/** A DNS host name (RFC 1123 labels), as `webOtpDomain` must be. */
+export function isHostName(value: string): boolean {
+  return HOSTNAME.test(value);
+}
+
 function checkedAppName(appName: unknown): string {
   if (appName === undefined) return DEFAULT_APP_NAME;
-  if (typeof appName !== "string" || appName.trim() === "" || appName.length > 100 || CONTROL.test(appName)) {
+  if (typeof appName !== "string" || !isAppName(appName)) {
     throw new TypeError("otp-actions: appName must be 1-100 characters without control characters");
   }
   return appName;
@@ -196,7 +206,7 @@ function checkedAppName(appName: unknown): string {
 
 function checkedDomain(domain: unknown): string | undefined {
   if (domain === undefined) return undefined;
-  if (typeof domain !== "string" || !HOSTNAME.test(domain)) throw new TypeError("otp-actions: webOtpDomain must be a host name such as 'example.com'");
+  if (typeof domain !== "string" || !isHostName(domain)) throw new TypeError("otp-actions: webOtpDomain must be a host name such as 'example.com'");
   return domain.toLowerCase();
 }
 

@@ -37,6 +37,16 @@ const KNOWN_ERRORS: Readonly<Record<number, string>> = {
   21611: "sender queue is full",
 };
 
+/** An Account SID: `AC` and 32 characters. Exported so the service checks its configuration by the same rule. */
+export function isTwilioAccountSid(value: string): boolean {
+  return /^AC[0-9a-zA-Z]{32}$/.test(value);
+}
+
+/** A Messaging Service SID: `MG` and 32 characters. */
+export function isTwilioMessagingServiceSid(value: string): boolean {
+  return /^MG[0-9a-zA-Z]{32}$/.test(value);
+}
+
 // Refusals Twilio answers with a 4xx that clear up by themselves.
 const RETRYABLE_ERRORS = new Set([20429, 21611, 14107]);
 
@@ -55,7 +65,7 @@ export interface TwilioFailure {
 export function twilioSmsChannel(options: TwilioSmsChannelOptions): Channel {
   if (typeof options !== "object" || options === null) throw new TypeError("otp-actions: twilioSmsChannel needs an options object");
   const { accountSid, authToken, apiKey, from, messagingServiceSid, statusCallback } = options;
-  if (typeof accountSid !== "string" || !/^AC[0-9a-zA-Z]{32}$/.test(accountSid)) throw new TypeError("otp-actions: twilioSmsChannel `accountSid` must look like AC followed by 32 characters");
+  if (typeof accountSid !== "string" || !isTwilioAccountSid(accountSid)) throw new TypeError("otp-actions: twilioSmsChannel `accountSid` must look like AC followed by 32 characters");
   if ((authToken === undefined) === (apiKey === undefined)) throw new TypeError("otp-actions: twilioSmsChannel needs exactly one of `authToken` and `apiKey`");
   if (authToken !== undefined && (typeof authToken !== "string" || authToken === "")) throw new TypeError("otp-actions: twilioSmsChannel `authToken` must be a string");
   if (apiKey !== undefined && (typeof apiKey?.sid !== "string" || !apiKey.sid.startsWith("SK") || typeof apiKey.secret !== "string" || apiKey.secret === "")) {
@@ -63,7 +73,7 @@ export function twilioSmsChannel(options: TwilioSmsChannelOptions): Channel {
   }
   if ((from === undefined) === (messagingServiceSid === undefined)) throw new TypeError("otp-actions: twilioSmsChannel needs exactly one of `from` and `messagingServiceSid`");
   if (from !== undefined && (typeof from !== "string" || from.trim() === "")) throw new TypeError("otp-actions: twilioSmsChannel `from` must be a number or sender id");
-  if (messagingServiceSid !== undefined && (typeof messagingServiceSid !== "string" || !/^MG[0-9a-zA-Z]{32}$/.test(messagingServiceSid))) {
+  if (messagingServiceSid !== undefined && (typeof messagingServiceSid !== "string" || !isTwilioMessagingServiceSid(messagingServiceSid))) {
     throw new TypeError("otp-actions: twilioSmsChannel `messagingServiceSid` must look like MG followed by 32 characters");
   }
   if (statusCallback !== undefined && !/^https?:\/\/[^\s]+$/.test(String(statusCallback))) throw new TypeError("otp-actions: twilioSmsChannel `statusCallback` must be an http(s) URL");

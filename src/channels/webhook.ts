@@ -41,7 +41,8 @@ export interface WebhookPayload {
   rendered?: RenderedMessage;
 }
 
-const MIN_SECRET_CHARS = 16;
+/** Exported so the service checks OTP_WEBHOOK_SECRET by the same rule. */
+export const MIN_WEBHOOK_SECRET_CHARS = 16;
 const MAX_LOCALE_CHARS = 256;
 
 /**
@@ -53,8 +54,8 @@ export function webhookChannel(options: WebhookChannelOptions): Channel {
   if (typeof options !== "object" || options === null) throw new TypeError("otp-actions: webhookChannel needs an options object");
   const url = checkedUrl(options.url, options.allowInsecureHttp === true);
   const secrets = typeof options.secret === "string" ? [options.secret] : options.secret;
-  if (!Array.isArray(secrets) || secrets.length === 0 || !secrets.every((secret) => typeof secret === "string" && secret.length >= MIN_SECRET_CHARS)) {
-    throw new TypeError(`otp-actions: webhookChannel \`secret\` must be a string (or list) of at least ${MIN_SECRET_CHARS} characters`);
+  if (!Array.isArray(secrets) || secrets.length === 0 || !secrets.every((secret) => typeof secret === "string" && secret.length >= MIN_WEBHOOK_SECRET_CHARS)) {
+    throw new TypeError(`otp-actions: webhookChannel \`secret\` must be a string (or list) of at least ${MIN_WEBHOOK_SECRET_CHARS} characters`);
   }
   if (options.accepts !== undefined && !["email", "phone", "any"].includes(options.accepts)) throw new TypeError("otp-actions: webhookChannel `accepts` must be email, phone or any");
   const render = options.render ? createTemplateRenderer(options.render) : undefined;

@@ -1,6 +1,7 @@
 /**
  * Delivery channels and abuse limits from the environment. Each channel is configured by its own
- * variables; a half-configured channel is a start-up error that names the missing variable.
+ * variables; a half-configured channel is a start-up error that names the missing variable, and
+ * each value is checked by the rule its channel applies, so no channel fails to build at start.
  *
  *   OTP_SMTP_URL, OTP_EMAIL_FROM                      → "email" (SMTP, nodemailer)
  *   OTP_TWILIO_ACCOUNT_SID, OTP_TWILIO_AUTH_TOKEN,
@@ -10,6 +11,10 @@
  *   OTP_RATE_LIMITS (on|off), OTP_SMS_COUNTRIES        → the guard
  */
 import { isSupportedCountry, type CountryCode } from "libphonenumber-js";
+import { isSecureHttpUrl } from "../channels/http-delivery.js";
+import { isAppName, isHostName } from "../channels/templates.js";
+import { isTwilioAccountSid, isTwilioMessagingServiceSid } from "../channels/twilio.js";
+import { MIN_WEBHOOK_SECRET_CHARS } from "../channels/webhook.js";
 
 export interface ChannelConfig {
   smtp?: { url: string; from: string };
@@ -27,42 +32,80 @@ export interface LimitsConfig {
 type Value = (name: string) => string | undefined;
 type Problem = (variable: string, message: string) => void;
 
+const TWILIO_CREDENTIALS = ["OTP_TWILIO_ACCOUNT_SID", "OTP_TWILIO_AUTH_TOKEN"];
+const TWILIO_SENDERS = ["OTP_TWILIO_FROM", "OTP_TWILIO_MESSAGING_SERVICE_SID"];
+
 export function loadChannelConfig(value: Value, problem: Problem): ChannelConfig {
   const config: ChannelConfig = {};
-  const together = (names: string[]): boolean => {
-    const present = names.filter((name) => value(name) !== undefined);
-    if (present.length === 0) return false;
-    for (const name of names) if (value(name) === undefined) problem(name, `is required with ${present.join(", ")}`);
-    return present.length === names.length;
-  };
-  if (together(["OTP_SMTP_URL", "OTP_EMAIL_FROM"])) {
-    const url = value("OTP_SMTP_URL")!;
-    if (!/^smtps?:\/\//.test(url)) problem("OTP_SMTP_URL", "must be an smtp:// or smtps:// URL");
-    config.smtp = { url, from: value("OTP_EMAIL_FROM")! };
-  }
-  const sender = value("OTP_TWILIO_FROM") ?? value("OTP_TWILIO_MESSAGING_SERVICE_SID");
-  if (together(["OTP_TWILIO_ACCOUNT_SID", "OTP_TWILIO_AUTH_TOKEN"])) {
-    if (sender === undefined) problem("OTP_TWILIO_FROM", "or OTP_TWILIO_MESSAGING_SERVICE_SID is required with OTP_TWILIO_ACCOUNT_SID");
-    const from = value("OTP_TWILIO_FROM");
-    const messagingServiceSid = value("OTP_TWILIO_MESSAGING_SERVICE_SID");
-    config.twilio = {
-      accountSid: value("OTP_TWILIO_ACCOUNT_SID")!,
-      authToken: value("OTP_TWILIO_AUTH_TOKEN")!,
-      ...(from !== undefined && { from }),
-      ...(messagingServiceSid !== undefined && { messagingServiceSid }),
-    };
-  }
-  if (together(["OTP_WEBHOOK_URL", "OTP_WEBHOOK_SECRET"])) {
-    const url = value("OTP_WEBHOOK_URL")!;
-    if (!URL.canParse(url)) problem("OTP_WEBHOOK_URL", "must be a URL");
-    if (value("OTP_WEBHOOK_SECRET")!.length < 16) problem("OTP_WEBHOOK_SECRET", "must be at least 16 characters");
-    config.webhook = { url, secret: value("OTP_WEBHOOK_SECRET")! };
-  }
+  const smtp = smtpConfig(value, problem);
+  const twilio = twilioConfig(value, problem);
+  const webhook = webhookConfig(value, problem);
+  if (smtp) config.smtp = smtp;
+  if (twilio) config.twilio = twilio;
+  if (webhook) config.webhook = webhook;
   const appName = value("OTP_APP_NAME");
   const webOtpDomain = value("OTP_WEBOTP_DOMAIN");
+  if (appName !== undefined && !isAppName(appName)) problem("OTP_APP_NAME", "must be 1-100 characters without control characters");
+  if (webOtpDomain !== undefined && !isHostName(webOtpDomain)) problem("OTP_WEBOTP_DOMAIN", "must be a host name such as example.com (no scheme, port or path)");
   if (appName !== undefined) config.appName = appName;
   if (webOtpDomain !== undefined) config.webOtpDomain = webOtpDomain;
   return config;
+}
+
+/**
+ * One channel's variables: none set is no channel; any set makes each of `required` a must.
+ * `optional` ones count as "set" too, so a lone one is reported rather than ignored.
+ */
+function together(value: Value, problem: Problem, required: readonly string[], optional: readonly string[] = []): boolean {
+  const present = [...required, ...optional].filter((name) => value(name) !== undefined);
+  if (present.length === 0) return false;
+  const missing = required.filter((name) => value(name) === undefined);
+  for (const name of missing) problem(name, `is required with ${present.join(", ")}`);
+  return missing.length === 0;
+}
+
+function smtpConfig(value: Value, problem: Problem): ChannelConfig["smtp"] {
+  if (!together(value, problem, ["OTP_SMTP_URL", "OTP_EMAIL_FROM"])) return undefined;
+  const url = value("OTP_SMTP_URL")!;
+  if (!/^smtps?:\/\//.test(url)) problem("OTP_SMTP_URL", "must be an smtp:// or smtps:// URL");
+  return { url, from: value("OTP_EMAIL_FROM")! };
+}
+
+/** The rules twilioSmsChannel applies when the service builds it, checked here so each names its variable. */
+function twilioConfig(value: Value, problem: Problem): ChannelConfig["twilio"] {
+  if (!together(value, problem, TWILIO_CREDENTIALS, TWILIO_SENDERS)) return undefined;
+  const from = value("OTP_TWILIO_FROM");
+  const messagingServiceSid = value("OTP_TWILIO_MESSAGING_SERVICE_SID");
+  if (from === undefined && messagingServiceSid === undefined) {
+    problem("OTP_TWILIO_FROM", "or OTP_TWILIO_MESSAGING_SERVICE_SID is required with OTP_TWILIO_ACCOUNT_SID");
+    return undefined;
+  }
+  if (from !== undefined && messagingServiceSid !== undefined) {
+    problem("OTP_TWILIO_FROM", "and OTP_TWILIO_MESSAGING_SERVICE_SID are both set; set one: a sender number or id, or a Messaging Service");
+  }
+  const accountSid = value("OTP_TWILIO_ACCOUNT_SID")!;
+  if (!isTwilioAccountSid(accountSid)) problem("OTP_TWILIO_ACCOUNT_SID", "must be AC followed by 32 letters and digits, as the Twilio console shows it");
+  if (messagingServiceSid !== undefined && !isTwilioMessagingServiceSid(messagingServiceSid)) {
+    problem("OTP_TWILIO_MESSAGING_SERVICE_SID", "must be MG followed by 32 letters and digits, as the Twilio console shows it");
+  }
+  return {
+    accountSid,
+    authToken: value("OTP_TWILIO_AUTH_TOKEN")!,
+    ...(from !== undefined && { from }),
+    ...(messagingServiceSid !== undefined && { messagingServiceSid }),
+  };
+}
+
+/** The rules webhookChannel applies when the service builds it (the service never allows insecure http). */
+function webhookConfig(value: Value, problem: Problem): ChannelConfig["webhook"] {
+  if (!together(value, problem, ["OTP_WEBHOOK_URL", "OTP_WEBHOOK_SECRET"])) return undefined;
+  const url = value("OTP_WEBHOOK_URL")!;
+  const secret = value("OTP_WEBHOOK_SECRET")!;
+  if (!URL.canParse(url)) problem("OTP_WEBHOOK_URL", "must be an absolute URL");
+  // The payload holds the code: plain http only where nobody on the network can read it.
+  else if (!isSecureHttpUrl(new URL(url))) problem("OTP_WEBHOOK_URL", "must be https (http only to a loopback host such as 127.0.0.1 or localhost)");
+  if (secret.length < MIN_WEBHOOK_SECRET_CHARS) problem("OTP_WEBHOOK_SECRET", `must be at least ${MIN_WEBHOOK_SECRET_CHARS} characters`);
+  return { url, secret };
 }
 
 export function loadLimitsConfig(value: Value, problem: Problem): LimitsConfig {

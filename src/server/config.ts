@@ -2,6 +2,8 @@
  * The service's configuration, from environment variables only. Every problem is reported at
  * start, each naming its variable and what is wrong; a secret's value is never echoed.
  */
+import { isIP } from "node:net";
+import { isHostName } from "../channels/templates.js";
 import { parseTrustEntry } from "../guard/client-ip.js";
 import { parseKeys } from "../core/keyring.js";
 import { DEFAULT_BODY_LIMIT_BYTES, MAX_ATTEMPTS_BOUND, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "../core/limits.js";
@@ -102,6 +104,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
 
   const port = integer("PORT", 3000, 0, 65535)!;
   const host = value("HOST") ?? (production ? "0.0.0.0" : "127.0.0.1");
+  if (!isListenHost(host)) problem("HOST", `must be an IP address or a host name such as localhost, got '${host.slice(0, 60)}'`);
 
   const policy: PurposePolicy = {};
   const codeLength = integer("OTP_CODE_LENGTH", undefined, MIN_CODE_LENGTH, MAX_CODE_LENGTH);
@@ -132,6 +135,11 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return { production, keys, apiKeys, store, port, host, policy, trustProxy, bodyLimitBytes, logLevel, dataDir: value("OTP_DATA_DIR") ?? "./data", channels, limits, auditRetentionDays };
+}
+
+/** An address to listen on: an IP (no brackets, as `listen` takes it) or a host name to resolve. */
+function isListenHost(host: string): boolean {
+  return isIP(host) !== 0 || isHostName(host);
 }
 
 /** false (default) | true | a hop count | addresses and CIDR ranges of trusted proxies, comma-separated. */

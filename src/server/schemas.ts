@@ -15,7 +15,9 @@ export const clientSchema = {
   },
 } as const;
 
-const context = { type: "string", minLength: 1, description: `The sealed context token from the previous step (at most ${MAX_CONTEXT_CHARS} characters).` } as const;
+// No minLength: an empty context is left to the engine, which calls it MISSING_FIELDS as it does
+// an empty code (the schema would call it INVALID_REQUEST).
+const context = { type: "string", description: `The sealed context token from the previous step (at most ${MAX_CONTEXT_CHARS} characters).` } as const;
 const purpose = { type: "string", pattern: NAME_PATTERN, description: "What the code protects, such as `login` or `password_reset`." } as const;
 const identifier = { type: "string", minLength: 1, maxLength: 320, description: "Email address or phone number (E.164 or national with a default country)." } as const;
 const timestamp = { type: "string", format: "date-time" } as const;
@@ -176,3 +178,6 @@ export const errorResponses = {
   502: { ...errorSchema, description: "DELIVERY_FAILED" },
   503: { ...errorSchema, description: "STORE_UNAVAILABLE" },
 } as const;
+
+/** The answer of every route that takes a JSON body to a body of another type. */
+export const unsupportedMediaTypeResponse = { ...errorSchema, description: "UNSUPPORTED_MEDIA_TYPE: the body is not JSON" } as const;

@@ -91,3 +91,61 @@ describe("development secrets", () => {
     expect(configured).toEqual({ keys: "given", apiKeys: ["given-api-key-1234567"] });
   });
 });
+
+describe("channel and listener settings", () => {
+  const ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef";
+  const SERVICE_SID = "MG0123456789abcdef0123456789abcdef";
+  const twilio = { OTP_TWILIO_ACCOUNT_SID: ACCOUNT_SID, OTP_TWILIO_AUTH_TOKEN: "a-twilio-auth-token" };
+  const webhookSecret = "a-webhook-secret-0123456789";
+  const byVariable = (env: Record<string, string>) => Object.fromEntries(problems(env).map((p) => [p.variable, p.problem]));
+
+  it("OTP_WEBHOOK_URL must be https, or http to a loopback host", () => {
+    expect(byVariable({ OTP_WEBHOOK_URL: "http://hooks.example.com/otp", OTP_WEBHOOK_SECRET: webhookSecret }).OTP_WEBHOOK_URL).toMatch(/https/);
+    for (const url of ["https://hooks.example.com/otp", "http://127.0.0.1:8080/otp", "http://localhost:8080/otp", "http://[::1]:8080/otp"]) {
+      expect(loadConfig({ OTP_WEBHOOK_URL: url, OTP_WEBHOOK_SECRET: webhookSecret }).channels.webhook?.url).toBe(url);
+    }
+  });
+
+  it("the Twilio SIDs must have Twilio's form", () => {
+    expect(byVariable({ ...twilio, OTP_TWILIO_ACCOUNT_SID: "not-a-sid", OTP_TWILIO_FROM: "+14155550123" }).OTP_TWILIO_ACCOUNT_SID).toMatch(/AC followed by 32/);
+    expect(byVariable({ ...twilio, OTP_TWILIO_MESSAGING_SERVICE_SID: "MG123" }).OTP_TWILIO_MESSAGING_SERVICE_SID).toMatch(/MG followed by 32/);
+    expect(loadConfig({ ...twilio, OTP_TWILIO_FROM: "+14155550123" }).channels.twilio).toMatchObject({ accountSid: ACCOUNT_SID, from: "+14155550123" });
+    expect(loadConfig({ ...twilio, OTP_TWILIO_MESSAGING_SERVICE_SID: SERVICE_SID }).channels.twilio).toMatchObject({ messagingServiceSid: SERVICE_SID });
+  });
+
+  it("Twilio takes exactly one sender, and a sender alone is a half-configured channel", () => {
+    const both = byVariable({ ...twilio, OTP_TWILIO_FROM: "+14155550123", OTP_TWILIO_MESSAGING_SERVICE_SID: SERVICE_SID });
+    expect(Object.keys(both)).toEqual(["OTP_TWILIO_FROM"]);
+    expect(both.OTP_TWILIO_FROM).toMatch(/OTP_TWILIO_MESSAGING_SERVICE_SID/);
+    expect(Object.keys(byVariable(twilio))).toEqual(["OTP_TWILIO_FROM"]);
+    expect(Object.keys(byVariable({ OTP_TWILIO_FROM: "+14155550123" })).sort()).toEqual(["OTP_TWILIO_ACCOUNT_SID", "OTP_TWILIO_AUTH_TOKEN"]);
+  });
+
+  it("HOST must be an IP address or a host name", () => {
+    expect(byVariable({ HOST: "not_a_host" }).HOST).toMatch(/not_a_host/);
+    expect(byVariable({ HOST: "http://example.com" }).HOST).toBeDefined();
+    for (const host of ["0.0.0.0", "::", "::1", "127.0.0.1", "localhost", "otp.internal.example"]) expect(loadConfig({ HOST: host }).host).toBe(host);
+  });
+
+  it("OTP_APP_NAME and OTP_WEBOTP_DOMAIN are checked as the message templates check them", () => {
+    const found = byVariable({ OTP_APP_NAME: "x".repeat(101), OTP_WEBOTP_DOMAIN: "https://example.com" });
+    expect(found.OTP_APP_NAME).toMatch(/1-100/);
+    expect(found.OTP_WEBOTP_DOMAIN).toMatch(/host name/);
+    expect(loadConfig({ OTP_APP_NAME: "Acme", OTP_WEBOTP_DOMAIN: "acme.example" }).channels).toMatchObject({ appName: "Acme", webOtpDomain: "acme.example" });
+  });
+
+  it("reports every problem together", () => {
+    const found = problems({
+      HOST: "not_a_host",
+      OTP_WEBHOOK_URL: "http://hooks.example.com/otp",
+      OTP_WEBHOOK_SECRET: webhookSecret,
+      OTP_TWILIO_ACCOUNT_SID: "not-a-sid",
+      OTP_TWILIO_AUTH_TOKEN: "a-twilio-auth-token",
+      OTP_TWILIO_FROM: "+14155550123",
+      OTP_TWILIO_MESSAGING_SERVICE_SID: "MG123",
+      OTP_WEBOTP_DOMAIN: "not a domain",
+    });
+    expect(found.map((p) => p.variable).sort()).toEqual(["HOST", "OTP_TWILIO_ACCOUNT_SID", "OTP_TWILIO_FROM", "OTP_TWILIO_MESSAGING_SERVICE_SID", "OTP_WEBHOOK_URL", "OTP_WEBOTP_DOMAIN"]);
+    expect(JSON.stringify(found)).not.toContain("a-twilio-auth-token");
+  });
+});
