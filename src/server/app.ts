@@ -4,6 +4,7 @@
  * the caller made, so tests build it with any store and channel and drive it with `inject()`.
  */
 import { randomUUID } from "node:crypto";
+import type { ServerOptions as HttpServerOptions } from "node:http";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { AuditLog } from "../audit/audit-log.js";
 import { OtpError } from "../core/errors.js";
@@ -12,9 +13,9 @@ import type { Otp } from "../otp.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../telemetry/metrics.js";
 import { bearerAuth } from "./auth.js";
 import type { TrustProxy } from "./client-info.js";
-import { errorHandler, sendOtpError } from "./errors.js";
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, sendOtpError } from "./errors.js";
 import { installJsonParser } from "./json-body.js";
-import { installSecurityHeaders, requestIdFrom } from "./headers.js";
+import { installSecurityHeaders, noStore, requestIdFrom } from "./headers.js";
 import { healthChecker } from "./health.js";
 import { collectRoutes, openApiDocument } from "./openapi.js";
 import type { Outbox } from "./outbox.js";
@@ -38,11 +39,28 @@ export interface ServerOptions {
   auditLog?: AuditLog;
   /** Serves GET /metrics (Prometheus text, behind the API key) when given. */
   metrics?: { render(): string };
+  /** How long a client has to send a whole request, headers and body; then 408. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** A connection silent this long while a request is in flight is closed. Default 120 s. */
+  socketIdleTimeoutMs?: number;
+  /** An idle keep-alive connection is closed after this long. Default 72 s. */
+  keepAliveTimeoutMs?: number;
 }
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+// Longer than the slowest handler: a start whose delivery uses all its attempts takes about 31 s
+// with the default delivery policy, and the socket is silent all that time.
+const DEFAULT_SOCKET_IDLE_TIMEOUT_MS = 120_000;
+// Fastify's default: longer than the usual load balancer idle timeout (60 s), so the balancer
+// closes an idle connection first and never sends a request on one being closed here.
+const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 72_000;
+/** Node tests for expired requests this often; its default (30 s) would double a 30 s timeout. */
+const MAX_TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   if (options.apiKeys.length === 0) throw new TypeError("otp-actions: the service needs at least one API key");
   const trustProxy = options.trustProxy ?? false;
+  const timeouts = serverTimeouts(options);
   const app = Fastify({
     logger: withSafeSerializers(options.logger ?? false),
     logController: new RequestLog(),
@@ -52,6 +70,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     requestIdHeader: false,
     genReqId: (req) => requestIdFrom(req.headers["x-request-id"], randomUUID),
     return503OnClosing: true,
+    ...timeouts,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     ajv: {
       // Validate exactly what was sent: no coercion ("1" is not 1), no silent removal of unknown fields.
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
@@ -62,7 +83,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.removeContentTypeParser("text/plain");
   installJsonParser(app);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((_request, reply) => sendOtpError(reply, new OtpError("NOT_FOUND")));
+  // The /v1 scope's no-store hook never sees a path no route matched; a 404 is not worth caching anywhere.
+  app.setNotFoundHandler((_request, reply) => sendOtpError(reply.header("cache-control", "no-store"), new OtpError("NOT_FOUND")));
   installSecurityHeaders(app);
   const auth = bearerAuth(options.apiKeys);
 
@@ -72,6 +94,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   await app.register(
     async (v1) => {
+      // Before auth, so its 401s are not cached either.
+      v1.addHook("onRequest", noStore);
       v1.addHook("onRequest", auth);
       await verificationRoutes(v1, { otp: options.otp, trustProxy });
       if (options.auditLog) await auditRoutes(v1, { otp: options.otp, log: options.auditLog });
@@ -93,6 +117,30 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ...(options.development && { development: { otp: options.otp, outbox: options.development.outbox } }),
   });
   return app;
+}
+
+/**
+ * The server's timeouts. Fastify leaves the request timeout at 0 (none), so a client sending its
+ * body a byte at a time would hold a connection forever.
+ */
+function serverTimeouts(options: ServerOptions): { requestTimeout: number; connectionTimeout: number; keepAliveTimeout: number; http: HttpServerOptions } {
+  const requestTimeout = positiveMilliseconds("requestTimeoutMs", options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS);
+  return {
+    requestTimeout,
+    connectionTimeout: positiveMilliseconds("socketIdleTimeoutMs", options.socketIdleTimeoutMs, DEFAULT_SOCKET_IDLE_TIMEOUT_MS),
+    keepAliveTimeout: positiveMilliseconds("keepAliveTimeoutMs", options.keepAliveTimeoutMs, DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
+    http: {
+      // The headers are part of the request: they get no longer than all of it.
+      headersTimeout: requestTimeout,
+      connectionsCheckingInterval: Math.max(10, Math.min(MAX_TIMEOUT_CHECK_INTERVAL_MS, Math.floor(requestTimeout / 10))),
+    },
+  };
+}
+
+function positiveMilliseconds(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`otp-actions: ${name} must be a positive integer, got ${String(value)}`);
+  return value;
 }
 
 /** Logger options with LOG_SERIALIZERS over any of the caller's: no line can carry a body or a header. */

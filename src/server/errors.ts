@@ -1,10 +1,15 @@
 /**
  * Every failure the service answers with, in the Django library's body shape. Fastify's own
- * errors (bad JSON, body too large, schema validation) are mapped to the registry's stable codes,
- * so nothing a client sends can produce a 500.
+ * errors (bad JSON, body too large, schema validation, a URL that does not decode) and Node's
+ * (bytes that never became a request) are mapped to the registry's stable codes, so nothing a
+ * client sends can produce a 500 or an answer in another shape.
  */
-import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { randomUUID } from "node:crypto";
+import { STATUS_CODES, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { OtpError } from "../core/errors.js";
+import { SECURITY_HEADERS, setSecurityHeaders } from "./headers.js";
 
 /** Fields whose absence or wrong type the Django library called MISSING_FIELDS. */
 const VERIFY_FIELDS = new Set(["code", "context"]);
@@ -68,4 +73,77 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   if (otpError.code === "INTERNAL") request.log.error({ err: error }, "request failed");
   else if (otpError.status >= 500) request.log.warn({ errorCode: otpError.code, cause: (otpError.cause as Error | undefined)?.message }, "request failed");
   return sendOtpError(reply, otpError);
+}
+
+/**
+ * Fastify's `frameworkErrors`: failures found before routing, a URL that does not decode or a
+ * parameter over its length. No hook has run, so the headers are set here; Fastify's own answer
+ * would echo the URL, query string (a code perhaps) included.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  try {
+    setSecurityHeaders(reply, request.id);
+    // Which scope the URL was meant for is unknown; an error is never worth caching anyway.
+    reply.header("cache-control", "no-store");
+    errorHandler(error, request, reply);
+    // Fastify's request log never sees an answer sent from here; the line it would have written.
+    request.log.info({ req: request, res: reply }, "request completed");
+  } catch {
+    reply.raw.destroy();
+  }
+}
+
+/** The registry's answer to each of Node's errors for bytes that never became a request. */
+function connectionOtpError(code: string | undefined): OtpError {
+  switch (code) {
+    case "HPE_HEADER_OVERFLOW":
+      return new OtpError("HEADERS_TOO_LARGE");
+    case "ERR_HTTP_REQUEST_TIMEOUT":
+      return new OtpError("REQUEST_TIMEOUT");
+    default:
+      return new OtpError("INVALID_REQUEST");
+  }
+}
+
+/** A whole HTTP/1.1 answer, written straight to a socket that has no request to reply through. */
+function rawErrorResponse(error: OtpError, requestId: string): string {
+  const body = JSON.stringify(error.toBody());
+  const headers: Record<string, string> = {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": String(Buffer.byteLength(body)),
+    "cache-control": "no-store",
+    "x-request-id": requestId,
+    ...SECURITY_HEADERS,
+    connection: "close",
+  };
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  return `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? "Error"}\r\n${lines.join("")}\r\n${body}`;
+}
+
+/** Whether an answer has begun on this socket: bytes written after its head would corrupt it. */
+function answerStarted(socket: Socket): boolean {
+  // Node's own clientError answer makes the same test on the same field.
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  return inFlight?.headersSent === true;
+}
+
+/**
+ * Fastify's `clientErrorHandler`: malformed HTTP (an unknown method, a bad Content-Length), headers
+ * over Node's limit, a request not received within the request timeout. Answers in the registry's
+ * shape, then closes the connection: the parser cannot find where the next request would start.
+ */
+export function clientErrorHandler(this: FastifyInstance | undefined, error: ConnectionError, socket: Socket): void {
+  try {
+    // A reset connection has no one left to answer.
+    if (error.code === "ECONNRESET" || socket.destroyed) return;
+    const otpError = connectionOtpError(error.code);
+    const requestId = randomUUID();
+    // The code only: the error carries the raw bytes received, an Authorization header perhaps.
+    this?.log.debug({ errorCode: otpError.code, cause: error.code, reqId: requestId }, "client error");
+    if (socket.writable && !answerStarted(socket)) socket.write(rawErrorResponse(otpError, requestId));
+  } catch {
+    // Nothing more to do than close below; a throw here would reach the process.
+  } finally {
+    socket.destroy();
+  }
 }

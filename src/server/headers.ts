@@ -3,24 +3,41 @@
  * a Content-Security-Policy and the usual hardening headers everywhere. Pages replace the API's
  * CSP with PAGE_CSP (their scripts and styles are served from this origin, never inline).
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 export const PAGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/** The hardening headers, also written by hand on answers that have no Fastify reply. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "content-security-policy": API_CSP,
+};
+
 export function installSecurityHeaders(app: FastifyInstance): void {
   // Set when the request arrives (a callback hook: this is the hot path), so every answer has
   // them, errors and 404s included.
   app.addHook("onRequest", (request, reply, done) => {
-    reply.header("x-request-id", request.id);
-    reply.header("x-content-type-options", "nosniff");
-    reply.header("x-frame-options", "DENY");
-    reply.header("referrer-policy", "no-referrer");
-    reply.header("content-security-policy", API_CSP);
-    if (request.url.startsWith("/v1/")) reply.header("cache-control", "no-store");
+    setSecurityHeaders(reply, request.id);
     done();
   });
+}
+
+/** For answers sent before any hook runs (a URL the router cannot decode). */
+export function setSecurityHeaders(reply: FastifyReply, requestId: string): void {
+  reply.header("x-request-id", requestId).headers(SECURITY_HEADERS);
+}
+
+/**
+ * An onRequest hook for a scope whose answers carry contexts. A hook on the scope, not a test of
+ * the URL: the router also reaches /v1 through `/%76%31/…` and `http://host/v1/…`.
+ */
+export function noStore(_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  reply.header("cache-control", "no-store");
+  done();
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
