@@ -107,8 +107,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // Behind the API key: volumes per purpose and channel are business data (Prometheus sends it
     // as a bearer token).
     await app.register(async (scope) => {
+      scope.addHook("onRequest", noStore);
       scope.addHook("onRequest", auth);
-      scope.get("/metrics", async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).header("cache-control", "no-store").send(metrics.render()));
+      scope.get("/metrics", async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render()));
     });
   }
   await pageRoutes(app, {

@@ -102,9 +102,12 @@ describe("service wiring", () => {
   it("serves Prometheus metrics behind the API key, without identifiers or codes", async () => {
     service = await startService(loadConfig({ ...base, OTP_STORE: "memory" }), { say: () => {}, logger: false });
     await service.app.inject({ method: "POST", url: "/v1/verifications", headers: AUTH, payload: { identifier: "user@example.com", purpose: "login" } });
-    expect((await service.app.inject({ method: "GET", url: "/metrics" })).statusCode).toBe(401);
+    const refused = await service.app.inject({ method: "GET", url: "/metrics" });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.headers["cache-control"]).toBe("no-store");
     const metrics = await service.app.inject({ method: "GET", url: "/metrics", headers: AUTH });
     expect(metrics.statusCode).toBe(200);
+    expect(metrics.headers["cache-control"]).toBe("no-store");
     expect(metrics.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(metrics.body).toMatch(/otp_events_total\{[^}]*type="generated"[^}]*\} 1/);
     expect(metrics.body).not.toContain("user@example.com");
