@@ -2,7 +2,7 @@ import { OtpError } from "../core/errors.js";
 import { CounterFactory } from "./backend.js";
 import { ipLimitKey } from "./client-ip.js";
 import { Counter, type Consumed } from "./counter.js";
-import type { BatchOp } from "./redis-batch.js";
+import { mayStillRun, type BatchOp, type BatchResult } from "./redis-batch.js";
 import type { BudgetedLedger, CheckBudget, LedgerStore } from "../stores/store.js";
 import type { CheckAttempt, Guard, GuardedRecord, LedgerCheck, LockoutNotice, SendAttempt } from "./guard.js";
 import {
@@ -93,6 +93,8 @@ export class DefaultGuard implements AbuseGuard {
   readonly #reservations = new WeakMap<CheckAttempt, Reservation>();
   readonly #onBackendError: (error: unknown) => void;
   readonly #releasing = new Set<Promise<void>>();
+  /** Lockouts being started, per failure key: checks that find the same full count join one. */
+  readonly #startingLockouts = new Map<string, Promise<number>>();
 
   constructor(options: GuardOptions = {}) {
     if (typeof options !== "object" || options === null) throw new TypeError("otp-actions: createGuard needs an options object");
@@ -155,7 +157,7 @@ export class DefaultGuard implements AbuseGuard {
 
     // No codes to an identifier + purpose that is locked out: they could not be used anyway.
     const lock = await counters.failures.peek(subject);
-    if (lock && lock.consumed > counters.limits.failuresPerIdentifier) throw refusal(LIMITS.failuresPerIdentifier, lock.retryAfterSeconds);
+    if (lock && lock.consumed > counters.limits.failuresPerIdentifier) throw await this.#failuresRefusal(counters, subject, lock.retryAfterSeconds);
 
     // In order, stopping at the first refusal, so a refused send never uses up a later (wider) budget.
     if (counters.cooldown) await take(counters.cooldown, subject);
@@ -174,7 +176,7 @@ export class DefaultGuard implements AbuseGuard {
     const ipKey = ip && counters.failuresPerIp ? failureIpKey(counters, ip) : undefined;
     const [failures, perIp] = counters.failures.local ? reserveNow(counters, subject, ipKey) : await this.#reserve(counters, subject, ipKey);
     // Refused by the lockout: this check is never evaluated; it still counts against the IP.
-    if (!failures.allowed) throw refusal(LIMITS.failuresPerIdentifier, failures.retryAfterSeconds);
+    if (!failures.allowed) throw await this.#failuresRefusal(counters, subject, failures.retryAfterSeconds);
     if (perIp && !perIp.allowed) {
       // Refused by the IP: the identifier's owner must not pay for someone else's spraying.
       await counters.failures.refund(subject);
@@ -219,7 +221,8 @@ export class DefaultGuard implements AbuseGuard {
     const { refusedBy, taken, result } = await ledger.recordWithBudgets(check.id, check.match, check.maxAttempts, budgets, this.#factory.tableName);
     if (result === undefined) {
       const counter = budgetCounters[refusedBy]!;
-      throw refusal(counter.limit, counter.judge(...taken[refusedBy]!).retryAfterSeconds);
+      const { retryAfterSeconds } = counter.judge(...taken[refusedBy]!);
+      throw counter === failures ? await this.#failuresRefusal(counters, subject, retryAfterSeconds) : refusal(counter.limit, retryAfterSeconds);
     }
     // This check took the last point of the budget and did not succeed: the lockout starts. (The
     // count alone already refuses every later check; the block sets how long.)
@@ -228,7 +231,8 @@ export class DefaultGuard implements AbuseGuard {
     try {
       seconds = await this.#lockOut(counters, subject);
     } catch (error) {
-      // The check is decided; the full count keeps refusing until its window ends.
+      // The check is decided; the full count keeps refusing, and the next check refused by it
+      // starts the lockout (`#failuresRefusal`).
       this.#report(error);
       return { result };
     }
@@ -274,29 +278,71 @@ export class DefaultGuard implements AbuseGuard {
   /** One failure taken for the subject (and the IP): on Redis in the shared batch, else per counter. */
   async #reserve(counters: PurposeCounters, subject: string, ipKey: string | undefined): Promise<[Consumed, Consumed | undefined]> {
     const batcher = this.#factory.batcher;
-    if (batcher) {
-      const ops: BatchOp[] = [{ kind: "take", key: counters.failures.storeKey(subject), windowSeconds: counters.failures.windowSeconds }];
-      if (ipKey) ops.push({ kind: "take", key: counters.failuresPerIp!.storeKey(ipKey), windowSeconds: counters.failuresPerIp!.windowSeconds });
-      const batched = await batcher.run(ops).catch(() => undefined);
-      // A failed batch falls back to the counters themselves (timeouts, insurance, fail-closed).
-      if (batched) return [counters.failures.judge(...batched[0]!), ipKey ? counters.failuresPerIp!.judge(...batched[1]!) : undefined];
+    if (!batcher) return consumeEach(counters, subject, ipKey);
+    const ops: BatchOp[] = [{ kind: "take", key: counters.failures.storeKey(subject), windowSeconds: counters.failures.windowSeconds }];
+    if (ipKey) ops.push({ kind: "take", key: counters.failuresPerIp!.storeKey(ipKey), windowSeconds: counters.failuresPerIp!.windowSeconds });
+    let batched: BatchResult;
+    try {
+      batched = await batcher.run(ops);
+    } catch (error) {
+      // A timed-out batch may still take its points on Redis: taking them again there would count
+      // this failure twice, so it is counted in memory only (or refused without insurance). A batch
+      // that never ran falls back to the counters themselves (timeouts, insurance, fail-closed).
+      return mayStillRun(error) ? consumeInInsurance(counters, subject, ipKey, error) : consumeEach(counters, subject, ipKey);
     }
-    return Promise.all([counters.failures.consume(subject), ipKey ? counters.failuresPerIp!.consume(ipKey) : undefined]);
+    return [counters.failures.judge(...batched[0]!), ipKey ? counters.failuresPerIp!.judge(...batched[1]!) : undefined];
   }
 
   /** A success: the subject's failures forgotten, the IP's reservation given back. */
   async #release(counters: PurposeCounters, subject: string, ipKey: string | undefined): Promise<void> {
     const batcher = this.#factory.batcher;
-    if (batcher) {
-      const ops: BatchOp[] = [{ kind: "forget", key: counters.failures.storeKey(subject) }];
-      if (ipKey) ops.push({ kind: "giveBack", key: counters.failuresPerIp!.storeKey(ipKey) });
-      if (await batcher.run(ops).then(() => true, () => false)) return;
+    if (!batcher) return releaseEach(counters, subject, ipKey);
+    const ops: BatchOp[] = [{ kind: "forget", key: counters.failures.storeKey(subject) }];
+    if (ipKey) ops.push({ kind: "giveBack", key: counters.failuresPerIp!.storeKey(ipKey) });
+    try {
+      await batcher.run(ops);
+    } catch (error) {
+      // As in `#reserve`: a timed-out batch may still land, and a second give-back would return
+      // the IP two points for one.
+      return mayStillRun(error) ? releaseInInsurance(counters, subject, ipKey, error) : releaseEach(counters, subject, ipKey);
     }
-    await Promise.all([counters.failures.reset(subject), ipKey ? counters.failuresPerIp!.refund(ipKey) : undefined]);
   }
 
-  /** Blocks the subject, each lockout within the level window twice as long as the last, capped. */
-  async #lockOut(counters: PurposeCounters, subject: string): Promise<number> {
+  /**
+   * The refusal of a check or send by a failure count over the maximum. A lockout cuts the count's
+   * wait short; a count that got there with no lockout (its start failed, another process stopped
+   * in between, or insurance decided while the backend counted) would refuse until the whole
+   * failure window ends, so the lockout starts now. No lockout lasts longer than
+   * `lockout.maxSeconds`, so a wait within it is left alone: refusals during a lockout can never
+   * restart or extend it.
+   */
+  async #failuresRefusal(counters: PurposeCounters, subject: string, retryAfterSeconds: number): Promise<OtpError> {
+    if (retryAfterSeconds <= counters.limits.lockout.maxSeconds) return refusal(LIMITS.failuresPerIdentifier, retryAfterSeconds);
+    try {
+      return refusal(LIMITS.failuresPerIdentifier, await this.#lockOut(counters, subject));
+    } catch (error) {
+      // Refused either way: the count goes on refusing, and the next refusal tries again.
+      this.#report(error);
+      return refusal(LIMITS.failuresPerIdentifier, retryAfterSeconds);
+    }
+  }
+
+  /**
+   * Blocks the subject, each lockout within the level window twice as long as the last, capped.
+   * Checks of this process that start the same lockout at once share one start, so they count
+   * one level, not one each.
+   */
+  #lockOut(counters: PurposeCounters, subject: string): Promise<number> {
+    const key = counters.failures.storeKey(subject);
+    let starting = this.#startingLockouts.get(key);
+    if (!starting) {
+      starting = this.#startLockout(counters, subject).finally(() => this.#startingLockouts.delete(key));
+      this.#startingLockouts.set(key, starting);
+    }
+    return starting;
+  }
+
+  async #startLockout(counters: PurposeCounters, subject: string): Promise<number> {
     const level = (await counters.lockoutLevels.consume(subject)).consumed;
     const seconds = lockoutSeconds(level, counters.limits.lockout);
     await counters.failures.block(subject, seconds);
@@ -363,6 +409,26 @@ function failureIpKey(counters: PurposeCounters, ip: string): string {
 /** `#reserve` on counters in this process: synchronous, so atomic. */
 function reserveNow(counters: PurposeCounters, subject: string, ipKey: string | undefined): [Consumed, Consumed | undefined] {
   return [counters.failures.consumeNow(subject), ipKey ? counters.failuresPerIp!.consumeNow(ipKey) : undefined];
+}
+
+/** `#reserve` on each counter: its own call, with its own timeout, insurance or fail-closed. */
+function consumeEach(counters: PurposeCounters, subject: string, ipKey: string | undefined): Promise<[Consumed, Consumed | undefined]> {
+  return Promise.all([counters.failures.consume(subject), ipKey ? counters.failuresPerIp!.consume(ipKey) : undefined]);
+}
+
+/** `#reserve` after a batch that may still land: in memory only, or STORE_UNAVAILABLE for `cause`. */
+function consumeInInsurance(counters: PurposeCounters, subject: string, ipKey: string | undefined, cause: unknown): Promise<[Consumed, Consumed | undefined]> {
+  return Promise.all([counters.failures.consumeInInsurance(subject, cause), ipKey ? counters.failuresPerIp!.consumeInInsurance(ipKey, cause) : undefined]);
+}
+
+/** `#release` on each counter. */
+async function releaseEach(counters: PurposeCounters, subject: string, ipKey: string | undefined): Promise<void> {
+  await Promise.all([counters.failures.reset(subject), ipKey ? counters.failuresPerIp!.refund(ipKey) : undefined]);
+}
+
+/** `#release` after a batch that may still land: in memory only, or STORE_UNAVAILABLE for `cause`. */
+async function releaseInInsurance(counters: PurposeCounters, subject: string, ipKey: string | undefined, cause: unknown): Promise<void> {
+  await Promise.all([counters.failures.resetInInsurance(subject, cause), ipKey ? counters.failuresPerIp!.refundInInsurance(ipKey, cause) : undefined]);
 }
 
 /** Consumes one point; refuses with the counter's limit name when the window is used up. */

@@ -25,6 +25,13 @@ export interface CounterSpec {
   durationSeconds: number;
 }
 
+/** A counter on a remote backend: the timeout-wrapped limiter, and the in-memory one it falls back to. */
+export interface RemoteLimiter {
+  limiter: RateLimiterAbstract;
+  /** Rate-limiter-flexible's insurance limiter inside `limiter`; undefined when insurance is off. */
+  insurance: RateLimiterAbstract | undefined;
+}
+
 export interface BackendSettings {
   tableName: string;
   insurance: boolean;
@@ -81,7 +88,7 @@ export class CounterFactory {
   }
 
   /** A counter on a remote backend (memory counters are `MemoryWindows`). */
-  create(spec: CounterSpec): RateLimiterAbstract {
+  create(spec: CounterSpec): RemoteLimiter {
     const base = { keyPrefix: spec.keyPrefix, points: spec.points, duration: spec.durationSeconds };
     const backend = this.#backend;
     if (backend.kind === "memory") throw new Error("otp-actions: memory counters are MemoryWindows");
@@ -99,11 +106,9 @@ export class CounterFactory {
           ? new RateLimiterPostgres({ ...sql, storeClient: backend.pool, storeType: "pool" })
           : new RateLimiterSQLite({ ...sql, storeClient: backend.database, storeType: "better-sqlite3" });
     }
-    return new RLWrapperTimeouts({
-      limiter: remote,
-      timeoutMs: this.#settings.timeoutMs,
-      ...(this.#settings.insurance && { insuranceLimiter: new RateLimiterMemory(base) }),
-    }) as unknown as RateLimiterAbstract;
+    const insurance = this.#settings.insurance ? new RateLimiterMemory(base) : undefined;
+    const limiter = new RLWrapperTimeouts({ limiter: remote, timeoutMs: this.#settings.timeoutMs, ...(insurance && { insuranceLimiter: insurance }) });
+    return { limiter: limiter as unknown as RateLimiterAbstract, insurance };
   }
 
   /** True once the SQL table exists (always true for memory and Redis). */

@@ -1,6 +1,6 @@
 import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { OtpError } from "../core/errors.js";
-import type { CounterFactory, CounterSpec } from "./backend.js";
+import type { CounterFactory, CounterSpec, RemoteLimiter } from "./backend.js";
 import { MemoryWindows } from "./memory-windows.js";
 
 export interface Consumed {
@@ -21,7 +21,8 @@ export interface Peeked {
  * counter is this process's own windows (one map per counter, keyed by the caller's string, so a
  * key's hash is computed once), and the `…Now` calls answer synchronously; elsewhere it is
  * rate-limiter-flexible's. A backend that fails (and has no insurance) is
- * STORE_UNAVAILABLE: never a silent pass.
+ * STORE_UNAVAILABLE: never a silent pass. The `…InInsurance` calls count in the insurance limiter
+ * only, for an operation that was already sent and may still land on the backend.
  */
 export class Counter {
   readonly limit: string;
@@ -31,7 +32,7 @@ export class Counter {
   readonly #windowMs: number;
   /** Set on the memory backend, where every call is synchronous. */
   readonly #windows: MemoryWindows | undefined;
-  readonly #limiter: RateLimiterAbstract | undefined;
+  readonly #remote: RemoteLimiter | undefined;
   readonly #factory: CounterFactory;
 
   constructor(limit: string, spec: CounterSpec, factory: CounterFactory) {
@@ -42,7 +43,7 @@ export class Counter {
     this.#windowMs = spec.durationSeconds * 1000;
     this.#factory = factory;
     this.#windows = factory.kind === "memory" ? new MemoryWindows() : undefined;
-    this.#limiter = this.#windows ? undefined : factory.create(spec);
+    this.#remote = this.#windows ? undefined : factory.create(spec);
   }
 
   /** True when the counter lives in this process and the `…Now` calls may be used. */
@@ -76,13 +77,22 @@ export class Counter {
   async consume(key: string): Promise<Consumed> {
     if (this.#windows) return this.consumeNow(key);
     if (!this.#factory.ready) await this.#ready();
-    try {
-      const res = await this.#limiter!.consume(key, 1);
-      return { allowed: true, consumed: res.consumedPoints, retryAfterSeconds: secondsOf(res.msBeforeNext) };
-    } catch (error) {
-      if (error instanceof RateLimiterRes) return { allowed: false, consumed: error.consumedPoints, retryAfterSeconds: secondsOf(error.msBeforeNext) };
-      throw unavailable(error);
-    }
+    return consumeOn(this.#remote!.limiter, key);
+  }
+
+  /** `consume` in the insurance limiter only; without insurance, STORE_UNAVAILABLE for `cause`. */
+  consumeInInsurance(key: string, cause: unknown): Promise<Consumed> {
+    return consumeOn(this.#insurance(cause), key);
+  }
+
+  /** `refund` in the insurance limiter only; without insurance, STORE_UNAVAILABLE for `cause`. */
+  async refundInInsurance(key: string, cause: unknown): Promise<void> {
+    await this.#insurance(cause).reward(key, 1);
+  }
+
+  /** `reset` in the insurance limiter only; without insurance, STORE_UNAVAILABLE for `cause`. */
+  async resetInInsurance(key: string, cause: unknown): Promise<void> {
+    await this.#insurance(cause).delete(key);
   }
 
   async peek(key: string): Promise<Peeked | null> {
@@ -92,7 +102,7 @@ export class Counter {
     }
     if (!this.#factory.ready) await this.#ready();
     try {
-      const res = await this.#limiter!.get(key);
+      const res = await this.#remote!.limiter.get(key);
       return res === null ? null : { consumed: res.consumedPoints, retryAfterSeconds: secondsOf(res.msBeforeNext) };
     } catch (error) {
       throw unavailable(error);
@@ -103,7 +113,7 @@ export class Counter {
   async refund(key: string): Promise<void> {
     if (this.#windows) return this.refundNow(key);
     if (!this.#factory.ready) await this.#ready();
-    await this.#limiter!.reward(key, 1).catch((error: unknown) => {
+    await this.#remote!.limiter.reward(key, 1).catch((error: unknown) => {
       throw unavailable(error);
     });
   }
@@ -111,7 +121,7 @@ export class Counter {
   async reset(key: string): Promise<void> {
     if (this.#windows) return this.resetNow(key);
     if (!this.#factory.ready) await this.#ready();
-    await this.#limiter!.delete(key).catch((error: unknown) => {
+    await this.#remote!.limiter.delete(key).catch((error: unknown) => {
       throw unavailable(error);
     });
   }
@@ -120,9 +130,16 @@ export class Counter {
   async block(key: string, seconds: number): Promise<void> {
     if (this.#windows) return this.#windows.set(key, this.max + 1, seconds * 1000);
     if (!this.#factory.ready) await this.#ready();
-    await this.#limiter!.block(key, seconds).catch((error: unknown) => {
-      throw unavailable(error);
-    });
+    const { limiter, insurance } = this.#remote!;
+    // Also in the insurance limiter (which the backend's answer leaves untouched): a later check
+    // decided there, while the backend is slow, then sees this lockout and not a bare count over
+    // the maximum.
+    await Promise.all([
+      limiter.block(key, seconds).catch((error: unknown) => {
+        throw unavailable(error);
+      }),
+      insurance?.block(key, seconds),
+    ]);
   }
 
   #local(): MemoryWindows {
@@ -130,11 +147,27 @@ export class Counter {
     return this.#windows;
   }
 
+  #insurance(cause: unknown): RateLimiterAbstract {
+    const insurance = this.#remote?.insurance;
+    if (!insurance) throw unavailable(cause);
+    return insurance;
+  }
+
   #ready(): Promise<void> {
     return this.#factory.ensureReady().catch((error: unknown) => {
       // With insurance the counters carry on in memory until the table can be created.
       if (!this.#factory.insured) throw unavailable(error);
     });
+  }
+}
+
+async function consumeOn(limiter: RateLimiterAbstract, key: string): Promise<Consumed> {
+  try {
+    const res = await limiter.consume(key, 1);
+    return { allowed: true, consumed: res.consumedPoints, retryAfterSeconds: secondsOf(res.msBeforeNext) };
+  } catch (error) {
+    if (error instanceof RateLimiterRes) return { allowed: false, consumed: error.consumedPoints, retryAfterSeconds: secondsOf(error.msBeforeNext) };
+    throw unavailable(error);
   }
 }
 

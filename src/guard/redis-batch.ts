@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { TAKE_POINT_LUA } from "../stores/redis-counter.js";
-import { withTimeout } from "../stores/timeout.js";
+import { StoreTimeoutError, withTimeout } from "../stores/timeout.js";
 
 /** One counter operation, on a key in rate-limiter-flexible's format (value = points, TTL = window). */
 export type BatchOp =
@@ -39,6 +39,16 @@ return out
 `;
 
 const MAX_OPS_PER_CALL = 512;
+
+/**
+ * True when a failed `run` may still have its effect on Redis: it timed out, and a script that is
+ * slow to answer has usually run already, or is still queued and will run. Sending its ops again
+ * would apply them twice. Any other failure is taken as the script not having run (the
+ * connection refused, the client offline), so the ops can be sent again.
+ */
+export function mayStillRun(error: unknown): boolean {
+  return error instanceof StoreTimeoutError;
+}
 
 interface Pending {
   ops: BatchOp[];
