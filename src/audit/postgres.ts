@@ -1,8 +1,8 @@
 import { finished } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { inTransaction, migratePostgres } from "../stores/pg-migrate.js";
-import { StoreTimeoutError, tableNameOption, timeoutOption, withTimeout } from "../stores/timeout.js";
+import { boundedStatement, inTransaction, migratePostgres, withClient } from "../stores/pg-work.js";
+import { tableNameOption, timeoutOption, withTimeout } from "../stores/timeout.js";
 import { normalizeAuditFilter, PURGE_BATCH_ROWS, purgeCutoffMs, toPage, type AuditFilter, type AuditLog, type AuditPage, type AuditRecord } from "./audit-log.js";
 import { copyText } from "./copy-text.js";
 import { auditCsv } from "./csv.js";
@@ -14,7 +14,10 @@ export interface PostgresAuditLogOptions {
   connectionString?: string;
   /** Default `otp_audit`. */
   tableName?: string;
-  /** Bound on each statement. Default 5,000 ms (batches are larger than a check). */
+  /**
+   * Bound on each statement. Default 5,000 ms (batches are larger than a check). It applies on a
+   * shared pool too: each statement carries it as its own `query_timeout`, over the pool's.
+   */
   timeoutMs?: number;
   now?: () => number;
 }
@@ -53,28 +56,32 @@ export class PostgresAuditLog implements AuditLog {
 
   async migrate(): Promise<void> {
     const t = this.tableName;
-    await migratePostgres(await this.#connect(), t, [
-      `CREATE TABLE IF NOT EXISTS ${t} (
-        event_id text NOT NULL,
-        verification_id text,
-        action text NOT NULL,
-        status text NOT NULL,
-        purpose text,
-        channel text,
-        identifier_hash text,
-        identifier_masked text,
-        attempts integer,
-        metadata jsonb,
-        client_ip text,
-        user_agent text,
-        trace_id text,
-        at timestamptz NOT NULL,
-        -- Time first: the index grows at its right edge and serves newest-first paging,
-        -- time ranges and retention, so no separate time index is kept up.
-        PRIMARY KEY (at, event_id)
-      )`,
-      `CREATE INDEX IF NOT EXISTS ${t}_identifier ON ${t} (identifier_hash, at DESC)`,
-    ]);
+    await migratePostgres(this.pool, {
+      table: t,
+      timeoutMs: this.#timeoutMs,
+      statements: [
+        `CREATE TABLE IF NOT EXISTS ${t} (
+          event_id text NOT NULL,
+          verification_id text,
+          action text NOT NULL,
+          status text NOT NULL,
+          purpose text,
+          channel text,
+          identifier_hash text,
+          identifier_masked text,
+          attempts integer,
+          metadata jsonb,
+          client_ip text,
+          user_agent text,
+          trace_id text,
+          at timestamptz NOT NULL,
+          -- Time first: the index grows at its right edge and serves newest-first paging,
+          -- time ranges and retention, so no separate time index is kept up.
+          PRIMARY KEY (at, event_id)
+        )`,
+        `CREATE INDEX IF NOT EXISTS ${t}_identifier ON ${t} (identifier_hash, at DESC)`,
+      ],
+    });
   }
 
   async append(records: readonly AuditRecord[]): Promise<void> {
@@ -82,54 +89,32 @@ export class PostgresAuditLog implements AuditLog {
     const rows = copyText(records);
     const t = this.tableName;
     try {
-      await this.#onClient((client) => this.#copy(client, t, rows));
+      await withClient(this.pool, this.#timeoutMs, (client) => this.#copy(client, t, rows));
     } catch (error) {
       if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
       // A batch written before whose answer never came (a timeout) is sent again, and COPY
       // refuses it whole on the first row already there: staged in a temporary table, the rows
-      // not there yet are added.
-      await this.#onClient((client) =>
-        inTransaction(client, async () => {
-          await client.query(`CREATE TEMPORARY TABLE otp_audit_resent (LIKE ${t}) ON COMMIT DROP`);
+      // not there yet are added. (After any failure, withClient closes the connection rather
+      // than pool it mid-COPY or mid-transaction.)
+      await withClient(this.pool, this.#timeoutMs, (client) =>
+        inTransaction(client, this.#timeoutMs, async () => {
+          await client.query(this.#bounded(`CREATE TEMPORARY TABLE otp_audit_resent (LIKE ${t}) ON COMMIT DROP`));
           await this.#copy(client, "otp_audit_resent", rows);
-          await client.query(`INSERT INTO ${t} SELECT * FROM otp_audit_resent ON CONFLICT (at, event_id) DO NOTHING`);
+          await client.query(this.#bounded(`INSERT INTO ${t} SELECT * FROM otp_audit_resent ON CONFLICT (at, event_id) DO NOTHING`));
         }),
       );
     }
   }
 
   async #copy(client: pg.PoolClient, table: string, rows: string): Promise<void> {
-    const copy = client.query(copyFrom(`COPY ${table} (${this.#columns}) FROM STDIN`));
+    // pg reads `query_timeout` off the submitted query, a COPY stream included.
+    const copy = client.query(Object.assign(copyFrom(`COPY ${table} (${this.#columns}) FROM STDIN`), { query_timeout: this.#timeoutMs }));
     copy.end(rows);
     await finished(copy);
   }
 
-  /** A connection from the pool within the timeout. */
-  async #connect(): Promise<pg.PoolClient> {
-    const connecting = this.pool.connect();
-    try {
-      return await withTimeout(connecting, this.#timeoutMs, "postgres");
-    } catch (error) {
-      // A connection that arrives after the bound goes back to the pool, not astray.
-      connecting.then((late) => late.release(), () => undefined);
-      throw error;
-    }
-  }
-
-  /** Runs `work` on a connection of its own, all of it within the timeout. */
-  async #onClient(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.#connect();
-    let broken: Error | undefined;
-    try {
-      await withTimeout(work(client), this.#timeoutMs, "postgres");
-    } catch (error) {
-      // After a timeout the connection may be mid-COPY: it is closed, not reused. After an
-      // error the server answered, it is ready for the next statement.
-      if (error instanceof StoreTimeoutError) broken = error;
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+  #bounded(text: string, values?: unknown[]): pg.QueryConfig {
+    return boundedStatement(text, this.#timeoutMs, values);
   }
 
   async query(filter: AuditFilter = {}): Promise<AuditPage> {
@@ -160,7 +145,7 @@ export class PostgresAuditLog implements AuditLog {
   }
 
   #query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
-    return withTimeout(this.pool.query<R>(text, values), this.#timeoutMs, "postgres");
+    return withTimeout(() => this.pool.query<R>(this.#bounded(text, values)), this.#timeoutMs, "postgres");
   }
 }
 

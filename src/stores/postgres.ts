@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { LedgerStore, RecordResult, RevokeResult } from "./store.js";
 import { tableNameOption, timeoutOption, withTimeout } from "./timeout.js";
-import { migratePostgres } from "./pg-migrate.js";
+import { migratePostgres } from "./pg-work.js";
 import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, REVOKED, STATE_NAMES } from "./ledger-states.js";
 
 export interface PostgresStoreOptions {
@@ -93,8 +93,10 @@ export class PostgresStore implements LedgerStore {
 
   async migrate(): Promise<void> {
     const t = this.tableName;
-    await this.#query(async () =>
-      migratePostgres(await this.pool.connect(), t, [
+    await migratePostgres(this.pool, {
+      table: t,
+      timeoutMs: this.#timeoutMs,
+      statements: [
         `CREATE TABLE IF NOT EXISTS ${t} (
           id text PRIMARY KEY,
           attempts integer NOT NULL,
@@ -102,8 +104,8 @@ export class PostgresStore implements LedgerStore {
           expires_at timestamptz NOT NULL
         )`,
         `CREATE INDEX IF NOT EXISTS ${t}_expires_at ON ${t} (expires_at)`,
-      ]),
-    );
+      ],
+    });
   }
 
   async open(id: string, ttlMs: number, attempts = 0): Promise<void> {
@@ -155,6 +157,11 @@ export class PostgresStore implements LedgerStore {
     return rows[0] ?? { attempts: null, state: null, live: null };
   }
 
+  /**
+   * Ledger statements are single autocommit statements through `pool.query`, which closes its
+   * connection after any error (a read timeout included) and keeps it checked out while the
+   * statement runs, so none goes back to the pool mid-statement or inside a transaction.
+   */
   #query<T>(operation: () => Promise<T>): Promise<T> {
     return withTimeout(operation(), this.#timeoutMs, "postgres");
   }

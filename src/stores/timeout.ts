@@ -9,15 +9,17 @@ export class StoreTimeoutError extends Error {
   }
 }
 
-export async function withTimeout<T>(operation: Promise<T>, timeoutMs: number, kind: string): Promise<T> {
+/**
+ * Given a function rather than a promise, starts the bound before the operation: a driver timer of
+ * the same length that the operation sets then fires after it (timers of one length run in order).
+ */
+export async function withTimeout<T>(operation: Promise<T> | (() => Promise<T>), timeoutMs: number, kind: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([
-      operation,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new StoreTimeoutError(kind, timeoutMs)), timeoutMs);
-      }),
-    ]);
+    const bound = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StoreTimeoutError(kind, timeoutMs)), timeoutMs);
+    });
+    return await Promise.race([typeof operation === "function" ? operation() : operation, bound]);
   } finally {
     clearTimeout(timer);
   }
