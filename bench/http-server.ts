@@ -28,7 +28,11 @@ const STORES: Record<string, string> = {
 async function main(): Promise<void> {
   if (mode === "bare") {
     const app = Fastify({ logger: false });
-    app.post("/bare", async (request) => ({ status: "ok", received: typeof request.body }));
+    // It echoes X-Request-Id, as the service does: the client times each request by it.
+    app.post("/bare", async (request, reply) => {
+      reply.header("x-request-id", request.headers["x-request-id"]);
+      return { status: "ok", received: typeof request.body };
+    });
     const url = await app.listen({ port: 0, host: "127.0.0.1" });
     reportTiming(app.server);
     process.stdout.write(`${JSON.stringify({ url })}\n`);
