@@ -1,10 +1,10 @@
-import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditRecord } from "../../src/audit/audit-log.js";
 import { postgresAuditLog, type PostgresAuditLog } from "../../src/audit/postgres.js";
 import { StoreTimeoutError } from "../../src/stores/timeout.js";
 import { runAuditLogConformance } from "../../src/testing/index.js";
+import { auditRecord } from "../helpers/audit-records.js";
 import { POSTGRES_URL, requireService } from "../helpers/services.js";
 
 const available = await requireService("postgres");
@@ -30,22 +30,7 @@ describe.skipIf(!available)("postgres audit log writes", () => {
   const table = `otp_audit_writes_${process.pid}`;
   const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
   const log = postgresAuditLog({ pool, tableName: table, timeoutMs: 300 });
-  const row = (i: number): AuditRecord => ({
-    eventId: randomUUID(),
-    verificationId: null,
-    action: "generated",
-    status: "pending",
-    purpose: "login",
-    channel: "email",
-    identifierHash: `h${i}`,
-    identifierMasked: "u***@example.com",
-    attempts: 0,
-    metadata: null,
-    clientIp: null,
-    userAgent: null,
-    traceId: null,
-    at: new Date(Date.now() - i),
-  });
+  const row = (i: number): AuditRecord => auditRecord({ identifierHash: `h${i}`, at: new Date(Date.now() - i) });
   const stored = async () => (await pool.query<{ event_id: string }>(`SELECT event_id FROM ${table}`)).rows.map((r) => r.event_id).sort();
 
   beforeAll(() => log.migrate());

@@ -5,12 +5,12 @@
  * The ledger is the memory store, so the guard's counter calls are its own batched script.
  */
 import { randomBytes } from "node:crypto";
-import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createGuard, type AbuseGuard, type GuardOptions } from "../../src/index.js";
 import type { CheckAttempt } from "../../src/guard/guard.js";
+import { delayingProxy, type DelayingProxy } from "../helpers/network.js";
 import { REDIS_URL, requireService } from "../helpers/services.js";
 import { email, harness, input, refusal, wrongCode } from "./helpers.js";
 
@@ -23,45 +23,6 @@ const IP = "203.0.113.7";
 const OFF: GuardOptions = { sendsPerIdentifier: false, resendCooldownSeconds: 0, sendsPerIp: false, failuresPerIp: false, channelBudgets: { email: false }, prefixVelocity: false };
 const IP_BUDGET: GuardOptions = { failuresPerIp: { max: 50, windowSeconds: 3600 } };
 
-interface DelayingProxy {
-  port: number;
-  /** Delay added to every reply from now on; replies keep their order. */
-  delayMs: number;
-  close(): Promise<void>;
-}
-
-/** A TCP proxy to Redis that holds each reply back for `delayMs`, in order per connection. */
-async function delayingProxy(target: URL): Promise<DelayingProxy> {
-  const sockets = new Set<net.Socket>();
-  const proxy: DelayingProxy = { port: 0, delayMs: 0, close: async () => undefined };
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 6379), target.hostname);
-    let replies = Promise.resolve();
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on("error", () => undefined);
-      socket.on("close", () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream);
-    upstream.on("data", (chunk: Buffer) => {
-      const delayMs = proxy.delayMs;
-      replies = replies.then(() => sleep(delayMs)).then(() => void client.write(chunk));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  proxy.port = (server.address() as net.AddressInfo).port;
-  proxy.close = async () => {
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const socket of sockets) socket.destroy();
-    await closed;
-  };
-  return proxy;
-}
-
 describe.skipIf(!available)("guard on a Redis slower than its timeoutMs", () => {
   let proxy: DelayingProxy;
   let viaProxy: Redis;
@@ -69,7 +30,8 @@ describe.skipIf(!available)("guard on a Redis slower than its timeoutMs", () => 
   let keyPrefix: string;
 
   beforeAll(async () => {
-    proxy = await delayingProxy(new URL(REDIS_URL));
+    const redis = new URL(REDIS_URL);
+    proxy = await delayingProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
     viaProxy = new Redis({ host: "127.0.0.1", port: proxy.port, maxRetriesPerRequest: 1 });
     direct = new Redis(REDIS_URL);
   });

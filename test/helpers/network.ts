@@ -1,8 +1,10 @@
 /**
- * Loopback stand-ins for a store that is down: a port nobody listens on, a server that accepts
- * and never answers, and a proxy that can cut every connection and come back on the same port.
+ * Loopback stand-ins for a store that is down or slow: a port nobody listens on, a server that
+ * accepts and never answers, a proxy that can cut every connection and come back on the same port,
+ * and one that delays every reply.
  */
 import net from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** A port that was free a moment ago: connecting to it is refused. */
 export async function closedPort(): Promise<number> {
@@ -84,4 +86,43 @@ export async function tcpProxy(target: { host: string; port: number }): Promise<
       else for (const socket of pairs) socket.destroy();
     },
   };
+}
+
+export interface DelayingProxy {
+  port: number;
+  /** Delay added to every reply from now on; replies keep their order. */
+  delayMs: number;
+  close(): Promise<void>;
+}
+
+/** A TCP proxy that holds each reply back for `delayMs`, in order per connection: a slow server. */
+export async function delayingProxy(target: { host: string; port: number }): Promise<DelayingProxy> {
+  const sockets = new Set<net.Socket>();
+  const proxy: DelayingProxy = { port: 0, delayMs: 0, close: async () => undefined };
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target.port, target.host);
+    let replies = Promise.resolve();
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("error", () => undefined);
+      socket.on("close", () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.on("data", (chunk: Buffer) => {
+      const delayMs = proxy.delayMs;
+      replies = replies.then(() => sleep(delayMs)).then(() => void client.write(chunk));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  proxy.port = (server.address() as net.AddressInfo).port;
+  proxy.close = async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of sockets) socket.destroy();
+    await closed;
+  };
+  return proxy;
 }

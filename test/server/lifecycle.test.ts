@@ -24,20 +24,26 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   });
 }
 
+/** An email channel that takes `ms` to deliver; `started` resolves when a delivery begins. */
+function slowChannel(ms: number, delivered: () => void = () => undefined): { slow: Channel; started: Promise<void> } {
+  let deliveryStarted!: () => void;
+  const started = new Promise<void>((resolve) => (deliveryStarted = resolve));
+  const slow: Channel = {
+    name: "email",
+    accepts: "email",
+    async deliver() {
+      deliveryStarted();
+      await sleep(ms);
+      delivered();
+    },
+  };
+  return { slow, started };
+}
+
 describe("graceful shutdown", () => {
   it("finishes in-flight requests, then flushes, then closes the store", async () => {
     const order: string[] = [];
-    let deliveryStarted!: () => void;
-    const started = new Promise<void>((resolve) => (deliveryStarted = resolve));
-    const slow: Channel = {
-      name: "email",
-      accepts: "email",
-      async deliver() {
-        deliveryStarted();
-        await sleep(300);
-        order.push("delivered");
-      },
-    };
+    const { slow, started } = slowChannel(300, () => order.push("delivered"));
     const store = new MemoryStore();
     const close = store.close.bind(store);
     store.close = async () => {
@@ -63,16 +69,7 @@ describe("graceful shutdown", () => {
 
   it("a delivery that outlives its cut request still reaches the audit log before it is closed", async () => {
     const dir = mkdtempSync(join(tmpdir(), "otp-lifecycle-"));
-    let deliveryStarted!: () => void;
-    const started = new Promise<void>((resolve) => (deliveryStarted = resolve));
-    const slow: Channel = {
-      name: "email",
-      accepts: "email",
-      async deliver() {
-        deliveryStarted();
-        await sleep(500);
-      },
-    };
+    const { slow, started } = slowChannel(500);
     const config = loadConfig({ OTP_STORE: `sqlite:${join(dir, "otp.db")}`, PORT: "0", OTP_KEYS: generateKey("g1"), OTP_API_KEYS: "lifecycle-api-key-123456" });
     const service = await startService(config, { say: () => {}, channels: [slow], logger: false, shutdownGraceMs: 100 });
     const inFlight = fetch(`${service.url}/v1/verifications`, {

@@ -7,10 +7,10 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { AuditRecord } from "../../src/audit/audit-log.js";
 import { postgresAuditLog } from "../../src/audit/postgres.js";
 import { postgresStore, type PostgresStore } from "../../src/stores/postgres.js";
 import { StoreTimeoutError } from "../../src/stores/timeout.js";
+import { auditRecord } from "../helpers/audit-records.js";
 import { POSTGRES_URL, requireService } from "../helpers/services.js";
 
 const available = await requireService("postgres");
@@ -26,25 +26,6 @@ function urlNamed(applicationName: string): string {
   const url = new URL(POSTGRES_URL);
   url.searchParams.set("application_name", applicationName);
   return url.toString();
-}
-
-function auditRow(): AuditRecord {
-  return {
-    eventId: randomUUID(),
-    verificationId: null,
-    action: "generated",
-    status: "pending",
-    purpose: "login",
-    channel: "email",
-    identifierHash: "h",
-    identifierMasked: "u***@example.com",
-    attempts: 0,
-    metadata: null,
-    clientIp: null,
-    userAgent: null,
-    traceId: null,
-    at: new Date(),
-  };
 }
 
 describe.skipIf(!available)("postgres connections after a failed transaction or COPY", () => {
@@ -142,7 +123,7 @@ describe.skipIf(!available)("postgres connections after a failed transaction or 
     const endTableLock = await holdInTransaction(`LOCK TABLE ${auditTable} IN ACCESS EXCLUSIVE MODE`);
 
     const appendStartedAt = Date.now();
-    const error = await audit.append([auditRow()]).catch((caught: unknown) => caught);
+    const error = await audit.append([auditRecord()]).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StoreTimeoutError);
     expect(Date.now() - appendStartedAt).toBeGreaterThanOrEqual(AUDIT_TIMEOUT_MS - 10);
 
@@ -159,8 +140,8 @@ describe.skipIf(!available)("postgres connections after a failed transaction or 
     const applicationName = `otp_conns_resend_${process.pid}`;
     const store = storeNamed(applicationName);
     const audit = postgresAuditLog({ pool: store.pool, tableName: auditTable, timeoutMs: AUDIT_TIMEOUT_MS });
-    const written = auditRow();
-    const held = auditRow();
+    const written = auditRecord();
+    const held = auditRecord();
     await audit.append([written]);
     const endOtherInsert = await holdInTransaction(`INSERT INTO ${auditTable} (event_id, action, status, at) VALUES ($1, 'generated', 'pending', $2)`, [
       held.eventId,
