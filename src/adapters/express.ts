@@ -10,7 +10,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { OtpError } from "../core/errors.js";
 import type { Otp } from "../otp.js";
-import { bindHandle, clientInfo, failureResponse, methodIsChecked, verifyBody, type OtpContext, type OtpHandle, type VerifiedOptions } from "./shared.js";
+import { bindHandle, clientInfo, failureResponse, methodIsChecked, requiredIdentifier, verifyBody, type OtpContext, type OtpHandle, type VerifiedOptions } from "./shared.js";
 
 export type { OtpContext, OtpHandle } from "./shared.js";
 export { DEFAULT_VERIFIED_METHODS } from "./shared.js";
@@ -51,9 +51,13 @@ export function otpProtected(otp: Otp): RequestHandler {
 export function otpVerified(otp: Otp, options: VerifiedOptions<Request>): RequestHandler {
   if (typeof options?.purpose !== "string") throw new TypeError("otp-actions: otpVerified needs { purpose }");
   return async (req: Request, res: Response, next: NextFunction) => {
-    if (!methodIsChecked(req.method, options.methods)) return next();
+    if (!methodIsChecked(req.method, options.methods)) {
+      // Whatever an earlier check on this request verified is not this route's.
+      req.otpContext = undefined;
+      return next();
+    }
     try {
-      const identifier = options.identifier ? await options.identifier(req) : undefined;
+      const identifier = await requiredIdentifier(options.identifier, req);
       req.otpContext = await verifyBody(otp, req.body, options.purpose, identifier, clientOf(req));
     } catch (error) {
       // Programming errors go to the app's error handler; verification failures are answered here.

@@ -11,7 +11,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { OtpError } from "../core/errors.js";
 import type { Otp } from "../otp.js";
-import { bindHandle, clientInfo, failureResponse, methodIsChecked, verifyBody, type OtpContext, type OtpHandle, type VerifiedOptions } from "./shared.js";
+import { bindHandle, clientInfo, failureResponse, methodIsChecked, requiredIdentifier, verifyBody, type OtpContext, type OtpHandle, type VerifiedOptions } from "./shared.js";
 
 export type { OtpContext, OtpHandle } from "./shared.js";
 export { DEFAULT_VERIFIED_METHODS } from "./shared.js";
@@ -64,7 +64,7 @@ const plugin: FastifyPluginAsync<OtpPluginOptions> = async (fastify, options) =>
     const config = (request.routeOptions.config as { otp?: OtpRouteConfig }).otp;
     if (config === undefined || !methodIsChecked(request.method, config.methods ?? options.methods)) return;
     try {
-      const identifier = config.identifier ? await config.identifier(request) : undefined;
+      const identifier = await requiredIdentifier(config.identifier, request);
       request.otpContext = await verifyBody(otp, request.body, config.purpose, identifier, clientOf(request));
     } catch (error) {
       if (!(error instanceof OtpError)) throw error;

@@ -8,7 +8,7 @@
 import { OtpError } from "../core/errors.js";
 import type { Otp } from "../otp.js";
 import type { ClientInfo } from "../telemetry/events.js";
-import { bindHandle, failureResponse, methodIsChecked, verifyBody, type OtpContext, type OtpHandle, type VerifiedOptions } from "./shared.js";
+import { bindHandle, failureResponse, methodIsChecked, requiredIdentifier, verifyBody, type OtpContext, type OtpHandle, type VerifiedOptions } from "./shared.js";
 
 export type { OtpContext, OtpHandle } from "./shared.js";
 export { DEFAULT_VERIFIED_METHODS } from "./shared.js";
@@ -16,7 +16,14 @@ export { DEFAULT_VERIFIED_METHODS } from "./shared.js";
 export interface FetchVerifiedOptions extends VerifiedOptions<Request> {
   /** The end user's IP and agent; a Web Request does not carry the peer address. */
   client?: (request: Request) => ClientInfo | undefined;
+  /**
+   * Larger bodies are refused with PAYLOAD_TOO_LARGE (413) before they are read whole. Default
+   * 100 KiB, as Express's JSON parser: a Web Request has no limit of its own.
+   */
+  bodyLimitBytes?: number;
 }
+
+const DEFAULT_BODY_LIMIT_BYTES = 100 * 1024;
 
 export interface VerifiedArgs {
   /** Null when the method is not checked. */
@@ -33,9 +40,34 @@ export function otpErrorResponse(error: unknown): Response {
   return Response.json(failure.body, { status: failure.status, headers: failure.headers });
 }
 
-async function readJson(request: Request): Promise<unknown> {
+/**
+ * The JSON body, read no further than `limit` bytes; undefined when there is none or it is not
+ * JSON (the check then finds no fields). A declared length over the limit is refused unread.
+ */
+async function readJson(request: Request, limit: number): Promise<unknown> {
+  const tooLarge = () => new OtpError("PAYLOAD_TOO_LARGE", { message: "The request body is too large." });
+  if (Number(request.headers.get("content-length")) > limit) throw tooLarge();
+  let reader: ReadableStreamDefaultReader<Uint8Array>;
   try {
-    return await request.json();
+    if (!request.body) return undefined;
+    reader = request.body.getReader();
+  } catch {
+    return undefined; // already read by someone else
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
+    if (done || value === undefined) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(Buffer.concat(chunks)));
   } catch {
     return undefined;
   }
@@ -43,9 +75,9 @@ async function readJson(request: Request): Promise<unknown> {
 
 /** Reads and verifies `otp` and `context` from the request's JSON body. */
 export async function verifyRequest(otp: Otp, request: Request, options: FetchVerifiedOptions): Promise<VerifyResult> {
-  const body = await readJson(request);
   try {
-    const identifier = options.identifier ? await options.identifier(request) : undefined;
+    const body = await readJson(request, options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES);
+    const identifier = await requiredIdentifier(options.identifier, request);
     const otpContext = await verifyBody(otp, body, options.purpose, identifier, options.client?.(request));
     return { ok: true, otpContext, body };
   } catch (error) {
@@ -61,6 +93,8 @@ export function otpVerified<Rest extends unknown[]>(
   handler: (request: Request, verified: VerifiedArgs, ...rest: Rest) => Response | Promise<Response>,
 ): (request: Request, ...rest: Rest) => Promise<Response> {
   if (typeof options?.purpose !== "string") throw new TypeError("otp-actions: otpVerified needs { purpose }");
+  const limit = options.bodyLimitBytes;
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) throw new TypeError("otp-actions: otpVerified bodyLimitBytes must be a positive integer");
   return async (request, ...rest) => {
     if (!methodIsChecked(request.method, options.methods)) return handler(request, { otpContext: null, body: undefined }, ...rest);
     const result = await verifyRequest(otp, request, options);

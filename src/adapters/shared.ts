@@ -32,7 +32,11 @@ export interface VerifiedOptions<Req> {
   purpose: string;
   /** HTTP methods that need a code; others pass through unchecked. Default POST, PUT, PATCH. */
   methods?: readonly string[];
-  /** The identifier the code must have been issued to (for example the signed-in user's email). */
+  /**
+   * The identifier the code must have been issued to (for example the signed-in user's email).
+   * When it gives none (no session, no header), the check is refused with CONTEXT_MISMATCH: a
+   * route that names its user never accepts a code issued to someone else.
+   */
   identifier?: (request: Req) => string | undefined | Promise<string | undefined>;
 }
 
@@ -53,7 +57,18 @@ export function bindHandle(otp: Otp, client: ClientInfo | undefined): OtpHandle 
 
 export function methodIsChecked(method: string, methods: readonly string[] | undefined): boolean {
   const upper = method.toUpperCase();
-  return (methods ?? DEFAULT_VERIFIED_METHODS).some((m) => m.toUpperCase() === upper);
+  // Frameworks answer HEAD with the GET handler: where GET needs a code, so does HEAD.
+  const asked = upper === "HEAD" ? ["HEAD", "GET"] : [upper];
+  return (methods ?? DEFAULT_VERIFIED_METHODS).some((m) => asked.includes(m.toUpperCase()));
+}
+
+/** The identifier a route requires (`options.identifier`), or undefined when it names none. */
+export async function requiredIdentifier<Req>(resolve: VerifiedOptions<Req>["identifier"], request: Req): Promise<string | undefined> {
+  if (!resolve) return undefined;
+  const identifier = await resolve(request);
+  // Skipping the comparison would accept a code issued to anyone.
+  if (typeof identifier !== "string" || identifier === "") throw new OtpError("CONTEXT_MISMATCH");
+  return identifier;
 }
 
 /** Reads `otp` and `context` (the Django field names) from a parsed body and verifies them. */

@@ -30,6 +30,14 @@ function buildApp(flow: Omit<FlowApp, "baseUrl">) {
     otpVerified(otp, { purpose: "password_reset", identifier: (req) => req.header("x-user") }),
     (req, res) => void res.json({ ok: req.otpContext!.identifier }),
   );
+  app.get("/report", otpVerified(otp, { purpose: "login", methods: ["GET"] }), (_req, res) => {
+    flow.handled.push({ otpContext: undefined, body: "report" });
+    res.json({ report: true });
+  });
+  // A check for another purpose, on DELETE only, after a login check: a POST passes it unchecked.
+  app.post("/chain", otpVerified(otp, { purpose: "login" }), otpVerified(otp, { purpose: "delete_account", methods: ["DELETE"] }), (req, res) => {
+    res.json({ otpContext: req.otpContext ?? null });
+  });
   return app;
 }
 
@@ -61,5 +69,32 @@ describe("express adapter over real HTTP", () => {
     });
     expect(same.status).toBe(200);
     expect(wrongCode("999999")).toBe("000000");
+  });
+
+  it("refuses a code when the app names no identifier for the request", async () => {
+    const email = "attacker@example.com";
+    const { context } = (await post(flow.baseUrl, "/password-reset/request", { email })).body;
+    const response = await fetch(`${flow.baseUrl}/account/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json" }, // no x-user: nobody signed in
+      body: JSON.stringify({ otp: flow.channel.lastCodeFor(email)!, context }),
+    });
+    expect(response.status).toBe(400);
+    expect((await response.json()).error_code).toBe("CONTEXT_MISMATCH");
+  });
+
+  it("checks HEAD wherever it checks GET: the GET handler answers it", async () => {
+    const handledBefore = flow.handled.length;
+    const head = await fetch(`${flow.baseUrl}/report`, { method: "HEAD" });
+    expect(head.status).toBe(400);
+    expect(flow.handled.length).toBe(handledBefore);
+  });
+
+  it("hands a handler no context from a check for another route's purpose", async () => {
+    const email = "chain@example.com";
+    const { context } = (await post(flow.baseUrl, "/login/request", { email })).body;
+    const response = await post(flow.baseUrl, "/chain", { otp: flow.channel.lastCodeFor(email)!, context });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ otpContext: null });
   });
 });

@@ -28,6 +28,13 @@ async function buildApp(flow: Omit<FlowApp, "baseUrl">): Promise<FastifyInstance
     },
   });
   app.get("/open", async (request) => ({ otpContext: request.otpContext }));
+  app.post("/account/email", { config: { otp: { purpose: "password_reset", identifier: (request) => request.headers["x-user"] as string | undefined } } }, async (request) => ({
+    ok: request.otpContext!.identifier,
+  }));
+  app.get("/report", { config: { otp: { purpose: "login", methods: ["GET"] } } }, async () => {
+    flow.handled.push({ otpContext: undefined, body: "report" });
+    return { report: true };
+  });
   return app;
 }
 
@@ -42,6 +49,21 @@ describe("fastify plugin over real HTTP", () => {
   afterAll(() => app.close());
 
   clientFlowTests(flow);
+
+  it("refuses a code when the route names no identifier for the request", async () => {
+    const email = "attacker@example.com";
+    const { context } = (await app.inject({ method: "POST", url: "/password-reset/request", payload: { email } })).json();
+    const response = await app.inject({ method: "POST", url: "/account/email", payload: { otp: flow.channel.lastCodeFor(email)!, context } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error_code).toBe("CONTEXT_MISMATCH");
+  });
+
+  it("checks HEAD wherever it checks GET: the GET handler answers it", async () => {
+    const handledBefore = flow.handled.length;
+    const head = await app.inject({ method: "HEAD", url: "/report" });
+    expect(head.statusCode).toBe(400);
+    expect(flow.handled.length).toBe(handledBefore);
+  });
 
   it("leaves routes without config.otp alone", async () => {
     const response = await app.inject({ method: "GET", url: "/open" });
