@@ -459,15 +459,25 @@ class OtpEngine implements Otp {
 
   // --- delivery ------------------------------------------------------------------------------
 
+  /**
+   * The channel named, else the default channel, else the one named after the identifier's kind,
+   * provided it delivers to that kind; else any channel that does. An address is never handed to
+   * a channel of the other kind (an email address to an SMS provider).
+   */
   #channelFor(name: string | undefined, kind: IdentifierKind | undefined): Channel {
-    const chosen = name ?? this.#defaultChannel ?? (kind === "email" ? "email" : "sms");
-    const channel = this.channels.get(chosen) ?? (name === undefined && this.#defaultChannel === undefined ? this.#anyChannelFor(kind) : undefined);
-    if (!channel) throw new OtpError("INVALID_REQUEST", { message: `No channel named '${chosen}' is configured.` });
+    if (name !== undefined) {
+      const named = this.channels.get(name);
+      if (!named) throw new OtpError("INVALID_REQUEST", { message: `No channel named '${name}' is configured.` });
+      return named;
+    }
+    const preferred = this.channels.get(this.#defaultChannel ?? (kind === "email" ? "email" : "sms"));
+    const channel = preferred && deliversTo(preferred, kind) ? preferred : this.#anyChannelFor(kind);
+    if (!channel) throw new OtpError("INVALID_REQUEST", { message: `No configured channel delivers to ${kind === "email" ? "an email address" : "a phone number"}.` });
     return channel;
   }
 
   #anyChannelFor(kind: IdentifierKind | undefined): Channel | undefined {
-    for (const channel of this.channels.values()) if (channel.accepts === "any" || channel.accepts === kind) return channel;
+    for (const channel of this.channels.values()) if (deliversTo(channel, kind)) return channel;
     return undefined;
   }
 
@@ -632,6 +642,10 @@ interface IssueRequest {
   policy: ResolvedPolicy;
   client: ClientInfo | undefined;
   traceId: string | undefined;
+}
+
+function deliversTo(channel: Channel, kind: IdentifierKind | undefined): boolean {
+  return channel.accepts === "any" || channel.accepts === kind;
 }
 
 function withoutCode(generated: Generated): Issued {

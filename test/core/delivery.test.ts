@@ -20,6 +20,20 @@ describe("delivery", () => {
     await expectOtpError(otp.start({ identifier: "user@example.com", purpose: "login", channel: "webhook" }), "INVALID_REQUEST");
   });
 
+  it("never hands an address to a default channel of the other kind", async () => {
+    const email = capturingChannel({ name: "email", accepts: "email" });
+    const sms = capturingChannel({ name: "sms", accepts: "phone" });
+    const { otp } = testOtp({ channels: [sms, email], defaultChannel: "sms" });
+    expect(await otp.start({ identifier: "+14155550123", purpose: "login" })).toMatchObject({ channel: "sms" });
+    expect(await otp.start({ identifier: "ada@example.com", purpose: "login" })).toMatchObject({ channel: "email" });
+    expect(sms.messages.map((message) => message.to)).toEqual(["+14155550123"]);
+    // With no channel for email addresses, nothing is issued and nothing is sent.
+    const smsOnly = capturingChannel({ name: "sms", accepts: "phone" });
+    const { otp: phoneOnly } = testOtp({ channels: [smsOnly], defaultChannel: "sms" });
+    await expectOtpError(phoneOnly.start({ identifier: "ada@example.com", purpose: "login" }), "INVALID_REQUEST");
+    expect(smsOnly.messages).toEqual([]);
+  });
+
   it("retries a failing channel, then succeeds", async () => {
     const channel = capturingChannel({ name: "email", accepts: "email" });
     const { otp } = testOtp({ channels: [channel], delivery: fastRetries });
