@@ -11,10 +11,18 @@ export function responseError(service: string, status: number, detail = ""): Del
   return new DeliveryError(`${service} answered HTTP ${status}${detail}${redirect}`, { retryable: isRetryableStatus(status) });
 }
 
-/** localhost, 127.0.0.0/8 and ::1: where plain http cannot be read by anyone on the network. */
+/**
+ * localhost, 127.0.0.0/8 and ::1: where plain http cannot be read by anyone on the network. Not
+ * `*.localhost`: Node resolves those names through DNS, which may answer with any address.
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
+  return host === "localhost" || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+/** A user name or password in the URL: fetch refuses such a URL, so no delivery to it could ever go. */
+export function hasCredentials(url: URL): boolean {
+  return url.username !== "" || url.password !== "";
 }
 
 /** https, or plain http where nobody on the network can read it (a loopback host) or where the caller insists. */

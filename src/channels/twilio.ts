@@ -1,5 +1,5 @@
 import { DeliveryError, type Channel, type DeliverOptions, type OtpMessage } from "./channel.js";
-import { deliveryRequest, discardBody, isRetryableStatus, isSecureHttpUrl } from "./http-delivery.js";
+import { deliveryRequest, discardBody, hasCredentials, isRetryableStatus, isSecureHttpUrl } from "./http-delivery.js";
 import { createTemplateRenderer, type TemplateOptions } from "./templates.js";
 
 export interface TwilioSmsChannelOptions extends TemplateOptions {
@@ -127,6 +127,7 @@ function checkedBaseUrl(value: unknown): string {
   } catch {
     throw new TypeError("otp-actions: twilioSmsChannel `baseUrl` must be an absolute URL");
   }
+  if (hasCredentials(url)) throw new TypeError("otp-actions: twilioSmsChannel `baseUrl` must not carry a user name or password (fetch refuses it)");
   if (!isSecureHttpUrl(url)) {
     throw new TypeError("otp-actions: twilioSmsChannel `baseUrl` must be https (http only to a loopback host)");
   }

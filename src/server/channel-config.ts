@@ -11,7 +11,7 @@
  *   OTP_RATE_LIMITS (on|off), OTP_SMS_COUNTRIES        → the guard
  */
 import { isSupportedCountry, type CountryCode } from "libphonenumber-js";
-import { isSecureHttpUrl } from "../channels/http-delivery.js";
+import { hasCredentials, isSecureHttpUrl } from "../channels/http-delivery.js";
 import { isAppName, isHostName } from "../channels/templates.js";
 import { isTwilioAccountSid, isTwilioMessagingServiceSid } from "../channels/twilio.js";
 import { MIN_WEBHOOK_SECRET_CHARS } from "../channels/webhook.js";
@@ -102,6 +102,7 @@ function webhookConfig(value: Value, problem: Problem): ChannelConfig["webhook"]
   const url = value("OTP_WEBHOOK_URL")!;
   const secret = value("OTP_WEBHOOK_SECRET")!;
   if (!URL.canParse(url)) problem("OTP_WEBHOOK_URL", "must be an absolute URL");
+  else if (hasCredentials(new URL(url))) problem("OTP_WEBHOOK_URL", "must not carry a user name or password; the signature (OTP_WEBHOOK_SECRET) authenticates each request");
   // The payload holds the code: plain http only where nobody on the network can read it.
   else if (!isSecureHttpUrl(new URL(url))) problem("OTP_WEBHOOK_URL", "must be https (http only to a loopback host such as 127.0.0.1 or localhost)");
   if (secret.length < MIN_WEBHOOK_SECRET_CHARS) problem("OTP_WEBHOOK_SECRET", `must be at least ${MIN_WEBHOOK_SECRET_CHARS} characters`);

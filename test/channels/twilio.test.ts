@@ -159,6 +159,8 @@ describe("twilioSmsChannel against a fake Twilio on loopback", () => {
     expect(() => twilioSmsChannel({ ...base, baseUrl: "http://api.twilio.com" })).toThrow(TypeError);
     expect(() => twilioSmsChannel({ ...base, statusCallback: "not a url" })).toThrow(TypeError);
     expect(() => twilioSmsChannel({ ...base, baseUrl: "http://127.0.0.1:9" })).not.toThrow();
+    expect(() => twilioSmsChannel({ ...base, baseUrl: "http://api.localhost:9" })).toThrow(TypeError);
+    expect(() => twilioSmsChannel({ ...base, baseUrl: "https://user:pass@api.twilio.com" })).toThrow(/user name or password/);
     expect(() => twilioSmsChannel({ accountSid: ACCOUNT, apiKey: { sid: "SKabc", secret: "s" }, from: "Acme" })).not.toThrow();
   });
 });

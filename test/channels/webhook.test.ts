@@ -153,6 +153,10 @@ describe("webhookChannel over real HTTP", () => {
     expect(() => webhookChannel({ url: "http://hooks.example.com", secret: SECRET, allowInsecureHttp: true })).not.toThrow();
     expect(() => webhookChannel({ url: "http://localhost:8080/otp", secret: SECRET })).not.toThrow();
     expect(() => webhookChannel({ url: "http://[::1]:8080/otp", secret: SECRET })).not.toThrow();
+    // Names under .localhost are resolved through DNS, which may answer anything.
+    expect(() => webhookChannel({ url: "http://hooks.localhost/otp", secret: SECRET })).toThrow(/https/);
+    // fetch refuses a URL with credentials: no delivery could ever go.
+    expect(() => webhookChannel({ url: "https://hook:s3cret@hooks.example.com/otp", secret: SECRET })).toThrow(/user name or password/);
   });
 });
 

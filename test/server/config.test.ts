@@ -104,6 +104,10 @@ describe("channel and listener settings", () => {
     for (const url of ["https://hooks.example.com/otp", "http://127.0.0.1:8080/otp", "http://localhost:8080/otp", "http://[::1]:8080/otp"]) {
       expect(loadConfig({ OTP_WEBHOOK_URL: url, OTP_WEBHOOK_SECRET: webhookSecret }).channels.webhook?.url).toBe(url);
     }
+    expect(byVariable({ OTP_WEBHOOK_URL: "http://hooks.localhost/otp", OTP_WEBHOOK_SECRET: webhookSecret }).OTP_WEBHOOK_URL).toMatch(/https/);
+    const withPassword = byVariable({ OTP_WEBHOOK_URL: "https://hook:s3cretpass@hooks.example.com/otp", OTP_WEBHOOK_SECRET: webhookSecret }).OTP_WEBHOOK_URL;
+    expect(withPassword).toMatch(/user name or password/);
+    expect(withPassword).not.toContain("s3cretpass");
   });
 
   it("the Twilio SIDs must have Twilio's form", () => {
