@@ -50,6 +50,7 @@ export function smtpChannel(options: SmtpChannelOptions): Channel {
   const transport: Transporter = options.transport ?? nodemailer.createTransport(transportOptionsFor(options.url!, options));
   const { from, replyTo, otpTokenOrigin } = options;
   const extraHeaders = { ...options.headers };
+  const messageIdDomain = domainOf(from);
 
   return {
     name: options.name ?? "email",
@@ -69,6 +70,9 @@ export function smtpChannel(options: SmtpChannelOptions): Channel {
           "Content-Language": rendered.locale,
           ...extraHeaders,
         },
+        // One Message-ID per code, the same on every attempt: when a server took the message but
+        // its answer came too late, the retry is a duplicate that mail systems can recognise.
+        messageId: `<${message.id}.otp@${messageIdDomain}>`,
         signal: deliverOptions.signal,
         ...(replyTo !== undefined && { replyTo }),
         ...(otpTokenOrigin !== undefined && { otp: { code: message.code, origin: otpTokenOrigin } }),
@@ -107,6 +111,12 @@ export function transportOptionsFor(url: string, timeouts: Pick<SmtpChannelOptio
     greetingTimeout: timeouts.greetingTimeoutMs ?? 10_000,
     socketTimeout: timeouts.socketTimeoutMs ?? 30_000,
   };
+}
+
+/** The domain of the sender's address (`Acme <no-reply@acme.example>` → `acme.example`), for Message-IDs. */
+function domainOf(from: string): string {
+  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1];
+  return domain ?? "otp-actions.invalid";
 }
 
 function isOrigin(value: unknown): boolean {

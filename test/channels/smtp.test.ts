@@ -106,6 +106,20 @@ describe("smtpChannel against a real SMTP server", () => {
     transport.close();
   });
 
+  it("gives every attempt at one code the same Message-ID, and each code its own", async () => {
+    const server = await smtpServer();
+    const transport = nodemailer.createTransport({ host: "127.0.0.1", port: server.port, secure: false, ignoreTLS: true });
+    const channel = smtpChannel({ transport, from: "Acme <no-reply@acme.example>" });
+    await channel.deliver(message({ id: "ver_A" }), { signal: signal() });
+    await channel.deliver(message({ id: "ver_A" }), { signal: signal() }); // a retry
+    await channel.deliver(message({ id: "ver_B" }), { signal: signal() });
+    const ids = server.received.map((mail) => parseMail(mail.raw).header("message-id"));
+    expect(ids[0]).toBe("<ver_A.otp@acme.example>");
+    expect(ids[1]).toBe(ids[0]);
+    expect(ids[2]).toBe("<ver_B.otp@acme.example>");
+    transport.close();
+  });
+
   it("authenticates when the server requires it, and bad or missing credentials are permanent", async () => {
     const server = await smtpServer({ auth: { user: "mailer", pass: "s3cret" } });
     const good = smtpChannel({ url: `smtp://mailer:s3cret@127.0.0.1:${server.port}`, from: "no-reply@acme.example" });
