@@ -4,7 +4,7 @@
  * start without both (see config.ts).
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateKey } from "../core/keyring.js";
 
@@ -17,16 +17,39 @@ export function generateApiKey(): string {
   return `otp_${randomBytes(24).toString("base64url")}`;
 }
 
-function kept(dataDir: string, file: string, make: () => string): { value: string; created: boolean; path: string } {
+/**
+ * The secret kept in `dataDir/file`, made (by `make`) and kept when there is none. Processes that
+ * start together agree on one: the new value is written whole under a name of its own, then linked
+ * into place, which fails when another process got there first (its value is then used), so no
+ * process runs on a key that is not the one on disk, and none reads a half-written file.
+ */
+export function keptSecret(dataDir: string, file: string, make: () => string): { value: string; created: boolean; path: string } {
   const path = join(dataDir, file);
-  if (existsSync(path)) {
-    const value = readFileSync(path, "utf8").trim();
-    if (value !== "") return { value, created: false, path };
-  }
+  const existing = readKept(path);
+  if (existing !== undefined) return { value: existing, created: false, path };
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const value = make();
-  writeFileSync(path, `${value}\n`, { mode: 0o600 });
-  return { value, created: true, path };
+  const staged = `${path}.${process.pid}.${randomBytes(4).toString("hex")}`;
+  writeFileSync(staged, `${value}\n`, { mode: 0o600 });
+  try {
+    linkSync(staged, path);
+    return { value, created: true, path };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    const winner = readKept(path);
+    if (winner !== undefined) return { value: winner, created: false, path };
+    // An empty file (a write cut short by a crash): replaced whole.
+    renameSync(staged, path);
+    return { value, created: true, path };
+  } finally {
+    rmSync(staged, { force: true });
+  }
+}
+
+function readKept(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  const value = readFileSync(path, "utf8").trim();
+  return value === "" ? undefined : value;
 }
 
 export function developmentSecrets(
@@ -35,13 +58,13 @@ export function developmentSecrets(
 ): Secrets {
   let keys = config.keys;
   if (keys === undefined) {
-    const key = kept(config.dataDir, "dev-keys", () => generateKey("dev"));
+    const key = keptSecret(config.dataDir, "dev-keys", () => generateKey("dev"));
     keys = key.value;
     say(`warning: OTP_KEYS is not set; ${key.created ? "generated" : "using"} a development key kept in ${key.path}. Set OTP_KEYS in production.`);
   }
   let apiKeys = config.apiKeys;
   if (apiKeys === undefined) {
-    const apiKey = kept(config.dataDir, "dev-api-key", generateApiKey);
+    const apiKey = keptSecret(config.dataDir, "dev-api-key", generateApiKey);
     apiKeys = [apiKey.value];
     say(`warning: OTP_API_KEYS is not set; development API key (kept in ${apiKey.path}): ${apiKey.value}`);
   }

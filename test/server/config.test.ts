@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateKey } from "../../src/core/keyring.js";
 import { ConfigError, loadConfig } from "../../src/server/config.js";
-import { developmentSecrets } from "../../src/server/dev-secrets.js";
+import { developmentSecrets, keptSecret } from "../../src/server/dev-secrets.js";
 import { describeStore, parseStoreSpec } from "../../src/server/store-from-config.js";
 
 function problems(env: Record<string, string>): Array<{ variable: string; problem: string }> {
@@ -89,6 +89,22 @@ describe("development secrets", () => {
     expect(second).toEqual(first);
     const configured = developmentSecrets({ keys: "given", apiKeys: ["given-api-key-1234567"], dataDir }, () => {});
     expect(configured).toEqual({ keys: "given", apiKeys: ["given-api-key-1234567"] });
+  });
+
+  it("a process that loses the race to create a secret runs on the winner's, the one on disk", () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), "otp-dev-")), "data");
+    // Another process writes its key between this one's look and its write.
+    const mine = keptSecret(dataDir, "dev-keys", () => {
+      writeFileSync(join(dataDir, "dev-keys"), "theirs\n", { mode: 0o600 });
+      return "mine";
+    });
+    expect(mine).toMatchObject({ value: "theirs", created: false });
+    expect(readFileSync(join(dataDir, "dev-keys"), "utf8").trim()).toBe("theirs");
+    expect(readdirSync(dataDir)).toEqual(["dev-keys"]); // nothing staged is left behind
+    // An empty file (a write cut short) is replaced whole.
+    writeFileSync(join(dataDir, "dev-api-key"), "");
+    expect(keptSecret(dataDir, "dev-api-key", () => "fresh")).toMatchObject({ value: "fresh", created: true });
+    expect(statSync(join(dataDir, "dev-api-key")).mode & 0o777).toBe(0o600);
   });
 });
 
