@@ -50,7 +50,11 @@ export function describeStore(spec: StoreSpec): string {
     case "postgres": {
       const url = new URL(spec.kind === "redis" ? spec.url : spec.connectionString);
       if (url.password) url.password = "***";
-      return url.toString();
+      // Both drivers also take a password in the query (`?password=`, `sslpassword=`): the
+      // parameters are left out whole rather than guessed at one by one.
+      const query = url.search === "" ? "" : "?…";
+      url.search = "";
+      return `${url.toString()}${query}`;
     }
   }
 }

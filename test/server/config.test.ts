@@ -69,6 +69,9 @@ describe("OTP_STORE", () => {
     expect(parseStoreSpec("sqlite:///var/lib/otp.db")).toEqual({ kind: "sqlite", path: "/var/lib/otp.db" });
     expect(parseStoreSpec("postgresql://u:pw@db/otp")).toMatchObject({ kind: "postgres" });
     expect(describeStore(parseStoreSpec("redis://:hunter2@cache:6379/0"))).not.toContain("hunter2");
+    // The drivers take a password in the query too.
+    expect(describeStore(parseStoreSpec("redis://cache:6379/0?password=hunter2"))).toBe("redis://cache:6379/0?…");
+    expect(describeStore(parseStoreSpec("postgres://u@db/otp?sslmode=require&password=hunter2"))).not.toContain("hunter2");
     expect(() => parseStoreSpec("sqlite:")).toThrow(/file path/);
   });
 });
