@@ -32,7 +32,8 @@ Starts the service. Configuration (environment variables):
   OTP_KEYS                  kid:secret[,kid:secret…]; the first seals (development: generated in ./data)
   OTP_API_KEYS              comma-separated bearer keys for /v1 (development: generated and printed)
   OTP_STORE                 ${DEFAULT_STORE} (default) | memory | redis://… | postgres://…
-  PORT, HOST                default 3000, 127.0.0.1 (0.0.0.0 in production)
+  PORT, HOST                default 3000, 127.0.0.1 (0.0.0.0 in production; development
+                            listens on loopback only unless OTP_DEV_PUBLIC=true)
   OTP_CODE_LENGTH           digits per code (6)
   OTP_CODE_TTL_SECONDS      how long a code works (300)
   OTP_SESSION_TTL_SECONDS   how long a context and its resends live (900)

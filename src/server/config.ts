@@ -3,6 +3,7 @@
  * start, each naming its variable and what is wrong; a secret's value is never echoed.
  */
 import { isIP } from "node:net";
+import { isLoopbackHost } from "../channels/http-delivery.js";
 import { isHostName } from "../channels/templates.js";
 import { parseTrustEntry } from "../guard/client-ip.js";
 import { parseKeys } from "../core/keyring.js";
@@ -44,6 +45,7 @@ export class ConfigError extends Error {
   }
 }
 
+const NODE_ENVS = new Set(["production", "development", "test"]);
 const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
 const API_KEY = /^[\x21-\x2b\x2d-\x7e]{16,512}$/;
 
@@ -67,7 +69,10 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     return parsed;
   };
 
-  const production = value("NODE_ENV") === "production";
+  const nodeEnv = value("NODE_ENV");
+  // Anything else ("prod", "Production") would quietly run in development, outbox and all.
+  if (nodeEnv !== undefined && !NODE_ENVS.has(nodeEnv)) problem("NODE_ENV", `must be production, development or test, got '${nodeEnv.slice(0, 20)}'`);
+  const production = nodeEnv === "production";
 
   const keys = value("OTP_KEYS");
   if (keys !== undefined) {
@@ -105,6 +110,10 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   const port = integer("PORT", 3000, 0, 65535)!;
   const host = value("HOST") ?? (production ? "0.0.0.0" : "127.0.0.1");
   if (!isListenHost(host)) problem("HOST", `must be an IP address or a host name such as localhost, got '${host.slice(0, 60)}'`);
+  // Development serves every code at /dev/outbox, unauthenticated: only to this machine, unless asked.
+  else if (!production && !isLoopbackHost(host) && value("OTP_DEV_PUBLIC") !== "true") {
+    problem("HOST", `is not a loopback address in development, where /dev/outbox shows every code to anyone who can connect; set NODE_ENV=production, or OTP_DEV_PUBLIC=true to serve development on '${host.slice(0, 60)}' anyway`);
+  }
 
   const policy: PurposePolicy = {};
   const codeLength = integer("OTP_CODE_LENGTH", undefined, MIN_CODE_LENGTH, MAX_CODE_LENGTH);

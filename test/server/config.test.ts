@@ -147,7 +147,20 @@ describe("channel and listener settings", () => {
   it("HOST must be an IP address or a host name", () => {
     expect(byVariable({ HOST: "not_a_host" }).HOST).toMatch(/not_a_host/);
     expect(byVariable({ HOST: "http://example.com" }).HOST).toBeDefined();
-    for (const host of ["0.0.0.0", "::", "::1", "127.0.0.1", "localhost", "otp.internal.example"]) expect(loadConfig({ HOST: host }).host).toBe(host);
+    for (const host of ["0.0.0.0", "::", "::1", "127.0.0.1", "localhost", "otp.internal.example"]) expect(loadConfig({ HOST: host, OTP_DEV_PUBLIC: "true" }).host).toBe(host);
+  });
+
+  it("development listens on loopback only, unless OTP_DEV_PUBLIC=true: its outbox shows every code", () => {
+    for (const host of ["0.0.0.0", "::", "192.0.2.7", "otp.internal.example"]) expect(byVariable({ HOST: host }).HOST, host).toMatch(/OTP_DEV_PUBLIC/);
+    for (const host of ["127.0.0.1", "::1", "localhost"]) expect(loadConfig({ HOST: host }).host).toBe(host);
+    expect(loadConfig({ HOST: "0.0.0.0", OTP_DEV_PUBLIC: "true" }).host).toBe("0.0.0.0");
+    const production = { NODE_ENV: "production", OTP_KEYS: generateKey("p2"), OTP_API_KEYS: "a-production-api-key-123", OTP_STORE: "redis://127.0.0.1:6379" };
+    expect(loadConfig({ ...production, HOST: "0.0.0.0" }).host).toBe("0.0.0.0");
+  });
+
+  it("NODE_ENV is production, development or test: a near miss does not run in development", () => {
+    for (const value of ["prod", "Production", "staging"]) expect(byVariable({ NODE_ENV: value }).NODE_ENV, value).toMatch(/production, development or test/);
+    for (const value of ["development", "test"]) expect(loadConfig({ NODE_ENV: value }).production).toBe(false);
   });
 
   it("OTP_APP_NAME and OTP_WEBOTP_DOMAIN are checked as the message templates check them", () => {
