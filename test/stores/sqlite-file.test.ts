@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -21,6 +21,16 @@ describe("sqlite store on a file", () => {
     await store.migrate();
     expect(tables()).toHaveLength(1);
     await store.health();
+    await store.close();
+  });
+
+  it("creates its directory and files readable by their owner only", async () => {
+    const path = join(dir, "private", "otp.db");
+    const store = sqliteStore({ path });
+    await store.migrate();
+    await store.open("v1", 60_000); // a write, so the WAL file exists
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(statSync(file).mode & 0o777, file).toBe(0o600);
+    expect(statSync(join(dir, "private")).mode & 0o777).toBe(0o700);
     await store.close();
   });
 
