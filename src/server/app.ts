@@ -45,6 +45,8 @@ export interface ServerOptions {
   socketIdleTimeoutMs?: number;
   /** An idle keep-alive connection is closed after this long. Default 72 s. */
   keepAliveTimeoutMs?: number;
+  /** How long a /health/otp result answers later requests. Default 5 s. */
+  healthReuseMs?: number;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -113,7 +115,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   }
   await pageRoutes(app, {
-    health: healthChecker(options.otp),
+    health: healthChecker(options.otp, { log: app.log, reuseMs: options.healthReuseMs }),
     openApi,
     ...(options.development && { development: { otp: options.otp, outbox: options.development.outbox } }),
   });

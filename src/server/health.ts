@@ -2,7 +2,17 @@
  * /health/otp: keys usable, a generate→verify round trip through the real store (failing above a
  * latency limit), the store answering, a channel configured. Each check has its own timeout, so
  * the endpoint answers even when a dependency hangs.
+ *
+ * The endpoint is anonymous (load balancers call it), and a run costs an SMTP login, a call to
+ * the SMS provider and a ledger row. So requests that arrive together share one run, and a
+ * finished result answers later requests for a short while; anyone calling it in a loop costs
+ * the dependencies one run per window, not one per request. A failure is reused no longer than a
+ * success, so a dependency that recovers shows as recovered within the window.
+ *
+ * The answer names each check and its state, and on failure a stable code: a driver's message
+ * can carry internal addresses and versions. The full error goes to the log, for operators.
  */
+import { isOtpError } from "../core/errors.js";
 import { createOtp, type Otp } from "../otp.js";
 
 export interface CheckResult {
@@ -12,10 +22,33 @@ export interface CheckResult {
 
 export interface HealthReport {
   status: "ok" | "fail";
+  /** When the checks behind this answer ran: a reused result is at most the reuse window old. */
+  checkedAt: string;
   checks: { keys: CheckResult; roundTrip: CheckResult; store: CheckResult; channel: CheckResult };
 }
 
+/** The part of a pino or Fastify logger the checks write to. */
+export interface HealthLogger {
+  warn(details: Record<string, unknown>, message: string): void;
+}
+
+export interface HealthCheckerOptions {
+  /** Receives each failing check's error at warn level; the answer carries only a stable code. */
+  log: HealthLogger;
+  /** How long a finished result answers later requests. Default 5000; 0 shares only a run in progress. */
+  reuseMs?: number;
+}
+
+const DEFAULT_REUSE_MS = 5000;
 const CHECK_TIMEOUT_MS = 2000;
+/** The generate → verify round trip fails above this. */
+const ROUND_TRIP_LIMIT_MS = 100;
+/** Longest message logged from an error: a driver's message is its author's to size. */
+const MAX_LOGGED_MESSAGE = 500;
+
+class CheckTimeoutError extends Error {
+  readonly code = "TIMEOUT";
+}
 
 async function withTimeout<T>(work: () => Promise<T>, ms = CHECK_TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -23,7 +56,7 @@ async function withTimeout<T>(work: () => Promise<T>, ms = CHECK_TIMEOUT_MS): Pr
     return await Promise.race([
       work(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+        timer = setTimeout(() => reject(new CheckTimeoutError(`no answer within ${ms} ms`)), ms);
       }),
     ]);
   } finally {
@@ -31,16 +64,40 @@ async function withTimeout<T>(work: () => Promise<T>, ms = CHECK_TIMEOUT_MS): Pr
   }
 }
 
-function failure(error: unknown): string {
-  // Error codes and short messages only: a driver's message never carries a secret we hold.
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === "string" ? code : error instanceof Error ? error.message.slice(0, 200) : "failed";
+export function healthChecker(otp: Otp, options: HealthCheckerOptions): () => Promise<HealthReport> {
+  return sharedAndReused(checksFor(otp, options.log), reuseMsFrom(options.reuseMs));
 }
 
-/** The generate → verify round trip fails above this. */
-const ROUND_TRIP_LIMIT_MS = 100;
+function reuseMsFrom(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_REUSE_MS;
+  if (!Number.isSafeInteger(value) || value < 0) throw new TypeError(`otp-actions: the health reuse window must be a whole number of milliseconds ≥ 0, got ${String(value)}`);
+  return value;
+}
 
-export function healthChecker(otp: Otp): () => Promise<HealthReport> {
+/**
+ * `run` behind a gate: callers while a run is in progress get that run's result, and callers
+ * within `reuseMs` of its end get it too. A run that throws is not kept.
+ */
+function sharedAndReused<T>(run: () => Promise<T>, reuseMs: number): () => Promise<T> {
+  let running: Promise<T> | undefined;
+  let last: { value: T; finishedAtMs: number } | undefined;
+  return () => {
+    // performance.now() is monotonic: a wall clock set back would otherwise stretch the window.
+    if (last && performance.now() - last.finishedAtMs < reuseMs) return Promise.resolve(last.value);
+    running ??= run()
+      .then((value) => {
+        last = { value, finishedAtMs: performance.now() };
+        return value;
+      })
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+}
+
+/** One run of every check, logging each failure in full. */
+function checksFor(otp: Otp, log: HealthLogger): () => Promise<HealthReport> {
   const limitMs = ROUND_TRIP_LIMIT_MS;
   // A separate engine on the same keys and store: no channels, no guard, no events, so health
   // probes never count against anyone's limits or show up in the audit log.
@@ -59,7 +116,8 @@ export function healthChecker(otp: Otp): () => Promise<HealthReport> {
         if (verified.id !== issued.id) throw new Error("round trip returned another verification");
       });
     } catch (error) {
-      return { ok: false, error: failure(error), latencyMs: Math.round(performance.now() - started), limitMs };
+      logFailure(log, { check: "roundTrip" }, error);
+      return { ok: false, error: roundTripFailureCode(error), latencyMs: Math.round(performance.now() - started), limitMs };
     }
     const latencyMs = Math.round((performance.now() - started) * 100) / 100;
     return { ok: latencyMs <= limitMs, latencyMs, limitMs };
@@ -70,7 +128,8 @@ export function healthChecker(otp: Otp): () => Promise<HealthReport> {
       await withTimeout(() => otp.store.health());
       return { ok: true, kind: otp.store.kind };
     } catch (error) {
-      return { ok: false, kind: otp.store.kind, error: failure(error) };
+      logFailure(log, { check: "store", kind: otp.store.kind }, error);
+      return { ok: false, kind: otp.store.kind, error: "STORE_UNAVAILABLE" };
     }
   }
 
@@ -82,17 +141,52 @@ export function healthChecker(otp: Otp): () => Promise<HealthReport> {
       [...otp.channels.values()].map(async (c) => {
         try {
           if (c.health) await withTimeout(() => c.health!());
-        } catch {
+        } catch (error) {
+          logFailure(log, { check: "channel", channel: c.name }, error);
           failed.push(c.name);
         }
       }),
     );
-    return failed.length === 0 ? { ok: true, channels: names } : { ok: false, channels: names, failing: failed };
+    return failed.length === 0 ? { ok: true, channels: names } : { ok: false, channels: names, failing: failed, error: "DELIVERY_FAILED" };
   }
 
   return async () => {
     const [k, r, s, c] = await Promise.all([keys(), roundTrip(), store(), channel()]);
     const checks = { keys: k, roundTrip: r, store: s, channel: c };
-    return { status: Object.values(checks).every((check) => check.ok) ? "ok" : "fail", checks };
+    const status = Object.values(checks).every((check) => check.ok) ? "ok" : "fail";
+    return { status, checkedAt: new Date().toISOString(), checks };
   };
+}
+
+/** The engine's own codes are the public registry's; anything else gets a fixed one. */
+function roundTripFailureCode(error: unknown): string {
+  if (isOtpError(error)) return error.code;
+  if (error instanceof CheckTimeoutError) return error.code;
+  return "ROUND_TRIP_FAILED";
+}
+
+function logFailure(log: HealthLogger, where: Record<string, unknown>, error: unknown): void {
+  log.warn({ ...where, error: describeError(error) }, "health check failed");
+}
+
+/**
+ * Named fields only, never the error object: pino would log every enumerable property, and an
+ * engine error can carry a verification's context. One level of cause, where a channel keeps
+ * the driver's own message.
+ */
+function describeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: loggable(String(error)) };
+  const code = (error as { code?: unknown }).code;
+  return {
+    type: error.name,
+    ...(typeof code === "string" && { code }),
+    message: loggable(error.message),
+    ...(error.cause instanceof Error && { cause: loggable(error.cause.message) }),
+  };
+}
+
+/** A message fit for the log: no password from a connection URL, and a bounded length. */
+function loggable(message: string): string {
+  const withoutCredentials = message.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, "$1[redacted]@");
+  return withoutCredentials.length > MAX_LOGGED_MESSAGE ? `${withoutCredentials.slice(0, MAX_LOGGED_MESSAGE)}…` : withoutCredentials;
 }

@@ -62,7 +62,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
 
   const outbox = config.production ? undefined : new Outbox();
   const channels = hooks.channels ?? (await serviceChannels(config, outbox, say));
-  if (channels.length === 0) say("warning: no delivery channel is configured; /health/otp reports it and starts fail");
+  if (channels.length === 0) say("warning: no delivery channel is configured; /health/otp reports it, and every start (POST /v1/verifications) fails");
 
   const guard = config.limits.enabled ? serviceGuard(config, store) : undefined;
   if (config.production && guard) {

@@ -68,7 +68,7 @@ describe("/health/otp", () => {
     expect(response.statusCode).toBe(503);
     const body = response.json();
     expect(body.status).toBe("fail");
-    expect(body.checks.store).toMatchObject({ ok: false, error: "ECONNREFUSED" });
+    expect(body.checks.store).toEqual({ ok: false, kind: "memory", error: "STORE_UNAVAILABLE" });
     expect(body.checks.roundTrip.ok).toBe(false);
     expect(body.checks.keys.ok).toBe(true);
     // And the API fails closed with 503, never a 500.
