@@ -11,7 +11,7 @@ export { MAX_CONTEXT_CHARS, MAX_METADATA_BYTES } from "./core/limits.js";
 export { DeliveryError } from "./channels/channel.js";
 export type { Channel, OtpMessage, DeliverOptions } from "./channels/channel.js";
 export { consoleChannel } from "./channels/console.js";
-export type { LedgerStore, RecordOutcome, RecordResult, RevokeResult, LedgerState } from "./stores/store.js";
+export type { LedgerStore, LedgerRevokeOptions, RecordOutcome, RecordResult, RevokeResult, LedgerState } from "./stores/store.js";
 export type { Guard, SendAttempt, CheckAttempt, LockoutNotice } from "./guard/guard.js";
 export { EVENT_TYPES, DIAGNOSTICS_CHANNEL_PREFIX } from "./telemetry/events.js";
 export type { OtpEvent, OtpEventType, OtpEventListener, ClientInfo } from "./telemetry/events.js";

@@ -100,6 +100,10 @@ export interface Otp {
   /** Like resend, but returns the new code for the caller to deliver. */
   regenerate(input: ResendInput): Promise<Generated>;
   verify(input: VerifyInput): Promise<Verified>;
+  /**
+   * Cancels the session's pending verification; cancelling it again answers the same. A context a
+   * resend replaced is refused with CANCELED: the session goes on, so cancel with the newest context.
+   */
   revoke(context: unknown, options?: RevokeOptions): Promise<{ id: string; status: "canceled" }>;
   on(type: OtpEventType | "*", listener: OtpEventListener): () => void;
   readonly keyring: Keyring;
@@ -112,6 +116,8 @@ export interface Otp {
 const PURPOSE = new RegExp(NAME_PATTERN);
 const TRACE_ID = new RegExp(TRACE_ID_PATTERN);
 const PHONE_CHANNELS = new Set(["sms", "voice", "whatsapp"]);
+/** Why cancelling a context a resend replaced is refused: the session lives on under the newer one. */
+const REPLACED_MESSAGE = "The context was replaced by a newer one (a resend); cancel with the newest context.";
 
 export function createOtp(options: OtpOptions): Otp {
   return new OtpEngine(options);
@@ -296,6 +302,9 @@ class OtpEngine implements Otp {
     const result = await this.#storeCall(() => this.store.revoke(claims.id));
     if (result.previous === "consumed") throw new OtpError("ALREADY_USED");
     if (result.previous === "unknown") throw new OtpError("SESSION_EXPIRED");
+    // A resend replaced this context and the session goes on under the newer one: answering
+    // "canceled" would tell the caller it ended. (An already revoked one answers so again: idempotent.)
+    if (result.previous === "replaced") throw new OtpError("CANCELED", { message: REPLACED_MESSAGE });
     if (result.previous === "pending") this.#emit("revoked", this.#claimsScope(claims, undefined, traceId), { attempts: result.attempts });
     return { id: claims.id, status: "canceled" };
   }
@@ -414,8 +423,8 @@ class OtpEngine implements Otp {
   }
 
   /**
-   * A new code for an existing session: the old verification is revoked (atomically, so a context
-   * can be resent once), the session window is kept, and the attempts already used carry over, so
+   * A new code for an existing session: the old verification is marked replaced (atomically, so a
+   * context can be resent once), the session window is kept, and the attempts already used carry over, so
    * asking for a new code never buys more guesses.
    */
   async #reissue(claims: TokenClaims, client: ClientInfo | undefined, traceId: string | undefined): Promise<{ generated: Generated; base: EventScope; policy: ResolvedPolicy; metadata: Metadata | null }> {
@@ -443,9 +452,10 @@ class OtpEngine implements Otp {
     // The guard decides before the old code is revoked: a refused resend leaves the session usable.
     const issueBase = this.#issueScope(request);
     await this.#guardSend(request, sends, issueBase);
-    const previous = await this.#storeCall(() => this.store.revoke(claims.id));
+    // Marked replaced, not revoked: a later cancel of this context must not pass for ending the session.
+    const previous = await this.#storeCall(() => this.store.revoke(claims.id, { replaced: true }));
     if (previous.previous === "consumed") throw new OtpError("ALREADY_USED");
-    if (previous.previous === "revoked") throw new OtpError("CANCELED");
+    if (previous.previous === "revoked" || previous.previous === "replaced") throw new OtpError("CANCELED");
     if (previous.previous === "unknown") throw new OtpError("SESSION_EXPIRED");
     this.#emit("revoked", base, { attempts: previous.attempts });
     const generated = await this.#issue(request, {

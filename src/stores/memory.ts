@@ -1,6 +1,6 @@
 import { ExpirySweep } from "../core/expiry-sweep.js";
 import { OldestFirst } from "../core/oldest-first.js";
-import type { LedgerState, LedgerStore, RecordResult, RevokeResult } from "./store.js";
+import type { LedgerRevokeOptions, LedgerState, LedgerStore, RecordResult, RevokeResult } from "./store.js";
 
 export interface MemoryStoreOptions {
   /** Milliseconds since the epoch; the engine's expiry checks use their own clock. */
@@ -60,18 +60,18 @@ export class MemoryStore implements LedgerStore {
     const entry = this.#live(id);
     if (!entry) return { outcome: "unknown", attempts: 0 };
     if (entry.state === "consumed") return { outcome: "consumed", attempts: entry.attempts };
-    if (entry.state === "revoked") return { outcome: "revoked", attempts: entry.attempts };
+    if (entry.state === "revoked" || entry.state === "replaced") return { outcome: "revoked", attempts: entry.attempts };
     if (entry.attempts >= maxAttempts) return { outcome: "exhausted", attempts: entry.attempts };
     entry.attempts += 1;
     if (match) entry.state = "consumed";
     return { outcome: match ? "approved" : "rejected", attempts: entry.attempts };
   }
 
-  async revoke(id: string): Promise<RevokeResult> {
+  async revoke(id: string, options: LedgerRevokeOptions = {}): Promise<RevokeResult> {
     const entry = this.#live(id);
     if (!entry) return { previous: "unknown", attempts: 0 };
     const previous = entry.state;
-    if (previous === "pending") entry.state = "revoked";
+    if (previous === "pending") entry.state = options.replaced === true ? "replaced" : "revoked";
     return { previous, attempts: entry.attempts };
   }
 

@@ -1,8 +1,8 @@
 import pg from "pg";
-import type { LedgerStore, RecordResult, RevokeResult } from "./store.js";
+import type { LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult } from "./store.js";
 import { tableNameOption, timeoutOption, withTimeout } from "./timeout.js";
 import { migratePostgres } from "./pg-work.js";
-import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, REVOKED, STATE_NAMES } from "./ledger-states.js";
+import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
 
 export interface PostgresStoreOptions {
   /** A pool you built; `close()` then leaves it open. Give it `connectionTimeoutMillis` so a dead server cannot queue callers forever. */
@@ -83,7 +83,7 @@ export class PostgresStore implements LedgerStore {
                SELECT upd.attempts AS new_attempts, upd.state AS new_state, cur.attempts, cur.state, cur.live
                FROM (SELECT 1) AS one LEFT JOIN upd ON true LEFT JOIN cur ON true`,
       revoke: `WITH cur AS (${snapshot}),
-               upd AS (UPDATE ${t} SET state = ${REVOKED} WHERE id = $1 AND state = ${PENDING} AND expires_at > now() RETURNING attempts)
+               upd AS (UPDATE ${t} SET state = $2 WHERE id = $1 AND state = ${PENDING} AND expires_at > now() RETURNING attempts)
                SELECT upd.attempts AS revoked_attempts, cur.attempts, cur.state, cur.live
                FROM (SELECT 1) AS one LEFT JOIN upd ON true LEFT JOIN cur ON true`,
       read: snapshot,
@@ -129,8 +129,9 @@ export class PostgresStore implements LedgerStore {
     return classifyRefusal(await this.#read(id), maxAttempts) ?? { outcome: "exhausted", attempts: maxAttempts };
   }
 
-  async revoke(id: string): Promise<RevokeResult> {
-    const { rows } = await this.#query(() => this.pool.query<RevokeRow>({ name: `otp-revoke-${this.tableName}`, text: this.#sql.revoke, values: [id] }));
+  async revoke(id: string, options: LedgerRevokeOptions = {}): Promise<RevokeResult> {
+    const values = [id, revokedState(options.replaced)];
+    const { rows } = await this.#query(() => this.pool.query<RevokeRow>({ name: `otp-revoke-${this.tableName}`, text: this.#sql.revoke, values }));
     const row = rows[0]!;
     if (row.revoked_attempts !== null) return { previous: "pending", attempts: row.revoked_attempts };
     const current = row.state === PENDING && row.live ? await this.#read(id) : row;
@@ -171,7 +172,7 @@ export class PostgresStore implements LedgerStore {
 function classifyRefusal(row: Snapshot, maxAttempts: number): RecordResult | undefined {
   if (row.attempts === null || !row.live) return { outcome: "unknown", attempts: 0 };
   if (row.state === CONSUMED) return { outcome: "consumed", attempts: row.attempts };
-  if (row.state === REVOKED) return { outcome: "revoked", attempts: row.attempts };
+  if (refusesAsRevoked(row.state)) return { outcome: "revoked", attempts: row.attempts };
   if (row.attempts >= maxAttempts) return { outcome: "exhausted", attempts: row.attempts };
   return undefined;
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Cluster, Redis } from "ioredis";
-import type { BudgetedLedger, BudgetedRecordResult, CheckBudget, LedgerState, RecordOutcome, RecordResult, RevokeResult } from "./store.js";
+import type { BudgetedLedger, BudgetedRecordResult, CheckBudget, LedgerRevokeOptions, LedgerState, RecordOutcome, RecordResult, RevokeResult } from "./store.js";
 import { TAKE_POINT_LUA } from "./redis-counter.js";
 import { timeoutOption, withTimeout } from "./timeout.js";
 
@@ -15,9 +15,15 @@ export interface RedisStoreOptions {
   timeoutMs?: number;
 }
 
+/** What follows a replaced entry's attempts; Lua reads "2.0" as the number 2. */
+const REPLACED_MARK = ".0";
+
 // One value per verification: a state letter and the attempts used, e.g. "p2" = pending, two
 // attempts. One GET/SET pair inside a script; the key's TTL is the session window. These are the
 // check's steps, ending in answer(outcome, attempts); each script says what answer does.
+// A replaced entry (revoked by a resend) is "r2.0": still letter 'r' and two attempts to these
+// steps, so every check script refuses it as revoked, including one loaded by an older release
+// that shares this Redis; a new letter would read there as pending.
 const RECORD_STEPS = `
 local value = redis.call('GET', KEYS[1])
 if not value then return answer(0, 0) end
@@ -72,17 +78,24 @@ local function answer(outcome, attempts)
 end
 ${RECORD_STEPS}`;
 
+// ARGV[1] = '1' marks the entry replaced rather than revoked. Reply: previous state (an index
+// into REVOKE_PREVIOUS), attempts.
 const REVOKE_SCRIPT = `
 local value = redis.call('GET', KEYS[1])
 if not value then return {0, 0} end
 local state = string.sub(value, 1, 1)
 local attempts = tonumber(string.sub(value, 2))
-if state == 'p' then redis.call('SET', KEYS[1], 'r' .. attempts, 'KEEPTTL') end
-return {state == 'p' and 1 or state == 'c' and 2 or 3, attempts}
+if state == 'p' then
+  redis.call('SET', KEYS[1], 'r' .. attempts .. (ARGV[1] == '1' and '${REPLACED_MARK}' or ''), 'KEEPTTL')
+  return {1, attempts}
+end
+if state == 'c' then return {2, attempts} end
+if string.sub(value, -${REPLACED_MARK.length}) == '${REPLACED_MARK}' then return {4, attempts} end
+return {3, attempts}
 `;
 
 const RECORD_OUTCOMES: RecordOutcome[] = ["unknown", "consumed", "revoked", "exhausted", "approved", "rejected"];
-const REVOKE_PREVIOUS: LedgerState[] = ["unknown", "pending", "consumed", "revoked"];
+const REVOKE_PREVIOUS: LedgerState[] = ["unknown", "pending", "consumed", "revoked", "replaced"];
 
 interface Script {
   source: string;
@@ -182,8 +195,9 @@ export class RedisStore implements BudgetedLedger {
     return { refusedBy: refusing - 1, taken, result: outcome < 0 ? undefined : { outcome: RECORD_OUTCOMES[outcome]!, attempts } };
   }
 
-  async revoke(id: string): Promise<RevokeResult> {
-    const [code, attempts] = await this.#call((client) => this.#eval(client, SCRIPTS.revoke, this.#key(id)));
+  async revoke(id: string, options: LedgerRevokeOptions = {}): Promise<RevokeResult> {
+    const replaced = options.replaced === true ? "1" : "0";
+    const [code, attempts] = await this.#call((client) => this.#eval(client, SCRIPTS.revoke, this.#key(id), replaced));
     return { previous: REVOKE_PREVIOUS[code]!, attempts };
   }
 

@@ -1,8 +1,8 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { openSqliteFile } from "./sqlite-file.js";
-import type { BudgetedLedger, BudgetedRecordResult, CheckBudget, RecordResult, RevokeResult } from "./store.js";
+import type { BudgetedLedger, BudgetedRecordResult, CheckBudget, LedgerRevokeOptions, RecordResult, RevokeResult } from "./store.js";
 import { tableNameOption, timeoutOption } from "./timeout.js";
-import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, REVOKED, STATE_NAMES } from "./ledger-states.js";
+import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
 
 export interface SqliteStoreOptions {
   /** Database file; its directory is created. Default `./data/otp.db`. Ignored when `database` is given. */
@@ -28,7 +28,7 @@ interface Statements {
   open: BetterSqlite3.Statement<[string, number, number]>;
   record: BetterSqlite3.Statement<{ id: string; match: number; max: number; now: number }, { attempts: number; state: number }>;
   read: BetterSqlite3.Statement<[string], Row>;
-  revoke: BetterSqlite3.Statement<[string, number], { attempts: number }>;
+  revoke: BetterSqlite3.Statement<{ id: string; state: number; now: number }, { attempts: number }>;
   purge: BetterSqlite3.Statement<[number, number]>;
 }
 
@@ -145,14 +145,14 @@ export class SqliteStore implements BudgetedLedger {
     const row = statements.read.get(id);
     if (!row || row.expires_at <= now) return { outcome: "unknown", attempts: 0 };
     if (row.state === CONSUMED) return { outcome: "consumed", attempts: row.attempts };
-    if (row.state === REVOKED) return { outcome: "revoked", attempts: row.attempts };
+    if (refusesAsRevoked(row.state)) return { outcome: "revoked", attempts: row.attempts };
     return { outcome: "exhausted", attempts: row.attempts };
   }
 
-  async revoke(id: string): Promise<RevokeResult> {
+  async revoke(id: string, options: LedgerRevokeOptions = {}): Promise<RevokeResult> {
     const statements = this.#prepared();
     const now = this.#now();
-    const revoked = statements.revoke.get(id, now);
+    const revoked = statements.revoke.get({ id, state: revokedState(options.replaced), now });
     if (revoked) return { previous: "pending", attempts: revoked.attempts };
     const row = statements.read.get(id);
     if (!row || row.expires_at <= now) return { previous: "unknown", attempts: 0 };
@@ -208,7 +208,7 @@ export class SqliteStore implements BudgetedLedger {
          RETURNING attempts, state`,
       ),
       read: this.database.prepare(`SELECT attempts, state, expires_at FROM ${t} WHERE id = ?`),
-      revoke: this.database.prepare(`UPDATE ${t} SET state = ${REVOKED} WHERE id = ? AND state = ${PENDING} AND expires_at > ? RETURNING attempts`),
+      revoke: this.database.prepare(`UPDATE ${t} SET state = @state WHERE id = @id AND state = ${PENDING} AND expires_at > @now RETURNING attempts`),
       purge: this.database.prepare(`DELETE FROM ${t} WHERE id IN (SELECT id FROM ${t} WHERE expires_at <= ? LIMIT ?)`),
     };
     return this.#statements;

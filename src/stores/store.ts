@@ -14,7 +14,7 @@ export type RecordOutcome =
   | "exhausted"
   /** Already consumed by an earlier success; nothing changed. */
   | "consumed"
-  /** Revoked (canceled, replaced by a resend, delivery failed); nothing changed. */
+  /** Revoked or replaced (canceled, replaced by a resend, delivery failed); nothing changed. */
   | "revoked"
   /** No such verification: never opened, or expired and purged. */
   | "unknown";
@@ -25,12 +25,25 @@ export interface RecordResult {
   attempts: number;
 }
 
-export type LedgerState = "pending" | "consumed" | "revoked" | "unknown";
+/**
+ * Why an entry stopped being pending is kept: `revoked` (canceled, or its delivery failed) ended
+ * the session, `replaced` (a resend issued a newer verification) did not. A check refuses both
+ * alike (`revoked`).
+ */
+export type LedgerState = "pending" | "consumed" | "revoked" | "replaced" | "unknown";
 
 export interface RevokeResult {
-  /** The state before this call; only a `pending` verification becomes revoked. */
+  /** The state before this call; only a `pending` verification becomes revoked or replaced. */
   previous: LedgerState;
   attempts: number;
+}
+
+export interface LedgerRevokeOptions {
+  /**
+   * A resend is revoking it: mark it `replaced` rather than `revoked`, so a later cancel of it can
+   * tell that the session goes on. A store that ignores this stays safe, only unable to tell the two apart.
+   */
+  replaced?: boolean;
 }
 
 export interface LedgerStore {
@@ -52,8 +65,8 @@ export interface LedgerStore {
    * else attempts+1 → `rejected`.
    */
   record(id: string, match: boolean, maxAttempts: number): Promise<RecordResult>;
-  /** Marks a pending entry revoked, atomically; reports what it was before. */
-  revoke(id: string): Promise<RevokeResult>;
+  /** Marks a pending entry revoked (or replaced), atomically; reports what it was before. */
+  revoke(id: string, options?: LedgerRevokeOptions): Promise<RevokeResult>;
   /** Resolves when the store answers; rejects when it does not. */
   health(): Promise<void>;
   /** Creates tables or scripts; idempotent. Never called implicitly by a constructor. */

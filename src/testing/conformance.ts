@@ -65,6 +65,25 @@ function errorCode(error: unknown): string | undefined {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * `store` with each revoke held back a random moment, so that of two operations started together
+ * either may reach the store first (a resend otherwise always arrives second: it asks its guard
+ * before it revokes).
+ */
+function withRandomRevokeDelay(store: LedgerStore): LedgerStore {
+  return {
+    kind: store.kind,
+    open: (...args) => store.open(...args),
+    record: (...args) => store.record(...args),
+    revoke: async (...args) => {
+      await sleep(Math.random() * 3);
+      return store.revoke(...args);
+    },
+    health: () => store.health(),
+    close: async () => {},
+  };
+}
+
 export function runStoreConformance(name: string, factory: () => Promise<ConformanceSubject>, options: ConformanceOptions = {}): void {
   const { afterAll, beforeAll, describe, expect, it } = vitestApi();
   const wrongGuesses = options.wrongGuesses ?? 1000;
@@ -155,6 +174,22 @@ export function runStoreConformance(name: string, factory: () => Promise<Conform
         await store.record(id, true, 3);
         expect(await store.revoke(id)).toEqual({ previous: "consumed", attempts: 1 });
         expect(await store.record(id, true, 3)).toEqual({ outcome: "consumed", attempts: 1 });
+      });
+
+      it("tells an entry replaced by a resend from a canceled one, and refuses both alike", async () => {
+        const replaced = newVerificationId();
+        await store.open(replaced, TTL_MS);
+        await store.record(replaced, false, 3);
+        expect(await store.revoke(replaced, { replaced: true })).toEqual({ previous: "pending", attempts: 1 });
+        expect(await store.record(replaced, true, 3)).toEqual({ outcome: "revoked", attempts: 1 });
+        expect(await store.revoke(replaced)).toEqual({ previous: "replaced", attempts: 1 });
+        expect(await store.revoke(replaced, { replaced: true })).toEqual({ previous: "replaced", attempts: 1 });
+
+        const canceled = newVerificationId();
+        await store.open(canceled, TTL_MS);
+        expect(await store.revoke(canceled)).toEqual({ previous: "pending", attempts: 0 });
+        expect(await store.revoke(canceled, { replaced: true })).toEqual({ previous: "revoked", attempts: 0 });
+        expect(await store.record(canceled, true, 3)).toEqual({ outcome: "revoked", attempts: 0 });
       });
 
       it("lets exactly one of many parallel revokes win", async () => {
@@ -252,6 +287,40 @@ export function runStoreConformance(name: string, factory: () => Promise<Conform
         const second = await otp.regenerate({ context: first.context });
         expect(errorCode(await rejection(otp.verify({ code: first.code, context: first.context, purpose: "login" })))).toBe("CANCELED");
         await expect(otp.verify({ code: second.code, context: second.context, purpose: "login" })).resolves.toMatchObject({ attempts: 3 });
+      });
+    });
+
+    describe("cancel and resend", () => {
+      let otp: Otp;
+      beforeAll(() => {
+        otp = createOtp({ keys, store, storeTimeoutMs: 5_000 });
+      });
+
+      it("refuses to cancel a context a resend replaced, and the new code still verifies", async () => {
+        const first = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+        const second = await otp.regenerate({ context: first.context });
+        expect(errorCode(await rejection(otp.revoke(first.context)))).toBe("CANCELED");
+        await expect(otp.verify({ code: second.code, context: second.context, purpose: "login" })).resolves.toMatchObject({ id: second.id });
+      });
+
+      it("cancels the newest context, and again idempotently", async () => {
+        const first = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+        const second = await otp.regenerate({ context: first.context });
+        await expect(otp.revoke(second.context)).resolves.toEqual({ id: second.id, status: "canceled" });
+        await expect(otp.revoke(second.context)).resolves.toEqual({ id: second.id, status: "canceled" });
+        expect(errorCode(await rejection(otp.verify({ code: second.code, context: second.context, purpose: "login" })))).toBe("CANCELED");
+      });
+
+      it("never lets a cancel and a resend of one context both succeed", async () => {
+        const otp = createOtp({ keys, store: withRandomRevokeDelay(store), storeTimeoutMs: 5_000 });
+        for (let round = 0; round < 20; round++) {
+          const first = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+          const [canceled, resent] = await Promise.allSettled([otp.revoke(first.context), otp.regenerate({ context: first.context })]);
+          const succeeded = [canceled, resent].filter((settled) => settled.status === "fulfilled");
+          expect(succeeded, `round ${round}`).toHaveLength(1);
+          const loser = [canceled, resent].find((settled) => settled.status === "rejected") as PromiseRejectedResult;
+          expect(errorCode(loser.reason)).toBe("CANCELED");
+        }
       });
     });
 

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { memoryStore } from "../../src/stores/memory.js";
+import type { LedgerStore } from "../../src/stores/store.js";
 import { capturingChannel } from "../../src/testing/index.js";
 import { expectOtpError, testOtp, wrongCode } from "../helpers/otp.js";
 
@@ -56,3 +58,70 @@ describe("resend", () => {
     await expectOtpError(otp.regenerate({ context }), "ALREADY_USED");
   });
 });
+
+describe("cancel after a resend", () => {
+  it("refuses to cancel a replaced context: the session goes on, so the caller must hear it", async () => {
+    const { otp } = testOtp();
+    const revoked: string[] = [];
+    otp.on("revoked", (event) => {
+      revoked.push(event.id!);
+    });
+    const first = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    const second = await otp.regenerate({ context: first.context });
+    const error = await expectOtpError(otp.revoke(first.context), "CANCELED");
+    expect(error.status).toBe(410);
+    expect(error.message).toMatch(/replaced by a newer/);
+    expect(revoked).toEqual([first.id]);
+    await expect(otp.verify({ code: second.code, context: second.context, purpose: "login" })).resolves.toMatchObject({ id: second.id });
+  });
+
+  it("cancels the newest context, and again idempotently; a resend of it is then CANCELED", async () => {
+    const { otp } = testOtp();
+    const first = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    const second = await otp.regenerate({ context: first.context });
+    expect(await otp.revoke(second.context)).toEqual({ id: second.id, status: "canceled" });
+    expect(await otp.revoke(second.context)).toEqual({ id: second.id, status: "canceled" });
+    await expectOtpError(otp.verify({ code: second.code, context: second.context, purpose: "login" }), "CANCELED");
+    await expectOtpError(otp.regenerate({ context: second.context }), "CANCELED");
+    await expectOtpError(otp.regenerate({ context: first.context }), "CANCELED");
+  });
+
+  it("never lets a cancel and a resend of one context both succeed", async () => {
+    const real = memoryStore();
+    // Each revoke reaches the store after a random pause, so either side may get there first.
+    const { otp } = testOtp({ store: { ...delegatingTo(real), revoke: async (...args) => (await pause(Math.random() * 3), real.revoke(...args)) } });
+    for (let round = 0; round < 20; round++) {
+      const first = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+      const settled = await Promise.allSettled([otp.revoke(first.context), otp.regenerate({ context: first.context })]);
+      expect(settled.filter((result) => result.status === "fulfilled"), `round ${round}`).toHaveLength(1);
+      const refused = settled.find((result) => result.status === "rejected") as PromiseRejectedResult;
+      expect(refused.reason).toMatchObject({ code: "CANCELED" });
+    }
+  });
+
+  it("stays safe on a store that cannot tell a replaced entry from a canceled one", async () => {
+    const real = memoryStore();
+    // A store written before replaced entries existed: it ignores revoke's second argument.
+    const { otp } = testOtp({ store: { ...delegatingTo(real), revoke: (id) => real.revoke(id) } });
+    const first = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    const second = await otp.regenerate({ context: first.context });
+    expect(await otp.revoke(first.context)).toEqual({ id: first.id, status: "canceled" });
+    await expectOtpError(otp.verify({ code: first.code, context: first.context, purpose: "login" }), "CANCELED");
+    await expectOtpError(otp.regenerate({ context: first.context }), "CANCELED");
+    await expect(otp.verify({ code: second.code, context: second.context, purpose: "login" })).resolves.toMatchObject({ id: second.id });
+  });
+});
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A custom store: every primitive passed through to `real`. */
+function delegatingTo(real: LedgerStore): LedgerStore {
+  return {
+    kind: "custom",
+    open: (...args) => real.open(...args),
+    record: (...args) => real.record(...args),
+    revoke: (...args) => real.revoke(...args),
+    health: () => real.health(),
+    close: () => real.close(),
+  };
+}
