@@ -99,7 +99,7 @@ export class OtpEvents {
       try {
         channel.publish(event);
       } catch (error) {
-        this.#onListenerError(error, event);
+        this.#report(error, event);
       }
     }
     // No closure or array per event: this runs several times in every check.
@@ -109,13 +109,26 @@ export class OtpEvents {
 
   #call(listeners: Set<OtpEventListener> | undefined, event: OtpEvent): void {
     if (listeners === undefined) return;
+    // At most as many calls as there were listeners when the event came: a listener added during
+    // dispatch (one that subscribes itself again, say) waits for the next event, so dispatch ends.
+    let remaining = listeners.size;
     for (const listener of listeners) {
+      if (remaining-- === 0) break;
       try {
         const result = listener(event);
-        if (result instanceof Promise) result.catch((error: unknown) => this.#onListenerError(error, event));
+        if (result instanceof Promise) result.catch((error: unknown) => this.#report(error, event));
       } catch (error) {
-        this.#onListenerError(error, event);
+        this.#report(error, event);
       }
+    }
+  }
+
+  /** The error hook, which must not turn a listener's failure into the operation's (or the process's). */
+  #report(error: unknown, event: OtpEvent): void {
+    try {
+      this.#onListenerError(error, event);
+    } catch {
+      // Nowhere left to report to.
     }
   }
 }

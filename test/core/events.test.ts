@@ -73,6 +73,48 @@ describe("events", () => {
     expect(reported.map((error) => (error as Error).message)).toContain("listener bug");
   });
 
+  it("an error hook that throws, for a listener sync or async, never breaks a verification or the process", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const { otp } = testOtp({
+        onListenerError: () => {
+          throw new Error("reporter bug");
+        },
+      });
+      otp.on("succeeded", () => {
+        throw new Error("listener bug");
+      });
+      otp.on("succeeded", async () => {
+        throw new Error("async listener bug");
+      });
+      const { code, context } = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+      await expect(otp.verify({ code, context, purpose: "login" })).resolves.toMatchObject({ attempts: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
+  it("a listener added during dispatch, or subscribing itself again, waits for the next event", async () => {
+    const { otp } = testOtp();
+    let calls = 0;
+    const again = () => {
+      calls += 1;
+      // Bounded, so that dispatch without the rule fails this test instead of looping for ever.
+      if (calls > 5) return;
+      off();
+      off = otp.on("generated", again);
+    };
+    let off = otp.on("generated", again);
+    await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    expect(calls).toBe(1);
+    await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    expect(calls).toBe(2);
+  });
+
   it("unsubscribes and refuses unknown event types", () => {
     const { otp } = testOtp();
     const off = otp.on("generated", () => {});
