@@ -1,3 +1,4 @@
+import { isSupportedCountry } from "libphonenumber-js";
 import type { Channel } from "./channels/channel.js";
 import { codeDigest, digestsMatch } from "./core/code-digest.js";
 import { generateCode, isPlausibleCode } from "./core/codes.js";
@@ -159,6 +160,9 @@ class OtpEngine implements Otp {
       throw new TypeError(`otp-actions: defaultChannel '${options.defaultChannel}' is not among the channels`);
     }
     this.#defaultChannel = options.defaultChannel;
+    if (options.defaultCountry !== undefined && (typeof options.defaultCountry !== "string" || !isSupportedCountry(options.defaultCountry))) {
+      throw new TypeError("otp-actions: defaultCountry must be an ISO 3166 alpha-2 code in capitals, such as \"US\"");
+    }
     this.#defaultCountry = options.defaultCountry;
     this.#guard = options.guard;
     this.#shouldSend = options.shouldSend;
@@ -248,7 +252,8 @@ class OtpEngine implements Otp {
     // The digest is computed once, first when that step needs it; nothing reads the result
     // before the guard has taken its reservation.
     let match: boolean | undefined;
-    const matches = (): boolean => (match ??= !claims.decoy && digestsMatch(claims.codeMac, codeDigest(key.codeMacKey, claims.id, code)));
+    // A decoy's digest is computed too: skipping it would make a decoy's check measurably faster.
+    const matches = (): boolean => (match ??= digestsMatch(claims.codeMac, codeDigest(key.codeMacKey, claims.id, code)) && !claims.decoy);
     const together = guard?.recordCheck && attempt ? this.#recordGuarded(guard, attempt, claims, matches(), base) : undefined;
     let result: RecordResult;
     let lockout: LockoutNotice | void = undefined;

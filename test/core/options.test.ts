@@ -16,8 +16,17 @@ describe("options are validated at construction", () => {
     [{ purposes: { login: { maxAttempts: "3" } } }],
     [{ delivery: { retries: 99 } }],
     [{ defaultChannel: "sms" }],
+    [{ defaultCountry: "us" }],
+    [{ defaultCountry: "XX" }],
+    [{ defaultCountry: "USA" }],
+    [{ defaultCountry: 5 }],
   ])("refuses %j with a TypeError", (options) => {
     expect(() => createOtp({ keys: KEY_A, ...(options as object) })).toThrow(TypeError);
+  });
+
+  it("takes a supported defaultCountry, for national numbers", async () => {
+    const otp = createOtp({ keys: KEY_A, defaultCountry: "US" });
+    expect((await otp.generate({ identifier: "(415) 555-0123", purpose: "login" })).identifier).toBe("+14155550123");
   });
 
   it("refuses per-call overrides out of range", async () => {
