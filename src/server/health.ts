@@ -135,7 +135,7 @@ function checksFor(otp: Otp, log: HealthLogger): () => Promise<HealthReport> {
 
   async function channel(): Promise<CheckResult> {
     const names = [...otp.channels.keys()];
-    if (names.length === 0) return { ok: false, channels: [], error: "no delivery channel is configured" };
+    if (names.length === 0) return { ok: false, channels: [], error: "NO_CHANNEL" };
     const failed: string[] = [];
     await Promise.all(
       [...otp.channels.values()].map(async (c) => {

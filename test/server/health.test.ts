@@ -135,6 +135,14 @@ describe("/health/otp failures", () => {
     expect(broken.healthCalls()).toBe(2);
   });
 
+  it("fails the channel check with a code when no channel is configured", async () => {
+    const app = await buildServer({ otp: createOtp({ keys: generateKey("h2") }), apiKeys: [API_KEY], healthReuseMs: REUSE_MS });
+    apps.push(app);
+    const response = await getHealth(app);
+    expect(response.statusCode).toBe(503);
+    expect(response.json().checks.channel).toEqual({ ok: false, channels: [], error: "NO_CHANNEL" });
+  });
+
   it("logs a channel's failure without the credentials of a URL it mentions", async () => {
     const failing: Channel = {
       name: "email",
