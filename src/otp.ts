@@ -526,6 +526,14 @@ class OtpEngine implements Otp {
     const attempt = deliverWithRetry(channel, message, this.#delivery).then(
       () => this.#emit("delivered", base, { id: generated.id }),
       async (cause: unknown) => {
+        // With shouldSend the answer must be a decoy's, whose delivery never fails: a refusal (or
+        // a revoked entry answering CANCELED) would tell a real account from an unknown one. The
+        // entry stays pending until it expires, answering checks as a decoy does; the event tells
+        // the operator.
+        if (this.#shouldSend) {
+          this.#emit("delivery_failed", base, { id: generated.id, reason: "DELIVERY_FAILED" });
+          return;
+        }
         // Nothing stays pending after a failed delivery: the user asks again.
         await this.store.revoke(generated.id).catch(() => undefined);
         this.#emit("delivery_failed", base, { id: generated.id, reason: "DELIVERY_FAILED" });

@@ -119,4 +119,26 @@ describe("delivery", () => {
       expect(Object.keys(error.toBody()).sort()).toEqual(["attempts_remaining", "context", "error", "error_code"]);
     }
   });
+
+  it("shouldSend: a real account whose delivery fails answers as a decoy does, now and on every check", async () => {
+    for (const asyncDelivery of [false, true]) {
+      const refusing: Channel = {
+        name: "sms",
+        accepts: "phone",
+        async deliver() {
+          throw new DeliveryError("number opted out", { retryable: false });
+        },
+      };
+      const { otp } = testOtp({ channels: [refusing], shouldSend: ({ identifier }) => identifier !== "+14155550199", purposes: { login: { asyncDelivery } } });
+      const failed: string[] = [];
+      otp.on("delivery_failed", (event) => void failed.push(event.id!));
+      const real = await otp.start({ identifier: "+14155550123", purpose: "login" });
+      const decoy = await otp.start({ identifier: "+14155550199", purpose: "login" });
+      await otp.close();
+      expect(failed).toEqual([real.id]); // the operator still hears of it
+      for (const issued of [real, decoy]) {
+        await expectOtpError(otp.verify({ code: "000000", context: issued.context, purpose: "login" }), "INVALID_OTP");
+      }
+    }
+  });
 });
