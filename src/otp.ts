@@ -6,7 +6,7 @@ import { OtpError } from "./core/errors.js";
 import { kindOfNormalized, maskIdentifier, normalizeIdentifier, type IdentifierKind, type NormalizedIdentifier } from "./core/identifiers.js";
 import { Keyring, parseKeys } from "./core/keyring.js";
 import { MAX_CONTEXT_CHARS, MAX_METADATA_BYTES, MAX_PURPOSE_CHARS, MAX_TRACE_ID_CHARS, NAME_PATTERN, TRACE_ID_PATTERN } from "./core/limits.js";
-import { newVerificationId, openToken, sealToken, type OpenedToken, type TokenClaims } from "./core/token.js";
+import { newVerificationId, openToken, sealToken, type ClaimsToSeal, type OpenedToken, type TokenClaims } from "./core/token.js";
 import { deliverWithRetry } from "./delivery.js";
 import type { CheckAttempt, Guard, GuardedRecord, LockoutNotice } from "./guard/guard.js";
 import {
@@ -359,13 +359,15 @@ class OtpEngine implements Otp {
     const id = newVerificationId();
     const code = generateCode(policy.codeLength);
     const key = this.keyring.sealing;
-    const claims: TokenClaims = {
+    const claims: ClaimsToSeal = {
       id,
       codeMac: codeDigest(key.codeMacKey, id, code),
       // Computed only when something will use it; the token then carries it to every check.
       identifierHash: this.#guard || this.#events.wantsAny() ? base().identifierHash! : null,
       codeExpiresAtMs,
       sessionExpiresAtMs,
+      // Policy TTLs are whole seconds (resolvePolicy takes seconds).
+      codeTtlSeconds: policy.codeTtlMs / 1000,
       maxAttempts: policy.maxAttempts,
       codeLength: policy.codeLength,
       sends: session.sends,
@@ -450,7 +452,7 @@ class OtpEngine implements Otp {
       channel: claims.channel,
       metadataJson: claims.metadata,
       metadata: metadata ?? undefined,
-      policy: { ...policy, codeLength: claims.codeLength, maxAttempts: claims.maxAttempts },
+      policy: sessionPolicy(policy, claims),
       client,
       traceId,
     };
@@ -687,6 +689,20 @@ function traceIdOf(value: unknown): string | undefined {
 
 function clientField(client: ClientInfo | undefined): { client?: ClientInfo } {
   return client === undefined ? {} : { client };
+}
+
+/**
+ * The code policy a session was opened with, which its resends keep: a per-call code length, TTL
+ * or attempt cap must not widen back to the purpose's default. A version-1 token has no TTL: the
+ * policy's own applies to it.
+ */
+function sessionPolicy(policy: ResolvedPolicy, claims: TokenClaims): ResolvedPolicy {
+  return {
+    ...policy,
+    codeLength: claims.codeLength,
+    maxAttempts: claims.maxAttempts,
+    codeTtlMs: claims.codeTtlSeconds === null ? policy.codeTtlMs : claims.codeTtlSeconds * 1000,
+  };
 }
 
 function pickCodePolicy(input: CodePolicy): CodePolicy | undefined {

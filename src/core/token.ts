@@ -12,6 +12,10 @@ import { randomSlice } from "./random.js";
  * Wire format, base64url without padding:
  *   version(1) ‖ kidLength(1) ‖ kid ‖ nonce(12) ‖ ciphertext ‖ tag(16)
  * The header (version and kid) is the AAD, so neither can be altered.
+ *
+ * Version 2 carries the code TTL, so that a resend issues its code for the window the first one
+ * had. Version 1 (without it) is still opened: a token sealed just before a deploy must keep
+ * working for the rest of its session; its resends fall back to the policy's TTL.
  */
 export interface TokenClaims {
   /** Verification id: 16 random bytes, base64url. */
@@ -25,6 +29,8 @@ export interface TokenClaims {
   identifierHash: string | null;
   codeExpiresAtMs: number;
   sessionExpiresAtMs: number;
+  /** How long each code of this session lives; null for a version-1 token, which lacks it. */
+  codeTtlSeconds: number | null;
   maxAttempts: number;
   codeLength: number;
   /** How many codes this session has sent (1 for the first, +1 per resend). */
@@ -38,19 +44,27 @@ export interface TokenClaims {
   metadata: string | null;
 }
 
+/** What a new token carries: every claim, the code TTL included. */
+export type ClaimsToSeal = TokenClaims & { codeTtlSeconds: number };
+
 /** An opened token and the key that sealed it (whose MAC key checks the code). */
 export interface OpenedToken {
   claims: TokenClaims;
   key: KeyEntry;
 }
 
-const TOKEN_VERSION = 1;
+const TOKEN_VERSION = 2;
+/** The version before the code TTL: opened (not sealed) so that its live sessions survive a deploy. */
+const VERSION_WITHOUT_CODE_TTL = 1;
 const ID_BYTES = 16;
 export const CODE_MAC_BYTES = 16;
 const IDENTIFIER_HASH_BYTES = 16;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
-const FIXED_PLAIN_BYTES = ID_BYTES + CODE_MAC_BYTES + 6 * 2 + 4 + 1 + 1 + 1 + 2;
+/** Whole seconds in 3 bytes: up to 194 days, above the one-day cap on a code TTL. */
+const CODE_TTL_BYTES = 3;
+const FIXED_PLAIN_BYTES_V1 = ID_BYTES + CODE_MAC_BYTES + 6 * 2 + 4 + 1 + 1 + 1 + 2;
+const FIXED_PLAIN_BYTES = FIXED_PLAIN_BYTES_V1 + CODE_TTL_BYTES;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const FLAG_DECOY = 1;
 const FLAG_IDENTIFIER_HASH = 2;
@@ -59,7 +73,7 @@ export function newVerificationId(): string {
   return randomSlice(ID_BYTES).toString("base64url");
 }
 
-export function sealToken(key: KeyEntry, claims: TokenClaims): string {
+export function sealToken(key: KeyEntry, claims: ClaimsToSeal): string {
   const header = Buffer.allocUnsafe(2 + key.kid.length);
   header[0] = TOKEN_VERSION;
   header[1] = key.kid.length;
@@ -81,9 +95,11 @@ export function openToken(keyring: Keyring, token: string): OpenedToken {
   // base64url ignores the low bits of a final partial character: demand the canonical form so
   // that two different strings never open to the same token.
   if (raw.toString("base64url") !== token) throw invalidContext();
+  const version = raw[0];
   const kidLength = raw[1] ?? 0;
   const headerLength = 2 + kidLength;
-  if (raw[0] !== TOKEN_VERSION || kidLength === 0 || raw.length < headerLength + NONCE_BYTES + FIXED_PLAIN_BYTES + TAG_BYTES) {
+  const fixedPlainBytes = version === TOKEN_VERSION ? FIXED_PLAIN_BYTES : version === VERSION_WITHOUT_CODE_TTL ? FIXED_PLAIN_BYTES_V1 : undefined;
+  if (fixedPlainBytes === undefined || kidLength === 0 || raw.length < headerLength + NONCE_BYTES + fixedPlainBytes + TAG_BYTES) {
     throw invalidContext();
   }
   const key = keyring.get(raw.toString("latin1", 2, headerLength));
@@ -103,14 +119,15 @@ export function openToken(keyring: Keyring, token: string): OpenedToken {
   } catch {
     throw invalidContext();
   }
-  return { claims: decodeClaims(plain), key };
+  // The version is in the AAD: a version-2 token relabelled as version 1 fails the tag above.
+  return { claims: decodeClaims(plain, version === TOKEN_VERSION), key };
 }
 
 function invalidContext(): OtpError {
   return new OtpError("INVALID_CONTEXT");
 }
 
-function encodeClaims(claims: TokenClaims): Buffer {
+function encodeClaims(claims: ClaimsToSeal): Buffer {
   // Strings are written straight into one buffer: a token is built on every generate, and the
   // intermediate buffers showed up as garbage-collection time.
   const identifierBytes = Buffer.byteLength(claims.identifier, "utf8");
@@ -120,12 +137,16 @@ function encodeClaims(claims: TokenClaims): Buffer {
   if (identifierBytes > 255 || purposeBytes > 255 || channelBytes > 255 || metadataBytes > 0xffff) {
     throw new RangeError("token field too long");
   }
+  if (!Number.isInteger(claims.codeTtlSeconds) || claims.codeTtlSeconds < 1 || claims.codeTtlSeconds >= 2 ** (8 * CODE_TTL_BYTES)) {
+    throw new RangeError("token code TTL out of range");
+  }
   const hashBytes = claims.identifierHash === null ? 0 : IDENTIFIER_HASH_BYTES;
   const out = Buffer.allocUnsafe(FIXED_PLAIN_BYTES + hashBytes + identifierBytes + purposeBytes + channelBytes + metadataBytes);
   let at = out.write(claims.id, 0, ID_BYTES, "base64url");
   at += claims.codeMac.copy(out, at, 0, CODE_MAC_BYTES);
   at = out.writeUIntBE(claims.codeExpiresAtMs, at, 6);
   at = out.writeUIntBE(claims.sessionExpiresAtMs, at, 6);
+  at = out.writeUIntBE(claims.codeTtlSeconds, at, CODE_TTL_BYTES);
   at = out.writeUInt8(claims.maxAttempts, at);
   at = out.writeUInt8(claims.codeLength, at);
   at = out.writeUInt8(Math.min(claims.sends, 255), at);
@@ -142,7 +163,7 @@ function encodeClaims(claims: TokenClaims): Buffer {
   return out;
 }
 
-function decodeClaims(plain: Buffer): TokenClaims {
+function decodeClaims(plain: Buffer, hasCodeTtl: boolean): TokenClaims {
   // The plaintext is authenticated, so it was written by encodeClaims; the bounds checks only
   // keep a future format bug from turning into an exception other than INVALID_CONTEXT. Fields
   // are read at offsets from the one buffer (no slice per field): this runs on every check.
@@ -164,6 +185,7 @@ function decodeClaims(plain: Buffer): TokenClaims {
   const codeMac = plain.subarray(codeMacAt, at);
   const codeExpiresAtMs = plain.readUIntBE(field(6), 6);
   const sessionExpiresAtMs = plain.readUIntBE(field(6), 6);
+  const codeTtlSeconds = hasCodeTtl ? plain.readUIntBE(field(CODE_TTL_BYTES), CODE_TTL_BYTES) : null;
   const counts = field(4);
   const maxAttempts = plain[counts]!;
   const codeLength = plain[counts + 1]!;
@@ -182,6 +204,7 @@ function decodeClaims(plain: Buffer): TokenClaims {
     identifierHash,
     codeExpiresAtMs,
     sessionExpiresAtMs,
+    codeTtlSeconds,
     maxAttempts,
     codeLength,
     sends,

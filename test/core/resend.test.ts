@@ -51,6 +51,19 @@ describe("resend", () => {
     expect(error.retryAfterSeconds).toBe(900);
   });
 
+  it("keeps a per-call code TTL for the new code, still capped by the session end", async () => {
+    const channel = capturingChannel({ name: "email", accepts: "email" });
+    const { otp, clock } = testOtp({ channels: [channel] });
+    const first = await otp.start({ identifier: "user@example.com", purpose: "login", codeTtlSeconds: 60, sessionTtlSeconds: 120 });
+    clock.advance(10_000);
+    const second = await otp.regenerate({ context: first.context });
+    expect(second.expiresAt.getTime() - clock.now()).toBe(60_000);
+    clock.advance(60_000);
+    await expectOtpError(otp.verify({ code: second.code, context: second.context, purpose: "login" }), "OTP_EXPIRED");
+    const third = await otp.resend({ context: second.context });
+    expect(third.expiresAt).toEqual(first.sessionExpiresAt);
+  });
+
   it("refuses to resend a used verification", async () => {
     const { otp } = testOtp();
     const { code, context } = await otp.generate({ identifier: "user@example.com", purpose: "login" });

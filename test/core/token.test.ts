@@ -1,7 +1,21 @@
 import { randomInt } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createOtp, ERRORS, OtpError } from "../../src/index.js";
-import { expectOtpError, KEY_A, KEY_B, testOtp } from "../helpers/otp.js";
+import { fakeClock } from "../../src/testing/index.js";
+import { expectOtpError, KEY_A, KEY_B, testOtp, wrongCode } from "../helpers/otp.js";
+
+/**
+ * A version-1 token as that encoder sealed it: `generate({ identifier: "user@example.com",
+ * purpose: "login", metadata: { userId: 7 } })` at the fake clock's start, default policy.
+ */
+const VERSION_1 = {
+  keys: "v1:BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc",
+  issuedAtMs: Date.UTC(2026, 0, 1),
+  id: "5E-zHCeLX3bfVkibTKZasQ",
+  code: "980684",
+  context:
+    "AQJ2MZzr9pgyPO5V72Vp_zgKASze8tL4GK645_-RPRMIkbSkhQeonhJN4N6CiSxxRnxmAprgcRKHIzLtFqGFPeMbZXmU7XLoNuZVVQNN53BcYdZaPZtZN6Tq3Cw5WgwWLildfvKL5qLIwLlby8tbBGhEPdiJbosxumDf",
+};
 
 describe("the context token", () => {
   it("fails every one of 10,000 byte flips and truncations with the same INVALID_CONTEXT", async () => {
@@ -62,6 +76,29 @@ describe("the context token", () => {
     const { context } = await otp.generate({ identifier: "firstname.lastname@example.com", purpose: "password_reset" });
     expect(context.length).toBeLessThanOrEqual(200);
     expect(context).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it("refuses a token whose sealed code TTL was altered", async () => {
+    const { otp } = testOtp();
+    const { code, context } = await otp.generate({ identifier: "user@example.com", purpose: "login", codeTtlSeconds: 60 });
+    const raw = Buffer.from(context, "base64url");
+    // GCM keeps plaintext offsets: header, nonce, then id(16) ‖ codeMac(16) ‖ two expiries(6 + 6) ‖ code TTL.
+    const ttlAt = 2 + raw[1]! + 12 + 16 + 16 + 6 + 6;
+    raw[ttlAt] = raw[ttlAt]! ^ 0x01;
+    await expectOtpError(otp.verify({ code, context: raw.toString("base64url"), purpose: "login" }), "INVALID_CONTEXT");
+  });
+
+  it("still opens a version-1 token (no code TTL), whose resend takes the policy's TTL", async () => {
+    const clock = fakeClock(VERSION_1.issuedAtMs);
+    const otp = createOtp({ keys: VERSION_1.keys, clock, codeTtlSeconds: 120 });
+    await otp.store.open(VERSION_1.id, 900_000);
+    const wrong = await expectOtpError(otp.verify({ code: wrongCode(VERSION_1.code), context: VERSION_1.context, purpose: "login" }), "INVALID_OTP");
+    expect(wrong.attemptsRemaining).toBe(2);
+    const resent = await otp.regenerate({ context: VERSION_1.context });
+    expect(resent.expiresAt.getTime() - clock.now()).toBe(120_000);
+    expect(resent.sessionExpiresAt.getTime()).toBe(VERSION_1.issuedAtMs + 900_000);
+    expect(Buffer.from(resent.context, "base64url")[0]).toBe(2);
+    await expect(otp.verify({ code: resent.code, context: resent.context, purpose: "login" })).resolves.toMatchObject({ metadata: { userId: 7 }, attempts: 2 });
   });
 
   it("a token of another deployment (other key, same kid) does not open", async () => {
