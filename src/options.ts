@@ -29,7 +29,7 @@ export interface PurposePolicy extends CodePolicy {
   /**
    * Answer `start`/`resend` before the channel finishes, so response time never depends on the
    * channel (or on whether the account exists). A failed delivery then revokes the verification
-   * and emits `delivery_failed`. Default false.
+   * (with `shouldSend`, leaves it pending, as a decoy's) and emits `delivery_failed`. Default false.
    */
   asyncDelivery?: boolean;
 }
@@ -101,6 +101,47 @@ function integerIn(name: string, value: unknown, min: number, max: number): numb
     throw new TypeError(`otp-actions: ${name} must be an integer from ${min} to ${max}`);
   }
   return value;
+}
+
+const POLICY_KEYS = ["codeLength", "codeTtlSeconds", "sessionTtlSeconds", "maxAttempts", "maxSendsPerSession", "asyncDelivery"] as const;
+const OPTION_KEYS = new Set<string>([
+  ...POLICY_KEYS,
+  "keys",
+  "store",
+  "purposes",
+  "channels",
+  "defaultChannel",
+  "delivery",
+  "storeTimeoutMs",
+  "defaultCountry",
+  "guard",
+  "shouldSend",
+  "clock",
+  "onListenerError",
+]);
+const PURPOSE_KEYS = new Set<string>(POLICY_KEYS);
+const DELIVERY_KEYS = new Set<string>(["timeoutMs", "retries", "retryDelayMs"]);
+
+/**
+ * Refuses a key the options do not have: a misspelt limit (`maxAttempt: 1`) would otherwise leave
+ * the default in force without a word.
+ */
+function refuseUnknownKeys(value: object, known: ReadonlySet<string>, where: string): void {
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) throw new TypeError(`otp-actions: ${where} has no option '${key.slice(0, 40)}'`);
+  }
+}
+
+/** The engine's options, purposes and delivery included, hold only keys they know. */
+export function refuseUnknownOptions(options: object): void {
+  refuseUnknownKeys(options, OPTION_KEYS, "createOtp options");
+  const { purposes, delivery } = options as { purposes?: unknown; delivery?: unknown };
+  if (typeof purposes === "object" && purposes !== null) {
+    for (const [purpose, overrides] of Object.entries(purposes)) {
+      if (typeof overrides === "object" && overrides !== null) refuseUnknownKeys(overrides, PURPOSE_KEYS, `purposes.${purpose}`);
+    }
+  }
+  if (typeof delivery === "object" && delivery !== null) refuseUnknownKeys(delivery, DELIVERY_KEYS, "delivery");
 }
 
 /** Lays `overrides` over `base`, validating each given field. Throws TypeError on misuse. */

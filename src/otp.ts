@@ -14,6 +14,7 @@ import {
   integerIn,
   resolveDelivery,
   resolvePolicy,
+  refuseUnknownOptions,
   type Clock,
   type CodePolicy,
   type OtpOptions,
@@ -143,6 +144,7 @@ class OtpEngine implements Otp {
   constructor(options: OtpOptions) {
     if (typeof options !== "object" || options === null) throw new TypeError("otp-actions: createOtp needs an options object");
     if (options.keys === undefined) throw new TypeError("otp-actions: `keys` is required (OTP_KEYS); make one with generateKey()");
+    refuseUnknownOptions(options);
     this.keyring = options.keys instanceof Keyring ? options.keys : parseKeys(options.keys);
     this.#clock = options.clock ?? { now: Date.now };
     this.store = options.store ?? new MemoryStore({ now: () => this.#clock.now() });

@@ -20,6 +20,10 @@ describe("options are validated at construction", () => {
     [{ defaultCountry: "XX" }],
     [{ defaultCountry: "USA" }],
     [{ defaultCountry: 5 }],
+    // A misspelt limit must not leave the default in force.
+    [{ maxAttempt: 1 }],
+    [{ purposes: { payment: { maxAttempt: 1 } } }],
+    [{ delivery: { retry: 0 } }],
   ])("refuses %j with a TypeError", (options) => {
     expect(() => createOtp({ keys: KEY_A, ...(options as object) })).toThrow(TypeError);
   });
