@@ -1,6 +1,7 @@
 import type { CountryCode } from "libphonenumber-js";
 import type { Channel } from "./channels/channel.js";
 import { MAX_ATTEMPTS_BOUND, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "./core/limits.js";
+import { refuseUnknownKeys } from "./core/option-keys.js";
 import type { Keyring } from "./core/keyring.js";
 import type { Guard } from "./guard/guard.js";
 import type { LedgerStore } from "./stores/store.js";
@@ -121,16 +122,6 @@ const OPTION_KEYS = new Set<string>([
 ]);
 const PURPOSE_KEYS = new Set<string>(POLICY_KEYS);
 const DELIVERY_KEYS = new Set<string>(["timeoutMs", "retries", "retryDelayMs"]);
-
-/**
- * Refuses a key the options do not have: a misspelt limit (`maxAttempt: 1`) would otherwise leave
- * the default in force without a word.
- */
-function refuseUnknownKeys(value: object, known: ReadonlySet<string>, where: string): void {
-  for (const key of Object.keys(value)) {
-    if (!known.has(key)) throw new TypeError(`otp-actions: ${where} has no option '${key.slice(0, 40)}'`);
-  }
-}
 
 /** The engine's options, purposes and delivery included, hold only keys they know. */
 export function refuseUnknownOptions(options: object): void {

@@ -10,6 +10,7 @@ import {
   DEFAULT_LIMITS,
   DEFAULT_SMS_CHANNELS,
   integerIn,
+  refuseUnknownGuardOptions,
   resolveLimits,
   resolvePrefixVelocity,
   resolveWindow,
@@ -98,6 +99,7 @@ export class DefaultGuard implements AbuseGuard {
 
   constructor(options: GuardOptions = {}) {
     if (typeof options !== "object" || options === null) throw new TypeError("otp-actions: createGuard needs an options object");
+    refuseUnknownGuardOptions(options);
     const backend = options.backend ?? { kind: "memory" };
     if (!["memory", "redis", "postgres", "sqlite"].includes(backend.kind)) throw new TypeError("otp-actions: guard backend.kind must be memory, redis, postgres or sqlite");
     if (backend.kind === "redis" && !backend.client) throw new TypeError("otp-actions: guard backend redis needs `client` (an ioredis client)");

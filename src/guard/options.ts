@@ -1,3 +1,4 @@
+import { refuseUnknownKeys } from "../core/option-keys.js";
 import type { CountryCode, PhoneNumberType } from "libphonenumber-js";
 import { MAX_ATTEMPTS_BOUND } from "../core/limits.js";
 import type { Backend } from "./backend.js";
@@ -127,6 +128,43 @@ export function resolveWindow(name: string, value: LimitWindow | false | undefin
     max: integerIn(`${name}.max`, value.max, 1, 1_000_000_000),
     windowSeconds: integerIn(`${name}.windowSeconds`, value.windowSeconds, 1, WEEK_SECONDS),
   };
+}
+
+const LIMIT_KEYS = ["sendsPerIdentifier", "resendCooldownSeconds", "sendsPerIp", "failuresPerIdentifier", "failureWindowSeconds", "lockout", "failuresPerIp"];
+const PURPOSE_LIMIT_KEYS = new Set(LIMIT_KEYS);
+const LOCKOUT_KEYS = new Set(["baseSeconds", "maxSeconds", "levelWindowSeconds"]);
+const GUARD_OPTION_KEYS = new Set([
+  ...LIMIT_KEYS,
+  "backend",
+  "keyPrefix",
+  "tableName",
+  "purposes",
+  "channelBudgets",
+  "smsChannels",
+  "smsCountries",
+  "smsNumberTypes",
+  "prefixVelocity",
+  "insurance",
+  "timeoutMs",
+  "onBackendError",
+]);
+
+/** createGuard's options hold only keys it knows: a misspelt limit would leave its default in force. */
+export function refuseUnknownGuardOptions(options: object): void {
+  refuseUnknownKeys(options, GUARD_OPTION_KEYS, "createGuard options");
+  refuseUnknownLockoutKeys(options, "lockout");
+  const { purposes } = options as { purposes?: unknown };
+  if (typeof purposes !== "object" || purposes === null) return;
+  for (const [purpose, limits] of Object.entries(purposes)) {
+    if (typeof limits !== "object" || limits === null) continue; // resolveLimits says what is wrong
+    refuseUnknownKeys(limits, PURPOSE_LIMIT_KEYS, `guard option purposes.${purpose}`);
+    refuseUnknownLockoutKeys(limits, `purposes.${purpose}.lockout`);
+  }
+}
+
+function refuseUnknownLockoutKeys(limits: object, where: string): void {
+  const { lockout } = limits as { lockout?: unknown };
+  if (typeof lockout === "object" && lockout !== null) refuseUnknownKeys(lockout, LOCKOUT_KEYS, `guard option ${where}`);
 }
 
 /** Lays `overrides` over `base`, validating each given field. Throws TypeError on misuse. */

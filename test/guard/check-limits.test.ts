@@ -132,6 +132,12 @@ describe("failure budget and lockout (memory backend, fake time)", () => {
     expect(() => createGuard({ purposes: { login: { failuresPerIdentifier: 1000 } } })).toThrow(TypeError);
   });
 
+  it("refuses a misspelt limit instead of leaving its default in force", () => {
+    for (const options of [{ failuresPerIdentifer: 1 }, { purposes: { payment: { failuresPerIdentifer: 1 } } }, { lockout: { baseSecond: 60 } }, { purposes: { payment: { lockout: { maxSecond: 60 } } } }]) {
+      expect(() => createGuard(options as never), JSON.stringify(options)).toThrow(/has no option/);
+    }
+  });
+
   it("spray: one IP, 500 identifiers, one guess each is refused after the per-IP budget, whatever X-Forwarded-For says", async () => {
     const { otp } = harness({ guard: createGuard({ ...SENDS_OFF, failuresPerIdentifier: 1, failuresPerIp: { max: 20, windowSeconds: 3600 } }) });
     const outcomes: string[] = [];
