@@ -179,5 +179,13 @@ export const errorResponses = {
   503: { ...errorSchema, description: "STORE_UNAVAILABLE" },
 } as const;
 
+/** What the audit routes can answer besides 200: no code, no context, no delivery is involved. */
+export const auditErrorResponses = {
+  400: { ...errorSchema, description: "INVALID_REQUEST (a malformed filter or cursor), INVALID_IDENTIFIER" },
+  401: errorResponses[401],
+  413: errorResponses[413],
+  503: { ...errorSchema, description: "STORE_UNAVAILABLE: the audit log did not answer" },
+} as const;
+
 /** The answer of every route that takes a JSON body to a body of another type. */
 export const unsupportedMediaTypeResponse = { ...errorSchema, description: "UNSUPPORTED_MEDIA_TYPE: the body is not JSON" } as const;

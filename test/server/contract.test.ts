@@ -50,3 +50,13 @@ describe("/openapi.json", () => {
     }
   });
 });
+
+describe("/openapi.json on the audit routes", () => {
+  it("lists only the answers they can give: no 410, 429 or 502, which need a code or a delivery", async () => {
+    const document = (await server.app.inject({ url: "/openapi.json" })).json();
+    for (const url of ["/v1/audit/query", "/v1/audit/export"]) {
+      const statuses = Object.keys(document.paths[url].post.responses).sort();
+      expect(statuses, url).toEqual(["200", "400", "401", "413", "415", "503"]);
+    }
+  });
+});

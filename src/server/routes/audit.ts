@@ -11,7 +11,7 @@ import { auditFilterForIdentifier } from "../../audit/recorder.js";
 import type { IdentifierKind } from "../../core/identifiers.js";
 import { isOtpError, OtpError } from "../../core/errors.js";
 import type { Otp } from "../../otp.js";
-import { auditExportBody, auditPageResponse, auditQueryBody, errorResponses } from "../schemas.js";
+import { auditErrorResponses, auditExportBody, auditPageResponse, auditQueryBody } from "../schemas.js";
 
 export interface AuditRoutesOptions {
   otp: Otp;
@@ -64,7 +64,7 @@ export async function auditRoutes(app: FastifyInstance, { otp, log }: AuditRoute
       schema: {
         summary: "Read the audit log: newest first, filtered, one page at a time",
         body: auditQueryBody,
-        response: { 200: auditPageResponse, ...errorResponses },
+        response: { 200: auditPageResponse, ...auditErrorResponses },
       },
     },
     async (request) => {
@@ -82,7 +82,7 @@ export async function auditRoutes(app: FastifyInstance, { otp, log }: AuditRoute
       schema: {
         summary: "Export the audit log as CSV (header first, newest first)",
         body: auditExportBody,
-        response: { 200: { type: "string", description: "CSV: a header, then every matching row", contentType: "text/csv" }, ...errorResponses },
+        response: { 200: { type: "string", description: "CSV: a header, then every matching row", contentType: "text/csv" }, ...auditErrorResponses },
       },
     },
     async (request, reply) => {
