@@ -532,16 +532,13 @@ class OtpEngine implements Otp {
       async (cause: unknown) => {
         // With shouldSend the answer must be a decoy's, whose delivery never fails: a refusal (or
         // a revoked entry answering CANCELED) would tell a real account from an unknown one. The
-        // entry stays pending until it expires, answering checks as a decoy does; the event tells
-        // the operator.
-        if (this.#shouldSend) {
-          this.#emit("delivery_failed", base, { id: generated.id, reason: "DELIVERY_FAILED" });
-          return;
-        }
-        // Nothing stays pending after a failed delivery: the user asks again.
-        await this.store.revoke(generated.id).catch(() => undefined);
+        // entry then stays pending until it expires, answering checks as a decoy does; the event
+        // tells the operator. Otherwise nothing stays pending after a failed delivery: the user
+        // asks again.
+        const answerAsDecoy = this.#shouldSend !== undefined;
+        if (!answerAsDecoy) await this.store.revoke(generated.id).catch(() => undefined);
         this.#emit("delivery_failed", base, { id: generated.id, reason: "DELIVERY_FAILED" });
-        throw new OtpError("DELIVERY_FAILED", { cause });
+        if (!answerAsDecoy) throw new OtpError("DELIVERY_FAILED", { cause });
       },
     );
     // Tracked even when the caller awaits it: a request cut short by a shutdown leaves its

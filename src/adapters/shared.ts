@@ -58,8 +58,11 @@ export function bindHandle(otp: Otp, client: ClientInfo | undefined): OtpHandle 
 export function methodIsChecked(method: string, methods: readonly string[] | undefined): boolean {
   const upper = method.toUpperCase();
   // Frameworks answer HEAD with the GET handler: where GET needs a code, so does HEAD.
-  const asked = upper === "HEAD" ? ["HEAD", "GET"] : [upper];
-  return (methods ?? DEFAULT_VERIFIED_METHODS).some((m) => asked.includes(m.toUpperCase()));
+  const alsoGet = upper === "HEAD";
+  return (methods ?? DEFAULT_VERIFIED_METHODS).some((m) => {
+    const checked = m.toUpperCase();
+    return checked === upper || (alsoGet && checked === "GET");
+  });
 }
 
 /** The identifier a route requires (`options.identifier`), or undefined when it names none. */

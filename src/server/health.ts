@@ -14,6 +14,7 @@
  */
 import { isOtpError } from "../core/errors.js";
 import { createOtp, type Otp } from "../otp.js";
+import { StoreTimeoutError, withTimeout } from "../stores/timeout.js";
 
 export interface CheckResult {
   ok: boolean;
@@ -46,22 +47,9 @@ const ROUND_TRIP_LIMIT_MS = 100;
 /** Longest message logged from an error: a driver's message is its author's to size. */
 const MAX_LOGGED_MESSAGE = 500;
 
-class CheckTimeoutError extends Error {
-  readonly code = "TIMEOUT";
-}
-
-async function withTimeout<T>(work: () => Promise<T>, ms = CHECK_TIMEOUT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new CheckTimeoutError(`no answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** A check bounded by the stores' own timer: its timeout is a StoreTimeoutError, the code TIMEOUT. */
+function bounded<T>(work: () => Promise<T>): Promise<T> {
+  return withTimeout(work, CHECK_TIMEOUT_MS, "health check");
 }
 
 export function healthChecker(otp: Otp, options: HealthCheckerOptions): () => Promise<HealthReport> {
@@ -110,7 +98,7 @@ function checksFor(otp: Otp, log: HealthLogger): () => Promise<HealthReport> {
   async function roundTrip(): Promise<CheckResult> {
     const started = performance.now();
     try {
-      await withTimeout(async () => {
+      await bounded(async () => {
         const issued = await probe.generate({ identifier: "health-check@otp-actions.invalid", purpose: "health_check" });
         const verified = await probe.verify({ code: issued.code, context: issued.context, purpose: "health_check" });
         if (verified.id !== issued.id) throw new Error("round trip returned another verification");
@@ -125,7 +113,7 @@ function checksFor(otp: Otp, log: HealthLogger): () => Promise<HealthReport> {
 
   async function store(): Promise<CheckResult> {
     try {
-      await withTimeout(() => otp.store.health());
+      await bounded(() => otp.store.health());
       return { ok: true, kind: otp.store.kind };
     } catch (error) {
       logFailure(log, { check: "store", kind: otp.store.kind }, error);
@@ -140,7 +128,7 @@ function checksFor(otp: Otp, log: HealthLogger): () => Promise<HealthReport> {
     await Promise.all(
       [...otp.channels.values()].map(async (c) => {
         try {
-          if (c.health) await withTimeout(() => c.health!());
+          if (c.health) await bounded(() => c.health!());
         } catch (error) {
           logFailure(log, { check: "channel", channel: c.name }, error);
           failed.push(c.name);
@@ -161,7 +149,7 @@ function checksFor(otp: Otp, log: HealthLogger): () => Promise<HealthReport> {
 /** The engine's own codes are the public registry's; anything else gets a fixed one. */
 function roundTripFailureCode(error: unknown): string {
   if (isOtpError(error)) return error.code;
-  if (error instanceof CheckTimeoutError) return error.code;
+  if (error instanceof StoreTimeoutError) return "TIMEOUT";
   return "ROUND_TRIP_FAILED";
 }
 

@@ -17,6 +17,7 @@ import { auditLogFor, guardBackendFor } from "./companions.js";
 import { attachAuditLog, type AuditRecorder } from "../audit/recorder.js";
 import { createGuard, type AbuseGuard } from "../guard/index.js";
 import { createMetrics } from "../telemetry/metrics.js";
+import { withTimeout } from "../stores/timeout.js";
 
 /** How long in-flight requests get to finish on shutdown. */
 const SHUTDOWN_GRACE_MS = 8000;
@@ -121,7 +122,8 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
       clearTimeout(cut);
       // A cut request's delivery runs on: wait for it a little longer, so that its delivered or
       // delivery_failed row reaches the audit log before the log is flushed and closed.
-      await atMost(otp.close(), DELIVERY_GRACE_MS);
+      // Past it they are abandoned (the bound's rejection is not an error of the shutdown).
+      await withTimeout(otp.close(), DELIVERY_GRACE_MS, "delivery").catch(() => undefined);
       const warn = (error: unknown) => say(`warning: shutdown step failed: ${(error as Error).message}`);
       await audit.close().catch(warn);
       await auditLog.close().catch(warn);
@@ -132,13 +134,6 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     })());
 
   return { url, app, otp, store, apiKeys: secrets.apiKeys, outbox, audit, stop };
-}
-
-/** Waits for `work`, or `ms` at most. */
-async function atMost(work: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }
 
 /** The configured channels; in development, the outbox stands in for every kind not configured. */
