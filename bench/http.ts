@@ -16,8 +16,9 @@
  * (http-timing.ts), which split the client's p99 into work and waiting.
  * Options (env): BENCH_DURATION seconds per target (10, split into BENCH_ROUNDS rounds, 5; as
  * many again timed),
- * BENCH_CONNECTIONS (50), BENCH_STORES (layer,memory,sqlite,redis; layer is the service
- * with its engine's check stubbed), BENCH_POOL contexts per store
+ * BENCH_CONNECTIONS (50), BENCH_STORES (layer,memory,sqlite,redis,floor-sqlite,floor-redis; layer is
+ * the service with its engine's check stubbed, floor-<store> the least a check on that store can
+ * cost: see http-server.ts), BENCH_POOL contexts per store
  * (300000), BENCH_CLIENT (wrk|autocannon), BENCH_LOG_LEVEL (the service's LOG_LEVEL, warn).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -33,7 +34,7 @@ import { median } from "./stats.js";
 const here = dirname(fileURLToPath(import.meta.url));
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const STORES = (process.env.BENCH_STORES ?? "layer,memory,sqlite,redis").split(",");
+const STORES = (process.env.BENCH_STORES ?? "layer,memory,sqlite,redis,floor-sqlite,floor-redis").split(",");
 const POOL = Number(process.env.BENCH_POOL ?? 300_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const API_KEY = "bench-api-key-0123456789";
@@ -181,6 +182,8 @@ async function bareTarget(): Promise<Target> {
 
 /** Not a check: the service around a stubbed engine, to show what the HTTP layer costs. */
 const LAYER_TARGET = "service layer, engine stubbed";
+/** Not a check either: the bare route plus only a check's token open, HMAC and store call. */
+const FLOOR_TARGET = "floor: bare route + token, HMAC, store";
 
 async function checkTarget(store: string): Promise<Target | string> {
   const out = join(mkdtempSync(join(tmpdir(), "otp-bench-")), "contexts.json");
@@ -192,8 +195,9 @@ async function checkTarget(store: string): Promise<Target | string> {
   }
   const items = JSON.parse(readFileSync(out, "utf8")) as Array<{ context: string; code: string }>;
   const bodies = items.map((item) => JSON.stringify({ context: item.context, code: item.code, purpose: "login" }));
-  const name = store === "layer" ? LAYER_TARGET : `check, ${store} store`;
-  return { name, url: `${server.url}/v1/verifications/check`, bodies, auth: true, sent: 0, child: server.child, rounds: [], timedRounds: [] };
+  const floor = store.startsWith("floor-");
+  const name = store === "layer" ? LAYER_TARGET : floor ? `${FLOOR_TARGET}, ${store.slice("floor-".length)}` : `check, ${store} store`;
+  return { name, url: `${server.url}/v1/verifications/check`, bodies, auth: !floor, sent: 0, child: server.child, rounds: [], timedRounds: [] };
 }
 
 function combine(target: Target): Row {
@@ -247,7 +251,7 @@ console.log("| target | req/s | p50 ms | p99 ms | wrk p99 ms | 2xx | non-2xx | e
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
 for (const row of rows) {
   const ratio = row.rps / baseline.rps;
-  const met = row === baseline || row.target === LAYER_TARGET ? "" : ratio >= 0.5 && row.p99 < 10 ? "yes" : "no";
+  const met = row === baseline || row.target === LAYER_TARGET || row.target.startsWith(FLOOR_TARGET) ? "" : ratio >= 0.5 && row.p99 < 10 ? "yes" : "no";
   const cpu = Number.isNaN(row.cpuSeconds) ? "n/a" : ((row.cpuSeconds / row.requests) * 1e6).toFixed(0);
   const corrected = Number.isNaN(row.correctedP99) ? "n/a" : row.correctedP99.toFixed(2);
   console.log(`| ${row.target} | ${row.rps} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${corrected} | ${row.ok} | ${row.other} | ${row.errors} | ${(ratio * 100).toFixed(0)}% | ${cpu} | ${row.serverP99.toFixed(2)} | ${row.loopDelayP99.toFixed(2)} | ${met} |`);
