@@ -24,19 +24,30 @@ export function cpuSecondsOf(pid: number | undefined): number {
   return (pid === undefined ? undefined : readStat(pid))?.cpuSeconds ?? Number.NaN;
 }
 
-/** CPU seconds so far of every process with one of these names (a server and its workers); 0 without /proc. */
-export function cpuSecondsOfNamed(names: ReadonlySet<string>): number {
+/** CPU seconds so far of each process with one of these names (a server and its workers), by pid; empty without /proc. */
+export function cpuSecondsByPid(names: ReadonlySet<string>): Map<string, number> {
+  const seconds = new Map<string, number>();
   let entries: string[];
   try {
     entries = readdirSync("/proc");
   } catch {
-    return 0;
+    return seconds;
   }
-  let seconds = 0;
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = readStat(entry); // undefined when the process ended meanwhile
-    if (stat && names.has(stat.name)) seconds += stat.cpuSeconds;
+    if (stat && names.has(stat.name)) seconds.set(entry, stat.cpuSeconds);
   }
+  return seconds;
+}
+
+/**
+ * CPU seconds used between two readings of `cpuSecondsByPid`. A process that started meanwhile
+ * counts from zero; one that ended meanwhile is left out (its last part is lost), where a plain
+ * sum of both readings would lose its whole life and could come out negative.
+ */
+export function cpuSecondsBetween(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>): number {
+  let seconds = 0;
+  for (const [pid, now] of after) seconds += Math.max(0, now - (before.get(pid) ?? 0));
   return seconds;
 }

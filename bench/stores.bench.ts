@@ -26,7 +26,8 @@ import { postgresStore } from "../dist/stores/postgres.js";
 import { redisStore } from "../dist/stores/redis.js";
 import { sqliteStore } from "../dist/stores/sqlite.js";
 import type { LedgerStore } from "../dist/stores/store.js";
-import { cpuSecondsOfNamed } from "./process-cpu.js";
+import { busyCore } from "./busy-core.js";
+import { cpuSecondsBetween, cpuSecondsByPid } from "./process-cpu.js";
 import { median } from "./stats.js";
 
 const IN_FLIGHT = 64;
@@ -55,10 +56,20 @@ interface Measured {
 /** Their background workers count too: they run for the writes being measured. */
 const DATABASE_SERVERS = new Set(["postgres", "redis-server"]);
 
-/** CPU seconds of this process and the database servers, to subtract from a later reading. */
-function cpuNow(): number {
+interface CpuReading {
+  ownSeconds: number;
+  servers: Map<string, number>;
+}
+
+/** CPU so far of this process and of the database servers, for `cpuSecondsSince`. */
+function cpuNow(): CpuReading {
   const own = process.cpuUsage();
-  return (own.user + own.system) / 1e6 + cpuSecondsOfNamed(DATABASE_SERVERS);
+  return { ownSeconds: (own.user + own.system) / 1e6, servers: cpuSecondsByPid(DATABASE_SERVERS) };
+}
+
+function cpuSecondsSince(before: CpuReading): number {
+  const now = cpuNow();
+  return now.ownSeconds - before.ownSeconds + cpuSecondsBetween(before.servers, now.servers);
 }
 
 /**
@@ -97,7 +108,7 @@ async function inFlight(count: number, operation: (index: number) => Promise<unk
   );
   await finish?.();
   const elapsedMs = performance.now() - startedAt;
-  const cpuMicros = ((cpuNow() - cpuBefore) * 1e6) / (count - failed);
+  const cpuMicros = (cpuSecondsSince(cpuBefore) * 1e6) / (count - failed);
   latencies.sort();
   return { perSecond: ((count - failed) / elapsedMs) * 1000, p99Ms: latencies[Math.floor(count * 0.99)]!, cpuMicros };
 }
@@ -110,17 +121,28 @@ async function issue(otp: Otp, count: number): Promise<Generated[]> {
   return issued;
 }
 
-async function verifyRun(otp: Otp, count: number, withAudit: (() => AuditLog) | undefined): Promise<Measured> {
+interface Variant {
+  label: string;
+  audit?: () => AuditLog;
+  /** A thread keeps the other core busy while the checks run (no audit log). */
+  busyCore?: boolean;
+}
+
+async function verifyRun(otp: Otp, count: number, variant: Variant): Promise<Measured> {
   // Attached before issuing, as a service does at start: its events then flow from generate on.
-  const recorder = withAudit ? attachAuditLog(otp, withAudit()) : undefined;
+  const recorder = variant.audit ? attachAuditLog(otp, variant.audit()) : undefined;
   const issued = await issue(otp, count);
   await recorder?.flush();
-  const result = await inFlight(
-    count,
-    (i) => otp.verify({ code: issued[i]!.code, context: issued[i]!.context, purpose: "login", client: { ip: "198.51.100.7", userAgent: "bench" } }),
-    recorder ? () => recorder.close() : undefined,
-  );
-  return result;
+  const neighbour = variant.busyCore ? await busyCore() : undefined;
+  try {
+    return await inFlight(
+      count,
+      (i) => otp.verify({ code: issued[i]!.code, context: issued[i]!.context, purpose: "login", client: { ip: "198.51.100.7", userAgent: "bench" } }),
+      recorder ? () => recorder.close() : undefined,
+    );
+  } finally {
+    await neighbour?.stop();
+  }
 }
 
 async function recordRun(store: LedgerStore, count: number): Promise<Measured> {
@@ -237,29 +259,35 @@ for (const subject of await subjects()) {
   await subject.audit().migrate?.();
   const otp = createOtp({ keys: generateKey("bench"), store });
   // Warm-up: JIT, prepared statements, connections.
-  await verifyRun(otp, 2_000, undefined);
+  await verifyRun(otp, 2_000, { label: "warm-up" });
   await recordRun(store, 2_000);
 
   const record = await recordRun(store, subject.checks);
-  // Off, on and the discarding log take turns, ROUNDS rounds each, and the median of each is kept:
-  // the machine is shared, so alternating spreads outside load over all three alike. The order
-  // rotates each round: every run leaves the ledger larger (its codes stay until they expire),
-  // which slows the next run a little, so a fixed order would always charge that to the same side.
-  const variants: Array<(() => AuditLog) | undefined> = [undefined, subject.audit, discardingLog];
+  // The variants take turns, ROUNDS rounds each, and the median of each is kept: the machine is
+  // shared, so alternating spreads outside load over all of them alike. The order rotates each
+  // round: every run leaves the ledger larger (its codes stay until they expire), which slows the
+  // next run a little, so a fixed order would always charge that to the same side.
+  const variants: Variant[] = [
+    { label: "off" },
+    { label: "on", audit: subject.audit },
+    { label: "discarding log", audit: discardingLog },
+    { label: "other core busy", busyCore: true },
+  ];
   const runs: Measured[][] = variants.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
     for (let turn = 0; turn < variants.length; turn++) {
       const variant = (round + turn) % variants.length;
-      runs[variant]!.push(await verifyRun(otp, subject.checks, variants[variant]));
+      runs[variant]!.push(await verifyRun(otp, subject.checks, variants[variant]!));
     }
   }
-  const [off, on, path] = runs.map(medianRun) as [Measured, Measured, Measured];
+  const [off, on, path, busy] = runs.map(medianRun) as [Measured, Measured, Measured, Measured];
   const cpuOff = median(runs[0]!.map((run) => run.cpuMicros));
   const cpuOn = median(runs[1]!.map((run) => run.cpuMicros));
-  const each = (label: string, list: Measured[]) => `${label} ${list.map((run) => fmt(run.perSecond)).join(" / ")}`;
-  console.log(`${subject.name} verify/s per round: ${each("off", runs[0]!)}; ${each("on", runs[1]!)}; ${each("discarding log", runs[2]!)}`);
-  const cpu = (label: string, list: Measured[]) => `${label} ${list.map((run) => run.cpuMicros.toFixed(1)).join(" / ")}`;
-  console.log(`${subject.name} CPU µs/verify per round: ${cpu("off", runs[0]!)}; ${cpu("on", runs[1]!)}; ${cpu("discarding log", runs[2]!)}`);
+  const perRound = (pick: (run: Measured) => string) => variants.map((variant, i) => `${variant.label} ${runs[i]!.map(pick).join(" / ")}`).join("; ");
+  console.log(`${subject.name} verify/s per round: ${perRound((run) => fmt(run.perSecond))}`);
+  // The busy core's thread is in this process, so its CPU figures count that thread too.
+  console.log(`${subject.name} CPU µs/verify per round: ${perRound((run) => run.cpuMicros.toFixed(1))}`);
+  const lost = (run: Measured) => `${(((off.perSecond - run.perSecond) / off.perSecond) * 100).toFixed(1)}%`;
   const target = TARGETS[subject.name];
   rows.push([
     subject.name,
@@ -269,8 +297,9 @@ for (const subject of await subjects()) {
     off.p99Ms.toFixed(2),
     `${fmt(on.perSecond)} (${subject.auditName})`,
     on.p99Ms.toFixed(2),
-    `${(((off.perSecond - on.perSecond) / off.perSecond) * 100).toFixed(1)}%`,
-    `${(((off.perSecond - path.perSecond) / off.perSecond) * 100).toFixed(1)}%`,
+    lost(on),
+    lost(path),
+    lost(busy),
     `${cpuOff.toFixed(1)} → ${cpuOn.toFixed(1)} (+${(((cpuOn - cpuOff) / cpuOff) * 100).toFixed(0)}%)`,
     target ? `≥ ${fmt(target)}: ${record.perSecond >= target ? "met" : "MISSED"}` : "",
   ]);
@@ -279,12 +308,13 @@ for (const subject of await subjects()) {
   await store.close();
 }
 
-const header = ["store", "store checks/s", "p99 ms", "verify/s", "p99 ms", "verify/s + audit", "p99 ms", "audit cost", "of which check path", "CPU µs/verify, off → on", "target (store checks/s)"];
+const header = ["store", "store checks/s", "p99 ms", "verify/s", "p99 ms", "verify/s + audit", "p99 ms", "audit cost", "of which check path", "other core busy", "CPU µs/verify, off → on", "target (store checks/s)"];
 const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(" | ")} |`;
 console.log(`\n${IN_FLIGHT} checks in flight from one process; verify/s is the median of ${ROUNDS} alternating rounds; node ${process.version}`);
 console.log("store checks/s: LedgerStore.record alone; verify/s: createOtp().verify (token open, HMAC, record, events)");
 console.log("audit cost: verify/s lost with the audit log attached; of which check path: lost with a log that stores nothing");
+console.log("other core busy: verify/s lost, without audit, while a thread keeps the other core busy (what any writer beside the checks costs by running)");
 console.log("CPU µs/verify: this process (every thread) and every Postgres and Redis process here, per verify, medians; audit on includes writing every row\n");
 console.log(line(header));
 console.log(line(widths.map((w) => "-".repeat(w))));
