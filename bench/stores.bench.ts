@@ -1,11 +1,13 @@
 /**
  * Checks per second through each ledger store, 64 checks in flight from one process, with p99
- * latency; and the same with the audit log attached, to show what auditing costs.
+ * latency; and the same with the audit log attached, to show what auditing costs, beside the
+ * same with only a thread keeping the other core busy, to show what any writer running beside the
+ * checks costs them.
  *
  *   npm run bench -- stores      (or, after `npm run build`: npx tsx bench/stores.bench.ts)
  *
  * Redis and Postgres are the ones on this machine (127.0.0.1); a store that cannot be reached is
- * reported and skipped. Audit off and on alternate in one run (the machine is shared).
+ * reported and skipped. The variants alternate in one run (the machine is shared).
  * BENCH_STORES=sqlite,redis runs a subset.
  */
 import { mkdtempSync, rmSync } from "node:fs";
