@@ -4,6 +4,7 @@ import { MAX_ATTEMPTS_BOUND, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "./core/lim
 import { refuseUnknownKeys } from "./core/option-keys.js";
 import type { Keyring } from "./core/keyring.js";
 import type { Guard } from "./guard/guard.js";
+import type { GuardOptions } from "./guard/options.js";
 import type { LedgerStore } from "./stores/store.js";
 import type { OtpEvent } from "./telemetry/events.js";
 
@@ -66,7 +67,12 @@ export interface OtpOptions extends PurposePolicy {
   storeTimeoutMs?: number;
   /** ISO country for national-format phone numbers. */
   defaultCountry?: CountryCode;
-  guard?: Guard;
+  /**
+   * Abuse protection, on by default: send limits, failure budgets and lockouts, per-IP budgets and
+   * SMS pumping defences, counted on the store's own backend. Give options to tune it, a Guard of
+   * your own, or `false` to turn it off (a production start then warns).
+   */
+  guard?: GuardOptions | Guard | false;
   /**
    * Says whether an account exists. When it answers false, `start` answers exactly as for a real
    * send but delivers nothing, and the context can never verify (no account enumeration).

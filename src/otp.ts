@@ -8,7 +8,9 @@ import { Keyring, parseKeys } from "./core/keyring.js";
 import { MAX_CONTEXT_CHARS, MAX_METADATA_BYTES, MAX_PURPOSE_CHARS, MAX_TRACE_ID_CHARS, NAME_PATTERN, TRACE_ID_PATTERN } from "./core/limits.js";
 import { newVerificationId, openToken, sealToken, type ClaimsToSeal, type OpenedToken, type TokenClaims } from "./core/token.js";
 import { deliverWithRetry } from "./delivery.js";
-import type { CheckAttempt, Guard, GuardedRecord, LockoutNotice } from "./guard/guard.js";
+import type { CheckOutcome, CheckReservation, DeliveryMedium, Guard, GuardTiming, LockoutNotice, SendReservation } from "./guard/guard.js";
+import { createGuard } from "./guard/index.js";
+import { countersFor } from "./guard/counters/for-store.js";
 import {
   DEFAULT_POLICY,
   integerIn,
@@ -21,6 +23,7 @@ import {
   type ResolvedDelivery,
   type ResolvedPolicy,
 } from "./options.js";
+import type { GuardOptions } from "./guard/options.js";
 import { MemoryStore } from "./stores/memory.js";
 import type { LedgerStore, RecordResult } from "./stores/store.js";
 import { withTimeout } from "./stores/timeout.js";
@@ -117,7 +120,6 @@ export interface Otp {
 
 const PURPOSE = new RegExp(NAME_PATTERN);
 const TRACE_ID = new RegExp(TRACE_ID_PATTERN);
-const PHONE_CHANNELS = new Set(["sms", "voice", "whatsapp"]);
 /** Why cancelling a context a resend replaced is refused: the session lives on under the newer one. */
 const REPLACED_MESSAGE = "The context was replaced by a newer one (a resend); cancel with the newest context.";
 
@@ -148,6 +150,8 @@ class OtpEngine implements Otp {
     this.keyring = options.keys instanceof Keyring ? options.keys : parseKeys(options.keys);
     this.#clock = options.clock ?? { now: Date.now };
     this.store = options.store ?? new MemoryStore({ now: () => this.#clock.now() });
+    this.#guard = guardFor(options.guard, this.store);
+    warnIfUnprotected(this.store, this.#guard);
     this.#policy = resolvePolicy(DEFAULT_POLICY, options, "options");
     this.#purposes = new Map(
       Object.entries(options.purposes ?? {}).map(([purpose, overrides]) => {
@@ -166,7 +170,6 @@ class OtpEngine implements Otp {
       throw new TypeError("otp-actions: defaultCountry must be an ISO 3166 alpha-2 code in capitals, such as \"US\"");
     }
     this.#defaultCountry = options.defaultCountry;
-    this.#guard = options.guard;
     this.#shouldSend = options.shouldSend;
     this.#events = new OtpEvents(options.onListenerError);
   }
@@ -180,8 +183,7 @@ class OtpEngine implements Otp {
     // The caller delivers; for an account the app says does not exist the code never verifies.
     const decoy = this.#shouldSend ? !(await this.#shouldSend({ identifier: request.identifier.value, purpose: request.purpose, channel: request.channel })) : false;
     const base = this.#issueScope(request);
-    await this.#guardSend(request, 1, base);
-    return await this.#issue(request, { sends: 1, decoy }, base);
+    return await this.#withSendLimits(request, 1, base, () => this.#issue(request, { sends: 1, decoy }, base));
   }
 
   async start(input: StartInput): Promise<Issued> {
@@ -191,8 +193,7 @@ class OtpEngine implements Otp {
     const decoy = this.#shouldSend ? !(await this.#shouldSend({ identifier: request.identifier.value, purpose: request.purpose, channel: channel.name })) : false;
     const sending = { ...request, channel: channel.name };
     const base = this.#issueScope(sending);
-    await this.#guardSend(sending, 1, base);
-    const generated = await this.#issue(sending, { sends: 1, decoy }, base);
+    const generated = await this.#withSendLimits(sending, 1, base, () => this.#issue(sending, { sends: 1, decoy }, base));
     await this.#deliver(channel, generated, base, request.policy, decoy, input.locale, request.metadata);
     return withoutCode(generated);
   }
@@ -219,59 +220,72 @@ class OtpEngine implements Otp {
     if (context.length > MAX_CONTEXT_CHARS) throw new OtpError("PAYLOAD_TOO_LARGE", { message: "The context is too large." });
     if (!isPlausibleCode(code)) throw new OtpError("INVALID_CODE_FORMAT");
     const traceId = traceIdOf(input.traceId);
+    const deadlineMs = this.#deadline();
+    const timing = (): GuardTiming => ({ nowMs: this.#clock.now(), deadlineMs });
 
     let opened: OpenedToken;
     try {
       opened = openToken(this.keyring, context);
     } catch (error) {
       this.#emit("failed", () => ({ ...(purpose !== null && { purpose }), ...clientField(input.client), traceId }), { reason: "INVALID_CONTEXT" });
+      await this.#guard?.refusedCheck({ ...(purpose !== null && { purpose }), ...clientField(input.client), ...timing() });
       throw error;
     }
     const { claims, key } = opened;
     const base = this.#claimsScope(claims, input.client, traceId);
+    // Refused before any code is compared: the caller's IP pays, never the identifier.
+    const refuse = async (error: OtpError): Promise<OtpError> => {
+      this.#emit("failed", base, { reason: error.code });
+      await this.#guard?.refusedCheck({ purpose: claims.purpose, ...clientField(input.client), ...timing() });
+      return error;
+    };
+
+    if (purpose !== null && purpose !== claims.purpose) throw await refuse(new OtpError("CONTEXT_MISMATCH"));
+    if (input.identifier !== undefined && !this.#sameIdentifier(input.identifier, claims)) throw await refuse(new OtpError("CONTEXT_MISMATCH"));
+    const now = this.#clock.now();
+    if (now >= claims.sessionExpiresAtMs) throw await refuse(new OtpError("SESSION_EXPIRED"));
+    if (now >= claims.codeExpiresAtMs) throw await refuse(new OtpError("OTP_EXPIRED"));
+    if (code.length !== claims.codeLength) throw await refuse(new OtpError("INVALID_CODE_FORMAT"));
+
+    const guard = this.#guard;
+    // The guard reserves a failure point before the code is compared, so parallel guesses never
+    // evaluate more than its budgets; settling below gives back what was not a failure.
+    const reservation: CheckReservation | undefined = guard
+      ? await this.#guarded(
+          () =>
+            guard.beforeCheck({
+              id: claims.id,
+              identifierHash: claims.identifierHash ?? base().identifierHash!,
+              purpose: claims.purpose,
+              ...clientField(input.client),
+              ...timing(),
+            }),
+          base,
+        )
+      : undefined;
+    // A decoy's digest is computed too: skipping it would make a decoy's check measurably faster.
+    const matched = digestsMatch(claims.codeMac, codeDigest(key.codeMacKey, claims.id, code)) && !claims.decoy;
+    let result: RecordResult;
+    try {
+      result = await this.#storeCall(() => this.store.record(claims.id, matched, claims.maxAttempts), deadlineMs);
+    } catch (error) {
+      if (guard && reservation) await guard.afterCheck(reservation, "not_compared", timing());
+      throw error;
+    }
+    const evaluated = result.outcome === "approved" || result.outcome === "rejected";
+    let lockout: LockoutNotice | undefined;
+    if (guard && reservation) {
+      const outcome: CheckOutcome = result.outcome === "approved" ? "approved" : result.outcome === "rejected" ? "rejected" : "not_compared";
+      lockout = await guard.afterCheck(reservation, outcome, timing());
+    }
+    if (evaluated) {
+      this.#emit("validation_attempt", base, { attempts: result.attempts });
+      if (lockout) this.#emit("locked_out", base, { limit: lockout.limit, retryAfterSeconds: lockout.retryAfterSeconds });
+    }
     const fail = (error: OtpError): OtpError => {
       this.#emit("failed", base, { reason: error.code });
       return error;
     };
-
-    if (purpose !== null && purpose !== claims.purpose) throw fail(new OtpError("CONTEXT_MISMATCH"));
-    if (input.identifier !== undefined && !this.#sameIdentifier(input.identifier, claims)) throw fail(new OtpError("CONTEXT_MISMATCH"));
-    const now = this.#clock.now();
-    if (now >= claims.sessionExpiresAtMs) throw fail(new OtpError("SESSION_EXPIRED"));
-    if (now >= claims.codeExpiresAtMs) throw fail(new OtpError("OTP_EXPIRED"));
-    if (code.length !== claims.codeLength) throw fail(new OtpError("INVALID_CODE_FORMAT"));
-
-    const guard = this.#guard;
-    // Built only with a guard: the identifier hash it needs is an HMAC the bare check skips.
-    const attempt: CheckAttempt | undefined = guard && {
-      id: claims.id,
-      identifier: claims.identifier,
-      identifierHash: claims.identifierHash ?? base().identifierHash!,
-      purpose: claims.purpose,
-      ...clientField(input.client),
-    };
-    // With a guard that can run its limits in the ledger's own step, one call does all three.
-    // The digest is computed once, first when that step needs it; nothing reads the result
-    // before the guard has taken its reservation.
-    let match: boolean | undefined;
-    // A decoy's digest is computed too: skipping it would make a decoy's check measurably faster.
-    const matches = (): boolean => (match ??= digestsMatch(claims.codeMac, codeDigest(key.codeMacKey, claims.id, code)) && !claims.decoy);
-    const together = guard?.recordCheck && attempt ? this.#recordGuarded(guard, attempt, claims, matches(), base) : undefined;
-    let result: RecordResult;
-    let lockout: LockoutNotice | void = undefined;
-    if (together) {
-      ({ result, lockout } = await together);
-    } else {
-      if (guard && attempt) await this.#guarded(() => guard.beforeCheck(attempt), base);
-      const matched = matches();
-      result = await this.#storeCall(() => this.store.record(claims.id, matched, claims.maxAttempts));
-    }
-    const evaluated = result.outcome === "approved" || result.outcome === "rejected";
-    if (evaluated) {
-      this.#emit("validation_attempt", base, { attempts: result.attempts });
-      if (attempt && !together) lockout = await this.#guard!.afterCheck(attempt, result.outcome === "approved");
-      if (lockout) this.#emit("locked_out", base, { limit: lockout.limit, retryAfterSeconds: lockout.retryAfterSeconds });
-    }
 
     switch (result.outcome) {
       case "approved":
@@ -365,7 +379,7 @@ class OtpEngine implements Otp {
       id,
       codeMac: codeDigest(key.codeMacKey, id, code),
       // Computed only when something will use it; the token then carries it to every check.
-      identifierHash: this.#guard || this.#events.wantsAny() ? base().identifierHash! : null,
+      identifierHash: this.#events.wantsAny() ? base().identifierHash! : null,
       codeExpiresAtMs,
       sessionExpiresAtMs,
       // Policy TTLs are whole seconds (resolvePolicy takes seconds).
@@ -412,20 +426,35 @@ class OtpEngine implements Otp {
     }));
   }
 
-  /** The guard's send limits; runs before anything about the session changes. */
-  async #guardSend(request: IssueRequest, sends: number, base: EventScope): Promise<void> {
-    if (!this.#guard) return;
+  /**
+   * The guard's send limits, taken before anything about the session changes, then `work`. A send
+   * that fails for want of a store gives its points back: a 503 costs no cooldown.
+   */
+  async #withSendLimits<T>(request: IssueRequest, sends: number, base: EventScope, work: () => Promise<T>): Promise<T> {
     const guard = this.#guard;
-    await this.#guarded(
+    if (!guard) return work();
+    const reservation = await this.#guardSend(guard, request, sends, base, this.#deadline());
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof OtpError && error.code === "STORE_UNAVAILABLE") await guard.sendFailed(reservation, { nowMs: this.#clock.now(), deadlineMs: this.#deadline() });
+      throw error;
+    }
+  }
+
+  async #guardSend(guard: Guard, request: IssueRequest, sends: number, base: EventScope, deadlineMs: number): Promise<SendReservation> {
+    return await this.#guarded(
       () =>
         guard.beforeSend({
           identifier: request.identifier,
           identifierHash: base().identifierHash!,
           purpose: request.purpose,
           channel: request.channel,
+          medium: this.#mediumOf(request.channel, request.identifier.kind),
           resend: sends > 1,
-          sends,
           ...clientField(request.client),
+          nowMs: this.#clock.now(),
+          deadlineMs,
         }),
       base,
     );
@@ -460,19 +489,15 @@ class OtpEngine implements Otp {
     };
     // The guard decides before the old code is revoked: a refused resend leaves the session usable.
     const issueBase = this.#issueScope(request);
-    await this.#guardSend(request, sends, issueBase);
-    // Marked replaced, not revoked: a later cancel of this context must not pass for ending the session.
-    const previous = await this.#storeCall(() => this.store.revoke(claims.id, { replaced: true }));
-    if (previous.previous === "consumed") throw new OtpError("ALREADY_USED");
-    if (previous.previous === "revoked" || previous.previous === "replaced") throw new OtpError("CANCELED");
-    if (previous.previous === "unknown") throw new OtpError("SESSION_EXPIRED");
-    this.#emit("revoked", base, { attempts: previous.attempts });
-    const generated = await this.#issue(request, {
-      sends,
-      decoy: claims.decoy,
-      sessionExpiresAtMs: claims.sessionExpiresAtMs,
-      attempts: previous.attempts,
-    }, issueBase);
+    const generated = await this.#withSendLimits(request, sends, issueBase, async () => {
+      // Marked replaced, not revoked: a later cancel of this context must not pass for ending the session.
+      const previous = await this.#storeCall(() => this.store.revoke(claims.id, { replaced: true }));
+      if (previous.previous === "consumed") throw new OtpError("ALREADY_USED");
+      if (previous.previous === "revoked" || previous.previous === "replaced") throw new OtpError("CANCELED");
+      if (previous.previous === "unknown") throw new OtpError("SESSION_EXPIRED");
+      this.#emit("revoked", base, { attempts: previous.attempts });
+      return await this.#issue(request, { sends, decoy: claims.decoy, sessionExpiresAtMs: claims.sessionExpiresAtMs, attempts: previous.attempts }, issueBase);
+    });
     return { generated, base: issueBase, policy, metadata };
   }
 
@@ -503,8 +528,21 @@ class OtpEngine implements Otp {
   #kindOf(channel: string): IdentifierKind | undefined {
     const configured = this.channels.get(channel);
     if (configured && configured.accepts !== "any") return configured.accepts;
+    if (configured?.medium === "email") return "email";
+    if (configured?.medium === "sms" || configured?.medium === "voice") return "phone";
     if (channel === "email") return "email";
-    return PHONE_CHANNELS.has(channel) ? "phone" : undefined;
+    return channel === "sms" || channel === "voice" ? "phone" : undefined;
+  }
+
+  /**
+   * What a send does, for the guard: a phone number handed to anything but an email channel is
+   * taken as a text (or a call, when the channel says "voice"), whatever the channel is called.
+   */
+  #mediumOf(channel: string, kind: IdentifierKind): DeliveryMedium {
+    const configured = this.channels.get(channel);
+    if (configured?.medium !== undefined) return configured.medium;
+    if (configured?.accepts === "email") return "email";
+    return kind === "phone" ? "sms" : "email";
   }
 
   /** `base`: the scope the code was issued under, which the delivery events share. */
@@ -527,7 +565,10 @@ class OtpEngine implements Otp {
       ...(typeof locale === "string" && { locale }),
       ...(metadata !== undefined && { metadata }),
     };
-    const attempt = deliverWithRetry(channel, message, this.#delivery).then(
+    // Asynchronous delivery starts after the answer, so a real send returns after the same work as
+    // a decoy (whatever a channel renders, signs or connects happens later for both).
+    const deferred = policy.asyncDelivery ? new Promise<void>((resolve) => setImmediate(resolve)) : Promise.resolve();
+    const attempt = deferred.then(() => deliverWithRetry(channel, message, this.#delivery)).then(
       () => this.#emit("delivered", base, { id: generated.id }),
       async (cause: unknown) => {
         // With shouldSend the answer must be a decoy's, whose delivery never fails: a refusal (or
@@ -565,7 +606,7 @@ class OtpEngine implements Otp {
   }
 
   /** Any store failure or a store slower than the timeout is STORE_UNAVAILABLE: never an approval. */
-  async #storeCall<T>(operation: () => Promise<T>): Promise<T> {
+  async #storeCall<T>(operation: () => Promise<T>, deadlineMs = this.#deadline()): Promise<T> {
     if (this.store.inProcess) {
       try {
         return await operation();
@@ -574,7 +615,9 @@ class OtpEngine implements Otp {
       }
     }
     try {
-      return await withTimeout(operation(), this.#storeTimeoutMs, "ledger");
+      const leftMs = deadlineMs - Date.now();
+      if (leftMs <= 0) throw new OtpError("STORE_UNAVAILABLE");
+      return await withTimeout(operation(), leftMs, "ledger");
     } catch (error) {
       if (error instanceof OtpError) throw error;
       throw new OtpError("STORE_UNAVAILABLE", { cause: error });
@@ -596,10 +639,9 @@ class OtpEngine implements Otp {
     }
   }
 
-  /** The guard's `recordCheck`, or undefined when it cannot take this store. */
-  #recordGuarded(guard: Guard, attempt: CheckAttempt, claims: TokenClaims, match: boolean, base: EventScope): Promise<GuardedRecord> | undefined {
-    const call = guard.recordCheck!(attempt, this.store, { id: claims.id, match, maxAttempts: claims.maxAttempts });
-    return call && this.#guarded(() => this.#storeCall(() => call), base);
+  /** One bound for everything an operation asks of its stores, guard and ledger together. */
+  #deadline(): number {
+    return Date.now() + this.#storeTimeoutMs;
   }
 
   /** The fields every event about this verification shares, built only if an event is wanted. */
@@ -727,4 +769,22 @@ function serializeMetadata(metadata: unknown): string | null {
   }
   if (Buffer.byteLength(json, "utf8") > MAX_METADATA_BYTES) throw new OtpError("PAYLOAD_TOO_LARGE", { message: "metadata is larger than 5 KB." });
   return json;
+}
+
+/** `guard` as given: false for none, a Guard as is, else options for the default one on the store's backend. */
+function guardFor(option: OtpOptions["guard"], store: LedgerStore): Guard | undefined {
+  if (option === false) return undefined;
+  if (option !== undefined && (typeof option !== "object" || option === null)) throw new TypeError("otp-actions: guard must be false, guard options or a Guard");
+  if (option !== undefined && typeof (option as Guard).beforeSend === "function") return option as Guard;
+  const options = (option ?? {}) as GuardOptions;
+  return createGuard({ ...options, counters: options.counters ?? countersFor(store) });
+}
+
+/** In production, one warning for each protection that is missing. */
+function warnIfUnprotected(store: LedgerStore, guard: Guard | undefined): void {
+  if (process.env.NODE_ENV !== "production") return;
+  const gaps: string[] = [];
+  if (!guard) gaps.push("guard: false leaves sends and checks without rate limits or lockouts");
+  if (store.kind === "memory") gaps.push("the memory store keeps the ledger and the limits in this process only: a restart forgets every used code and lockout, and other instances share nothing");
+  if (gaps.length > 0) process.emitWarning(`otp-actions: unprotected in production: ${gaps.join("; ")}.`, { code: "OTP_ACTIONS_UNPROTECTED" });
 }

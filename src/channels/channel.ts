@@ -24,6 +24,13 @@ export interface Channel {
   readonly name: string;
   /** Which identifiers it can reach; "any" leaves the kind to be inferred from the value. */
   readonly accepts: IdentifierKind | "any";
+  /**
+   * What it sends: a text ("sms", WhatsApp included) or a call ("voice") to a phone number, an
+   * email, or something else. SMS pumping defences apply to every delivery to a phone number
+   * except through a channel that says "email" or "other"; "voice" allows fixed lines.
+   * Default: "email" for an email channel, else "sms" when the identifier is a phone number.
+   */
+  readonly medium?: "sms" | "voice" | "email" | "other";
   deliver(message: OtpMessage, options: DeliverOptions): Promise<void>;
   /** Resolves when the channel is configured and can be used (for /health). */
   health?(): Promise<void>;

@@ -1,15 +1,11 @@
 import { OtpError } from "../core/errors.js";
-import { CounterFactory } from "./backend.js";
 import { ipLimitKey } from "./client-ip.js";
-import { Counter, type Consumed } from "./counter.js";
-import { mayStillRun, type BatchOp, type BatchResult } from "./redis-batch.js";
-import type { BudgetedLedger, CheckBudget, LedgerStore } from "../stores/store.js";
-import type { CheckAttempt, Guard, GuardedRecord, LedgerCheck, LockoutNotice, SendAttempt } from "./guard.js";
+import type { CounterOp, CounterStore, LockSpec, StepResult, TakeOp } from "./counters/counter-store.js";
+import { MemoryCounters } from "./counters/memory.js";
+import type { CheckAttempt, CheckOutcome, CheckReservation, Guard, GuardTiming, LockoutNotice, RefusedCheck, SendAttempt, SendReservation } from "./guard.js";
 import {
   DEFAULT_CHANNEL_BUDGET,
   DEFAULT_LIMITS,
-  DEFAULT_SMS_CHANNELS,
-  integerIn,
   refuseUnknownGuardOptions,
   resolveLimits,
   resolvePrefixVelocity,
@@ -21,252 +17,253 @@ import {
 } from "./options.js";
 import { numberPrefix, SmsPolicy } from "./sms.js";
 
-/** Limit names, as they appear in `RATE_LIMITED` errors and `rate_limited` / `locked_out` events. */
+/** Limit names, as they appear in `RATE_LIMITED` errors (`limit`) and `rate_limited` / `locked_out` events. */
 export const LIMITS = {
   resendCooldown: "resend_cooldown",
   sendsPerIdentifier: "sends_per_identifier",
   sendsPerIp: "sends_per_ip",
   channelBudget: "channel_budget",
   prefixVelocity: "prefix_velocity",
+  failuresPerIdentifierAndIp: "failures_per_identifier_and_ip",
   failuresPerIdentifier: "failures_per_identifier",
   failuresPerIp: "failures_per_ip",
 } as const;
 
-const KEY_PREFIX = /^[A-Za-z0-9_.:-]{1,32}$/;
-const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-/** Lockout levels never run out: the counter only numbers them. */
-const UNBOUNDED = 1_000_000_000;
+/** The counter keys of a check without an IP share one bucket: such checks still lock quickly. */
+const NO_IP = "none";
 
-/** The counters one purpose uses. Purposes without overrides share the default set. */
-interface PurposeCounters {
+export interface AbuseGuard extends Guard {
+  /** Where the counters live: "memory", "sqlite", "postgres" or "redis". */
+  readonly backend: string;
+  /** True when every process on the same backend shares the counts. */
+  readonly shared: boolean;
+  /**
+   * Configuration a production start should warn about, given whether any channel can deliver
+   * to phone numbers (today: no `smsCountries` allow-list).
+   */
+  warnings(deliversToPhones: boolean): string[];
+}
+
+/** A send's reservation: the points to give back if it fails for want of a store. */
+interface SendTaken extends SendReservation {
+  readonly giveBack: CounterOp[];
+}
+
+/** A reservation and what settling it takes. */
+interface Reservation extends CheckReservation {
+  readonly settle: { approved: CounterOp[]; notCompared: CounterOp[] };
+}
+
+/** One purpose's resolved limits and where its IP counters count (its own when it has its own IP settings). */
+interface PurposeLimits {
   limits: ResolvedLimits;
-  cooldown: Counter | null;
-  sendsPerIdentifier: Counter | null;
-  sendsPerIp: Counter | null;
-  /** Consecutive failures; a lockout is this counter blocked for the lockout's length. */
-  failures: Counter;
-  lockoutLevels: Counter;
-  failuresPerIp: Counter | null;
-  /** IP counters of a purpose with its own IP settings are its own; otherwise shared ("*"). */
   sendIpScope: string;
   failureIpScope: string;
 }
 
-/** What `beforeCheck` took, given back or turned into a lockout by `afterCheck`. */
-interface Reservation {
-  counters: PurposeCounters;
-  subject: string;
-  ipKey: string | undefined;
-  /** Set when this check used the last point of the budget and so started a lockout. */
-  lockoutSeconds: number | undefined;
-}
-
-export interface AbuseGuard extends Guard {
-  /** The backend counters live on: "memory", "redis", "postgres" or "sqlite". */
-  readonly backend: string;
-  /**
-   * Configuration a production start should warn about, given the configured channel names
-   * (today: SMS channels with no `smsCountries` allow-list).
-   */
-  warnings(channelNames: readonly string[]): string[];
-  /** Waits for the releases after successful checks that are still in flight. */
-  close(): Promise<void>;
-}
-
 /**
- * The abuse protection the engine calls around every send and check. Counters are atomic on the
- * backend, so every process that shares it shares every limit.
+ * The abuse protection the engine calls around every send and check. Each call is one atomic
+ * step on the counter store (see counters/step.ts), so every process that shares the backend
+ * shares every limit, and a backend that cannot answer refuses (STORE_UNAVAILABLE): no limit is
+ * ever decided by an empty counter of this process.
  *
- * Checks reserve a failure before the code is compared and give it back on success: parallel
- * guesses can never evaluate more than the failure budget, and a check that was let through but
- * never evaluated (a spent or revoked context) counts as a failure.
+ * Checks reserve a failure point on every budget before the code is compared, so parallel
+ * guesses can never evaluate more than a budget; the point that fills a budget starts its
+ * lockout at once. Settling gives back what turned out not to be a failure: an approval clears
+ * the runs of failures; a check that compared nothing (a spent, canceled or unknown context)
+ * costs only its IP.
  */
 export class DefaultGuard implements AbuseGuard {
-  readonly #factory: CounterFactory;
-  readonly #keyPrefix: string;
-  readonly #default: PurposeCounters;
-  readonly #purposes = new Map<string, PurposeCounters>();
-  /** Per channel with a budget; a channel absent here has none. */
-  readonly #channelBudgets = new Map<string, Counter>();
+  readonly #counters: CounterStore;
+  readonly #default: PurposeLimits;
+  readonly #purposes = new Map<string, PurposeLimits>();
+  readonly #channelBudgets = new Map<string, LimitWindow>();
   readonly #sms: SmsPolicy;
   readonly #prefixVelocity: Required<PrefixVelocitySettings> | null;
-  readonly #prefixCounter: Counter | null;
-  readonly #reservations = new WeakMap<CheckAttempt, Reservation>();
   readonly #onBackendError: (error: unknown) => void;
-  readonly #releasing = new Set<Promise<void>>();
-  /** Lockouts being started, per failure key: checks that find the same full count join one. */
-  readonly #startingLockouts = new Map<string, Promise<number>>();
 
   constructor(options: GuardOptions = {}) {
     if (typeof options !== "object" || options === null) throw new TypeError("otp-actions: createGuard needs an options object");
     refuseUnknownGuardOptions(options);
-    const backend = options.backend ?? { kind: "memory" };
-    if (!["memory", "redis", "postgres", "sqlite"].includes(backend.kind)) throw new TypeError("otp-actions: guard backend.kind must be memory, redis, postgres or sqlite");
-    if (backend.kind === "redis" && !backend.client) throw new TypeError("otp-actions: guard backend redis needs `client` (an ioredis client)");
-    if (backend.kind === "postgres" && !backend.pool) throw new TypeError("otp-actions: guard backend postgres needs `pool` (a pg Pool)");
-    if (backend.kind === "sqlite" && !backend.database) throw new TypeError("otp-actions: guard backend sqlite needs `database` (a better-sqlite3 Database)");
-    this.#keyPrefix = options.keyPrefix ?? "otp";
-    if (!KEY_PREFIX.test(this.#keyPrefix)) throw new TypeError("otp-actions: guard keyPrefix must be 1-32 characters of [A-Za-z0-9_.:-]");
-    const tableName = options.tableName ?? "otp_guard_limits";
-    if (!TABLE_NAME.test(tableName)) throw new TypeError("otp-actions: guard tableName must be a plain SQL identifier");
-    if (options.insurance !== undefined && typeof options.insurance !== "boolean") throw new TypeError("otp-actions: guard insurance must be a boolean");
-    this.#factory = new CounterFactory(backend, {
-      tableName,
-      insurance: options.insurance ?? true,
-      timeoutMs: integerIn("timeoutMs", options.timeoutMs ?? 500, 1, 60_000),
-    });
+    if (options.counters !== undefined && typeof options.counters?.apply !== "function") throw new TypeError("otp-actions: guard counters must be a counter store (memoryCounters(), sqliteCounters(), …)");
+    this.#counters = options.counters ?? new MemoryCounters();
+    if (options.onBackendError !== undefined && typeof options.onBackendError !== "function") throw new TypeError("otp-actions: guard onBackendError must be a function");
     this.#onBackendError = options.onBackendError ?? (() => {});
 
     const defaults = resolveLimits(DEFAULT_LIMITS, options, "options");
-    this.#default = this.#countersFor(defaults, undefined, undefined);
+    this.#default = { limits: defaults, sendIpScope: "*", failureIpScope: "*" };
     for (const [purpose, overrides] of Object.entries(options.purposes ?? {})) {
-      this.#purposes.set(purpose, this.#countersFor(resolveLimits(defaults, overrides, `purposes.${purpose}`), purpose, this.#default));
+      const limits = resolveLimits(defaults, overrides, `purposes.${purpose}`);
+      this.#purposes.set(purpose, {
+        limits,
+        sendIpScope: sameWindow(defaults.sendsPerIp, limits.sendsPerIp) ? "*" : purpose,
+        failureIpScope: sameWindow(defaults.failuresPerIp, limits.failuresPerIp) ? "*" : purpose,
+      });
     }
 
-    const smsChannels = options.smsChannels ?? DEFAULT_SMS_CHANNELS;
-    if (!Array.isArray(smsChannels) || smsChannels.some((name) => typeof name !== "string")) throw new TypeError("otp-actions: guard smsChannels must be a list of channel names");
-    if (options.smsCountries !== undefined && (!Array.isArray(options.smsCountries) || options.smsCountries.some((code) => !/^[A-Z]{2}$/i.test(code)))) {
+    if (options.smsCountries !== undefined && (!Array.isArray(options.smsCountries) || options.smsCountries.some((code) => typeof code !== "string" || !/^[A-Z]{2}$/i.test(code)))) {
       throw new TypeError("otp-actions: guard smsCountries must be a list of ISO 3166 alpha-2 codes");
     }
-    this.#sms = new SmsPolicy({ smsChannels, smsCountries: options.smsCountries, smsNumberTypes: options.smsNumberTypes });
+    this.#sms = new SmsPolicy({ smsCountries: options.smsCountries, smsNumberTypes: options.smsNumberTypes });
     if (options.channelBudgets !== undefined && (typeof options.channelBudgets !== "object" || options.channelBudgets === null)) {
       throw new TypeError("otp-actions: guard channelBudgets must be an object of channel name → { max, windowSeconds } or false");
     }
-    const channelBudgets: Record<string, LimitWindow | false> = { ...Object.fromEntries(smsChannels.map((name) => [name, DEFAULT_CHANNEL_BUDGET])), ...options.channelBudgets };
-    for (const [channel, setting] of Object.entries(channelBudgets)) {
+    for (const [channel, setting] of Object.entries(options.channelBudgets ?? {})) {
       const window = resolveWindow(`channelBudgets.${channel}`, setting, null);
-      if (window) this.#channelBudgets.set(channel, this.#counter(LIMITS.channelBudget, window.max, window.windowSeconds));
+      this.#channelBudgets.set(channel, window ?? OFF);
     }
     this.#prefixVelocity = resolvePrefixVelocity(options.prefixVelocity);
-    this.#prefixCounter = this.#prefixVelocity && this.#counter(LIMITS.prefixVelocity, this.#prefixVelocity.maxNumbers, this.#prefixVelocity.windowSeconds);
   }
 
   get backend(): string {
-    return this.#factory.kind;
+    return this.#counters.kind;
   }
 
-  warnings(channelNames: readonly string[]): string[] {
-    const sms = channelNames.filter((name) => this.#sms.isSmsChannel(name));
-    if (sms.length === 0 || this.#sms.hasCountryList) return [];
-    return [`SMS channels (${sms.join(", ")}) can send to every country: set the guard's smsCountries to the countries you serve (SMS pumping).`];
+  get shared(): boolean {
+    return this.#counters.shared;
   }
 
-  async beforeSend(attempt: SendAttempt): Promise<void> {
-    const counters = this.#purposes.get(attempt.purpose) ?? this.#default;
-    const subject = this.#subject(attempt.purpose, attempt.identifierHash);
-    const sms = attempt.identifier.kind === "phone" && this.#sms.isSmsChannel(attempt.channel);
-    if (sms) this.#sms.assertDeliverable(attempt.identifier.value, attempt.channel);
-
-    // No codes to an identifier + purpose that is locked out: they could not be used anyway.
-    const lock = await counters.failures.peek(subject);
-    if (lock && lock.consumed > counters.limits.failuresPerIdentifier) throw await this.#failuresRefusal(counters, subject, lock.retryAfterSeconds);
-
-    // In order, stopping at the first refusal, so a refused send never uses up a later (wider) budget.
-    if (counters.cooldown) await take(counters.cooldown, subject);
-    const perIdentifier = counters.sendsPerIdentifier && (await take(counters.sendsPerIdentifier, subject));
-    const ip = attempt.client?.ip;
-    if (ip && counters.sendsPerIp) await take(counters.sendsPerIp, `${counters.sendIpScope}:${ipLimitKey(ip)}`);
-    if (sms && this.#prefixCounter) await this.#checkPrefix(attempt.identifier.value, perIdentifier === null || perIdentifier.consumed === 1);
-    const budget = this.#channelBudgets.get(attempt.channel);
-    if (budget) await take(budget, attempt.channel);
+  warnings(deliversToPhones: boolean): string[] {
+    if (!deliversToPhones || this.#sms.hasCountryList) return [];
+    return ["a channel can deliver codes to phone numbers in every country: set the guard's smsCountries (OTP_SMS_COUNTRIES) to the countries you serve (SMS pumping)."];
   }
 
-  async beforeCheck(attempt: CheckAttempt): Promise<void> {
-    const counters = this.#purposes.get(attempt.purpose) ?? this.#default;
-    const subject = this.#subject(attempt.purpose, attempt.identifierHash);
-    const ip = attempt.client?.ip;
-    const ipKey = ip && counters.failuresPerIp ? failureIpKey(counters, ip) : undefined;
-    const [failures, perIp] = counters.failures.local ? reserveNow(counters, subject, ipKey) : await this.#reserve(counters, subject, ipKey);
-    // Refused by the lockout: this check is never evaluated; it still counts against the IP.
-    if (!failures.allowed) throw await this.#failuresRefusal(counters, subject, failures.retryAfterSeconds);
-    if (perIp && !perIp.allowed) {
-      // Refused by the IP: the identifier's owner must not pay for someone else's spraying.
-      await counters.failures.refund(subject);
-      throw refusal(LIMITS.failuresPerIp, perIp.retryAfterSeconds);
-    }
-    // This check takes the last point of the budget (exactly one check can): the lockout starts
-    // now, before the code is compared, so it holds even if the check is never evaluated; a
-    // success lifts it again.
-    const lockoutSeconds = failures.consumed === counters.limits.failuresPerIdentifier ? await this.#lockOut(counters, subject) : undefined;
-    this.#reservations.set(attempt, { counters, subject, ipKey, lockoutSeconds });
-  }
-
-  /**
-   * On a Redis or SQLite ledger that uses this guard's own connection: the reservation, the check
-   * and the release run in one script (one round trip where the separate calls take two or three)
-   * or one transaction (one commit instead of four), and a successful check writes only its
-   * ledger row. The per-IP budget comes first, so a check refused by a lockout still counts
-   * against its IP and one refused by its IP costs the identifier nothing, as with the separate
-   * calls.
-   */
-  recordCheck(attempt: CheckAttempt, store: LedgerStore, check: LedgerCheck): Promise<GuardedRecord> | undefined {
-    const ledger = store as Partial<BudgetedLedger>;
-    if (typeof ledger.recordWithBudgets !== "function" || !ledger.budgetsSupported || !this.#factory.sharesConnection(ledger.client)) return undefined;
-    return this.#recordWithBudgets(attempt, ledger as BudgetedLedger, check);
-  }
-
-  async #recordWithBudgets(attempt: CheckAttempt, ledger: BudgetedLedger, check: LedgerCheck): Promise<GuardedRecord> {
-    const counters = this.#purposes.get(attempt.purpose) ?? this.#default;
-    const subject = this.#subject(attempt.purpose, attempt.identifierHash);
-    const ip = attempt.client?.ip;
-    const failures = counters.failures;
-    // Each budget with the counter it stands for, per IP first.
-    const budgetCounters: Counter[] = [];
-    const budgets: CheckBudget[] = [];
-    const addBudget = (counter: Counter, key: string, onApproval: CheckBudget["onApproval"]): void => {
-      budgetCounters.push(counter);
-      budgets.push({ key: counter.storeKey(key), windowSeconds: counter.windowSeconds, max: counter.max, onApproval });
+  async beforeSend(attempt: SendAttempt): Promise<SendReservation> {
+    const { limits, sendIpScope } = this.#limitsOf(attempt.purpose);
+    const phone = attempt.identifier.kind === "phone" && attempt.medium !== "email" && attempt.medium !== "other" ? attempt.medium : undefined;
+    if (phone) this.#sms.assertDeliverable(attempt.identifier.value, phone);
+    const subject = subjectOf(attempt.purpose, attempt.identifierHash);
+    const ip = ipKeyOf(attempt.client);
+    const ops: CounterOp[] = [];
+    const names: string[] = [];
+    const add = (op: CounterOp, limit: string): void => {
+      ops.push(op);
+      names.push(limit);
     };
-    if (ip && counters.failuresPerIp) addBudget(counters.failuresPerIp, failureIpKey(counters, ip), "giveBack");
-    addBudget(failures, subject, "forget");
+    // No codes to an identifier + purpose that is locked out (from this IP, or everywhere): they could not be used anyway.
+    add({ kind: "lock", key: `lock:${subject}` }, LIMITS.failuresPerIdentifier);
+    add({ kind: "lock", key: `lock:${subject}:${ip}` }, LIMITS.failuresPerIdentifierAndIp);
+    if (limits.resendCooldownSeconds > 0) add({ kind: "take", key: `cooldown:${subject}`, max: 1, windowMs: limits.resendCooldownSeconds * 1000 }, LIMITS.resendCooldown);
+    if (limits.sendsPerIdentifier) add(take(`sends:${subject}`, limits.sendsPerIdentifier), LIMITS.sendsPerIdentifier);
+    if (ip !== NO_IP && limits.sendsPerIp) add(take(`sends_ip:${sendIpScope}:${ip}`, limits.sendsPerIp), LIMITS.sendsPerIp);
+    if (phone && this.#prefixVelocity) {
+      const velocity = this.#prefixVelocity;
+      const prefix = `prefix:${numberPrefix(attempt.identifier.value, velocity.suffixDigits)}`;
+      const windowMs = velocity.windowSeconds * 1000;
+      const blockMs = velocity.blockSeconds * 1000;
+      // Only numbers new in the window count; a blocked prefix refuses every number in it.
+      add({ kind: "lock", key: `block:${prefix}` }, LIMITS.prefixVelocity);
+      add({ kind: "take", key: `seen:${attempt.identifier.value}`, max: Number.MAX_SAFE_INTEGER, windowMs }, LIMITS.prefixVelocity);
+      add(
+        { kind: "take", key: prefix, max: velocity.maxNumbers + 1, windowMs, onlyIfAbsent: `seen:${attempt.identifier.value}`, lock: { key: `block:${prefix}`, levelKey: `block_level:${prefix}`, baseMs: blockMs, maxMs: blockMs, levelWindowMs: windowMs, resetCount: true } },
+        LIMITS.prefixVelocity,
+      );
+    }
+    const budget = this.#channelBudgets.get(attempt.channel) ?? (phone ? DEFAULT_CHANNEL_BUDGET : OFF);
+    if (budget !== OFF) add(take(`channel:${attempt.channel}`, budget), LIMITS.channelBudget);
 
-    const { refusedBy, taken, result } = await ledger.recordWithBudgets(check.id, check.match, check.maxAttempts, budgets, this.#factory.tableName);
-    if (result === undefined) {
-      const counter = budgetCounters[refusedBy]!;
-      const { retryAfterSeconds } = counter.judge(...taken[refusedBy]!);
-      throw counter === failures ? await this.#failuresRefusal(counters, subject, retryAfterSeconds) : refusal(counter.limit, retryAfterSeconds);
-    }
-    // This check took the last point of the budget and did not succeed: the lockout starts. (The
-    // count alone already refuses every later check; the block sets how long.)
-    if (result.outcome === "approved" || taken[taken.length - 1]![0] !== failures.max) return { result };
-    let seconds: number;
-    try {
-      seconds = await this.#lockOut(counters, subject);
-    } catch (error) {
-      // The check is decided; the full count keeps refusing, and the next check refused by it
-      // starts the lockout (`#failuresRefusal`).
-      this.#report(error);
-      return { result };
-    }
-    return result.outcome === "rejected" ? { result, lockout: { limit: LIMITS.failuresPerIdentifier, retryAfterSeconds: seconds } } : { result };
+    const result = await this.#apply(ops, attempt);
+    if (result.refused) throw refusal(names[result.refused.index]!, result.refused.retryAfterMs);
+    // The number that went over the prefix's budget started its block: it is refused too.
+    const prefixTake = ops.findIndex((op) => op.kind === "take" && op.onlyIfAbsent !== undefined);
+    if (prefixTake !== -1 && result.results[prefixTake]!.lockMs !== undefined) throw refusal(LIMITS.prefixVelocity, result.results[prefixTake]!.lockMs!);
+    // What a send that never happened gives back: its send budgets (the prefix's count of new numbers stays).
+    const giveBack = ops.flatMap((op): CounterOp[] => (op.kind === "take" && !op.lock && op.onlyIfAbsent === undefined && !op.key.startsWith("seen:") ? [{ kind: "giveBack", key: op.key }] : []));
+    const reservation: SendTaken = { kind: "send", giveBack };
+    return reservation;
   }
 
-  async afterCheck(attempt: CheckAttempt, success: boolean): Promise<LockoutNotice | void> {
-    const reservation = this.#reservations.get(attempt);
-    if (!reservation) return;
-    this.#reservations.delete(attempt);
-    const { counters, subject, ipKey, lockoutSeconds } = reservation;
-    if (!success) return lockoutSeconds === undefined ? undefined : { limit: LIMITS.failuresPerIdentifier, retryAfterSeconds: lockoutSeconds };
-    if (counters.failures.local) {
-      // In memory: applied at once, nothing to wait for and nothing that can fail.
-      counters.failures.resetNow(subject);
-      if (ipKey) counters.failuresPerIp!.refundNow(ipKey);
-      if (lockoutSeconds !== undefined) counters.lockoutLevels.refundNow(subject);
-      return;
+  async sendFailed(reservation: SendReservation, timing: GuardTiming): Promise<void> {
+    const { giveBack } = reservation as SendTaken;
+    if (giveBack.length === 0) return;
+    try {
+      await this.#apply(giveBack, timing);
+    } catch (error) {
+      this.#report(error);
     }
-    // A success ends the run of consecutive failures (and a lockout this check started); the
-    // IP's reservation is given back. The check is decided: a backend failure here is reported,
-    // never turned into the caller's error. Not awaited (but on Postgres): the calls are already
-    // queued on the backend's one connection (or applied: SQLite), so a later check of this
-    // subject sees them.
-    const release = Promise.all([this.#release(counters, subject, ipKey), lockoutSeconds === undefined ? undefined : counters.lockoutLevels.refund(subject)])
-      .then(
-        () => undefined,
-        (error: unknown) => this.#report(error),
-      )
-      .finally(() => this.#releasing.delete(release));
-    this.#releasing.add(release);
-    if (!this.#factory.keepsOrder) await release;
+  }
+
+  async beforeCheck(attempt: CheckAttempt): Promise<CheckReservation> {
+    const { limits, failureIpScope } = this.#limitsOf(attempt.purpose);
+    const subject = subjectOf(attempt.purpose, attempt.identifierHash);
+    const ip = ipKeyOf(attempt.client);
+    const windowMs = limits.failureWindowSeconds * 1000;
+    const lockout = (key: string): LockSpec => ({
+      key,
+      levelKey: `${key}:level`,
+      baseMs: limits.lockout.baseSeconds * 1000,
+      maxMs: limits.lockout.maxSeconds * 1000,
+      levelWindowMs: limits.lockout.levelWindowSeconds * 1000,
+    });
+    const pairLock = lockout(`lock:${subject}:${ip}`);
+    const factorLock = lockout(`lock:${subject}`);
+    const ipKey = ip !== NO_IP && limits.failuresPerIp ? `failures_ip:${failureIpScope}:${ip}` : undefined;
+    const ops: CounterOp[] = [
+      { kind: "lock", key: factorLock.key },
+      { kind: "lock", key: pairLock.key },
+      ...(ipKey ? [take(ipKey, limits.failuresPerIp!)] : []),
+      { kind: "take", key: `failures:${subject}:${ip}`, max: limits.failuresPerIdentifierAndIp, windowMs, lock: pairLock },
+      { kind: "take", key: `failures:${subject}`, max: limits.failuresPerIdentifier, windowMs, lock: factorLock },
+    ];
+    const names = [LIMITS.failuresPerIdentifier, LIMITS.failuresPerIdentifierAndIp, ...(ipKey ? [LIMITS.failuresPerIp] : [])];
+    const result = await this.#apply(ops, attempt);
+    if (result.refused) throw refusal(names[result.refused.index]!, result.refused.retryAfterMs);
+
+    const pairStarted = result.results[ops.length - 2]!.lockMs;
+    const factorStarted = result.results[ops.length - 1]!.lockMs;
+    // Whatever lockout this point started is lifted again if the point turns out not to be a failure.
+    const unlocks: CounterOp[] = [
+      ...(pairStarted !== undefined ? [{ kind: "unlock", key: pairLock.key, levelKey: pairLock.levelKey } as const] : []),
+      ...(factorStarted !== undefined ? [{ kind: "unlock", key: factorLock.key, levelKey: factorLock.levelKey } as const] : []),
+    ];
+    const notice = factorStarted !== undefined ? { limit: LIMITS.failuresPerIdentifier, ms: factorStarted } : pairStarted !== undefined ? { limit: LIMITS.failuresPerIdentifierAndIp, ms: pairStarted } : undefined;
+    const reservation: Reservation = {
+      ...(notice && { lockout: { limit: notice.limit, retryAfterSeconds: secondsOf(notice.ms) } }),
+      settle: {
+        approved: [{ kind: "forget", key: `failures:${subject}:${ip}` }, { kind: "forget", key: `failures:${subject}` }, ...(ipKey ? [{ kind: "giveBack", key: ipKey } as const] : []), ...unlocks],
+        notCompared: [{ kind: "giveBack", key: `failures:${subject}:${ip}` }, { kind: "giveBack", key: `failures:${subject}` }, ...unlocks],
+      },
+    };
+    return reservation;
+  }
+
+  async afterCheck(reservation: CheckReservation, outcome: CheckOutcome, timing: GuardTiming): Promise<LockoutNotice | undefined> {
+    if (outcome === "rejected") return reservation.lockout;
+    const { settle } = reservation as Reservation;
+    try {
+      await this.#apply(outcome === "approved" ? settle.approved : settle.notCompared, timing);
+    } catch (error) {
+      // The check is decided; the points stay taken, which only errs towards counting more.
+      this.#report(error);
+    }
+    return undefined;
+  }
+
+  async refusedCheck(check: RefusedCheck): Promise<void> {
+    const ip = ipKeyOf(check.client);
+    const { limits, failureIpScope } = check.purpose === undefined ? this.#default : this.#limitsOf(check.purpose);
+    if (ip === NO_IP || !limits.failuresPerIp) return;
+    // Counted, not judged: the check is refused already; the next one from this IP meets the budget.
+    const window = limits.failuresPerIp;
+    try {
+      await this.#apply([{ kind: "take", key: `failures_ip:${failureIpScope}:${ip}`, max: Number.MAX_SAFE_INTEGER, windowMs: window.windowSeconds * 1000 }], check);
+    } catch (error) {
+      this.#report(error);
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  async #apply(ops: CounterOp[], timing: GuardTiming): Promise<StepResult> {
+    try {
+      return await this.#counters.apply({ ops, nowMs: timing.nowMs, deadlineMs: timing.deadlineMs });
+    } catch (error) {
+      throw error instanceof OtpError ? error : new OtpError("STORE_UNAVAILABLE", { cause: error });
+    }
+  }
+
+  #limitsOf(purpose: string): PurposeLimits {
+    return this.#purposes.get(purpose) ?? this.#default;
   }
 
   #report(error: unknown): void {
@@ -276,177 +273,31 @@ export class DefaultGuard implements AbuseGuard {
       // A throwing error hook must not turn a decided check into a failure.
     }
   }
-
-  /** One failure taken for the subject (and the IP): on Redis in the shared batch, else per counter. */
-  async #reserve(counters: PurposeCounters, subject: string, ipKey: string | undefined): Promise<[Consumed, Consumed | undefined]> {
-    const batcher = this.#factory.batcher;
-    if (!batcher) return consumeEach(counters, subject, ipKey);
-    const ops: BatchOp[] = [{ kind: "take", key: counters.failures.storeKey(subject), windowSeconds: counters.failures.windowSeconds }];
-    if (ipKey) ops.push({ kind: "take", key: counters.failuresPerIp!.storeKey(ipKey), windowSeconds: counters.failuresPerIp!.windowSeconds });
-    let batched: BatchResult;
-    try {
-      batched = await batcher.run(ops);
-    } catch (error) {
-      // A timed-out batch may still take its points on Redis: taking them again there would count
-      // this failure twice, so it is counted in memory only (or refused without insurance). A batch
-      // that never ran falls back to the counters themselves (timeouts, insurance, fail-closed).
-      return mayStillRun(error) ? consumeInInsurance(counters, subject, ipKey, error) : consumeEach(counters, subject, ipKey);
-    }
-    return [counters.failures.judge(...batched[0]!), ipKey ? counters.failuresPerIp!.judge(...batched[1]!) : undefined];
-  }
-
-  /** A success: the subject's failures forgotten, the IP's reservation given back. */
-  async #release(counters: PurposeCounters, subject: string, ipKey: string | undefined): Promise<void> {
-    const batcher = this.#factory.batcher;
-    if (!batcher) return releaseEach(counters, subject, ipKey);
-    const ops: BatchOp[] = [{ kind: "forget", key: counters.failures.storeKey(subject) }];
-    if (ipKey) ops.push({ kind: "giveBack", key: counters.failuresPerIp!.storeKey(ipKey) });
-    try {
-      await batcher.run(ops);
-    } catch (error) {
-      // As in `#reserve`: a timed-out batch may still land, and a second give-back would return
-      // the IP two points for one.
-      return mayStillRun(error) ? releaseInInsurance(counters, subject, ipKey, error) : releaseEach(counters, subject, ipKey);
-    }
-  }
-
-  /**
-   * The refusal of a check or send by a failure count over the maximum. A lockout cuts the count's
-   * wait short; a count that got there with no lockout (its start failed, another process stopped
-   * in between, or insurance decided while the backend counted) would refuse until the whole
-   * failure window ends, so the lockout starts now. No lockout lasts longer than
-   * `lockout.maxSeconds`, so a wait within it is left alone: refusals during a lockout can never
-   * restart or extend it.
-   */
-  async #failuresRefusal(counters: PurposeCounters, subject: string, retryAfterSeconds: number): Promise<OtpError> {
-    if (retryAfterSeconds <= counters.limits.lockout.maxSeconds) return refusal(LIMITS.failuresPerIdentifier, retryAfterSeconds);
-    try {
-      return refusal(LIMITS.failuresPerIdentifier, await this.#lockOut(counters, subject));
-    } catch (error) {
-      // Refused either way: the count goes on refusing, and the next refusal tries again.
-      this.#report(error);
-      return refusal(LIMITS.failuresPerIdentifier, retryAfterSeconds);
-    }
-  }
-
-  /**
-   * Blocks the subject, each lockout within the level window twice as long as the last, capped.
-   * Checks of this process that start the same lockout at once share one start, so they count
-   * one level, not one each.
-   */
-  #lockOut(counters: PurposeCounters, subject: string): Promise<number> {
-    const key = counters.failures.storeKey(subject);
-    let starting = this.#startingLockouts.get(key);
-    if (!starting) {
-      starting = this.#startLockout(counters, subject).finally(() => this.#startingLockouts.delete(key));
-      this.#startingLockouts.set(key, starting);
-    }
-    return starting;
-  }
-
-  async #startLockout(counters: PurposeCounters, subject: string): Promise<number> {
-    const level = (await counters.lockoutLevels.consume(subject)).consumed;
-    const seconds = lockoutSeconds(level, counters.limits.lockout);
-    await counters.failures.block(subject, seconds);
-    return seconds;
-  }
-
-  /** Waits for releases still in flight. Clients belong to the caller and stay open. */
-  async close(): Promise<void> {
-    await Promise.allSettled([...this.#releasing]);
-  }
-
-  async #checkPrefix(e164: string, firstSendToNumber: boolean): Promise<void> {
-    const velocity = this.#prefixVelocity!;
-    const counter = this.#prefixCounter!;
-    const prefix = numberPrefix(e164, velocity.suffixDigits);
-    if (!firstSendToNumber) {
-      // Only new numbers count, but a blocked prefix refuses every number in it.
-      const state = await counter.peek(prefix);
-      if (state && state.consumed > velocity.maxNumbers) throw refusal(LIMITS.prefixVelocity, state.retryAfterSeconds);
-      return;
-    }
-    const result = await counter.consume(prefix);
-    if (result.allowed) return;
-    if (result.consumed === velocity.maxNumbers + 1) {
-      await counter.block(prefix, velocity.blockSeconds);
-      throw refusal(LIMITS.prefixVelocity, velocity.blockSeconds);
-    }
-    throw refusal(LIMITS.prefixVelocity, result.retryAfterSeconds);
-  }
-
-  #countersFor(limits: ResolvedLimits, purpose: string | undefined, shared: PurposeCounters | undefined): PurposeCounters {
-    const sameSendIp = shared !== undefined && sameWindow(shared.limits.sendsPerIp, limits.sendsPerIp);
-    const sameFailureIp = shared !== undefined && sameWindow(shared.limits.failuresPerIp, limits.failuresPerIp);
-    const window = (name: string, setting: LimitWindow | null): Counter | null => setting && this.#counter(name, setting.max, setting.windowSeconds);
-    return {
-      limits,
-      cooldown: limits.resendCooldownSeconds > 0 ? this.#counter(LIMITS.resendCooldown, 1, limits.resendCooldownSeconds) : null,
-      sendsPerIdentifier: window(LIMITS.sendsPerIdentifier, limits.sendsPerIdentifier),
-      sendsPerIp: sameSendIp ? shared.sendsPerIp : window(LIMITS.sendsPerIp, limits.sendsPerIp),
-      failures: this.#counter(LIMITS.failuresPerIdentifier, limits.failuresPerIdentifier, limits.failureWindowSeconds),
-      lockoutLevels: this.#counter("lockout_level", UNBOUNDED, limits.lockout.levelWindowSeconds),
-      failuresPerIp: sameFailureIp ? shared.failuresPerIp : window(LIMITS.failuresPerIp, limits.failuresPerIp),
-      sendIpScope: sameSendIp || purpose === undefined ? "*" : purpose,
-      failureIpScope: sameFailureIp || purpose === undefined ? "*" : purpose,
-    };
-  }
-
-  #counter(limit: string, max: number, windowSeconds: number): Counter {
-    const spec = { keyPrefix: `${this.#keyPrefix}:${limit}`, points: max, durationSeconds: windowSeconds };
-    return new Counter(limit, spec, this.#factory);
-  }
-
-  /** Identifier + purpose, hash-tagged so one subject's counters share a Redis Cluster slot. */
-  #subject(purpose: string, identifierHash: string): string {
-    return `{${purpose}:${identifierHash}}`;
-  }
 }
 
-/** Where an IP's failures count: per purpose when the purpose has its own IP budget. */
-function failureIpKey(counters: PurposeCounters, ip: string): string {
-  return `${counters.failureIpScope}:${ipLimitKey(ip)}`;
+/** A channel budget turned off. */
+const OFF: LimitWindow = { max: 0, windowSeconds: 0 };
+
+function take(key: string, window: LimitWindow): TakeOp {
+  return { kind: "take", key, max: window.max, windowMs: window.windowSeconds * 1000 };
 }
 
-/** `#reserve` on counters in this process: synchronous, so atomic. */
-function reserveNow(counters: PurposeCounters, subject: string, ipKey: string | undefined): [Consumed, Consumed | undefined] {
-  return [counters.failures.consumeNow(subject), ipKey ? counters.failuresPerIp!.consumeNow(ipKey) : undefined];
+/** Identifier + purpose: what failures and sends are counted for. */
+function subjectOf(purpose: string, identifierHash: string): string {
+  return `${purpose}:${identifierHash}`;
 }
 
-/** `#reserve` on each counter: its own call, with its own timeout, insurance or fail-closed. */
-function consumeEach(counters: PurposeCounters, subject: string, ipKey: string | undefined): Promise<[Consumed, Consumed | undefined]> {
-  return Promise.all([counters.failures.consume(subject), ipKey ? counters.failuresPerIp!.consume(ipKey) : undefined]);
+function ipKeyOf(client: { ip?: string } | undefined): string {
+  const ip = client?.ip;
+  return typeof ip === "string" && ip !== "" ? ipLimitKey(ip) : NO_IP;
 }
 
-/** `#reserve` after a batch that may still land: in memory only, or STORE_UNAVAILABLE for `cause`. */
-function consumeInInsurance(counters: PurposeCounters, subject: string, ipKey: string | undefined, cause: unknown): Promise<[Consumed, Consumed | undefined]> {
-  return Promise.all([counters.failures.consumeInInsurance(subject, cause), ipKey ? counters.failuresPerIp!.consumeInInsurance(ipKey, cause) : undefined]);
+function secondsOf(ms: number): number {
+  return ms > 0 ? Math.max(1, Math.ceil(ms / 1000)) : 1;
 }
 
-/** `#release` on each counter. */
-async function releaseEach(counters: PurposeCounters, subject: string, ipKey: string | undefined): Promise<void> {
-  await Promise.all([counters.failures.reset(subject), ipKey ? counters.failuresPerIp!.refund(ipKey) : undefined]);
-}
-
-/** `#release` after a batch that may still land: in memory only, or STORE_UNAVAILABLE for `cause`. */
-async function releaseInInsurance(counters: PurposeCounters, subject: string, ipKey: string | undefined, cause: unknown): Promise<void> {
-  await Promise.all([counters.failures.resetInInsurance(subject, cause), ipKey ? counters.failuresPerIp!.refundInInsurance(ipKey, cause) : undefined]);
-}
-
-/** Consumes one point; refuses with the counter's limit name when the window is used up. */
-async function take(counter: Counter, key: string): Promise<{ consumed: number }> {
-  const result = await counter.consume(key);
-  if (!result.allowed) throw refusal(counter.limit, result.retryAfterSeconds);
-  return result;
-}
-
-function refusal(limit: string, retryAfterSeconds: number): OtpError {
-  return new OtpError("RATE_LIMITED", { limit, retryAfterSeconds });
-}
-
-export function lockoutSeconds(level: number, lockout: { baseSeconds: number; maxSeconds: number }): number {
-  const doublings = Math.min(Math.max(level - 1, 0), 40);
-  return Math.min(lockout.baseSeconds * 2 ** doublings, lockout.maxSeconds);
+function refusal(limit: string, retryAfterMs: number): OtpError {
+  return new OtpError("RATE_LIMITED", { limit, retryAfterSeconds: secondsOf(retryAfterMs) });
 }
 
 function sameWindow(a: LimitWindow | null, b: LimitWindow | null): boolean {

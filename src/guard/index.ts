@@ -2,9 +2,9 @@ import { DefaultGuard, type AbuseGuard } from "./abuse-guard.js";
 import type { GuardOptions } from "./options.js";
 
 /**
- * Abuse protection for `createOtp({ guard })`: send limits, a failure budget with progressive
- * lockout, per-IP budgets, SMS pumping defences. Counters live on `options.backend` (default:
- * memory, one process); give every instance the same Redis, Postgres or SQLite to share limits.
+ * Abuse protection: send limits, failure budgets with progressive lockouts (per identifier + IP,
+ * then per identifier across IPs), per-IP budgets, SMS pumping defences. `createOtp` builds one by
+ * default on its store's backend; call this to build one yourself (counters default to memory).
  */
 export function createGuard(options: GuardOptions = {}): AbuseGuard {
   return new DefaultGuard(options);
@@ -12,8 +12,13 @@ export function createGuard(options: GuardOptions = {}): AbuseGuard {
 
 export { LIMITS } from "./abuse-guard.js";
 export type { AbuseGuard } from "./abuse-guard.js";
-export type { Backend } from "./backend.js";
 export { clientIpFrom } from "./client-ip.js";
 export type { ClientIpInput, TrustProxy } from "./client-ip.js";
 export { DEFAULT_LIMITS } from "./options.js";
 export type { GuardOptions, LimitSettings, LimitWindow, LockoutSettings, PrefixVelocitySettings } from "./options.js";
+export { countersFor } from "./counters/for-store.js";
+export { memoryCounters } from "./counters/memory.js";
+export { sqliteCounters } from "./counters/sqlite.js";
+export { postgresCounters } from "./counters/postgres.js";
+export { redisCounters } from "./counters/redis.js";
+export type { CounterStore, CounterStep, CounterOp, StepResult } from "./counters/counter-store.js";

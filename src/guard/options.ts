@@ -1,7 +1,7 @@
 import { refuseUnknownKeys } from "../core/option-keys.js";
 import type { CountryCode, PhoneNumberType } from "libphonenumber-js";
 import { MAX_ATTEMPTS_BOUND } from "../core/limits.js";
-import type { Backend } from "./backend.js";
+import type { CounterStore } from "./counters/counter-store.js";
 
 /** At most `max` events per `windowSeconds` (a fixed window that starts with the first event). */
 export interface LimitWindow {
@@ -27,14 +27,20 @@ export interface LimitSettings {
   /** Sends from one end-user IP (IPv6: its /64). Default 30 per 3,600 s. */
   sendsPerIp?: LimitWindow | false;
   /**
-   * Consecutive failed checks for one identifier + purpose, across every code and resend, before
-   * a lockout. Default 10, at most 100 (NIST SP 800-63B-4). A success resets the count.
+   * Consecutive failed checks for one identifier + purpose from one IP before that pair is locked
+   * out. Default 5 (never more than failuresPerIdentifier). A success from that IP resets the count.
+   */
+  failuresPerIdentifierAndIp?: number;
+  /**
+   * Consecutive failed checks for one identifier + purpose across every IP, code and resend before
+   * the factor itself is locked out. Default 20, at most 100
+   * (NIST SP 800-63B-4). A success resets the count.
    */
   failuresPerIdentifier?: number;
-  /** How long failures are remembered without a success or a lockout. Default 86,400. */
+  /** How long failures are remembered without a success. Default 86,400. */
   failureWindowSeconds?: number;
   lockout?: LockoutSettings;
-  /** Failed checks from one end-user IP across identifiers (spraying). Default 50 per 3,600 s. */
+  /** Failed checks and replays from one end-user IP across identifiers (spraying). Default 50 per 3,600 s. */
   failuresPerIp?: LimitWindow | false;
 }
 
@@ -50,38 +56,29 @@ export interface PrefixVelocitySettings {
 }
 
 export interface GuardOptions extends LimitSettings {
-  /** Where counters live. Default `{ kind: "memory" }` (one process). */
-  backend?: Backend;
-  /** Prefix of every counter key. Default "otp". */
-  keyPrefix?: string;
-  /** SQL backends: the table the counters live in. Default "otp_guard_limits". */
-  tableName?: string;
+  /**
+   * Where counters live. Default with `createOtp`: the store's own backend (its SQLite file,
+   * Redis client or Postgres pool; memory with the memory store). Default with `createGuard`
+   * alone: memory (one process).
+   */
+  counters?: CounterStore;
   /** Per-purpose overrides, e.g. `{ payment: { failuresPerIdentifier: 3 } }`. */
   purposes?: Record<string, LimitSettings>;
   /**
    * A ceiling per channel across every identifier and IP (an SMS bill has one). Default: 1,000 per
-   * 3,600 s for every SMS channel, none for others. `false` turns a channel's budget off.
+   * 3,600 s for every channel that delivers to a phone number. `false` turns a channel's budget off.
    */
   channelBudgets?: Record<string, LimitWindow | false>;
-  /** Channel names that send SMS or calls. Default ["sms", "voice", "whatsapp"]. */
-  smsChannels?: readonly string[];
-  /** ISO countries SMS channels may send to. Default: any (a production start warns). */
+  /** ISO countries codes may be sent to as a text or a call. Default: any (a production start warns). */
   smsCountries?: readonly CountryCode[];
   /**
-   * Number types each SMS channel may send to. Default MOBILE and FIXED_LINE_OR_MOBILE, plus
+   * Number types each medium may deliver to. Default MOBILE and FIXED_LINE_OR_MOBILE, plus
    * FIXED_LINE for "voice"; premium-rate, shared-cost, toll-free and the rest are refused.
    */
-  smsNumberTypes?: Record<string, readonly PhoneNumberType[]>;
+  smsNumberTypes?: { sms?: readonly PhoneNumberType[]; voice?: readonly PhoneNumberType[] };
   /** Blocks a number prefix that many distinct numbers are sent to (SMS pumping). `false` turns it off. */
   prefixVelocity?: PrefixVelocitySettings | false;
-  /** When the backend fails or is slower than `timeoutMs`, count in memory instead. Default true. */
-  insurance?: boolean;
-  /**
-   * A backend call slower than this fails over (insurance) or refuses. Default 500 ms. (An ioredis
-   * client with `enableOfflineQueue: false` fails over at once while disconnected.)
-   */
-  timeoutMs?: number;
-  /** Told about a backend failure after a check was decided (the result stands; the failure is not the caller's). */
+  /** Told about a counter failure after a check was decided (the result stands; the failure is not the caller's). */
   onBackendError?: (error: unknown) => void;
 }
 
@@ -89,6 +86,7 @@ export interface ResolvedLimits {
   sendsPerIdentifier: LimitWindow | null;
   resendCooldownSeconds: number;
   sendsPerIp: LimitWindow | null;
+  failuresPerIdentifierAndIp: number;
   failuresPerIdentifier: number;
   failureWindowSeconds: number;
   lockout: Required<LockoutSettings>;
@@ -99,13 +97,13 @@ export const DEFAULT_LIMITS: Readonly<ResolvedLimits> = Object.freeze({
   sendsPerIdentifier: { max: 5, windowSeconds: 600 },
   resendCooldownSeconds: 30,
   sendsPerIp: { max: 30, windowSeconds: 3600 },
-  failuresPerIdentifier: 10,
+  failuresPerIdentifierAndIp: 5,
+  failuresPerIdentifier: 20,
   failureWindowSeconds: 86_400,
   lockout: { baseSeconds: 900, maxSeconds: 14_400, levelWindowSeconds: 86_400 },
   failuresPerIp: { max: 50, windowSeconds: 3600 },
 });
 
-export const DEFAULT_SMS_CHANNELS = ["sms", "voice", "whatsapp"] as const;
 export const DEFAULT_CHANNEL_BUDGET: LimitWindow = { max: 1000, windowSeconds: 3600 };
 export const DEFAULT_SMS_NUMBER_TYPES: readonly PhoneNumberType[] = ["MOBILE", "FIXED_LINE_OR_MOBILE"];
 export const DEFAULT_VOICE_NUMBER_TYPES: readonly PhoneNumberType[] = ["MOBILE", "FIXED_LINE_OR_MOBILE", "FIXED_LINE"];
@@ -130,22 +128,17 @@ export function resolveWindow(name: string, value: LimitWindow | false | undefin
   };
 }
 
-const LIMIT_KEYS = ["sendsPerIdentifier", "resendCooldownSeconds", "sendsPerIp", "failuresPerIdentifier", "failureWindowSeconds", "lockout", "failuresPerIp"];
+const LIMIT_KEYS = ["sendsPerIdentifier", "resendCooldownSeconds", "sendsPerIp", "failuresPerIdentifierAndIp", "failuresPerIdentifier", "failureWindowSeconds", "lockout", "failuresPerIp"];
 const PURPOSE_LIMIT_KEYS = new Set(LIMIT_KEYS);
 const LOCKOUT_KEYS = new Set(["baseSeconds", "maxSeconds", "levelWindowSeconds"]);
 const GUARD_OPTION_KEYS = new Set([
   ...LIMIT_KEYS,
-  "backend",
-  "keyPrefix",
-  "tableName",
+  "counters",
   "purposes",
   "channelBudgets",
-  "smsChannels",
   "smsCountries",
   "smsNumberTypes",
   "prefixVelocity",
-  "insurance",
-  "timeoutMs",
   "onBackendError",
 ]);
 
@@ -180,6 +173,10 @@ export function resolveLimits(base: ResolvedLimits, overrides: LimitSettings | u
         ? base.resendCooldownSeconds
         : integerIn(`${where}.resendCooldownSeconds`, overrides.resendCooldownSeconds, 0, 86_400),
     sendsPerIp: resolveWindow(`${where}.sendsPerIp`, overrides.sendsPerIp, base.sendsPerIp),
+    failuresPerIdentifierAndIp:
+      overrides.failuresPerIdentifierAndIp === undefined
+        ? base.failuresPerIdentifierAndIp
+        : integerIn(`${where}.failuresPerIdentifierAndIp`, overrides.failuresPerIdentifierAndIp, 1, MAX_ATTEMPTS_BOUND),
     failuresPerIdentifier:
       overrides.failuresPerIdentifier === undefined
         ? base.failuresPerIdentifier
@@ -198,6 +195,8 @@ export function resolveLimits(base: ResolvedLimits, overrides: LimitSettings | u
     },
     failuresPerIp: resolveWindow(`${where}.failuresPerIp`, overrides.failuresPerIp, base.failuresPerIp),
   };
+  // The budget across IPs is the higher one: a lower factor budget lowers the pair's with it.
+  resolved.failuresPerIdentifierAndIp = Math.min(resolved.failuresPerIdentifierAndIp, resolved.failuresPerIdentifier);
   if (resolved.lockout.maxSeconds < resolved.lockout.baseSeconds) {
     throw new TypeError(`otp-actions: guard option ${where}.lockout.maxSeconds must be at least baseSeconds`);
   }

@@ -13,9 +13,9 @@ import { developmentSecrets } from "./dev-secrets.js";
 import { Outbox, developmentChannels } from "./outbox.js";
 import { describeStore, storeFromConfig } from "./store-from-config.js";
 import { channelsFromConfig } from "./channels-from-config.js";
-import { auditLogFor, guardBackendFor } from "./companions.js";
+import { auditLogFor } from "./companions.js";
 import { attachAuditLog, type AuditRecorder } from "../audit/recorder.js";
-import { createGuard, type AbuseGuard } from "../guard/index.js";
+import { countersFor, createGuard, type AbuseGuard } from "../guard/index.js";
 import { createMetrics } from "../telemetry/metrics.js";
 import { withTimeout } from "../stores/timeout.js";
 
@@ -67,9 +67,10 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
 
   const guard = config.limits.enabled ? serviceGuard(config, store) : undefined;
   if (config.production && guard) {
-    for (const warning of guard.warnings(channels.map((channel) => channel.name))) say(`warning: ${warning}`);
+    const deliversToPhones = channels.some((channel) => channel.accepts !== "email" && channel.medium !== "email" && channel.medium !== "other");
+    for (const warning of guard.warnings(deliversToPhones)) say(`warning: ${warning}`);
   }
-  const otp = createOtp({ keys: secrets.keys, store, channels, ...config.policy, ...(guard && { guard }) });
+  const otp = createOtp({ keys: secrets.keys, store, channels, ...config.policy, guard: guard ?? false });
   const metrics = createMetrics(otp);
 
   // The audit log is fed from the engine's events in batches; stop() flushes it before the store closes.
@@ -128,7 +129,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
       await audit.close().catch(warn);
       await auditLog.close().catch(warn);
       for (const close of hooks.closers ?? []) await close().catch(warn);
-      await guard?.close().catch(warn);
+      await guard?.close?.().catch(warn);
       await Promise.all([...otp.channels.values()].map((channel) => channel.close?.().catch(() => undefined)));
       await store.close();
     })());
@@ -146,5 +147,5 @@ async function serviceChannels(config: ServiceConfig, outbox: Outbox | undefined
 
 /** Rate limits and lockouts on the store's own storage and connection. */
 function serviceGuard(config: ServiceConfig, store: LedgerStore): AbuseGuard {
-  return createGuard({ backend: guardBackendFor(store), ...(config.limits.smsCountries && { smsCountries: config.limits.smsCountries }) });
+  return createGuard({ counters: countersFor(store), ...(config.limits.smsCountries && { smsCountries: config.limits.smsCountries }) });
 }

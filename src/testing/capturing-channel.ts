@@ -10,12 +10,13 @@ export interface CapturingChannel extends Channel {
 }
 
 /** Keeps every message in memory instead of delivering it: for tests. */
-export function capturingChannel(options: { name?: string; accepts?: IdentifierKind | "any" } = {}): CapturingChannel {
+export function capturingChannel(options: { name?: string; accepts?: IdentifierKind | "any"; medium?: Channel["medium"] } = {}): CapturingChannel {
   const messages: OtpMessage[] = [];
   let failures: { count: number; error: Error } = { count: 0, error: new Error("capturing channel failure") };
   return {
     name: options.name ?? "console",
     accepts: options.accepts ?? "any",
+    ...(options.medium !== undefined && { medium: options.medium }),
     messages,
     async deliver(message: OtpMessage, _options: DeliverOptions): Promise<void> {
       if (failures.count > 0) {

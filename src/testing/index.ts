@@ -6,3 +6,5 @@ export { runStoreConformance } from "./conformance.js";
 export type { ConformanceOptions, ConformanceSubject, OutageSubject } from "./conformance.js";
 export { runAuditLogConformance } from "./audit-conformance.js";
 export type { AuditConformanceSubject } from "./audit-conformance.js";
+export { runCounterConformance } from "./counter-conformance.js";
+export type { CounterConformanceSettings } from "./counter-conformance.js";

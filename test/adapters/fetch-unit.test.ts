@@ -9,11 +9,17 @@ describe("adapter failure answers", () => {
     const otp = createOtp({
       keys: generateKey("u1"),
       guard: {
-        async beforeSend() {},
+        async beforeSend() {
+          return { kind: "send" };
+        },
+        async sendFailed() {},
         async beforeCheck() {
           throw new OtpError("RATE_LIMITED", { retryAfterSeconds: 30, limit: "lockout" });
         },
-        async afterCheck() {},
+        async afterCheck() {
+          return undefined;
+        },
+        async refusedCheck() {},
       },
     });
     const { code, context } = await otp.generate({ identifier: "rl@example.com", purpose: "login" });

@@ -131,6 +131,7 @@ describe("webhookChannel over real HTTP", () => {
       keys: generateKey(),
       channels: [webhookChannel({ name: "flaky", url: failing.url, secret: SECRET }), webhookChannel({ name: "strict", url: refusing.url, secret: SECRET })],
       delivery: { retries: 2, retryDelayMs: 10 },
+      guard: false,
     });
     const first = await otp.start({ identifier: "ada@example.com", purpose: "login", channel: "flaky" }).catch((caught: unknown) => caught);
     expect((first as OtpError).code).toBe("DELIVERY_FAILED");

@@ -1,22 +1,27 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe } from "vitest";
+import { postgresCounters } from "../../src/index.js";
 import { POSTGRES_URL, requireService } from "../helpers/services.js";
 import { backendSuite } from "./backend-suite.js";
 
 const available = await requireService("postgres");
-const TABLE = "guard_test_pg_limits";
 let pool: pg.Pool;
+const tables: string[] = [];
 
 describe.skipIf(!available)("postgres backend", () => {
-  beforeAll(async () => {
+  beforeAll(() => {
     pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 5 });
-    await pool.query(`DROP TABLE IF EXISTS ${TABLE}`);
   });
   afterAll(async () => {
-    await pool.query(`DROP TABLE IF EXISTS ${TABLE}`);
+    for (const table of tables) await pool.query(`DROP TABLE IF EXISTS ${table}`);
     await pool.end();
   });
-  // One table (created by the first guard), a fresh key prefix per test.
-  backendSuite("postgres", { backend: async () => ({ backend: { kind: "postgres", pool }, keyPrefix: `t${randomBytes(4).toString("hex")}`, tableName: TABLE }) });
+  backendSuite("postgres", {
+    counters: async () => {
+      const tableName = `guard_test_${randomBytes(4).toString("hex")}`;
+      tables.push(tableName);
+      return postgresCounters({ pool, tableName });
+    },
+  });
 });

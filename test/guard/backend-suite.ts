@@ -1,25 +1,28 @@
 /**
  * The same limits against every backend, in real time with short windows: thresholds, atomicity
- * under parallel requests, lockout and its expiry, the per-IP failure budget.
+ * under parallel requests, lockouts and their expiry, the per-IP failure budget, and the attacks
+ * that used to turn the guard into a weapon.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { createGuard, type Backend, type GuardOptions, type LedgerStore } from "../../src/index.js";
+import type { CounterStore, GuardOptions, LedgerStore } from "../../src/index.js";
 import { capturingChannel } from "../../src/testing/index.js";
 import { email, harness as memoryHarness, input, refusal, wrongCode } from "./helpers.js";
 
 export interface SuiteSettings {
-  /** Unique per test (a fresh key prefix or table), so runs never see each other's counters. */
-  backend(): Promise<{ backend: Backend; keyPrefix: string; tableName?: string }>;
+  /** Fresh counters per test (a new key prefix or table), so runs never see each other's counts. */
+  counters(): Promise<CounterStore>;
   /** The ledger; the memory store when absent. */
   store?(): Promise<LedgerStore>;
 }
 
 const OFF: GuardOptions = { sendsPerIdentifier: false, resendCooldownSeconds: 0, sendsPerIp: false, failuresPerIp: false, channelBudgets: { email: false }, prefixVelocity: false };
+const VICTIM_IP = { ip: "198.51.100.7" };
+const ATTACKER_IP = { ip: "203.0.113.66" };
 
 export function backendSuite(name: string, settings: SuiteSettings): void {
   describe(`guard on ${name}`, () => {
-    const guardWith = async (options: GuardOptions) => createGuard({ ...OFF, ...(await settings.backend()), insurance: false, ...options });
+    const guardWith = async (options: GuardOptions): Promise<GuardOptions> => ({ ...OFF, counters: await settings.counters(), ...options });
     const harness = async (options: Parameters<typeof memoryHarness>[0]) => memoryHarness({ ...(settings.store && { store: await settings.store() }), ...options });
 
     it("sends per identifier: the 3rd passes, the 4th is refused with the window's Retry-After", async () => {
@@ -38,30 +41,42 @@ export function backendSuite(name: string, settings: SuiteSettings): void {
       expect(channel.messages).toHaveLength(5);
     });
 
-    it("parallel wrong guesses over many codes evaluate at most the failure budget, then the identifier is locked out", async () => {
-      const { otp, of } = await harness({ guard: await guardWith({ failuresPerIdentifier: 6 }) });
+    it("parallel wrong guesses over many codes from one IP evaluate at most that pair's budget, then the pair is locked out", async () => {
+      const { otp, of } = await harness({ guard: await guardWith({ failuresPerIdentifierAndIp: 6, failuresPerIdentifier: 20 }) });
       const issued = await Promise.all(Array.from({ length: 10 }, () => otp.generate(input(email(1)))));
       const results = await Promise.allSettled(
-        issued.flatMap((item) => Array.from({ length: 3 }, () => otp.verify({ code: wrongCode(item.code), context: item.context, purpose: "login" }))),
+        issued.flatMap((item) => Array.from({ length: 3 }, () => otp.verify({ code: wrongCode(item.code), context: item.context, purpose: "login", client: ATTACKER_IP }))),
       );
       expect(results.every((result) => result.status === "rejected")).toBe(true);
       expect(of("validation_attempt")).toHaveLength(6);
-      expect(of("locked_out")).toEqual([expect.objectContaining({ limit: "failures_per_identifier", retryAfterSeconds: 900 })]);
-      const fresh = await refusal(otp.generate(input(email(1))));
-      expect([fresh.limit, fresh.retryAfterSeconds! > 890]).toEqual(["failures_per_identifier", true]);
+      expect(of("locked_out")).toEqual([expect.objectContaining({ limit: "failures_per_identifier_and_ip", retryAfterSeconds: 900 })]);
+      const again = await refusal(otp.verify({ code: issued[9]!.code, context: issued[9]!.context, purpose: "login", client: ATTACKER_IP }));
+      expect([again.limit, again.retryAfterSeconds! > 890]).toEqual(["failures_per_identifier_and_ip", true]);
+      // The owner, on another network, still verifies.
+      await expect(otp.verify({ code: issued[9]!.code, context: issued[9]!.context, purpose: "login", client: VICTIM_IP })).resolves.toBeTruthy();
+    });
+
+    it("failures across IPs lock the factor at the higher budget, never more evaluated than it", async () => {
+      const { otp, of } = await harness({ guard: await guardWith({ failuresPerIdentifierAndIp: 2, failuresPerIdentifier: 6 }) });
+      const issued = await Promise.all(Array.from({ length: 10 }, () => otp.generate(input(email(1)))));
+      await Promise.allSettled(issued.flatMap((item, i) => Array.from({ length: 3 }, () => otp.verify({ code: wrongCode(item.code), context: item.context, purpose: "login", client: { ip: `203.0.113.${i}` } }))));
+      expect(of("validation_attempt")).toHaveLength(6);
+      const locked = await refusal(otp.generate(input(email(1))));
+      expect(locked.limit).toBe("failures_per_identifier");
     });
 
     it("a lockout expires and the user gets in; a success resets the count", async () => {
-      const { otp } = await harness({ guard: await guardWith({ failuresPerIdentifier: 2, lockout: { baseSeconds: 1 } }) });
+      const { otp } = await harness({ guard: await guardWith({ failuresPerIdentifierAndIp: 2, lockout: { baseSeconds: 1 } }) });
       const first = await otp.generate(input(email(1)));
-      await refusal(otp.verify({ code: wrongCode(first.code), context: first.context, purpose: "login" }));
-      await refusal(otp.verify({ code: wrongCode(first.code), context: first.context, purpose: "login" }));
-      expect((await refusal(otp.verify({ code: first.code, context: first.context, purpose: "login" }))).limit).toBe("failures_per_identifier");
+      const check = (code: string, context: string) => otp.verify({ code, context, purpose: "login", client: VICTIM_IP });
+      await refusal(check(wrongCode(first.code), first.context));
+      await refusal(check(wrongCode(first.code), first.context));
+      expect((await refusal(check(first.code, first.context))).limit).toBe("failures_per_identifier_and_ip");
       await sleep(1100);
-      await expect(otp.verify({ code: first.code, context: first.context, purpose: "login" })).resolves.toBeTruthy();
+      await expect(check(first.code, first.context)).resolves.toBeTruthy();
       const next = await otp.generate(input(email(1)));
-      await refusal(otp.verify({ code: wrongCode(next.code), context: next.context, purpose: "login" }));
-      await expect(otp.verify({ code: next.code, context: next.context, purpose: "login" })).resolves.toBeTruthy();
+      await refusal(check(wrongCode(next.code), next.context));
+      await expect(check(next.code, next.context)).resolves.toBeTruthy();
     });
 
     it("spray: one IP over many identifiers is refused after the per-IP failure budget", async () => {
@@ -76,8 +91,37 @@ export function backendSuite(name: string, settings: SuiteSettings): void {
       expect(codes.slice(10).every((code) => code === "failures_per_ip")).toBe(true);
     });
 
+    it("the lockout weapon: replaying one context, or a used one, costs the attacker's IP and never the victim", async () => {
+      const { otp } = await harness({ guard: await guardWith({ failuresPerIdentifierAndIp: 3, failuresPerIdentifier: 5, failuresPerIp: { max: 30, windowSeconds: 3600 } }) });
+      // The attacker asks for a code for the victim and replays its context with wrong codes,
+      // past its attempts; then replays a context the victim already used.
+      const attackers = await otp.generate(input(email(1)));
+      const replies: string[] = [];
+      for (let i = 0; i < 10; i++) replies.push((await refusal(otp.verify({ code: wrongCode(attackers.code), context: attackers.context, purpose: "login", client: ATTACKER_IP }))).limit ?? "");
+      const used = await otp.generate(input(email(1)));
+      await otp.verify({ code: used.code, context: used.context, purpose: "login", client: VICTIM_IP });
+      for (let i = 0; i < 10; i++) await refusal(otp.verify({ code: used.code, context: used.context, purpose: "login", client: ATTACKER_IP }));
+      // Three compared guesses locked only the attacker's own pair.
+      expect(replies.slice(3).every((limit) => limit === "failures_per_identifier_and_ip")).toBe(true);
+      // The victim still receives a code and verifies it from their own network.
+      const mine = await otp.generate(input(email(1), { client: VICTIM_IP }));
+      await expect(otp.verify({ code: mine.code, context: mine.context, purpose: "login", client: VICTIM_IP })).resolves.toBeTruthy();
+    });
+
+    it("50 parallel submissions of the right code: one approval, no lockout, the next send allowed", async () => {
+      const { otp, of } = await harness({ guard: await guardWith({ resendCooldownSeconds: 1, sendsPerIdentifier: { max: 5, windowSeconds: 600 } }) });
+      const issued = await otp.generate(input(email(1)));
+      const results = await Promise.allSettled(Array.from({ length: 50 }, () => otp.verify({ code: issued.code, context: issued.context, purpose: "login", client: VICTIM_IP })));
+      expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
+      expect(of("locked_out")).toHaveLength(0);
+      await sleep(1050);
+      const next = await otp.generate(input(email(1)));
+      await refusal(otp.verify({ code: wrongCode(next.code), context: next.context, purpose: "login", client: VICTIM_IP }));
+      await expect(otp.verify({ code: next.code, context: next.context, purpose: "login", client: VICTIM_IP })).resolves.toBeTruthy();
+    });
+
     it("a check refused by its IP costs the identifier nothing; a success gives the IP its point back", async () => {
-      const { otp, of } = await harness({ guard: await guardWith({ failuresPerIdentifier: 3, failuresPerIp: { max: 2, windowSeconds: 3600 } }) });
+      const { otp, of } = await harness({ guard: await guardWith({ failuresPerIdentifierAndIp: 3, failuresPerIdentifier: 3, failuresPerIp: { max: 2, windowSeconds: 3600 } }) });
       const [a, b] = [await otp.generate(input(email(1))), await otp.generate(input(email(2)))];
       const check = (item: typeof a, code: string, ip: string) => otp.verify({ code, context: item.context, purpose: "login", client: { ip } });
       const outcome = async (item: typeof a, ip: string) => {
@@ -87,9 +131,10 @@ export function backendSuite(name: string, settings: SuiteSettings): void {
       await check(a, a.code, "203.0.113.1");
       expect([await outcome(b, "203.0.113.1"), await outcome(b, "203.0.113.1"), await outcome(b, "203.0.113.1")]).toEqual(["INVALID_OTP", "INVALID_OTP", "failures_per_ip"]);
       // b has two failures, not three: from another IP its third is evaluated, and locks it out.
-      expect(await outcome(b, "203.0.113.2")).toBe("INVALID_OTP");
+      const c = await otp.generate(input(email(2)));
+      expect(await outcome(c, "203.0.113.2")).toBe("INVALID_OTP");
       expect(of("locked_out")).toHaveLength(1);
-      expect(await outcome(b, "203.0.113.3")).toBe("failures_per_identifier");
+      expect(await outcome(c, "203.0.113.3")).toBe("failures_per_identifier");
     });
   });
 }

@@ -18,7 +18,7 @@ describe("failure budget and lockout (memory backend, fake time)", () => {
   useFakeTime();
 
   it("the fresh-code attack: new codes and resends never buy more than the failure budget", async () => {
-    const { otp, of } = harness({ maxAttempts: 5, maxSendsPerSession: 255, guard: createGuard({ ...SENDS_OFF, failuresPerIdentifier: 10, failuresPerIp: false }) });
+    const { otp, of } = harness({ maxAttempts: 5, maxSendsPerSession: 255, guard: createGuard({ ...SENDS_OFF, failuresPerIdentifierAndIp: 10, failuresPerIdentifier: 10, failuresPerIp: false }) });
     const guessWrong = async (context: string, code: string): Promise<string> => {
       const error = await refusal(otp.verify({ code: wrongCode(code), context, purpose: "login" }));
       return error.code;
@@ -48,17 +48,28 @@ describe("failure budget and lockout (memory backend, fake time)", () => {
     expect([issuedError.code, issuedError.limit]).toEqual(["RATE_LIMITED", "failures_per_identifier"]);
   });
 
-  it("checks of a spent context are let through the guard but count as failures", async () => {
-    const { otp, of } = harness({ guard: createGuard({ ...SENDS_OFF, failuresPerIdentifier: 5, failuresPerIp: false }) });
+  it("replays of a spent context cost the caller's IP, never the identifier", async () => {
+    const { otp, of } = harness({ guard: createGuard({ ...SENDS_OFF, failuresPerIdentifierAndIp: 4, failuresPerIdentifier: 4, failuresPerIp: { max: 6, windowSeconds: 3600 } }) });
     const issued = await otp.generate(input(email(1)));
+    const client = { ip: "203.0.113.8" };
     const codes: string[] = [];
-    for (let i = 0; i < 6; i++) codes.push((await refusal(otp.verify({ code: wrongCode(issued.code), context: issued.context, purpose: "login" }))).code);
-    expect(codes).toEqual(["INVALID_OTP", "INVALID_OTP", "INVALID_OTP", "MAX_RETRIES_EXCEEDED", "MAX_RETRIES_EXCEEDED", "RATE_LIMITED"]);
+    for (let i = 0; i < 8; i++) {
+      const error = await refusal(otp.verify({ code: wrongCode(issued.code), context: issued.context, purpose: "login", client }));
+      codes.push(error.limit ?? error.code);
+    }
+    expect(codes).toEqual(["INVALID_OTP", "INVALID_OTP", "INVALID_OTP", "MAX_RETRIES_EXCEEDED", "MAX_RETRIES_EXCEEDED", "MAX_RETRIES_EXCEEDED", "failures_per_ip", "failures_per_ip"]);
     expect(of("validation_attempt")).toHaveLength(3);
+    // Expired, mismatched and forged contexts cost the IP too; the identifier kept 3 of its 4 points.
+    const other = { ip: "203.0.113.9" };
+    const fresh = await otp.generate(input(email(1)));
+    await refusal(otp.verify({ code: fresh.code, context: fresh.context, purpose: "password_reset", client: other }));
+    await refusal(otp.verify({ code: fresh.code, context: `${fresh.context.slice(0, -2)}AA`, purpose: "login", client: other }));
+    expect(of("locked_out")).toHaveLength(0);
+    await expect(otp.verify({ code: fresh.code, context: fresh.context, purpose: "login", client: other })).resolves.toBeTruthy();
   });
 
   it("parallel wrong guesses over many codes evaluate at most the failure budget", async () => {
-    const { otp, of } = harness({ guard: createGuard({ ...SENDS_OFF, failuresPerIdentifier: 10, failuresPerIp: false }) });
+    const { otp, of } = harness({ guard: createGuard({ ...SENDS_OFF, failuresPerIdentifierAndIp: 10, failuresPerIdentifier: 10, failuresPerIp: false }) });
     const issued = await Promise.all(Array.from({ length: 20 }, () => otp.generate(input(email(1)))));
     const guesses = issued.flatMap((item) => Array.from({ length: 3 }, () => otp.verify({ code: wrongCode(item.code), context: item.context, purpose: "login" })));
     const results = await Promise.allSettled(guesses);
@@ -92,7 +103,9 @@ describe("failure budget and lockout (memory backend, fake time)", () => {
     const lengths: number[] = [];
     for (let round = 0; round < 4; round++) {
       const issued = await otp.generate(input(email(1)));
-      expect(await exhaust(otp, issued.context, issued.code)).toBe("EXHAUSTED");
+      // The first lockout takes the whole budget; after it the count stands (no success came), so
+      // each further failure locks again, for longer.
+      expect(await exhaust(otp, issued.context, issued.code)).toBe(round === 0 ? "EXHAUSTED" : "RATE_LIMITED");
       const notice = of("locked_out").at(-1)!;
       lengths.push(notice.retryAfterSeconds!);
       const check = await otp.generate(input(email(2)));

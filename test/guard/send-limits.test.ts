@@ -113,7 +113,7 @@ describe("send limits (memory backend, fake time)", () => {
     expect(() => createGuard({ failuresPerIdentifier: 101 })).toThrow(TypeError);
     expect(() => createGuard({ sendsPerIp: { max: 0, windowSeconds: 10 } })).toThrow(TypeError);
     expect(() => createGuard({ lockout: { baseSeconds: 100, maxSeconds: 50 } })).toThrow(TypeError);
-    expect(() => createGuard({ keyPrefix: "bad prefix" })).toThrow(TypeError);
-    expect(() => createGuard({ backend: { kind: "redis" } as never })).toThrow(TypeError);
+    expect(() => createGuard({ counters: { kind: "redis" } as never })).toThrow(TypeError);
+    expect(() => createGuard({ failuresPerIdentifierAndIp: 0 })).toThrow(TypeError);
   });
 });

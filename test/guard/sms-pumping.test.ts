@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { createGuard, type GuardOptions } from "../../src/index.js";
+import { createGuard, twilioSmsChannel, webhookChannel, type GuardOptions } from "../../src/index.js";
 import { capturingChannel } from "../../src/testing/index.js";
 import { harness, refusal, useFakeTime } from "./helpers.js";
 
@@ -7,7 +7,7 @@ const OFF: GuardOptions = { sendsPerIdentifier: false, resendCooldownSeconds: 0,
 
 function smsHarness(options: GuardOptions) {
   const sms = capturingChannel({ name: "sms", accepts: "phone" });
-  const voice = capturingChannel({ name: "voice", accepts: "phone" });
+  const voice = capturingChannel({ name: "voice", accepts: "phone", medium: "voice" });
   const guard = createGuard({ ...OFF, ...options });
   return { ...harness({ channels: [sms, voice], guard }), sms, voice, guard };
 }
@@ -70,10 +70,23 @@ describe("SMS pumping defences", () => {
     expect((await refusal(otp.start({ identifier: "+14155552671", purpose: "login", channel: "sms" }))).limit).toBe("channel_budget");
   });
 
-  it("warns about SMS channels without a country allow-list", () => {
-    expect(createGuard().warnings(["sms", "email"])).toEqual([expect.stringContaining("smsCountries")]);
-    expect(createGuard().warnings(["email"])).toEqual([]);
-    expect(createGuard({ smsCountries: ["US"] }).warnings(["sms"])).toEqual([]);
+  it("warns when a channel can deliver to phone numbers without a country allow-list", () => {
+    expect(createGuard().warnings(true)).toEqual([expect.stringContaining("smsCountries")]);
+    expect(createGuard().warnings(false)).toEqual([]);
+    expect(createGuard({ smsCountries: ["US"] }).warnings(true)).toEqual([]);
+  });
+
+  it("applies by what a channel does, not its name: a Twilio channel named sms-eu and a webhook carrying SMS", async () => {
+    const twilio = twilioSmsChannel({ name: "sms-eu", accountSid: "AC00000000000000000000000000000000", authToken: "token-token-token", from: "+15005550006", baseUrl: "http://127.0.0.1:9" });
+    const webhook = webhookChannel({ name: "relay", url: "http://127.0.0.1:9/hook", secret: "s".repeat(32) });
+    const { otp } = harness({ channels: [twilio, webhook], guard: { ...OFF, smsCountries: ["FR", "GB"] } });
+    for (const channel of ["sms-eu", "relay"]) {
+      // A premium-rate number in an allowed country, and a mobile number outside the list.
+      for (const number of ["+33891234567", "+14155552671"]) {
+        const error = await refusal(otp.start({ identifier: number, purpose: "login", channel }));
+        expect([channel, number, error.code]).toEqual([channel, number, "INVALID_IDENTIFIER"]);
+      }
+    }
   });
 
   it("rejects bad SMS settings at construction", () => {

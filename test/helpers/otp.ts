@@ -4,10 +4,10 @@ import { fakeClock } from "../../src/testing/index.js";
 export const KEY_A = generateKey("a");
 export const KEY_B = generateKey("b");
 
-/** An engine on the memory store with a fake clock, for engine-level tests. */
+/** An engine on the memory store with a fake clock, for engine-level tests: no guard unless given one. */
 export function testOtp(options: Partial<OtpOptions> = {}) {
   const clock = fakeClock();
-  const otp = createOtp({ keys: KEY_A, clock, ...options });
+  const otp = createOtp({ keys: KEY_A, clock, guard: false, ...options });
   return { otp, clock };
 }
 

@@ -210,11 +210,17 @@ describe("limits and client info", () => {
       async beforeSend(attempt) {
         sends.push(attempt);
         if (refuse) throw new OtpError("RATE_LIMITED", { retryAfterSeconds: 42, limit: "ip" });
+        return { kind: "send" };
       },
+      async sendFailed() {},
       async beforeCheck(attempt) {
         checks.push(attempt);
+        return {};
       },
-      async afterCheck() {},
+      async afterCheck() {
+        return undefined;
+      },
+      async refusedCheck() {},
     };
   }
 
@@ -232,7 +238,8 @@ describe("limits and client info", () => {
     const untrusting = await testServer({ guard });
     const headers = { ...AUTH, "x-forwarded-for": "203.0.113.9", "user-agent": "curl/8" };
     await untrusting.app.inject({ method: "POST", url: "/v1/verifications", headers, payload: { identifier: "ip1@example.com", purpose: "login" } });
-    expect(guard.sends.at(-1)!.client).toBeUndefined();
+    // Behind no proxy, the connection's address: never the header's, and never no IP at all.
+    expect(guard.sends.at(-1)!.client).toEqual({ ip: "127.0.0.1" });
     await untrusting.app.inject({
       method: "POST",
       url: "/v1/verifications",
@@ -246,6 +253,9 @@ describe("limits and client info", () => {
     const trusting = await testServer({ guard: trustedGuard, trustProxy: true });
     await trusting.app.inject({ method: "POST", url: "/v1/verifications", headers, payload: { identifier: "ip3@example.com", purpose: "login" } });
     expect(trustedGuard.sends.at(-1)!.client).toEqual({ ip: "203.0.113.9", userAgent: "curl/8" });
+    // A body client without an IP keeps the one the trusted proxy reported.
+    await trusting.app.inject({ method: "POST", url: "/v1/verifications", headers, payload: { identifier: "ip4@example.com", purpose: "login", client: { userAgent: "Firefox" } } });
+    expect(trustedGuard.sends.at(-1)!.client).toEqual({ ip: "203.0.113.9", userAgent: "Firefox" });
     await trusting.app.close();
   });
 

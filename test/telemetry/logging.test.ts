@@ -31,7 +31,7 @@ describe("attachLogger with pino", () => {
   it("writes one line per event at a fitting level, with the identifier masked and no code, key or context", async () => {
     const key = generateKey();
     const email = capturingChannel({ name: "email", accepts: "email" });
-    const otp = createOtp({ keys: key, channels: [email], codeLength: 10, delivery: { retryDelayMs: 5 } });
+    const otp = createOtp({ keys: key, channels: [email], codeLength: 10, delivery: { retryDelayMs: 5 }, guard: false });
     const { logger, text, lines } = capture();
     attachLogger(otp, logger);
 
@@ -70,7 +70,7 @@ describe("attachLogger with pino", () => {
   });
 
   it("takes level overrides and can include metadata; detaching stops the lines", async () => {
-    const otp = createOtp({ keys: generateKey(), channels: [capturingChannel({ name: "email", accepts: "email" })] });
+    const otp = createOtp({ keys: generateKey(), channels: [capturingChannel({ name: "email", accepts: "email" })], guard: false });
     const { logger, lines } = capture();
     const detach = attachLogger(otp, logger, { levels: { generated: "debug" }, includeMetadata: true, includeClient: false });
     await otp.start({ identifier: "ada@example.com", purpose: "login", metadata: { plan: "pro" }, client: { ip: "203.0.113.9" } });
@@ -83,7 +83,7 @@ describe("attachLogger with pino", () => {
   });
 
   it("refuses something that is not a logger", () => {
-    const otp = createOtp({ keys: generateKey() });
+    const otp = createOtp({ keys: generateKey(), guard: false });
     expect(() => attachLogger(otp, {} as never)).toThrow(TypeError);
     expect(() => attachLogger(otp, console as never, { levels: { generated: "loud" as never } })).toThrow(TypeError);
     expect(() => attachLogger(otp, console as never)).not.toThrow();

@@ -73,7 +73,7 @@ describe("withTracing", () => {
   it("runs each operation in a span with purpose, channel and outcome, never the code or identifier", async () => {
     const tracer = recordingTracer();
     const email = capturingChannel({ name: "email", accepts: "email" });
-    const plain = createOtp({ keys: generateKey(), channels: [email], codeLength: 8 });
+    const plain = createOtp({ keys: generateKey(), channels: [email], codeLength: 8, guard: false });
     const otp = withTracing(plain, tracer);
 
     const issued = await otp.start({ identifier: "grace@example.com", purpose: "login" });
@@ -101,7 +101,7 @@ describe("withTracing", () => {
   });
 
   it("gives each operation's events the span's trace id, unless the caller named one", async () => {
-    const plain = createOtp({ keys: generateKey() });
+    const plain = createOtp({ keys: generateKey(), guard: false });
     const traced = withTracing(plain, recordingTracer());
     const untraced = withTracing(plain, trace.getTracer("no sdk registered"));
     const seen: Array<[string, string | undefined]> = [];
@@ -128,7 +128,7 @@ describe("withTracing", () => {
   it("marks server-side failures as errors and passes every error through unchanged", async () => {
     const tracer = recordingTracer();
     const email = capturingChannel({ name: "email", accepts: "email" });
-    const otp = withTracing(createOtp({ keys: generateKey(), channels: [email], delivery: { retries: 0 } }), tracer);
+    const otp = withTracing(createOtp({ keys: generateKey(), channels: [email], delivery: { retries: 0 }, guard: false }), tracer);
     email.failNext(1);
     const failed = await otp.start({ identifier: "ada@example.com", purpose: "login" }).catch((error: unknown) => error);
     expect(failed).toBeInstanceOf(OtpError);
@@ -142,7 +142,7 @@ describe("withTracing", () => {
   });
 
   it("keeps the engine's other members", async () => {
-    const plain = createOtp({ keys: generateKey() });
+    const plain = createOtp({ keys: generateKey(), guard: false });
     const otp = withTracing(plain, recordingTracer());
     expect(otp.keyring).toBe(plain.keyring);
     expect(otp.store).toBe(plain.store);
@@ -155,7 +155,7 @@ describe("withTracing", () => {
   });
 
   it("works with the API's default (no-op) tracer when no SDK is registered", async () => {
-    const otp = withTracing(createOtp({ keys: generateKey() }));
+    const otp = withTracing(createOtp({ keys: generateKey(), guard: false }));
     await expect(otp.generate({ identifier: "ada@example.com", purpose: "login" })).resolves.toMatchObject({ purpose: "login" });
   });
 });

@@ -1,0 +1,44 @@
+import { ExpirySweep } from "../../core/expiry-sweep.js";
+import { StoreTimeoutError } from "../../stores/timeout.js";
+import type { CounterStep, CounterStore, StepResult } from "./counter-store.js";
+import { planStep, type Window } from "./step.js";
+
+/** Windows examined for expiry per step that writes: amortised O(1) sweeping keeps memory bounded. */
+const SWEEP_PER_WRITE = 2;
+
+/**
+ * Counters in this process: one Map, each step planned and applied in one synchronous call, which
+ * is what makes it atomic. Expired windows are dropped by a clock hand that advances with every
+ * write, so keys nobody reads again still go.
+ */
+export class MemoryCounters implements CounterStore {
+  readonly kind = "memory";
+  readonly shared = false;
+  readonly #windows = new Map<string, Window>();
+  readonly #sweeper = new ExpirySweep(this.#windows, SWEEP_PER_WRITE);
+
+  /** Windows held, live or not yet swept (tests). */
+  get size(): number {
+    return this.#windows.size;
+  }
+
+  async apply(step: CounterStep): Promise<StepResult> {
+    return this.applyNow(step);
+  }
+
+  /** `apply`, synchronously. */
+  applyNow(step: CounterStep): StepResult {
+    if (Date.now() > step.deadlineMs) throw new StoreTimeoutError("guard", 0);
+    const { result, writes } = planStep((key) => this.#windows.get(key), step);
+    if (writes.size > 0) this.#sweeper.sweep(step.nowMs);
+    for (const [key, window] of writes) {
+      if (window === null) this.#windows.delete(key);
+      else this.#windows.set(key, window);
+    }
+    return result;
+  }
+}
+
+export function memoryCounters(): MemoryCounters {
+  return new MemoryCounters();
+}

@@ -1,0 +1,111 @@
+import type pg from "pg";
+import { StoreTimeoutError, tableNameOption, withTimeout } from "../../stores/timeout.js";
+import type { CounterStep, CounterStore, StepResult } from "./counter-store.js";
+import { keysOf, planStep, type Window } from "./step.js";
+
+export interface PostgresCountersOptions {
+  /** The pool (the Postgres store's own, by default). */
+  pool: pg.Pool;
+  /** Default `otp_guard_counters`. */
+  tableName?: string;
+}
+
+const PURGE_EVERY = 256;
+const PURGE_BATCH = 256;
+
+interface Row {
+  key: string;
+  points: number;
+  expires_at: string;
+}
+
+/**
+ * Counters in a Postgres table: each step is one transaction that creates the step's rows if
+ * missing, locks them in key order (`FOR UPDATE`, so concurrent steps on one key queue and none
+ * deadlock), decides, and writes. `statement_timeout` and `lock_timeout` are set from the
+ * deadline inside the transaction, so a step the caller gave up on cannot commit later.
+ * The table is created on first use.
+ */
+export class PostgresCounters implements CounterStore {
+  readonly kind = "postgres";
+  readonly shared = true;
+  readonly #pool: pg.Pool;
+  readonly #table: string;
+  #ready: Promise<void> | undefined;
+  #writes = 0;
+
+  constructor(options: PostgresCountersOptions) {
+    this.#pool = options.pool;
+    this.#table = tableNameOption("postgresCounters", options.tableName, "otp_guard_counters");
+  }
+
+  async apply(step: CounterStep): Promise<StepResult> {
+    const leftMs = step.deadlineMs - Date.now();
+    if (leftMs <= 0) throw new StoreTimeoutError("guard", 0);
+    return withTimeout(() => this.#apply(step, leftMs), leftMs, "postgres");
+  }
+
+  async health(): Promise<void> {
+    await this.#pool.query("SELECT 1");
+  }
+
+  async #apply(step: CounterStep, leftMs: number): Promise<StepResult> {
+    await this.#ensureTable();
+    const client = await this.#pool.connect();
+    // A connection that drops while borrowed must fail this step, not the process.
+    const onError = (): void => undefined;
+    client.on("error", onError);
+    let healthy = false;
+    try {
+      const keys = keysOf(step);
+      const bound = Math.max(1, Math.floor(step.deadlineMs - Date.now()));
+      await client.query(`BEGIN; SET LOCAL statement_timeout = ${bound}; SET LOCAL lock_timeout = ${bound}`);
+      const t = this.#table;
+      await client.query(`INSERT INTO ${t} (key, points, expires_at) SELECT k, 0, 0 FROM unnest($1::text[]) AS k ORDER BY k ON CONFLICT (key) DO NOTHING`, [keys]);
+      const { rows } = await client.query<Row>(`SELECT key, points, expires_at FROM ${t} WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE`, [keys]);
+      const windows = new Map<string, Window>(rows.map((row) => [row.key, { points: row.points, expiresAtMs: Number(row.expires_at) }]));
+      const { result, writes } = planStep((key) => windows.get(key), step);
+      if (writes.size > 0) {
+        const written = [...writes];
+        await client.query(
+          `UPDATE ${t} AS c SET points = w.points, expires_at = w.expires_at
+           FROM unnest($1::text[], $2::int[], $3::bigint[]) AS w(key, points, expires_at) WHERE c.key = w.key`,
+          [written.map(([key]) => key), written.map(([, window]) => window?.points ?? 0), written.map(([, window]) => window?.expiresAtMs ?? 0)],
+        );
+        if (++this.#writes % PURGE_EVERY === 0) {
+          await client.query(`DELETE FROM ${t} WHERE key IN (SELECT key FROM ${t} WHERE expires_at <= $1 LIMIT ${PURGE_BATCH})`, [step.nowMs]);
+        }
+      }
+      // Past the deadline the caller has already answered: roll back rather than commit late.
+      if (Date.now() > step.deadlineMs) throw new StoreTimeoutError("guard", leftMs);
+      await client.query("COMMIT");
+      healthy = true;
+      return result;
+    } finally {
+      client.off("error", onError);
+      // After a failure what the server still runs on the connection is unknown: close it; the
+      // server rolls back what it left.
+      client.release(healthy ? undefined : true);
+    }
+  }
+
+  #ensureTable(): Promise<void> {
+    const create = () => this.#pool.query(`CREATE TABLE IF NOT EXISTS ${this.#table} (key TEXT PRIMARY KEY, points INTEGER NOT NULL, expires_at BIGINT NOT NULL)`);
+    // Two processes creating the table at once can collide (a unique violation in the catalog):
+    // the second try finds it made. Any other failure is retried by the next step.
+    this.#ready ??= create()
+      .catch(() => create())
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.#ready = undefined;
+          throw error;
+        },
+      );
+    return this.#ready;
+  }
+}
+
+export function postgresCounters(options: PostgresCountersOptions): PostgresCounters {
+  return new PostgresCounters(options);
+}

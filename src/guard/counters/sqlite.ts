@@ -1,0 +1,88 @@
+import type BetterSqlite3 from "better-sqlite3";
+import { tableNameOption, StoreTimeoutError } from "../../stores/timeout.js";
+import type { CounterStep, CounterStore, StepResult } from "./counter-store.js";
+import { planStep, type Window } from "./step.js";
+
+export interface SqliteCountersOptions {
+  /** The connection (the SQLite store's own, by default). */
+  database: BetterSqlite3.Database;
+  /** Default `otp_guard_counters`. */
+  tableName?: string;
+}
+
+/** Every this many writing steps, up to PURGE_BATCH expired windows are deleted. */
+const PURGE_EVERY = 256;
+const PURGE_BATCH = 256;
+/** A step that finds the file locked by another process tries again this often until its deadline. */
+const BUSY_RETRY_MS = 5;
+
+/**
+ * Counters in a SQLite table: each step is one IMMEDIATE transaction over prepared statements
+ * (read the step's rows, decide, write), so a start takes all its send limits in one commit and
+ * processes sharing the file never interleave inside a step. The table is created on first use.
+ */
+export class SqliteCounters implements CounterStore {
+  readonly kind = "sqlite";
+  readonly shared = true;
+  readonly #database: BetterSqlite3.Database;
+  readonly #table: string;
+  #statements: { read: BetterSqlite3.Statement<[string], Window>; write: BetterSqlite3.Statement<[string, number, number]>; remove: BetterSqlite3.Statement<[string]>; purge: BetterSqlite3.Statement<[number, number]> } | undefined;
+  #transaction: BetterSqlite3.Transaction<(step: CounterStep) => StepResult> | undefined;
+  #writes = 0;
+
+  constructor(options: SqliteCountersOptions) {
+    this.#database = options.database;
+    this.#table = tableNameOption("sqliteCounters", options.tableName, "otp_guard_counters");
+  }
+
+  async apply(step: CounterStep): Promise<StepResult> {
+    for (;;) {
+      if (Date.now() > step.deadlineMs) throw new StoreTimeoutError("guard", 0);
+      try {
+        return this.#prepared().immediate(step);
+      } catch (error) {
+        // Another process holds the write lock: wait on the event loop, not inside SQLite.
+        if (!isBusy(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
+      }
+    }
+  }
+
+  async health(): Promise<void> {
+    this.#prepared();
+  }
+
+  #run(step: CounterStep): StepResult {
+    const statements = this.#statements!;
+    const { result, writes } = planStep((key) => statements.read.get(key), step);
+    for (const [key, window] of writes) {
+      if (window === null) statements.remove.run(key);
+      else statements.write.run(key, window.points, window.expiresAtMs);
+    }
+    if (writes.size > 0 && ++this.#writes % PURGE_EVERY === 0) statements.purge.run(step.nowMs, PURGE_BATCH);
+    return result;
+  }
+
+  #prepared(): BetterSqlite3.Transaction<(step: CounterStep) => StepResult> {
+    if (this.#transaction) return this.#transaction;
+    const t = this.#table;
+    this.#database.exec(`CREATE TABLE IF NOT EXISTS ${t} (key TEXT PRIMARY KEY, points INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID`);
+    this.#statements = {
+      read: this.#database.prepare(`SELECT points, expires_at AS expiresAtMs FROM ${t} WHERE key = ?`),
+      write: this.#database.prepare(`INSERT INTO ${t} (key, points, expires_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET points = excluded.points, expires_at = excluded.expires_at`),
+      remove: this.#database.prepare(`DELETE FROM ${t} WHERE key = ?`),
+      purge: this.#database.prepare(`DELETE FROM ${t} WHERE key IN (SELECT key FROM ${t} WHERE expires_at <= ? LIMIT ?)`),
+    };
+    this.#transaction = this.#database.transaction((step: CounterStep) => this.#run(step));
+    return this.#transaction;
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED";
+}
+
+export function sqliteCounters(options: SqliteCountersOptions): SqliteCounters {
+  return new SqliteCounters(options);
+}
