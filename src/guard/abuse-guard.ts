@@ -3,8 +3,7 @@ import { CounterFactory } from "./backend.js";
 import { ipLimitKey } from "./client-ip.js";
 import { Counter, type Consumed } from "./counter.js";
 import { mayStillRun, type BatchOp, type BatchResult } from "./redis-batch.js";
-import type { BudgetedLedger, CheckBudget, LedgerStore } from "../stores/store.js";
-import type { CheckAttempt, Guard, GuardedRecord, LedgerCheck, LockoutNotice, SendAttempt } from "./guard.js";
+import type { CheckAttempt, Guard, LockoutNotice, SendAttempt } from "./guard.js";
 import {
   DEFAULT_CHANNEL_BUDGET,
   DEFAULT_LIMITS,
@@ -189,56 +188,6 @@ export class DefaultGuard implements AbuseGuard {
     // success lifts it again.
     const lockoutSeconds = failures.consumed === counters.limits.failuresPerIdentifier ? await this.#lockOut(counters, subject) : undefined;
     this.#reservations.set(attempt, { counters, subject, ipKey, lockoutSeconds });
-  }
-
-  /**
-   * On a Redis or SQLite ledger that uses this guard's own connection: the reservation, the check
-   * and the release run in one script (one round trip where the separate calls take two or three)
-   * or one transaction (one commit instead of four), and a successful check writes only its
-   * ledger row. The per-IP budget comes first, so a check refused by a lockout still counts
-   * against its IP and one refused by its IP costs the identifier nothing, as with the separate
-   * calls.
-   */
-  recordCheck(attempt: CheckAttempt, store: LedgerStore, check: LedgerCheck): Promise<GuardedRecord> | undefined {
-    const ledger = store as Partial<BudgetedLedger>;
-    if (typeof ledger.recordWithBudgets !== "function" || !ledger.budgetsSupported || !this.#factory.sharesConnection(ledger.client)) return undefined;
-    return this.#recordWithBudgets(attempt, ledger as BudgetedLedger, check);
-  }
-
-  async #recordWithBudgets(attempt: CheckAttempt, ledger: BudgetedLedger, check: LedgerCheck): Promise<GuardedRecord> {
-    const counters = this.#purposes.get(attempt.purpose) ?? this.#default;
-    const subject = this.#subject(attempt.purpose, attempt.identifierHash);
-    const ip = attempt.client?.ip;
-    const failures = counters.failures;
-    // Each budget with the counter it stands for, per IP first.
-    const budgetCounters: Counter[] = [];
-    const budgets: CheckBudget[] = [];
-    const addBudget = (counter: Counter, key: string, onApproval: CheckBudget["onApproval"]): void => {
-      budgetCounters.push(counter);
-      budgets.push({ key: counter.storeKey(key), windowSeconds: counter.windowSeconds, max: counter.max, onApproval });
-    };
-    if (ip && counters.failuresPerIp) addBudget(counters.failuresPerIp, failureIpKey(counters, ip), "giveBack");
-    addBudget(failures, subject, "forget");
-
-    const { refusedBy, taken, result } = await ledger.recordWithBudgets(check.id, check.match, check.maxAttempts, budgets, this.#factory.tableName);
-    if (result === undefined) {
-      const counter = budgetCounters[refusedBy]!;
-      const { retryAfterSeconds } = counter.judge(...taken[refusedBy]!);
-      throw counter === failures ? await this.#failuresRefusal(counters, subject, retryAfterSeconds) : refusal(counter.limit, retryAfterSeconds);
-    }
-    // This check took the last point of the budget and did not succeed: the lockout starts. (The
-    // count alone already refuses every later check; the block sets how long.)
-    if (result.outcome === "approved" || taken[taken.length - 1]![0] !== failures.max) return { result };
-    let seconds: number;
-    try {
-      seconds = await this.#lockOut(counters, subject);
-    } catch (error) {
-      // The check is decided; the full count keeps refusing, and the next check refused by it
-      // starts the lockout (`#failuresRefusal`).
-      this.#report(error);
-      return { result };
-    }
-    return result.outcome === "rejected" ? { result, lockout: { limit: LIMITS.failuresPerIdentifier, retryAfterSeconds: seconds } } : { result };
   }
 
   async afterCheck(attempt: CheckAttempt, success: boolean): Promise<LockoutNotice | void> {

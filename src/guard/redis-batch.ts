@@ -1,5 +1,4 @@
 import type { Redis } from "ioredis";
-import { TAKE_POINT_LUA } from "../stores/redis-counter.js";
 import { StoreTimeoutError, withTimeout } from "../stores/timeout.js";
 
 /** One counter operation, on a key in rate-limiter-flexible's format (value = points, TTL = window). */
@@ -13,6 +12,20 @@ export type BatchOp =
 
 /** Per op: points after it, and milliseconds left in the window (0 for forget/giveBack). */
 export type BatchResult = Array<[points: number, msLeft: number]>;
+
+/** One point taken from a counter in rate-limiter-flexible's Redis format (value = points, TTL = window). */
+const TAKE_POINT_LUA = `
+local function takePoint(key, ttl)
+  redis.call('SET', key, 0, 'EX', ttl, 'NX')
+  local points = redis.call('INCRBY', key, 1)
+  local left = redis.call('PTTL', key)
+  if left == -1 then
+    redis.call('EXPIRE', key, ttl)
+    left = ttl * 1000
+  end
+  return points, left
+end
+`;
 
 // Takes count as rate-limiter-flexible's Redis consume does, so both can work on the same keys.
 const SCRIPT = `${TAKE_POINT_LUA}

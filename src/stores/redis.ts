@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { Cluster, Redis } from "ioredis";
-import type { BudgetedLedger, BudgetedRecordResult, CheckBudget, LedgerRevokeOptions, LedgerState, RecordOutcome, RecordResult, RevokeResult } from "./store.js";
-import { TAKE_POINT_LUA } from "./redis-counter.js";
+import type { LedgerRevokeOptions, LedgerState, RecordOutcome, RecordResult, RevokeResult, LedgerStore } from "./store.js";
 import { timeoutOption, withTimeout } from "./timeout.js";
 
 export interface RedisStoreOptions {
@@ -45,39 +44,6 @@ const RECORD_SCRIPT = `
 local function answer(outcome, attempts) return {outcome, attempts} end
 ${RECORD_STEPS}`;
 
-// The check with failure budgets in front (KEYS[2..], ARGV[3..] as window, max, 'f'/'g' each).
-// Budgets are counted as rate-limiter-flexible counts (value = points, TTL = window). The script
-// runs alone, so it may look before it writes: a budget that would go over refuses (the points up
-// to it are taken); an approval (4) takes nothing and clears the 'f' budgets; any other outcome
-// takes a point from each. Reply: outcome (-1 refused), attempts, refusing budget (0 none), then
-// points and milliseconds left per budget taken.
-const BUDGETED_RECORD_SCRIPT = `${TAKE_POINT_LUA}
-local taken = {}
-local function take(last)
-  for i = 2, last do
-    local points, left = takePoint(KEYS[i], tonumber(ARGV[3 * i - 3]))
-    taken[#taken + 1] = points
-    taken[#taken + 1] = left
-  end
-end
-for i = 2, #KEYS do
-  if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[3 * i - 2]) then
-    take(i)
-    return {-1, 0, i - 1, unpack(taken)}
-  end
-end
-local function answer(outcome, attempts)
-  if outcome == 4 then
-    for i = 2, #KEYS do
-      if ARGV[3 * i - 1] == 'f' then redis.call('DEL', KEYS[i]) end
-    end
-    return {4, attempts, 0}
-  end
-  take(#KEYS)
-  return {outcome, attempts, 0, unpack(taken)}
-end
-${RECORD_STEPS}`;
-
 // ARGV[1] = '1' marks the entry replaced rather than revoked. Reply: previous state (an index
 // into REVOKE_PREVIOUS), attempts.
 const REVOKE_SCRIPT = `
@@ -106,7 +72,7 @@ function script(source: string): Script {
   return { source, sha: createHash("sha1").update(source).digest("hex") };
 }
 
-const SCRIPTS = { record: script(RECORD_SCRIPT), budgetedRecord: script(BUDGETED_RECORD_SCRIPT), revoke: script(REVOKE_SCRIPT) };
+const SCRIPTS = { record: script(RECORD_SCRIPT), revoke: script(REVOKE_SCRIPT) };
 
 /**
  * The hot path for many instances: each check is one EVALSHA (one round trip), atomic because
@@ -116,7 +82,7 @@ const SCRIPTS = { record: script(RECORD_SCRIPT), budgetedRecord: script(BUDGETED
  * A client built here never queues commands while disconnected and never resends them after a
  * reconnect: a check that answered STORE_UNAVAILABLE must not quietly run minutes later.
  */
-export class RedisStore implements BudgetedLedger {
+export class RedisStore implements LedgerStore {
   readonly kind = "redis";
   readonly client: Redis | Cluster;
   readonly keyPrefix: string;
@@ -173,26 +139,6 @@ export class RedisStore implements BudgetedLedger {
   async record(id: string, match: boolean, maxAttempts: number): Promise<RecordResult> {
     const [code, attempts] = await this.#call((client) => this.#eval(client, SCRIPTS.record, this.#key(id), match ? "1" : "0", String(maxAttempts)));
     return { outcome: RECORD_OUTCOMES[code]!, attempts };
-  }
-
-  /** Budgets share the check's script, so their keys must share its node: never on a Cluster. */
-  get budgetsSupported(): boolean {
-    return !(this.client instanceof Cluster);
-  }
-
-  async recordWithBudgets(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[]): Promise<BudgetedRecordResult> {
-    if (!this.budgetsSupported) throw new Error("otp-actions: budgets cannot share a script with the check on a Redis Cluster");
-    const keys = [this.#key(id)];
-    const args = [match ? "1" : "0", String(maxAttempts)];
-    for (const budget of budgets) {
-      keys.push(budget.key);
-      args.push(String(budget.windowSeconds), String(budget.max), budget.onApproval === "forget" ? "f" : "g");
-    }
-    const reply = await this.#call((client) => this.#evalKeys(client, SCRIPTS.budgetedRecord, keys, args));
-    const taken: Array<[number, number]> = [];
-    for (let at = 3; at < reply.length; at += 2) taken.push([reply[at]!, reply[at + 1]!]);
-    const [outcome, attempts, refusing] = reply as [number, number, number];
-    return { refusedBy: refusing - 1, taken, result: outcome < 0 ? undefined : { outcome: RECORD_OUTCOMES[outcome]!, attempts } };
   }
 
   async revoke(id: string, options: LedgerRevokeOptions = {}): Promise<RevokeResult> {

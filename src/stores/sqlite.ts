@@ -1,6 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { openSqliteFile } from "./sqlite-file.js";
-import type { BudgetedLedger, BudgetedRecordResult, CheckBudget, LedgerRevokeOptions, RecordResult, RevokeResult } from "./store.js";
+import type { LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult } from "./store.js";
 import { tableNameOption, timeoutOption } from "./timeout.js";
 import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
 
@@ -32,21 +32,14 @@ interface Statements {
   purge: BetterSqlite3.Statement<[number, number]>;
 }
 
-/** The guard's counters, in rate-limiter-flexible's SQLite table (key, points, expire in ms). */
-interface BudgetStatements {
-  take: BetterSqlite3.Statement<[string, number, number, number], { points: number; expire: number | null }>;
-  peek: BetterSqlite3.Statement<[string, number], { points: number }>;
-  forget: BetterSqlite3.Statement<[string]>;
-}
-
 /**
  * The service's embedded default: one file in WAL mode, so readers never block the writer and a
  * restart keeps every pending, consumed and revoked verification. better-sqlite3 is synchronous,
- * so each primitive is one statement (a check with budgets, one IMMEDIATE transaction) run to
+ * so each primitive is one statement run to
  * completion inside one turn of the event loop; across processes sharing the file, the
- * conditional UPDATE (the transaction's write lock) is what keeps a check atomic.
+ * conditional UPDATE is what keeps a check atomic.
  */
-export class SqliteStore implements BudgetedLedger {
+export class SqliteStore implements LedgerStore {
   readonly kind = "sqlite";
   /** The connection, shared with whatever else wants it (the rate limiter reuses it). */
   readonly database: BetterSqlite3.Database;
@@ -54,8 +47,6 @@ export class SqliteStore implements BudgetedLedger {
   readonly #owned: boolean;
   readonly #now: () => number;
   #statements: Statements | undefined;
-  readonly #budgetStatements = new Map<string, BudgetStatements>();
-  #budgetedRecord: BetterSqlite3.Transaction<(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[], statements: BudgetStatements) => BudgetedRecordResult> | undefined;
   #opens = 0;
 
   constructor(options: SqliteStoreOptions = {}) {
@@ -95,46 +86,6 @@ export class SqliteStore implements BudgetedLedger {
     return this.#record(id, match, maxAttempts);
   }
 
-  /** The connection: budgets in its tables share the check's transaction. */
-  get client(): BetterSqlite3.Database {
-    return this.database;
-  }
-
-  readonly budgetsSupported = true;
-
-  async recordWithBudgets(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[], table: string): Promise<BudgetedRecordResult> {
-    const statements = this.#budgetStatementsFor(table);
-    // IMMEDIATE: the write lock is taken before the first read, so another process sharing the
-    // file can never slip in between the budgets and the check.
-    this.#budgetedRecord ??= this.database.transaction((...args) => this.#recordBudgeted(...args));
-    return this.#budgetedRecord.immediate(id, match, maxAttempts, budgets, statements);
-  }
-
-  // The transaction holds the write lock throughout, so it may look before it writes (see
-  // BudgetedLedger): a successful check writes only its ledger row.
-  #recordBudgeted(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[], statements: BudgetStatements): BudgetedRecordResult {
-    // Counter windows run on the wall clock, as rate-limiter-flexible's do.
-    const now = Date.now();
-    const take = (count: number): Array<[number, number]> =>
-      budgets.slice(0, count).map((budget) => {
-        const windowMs = budget.windowSeconds * 1000;
-        const row = statements.take.get(budget.key, now + windowMs, now, now)!;
-        return [row.points, row.expire === null ? windowMs : row.expire - now];
-      });
-    const present: boolean[] = [];
-    for (let i = 0; i < budgets.length; i++) {
-      const row = statements.peek.get(budgets[i]!.key, now);
-      if ((row?.points ?? 0) >= budgets[i]!.max) return { refusedBy: i, taken: take(i + 1), result: undefined };
-      present.push(row !== undefined);
-    }
-    const result = this.#record(id, match, maxAttempts);
-    if (result.outcome !== "approved") return { refusedBy: -1, taken: take(budgets.length), result };
-    budgets.forEach((budget, i) => {
-      if (budget.onApproval === "forget" && present[i]) statements.forget.run(budget.key);
-    });
-    return { refusedBy: -1, taken: [], result };
-  }
-
   #record(id: string, match: boolean, maxAttempts: number): RecordResult {
     const statements = this.#prepared();
     const now = this.#now();
@@ -170,30 +121,7 @@ export class SqliteStore implements BudgetedLedger {
 
   async close(): Promise<void> {
     this.#statements = undefined;
-    this.#budgetStatements.clear();
-    this.#budgetedRecord = undefined;
     if (this.#owned && this.database.open) this.database.close();
-  }
-
-  #budgetStatementsFor(table: string): BudgetStatements {
-    let statements = this.#budgetStatements.get(table);
-    if (statements) return statements;
-    tableNameOption("sqlite (budgets)", table, table);
-    const live = "expire IS NULL OR expire > ?";
-    statements = {
-      // rate-limiter-flexible's own upsert: a live window counts on, an expired one starts over.
-      take: this.database.prepare(
-        `INSERT INTO ${table} (key, points, expire) VALUES (?, 1, ?)
-         ON CONFLICT(key) DO UPDATE SET
-           points = CASE WHEN ${live} THEN points + 1 ELSE 1 END,
-           expire = CASE WHEN ${live} THEN expire ELSE excluded.expire END
-         RETURNING points, expire`,
-      ),
-      peek: this.database.prepare(`SELECT points FROM ${table} WHERE key = ? AND (expire IS NULL OR expire > ?)`),
-      forget: this.database.prepare(`DELETE FROM ${table} WHERE key = ?`),
-    };
-    this.#budgetStatements.set(table, statements);
-    return statements;
   }
 
   // Prepared on first use rather than in the constructor: the table exists only after migrate().

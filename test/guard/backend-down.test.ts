@@ -73,28 +73,6 @@ describe.each(backends)("guard with %s", (_name, backend) => {
   });
 });
 
-// The ledger on the guard's own client: the check and its limits are one script, which fails as
-// a whole within the store's bound.
-describe.each([
-  ["refusing connections", () => redisDown],
-  ["that never answers", () => redisSilent],
-] as const)("ledger and guard on one Redis %s", (_name, client) => {
-  it("a check is STORE_UNAVAILABLE within the bound, never an approval", async () => {
-    const store = redisStore({ client: client(), timeoutMs: 200 });
-    const together = vi.spyOn(store, "recordWithBudgets");
-    const { otp, of } = harness({ store, guard: createGuard({ ...OFF, backend: { kind: "redis", client: client() }, timeoutMs: 100, insurance: false }) });
-    // Issued by an engine on a live store; only the check meets the dead one.
-    const issued = await harness({}).otp.generate(input(email(1)));
-    const started = Date.now();
-    const check = await refusal(otp.verify({ code: issued.code, context: issued.context, purpose: "login", client: { ip: "203.0.113.1" } }));
-    expect([check.code, check.status]).toEqual(["STORE_UNAVAILABLE", 503]);
-    expect(Date.now() - started).toBeLessThan(1500);
-    expect(of("succeeded")).toHaveLength(0);
-    expect(together).toHaveBeenCalledTimes(1);
-    await store.close();
-  });
-});
-
 describe("a backend that fails after the check was decided", () => {
   it("keeps the approval and reports the failure to onBackendError", async () => {
     const { REDIS_URL, requireService } = await import("../helpers/services.js");

@@ -34,14 +34,4 @@ describe("sqlite backend", () => {
   // The same limits when the ledger shares the guard's connection: one transaction per check.
   backendSuite("sqlite, with the ledger on the same connection", { backend: async () => ({ backend: { kind: "sqlite", database }, keyPrefix: keyPrefix() }), store: ledger });
 
-  it("with the ledger on the same connection, a guarded check is one transaction, not the store's own record", async () => {
-    const store = await ledger();
-    const record = vi.spyOn(store, "record");
-    const together = vi.spyOn(store, "recordWithBudgets");
-    const { otp } = harness({ guard: createGuard({ backend: { kind: "sqlite", database }, keyPrefix: keyPrefix(), insurance: false }), store });
-    const issued = await otp.generate(input(email(1)));
-    await refusal(otp.verify({ code: wrongCode(issued.code), context: issued.context, purpose: "login", client: { ip: "203.0.113.1" } }));
-    await otp.verify({ code: issued.code, context: issued.context, purpose: "login", client: { ip: "203.0.113.1" } });
-    expect([record.mock.calls.length, together.mock.calls.length]).toEqual([0, 2]);
-  });
 });
