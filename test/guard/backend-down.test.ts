@@ -5,9 +5,8 @@
 import net from "node:net";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGuard, type Backend, type GuardOptions } from "../../src/index.js";
-import { redisStore } from "../../src/stores/redis.js";
 import { email, harness, input, refusal } from "./helpers.js";
 
 const OFF: GuardOptions = { resendCooldownSeconds: 0, sendsPerIp: false, failuresPerIp: false, channelBudgets: { email: false }, prefixVelocity: false };

@@ -3,11 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createGuard } from "../../src/index.js";
+import { afterAll, beforeAll, describe } from "vitest";
 import { sqliteStore } from "../../src/stores/sqlite.js";
 import { backendSuite } from "./backend-suite.js";
-import { email, harness, input, refusal, wrongCode } from "./helpers.js";
 
 let directory: string;
 let database: Database.Database;
