@@ -2,6 +2,11 @@
  * The ledger: what changes about a verification (attempts used, consumed, revoked), keyed by its
  * id. A store implements atomic primitives only; every policy (limits, windows, what an outcome
  * means to a caller) lives in the engine.
+ *
+ * Every write takes an optional deadline (`LedgerCallOptions`). Past it, the store applies nothing
+ * and rejects with StoreTimeoutError, enforced where the write is applied (in the database's
+ * statement or script, not only by a client-side timer), so a caller told "unavailable" can rely
+ * on nothing having changed.
  */
 
 /** What one `record` call decided, atomically. */
@@ -46,6 +51,15 @@ export interface LedgerRevokeOptions {
   replaced?: boolean;
 }
 
+/**
+ * One deadline per request: the engine computes it once from its per-request bound and passes it
+ * to every ledger call the request makes.
+ */
+export interface LedgerCallOptions {
+  /** Epoch milliseconds (wall clock). A store must not apply the operation once this has passed: it rejects with StoreTimeoutError and changes nothing. */
+  deadlineMs?: number;
+}
+
 export interface LedgerStore {
   /** A short name for health output and errors: "memory", "sqlite", "redis", "postgres". */
   readonly kind: string;
@@ -58,15 +72,15 @@ export interface LedgerStore {
    * Creates a pending entry that the store may forget `ttlMs` after now. `attempts` starts above
    * zero when a resend carries over what the previous code used.
    */
-  open(id: string, ttlMs: number, attempts?: number): Promise<void>;
+  open(id: string, ttlMs: number, attempts?: number, options?: LedgerCallOptions): Promise<void>;
   /**
    * The check, in one atomic operation: consumed → `consumed`; revoked → `revoked`;
    * attempts ≥ maxAttempts → `exhausted`; match → consume (attempts+1) → `approved`;
    * else attempts+1 → `rejected`.
    */
-  record(id: string, match: boolean, maxAttempts: number): Promise<RecordResult>;
+  record(id: string, match: boolean, maxAttempts: number, options?: LedgerCallOptions): Promise<RecordResult>;
   /** Marks a pending entry revoked (or replaced), atomically; reports what it was before. */
-  revoke(id: string, options?: LedgerRevokeOptions): Promise<RevokeResult>;
+  revoke(id: string, options?: LedgerRevokeOptions & LedgerCallOptions): Promise<RevokeResult>;
   /** Resolves when the store answers; rejects when it does not. */
   health(): Promise<void>;
   /** Creates tables or scripts; idempotent. Never called implicitly by a constructor. */
