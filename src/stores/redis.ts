@@ -17,6 +17,13 @@ export interface RedisStoreOptions {
    * the call's deadline, and a call waits this long past its deadline for the answer. Default 250 ms.
    */
   clockSkewMs?: number;
+  /**
+   * Keep the epoch across a new server run id when that server runs AOF with `appendfsync
+   * always` (a restart that lost nothing). Default true. Set false behind automatic failover: a
+   * promoted replica may lack the last writes (replication is asynchronous), and every new run id
+   * then starts a new epoch.
+   */
+  trustAppendOnly?: boolean;
 }
 
 /** What a Redis server keeps across a restart, as far as it tells. */
@@ -144,7 +151,8 @@ const SCRIPTS = { open: script(OPEN_SCRIPT), record: script(RECORD_SCRIPT), revo
  * run id of the server that confirmed it. Before its first command on each new connection, the
  * store reads the server's run id and persistence and confirms the epoch: same run id, same
  * epoch; another run id (a restart, a failover) starts a new epoch, unless that server runs AOF
- * with `appendfsync always` (a restart then loses no acknowledged write). A restored snapshot
+ * with `appendfsync always` (a restart then loses no acknowledged write; `trustAppendOnly: false`
+ * turns this off, for failover to replicas that may lag). A restored snapshot
  * brings back its old epoch record and old run id with it, so a restart from it is always seen.
  * The confirmation is tied to the connection: a restart drops it, and no command goes out on a
  * connection whose server has not confirmed the epoch, so none can reach a rolled-back ledger
@@ -159,6 +167,7 @@ export class RedisStore implements LedgerStore {
   readonly #owned: boolean;
   readonly #timeoutMs: number;
   readonly #clockSkewMs: number;
+  readonly #trustAppendOnly: boolean;
   #connecting: Promise<void> | undefined;
   /** The epoch confirmed on a connection (the client's stream when it was confirmed). */
   #epoch: { stream: unknown; value: Promise<string> } | undefined;
@@ -168,6 +177,7 @@ export class RedisStore implements LedgerStore {
   constructor(options: RedisStoreOptions) {
     this.#timeoutMs = timeoutOption("redis", options.timeoutMs);
     this.#clockSkewMs = clockSkewOption("redis", options.clockSkewMs);
+    this.#trustAppendOnly = options.trustAppendOnly ?? true;
     this.keyPrefix = options.keyPrefix ?? "otp:";
     if (typeof this.keyPrefix !== "string" || /[{}]/.test(this.keyPrefix)) {
       throw new TypeError("otp-actions: redisStore keyPrefix must be a string without '{' or '}' (the id is the hash tag)");
@@ -295,7 +305,7 @@ export class RedisStore implements LedgerStore {
     if (client instanceof Cluster) return { stream: undefined, value: "" };
     const stream = client.stream;
     if (this.#epoch?.stream !== stream) {
-      const value = confirmEpoch(client, `${this.keyPrefix}epoch`);
+      const value = confirmEpoch(client, `${this.keyPrefix}epoch`, this.#trustAppendOnly);
       const held = { stream, value };
       this.#epoch = held;
       value.catch(() => {
@@ -367,13 +377,13 @@ interface ConfirmedEpoch {
  * Confirms the epoch with the server on `client`'s current connection (see RedisStore, "epochs"):
  * its run id and persistence, then the epoch script, all on that one connection.
  */
-async function confirmEpoch(client: Redis, key: string): Promise<string> {
+async function confirmEpoch(client: Redis, key: string, trustAppendOnly: boolean): Promise<string> {
   const stream = client.stream;
   const info = await client.info("server");
   const runId = /^run_id:(\w+)/m.exec(info)?.[1];
   if (!runId) throw new Error("redis did not report its run_id");
-  const persistence = await readPersistence(client);
-  const lossless = persistence.aof && persistence.appendfsync === "always";
+  const persistence = trustAppendOnly ? await readPersistence(client) : undefined;
+  const lossless = persistence?.aof === true && persistence.appendfsync === "always";
   const epoch = (await client.eval(EPOCH_SCRIPT, 1, key, runId, lossless ? "1" : "0", randomBytes(9).toString("base64url"))) as string;
   if (client.stream !== stream) throw new Error("redis reconnected while the epoch was being confirmed");
   return epoch;

@@ -213,6 +213,17 @@ describe.skipIf(reason !== undefined)("redis store across a crash", () => {
     expect(await store.persistence()).toEqual({ aof: true, appendfsync: "always", rdb: false, risk: null });
   }, 60_000);
 
+  it("with trustAppendOnly false, even a restart that lost nothing refuses what was opened before it", async () => {
+    const server = await privateRedis(AOF_ALWAYS);
+    const store = redisStore({ url: server.url, keyPrefix: "faults:", trustAppendOnly: false });
+    stores.push(store);
+    const pending = newVerificationId();
+    await store.open(pending, 60_000);
+    await server.kill();
+    await server.start();
+    expect(await once(() => store.record(pending, true, 3))).toEqual({ outcome: "unknown", attempts: 0 });
+  }, 30_000);
+
   it("a reconnect to the same server keeps the epoch", async () => {
     const server = await privateRedis(SNAPSHOTS_ONLY);
     const store = storeOn(server);
