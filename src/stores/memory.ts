@@ -1,6 +1,7 @@
 import { ExpirySweep } from "../core/expiry-sweep.js";
 import { OldestFirst } from "../core/oldest-first.js";
-import type { LedgerRevokeOptions, LedgerState, LedgerStore, RecordResult, RevokeResult } from "./store.js";
+import type { LedgerCallOptions, LedgerRevokeOptions, LedgerState, LedgerStore, RecordResult, RevokeResult } from "./store.js";
+import { deadlinePassed } from "./timeout.js";
 
 export interface MemoryStoreOptions {
   /** Milliseconds since the epoch; the engine's expiry checks use their own clock. */
@@ -49,14 +50,16 @@ export class MemoryStore implements LedgerStore {
     return this.#entries.size;
   }
 
-  async open(id: string, ttlMs: number, attempts = 0): Promise<void> {
+  async open(id: string, ttlMs: number, attempts = 0, options?: LedgerCallOptions): Promise<void> {
+    checkDeadline(options);
     const now = this.#now();
     this.#sweeper.sweep(now);
     if (this.#entries.size >= this.#maxEntries) this.#oldest.evict();
     this.#entries.set(id, { attempts, state: "pending", expiresAtMs: now + ttlMs });
   }
 
-  async record(id: string, match: boolean, maxAttempts: number): Promise<RecordResult> {
+  async record(id: string, match: boolean, maxAttempts: number, options?: LedgerCallOptions): Promise<RecordResult> {
+    checkDeadline(options);
     const entry = this.#live(id);
     if (!entry) return { outcome: "unknown", attempts: 0 };
     if (entry.state === "consumed") return { outcome: "consumed", attempts: entry.attempts };
@@ -67,7 +70,8 @@ export class MemoryStore implements LedgerStore {
     return { outcome: match ? "approved" : "rejected", attempts: entry.attempts };
   }
 
-  async revoke(id: string, options: LedgerRevokeOptions = {}): Promise<RevokeResult> {
+  async revoke(id: string, options: LedgerRevokeOptions & LedgerCallOptions = {}): Promise<RevokeResult> {
+    checkDeadline(options);
     const entry = this.#live(id);
     if (!entry) return { previous: "unknown", attempts: 0 };
     const previous = entry.state;
@@ -89,6 +93,12 @@ export class MemoryStore implements LedgerStore {
     }
     return entry;
   }
+}
+
+/** The deadline is wall-clock time (the engine's), whatever `now` the store was given for expiry. */
+function checkDeadline(options: LedgerCallOptions | undefined): void {
+  const deadlineMs = options?.deadlineMs;
+  if (deadlineMs !== undefined && !(Date.now() < deadlineMs)) throw deadlinePassed("memory");
 }
 
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {

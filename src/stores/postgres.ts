@@ -1,6 +1,6 @@
 import pg from "pg";
-import type { LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult } from "./store.js";
-import { tableNameOption, timeoutOption, withTimeout } from "./timeout.js";
+import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult } from "./store.js";
+import { StoreTimeoutError, clockSkewOption, deadlineOf, deadlinePassed, tableNameOption, timeoutOption, withTimeout } from "./timeout.js";
 import { migratePostgres } from "./pg-work.js";
 import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
 
@@ -11,9 +11,17 @@ export interface PostgresStoreOptions {
   connectionString?: string;
   /** Default `otp_ledger`. */
   tableName?: string;
-  /** Bound on connecting and on each query. Default 1,000 ms. */
+  /** Bound on connecting and on each query, and a write's deadline when the call names none. Default 1,000 ms. */
   timeoutMs?: number;
+  /**
+   * How far the database's clock may run behind this machine's (`clock_timestamp()` is compared
+   * with the call's deadline). A call waits this long past its deadline for the answer. Default 250 ms.
+   */
+  clockSkewMs?: number;
 }
+
+/** Raised inside a ledger statement that would apply after its deadline; the statement rolls back. */
+const DEADLINE_MARK = "otp-actions: deadline passed";
 
 
 interface Snapshot {
@@ -22,12 +30,16 @@ interface Snapshot {
   live: boolean | null;
 }
 
-interface RecordRow extends Snapshot {
+interface Deadlined {
+  in_time: number | null;
+}
+
+interface RecordRow extends Snapshot, Deadlined {
   new_attempts: number | null;
   new_state: number | null;
 }
 
-interface RevokeRow extends Snapshot {
+interface RevokeRow extends Snapshot, Deadlined {
   revoked_attempts: number | null;
 }
 
@@ -36,6 +48,15 @@ interface RevokeRow extends Snapshot {
  * pending, live, not-exhausted row passes (Postgres re-evaluates the condition on the newest row
  * version after waiting for a concurrent writer, so N racing checks cannot all pass), with a
  * snapshot of the row alongside to name a refusal without a second round trip.
+ *
+ * Each write carries its deadline into the statement, still one round trip: it first sets
+ * `lock_timeout` (local to the statement's transaction) to the time left, so a wait on a row
+ * another session holds ends by the deadline; and its RETURNING, which Postgres evaluates after
+ * the row is written (after any wait for a lock), compares `clock_timestamp()` with the deadline
+ * and raises an error past it, which rolls the statement back. A condition in the WHERE would not
+ * do: after waiting for a lock whose holder did not change the row, Postgres does not evaluate
+ * the WHERE again. So a statement that reaches the server late (a paused server, a queued socket)
+ * or waits on a lock past the deadline changes nothing.
  */
 export class PostgresStore implements LedgerStore {
   readonly kind = "postgres";
@@ -43,6 +64,7 @@ export class PostgresStore implements LedgerStore {
   readonly tableName: string;
   readonly #owned: boolean;
   readonly #timeoutMs: number;
+  readonly #clockSkewMs: number;
   readonly #sql: { open: string; record: string; revoke: string; read: string; purge: string };
   #opens = 0;
   /** The last connection error the pool reported; kept so health() can say why. */
@@ -51,6 +73,7 @@ export class PostgresStore implements LedgerStore {
   constructor(options: PostgresStoreOptions) {
     this.tableName = tableNameOption("postgres", options.tableName, "otp_ledger");
     this.#timeoutMs = timeoutOption("postgres", options.timeoutMs);
+    this.#clockSkewMs = clockSkewOption("postgres", options.clockSkewMs);
     if (options.pool) {
       this.pool = options.pool;
       this.#owned = false;
@@ -73,18 +96,30 @@ export class PostgresStore implements LedgerStore {
     });
     const t = this.tableName;
     const snapshot = `SELECT attempts, state, expires_at > now() AS live FROM ${t} WHERE id = $1`;
+    // $n-1: lock_timeout (text, ms), $n: the deadline (epoch ms). cfg runs before any row is locked.
+    const bound = (n: number) => ({
+      cfg: `cfg AS (SELECT set_config('lock_timeout', $${n - 1}::text, true) AS v)`,
+      inTime: `CASE WHEN clock_timestamp() <= to_timestamp($${n}::float8 / 1000) THEN 1 ELSE ('${DEADLINE_MARK} ' || id)::int END AS in_time`,
+    });
+    const open = bound(5);
+    const record = bound(5);
+    const revoke = bound(4);
     this.#sql = {
-      open: `INSERT INTO ${t} (id, attempts, state, expires_at) VALUES ($1, $2, ${PENDING}, now() + $3 * interval '1 millisecond')
-             ON CONFLICT (id) DO UPDATE SET attempts = EXCLUDED.attempts, state = ${PENDING}, expires_at = EXCLUDED.expires_at`,
-      record: `WITH cur AS (${snapshot}),
+      open: `WITH ${open.cfg}
+             INSERT INTO ${t} (id, attempts, state, expires_at)
+             SELECT $1::text, $2::integer, ${PENDING}, now() + $3::float8 * interval '1 millisecond' FROM cfg WHERE cfg.v IS NOT NULL
+             ON CONFLICT (id) DO UPDATE SET attempts = EXCLUDED.attempts, state = ${PENDING}, expires_at = EXCLUDED.expires_at
+             RETURNING ${open.inTime}`,
+      record: `WITH ${record.cfg}, cur AS (${snapshot}),
                upd AS (UPDATE ${t} SET attempts = attempts + 1, state = CASE WHEN $2::boolean THEN ${CONSUMED} ELSE ${PENDING} END
-                       WHERE id = $1 AND state = ${PENDING} AND attempts < $3 AND expires_at > now()
-                       RETURNING attempts, state)
-               SELECT upd.attempts AS new_attempts, upd.state AS new_state, cur.attempts, cur.state, cur.live
+                       WHERE id = $1 AND state = ${PENDING} AND attempts < $3 AND expires_at > now() AND (SELECT v FROM cfg) IS NOT NULL
+                       RETURNING attempts, state, ${record.inTime})
+               SELECT upd.attempts AS new_attempts, upd.state AS new_state, upd.in_time, cur.attempts, cur.state, cur.live
                FROM (SELECT 1) AS one LEFT JOIN upd ON true LEFT JOIN cur ON true`,
-      revoke: `WITH cur AS (${snapshot}),
-               upd AS (UPDATE ${t} SET state = $2 WHERE id = $1 AND state = ${PENDING} AND expires_at > now() RETURNING attempts)
-               SELECT upd.attempts AS revoked_attempts, cur.attempts, cur.state, cur.live
+      revoke: `WITH ${revoke.cfg}, cur AS (${snapshot}),
+               upd AS (UPDATE ${t} SET state = $2 WHERE id = $1 AND state = ${PENDING} AND expires_at > now() AND (SELECT v FROM cfg) IS NOT NULL
+                       RETURNING attempts, ${revoke.inTime})
+               SELECT upd.attempts AS revoked_attempts, upd.in_time, cur.attempts, cur.state, cur.live
                FROM (SELECT 1) AS one LEFT JOIN upd ON true LEFT JOIN cur ON true`,
       read: snapshot,
       purge: `DELETE FROM ${t} WHERE id IN (SELECT id FROM ${t} WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)`,
@@ -108,19 +143,16 @@ export class PostgresStore implements LedgerStore {
     });
   }
 
-  async open(id: string, ttlMs: number, attempts = 0): Promise<void> {
-    await this.#query(() => this.pool.query({ name: `otp-open-${this.tableName}`, text: this.#sql.open, values: [id, attempts, ttlMs] }));
+  async open(id: string, ttlMs: number, attempts = 0, options?: LedgerCallOptions): Promise<void> {
+    await this.#write(options, "open", this.#sql.open, [id, attempts, ttlMs]);
     if (++this.#opens % PURGE_EVERY_OPENS === 0) {
       // Not awaited: housekeeping never adds latency to issuing a code, and a failure only delays it.
       this.purgeExpired().catch(() => undefined);
     }
   }
 
-  async record(id: string, match: boolean, maxAttempts: number): Promise<RecordResult> {
-    const { rows } = await this.#query(() =>
-      this.pool.query<RecordRow>({ name: `otp-record-${this.tableName}`, text: this.#sql.record, values: [id, match, maxAttempts] }),
-    );
-    const row = rows[0]!;
+  async record(id: string, match: boolean, maxAttempts: number, options?: LedgerCallOptions): Promise<RecordResult> {
+    const row = (await this.#write<RecordRow>(options, "record", this.#sql.record, [id, match, maxAttempts]))[0]!;
     if (row.new_attempts !== null) return { outcome: row.new_state === CONSUMED ? "approved" : "rejected", attempts: row.new_attempts };
     const refusal = classifyRefusal(row, maxAttempts);
     if (refusal) return refusal;
@@ -129,10 +161,8 @@ export class PostgresStore implements LedgerStore {
     return classifyRefusal(await this.#read(id), maxAttempts) ?? { outcome: "exhausted", attempts: maxAttempts };
   }
 
-  async revoke(id: string, options: LedgerRevokeOptions = {}): Promise<RevokeResult> {
-    const values = [id, revokedState(options.replaced)];
-    const { rows } = await this.#query(() => this.pool.query<RevokeRow>({ name: `otp-revoke-${this.tableName}`, text: this.#sql.revoke, values }));
-    const row = rows[0]!;
+  async revoke(id: string, options: LedgerRevokeOptions & LedgerCallOptions = {}): Promise<RevokeResult> {
+    const row = (await this.#write<RevokeRow>(options, "revoke", this.#sql.revoke, [id, revokedState(options.replaced)]))[0]!;
     if (row.revoked_attempts !== null) return { previous: "pending", attempts: row.revoked_attempts };
     const current = row.state === PENDING && row.live ? await this.#read(id) : row;
     if (current.attempts === null || !current.live) return { previous: "unknown", attempts: 0 };
@@ -159,6 +189,25 @@ export class PostgresStore implements LedgerStore {
   }
 
   /**
+   * A ledger write bound by its deadline: the statement refuses to apply past it (see the class
+   * comment), and the call waits for its answer up to the deadline plus the clock allowance.
+   */
+  async #write<R extends object>(options: LedgerCallOptions | undefined, name: string, text: string, values: unknown[]): Promise<R[]> {
+    const deadlineMs = deadlineOf("postgres", options, this.#timeoutMs);
+    const leftMs = Math.max(1, Math.ceil(deadlineMs - Date.now()));
+    const boundMs = leftMs + this.#clockSkewMs;
+    const query = Object.assign(
+      { name: `otp-${name}-${this.tableName}`, text, values: [...values, String(leftMs), deadlineMs] },
+      { query_timeout: boundMs },
+    );
+    try {
+      return (await withTimeout(() => this.pool.query<R>(query), boundMs, "postgres")).rows;
+    } catch (error) {
+      throw asDeadlineError(error);
+    }
+  }
+
+  /**
    * Ledger statements are single autocommit statements through `pool.query`, which closes its
    * connection after any error (a read timeout included) and keeps it checked out while the
    * statement runs, so none goes back to the pool mid-statement or inside a transaction.
@@ -166,6 +215,16 @@ export class PostgresStore implements LedgerStore {
   #query<T>(operation: () => Promise<T>): Promise<T> {
     return withTimeout(operation(), this.#timeoutMs, "postgres");
   }
+}
+
+/** A statement the server refused for its deadline (or its lock wait) is a StoreTimeoutError. */
+function asDeadlineError(error: unknown): unknown {
+  if (error instanceof StoreTimeoutError) return error;
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof message === "string" && message.includes(DEADLINE_MARK)) return deadlinePassed("postgres");
+  // lock_not_available (lock_timeout), query_canceled (statement_timeout)
+  if (code === "55P03" || code === "57014") return new StoreTimeoutError("postgres", 0, "postgres store: a lock was held until the deadline; nothing was applied");
+  return error;
 }
 
 /** Names a refused check from a row snapshot, or undefined when the snapshot would have passed. */

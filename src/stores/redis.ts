@@ -1,8 +1,7 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { Cluster, Redis } from "ioredis";
-import type { BudgetedLedger, BudgetedRecordResult, CheckBudget, LedgerRevokeOptions, LedgerState, RecordOutcome, RecordResult, RevokeResult } from "./store.js";
-import { TAKE_POINT_LUA } from "./redis-counter.js";
-import { timeoutOption, withTimeout } from "./timeout.js";
+import type { LedgerCallOptions, LedgerRevokeOptions, LedgerState, LedgerStore, RecordOutcome, RecordResult, RevokeResult } from "./store.js";
+import { clockSkewOption, deadlineOf, deadlinePassed, timeoutOption, withTimeout } from "./timeout.js";
 
 export interface RedisStoreOptions {
   /** A client you built (a `Redis` or a `Cluster`); `close()` then leaves it connected. */
@@ -11,87 +10,115 @@ export interface RedisStoreOptions {
   url?: string;
   /** Prepended to every key. Default `otp:`. */
   keyPrefix?: string;
-  /** Bound on connecting and on each command. Default 1,000 ms. */
+  /** Bound on connecting and on each command, and a write's deadline when the call names none. Default 1,000 ms. */
   timeoutMs?: number;
+  /**
+   * How far Redis's clock may run behind this machine's: the scripts compare Redis's `TIME` with
+   * the call's deadline, and a call waits this long past its deadline for the answer. Default 250 ms.
+   */
+  clockSkewMs?: number;
+  /**
+   * Keep the epoch across a new server run id when that server runs AOF with `appendfsync
+   * always` (a restart that lost nothing). Default true. Set false behind automatic failover: a
+   * promoted replica may lack the last writes (replication is asynchronous), and every new run id
+   * then starts a new epoch.
+   */
+  trustAppendOnly?: boolean;
+}
+
+/** What a Redis server keeps across a restart, as far as it tells. */
+export interface RedisPersistence {
+  /** Append-only file on (every master, on a Cluster). */
+  aof: boolean;
+  /** The AOF fsync policy (`always`, `everysec`, `no`), or null when it cannot be read (CONFIG disabled) or differs between masters. */
+  appendfsync: string | null;
+  /** Snapshots: a `save` schedule is set (from CONFIG), or a snapshot was taken since start (from INFO, when CONFIG is disabled). */
+  rdb: boolean;
+  /** What a crash can do to the ledger, in a sentence for a log or a health page; null when nothing. */
+  risk: string | null;
 }
 
 /** What follows a replaced entry's attempts; Lua reads "2.0" as the number 2. */
 const REPLACED_MARK = ".0";
 
-// One value per verification: a state letter and the attempts used, e.g. "p2" = pending, two
-// attempts. One GET/SET pair inside a script; the key's TTL is the session window. These are the
-// check's steps, ending in answer(outcome, attempts); each script says what answer does.
-// A replaced entry (revoked by a resend) is "r2.0": still letter 'r' and two attempts to these
-// steps, so every check script refuses it as revoked, including one loaded by an older release
-// that shares this Redis; a new letter would read there as pending.
-const RECORD_STEPS = `
+// One value per verification: a state letter, the attempts used and the epoch it was opened in,
+// e.g. "p2:k3v9q1" = pending, two attempts. One GET/SET pair inside a script; the key's TTL is the
+// session window. A replaced entry (revoked by a resend) is "r2.0:…": still letter 'r' and two
+// attempts, refused as revoked.
+//
+// Every script first compares Redis's clock with the call's deadline and refuses past it
+// (answer -1), so a command that reaches Redis late (a paused server, a full socket buffer)
+// changes nothing. Then it reads the entry; one opened in another epoch than the caller's is
+// answered as unknown (see RedisStore, "epochs").
+//
+// ARGV[1] the deadline (epoch ms), ARGV[2] the epoch; the script's own arguments follow.
+const PREAMBLE = `
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[1]) then return {-1, 0} end
+`;
+const READ_ENTRY = `
 local value = redis.call('GET', KEYS[1])
-if not value then return answer(0, 0) end
-local state = string.sub(value, 1, 1)
-local attempts = tonumber(string.sub(value, 2))
-if state == 'c' then return answer(1, attempts) end
-if state == 'r' then return answer(2, attempts) end
-if attempts >= tonumber(ARGV[2]) then return answer(3, attempts) end
-attempts = attempts + 1
-if ARGV[1] == '1' then
-  redis.call('SET', KEYS[1], 'c' .. attempts, 'KEEPTTL')
-  return answer(4, attempts)
+local state, body
+if value then
+  local sep = string.find(value, ':', 2, true)
+  if sep and string.sub(value, sep + 1) == ARGV[2] then
+    state = string.sub(value, 1, 1)
+    body = string.sub(value, 2, sep - 1)
+  end
 end
-redis.call('SET', KEYS[1], 'p' .. attempts, 'KEEPTTL')
-return answer(5, attempts)
 `;
 
-const RECORD_SCRIPT = `
-local function answer(outcome, attempts) return {outcome, attempts} end
-${RECORD_STEPS}`;
+// ARGV[3] = '1' for a match, ARGV[4] the maximum. Reply: outcome (an index into RECORD_OUTCOMES), attempts.
+const RECORD_SCRIPT = `${PREAMBLE}${READ_ENTRY}
+if not state then return {0, 0} end
+local attempts = tonumber(body)
+if state == 'c' then return {1, attempts} end
+if state == 'r' then return {2, attempts} end
+if attempts >= tonumber(ARGV[4]) then return {3, attempts} end
+attempts = attempts + 1
+if ARGV[3] == '1' then
+  redis.call('SET', KEYS[1], 'c' .. attempts .. ':' .. ARGV[2], 'KEEPTTL')
+  return {4, attempts}
+end
+redis.call('SET', KEYS[1], 'p' .. attempts .. ':' .. ARGV[2], 'KEEPTTL')
+return {5, attempts}
+`;
 
-// The check with failure budgets in front (KEYS[2..], ARGV[3..] as window, max, 'f'/'g' each).
-// Budgets are counted as rate-limiter-flexible counts (value = points, TTL = window). The script
-// runs alone, so it may look before it writes: a budget that would go over refuses (the points up
-// to it are taken); an approval (4) takes nothing and clears the 'f' budgets; any other outcome
-// takes a point from each. Reply: outcome (-1 refused), attempts, refusing budget (0 none), then
-// points and milliseconds left per budget taken.
-const BUDGETED_RECORD_SCRIPT = `${TAKE_POINT_LUA}
-local taken = {}
-local function take(last)
-  for i = 2, last do
-    local points, left = takePoint(KEYS[i], tonumber(ARGV[3 * i - 3]))
-    taken[#taken + 1] = points
-    taken[#taken + 1] = left
-  end
-end
-for i = 2, #KEYS do
-  if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[3 * i - 2]) then
-    take(i)
-    return {-1, 0, i - 1, unpack(taken)}
-  end
-end
-local function answer(outcome, attempts)
-  if outcome == 4 then
-    for i = 2, #KEYS do
-      if ARGV[3 * i - 1] == 'f' then redis.call('DEL', KEYS[i]) end
-    end
-    return {4, attempts, 0}
-  end
-  take(#KEYS)
-  return {outcome, attempts, 0, unpack(taken)}
-end
-${RECORD_STEPS}`;
-
-// ARGV[1] = '1' marks the entry replaced rather than revoked. Reply: previous state (an index
+// ARGV[3] = '1' marks the entry replaced rather than revoked. Reply: previous state (an index
 // into REVOKE_PREVIOUS), attempts.
-const REVOKE_SCRIPT = `
-local value = redis.call('GET', KEYS[1])
-if not value then return {0, 0} end
-local state = string.sub(value, 1, 1)
-local attempts = tonumber(string.sub(value, 2))
+const REVOKE_SCRIPT = `${PREAMBLE}${READ_ENTRY}
+if not state then return {0, 0} end
+local attempts = tonumber(body)
 if state == 'p' then
-  redis.call('SET', KEYS[1], 'r' .. attempts .. (ARGV[1] == '1' and '${REPLACED_MARK}' or ''), 'KEEPTTL')
+  redis.call('SET', KEYS[1], 'r' .. attempts .. (ARGV[3] == '1' and '${REPLACED_MARK}' or '') .. ':' .. ARGV[2], 'KEEPTTL')
   return {1, attempts}
 end
 if state == 'c' then return {2, attempts} end
-if string.sub(value, -${REPLACED_MARK.length}) == '${REPLACED_MARK}' then return {4, attempts} end
+if string.sub(body, -${REPLACED_MARK.length}) == '${REPLACED_MARK}' then return {4, attempts} end
 return {3, attempts}
+`;
+
+// ARGV[3] attempts, ARGV[4] time to live in ms. Reply: {1, 0}.
+const OPEN_SCRIPT = `${PREAMBLE}
+redis.call('SET', KEYS[1], 'p' .. ARGV[3] .. ':' .. ARGV[2], 'PX', ARGV[4])
+return {1, 0}
+`;
+
+// The epoch record, one hash: the epoch entries are opened in, and the run id of the server that
+// last confirmed it. ARGV[1] the run id of the server this runs on, ARGV[2] '1' when that server
+// loses no acknowledged write on a restart (AOF, appendfsync always), ARGV[3] a fresh epoch.
+// Same run: the epoch holds. Another run (a restart, or another server) that may have lost writes,
+// or no record at all: a new epoch, so every entry opened before is refused.
+const EPOCH_SCRIPT = `
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+local run = redis.call('HGET', KEYS[1], 'run')
+if epoch and run == ARGV[1] then return epoch end
+if epoch and ARGV[2] == '1' then
+  redis.call('HSET', KEYS[1], 'run', ARGV[1])
+  return epoch
+end
+redis.call('HSET', KEYS[1], 'run', ARGV[1], 'epoch', ARGV[3])
+return ARGV[3]
 `;
 
 const RECORD_OUTCOMES: RecordOutcome[] = ["unknown", "consumed", "revoked", "exhausted", "approved", "rejected"];
@@ -106,28 +133,51 @@ function script(source: string): Script {
   return { source, sha: createHash("sha1").update(source).digest("hex") };
 }
 
-const SCRIPTS = { record: script(RECORD_SCRIPT), budgetedRecord: script(BUDGETED_RECORD_SCRIPT), revoke: script(REVOKE_SCRIPT) };
+const SCRIPTS = { open: script(OPEN_SCRIPT), record: script(RECORD_SCRIPT), revoke: script(REVOKE_SCRIPT) };
 
 /**
- * The hot path for many instances: each check is one EVALSHA (one round trip), atomic because
+ * The hot path for many instances: each call is one EVALSHA (one round trip), atomic because
  * Redis runs a script to completion. Keys carry the verification id in a hash tag, `otp:{id}`,
  * so every key a script touches sits in one Redis Cluster slot.
  *
  * A client built here never queues commands while disconnected and never resends them after a
- * reconnect: a check that answered STORE_UNAVAILABLE must not quietly run minutes later.
+ * reconnect: a check that answered STORE_UNAVAILABLE must not quietly run minutes later. Each
+ * script also refuses to apply past the call's deadline, by Redis's own clock.
+ *
+ * Epochs. A Redis that keeps snapshots only (or nothing) comes back from a crash with an older
+ * ledger: a code used after the last snapshot would be pending again. So every entry records the
+ * epoch it was opened in, and every check passes the current epoch; an entry of another epoch is
+ * answered as unknown, which never approves. The epoch lives in Redis (`<prefix>epoch`) beside the
+ * run id of the server that confirmed it. Before its first command on each new connection, the
+ * store reads the server's run id and persistence and confirms the epoch: same run id, same
+ * epoch; another run id (a restart, a failover) starts a new epoch, unless that server runs AOF
+ * with `appendfsync always` (a restart then loses no acknowledged write; `trustAppendOnly: false`
+ * turns this off, for failover to replicas that may lag). A restored snapshot
+ * brings back its old epoch record and old run id with it, so a restart from it is always seen.
+ * The confirmation is tied to the connection: a restart drops it, and no command goes out on a
+ * connection whose server has not confirmed the epoch, so none can reach a rolled-back ledger
+ * before the new epoch is set. On a Redis Cluster this holds per command only for the node it
+ * reaches, which the store cannot pin; there, the epoch is not used and `persistence()` reports
+ * the risk unless every master runs AOF with `appendfsync always`.
  */
-export class RedisStore implements BudgetedLedger {
+export class RedisStore implements LedgerStore {
   readonly kind = "redis";
   readonly client: Redis | Cluster;
   readonly keyPrefix: string;
   readonly #owned: boolean;
   readonly #timeoutMs: number;
+  readonly #clockSkewMs: number;
+  readonly #trustAppendOnly: boolean;
   #connecting: Promise<void> | undefined;
+  /** The epoch confirmed on a connection (the client's stream when it was confirmed). */
+  #epoch: { stream: unknown; value: Promise<string> } | undefined;
   /** The last connection error the client reported; kept so health() can say why. */
   lastError: Error | undefined;
 
   constructor(options: RedisStoreOptions) {
     this.#timeoutMs = timeoutOption("redis", options.timeoutMs);
+    this.#clockSkewMs = clockSkewOption("redis", options.clockSkewMs);
+    this.#trustAppendOnly = options.trustAppendOnly ?? true;
     this.keyPrefix = options.keyPrefix ?? "otp:";
     if (typeof this.keyPrefix !== "string" || /[{}]/.test(this.keyPrefix)) {
       throw new TypeError("otp-actions: redisStore keyPrefix must be a string without '{' or '}' (the id is the hash tag)");
@@ -139,7 +189,8 @@ export class RedisStore implements BudgetedLedger {
       this.client = new Redis(options.url, {
         lazyConnect: true,
         connectTimeout: this.#timeoutMs,
-        commandTimeout: this.#timeoutMs,
+        // No commandTimeout: each call is bound by its own deadline (plus the clock allowance), and
+        // a shorter driver timeout would answer "unavailable" while Redis may still apply it.
         enableOfflineQueue: false,
         autoResendUnfulfilledCommands: false,
         maxRetriesPerRequest: 0,
@@ -160,49 +211,44 @@ export class RedisStore implements BudgetedLedger {
 
   /** Loads the scripts on every master. Optional: a missing script is loaded on first use. */
   async migrate(): Promise<void> {
-    await this.#call(async (client) => {
+    await this.#call(this.#timeoutMs, async (client) => {
       const nodes = client instanceof Cluster ? client.nodes("master") : [client];
       await Promise.all(nodes.flatMap((node) => Object.values(SCRIPTS).map((loaded) => node.script("LOAD", loaded.source))));
     });
   }
 
-  async open(id: string, ttlMs: number, attempts = 0): Promise<void> {
-    await this.#call((client) => client.set(this.#key(id), `p${attempts}`, "PX", Math.max(1, Math.ceil(ttlMs))));
+  async open(id: string, ttlMs: number, attempts = 0, options?: LedgerCallOptions): Promise<void> {
+    await this.#write(options, SCRIPTS.open, id, String(attempts), String(Math.max(1, Math.ceil(ttlMs))));
   }
 
-  async record(id: string, match: boolean, maxAttempts: number): Promise<RecordResult> {
-    const [code, attempts] = await this.#call((client) => this.#eval(client, SCRIPTS.record, this.#key(id), match ? "1" : "0", String(maxAttempts)));
+  async record(id: string, match: boolean, maxAttempts: number, options?: LedgerCallOptions): Promise<RecordResult> {
+    const [code, attempts] = await this.#write(options, SCRIPTS.record, id, match ? "1" : "0", String(maxAttempts));
     return { outcome: RECORD_OUTCOMES[code]!, attempts };
   }
 
-  /** Budgets share the check's script, so their keys must share its node: never on a Cluster. */
-  get budgetsSupported(): boolean {
-    return !(this.client instanceof Cluster);
-  }
-
-  async recordWithBudgets(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[]): Promise<BudgetedRecordResult> {
-    if (!this.budgetsSupported) throw new Error("otp-actions: budgets cannot share a script with the check on a Redis Cluster");
-    const keys = [this.#key(id)];
-    const args = [match ? "1" : "0", String(maxAttempts)];
-    for (const budget of budgets) {
-      keys.push(budget.key);
-      args.push(String(budget.windowSeconds), String(budget.max), budget.onApproval === "forget" ? "f" : "g");
-    }
-    const reply = await this.#call((client) => this.#evalKeys(client, SCRIPTS.budgetedRecord, keys, args));
-    const taken: Array<[number, number]> = [];
-    for (let at = 3; at < reply.length; at += 2) taken.push([reply[at]!, reply[at + 1]!]);
-    const [outcome, attempts, refusing] = reply as [number, number, number];
-    return { refusedBy: refusing - 1, taken, result: outcome < 0 ? undefined : { outcome: RECORD_OUTCOMES[outcome]!, attempts } };
-  }
-
-  async revoke(id: string, options: LedgerRevokeOptions = {}): Promise<RevokeResult> {
-    const replaced = options.replaced === true ? "1" : "0";
-    const [code, attempts] = await this.#call((client) => this.#eval(client, SCRIPTS.revoke, this.#key(id), replaced));
+  async revoke(id: string, options: LedgerRevokeOptions & LedgerCallOptions = {}): Promise<RevokeResult> {
+    const [code, attempts] = await this.#write(options, SCRIPTS.revoke, id, options.replaced === true ? "1" : "0");
     return { previous: REVOKE_PREVIOUS[code]!, attempts };
   }
 
   async health(): Promise<void> {
-    await this.#call((client) => client.ping());
+    await this.#call(this.#timeoutMs, (client) => client.ping());
+  }
+
+  /**
+   * What the server (every master, on a Cluster) keeps across a crash: from `CONFIG GET`, or from
+   * `INFO persistence` where CONFIG is disabled. For a start-up log line and a health page.
+   */
+  async persistence(): Promise<RedisPersistence> {
+    return this.#call(this.#timeoutMs, async (client) => {
+      const cluster = client instanceof Cluster;
+      const nodes = cluster ? client.nodes("master") : [client];
+      const each = await Promise.all(nodes.map(readPersistence));
+      const fsyncs = new Set(each.map((node) => node.appendfsync));
+      const aof = each.every((node) => node.aof);
+      const appendfsync = fsyncs.size === 1 ? [...fsyncs][0]! : null;
+      return { aof, appendfsync, rdb: each.every((node) => node.rdb), risk: persistenceRisk(aof, appendfsync, each.some((node) => node.rdb), cluster) };
+    });
   }
 
   async close(): Promise<void> {
@@ -220,25 +266,60 @@ export class RedisStore implements BudgetedLedger {
     return `${this.keyPrefix}{${id}}`;
   }
 
-  #eval(client: Redis | Cluster, script: Script, key: string, ...args: string[]): Promise<[number, number]> {
-    return this.#evalKeys(client, script, [key], args) as Promise<[number, number]>;
+  /**
+   * One ledger script on the entry of `id`, bound by the call's deadline: the script refuses past
+   * it by Redis's clock, and the call waits for its answer up to the deadline plus the clock allowance.
+   */
+  async #write(options: LedgerCallOptions | undefined, loaded: Script, id: string, ...args: string[]): Promise<[number, number]> {
+    const deadlineMs = deadlineOf("redis", options, this.#timeoutMs);
+    const boundMs = Math.max(1, deadlineMs - Date.now()) + this.#clockSkewMs;
+    const reply = await this.#call(boundMs, async (client) => {
+      const epoch = await this.#confirmedEpoch(client);
+      return this.#evalOnEpoch(client, loaded, epoch, this.#key(id), String(Math.floor(deadlineMs)), epoch.value, ...args);
+    });
+    if (reply[0] === -1) throw deadlinePassed("redis");
+    return reply;
   }
 
-  async #evalKeys(client: Redis | Cluster, { sha, source }: Script, keys: string[], args: string[]): Promise<number[]> {
+  // The script goes out only on the connection whose server confirmed the epoch, checked in the
+  // same turn of the event loop as the command is written to it.
+  async #evalOnEpoch(client: Redis | Cluster, { sha, source }: Script, epoch: ConfirmedEpoch, key: string, ...args: string[]): Promise<[number, number]> {
+    const send = (command: "evalsha" | "eval"): Promise<[number, number]> => {
+      if (!(client instanceof Cluster) && (client.stream !== epoch.stream || client.status !== "ready")) {
+        this.#epoch = undefined;
+        return Promise.reject(new Error("redis reconnected before the epoch of the new connection was confirmed"));
+      }
+      return (command === "evalsha" ? client.evalsha(sha, 1, key, ...args) : client.eval(source, 1, key, ...args)) as Promise<[number, number]>;
+    };
     try {
-      return (await client.evalsha(sha, keys.length, ...keys, ...args)) as number[];
+      return await send("evalsha");
     } catch (error) {
       // A restarted or failed-over node has lost its script cache: EVAL runs and caches it again.
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return (await client.eval(source, keys.length, ...keys, ...args)) as number[];
+      return send("eval");
     }
   }
 
-  /** Runs a command once the client is connected, within the timeout. */
-  #call<T>(operation: (client: Redis | Cluster) => Promise<T>): Promise<T> {
+  async #confirmedEpoch(client: Redis | Cluster): Promise<ConfirmedEpoch> {
+    // On a Cluster the node a command reaches cannot be pinned: no epoch (see the class comment).
+    if (client instanceof Cluster) return { stream: undefined, value: "" };
+    const stream = client.stream;
+    if (this.#epoch?.stream !== stream) {
+      const value = confirmEpoch(client, `${this.keyPrefix}epoch`, this.#trustAppendOnly);
+      const held = { stream, value };
+      this.#epoch = held;
+      value.catch(() => {
+        if (this.#epoch === held) this.#epoch = undefined;
+      });
+    }
+    return { stream, value: await this.#epoch!.value };
+  }
+
+  /** Runs a command once the client is connected, within `boundMs`. */
+  #call<T>(boundMs: number, operation: (client: Redis | Cluster) => Promise<T>): Promise<T> {
     return withTimeout(
       this.#connected().then(() => operation(this.client)),
-      this.#timeoutMs,
+      boundMs,
       "redis",
     );
   }
@@ -285,6 +366,59 @@ export class RedisStore implements BudgetedLedger {
       if (client.status === "wait") client.connect().catch(() => undefined);
     });
   }
+}
+
+interface ConfirmedEpoch {
+  stream: unknown;
+  value: string;
+}
+
+/**
+ * Confirms the epoch with the server on `client`'s current connection (see RedisStore, "epochs"):
+ * its run id and persistence, then the epoch script, all on that one connection.
+ */
+async function confirmEpoch(client: Redis, key: string, trustAppendOnly: boolean): Promise<string> {
+  const stream = client.stream;
+  const info = await client.info("server");
+  const runId = /^run_id:(\w+)/m.exec(info)?.[1];
+  if (!runId) throw new Error("redis did not report its run_id");
+  const persistence = trustAppendOnly ? await readPersistence(client) : undefined;
+  const lossless = persistence?.aof === true && persistence.appendfsync === "always";
+  const epoch = (await client.eval(EPOCH_SCRIPT, 1, key, runId, lossless ? "1" : "0", randomBytes(9).toString("base64url"))) as string;
+  if (client.stream !== stream) throw new Error("redis reconnected while the epoch was being confirmed");
+  return epoch;
+}
+
+async function readPersistence(node: Redis): Promise<Omit<RedisPersistence, "risk">> {
+  try {
+    const [, appendonly] = (await node.call("CONFIG", "GET", "appendonly")) as string[];
+    const [, appendfsync] = (await node.call("CONFIG", "GET", "appendfsync")) as string[];
+    const [, save] = (await node.call("CONFIG", "GET", "save")) as string[];
+    if (appendonly === undefined) throw new Error("CONFIG GET answered nothing");
+    return { aof: appendonly === "yes", appendfsync: appendfsync ?? null, rdb: (save ?? "").trim() !== "" };
+  } catch {
+    // CONFIG renamed or disabled (managed services): INFO says whether AOF is on, not how it syncs.
+    const info = await node.info("persistence");
+    const field = (name: string) => new RegExp(`^${name}:(\\S+)`, "m").exec(info)?.[1];
+    return { aof: field("aof_enabled") === "1", appendfsync: null, rdb: Number(field("rdb_saves") ?? 0) > 0 };
+  }
+}
+
+function persistenceRisk(aof: boolean, appendfsync: string | null, rdb: boolean, cluster: boolean): string | null {
+  if (aof && appendfsync === "always") return null;
+  const kept = aof ? `an append-only file synced ${appendfsync === null ? "on an unknown policy" : `"${appendfsync}"`}` : rdb ? "snapshots only" : "no persistence";
+  if (cluster) {
+    return `Redis runs ${kept}: a crash can roll the ledger back, and on a Cluster the store cannot detect it, so a used or exhausted code could be accepted again. Run every master with appendonly yes and appendfsync always.`;
+  }
+  return `Redis runs ${kept}: a crash can roll the ledger back. The store detects the restart and refuses every verification opened before it (users ask for a new code), so none is approved twice. For codes to survive a restart, run appendonly yes with appendfsync always.`;
+}
+
+/**
+ * For a service: the persistence of a Redis ledger (`undefined` for any other store), to log at
+ * start when `risk` is set and to show on a health page.
+ */
+export async function ledgerPersistence(store: LedgerStore): Promise<RedisPersistence | undefined> {
+  return store instanceof RedisStore ? store.persistence() : undefined;
 }
 
 export function redisStore(options: RedisStoreOptions): RedisStore {

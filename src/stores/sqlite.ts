@@ -1,7 +1,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { openSqliteFile } from "./sqlite-file.js";
-import type { BudgetedLedger, BudgetedRecordResult, CheckBudget, LedgerRevokeOptions, RecordResult, RevokeResult } from "./store.js";
-import { tableNameOption, timeoutOption } from "./timeout.js";
+import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult } from "./store.js";
+import { StoreTimeoutError, deadlineOf, tableNameOption, timeoutOption } from "./timeout.js";
 import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
 
 export interface SqliteStoreOptions {
@@ -11,7 +11,11 @@ export interface SqliteStoreOptions {
   database?: BetterSqlite3.Database;
   /** Default `otp_ledger`. */
   tableName?: string;
-  /** How long a write waits for another process's lock (SQLite busy_timeout). Default 1,000 ms. */
+  /**
+   * How long a write may wait for another connection's write lock when the call names no
+   * deadline. Default 1,000 ms. The wait never blocks the event loop for more than a few
+   * milliseconds at a time (see SqliteStore).
+   */
   timeoutMs?: number;
   /** Milliseconds since the epoch, for expiry. Default `Date.now`. */
   now?: () => number;
@@ -32,35 +36,48 @@ interface Statements {
   purge: BetterSqlite3.Statement<[number, number]>;
 }
 
-/** The guard's counters, in rate-limiter-flexible's SQLite table (key, points, expire in ms). */
-interface BudgetStatements {
-  take: BetterSqlite3.Statement<[string, number, number, number], { points: number; expire: number | null }>;
-  peek: BetterSqlite3.Statement<[string, number], { points: number }>;
-  forget: BetterSqlite3.Statement<[string]>;
+/**
+ * How long one attempt at a write may wait, blocking the event loop, for another connection's
+ * write lock (SQLite's busy_timeout). A longer wait is made of such attempts, scheduled on the
+ * event loop, so everything else the process serves goes on meanwhile.
+ */
+export const SQLITE_BUSY_WAIT_MS = 2;
+/** Pause between two attempts while another connection holds the write lock. */
+const RETRY_EVERY_MS = 2;
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
 }
 
 /**
  * The service's embedded default: one file in WAL mode, so readers never block the writer and a
  * restart keeps every pending, consumed and revoked verification. better-sqlite3 is synchronous,
- * so each primitive is one statement (a check with budgets, one IMMEDIATE transaction) run to
+ * so each primitive is one statement run to
  * completion inside one turn of the event loop; across processes sharing the file, the
- * conditional UPDATE (the transaction's write lock) is what keeps a check atomic.
+ * conditional UPDATE is what keeps a check atomic.
+ *
+ * better-sqlite3 waits for a lock by sleeping the thread, which would stall every request the
+ * process serves. So the connection's busy_timeout is a few milliseconds, and a write that finds
+ * the lock held is tried again from a timer until its deadline. An attempt is started only while
+ * its whole wait fits before the deadline, and each attempt either applies in full or not at all
+ * (one statement), so past the deadline nothing is applied: the call rejects with
+ * StoreTimeoutError.
  */
-export class SqliteStore implements BudgetedLedger {
+export class SqliteStore implements LedgerStore {
   readonly kind = "sqlite";
   /** The connection, shared with whatever else wants it (the rate limiter reuses it). */
   readonly database: BetterSqlite3.Database;
   readonly tableName: string;
   readonly #owned: boolean;
   readonly #now: () => number;
+  readonly #timeoutMs: number;
   #statements: Statements | undefined;
-  readonly #budgetStatements = new Map<string, BudgetStatements>();
-  #budgetedRecord: BetterSqlite3.Transaction<(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[], statements: BudgetStatements) => BudgetedRecordResult> | undefined;
   #opens = 0;
 
   constructor(options: SqliteStoreOptions = {}) {
     this.tableName = tableNameOption("sqlite", options.tableName, "otp_ledger");
-    const timeoutMs = timeoutOption("sqlite", options.timeoutMs);
+    this.#timeoutMs = timeoutOption("sqlite", options.timeoutMs);
     this.#now = options.now ?? Date.now;
     if (options.database) {
       this.database = options.database;
@@ -69,11 +86,11 @@ export class SqliteStore implements BudgetedLedger {
       this.database = openSqliteFile(options.path ?? "./data/otp.db");
       this.#owned = true;
     }
-    this.database.pragma(`busy_timeout = ${timeoutMs}`);
+    this.database.pragma(`busy_timeout = ${SQLITE_BUSY_WAIT_MS}`);
   }
 
   async migrate(): Promise<void> {
-    this.database.exec(`
+    await this.#write(undefined, () => this.database.exec(`
       CREATE TABLE IF NOT EXISTS ${this.tableName} (
         id TEXT PRIMARY KEY,
         attempts INTEGER NOT NULL,
@@ -81,58 +98,24 @@ export class SqliteStore implements BudgetedLedger {
         expires_at INTEGER NOT NULL
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS ${this.tableName}_expires_at ON ${this.tableName} (expires_at);
-    `);
+    `));
   }
 
-  async open(id: string, ttlMs: number, attempts = 0): Promise<void> {
+  async open(id: string, ttlMs: number, attempts = 0, options?: LedgerCallOptions): Promise<void> {
     const statements = this.#prepared();
-    const now = this.#now();
-    statements.open.run(id, attempts, now + ttlMs);
-    if (++this.#opens % PURGE_EVERY_OPENS === 0) statements.purge.run(now, PURGE_BATCH);
-  }
-
-  async record(id: string, match: boolean, maxAttempts: number): Promise<RecordResult> {
-    return this.#record(id, match, maxAttempts);
-  }
-
-  /** The connection: budgets in its tables share the check's transaction. */
-  get client(): BetterSqlite3.Database {
-    return this.database;
-  }
-
-  readonly budgetsSupported = true;
-
-  async recordWithBudgets(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[], table: string): Promise<BudgetedRecordResult> {
-    const statements = this.#budgetStatementsFor(table);
-    // IMMEDIATE: the write lock is taken before the first read, so another process sharing the
-    // file can never slip in between the budgets and the check.
-    this.#budgetedRecord ??= this.database.transaction((...args) => this.#recordBudgeted(...args));
-    return this.#budgetedRecord.immediate(id, match, maxAttempts, budgets, statements);
-  }
-
-  // The transaction holds the write lock throughout, so it may look before it writes (see
-  // BudgetedLedger): a successful check writes only its ledger row.
-  #recordBudgeted(id: string, match: boolean, maxAttempts: number, budgets: readonly CheckBudget[], statements: BudgetStatements): BudgetedRecordResult {
-    // Counter windows run on the wall clock, as rate-limiter-flexible's do.
-    const now = Date.now();
-    const take = (count: number): Array<[number, number]> =>
-      budgets.slice(0, count).map((budget) => {
-        const windowMs = budget.windowSeconds * 1000;
-        const row = statements.take.get(budget.key, now + windowMs, now, now)!;
-        return [row.points, row.expire === null ? windowMs : row.expire - now];
-      });
-    const present: boolean[] = [];
-    for (let i = 0; i < budgets.length; i++) {
-      const row = statements.peek.get(budgets[i]!.key, now);
-      if ((row?.points ?? 0) >= budgets[i]!.max) return { refusedBy: i, taken: take(i + 1), result: undefined };
-      present.push(row !== undefined);
+    await this.#write(options, () => statements.open.run(id, attempts, this.#now() + ttlMs));
+    if (++this.#opens % PURGE_EVERY_OPENS === 0) {
+      try {
+        statements.purge.run(this.#now(), PURGE_BATCH);
+      } catch (error) {
+        // Housekeeping: a lock held elsewhere only delays it to a later open.
+        if (!isBusy(error)) throw error;
+      }
     }
-    const result = this.#record(id, match, maxAttempts);
-    if (result.outcome !== "approved") return { refusedBy: -1, taken: take(budgets.length), result };
-    budgets.forEach((budget, i) => {
-      if (budget.onApproval === "forget" && present[i]) statements.forget.run(budget.key);
-    });
-    return { refusedBy: -1, taken: [], result };
+  }
+
+  async record(id: string, match: boolean, maxAttempts: number, options?: LedgerCallOptions): Promise<RecordResult> {
+    return this.#write(options, () => this.#record(id, match, maxAttempts));
   }
 
   #record(id: string, match: boolean, maxAttempts: number): RecordResult {
@@ -149,7 +132,11 @@ export class SqliteStore implements BudgetedLedger {
     return { outcome: "exhausted", attempts: row.attempts };
   }
 
-  async revoke(id: string, options: LedgerRevokeOptions = {}): Promise<RevokeResult> {
+  async revoke(id: string, options: LedgerRevokeOptions & LedgerCallOptions = {}): Promise<RevokeResult> {
+    return this.#write(options, () => this.#revoke(id, options));
+  }
+
+  #revoke(id: string, options: LedgerRevokeOptions): RevokeResult {
     const statements = this.#prepared();
     const now = this.#now();
     const revoked = statements.revoke.get({ id, state: revokedState(options.replaced), now });
@@ -170,30 +157,36 @@ export class SqliteStore implements BudgetedLedger {
 
   async close(): Promise<void> {
     this.#statements = undefined;
-    this.#budgetStatements.clear();
-    this.#budgetedRecord = undefined;
     if (this.#owned && this.database.open) this.database.close();
   }
 
-  #budgetStatementsFor(table: string): BudgetStatements {
-    let statements = this.#budgetStatements.get(table);
-    if (statements) return statements;
-    tableNameOption("sqlite (budgets)", table, table);
-    const live = "expire IS NULL OR expire > ?";
-    statements = {
-      // rate-limiter-flexible's own upsert: a live window counts on, an expired one starts over.
-      take: this.database.prepare(
-        `INSERT INTO ${table} (key, points, expire) VALUES (?, 1, ?)
-         ON CONFLICT(key) DO UPDATE SET
-           points = CASE WHEN ${live} THEN points + 1 ELSE 1 END,
-           expire = CASE WHEN ${live} THEN expire ELSE excluded.expire END
-         RETURNING points, expire`,
-      ),
-      peek: this.database.prepare(`SELECT points FROM ${table} WHERE key = ? AND (expire IS NULL OR expire > ?)`),
-      forget: this.database.prepare(`DELETE FROM ${table} WHERE key = ?`),
-    };
-    this.#budgetStatements.set(table, statements);
-    return statements;
+  /**
+   * Runs `operation` (one statement, applied in full or not at all) once the write lock is free,
+   * before the deadline: the caller's, or `timeoutMs` from now.
+   */
+  #write<T>(options: LedgerCallOptions | undefined, operation: () => T): Promise<T> {
+    let deadlineMs: number;
+    try {
+      deadlineMs = deadlineOf("sqlite", options, this.#timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<T>((resolve, reject) => {
+      const attempt = (): void => {
+        // An attempt can wait SQLITE_BUSY_WAIT_MS for the lock; one that could end past the deadline is not started.
+        if (Date.now() + SQLITE_BUSY_WAIT_MS >= deadlineMs) {
+          reject(new StoreTimeoutError("sqlite", 0, "sqlite store: another connection held the write lock until the deadline; nothing was applied"));
+          return;
+        }
+        try {
+          resolve(operation());
+        } catch (error) {
+          if (isBusy(error)) setTimeout(attempt, RETRY_EVERY_MS);
+          else reject(error);
+        }
+      };
+      attempt();
+    });
   }
 
   // Prepared on first use rather than in the constructor: the table exists only after migrate().

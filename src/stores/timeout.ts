@@ -4,8 +4,8 @@
  */
 export class StoreTimeoutError extends Error {
   override readonly name = "StoreTimeoutError";
-  constructor(kind: string, timeoutMs: number) {
-    super(`${kind} store did not answer within ${timeoutMs} ms`);
+  constructor(kind: string, timeoutMs: number, message = `${kind} store did not answer within ${timeoutMs} ms`) {
+    super(message);
   }
 }
 
@@ -41,4 +41,37 @@ export function tableNameOption(kind: string, value: string | undefined, fallbac
     throw new TypeError(`otp-actions: ${kind}Store tableName must match [A-Za-z_][A-Za-z0-9_]{0,62}`);
   }
   return name;
+}
+
+/**
+ * Allowance for the clocks of the application servers and a database server to disagree
+ * (Redis's `TIME`, Postgres's `clock_timestamp()`), which compare the caller's deadline with their
+ * own clock. A store waits this long past the deadline for the server's answer, so an operation
+ * the server applied just before the deadline by its own clock still reaches the caller as done.
+ */
+export const DEFAULT_CLOCK_SKEW_MS = 250;
+
+/** Validates a `clockSkewMs` option (0 to 10,000 ms). */
+export function clockSkewOption(kind: string, value: number | undefined): number {
+  const skewMs = value ?? DEFAULT_CLOCK_SKEW_MS;
+  if (!Number.isInteger(skewMs) || skewMs < 0 || skewMs > 10_000) {
+    throw new TypeError(`otp-actions: ${kind}Store clockSkewMs must be an integer from 0 to 10000`);
+  }
+  return skewMs;
+}
+
+/** The error for a call whose deadline passed before it could be applied: nothing changed. */
+export function deadlinePassed(kind: string): StoreTimeoutError {
+  return new StoreTimeoutError(kind, 0, `${kind} store: the call's deadline passed; nothing was applied`);
+}
+
+/**
+ * The call's deadline: the caller's, or `timeoutMs` from now. Rejects at once (nothing sent,
+ * nothing applied) when the caller's has already passed or is not a finite number.
+ */
+export function deadlineOf(kind: string, options: { deadlineMs?: number } | undefined, timeoutMs: number): number {
+  const deadlineMs = options?.deadlineMs;
+  if (deadlineMs === undefined) return Date.now() + timeoutMs;
+  if (typeof deadlineMs !== "number" || !Number.isFinite(deadlineMs) || deadlineMs <= Date.now()) throw deadlinePassed(kind);
+  return deadlineMs;
 }

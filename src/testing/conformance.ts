@@ -244,6 +244,35 @@ export function runStoreConformance(name: string, factory: () => Promise<Conform
       });
     });
 
+    describe("deadlines", () => {
+      // Checked by the store where it applies the write (the fault tests show it on a paused or
+      // locked backend); here, the contract every store keeps.
+      it("refuses every write whose deadline has passed, with StoreTimeoutError, and changes nothing", async () => {
+        const id = newVerificationId();
+        const passed = () => ({ deadlineMs: Date.now() - 1 });
+        expect(await rejection(store.open(id, TTL_MS, 0, passed()))).toMatchObject({ name: "StoreTimeoutError" });
+        expect(await store.record(id, true, 3)).toEqual({ outcome: "unknown", attempts: 0 });
+
+        await store.open(id, TTL_MS);
+        expect(await rejection(store.record(id, true, 3, passed()))).toMatchObject({ name: "StoreTimeoutError" });
+        expect(await rejection(store.record(id, false, 3, passed()))).toMatchObject({ name: "StoreTimeoutError" });
+        expect(await rejection(store.revoke(id, passed()))).toMatchObject({ name: "StoreTimeoutError" });
+        expect(await rejection(store.revoke(id, { replaced: true, ...passed() }))).toMatchObject({ name: "StoreTimeoutError" });
+        expect(await rejection(store.open(id, TTL_MS, 2, passed()))).toMatchObject({ name: "StoreTimeoutError" });
+        // Untouched: still pending, no attempt counted, so the right code is approved on its first try.
+        expect(await store.record(id, true, 3)).toEqual({ outcome: "approved", attempts: 1 });
+      });
+
+      it("applies every write whose deadline is ahead", async () => {
+        const id = newVerificationId();
+        const ahead = () => ({ deadlineMs: Date.now() + 5_000 });
+        await store.open(id, TTL_MS, 1, ahead());
+        expect(await store.record(id, false, 3, ahead())).toEqual({ outcome: "rejected", attempts: 2 });
+        expect(await store.revoke(id, { replaced: true, ...ahead() })).toEqual({ previous: "pending", attempts: 2 });
+        expect(await store.record(id, true, 3, ahead())).toEqual({ outcome: "revoked", attempts: 2 });
+      });
+    });
+
     describe("housekeeping", () => {
       it("answers health", async () => {
         await expect(store.health()).resolves.toBeUndefined();
