@@ -26,7 +26,7 @@ import {
 import type { GuardOptions } from "./guard/options.js";
 import { MemoryStore } from "./stores/memory.js";
 import type { LedgerStore, RecordResult } from "./stores/store.js";
-import { withTimeout } from "./stores/timeout.js";
+import { DEFAULT_CLOCK_SKEW_MS, withTimeout } from "./stores/timeout.js";
 import { OtpEvents, type ClientInfo, type OtpEvent, type OtpEventListener, type OtpEventType } from "./telemetry/events.js";
 
 export type Metadata = Record<string, unknown>;
@@ -119,6 +119,7 @@ export interface Otp {
 }
 
 const PURPOSE = new RegExp(NAME_PATTERN);
+
 const TRACE_ID = new RegExp(TRACE_ID_PATTERN);
 /** Why cancelling a context a resend replaced is refused: the session lives on under the newer one. */
 const REPLACED_MESSAGE = "The context was replaced by a newer one (a resend); cancel with the newest context.";
@@ -183,7 +184,8 @@ class OtpEngine implements Otp {
     // The caller delivers; for an account the app says does not exist the code never verifies.
     const decoy = this.#shouldSend ? !(await this.#shouldSend({ identifier: request.identifier.value, purpose: request.purpose, channel: request.channel })) : false;
     const base = this.#issueScope(request);
-    return await this.#withSendLimits(request, 1, base, () => this.#issue(request, { sends: 1, decoy }, base));
+    const deadlineMs = this.#deadline();
+    return await this.#withSendLimits(request, 1, base, deadlineMs, () => this.#issue(request, { sends: 1, decoy }, base, deadlineMs));
   }
 
   async start(input: StartInput): Promise<Issued> {
@@ -193,7 +195,8 @@ class OtpEngine implements Otp {
     const decoy = this.#shouldSend ? !(await this.#shouldSend({ identifier: request.identifier.value, purpose: request.purpose, channel: channel.name })) : false;
     const sending = { ...request, channel: channel.name };
     const base = this.#issueScope(sending);
-    const generated = await this.#withSendLimits(sending, 1, base, () => this.#issue(sending, { sends: 1, decoy }, base));
+    const deadlineMs = this.#deadline();
+    const generated = await this.#withSendLimits(sending, 1, base, deadlineMs, () => this.#issue(sending, { sends: 1, decoy }, base, deadlineMs));
     await this.#deliver(channel, generated, base, request.policy, decoy, input.locale, request.metadata);
     return withoutCode(generated);
   }
@@ -221,7 +224,7 @@ class OtpEngine implements Otp {
     if (!isPlausibleCode(code)) throw new OtpError("INVALID_CODE_FORMAT");
     const traceId = traceIdOf(input.traceId);
     const deadlineMs = this.#deadline();
-    const timing = (): GuardTiming => ({ nowMs: this.#clock.now(), deadlineMs });
+    const timing = (): GuardTiming => ({ nowMs: this.#clock.now(), deadlineMs: this.#storeDeadline(deadlineMs) });
 
     let opened: OpenedToken;
     try {
@@ -267,7 +270,7 @@ class OtpEngine implements Otp {
     const matched = digestsMatch(claims.codeMac, codeDigest(key.codeMacKey, claims.id, code)) && !claims.decoy;
     let result: RecordResult;
     try {
-      result = await this.#storeCall(() => this.store.record(claims.id, matched, claims.maxAttempts), deadlineMs);
+      result = await this.#storeCall(() => this.store.record(claims.id, matched, claims.maxAttempts, { deadlineMs: this.#storeDeadline(deadlineMs) }), deadlineMs);
     } catch (error) {
       if (guard && reservation) await guard.afterCheck(reservation, "not_compared", timing());
       throw error;
@@ -320,7 +323,8 @@ class OtpEngine implements Otp {
     const traceId = traceIdOf(options?.traceId);
     const { claims } = this.#open(context);
     if (this.#clock.now() >= claims.sessionExpiresAtMs) throw new OtpError("SESSION_EXPIRED");
-    const result = await this.#storeCall(() => this.store.revoke(claims.id));
+    const deadlineMs = this.#deadline();
+    const result = await this.#storeCall(() => this.store.revoke(claims.id, { deadlineMs: this.#storeDeadline(deadlineMs) }), deadlineMs);
     if (result.previous === "consumed") throw new OtpError("ALREADY_USED");
     if (result.previous === "unknown") throw new OtpError("SESSION_EXPIRED");
     // A resend replaced this context and the session goes on under the newer one: answering
@@ -367,6 +371,7 @@ class OtpEngine implements Otp {
     request: IssueRequest,
     session: { sends: number; decoy: boolean; sessionExpiresAtMs?: number; attempts?: number },
     base: EventScope,
+    deadlineMs: number,
   ): Promise<Generated> {
     const { identifier, purpose, policy } = request;
     const now = this.#clock.now();
@@ -394,7 +399,7 @@ class OtpEngine implements Otp {
       metadata: request.metadataJson,
     };
     const context = sealToken(key, claims);
-    await this.#storeCall(() => this.store.open(id, sessionExpiresAtMs - now, session.attempts ?? 0));
+    await this.#storeCall(() => this.store.open(id, sessionExpiresAtMs - now, session.attempts ?? 0, { deadlineMs: this.#storeDeadline(deadlineMs) }), deadlineMs);
     this.#emit("generated", base, {
       id,
       attempts: session.attempts ?? 0,
@@ -430,14 +435,14 @@ class OtpEngine implements Otp {
    * The guard's send limits, taken before anything about the session changes, then `work`. A send
    * that fails for want of a store gives its points back: a 503 costs no cooldown.
    */
-  async #withSendLimits<T>(request: IssueRequest, sends: number, base: EventScope, work: () => Promise<T>): Promise<T> {
+  async #withSendLimits<T>(request: IssueRequest, sends: number, base: EventScope, deadlineMs: number, work: () => Promise<T>): Promise<T> {
     const guard = this.#guard;
     if (!guard) return work();
-    const reservation = await this.#guardSend(guard, request, sends, base, this.#deadline());
+    const reservation = await this.#guardSend(guard, request, sends, base, deadlineMs);
     try {
       return await work();
     } catch (error) {
-      if (error instanceof OtpError && error.code === "STORE_UNAVAILABLE") await guard.sendFailed(reservation, { nowMs: this.#clock.now(), deadlineMs: this.#deadline() });
+      if (error instanceof OtpError && error.code === "STORE_UNAVAILABLE") await guard.sendFailed(reservation, { nowMs: this.#clock.now(), deadlineMs: this.#storeDeadline(this.#deadline()) });
       throw error;
     }
   }
@@ -454,7 +459,7 @@ class OtpEngine implements Otp {
           resend: sends > 1,
           ...clientField(request.client),
           nowMs: this.#clock.now(),
-          deadlineMs,
+          deadlineMs: this.#storeDeadline(deadlineMs),
         }),
       base,
     );
@@ -489,14 +494,15 @@ class OtpEngine implements Otp {
     };
     // The guard decides before the old code is revoked: a refused resend leaves the session usable.
     const issueBase = this.#issueScope(request);
-    const generated = await this.#withSendLimits(request, sends, issueBase, async () => {
+    const deadlineMs = this.#deadline();
+    const generated = await this.#withSendLimits(request, sends, issueBase, deadlineMs, async () => {
       // Marked replaced, not revoked: a later cancel of this context must not pass for ending the session.
-      const previous = await this.#storeCall(() => this.store.revoke(claims.id, { replaced: true }));
+      const previous = await this.#storeCall(() => this.store.revoke(claims.id, { replaced: true, deadlineMs: this.#storeDeadline(deadlineMs) }), deadlineMs);
       if (previous.previous === "consumed") throw new OtpError("ALREADY_USED");
       if (previous.previous === "revoked" || previous.previous === "replaced") throw new OtpError("CANCELED");
       if (previous.previous === "unknown") throw new OtpError("SESSION_EXPIRED");
       this.#emit("revoked", base, { attempts: previous.attempts });
-      return await this.#issue(request, { sends, decoy: claims.decoy, sessionExpiresAtMs: claims.sessionExpiresAtMs, attempts: previous.attempts }, issueBase);
+      return await this.#issue(request, { sends, decoy: claims.decoy, sessionExpiresAtMs: claims.sessionExpiresAtMs, attempts: previous.attempts }, issueBase, deadlineMs);
     });
     return { generated, base: issueBase, policy, metadata };
   }
@@ -606,7 +612,7 @@ class OtpEngine implements Otp {
   }
 
   /** Any store failure or a store slower than the timeout is STORE_UNAVAILABLE: never an approval. */
-  async #storeCall<T>(operation: () => Promise<T>, deadlineMs = this.#deadline()): Promise<T> {
+  async #storeCall<T>(operation: () => Promise<T>, deadlineMs: number): Promise<T> {
     if (this.store.inProcess) {
       try {
         return await operation();
@@ -642,6 +648,16 @@ class OtpEngine implements Otp {
   /** One bound for everything an operation asks of its stores, guard and ledger together. */
   #deadline(): number {
     return Date.now() + this.#storeTimeoutMs;
+  }
+
+  /**
+   * The deadline the stores enforce themselves: earlier than the operation's by their clock-skew
+   * allowance (a quarter of the bound, at most 250 ms), which a store waits past its deadline for
+   * the server's word. So the operation answers within its bound, and a 503 means the server
+   * refused the work: nothing changed.
+   */
+  #storeDeadline(deadlineMs: number): number {
+    return deadlineMs - Math.min(DEFAULT_CLOCK_SKEW_MS, this.#storeTimeoutMs / 4);
   }
 
   /** The fields every event about this verification shares, built only if an event is wanted. */

@@ -14,6 +14,7 @@
  */
 import { isOtpError } from "../core/errors.js";
 import { createOtp, type Otp } from "../otp.js";
+import type { LedgerStore } from "../stores/store.js";
 import { StoreTimeoutError, withTimeout } from "../stores/timeout.js";
 
 export interface CheckResult {
@@ -114,7 +115,9 @@ function checksFor(otp: Otp, log: HealthLogger): () => Promise<HealthReport> {
   async function store(): Promise<CheckResult> {
     try {
       await bounded(() => otp.store.health());
-      return { ok: true, kind: otp.store.kind };
+      // A Redis ledger says whether a crash can roll it back (snapshots only, or no persistence).
+      const persistence = await persistenceOf(otp.store);
+      return { ok: true, kind: otp.store.kind, ...(persistence && { persistence }) };
     } catch (error) {
       logFailure(log, { check: "store", kind: otp.store.kind }, error);
       return { ok: false, kind: otp.store.kind, error: "STORE_UNAVAILABLE" };
@@ -177,4 +180,11 @@ function describeError(error: unknown): Record<string, unknown> {
 function loggable(message: string): string {
   const withoutCredentials = message.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, "$1[redacted]@");
   return withoutCredentials.length > MAX_LOGGED_MESSAGE ? `${withoutCredentials.slice(0, MAX_LOGGED_MESSAGE)}…` : withoutCredentials;
+}
+
+/** The store's persistence report, for stores that have one (Redis); a failure to read it is left out. */
+export async function persistenceOf(store: LedgerStore): Promise<{ risk: string | null } | undefined> {
+  const reader = (store as { persistence?: () => Promise<{ risk: string | null }> }).persistence;
+  if (typeof reader !== "function") return undefined;
+  return reader.call(store).catch(() => undefined);
 }

@@ -14,6 +14,7 @@ import { Outbox, developmentChannels } from "./outbox.js";
 import { describeStore, storeFromConfig } from "./store-from-config.js";
 import { channelsFromConfig } from "./channels-from-config.js";
 import { auditLogFor } from "./companions.js";
+import { persistenceOf } from "./health.js";
 import { attachAuditLog, type AuditRecorder } from "../audit/recorder.js";
 import { countersFor, createGuard, type AbuseGuard } from "../guard/index.js";
 import { createMetrics } from "../telemetry/metrics.js";
@@ -65,6 +66,10 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   const channels = hooks.channels ?? (await serviceChannels(config, outbox, say));
   if (channels.length === 0) say("warning: no delivery channel is configured; /health/otp reports it, and every start (POST /v1/verifications) fails");
 
+  if (config.production) {
+    const risk = (await persistenceOf(store))?.risk;
+    if (risk) say(`warning: ${risk}`);
+  }
   const guard = config.limits.enabled ? serviceGuard(config, store) : undefined;
   if (config.production && guard) {
     const deliversToPhones = channels.some((channel) => channel.accepts !== "email" && channel.medium !== "email" && channel.medium !== "other");

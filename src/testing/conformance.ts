@@ -287,7 +287,7 @@ export function runStoreConformance(name: string, factory: () => Promise<Conform
     describe("through the engine", () => {
       let otp: Otp;
       beforeAll(() => {
-        otp = createOtp({ keys, store, storeTimeoutMs: 5_000 });
+        otp = createOtp({ keys, guard: false, store, storeTimeoutMs: 5_000 });
       });
 
       it("verifies a code once, counts a wrong one, refuses a replay", async () => {
@@ -322,7 +322,7 @@ export function runStoreConformance(name: string, factory: () => Promise<Conform
     describe("cancel and resend", () => {
       let otp: Otp;
       beforeAll(() => {
-        otp = createOtp({ keys, store, storeTimeoutMs: 5_000 });
+        otp = createOtp({ keys, guard: false, store, storeTimeoutMs: 5_000 });
       });
 
       it("refuses to cancel a context a resend replaced, and the new code still verifies", async () => {
@@ -341,7 +341,7 @@ export function runStoreConformance(name: string, factory: () => Promise<Conform
       });
 
       it("never lets a cancel and a resend of one context both succeed", async () => {
-        const otp = createOtp({ keys, store: withRandomRevokeDelay(store), storeTimeoutMs: 5_000 });
+        const otp = createOtp({ keys, guard: false, store: withRandomRevokeDelay(store), storeTimeoutMs: 5_000 });
         for (let round = 0; round < 20; round++) {
           const first = await otp.generate({ identifier: "user@example.com", purpose: "login" });
           const [canceled, resent] = await Promise.allSettled([otp.revoke(first.context), otp.regenerate({ context: first.context })]);
@@ -389,8 +389,8 @@ export function runStoreConformance(name: string, factory: () => Promise<Conform
         let healthy: Otp;
         beforeAll(async () => {
           down = await makeDown();
-          otp = createOtp({ keys, store: down.store, storeTimeoutMs });
-          healthy = createOtp({ keys, store });
+          otp = createOtp({ keys, guard: false, store: down.store, storeTimeoutMs });
+          healthy = createOtp({ keys, guard: false, store });
         });
         afterAll(async () => {
           await down?.store.close();
@@ -424,7 +424,7 @@ export function runStoreConformance(name: string, factory: () => Promise<Conform
         beforeAll(async () => {
           outage = await makeOutage();
           await outage.store.migrate?.();
-          otp = createOtp({ keys, store: outage.store, storeTimeoutMs });
+          otp = createOtp({ keys, guard: false, store: outage.store, storeTimeoutMs });
         });
         afterAll(async () => {
           await outage?.store.close();

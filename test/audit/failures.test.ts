@@ -14,7 +14,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("an audit log that cannot write", () => {
   it("sqlite (worker): a write before migrate() rejects, the records stay buffered, and the next flush writes them", async () => {
     const log = sqliteAuditLog({ path: join(dir, "late.db") });
-    const otp = createOtp({ keys: generateKey("k1") });
+    const otp = createOtp({ keys: generateKey("k1"), guard: false });
     const recorder = attachAuditLog(otp, log, { flushIntervalMs: 60_000 });
     await otp.generate({ identifier: "user@example.com", purpose: "login" });
     await expect(recorder.flush()).rejects.toThrow(/no such table/);
@@ -27,7 +27,7 @@ describe("an audit log that cannot write", () => {
 
   it("postgres unreachable: the write fails within its timeout, nothing crashes, nothing is lost from the buffer", async () => {
     const log = postgresAuditLog({ connectionString: `postgres://postgres@127.0.0.1:${await closedPort()}/test`, timeoutMs: 500 });
-    const otp = createOtp({ keys: generateKey("k1") });
+    const otp = createOtp({ keys: generateKey("k1"), guard: false });
     const errors: unknown[] = [];
     const recorder = attachAuditLog(otp, log, { flushIntervalMs: 60_000, onError: (error) => errors.push(error) });
     await otp.generate({ identifier: "user@example.com", purpose: "login" });

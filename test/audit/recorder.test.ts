@@ -35,7 +35,7 @@ describe("audit event ids", () => {
 describe("audit recorder", () => {
   it("keeps records through a failed write and writes them once the log is back", async () => {
     const { log, state } = flakyLog();
-    const otp = createOtp({ keys: generateKey("k1") });
+    const otp = createOtp({ keys: generateKey("k1"), guard: false });
     const errors: unknown[] = [];
     const recorder = attachAuditLog(otp, log, { batchSize: 5, flushIntervalMs: 60_000, onError: (error) => errors.push(error) });
     state.down = true;
@@ -52,7 +52,7 @@ describe("audit recorder", () => {
   it("drops the oldest records past maxBuffered, and counts them", async () => {
     const { log, state } = flakyLog();
     state.down = true;
-    const otp = createOtp({ keys: generateKey("k1") });
+    const otp = createOtp({ keys: generateKey("k1"), guard: false });
     const recorder = attachAuditLog(otp, log, { batchSize: 1000, maxBuffered: 10, flushIntervalMs: 60_000 });
     for (let i = 0; i < 25; i++) await otp.generate({ identifier: "user@example.com", purpose: "login" });
     const kept = recorder.pending;
@@ -66,7 +66,7 @@ describe("audit recorder", () => {
 
   it("writes in batches from the listener without waiting for the interval", async () => {
     const { log, state } = flakyLog();
-    const otp = createOtp({ keys: generateKey("k1") });
+    const otp = createOtp({ keys: generateKey("k1"), guard: false });
     const recorder = attachAuditLog(otp, log, { batchSize: 4, flushIntervalMs: 60_000 });
     for (let i = 0; i < 8; i++) await otp.generate({ identifier: "user@example.com", purpose: "login" });
     await new Promise((resolve) => setImmediate(resolve));
@@ -89,7 +89,7 @@ describe("audit recorder", () => {
       await append(records);
       running -= 1;
     };
-    const otp = createOtp({ keys: generateKey("k1") });
+    const otp = createOtp({ keys: generateKey("k1"), guard: false });
     const recorder = attachAuditLog(otp, log, { batchSize: 10, flushIntervalMs: 60_000 });
     for (let i = 0; i < 3000; i++) {
       await otp.generate({ identifier: `user${i}@example.com`, purpose: "login" });
@@ -110,7 +110,7 @@ describe("audit recorder", () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
       await append(records);
     };
-    const otp = createOtp({ keys: generateKey("k1") });
+    const otp = createOtp({ keys: generateKey("k1"), guard: false });
     const recorder = attachAuditLog(otp, log, { batchSize: 50, flushIntervalMs: 60_000 });
     // Events never stop while the flush runs: the buffer is never empty for long.
     let traffic = true;
@@ -139,7 +139,7 @@ describe("audit recorder", () => {
       { eventId: "old", verificationId: null, action: "generated", status: "pending", purpose: "login", channel: null, identifierHash: null,
         identifierMasked: null, attempts: null, metadata: null, clientIp: null, userAgent: null, traceId: null, at: new Date(Date.now() - 40 * 86_400_000) },
     ]);
-    const recorder = attachAuditLog(createOtp({ keys: generateKey("k1") }), log, { retentionDays: 30 });
+    const recorder = attachAuditLog(createOtp({ keys: generateKey("k1"), guard: false }), log, { retentionDays: 30 });
     await new Promise((resolve) => setImmediate(resolve));
     expect(log.size).toBe(0);
     await recorder.close();
@@ -147,7 +147,7 @@ describe("audit recorder", () => {
 
   it("keeps writing on its interval after idle ticks, and closes promptly", async () => {
     const log = memoryAuditLog();
-    const otp = createOtp({ keys: generateKey("k1") });
+    const otp = createOtp({ keys: generateKey("k1"), guard: false });
     const recorder = attachAuditLog(otp, log, { batchSize: 1000, flushIntervalMs: 5 });
     // Several ticks with nothing to write must leave the recorder ready for the next batch.
     await new Promise((resolve) => setTimeout(resolve, 40));
@@ -161,7 +161,7 @@ describe("audit recorder", () => {
 
   it("stops listening on close", async () => {
     const log = memoryAuditLog();
-    const otp = createOtp({ keys: generateKey("k1") });
+    const otp = createOtp({ keys: generateKey("k1"), guard: false });
     const recorder = attachAuditLog(otp, log);
     await recorder.close();
     await otp.generate({ identifier: "user@example.com", purpose: "login" });

@@ -39,7 +39,7 @@ describe("sqlite store on a file", () => {
     const keys = generateKey("k1");
     const first = sqliteStore({ path });
     await first.migrate();
-    const otp = createOtp({ keys, store: first });
+    const otp = createOtp({ keys, store: first, guard: false });
     const used = await otp.generate({ identifier: "user@example.com", purpose: "login" });
     const pending = await otp.generate({ identifier: "user@example.com", purpose: "login" });
     await otp.verify({ code: used.code, context: used.context, purpose: "login" });
@@ -48,7 +48,7 @@ describe("sqlite store on a file", () => {
 
     const second = sqliteStore({ path });
     await second.migrate();
-    const restarted = createOtp({ keys, store: second });
+    const restarted = createOtp({ keys, store: second, guard: false });
     await expect(restarted.verify({ code: used.code, context: used.context, purpose: "login" })).rejects.toMatchObject({ code: "ALREADY_USED" });
     await expect(restarted.verify({ code: pending.code, context: pending.context, purpose: "login" })).resolves.toMatchObject({ attempts: 2 });
     await second.close();
@@ -84,7 +84,7 @@ describe("sqlite store on a file", () => {
     const database = new Database(join(dir, "gone.db"));
     const store = sqliteStore({ database });
     await store.migrate();
-    const otp = createOtp({ keys: generateKey("k1"), store });
+    const otp = createOtp({ keys: generateKey("k1"), store, guard: false });
     const { code, context } = await otp.generate({ identifier: "user@example.com", purpose: "login" });
     database.close();
     const error = await otp.verify({ code, context, purpose: "login" }).catch((caught: unknown) => caught);
