@@ -121,6 +121,7 @@ export class RedisCounters implements CounterStore {
   readonly shared = true;
   readonly #client: Redis | Cluster;
   readonly #prefix: string;
+  #connecting: Promise<void> | undefined;
 
   constructor(options: RedisCountersOptions) {
     this.#client = options.client;
@@ -142,7 +143,10 @@ export class RedisCounters implements CounterStore {
       args.push(KIND_LETTER[op.kind], take?.max ?? 0, take?.windowMs ?? 0, take?.lock?.baseMs ?? 0, take?.lock?.maxMs ?? 0, take?.lock?.levelWindowMs ?? 0, take?.lock ? (take.lock.resetCount ? "R" : "L") : "-");
     }
     // Unused key slots name `none`, a key in the same slot that is never read or written.
-    const reply = await withTimeout(() => this.#eval(keys, args), leftMs, "redis");
+    const reply = await withTimeout(async () => {
+      await this.#connected();
+      return this.#eval(keys, args);
+    }, leftMs, "redis");
     if (reply[0] === -2) throw new StoreTimeoutError("guard", leftMs);
     if (reply[0] === -1) return { refused: { index: reply[1]!, retryAfterMs: reply[2]! }, results: [] };
     const results = step.ops.map((_, i) => {
@@ -154,6 +158,31 @@ export class RedisCounters implements CounterStore {
 
   async health(): Promise<void> {
     await this.#client.ping();
+  }
+
+  /**
+   * A client built to connect lazily and queue nothing while offline (as the Redis store builds
+   * its own) is connected on first use; every caller meanwhile waits for the one connection.
+   */
+  #connected(): Promise<void> | void {
+    const client = this.#client;
+    if (client.status === "ready") return;
+    if (!["wait", "connecting", "connect", "reconnecting"].includes(client.status)) throw new Error(`redis is not connected (${client.status})`);
+    this.#connecting ??= new Promise<void>((resolve, reject) => {
+      const done = (error?: Error): void => {
+        client.off("ready", onReady);
+        client.off("end", onEnd);
+        this.#connecting = undefined;
+        if (error) reject(error);
+        else resolve();
+      };
+      const onReady = (): void => done();
+      const onEnd = (): void => done(new Error("redis connection ended"));
+      client.once("ready", onReady);
+      client.once("end", onEnd);
+      if (client.status === "wait") client.connect().catch(() => undefined);
+    });
+    return this.#connecting;
   }
 
   #key(key: string): string {
