@@ -8,7 +8,7 @@ import { Keyring, parseKeys } from "./core/keyring.js";
 import { MAX_CONTEXT_CHARS, MAX_METADATA_BYTES, MAX_PURPOSE_CHARS, MAX_TRACE_ID_CHARS, NAME_PATTERN, TRACE_ID_PATTERN } from "./core/limits.js";
 import { newVerificationId, openToken, sealToken, type ClaimsToSeal, type OpenedToken, type TokenClaims } from "./core/token.js";
 import { deliverWithRetry } from "./delivery.js";
-import type { CheckOutcome, CheckReservation, DeliveryMedium, Guard, GuardTiming, LockoutNotice, SendReservation } from "./guard/guard.js";
+import type { DeliveryMedium, Guard, GuardTiming, LockoutNotice, SendAttempt } from "./guard/guard.js";
 import { createGuard } from "./guard/index.js";
 import { countersFor } from "./guard/counters/for-store.js";
 import {
@@ -184,8 +184,7 @@ class OtpEngine implements Otp {
     // The caller delivers; for an account the app says does not exist the code never verifies.
     const decoy = this.#shouldSend ? !(await this.#shouldSend({ identifier: request.identifier.value, purpose: request.purpose, channel: request.channel })) : false;
     const base = this.#issueScope(request);
-    const deadlineMs = this.#deadline();
-    return await this.#withSendLimits(request, 1, base, deadlineMs, () => this.#issue(request, { sends: 1, decoy }, base, deadlineMs));
+    return await this.#issue(request, { sends: 1, decoy }, base, this.#deadline(), true);
   }
 
   async start(input: StartInput): Promise<Issued> {
@@ -195,8 +194,7 @@ class OtpEngine implements Otp {
     const decoy = this.#shouldSend ? !(await this.#shouldSend({ identifier: request.identifier.value, purpose: request.purpose, channel: channel.name })) : false;
     const sending = { ...request, channel: channel.name };
     const base = this.#issueScope(sending);
-    const deadlineMs = this.#deadline();
-    const generated = await this.#withSendLimits(sending, 1, base, deadlineMs, () => this.#issue(sending, { sends: 1, decoy }, base, deadlineMs));
+    const generated = await this.#issue(sending, { sends: 1, decoy }, base, this.#deadline(), true);
     await this.#deliver(channel, generated, base, request.policy, decoy, input.locale, request.metadata);
     return withoutCode(generated);
   }
@@ -250,37 +248,22 @@ class OtpEngine implements Otp {
     if (now >= claims.codeExpiresAtMs) throw await refuse(new OtpError("OTP_EXPIRED"));
     if (code.length !== claims.codeLength) throw await refuse(new OtpError("INVALID_CODE_FORMAT"));
 
-    const guard = this.#guard;
-    // The guard reserves a failure point before the code is compared, so parallel guesses never
-    // evaluate more than its budgets; settling below gives back what was not a failure.
-    const reservation: CheckReservation | undefined = guard
-      ? await this.#guarded(
-          () =>
-            guard.beforeCheck({
-              id: claims.id,
-              identifierHash: claims.identifierHash ?? base().identifierHash!,
-              purpose: claims.purpose,
-              ...clientField(input.client),
-              ...timing(),
-            }),
-          base,
-        )
-      : undefined;
     // A decoy's digest is computed too: skipping it would make a decoy's check measurably faster.
     const matched = digestsMatch(claims.codeMac, codeDigest(key.codeMacKey, claims.id, code)) && !claims.decoy;
+    const record = (): Promise<RecordResult> =>
+      this.#storeCall(() => this.store.record(claims.id, matched, claims.maxAttempts, { deadlineMs: this.#storeDeadline(deadlineMs) }), deadlineMs);
+    const guard = this.#guard;
     let result: RecordResult;
-    try {
-      result = await this.#storeCall(() => this.store.record(claims.id, matched, claims.maxAttempts, { deadlineMs: this.#storeDeadline(deadlineMs) }), deadlineMs);
-    } catch (error) {
-      if (guard && reservation) await guard.afterCheck(reservation, "not_compared", timing());
-      throw error;
+    let lockout: LockoutNotice | undefined;
+    if (guard) {
+      // One call: the guard reserves its failure points before the code counts, has the ledger
+      // check it, and settles by the outcome (one atomic step where it shares the ledger's backend).
+      const attempt = { id: claims.id, identifierHash: claims.identifierHash ?? base().identifierHash!, purpose: claims.purpose, ...clientField(input.client), ...timing() };
+      ({ result, lockout } = await this.#guarded(() => guard.check(attempt, { store: this.store, id: claims.id, match: matched, maxAttempts: claims.maxAttempts, record }), base));
+    } else {
+      result = await record();
     }
     const evaluated = result.outcome === "approved" || result.outcome === "rejected";
-    let lockout: LockoutNotice | undefined;
-    if (guard && reservation) {
-      const outcome: CheckOutcome = result.outcome === "approved" ? "approved" : result.outcome === "rejected" ? "rejected" : "not_compared";
-      lockout = await guard.afterCheck(reservation, outcome, timing());
-    }
     if (evaluated) {
       this.#emit("validation_attempt", base, { attempts: result.attempts });
       if (lockout) this.#emit("locked_out", base, { limit: lockout.limit, retryAfterSeconds: lockout.retryAfterSeconds });
@@ -372,6 +355,8 @@ class OtpEngine implements Otp {
     session: { sends: number; decoy: boolean; sessionExpiresAtMs?: number; attempts?: number },
     base: EventScope,
     deadlineMs: number,
+    /** A first send: the guard takes its send limits and opens the entry (resends took theirs before revoking). */
+    firstSend: boolean,
   ): Promise<Generated> {
     const { identifier, purpose, policy } = request;
     const now = this.#clock.now();
@@ -399,7 +384,12 @@ class OtpEngine implements Otp {
       metadata: request.metadataJson,
     };
     const context = sealToken(key, claims);
-    await this.#storeCall(() => this.store.open(id, sessionExpiresAtMs - now, session.attempts ?? 0, { deadlineMs: this.#storeDeadline(deadlineMs) }), deadlineMs);
+    const ttlMs = sessionExpiresAtMs - now;
+    const attempts = session.attempts ?? 0;
+    const open = (): Promise<void> => this.#storeCall(() => this.store.open(id, ttlMs, attempts, { deadlineMs: this.#storeDeadline(deadlineMs) }), deadlineMs);
+    const guard = this.#guard;
+    if (firstSend && guard) await this.#guarded(() => guard.send(this.#sendAttempt(request, 1, base, deadlineMs), { store: this.store, id, ttlMs, attempts, open }), base);
+    else await open();
     this.#emit("generated", base, {
       id,
       attempts: session.attempts ?? 0,
@@ -432,13 +422,14 @@ class OtpEngine implements Otp {
   }
 
   /**
-   * The guard's send limits, taken before anything about the session changes, then `work`. A send
-   * that fails for want of a store gives its points back: a 503 costs no cooldown.
+   * A resend's limits, taken before anything about the session changes, then `work` (which
+   * revokes the old code and issues the new). A send that fails for want of a store gives its
+   * points back: a 503 costs no cooldown.
    */
   async #withSendLimits<T>(request: IssueRequest, sends: number, base: EventScope, deadlineMs: number, work: () => Promise<T>): Promise<T> {
     const guard = this.#guard;
     if (!guard) return work();
-    const reservation = await this.#guardSend(guard, request, sends, base, deadlineMs);
+    const reservation = await this.#guarded(() => guard.send(this.#sendAttempt(request, sends, base, deadlineMs)), base);
     try {
       return await work();
     } catch (error) {
@@ -447,22 +438,18 @@ class OtpEngine implements Otp {
     }
   }
 
-  async #guardSend(guard: Guard, request: IssueRequest, sends: number, base: EventScope, deadlineMs: number): Promise<SendReservation> {
-    return await this.#guarded(
-      () =>
-        guard.beforeSend({
-          identifier: request.identifier,
-          identifierHash: base().identifierHash!,
-          purpose: request.purpose,
-          channel: request.channel,
-          medium: this.#mediumOf(request.channel, request.identifier.kind),
-          resend: sends > 1,
-          ...clientField(request.client),
-          nowMs: this.#clock.now(),
-          deadlineMs: this.#storeDeadline(deadlineMs),
-        }),
-      base,
-    );
+  #sendAttempt(request: IssueRequest, sends: number, base: EventScope, deadlineMs: number): SendAttempt {
+    return {
+      identifier: request.identifier,
+      identifierHash: base().identifierHash!,
+      purpose: request.purpose,
+      channel: request.channel,
+      medium: this.#mediumOf(request.channel, request.identifier.kind),
+      resend: sends > 1,
+      ...clientField(request.client),
+      nowMs: this.#clock.now(),
+      deadlineMs: this.#storeDeadline(deadlineMs),
+    };
   }
 
   /**
@@ -502,7 +489,7 @@ class OtpEngine implements Otp {
       if (previous.previous === "revoked" || previous.previous === "replaced") throw new OtpError("CANCELED");
       if (previous.previous === "unknown") throw new OtpError("SESSION_EXPIRED");
       this.#emit("revoked", base, { attempts: previous.attempts });
-      return await this.#issue(request, { sends, decoy: claims.decoy, sessionExpiresAtMs: claims.sessionExpiresAtMs, attempts: previous.attempts }, issueBase, deadlineMs);
+      return await this.#issue(request, { sends, decoy: claims.decoy, sessionExpiresAtMs: claims.sessionExpiresAtMs, attempts: previous.attempts }, issueBase, deadlineMs, false);
     });
     return { generated, base: issueBase, policy, metadata };
   }
@@ -791,7 +778,7 @@ function serializeMetadata(metadata: unknown): string | null {
 function guardFor(option: OtpOptions["guard"], store: LedgerStore): Guard | undefined {
   if (option === false) return undefined;
   if (option !== undefined && (typeof option !== "object" || option === null)) throw new TypeError("otp-actions: guard must be false, guard options or a Guard");
-  if (option !== undefined && typeof (option as Guard).beforeSend === "function") return option as Guard;
+  if (option !== undefined && typeof (option as Guard).check === "function") return option as Guard;
   const options = (option ?? {}) as GuardOptions;
   return createGuard({ ...options, counters: options.counters ?? countersFor(store) });
 }

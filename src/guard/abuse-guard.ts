@@ -1,8 +1,9 @@
 import { OtpError } from "../core/errors.js";
 import { ipLimitKey } from "./client-ip.js";
-import type { CounterOp, CounterStore, LockSpec, StepResult, TakeOp } from "./counters/counter-store.js";
+import type { CounterOp, CounterStore, LedgerPart, LockSpec, StepResult, TakeOp } from "./counters/counter-store.js";
 import { MemoryCounters } from "./counters/memory.js";
-import type { CheckAttempt, CheckOutcome, CheckReservation, Guard, GuardTiming, LockoutNotice, RefusedCheck, SendAttempt, SendReservation } from "./guard.js";
+import type { RecordResult } from "../stores/store.js";
+import type { CheckAttempt, Guard, GuardedCheck, GuardTiming, LedgerCheck, LedgerOpen, LockoutNotice, RefusedCheck, SendAttempt, SendReservation } from "./guard.js";
 import {
   DEFAULT_CHANNEL_BUDGET,
   DEFAULT_LIMITS,
@@ -47,11 +48,6 @@ export interface AbuseGuard extends Guard {
 /** A send's reservation: the points to give back if it fails for want of a store. */
 interface SendTaken extends SendReservation {
   readonly giveBack: CounterOp[];
-}
-
-/** A reservation and what settling it takes. */
-interface Reservation extends CheckReservation {
-  readonly settle: { approved: CounterOp[]; notCompared: CounterOp[] };
 }
 
 /** One purpose's resolved limits and where its IP counters count (its own when it has its own IP settings). */
@@ -128,7 +124,7 @@ export class DefaultGuard implements AbuseGuard {
     return ["a channel can deliver codes to phone numbers in every country: set the guard's smsCountries (OTP_SMS_COUNTRIES) to the countries you serve (SMS pumping)."];
   }
 
-  async beforeSend(attempt: SendAttempt): Promise<SendReservation> {
+  async send(attempt: SendAttempt, open?: LedgerOpen): Promise<SendReservation> {
     const { limits, sendIpScope } = this.#limitsOf(attempt.purpose);
     const phone = attempt.identifier.kind === "phone" && attempt.medium !== "email" && attempt.medium !== "other" ? attempt.medium : undefined;
     if (phone) this.#sms.assertDeliverable(attempt.identifier.value, phone);
@@ -146,30 +142,50 @@ export class DefaultGuard implements AbuseGuard {
     if (limits.resendCooldownSeconds > 0) add({ kind: "take", key: `cooldown:${subject}`, max: 1, windowMs: limits.resendCooldownSeconds * 1000 }, LIMITS.resendCooldown);
     if (limits.sendsPerIdentifier) add(take(`sends:${subject}`, limits.sendsPerIdentifier), LIMITS.sendsPerIdentifier);
     if (ip !== NO_IP && limits.sendsPerIp) add(take(`sends_ip:${sendIpScope}:${ip}`, limits.sendsPerIp), LIMITS.sendsPerIp);
+    let prefixTake = -1;
     if (phone && this.#prefixVelocity) {
       const velocity = this.#prefixVelocity;
       const prefix = `prefix:${numberPrefix(attempt.identifier.value, velocity.suffixDigits)}`;
       const windowMs = velocity.windowSeconds * 1000;
       const blockMs = velocity.blockSeconds * 1000;
+      const seen = `seen:${attempt.identifier.value}`;
       // Only numbers new in the window count; a blocked prefix refuses every number in it.
       add({ kind: "lock", key: `block:${prefix}` }, LIMITS.prefixVelocity);
-      add({ kind: "take", key: `seen:${attempt.identifier.value}`, max: Number.MAX_SAFE_INTEGER, windowMs }, LIMITS.prefixVelocity);
+      add({ kind: "take", key: seen, max: Number.MAX_SAFE_INTEGER, windowMs }, LIMITS.prefixVelocity);
+      prefixTake = ops.length;
       add(
-        { kind: "take", key: prefix, max: velocity.maxNumbers + 1, windowMs, onlyIfAbsent: `seen:${attempt.identifier.value}`, lock: { key: `block:${prefix}`, levelKey: `block_level:${prefix}`, baseMs: blockMs, maxMs: blockMs, levelWindowMs: windowMs, resetCount: true } },
+        {
+          kind: "take",
+          key: prefix,
+          max: velocity.maxNumbers + 1,
+          windowMs,
+          onlyIfAbsent: seen,
+          lock: { key: `block:${prefix}`, levelKey: `block_level:${prefix}`, baseMs: blockMs, maxMs: blockMs, levelWindowMs: windowMs, resetCount: true },
+        },
         LIMITS.prefixVelocity,
       );
     }
     const budget = this.#channelBudgets.get(attempt.channel) ?? (phone ? DEFAULT_CHANNEL_BUDGET : OFF);
     if (budget !== OFF) add(take(`channel:${attempt.channel}`, budget), LIMITS.channelBudget);
+    // What a send that never happened gives back: its send budgets (a number counted for its prefix stays counted).
+    const reservation: SendTaken = { kind: "send", giveBack: ops.flatMap((op): CounterOp[] => (op.kind === "take" && !op.lock && !op.key.startsWith("seen:") ? [{ kind: "giveBack", key: op.key }] : [])) };
 
-    const result = await this.#apply(ops, attempt);
+    // The new code's entry opens in the same step where the counters share the ledger's backend;
+    // not when the prefix's count may refuse this very send after it is taken.
+    const together = open !== undefined && this.#counters.ledger === open.store && prefixTake === -1;
+    const result = await this.#apply(ops, attempt, together ? { kind: "open", id: open.id, ttlMs: open.ttlMs, attempts: open.attempts } : undefined);
     if (result.refused) throw refusal(names[result.refused.index]!, result.refused.retryAfterMs);
     // The number that went over the prefix's budget started its block: it is refused too.
-    const prefixTake = ops.findIndex((op) => op.kind === "take" && op.onlyIfAbsent !== undefined);
-    if (prefixTake !== -1 && result.results[prefixTake]!.lockMs !== undefined) throw refusal(LIMITS.prefixVelocity, result.results[prefixTake]!.lockMs!);
-    // What a send that never happened gives back: its send budgets (the prefix's count of new numbers stays).
-    const giveBack = ops.flatMap((op): CounterOp[] => (op.kind === "take" && !op.lock && op.onlyIfAbsent === undefined && !op.key.startsWith("seen:") ? [{ kind: "giveBack", key: op.key }] : []));
-    const reservation: SendTaken = { kind: "send", giveBack };
+    const blocked = prefixTake === -1 ? undefined : result.results[prefixTake]!.lockMs;
+    if (blocked !== undefined) throw refusal(LIMITS.prefixVelocity, blocked);
+    if (open && !together) {
+      try {
+        await open.open();
+      } catch (error) {
+        if (error instanceof OtpError && error.code === "STORE_UNAVAILABLE") await this.sendFailed(reservation, attempt);
+        throw error;
+      }
+    }
     return reservation;
   }
 
@@ -183,7 +199,7 @@ export class DefaultGuard implements AbuseGuard {
     }
   }
 
-  async beforeCheck(attempt: CheckAttempt): Promise<CheckReservation> {
+  async check(attempt: CheckAttempt, ledger: LedgerCheck): Promise<GuardedCheck> {
     const { limits, failureIpScope } = this.#limitsOf(attempt.purpose);
     const subject = subjectOf(attempt.purpose, attempt.identifierHash);
     const ip = ipKeyOf(attempt.client);
@@ -197,46 +213,72 @@ export class DefaultGuard implements AbuseGuard {
     });
     const pairLock = lockout(`lock:${subject}:${ip}`);
     const factorLock = lockout(`lock:${subject}`);
+    const pairKey = `failures:${subject}:${ip}`;
+    const factorKey = `failures:${subject}`;
     const ipKey = ip !== NO_IP && limits.failuresPerIp ? `failures_ip:${failureIpScope}:${ip}` : undefined;
+    // The reservation: a point on each budget before the code is compared; the point that fills
+    // a budget starts its lockout at once.
     const ops: CounterOp[] = [
       { kind: "lock", key: factorLock.key },
       { kind: "lock", key: pairLock.key },
       ...(ipKey ? [take(ipKey, limits.failuresPerIp!)] : []),
-      { kind: "take", key: `failures:${subject}:${ip}`, max: limits.failuresPerIdentifierAndIp, windowMs, lock: pairLock },
-      { kind: "take", key: `failures:${subject}`, max: limits.failuresPerIdentifier, windowMs, lock: factorLock },
+      { kind: "take", key: pairKey, max: limits.failuresPerIdentifierAndIp, windowMs, lock: pairLock },
+      { kind: "take", key: factorKey, max: limits.failuresPerIdentifier, windowMs, lock: factorLock },
     ];
     const names = [LIMITS.failuresPerIdentifier, LIMITS.failuresPerIdentifierAndIp, ...(ipKey ? [LIMITS.failuresPerIp] : [])];
-    const result = await this.#apply(ops, attempt);
-    if (result.refused) throw refusal(names[result.refused.index]!, result.refused.retryAfterMs);
-
-    const pairStarted = result.results[ops.length - 2]!.lockMs;
-    const factorStarted = result.results[ops.length - 1]!.lockMs;
-    // Whatever lockout this point started is lifted again if the point turns out not to be a failure.
-    const unlocks: CounterOp[] = [
-      ...(pairStarted !== undefined ? [{ kind: "unlock", key: pairLock.key, levelKey: pairLock.levelKey } as const] : []),
-      ...(factorStarted !== undefined ? [{ kind: "unlock", key: factorLock.key, levelKey: factorLock.levelKey } as const] : []),
-    ];
-    const notice = factorStarted !== undefined ? { limit: LIMITS.failuresPerIdentifier, ms: factorStarted } : pairStarted !== undefined ? { limit: LIMITS.failuresPerIdentifierAndIp, ms: pairStarted } : undefined;
-    const reservation: Reservation = {
-      ...(notice && { lockout: { limit: notice.limit, retryAfterSeconds: secondsOf(notice.ms) } }),
-      settle: {
-        approved: [{ kind: "forget", key: `failures:${subject}:${ip}` }, { kind: "forget", key: `failures:${subject}` }, ...(ipKey ? [{ kind: "giveBack", key: ipKey } as const] : []), ...unlocks],
-        notCompared: [{ kind: "giveBack", key: `failures:${subject}:${ip}` }, { kind: "giveBack", key: `failures:${subject}` }, ...unlocks],
-      },
+    // A lockout this check starts is lifted again when its point turns out not to be a failure.
+    // Which one it starts is known only from the step's answer; lifting one it did not start is
+    // harmless only if none is live, so the unlocks are conditional on what the step reports.
+    const settle = (pairStarted: boolean, factorStarted: boolean): { onApproved: CounterOp[]; onNotCompared: CounterOp[] } => {
+      const unlocks: CounterOp[] = [
+        ...(pairStarted ? [{ kind: "unlock", key: pairLock.key, levelKey: pairLock.levelKey } as const] : []),
+        ...(factorStarted ? [{ kind: "unlock", key: factorLock.key, levelKey: factorLock.levelKey } as const] : []),
+      ];
+      return {
+        onApproved: [{ kind: "forget", key: pairKey }, { kind: "forget", key: factorKey }, ...(ipKey ? [{ kind: "giveBack", key: ipKey } as const] : []), ...unlocks],
+        onNotCompared: [{ kind: "giveBack", key: pairKey }, { kind: "giveBack", key: factorKey }, ...unlocks],
+      };
     };
-    return reservation;
+    const notice = (result: StepResult): LockoutNotice | undefined => {
+      const [pairMs, factorMs] = [result.results[ops.length - 2]!.lockMs, result.results[ops.length - 1]!.lockMs];
+      if (factorMs !== undefined) return { limit: LIMITS.failuresPerIdentifier, retryAfterSeconds: secondsOf(factorMs) };
+      if (pairMs !== undefined) return { limit: LIMITS.failuresPerIdentifierAndIp, retryAfterSeconds: secondsOf(pairMs) };
+      return undefined;
+    };
+
+    if (this.#counters.ledger === ledger.store) {
+      // One step: the reservation, the ledger's check, and its settling. Within one atomic step
+      // a lockout this check starts can be lifted only by this check, so both are named.
+      const { onApproved, onNotCompared } = settle(true, true);
+      const step = await this.#apply(ops, attempt, { kind: "record", id: ledger.id, match: ledger.match, maxAttempts: ledger.maxAttempts, onApproved, onNotCompared });
+      if (step.refused) throw refusal(names[step.refused.index]!, step.refused.retryAfterMs);
+      const result = step.record!;
+      return result.outcome === "rejected" ? withLockout(result, notice(step)) : { result };
+    }
+
+    const reserved = await this.#apply(ops, attempt);
+    if (reserved.refused) throw refusal(names[reserved.refused.index]!, reserved.refused.retryAfterMs);
+    const started = notice(reserved);
+    const { onApproved, onNotCompared } = settle(reserved.results[ops.length - 2]!.lockMs !== undefined, reserved.results[ops.length - 1]!.lockMs !== undefined);
+    let result: RecordResult;
+    try {
+      result = await ledger.record();
+    } catch (error) {
+      await this.#settle(onNotCompared, attempt);
+      throw error;
+    }
+    if (result.outcome === "rejected") return withLockout(result, started);
+    await this.#settle(result.outcome === "approved" ? onApproved : onNotCompared, attempt);
+    return { result };
   }
 
-  async afterCheck(reservation: CheckReservation, outcome: CheckOutcome, timing: GuardTiming): Promise<LockoutNotice | undefined> {
-    if (outcome === "rejected") return reservation.lockout;
-    const { settle } = reservation as Reservation;
+  /** Settles a decided check: a failure here is reported, never the caller's (the points stay taken, which errs towards counting more). */
+  async #settle(ops: CounterOp[], timing: GuardTiming): Promise<void> {
     try {
-      await this.#apply(outcome === "approved" ? settle.approved : settle.notCompared, timing);
+      await this.#apply(ops, timing);
     } catch (error) {
-      // The check is decided; the points stay taken, which only errs towards counting more.
       this.#report(error);
     }
-    return undefined;
   }
 
   async refusedCheck(check: RefusedCheck): Promise<void> {
@@ -254,9 +296,9 @@ export class DefaultGuard implements AbuseGuard {
 
   async close(): Promise<void> {}
 
-  async #apply(ops: CounterOp[], timing: GuardTiming): Promise<StepResult> {
+  async #apply(ops: CounterOp[], timing: GuardTiming, ledger?: LedgerPart): Promise<StepResult> {
     try {
-      return await this.#counters.apply({ ops, nowMs: timing.nowMs, deadlineMs: timing.deadlineMs });
+      return await this.#counters.apply({ ops, nowMs: timing.nowMs, deadlineMs: timing.deadlineMs, ...(ledger && { ledger }) });
     } catch (error) {
       throw error instanceof OtpError ? error : new OtpError("STORE_UNAVAILABLE", { cause: error });
     }
@@ -290,6 +332,10 @@ function subjectOf(purpose: string, identifierHash: string): string {
 function ipKeyOf(client: { ip?: string } | undefined): string {
   const ip = client?.ip;
   return typeof ip === "string" && ip !== "" ? ipLimitKey(ip) : NO_IP;
+}
+
+function withLockout(result: RecordResult, lockout: LockoutNotice | undefined): GuardedCheck {
+  return lockout ? { result, lockout } : { result };
 }
 
 function secondsOf(ms: number): number {

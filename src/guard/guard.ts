@@ -1,4 +1,5 @@
 import type { NormalizedIdentifier } from "../core/identifiers.js";
+import type { LedgerStore, RecordResult } from "../stores/store.js";
 import type { ClientInfo } from "../telemetry/events.js";
 
 /** What a channel sends: a text or a call to a phone number, an email, or something else. */
@@ -45,28 +46,40 @@ export interface RefusedCheck extends GuardTiming {
   client?: ClientInfo;
 }
 
-/** What the ledger said of a reserved check. */
-export type CheckOutcome =
-  /** The code matched. */
-  | "approved"
-  /** The code was compared and did not match. */
-  | "rejected"
-  /** Nothing was compared: the context was spent, exhausted, canceled or unknown, or the ledger failed. */
-  | "not_compared";
-
 /** A lockout a failed check started. */
 export interface LockoutNotice {
   limit: string;
   retryAfterSeconds: number;
 }
 
-/** What `beforeCheck` took; given back to `afterCheck`. */
-export interface CheckReservation {
-  /** Set when this check's failure point started a lockout (it stands if the check fails). */
-  readonly lockout?: LockoutNotice;
+/** The ledger's check the guard runs inside its own step, or after its reservation. */
+export interface LedgerCheck {
+  /** The engine's store: counters that run a ledger's check themselves do so only for this one. */
+  store: LedgerStore;
+  id: string;
+  match: boolean;
+  maxAttempts: number;
+  /** The store's own check, bound by the request's deadline: for a guard whose counters cannot run it themselves. */
+  record(): Promise<RecordResult>;
 }
 
-/** What `beforeSend` took; given back by `sendFailed` when nothing was sent. */
+/** The ledger entry of a new code, which the guard opens with its send limits. */
+export interface LedgerOpen {
+  store: LedgerStore;
+  id: string;
+  ttlMs: number;
+  attempts: number;
+  /** The store's own open, bound by the request's deadline. */
+  open(): Promise<void>;
+}
+
+/** A check's answer from the ledger, and the lockout its failure started. */
+export interface GuardedCheck {
+  result: RecordResult;
+  lockout?: LockoutNotice;
+}
+
+/** What a send took; given back by `sendFailed` when nothing was sent. */
 export interface SendReservation {
   readonly kind: "send";
 }
@@ -77,17 +90,21 @@ export interface SendReservation {
  * not get a code, STORE_UNAVAILABLE when its counters cannot be read (never a silent pass).
  */
 export interface Guard {
-  beforeSend(attempt: SendAttempt): Promise<SendReservation>;
-  /** The send failed for want of a store (STORE_UNAVAILABLE): its points are given back. Never throws. */
-  sendFailed(reservation: SendReservation, timing: GuardTiming): Promise<void>;
-  /** Reserves one failure point on every budget the check counts against, before the code is compared. */
-  beforeCheck(attempt: CheckAttempt): Promise<CheckReservation>;
   /**
-   * Settles a reservation: an approval clears its runs of failures and gives the IP's point back;
-   * a check that compared nothing gives the identifier's points back (the IP keeps its point).
-   * Never throws: the check is decided.
+   * The send limits. With `open`, the guard also opens the new code's ledger entry: in the same
+   * atomic step where its counters share the ledger's backend, else after its limits (giving its
+   * points back when the open fails for want of a store).
    */
-  afterCheck(reservation: CheckReservation, outcome: CheckOutcome, timing: GuardTiming): Promise<LockoutNotice | undefined>;
+  send(attempt: SendAttempt, open?: LedgerOpen): Promise<SendReservation>;
+  /** A send whose limits were taken failed for want of a store (STORE_UNAVAILABLE): its points are given back. Never throws. */
+  sendFailed(reservation: SendReservation, timing: GuardTiming): Promise<void>;
+  /**
+   * A check: the failure points reserved before the code is compared, the ledger's check, and
+   * the settling its outcome calls for (an approval clears the runs of failures and gives the
+   * IP's point back; a check that compared nothing gives the identifier's points back), as one
+   * call, and one atomic step where the counters share the ledger's backend.
+   */
+  check(attempt: CheckAttempt, ledger: LedgerCheck): Promise<GuardedCheck>;
   /** A check refused before any comparison costs its IP a failure point, never the identifier. */
   refusedCheck(check: RefusedCheck): Promise<void>;
   close?(): Promise<void>;

@@ -1,6 +1,6 @@
 import { ExpirySweep } from "../core/expiry-sweep.js";
 import { OldestFirst } from "../core/oldest-first.js";
-import type { LedgerCallOptions, LedgerRevokeOptions, LedgerState, LedgerStore, RecordResult, RevokeResult } from "./store.js";
+import type { LedgerCallOptions, LedgerRevokeOptions, LedgerState, LedgerStore, RecordResult, RevokeResult, SynchronousLedger } from "./store.js";
 import { deadlinePassed } from "./timeout.js";
 
 export interface MemoryStoreOptions {
@@ -26,7 +26,7 @@ const SWEEP_PER_OPEN = 2;
  * The library default: one process, zero set-up. Each primitive runs synchronously inside one
  * turn of the event loop, which is what makes it atomic.
  */
-export class MemoryStore implements LedgerStore {
+export class MemoryStore implements LedgerStore, SynchronousLedger {
   readonly kind = "memory";
   readonly inProcess = true;
   readonly #entries = new Map<string, Entry>();
@@ -52,6 +52,10 @@ export class MemoryStore implements LedgerStore {
 
   async open(id: string, ttlMs: number, attempts = 0, options?: LedgerCallOptions): Promise<void> {
     checkDeadline(options);
+    this.openNow(id, ttlMs, attempts);
+  }
+
+  openNow(id: string, ttlMs: number, attempts: number): void {
     const now = this.#now();
     this.#sweeper.sweep(now);
     if (this.#entries.size >= this.#maxEntries) this.#oldest.evict();
@@ -60,6 +64,10 @@ export class MemoryStore implements LedgerStore {
 
   async record(id: string, match: boolean, maxAttempts: number, options?: LedgerCallOptions): Promise<RecordResult> {
     checkDeadline(options);
+    return this.recordNow(id, match, maxAttempts);
+  }
+
+  recordNow(id: string, match: boolean, maxAttempts: number): RecordResult {
     const entry = this.#live(id);
     if (!entry) return { outcome: "unknown", attempts: 0 };
     if (entry.state === "consumed") return { outcome: "consumed", attempts: entry.attempts };

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { Cluster, Redis } from "ioredis";
 import type { LedgerCallOptions, LedgerRevokeOptions, LedgerState, LedgerStore, RecordOutcome, RecordResult, RevokeResult } from "./store.js";
 import { clockSkewOption, deadlineOf, deadlinePassed, timeoutOption, withTimeout } from "./timeout.js";
+import { LEDGER_FUNCTIONS, RECORD_OUTCOMES } from "./redis-ledger-lua.js";
 
 export interface RedisStoreOptions {
   /** A client you built (a `Redis` or a `Cluster`); `close()` then leaves it connected. */
@@ -56,37 +57,16 @@ const PREAMBLE = `
 local now = redis.call('TIME')
 if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[1]) then return {-1, 0} end
 `;
-const READ_ENTRY = `
-local value = redis.call('GET', KEYS[1])
-local state, body
-if value then
-  local sep = string.find(value, ':', 2, true)
-  if sep and string.sub(value, sep + 1) == ARGV[2] then
-    state = string.sub(value, 1, 1)
-    body = string.sub(value, 2, sep - 1)
-  end
-end
-`;
-
 // ARGV[3] = '1' for a match, ARGV[4] the maximum. Reply: outcome (an index into RECORD_OUTCOMES), attempts.
-const RECORD_SCRIPT = `${PREAMBLE}${READ_ENTRY}
-if not state then return {0, 0} end
-local attempts = tonumber(body)
-if state == 'c' then return {1, attempts} end
-if state == 'r' then return {2, attempts} end
-if attempts >= tonumber(ARGV[4]) then return {3, attempts} end
-attempts = attempts + 1
-if ARGV[3] == '1' then
-  redis.call('SET', KEYS[1], 'c' .. attempts .. ':' .. ARGV[2], 'KEEPTTL')
-  return {4, attempts}
-end
-redis.call('SET', KEYS[1], 'p' .. attempts .. ':' .. ARGV[2], 'KEEPTTL')
-return {5, attempts}
+const RECORD_SCRIPT = `${PREAMBLE}${LEDGER_FUNCTIONS}
+local outcome, attempts = ledger_record(KEYS[1], ARGV[2], ARGV[3], ARGV[4])
+return {outcome, attempts}
 `;
 
 // ARGV[3] = '1' marks the entry replaced rather than revoked. Reply: previous state (an index
 // into REVOKE_PREVIOUS), attempts.
-const REVOKE_SCRIPT = `${PREAMBLE}${READ_ENTRY}
+const REVOKE_SCRIPT = `${PREAMBLE}${LEDGER_FUNCTIONS}
+local state, body = ledger_read(KEYS[1], ARGV[2])
 if not state then return {0, 0} end
 local attempts = tonumber(body)
 if state == 'p' then
@@ -99,8 +79,8 @@ return {3, attempts}
 `;
 
 // ARGV[3] attempts, ARGV[4] time to live in ms. Reply: {1, 0}.
-const OPEN_SCRIPT = `${PREAMBLE}
-redis.call('SET', KEYS[1], 'p' .. ARGV[3] .. ':' .. ARGV[2], 'PX', ARGV[4])
+const OPEN_SCRIPT = `${PREAMBLE}${LEDGER_FUNCTIONS}
+ledger_open(KEYS[1], ARGV[2], ARGV[3], ARGV[4])
 return {1, 0}
 `;
 
@@ -121,7 +101,6 @@ redis.call('HSET', KEYS[1], 'run', ARGV[1], 'epoch', ARGV[3])
 return ARGV[3]
 `;
 
-const RECORD_OUTCOMES: RecordOutcome[] = ["unknown", "consumed", "revoked", "exhausted", "approved", "rejected"];
 const REVOKE_PREVIOUS: LedgerState[] = ["unknown", "pending", "consumed", "revoked", "replaced"];
 
 interface Script {
@@ -236,6 +215,31 @@ export class RedisStore implements LedgerStore {
   }
 
   /**
+   * True when a caller's script can run beside the entry of a verification: a single Redis, not a
+   * Cluster (whose keys would sit in other slots than the entry's).
+   */
+  get composable(): boolean {
+    return !(this.client instanceof Cluster);
+  }
+
+  /**
+   * Runs a caller's script, one that calls `ledger_record` or `ledger_open` (redis-ledger-lua.ts)
+   * beside work of its own, on the entry of `id`, so both are one atomic round trip (the guard's
+   * counters use it). KEYS[1] is the entry, ARGV[1] the deadline and ARGV[2] the epoch; the
+   * caller's keys and arguments follow. Sent as every ledger script is: on a connection whose
+   * epoch is confirmed, and waited for up to the deadline plus the clock allowance. The script
+   * must refuse past ARGV[1] by Redis's clock, as the ledger's own do.
+   */
+  async evalWithEntry(loaded: { source: string; sha: string }, id: string, deadlineMs: number, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown[]> {
+    if (!this.composable) throw new Error("otp-actions: a Redis Cluster cannot run other keys beside a verification's entry");
+    const boundMs = Math.max(1, deadlineMs - Date.now()) + this.#clockSkewMs;
+    return this.#call(boundMs, async (client) => {
+      const epoch = await this.#confirmedEpoch(client);
+      return this.#evalOnEpoch(client, loaded, epoch, [this.#key(id), ...keys], [String(Math.floor(deadlineMs)), epoch.value, ...args.map(String)]) as Promise<unknown[]>;
+    });
+  }
+
+  /**
    * What the server (every master, on a Cluster) keeps across a crash: from `CONFIG GET`, or from
    * `INFO persistence` where CONFIG is disabled. For a start-up log line and a health page.
    */
@@ -275,7 +279,7 @@ export class RedisStore implements LedgerStore {
     const boundMs = Math.max(1, deadlineMs - Date.now()) + this.#clockSkewMs;
     const reply = await this.#call(boundMs, async (client) => {
       const epoch = await this.#confirmedEpoch(client);
-      return this.#evalOnEpoch(client, loaded, epoch, this.#key(id), String(Math.floor(deadlineMs)), epoch.value, ...args);
+      return (await this.#evalOnEpoch(client, loaded, epoch, [this.#key(id)], [String(Math.floor(deadlineMs)), epoch.value, ...args])) as [number, number];
     });
     if (reply[0] === -1) throw deadlinePassed("redis");
     return reply;
@@ -283,13 +287,13 @@ export class RedisStore implements LedgerStore {
 
   // The script goes out only on the connection whose server confirmed the epoch, checked in the
   // same turn of the event loop as the command is written to it.
-  async #evalOnEpoch(client: Redis | Cluster, { sha, source }: Script, epoch: ConfirmedEpoch, key: string, ...args: string[]): Promise<[number, number]> {
-    const send = (command: "evalsha" | "eval"): Promise<[number, number]> => {
+  async #evalOnEpoch(client: Redis | Cluster, { sha, source }: Script, epoch: ConfirmedEpoch, keys: readonly string[], args: readonly string[]): Promise<unknown[]> {
+    const send = (command: "evalsha" | "eval"): Promise<unknown[]> => {
       if (!(client instanceof Cluster) && (client.stream !== epoch.stream || client.status !== "ready")) {
         this.#epoch = undefined;
         return Promise.reject(new Error("redis reconnected before the epoch of the new connection was confirmed"));
       }
-      return (command === "evalsha" ? client.evalsha(sha, 1, key, ...args) : client.eval(source, 1, key, ...args)) as Promise<[number, number]>;
+      return (command === "evalsha" ? client.evalsha(sha, keys.length, ...keys, ...args) : client.eval(source, keys.length, ...keys, ...args)) as Promise<unknown[]>;
     };
     try {
       return await send("evalsha");

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { openSqliteFile } from "./sqlite-file.js";
-import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult } from "./store.js";
+import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult, SynchronousLedger } from "./store.js";
 import { StoreTimeoutError, deadlineOf, tableNameOption, timeoutOption } from "./timeout.js";
 import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
 
@@ -64,7 +64,7 @@ function isBusy(error: unknown): boolean {
  * (one statement), so past the deadline nothing is applied: the call rejects with
  * StoreTimeoutError.
  */
-export class SqliteStore implements LedgerStore {
+export class SqliteStore implements LedgerStore, SynchronousLedger {
   readonly kind = "sqlite";
   /** The connection, shared with whatever else wants it (the rate limiter reuses it). */
   readonly database: BetterSqlite3.Database;
@@ -103,7 +103,7 @@ export class SqliteStore implements LedgerStore {
 
   async open(id: string, ttlMs: number, attempts = 0, options?: LedgerCallOptions): Promise<void> {
     const statements = this.#prepared();
-    await this.#write(options, () => statements.open.run(id, attempts, this.#now() + ttlMs));
+    await this.#write(options, () => this.openNow(id, ttlMs, attempts));
     if (++this.#opens % PURGE_EVERY_OPENS === 0) {
       try {
         statements.purge.run(this.#now(), PURGE_BATCH);
@@ -115,10 +115,16 @@ export class SqliteStore implements LedgerStore {
   }
 
   async record(id: string, match: boolean, maxAttempts: number, options?: LedgerCallOptions): Promise<RecordResult> {
-    return this.#write(options, () => this.#record(id, match, maxAttempts));
+    return this.#write(options, () => this.recordNow(id, match, maxAttempts));
   }
 
-  #record(id: string, match: boolean, maxAttempts: number): RecordResult {
+  /** `open`'s statement, run now on this connection (inside a caller's transaction; see SynchronousLedger). */
+  openNow(id: string, ttlMs: number, attempts: number): void {
+    this.#prepared().open.run(id, attempts, this.#now() + ttlMs);
+  }
+
+  /** `record`'s statements, run now on this connection (inside a caller's transaction; see SynchronousLedger). */
+  recordNow(id: string, match: boolean, maxAttempts: number): RecordResult {
     const statements = this.#prepared();
     const now = this.#now();
     const updated = statements.record.get({ id, match: match ? 1 : 0, max: maxAttempts, now });

@@ -60,6 +60,17 @@ export interface LedgerCallOptions {
   deadlineMs?: number;
 }
 
+/**
+ * A ledger whose `open` and `record` can run synchronously inside a caller's atomic step on the
+ * same backend (memory, or the same SQLite connection inside the caller's transaction): the
+ * guard composes them with its counters so a guarded check stays one transaction. They are the
+ * store's own primitives, unchanged; the caller holds the lock and checks the deadline.
+ */
+export interface SynchronousLedger {
+  openNow(id: string, ttlMs: number, attempts: number): void;
+  recordNow(id: string, match: boolean, maxAttempts: number): RecordResult;
+}
+
 export interface LedgerStore {
   /** A short name for health output and errors: "memory", "sqlite", "redis", "postgres". */
   readonly kind: string;

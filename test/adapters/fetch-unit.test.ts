@@ -9,15 +9,13 @@ describe("adapter failure answers", () => {
     const otp = createOtp({
       keys: generateKey("u1"),
       guard: {
-        async beforeSend() {
+        async send(_attempt, open) {
+          await open?.open();
           return { kind: "send" };
         },
         async sendFailed() {},
-        async beforeCheck() {
+        async check() {
           throw new OtpError("RATE_LIMITED", { retryAfterSeconds: 30, limit: "lockout" });
-        },
-        async afterCheck() {
-          return undefined;
         },
         async refusedCheck() {},
       },

@@ -63,15 +63,16 @@ describe("no enumeration by timing (shouldSend + asyncDelivery)", () => {
     };
     // Warm-up, then alternate so the machine's drift falls on both alike.
     for (let i = 0; i < 50; i++) await probe(`${i % 2 ? "real" : "ghost"}-warm${i}@example.com`);
-    for (let i = 0; i < SAMPLES; i++) {
-      // Each pair in a random order, so neither side always follows the other's delivery.
-      if (Math.random() < 0.5) {
-        real.push(await probe(`real${i}@example.com`));
-        decoy.push(await probe(`ghost${i}@example.com`));
-      } else {
-        decoy.push(await probe(`ghost${i}@example.com`));
-        real.push(await probe(`real${i}@example.com`));
-      }
+    // In a shuffled order: what a delivery leaves behind (its connection, its garbage) slows
+    // whichever probe comes next, so each kind must follow the other as often as itself.
+    const order = [...Array<boolean>(SAMPLES).fill(true), ...Array<boolean>(SAMPLES).fill(false)];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const [i, isReal] of order.entries()) {
+      if (isReal) real.push(await probe(`real${i}@example.com`));
+      else decoy.push(await probe(`ghost${i}@example.com`));
     }
     await otp.close();
     expect(receiver.requests.length).toBeGreaterThanOrEqual(SAMPLES);

@@ -207,18 +207,16 @@ describe("limits and client info", () => {
     return {
       sends,
       checks,
-      async beforeSend(attempt) {
+      async send(attempt, open) {
         sends.push(attempt);
         if (refuse) throw new OtpError("RATE_LIMITED", { retryAfterSeconds: 42, limit: "ip" });
+        await open?.open();
         return { kind: "send" };
       },
       async sendFailed() {},
-      async beforeCheck(attempt) {
+      async check(attempt, ledger) {
         checks.push(attempt);
-        return {};
-      },
-      async afterCheck() {
-        return undefined;
+        return { result: await ledger.record() };
       },
       async refusedCheck() {},
     };

@@ -3,6 +3,7 @@
  * atomically (one Lua script, one SQL transaction, one synchronous call in memory). Every limit,
  * lockout and budget of the guard is a step; the backends know nothing of what the keys mean.
  */
+import type { LedgerStore, RecordResult } from "../../stores/store.js";
 
 /** Refuses the step while `key` holds a live window (a lockout or a block). */
 export interface LockOp {
@@ -51,7 +52,7 @@ export interface GiveBackOp {
   key: string;
 }
 
-/** Lifts a lockout this caller started, and takes its level back. */
+/** Lifts a live lockout (one this caller started) and takes its level back; nothing when none is live. */
 export interface UnlockOp {
   kind: "unlock";
   key: string;
@@ -60,8 +61,27 @@ export interface UnlockOp {
 
 export type CounterOp = LockOp | TakeOp | ForgetOp | GiveBackOp | UnlockOp;
 
+/**
+ * The ledger's part of a step, on a counter store whose ledger shares its backend: the entry of a
+ * new code opened, or a check recorded and then settled by its outcome, all in the one atomic step.
+ */
+export type LedgerPart =
+  | { kind: "open"; id: string; ttlMs: number; attempts: number }
+  | {
+      kind: "record";
+      id: string;
+      match: boolean;
+      maxAttempts: number;
+      /** Run after an approval. */
+      onApproved: readonly CounterOp[];
+      /** Run when nothing was compared (spent, canceled, exhausted or unknown). A compared failure runs nothing. */
+      onNotCompared: readonly CounterOp[];
+    };
+
 export interface CounterStep {
   ops: readonly CounterOp[];
+  /** Only for the counter store's own `ledger`; not run when the ops refuse. */
+  ledger?: LedgerPart;
   /** The engine's clock, milliseconds since the epoch: every window is measured on it. */
   nowMs: number;
   /**
@@ -82,6 +102,8 @@ export interface StepResult {
   /** Set when a `lock` or a plain `take` refused the step; nothing was then written. */
   refused?: { index: number; retryAfterMs: number };
   results: OpResult[];
+  /** The ledger's answer to a `record` part. */
+  record?: RecordResult;
 }
 
 /** One atomic primitive per backend. */
@@ -90,6 +112,8 @@ export interface CounterStore {
   readonly kind: string;
   /** True when counts are shared with every process on the same backend. */
   readonly shared: boolean;
+  /** The ledger store whose check and open a step may carry (built on its backend), if any. */
+  readonly ledger?: LedgerStore;
   apply(step: CounterStep): Promise<StepResult>;
   /** Resolves when the backend answers. */
   health?(): Promise<void>;

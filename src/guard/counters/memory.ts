@@ -1,4 +1,5 @@
 import { ExpirySweep } from "../../core/expiry-sweep.js";
+import type { LedgerStore, SynchronousLedger } from "../../stores/store.js";
 import { StoreTimeoutError } from "../../stores/timeout.js";
 import type { CounterStep, CounterStore, StepResult } from "./counter-store.js";
 import { planStep, type Window } from "./step.js";
@@ -14,8 +15,16 @@ const SWEEP_PER_WRITE = 2;
 export class MemoryCounters implements CounterStore {
   readonly kind = "memory";
   readonly shared = false;
+  readonly ledger: LedgerStore | undefined;
   readonly #windows = new Map<string, Window>();
   readonly #sweeper = new ExpirySweep(this.#windows, SWEEP_PER_WRITE);
+  readonly #ledger: SynchronousLedger | undefined;
+
+  /** `ledger`: the memory store beside these counters, whose check then runs in the same step. */
+  constructor(options: { ledger?: SynchronousLedger & LedgerStore } = {}) {
+    this.#ledger = options.ledger;
+    this.ledger = options.ledger;
+  }
 
   /** Windows held, live or not yet swept (tests). */
   get size(): number {
@@ -29,7 +38,7 @@ export class MemoryCounters implements CounterStore {
   /** `apply`, synchronously. */
   applyNow(step: CounterStep): StepResult {
     if (Date.now() > step.deadlineMs) throw new StoreTimeoutError("guard", 0);
-    const { result, writes } = planStep((key) => this.#windows.get(key), step);
+    const { result, writes } = planStep((key) => this.#windows.get(key), step, this.#ledger);
     if (writes.size > 0) this.#sweeper.sweep(step.nowMs);
     for (const [key, window] of writes) {
       if (window === null) this.#windows.delete(key);

@@ -29,6 +29,8 @@ interface Row {
 export class PostgresCounters implements CounterStore {
   readonly kind = "postgres";
   readonly shared = true;
+  /** None: the ledger's statements run on their own connection, so a guarded check is three calls here. */
+  readonly ledger = undefined;
   readonly #pool: pg.Pool;
   readonly #table: string;
   #ready: Promise<void> | undefined;

@@ -1,126 +1,185 @@
 import { createHash } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
+import type { RedisStore } from "../../stores/redis.js";
+import { LEDGER_FUNCTIONS, RECORD_OUTCOMES } from "../../stores/redis-ledger-lua.js";
+import type { RecordResult } from "../../stores/store.js";
 import { StoreTimeoutError, withTimeout } from "../../stores/timeout.js";
-import type { CounterOp, CounterStep, CounterStore, StepResult } from "./counter-store.js";
+import type { CounterOp, CounterStep, CounterStore, OpResult, StepResult } from "./counter-store.js";
 
 export interface RedisCountersOptions {
   /** The client (the Redis store's own, by default). */
   client: Redis | Cluster;
   /** Prepended to every key. Default `otp:guard:`. */
   keyPrefix?: string;
+  /**
+   * The Redis store on this same client: its check and open then run inside the counters'
+   * script, one round trip (not on a Cluster).
+   */
+  ledger?: RedisStore;
 }
 
+/** Fields per op in the script's arguments. */
+const FIELDS = 12;
+
 /**
- * The step of `step.ts`, in Lua: judge every lock and plain take, then apply the ops. A window is
- * stored as "points:expiresAtMs" (the engine's clock) with a Redis TTL to match, so expired keys
- * go by themselves. ARGV: nowMs, deadlineMs, the key that stands for none, then per op a fixed group of 7 fields (kind, max,
- * windowMs, baseMs, maxMs, levelWindowMs, lock: '-' none, 'L' keep the count, 'R' reset it) whose keys are KEYS in a group of 4 (key,
- * lockKey, levelKey, onlyIfAbsent). The server's TIME is compared with the deadline first: a
- * script that runs after the caller gave up changes nothing.
+ * The step of `step.ts`, in Lua. A window is stored as "points:expiresAtMs" (the engine's clock)
+ * with a Redis TTL to match, so expired keys go by themselves; windows are read once, changed in
+ * a table, and only those that end the script changed are written.
+ *
+ * KEYS[1] is the ledger entry (or a key never touched), KEYS[2..] the counters. ARGV[1] the
+ * deadline, compared first with the server's TIME (a script that runs after the caller gave up
+ * changes nothing), ARGV[2] the ledger's epoch, ARGV[3] the engine's now, ARGV[4] the ledger part
+ * ('-', 'o' open, 'r' record) with ARGV[5..6] its arguments, ARGV[7] the number of ops, then per op
+ * FIELDS fields: phase ('m' the step, 'a' after an approval, 'n' after a check that compared
+ * nothing), kind (l t f g u), key, max, window, lock key, level key, only-if-absent key (key
+ * fields index KEYS; 0 for none), lock mode ('-' none, 'L' keep the count, 'R' reset it), lock
+ * base, lock max, level window.
+ *
+ * Reply: {-2} past the deadline; {-1, op, ms} refused; else {0, outcome, attempts, points and
+ * lock ms per 'm' op}.
  */
-const STEP_SCRIPT = `
-local now = tonumber(ARGV[1])
-local deadline = tonumber(ARGV[2])
+const COUNTERS_LUA = `
 local t = redis.call('TIME')
-local serverMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if serverMs > deadline then return {-2} end
-local none = ARGV[3]
-local n = (#ARGV - 3) / 7
-local cache = {}
-local function read(key)
-  local w = cache[key]
+if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[1]) then return {-2} end
+local epoch, now, part, n = ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[7])
+local function a(i, f) return ARGV[7 + (i - 1) * ${FIELDS} + f] end
+local cache, orig = {}, {}
+local function read(k)
+  local w = cache[k]
   if w == nil then
-    local v = redis.call('GET', key)
+    local v = redis.call('GET', KEYS[k])
     if v then
       local sep = string.find(v, ':', 1, true)
       w = {tonumber(string.sub(v, 1, sep - 1)), tonumber(string.sub(v, sep + 1))}
     else
       w = false
     end
-    cache[key] = w
+    cache[k] = w
+    orig[k] = w
   end
   if w and w[2] > now then return w end
   return nil
 end
-local function write(key, points, expires)
-  cache[key] = {points, expires}
-  local ttl = expires - now
-  if ttl > 0 then redis.call('SET', key, points .. ':' .. expires, 'PX', ttl) else redis.call('DEL', key) end
+local function set(k, w)
+  read(k)
+  cache[k] = w
 end
-local function forget(key)
-  cache[key] = false
-  redis.call('DEL', key)
-end
-local function arg(i, f) return ARGV[3 + (i - 1) * 7 + f] end
-local function key(i, f) return KEYS[(i - 1) * 4 + f] end
 for i = 1, n do
-  local kind = arg(i, 1)
-  if kind == 'l' then
-    local w = read(key(i, 1))
-    if w and w[1] > 0 then return {-1, i - 1, w[2] - now} end
-  elseif kind == 't' and arg(i, 7) == '-' then
-    local w = read(key(i, 1))
-    if w and w[1] >= tonumber(arg(i, 2)) then return {-1, i - 1, w[2] - now} end
+  if a(i, 1) == 'm' then
+    local kind = a(i, 2)
+    if kind == 'l' then
+      local w = read(tonumber(a(i, 3)))
+      if w and w[1] > 0 then return {-1, i - 1, w[2] - now} end
+    elseif kind == 't' and a(i, 9) == '-' then
+      local w = read(tonumber(a(i, 3)))
+      if w and w[1] >= tonumber(a(i, 4)) then return {-1, i - 1, w[2] - now} end
+    end
   end
 end
 local absent = {}
 for i = 1, n do
-  if arg(i, 1) == 't' and key(i, 4) ~= none and not read(key(i, 4)) then absent[key(i, 4)] = true end
+  local ak = tonumber(a(i, 8))
+  if a(i, 1) == 'm' and a(i, 2) == 't' and ak > 0 and not read(ak) then absent[ak] = true end
 end
 local function add(k, windowMs)
   local w = read(k)
-  if w then write(k, w[1] + 1, w[2]); return w[1] + 1 end
-  write(k, 1, now + windowMs)
+  if w then
+    set(k, {w[1] + 1, w[2]})
+    return w[1] + 1
+  end
+  set(k, {1, now + windowMs})
   return 1
 end
-local out = {0}
-for i = 1, n do
-  local kind = arg(i, 1)
+local function run(i)
+  local kind, k = a(i, 2), tonumber(a(i, 3))
   local points, lockMs = 0, 0
   if kind == 't' then
-    local only = key(i, 4)
-    if only ~= none and not absent[only] then
-      local w = read(key(i, 1))
+    local ak = tonumber(a(i, 8))
+    if ak > 0 and not absent[ak] then
+      local w = read(k)
       if w then points = w[1] end
     else
-      points = add(key(i, 1), tonumber(arg(i, 3)))
-      if arg(i, 7) ~= '-' and points >= tonumber(arg(i, 2)) then
-        local level = add(key(i, 3), tonumber(arg(i, 6)))
-        local doublings = math.min(math.max(level - 1, 0), 40)
-        lockMs = math.min(tonumber(arg(i, 4)) * (2 ^ doublings), tonumber(arg(i, 5)))
-        write(key(i, 2), 1, now + lockMs)
-        if arg(i, 7) == 'R' then forget(key(i, 1)) end
+      points = add(k, tonumber(a(i, 5)))
+      local mode = a(i, 9)
+      if mode ~= '-' and points >= tonumber(a(i, 4)) then
+        local level = add(tonumber(a(i, 7)), tonumber(a(i, 12)))
+        lockMs = math.min(tonumber(a(i, 10)) * (2 ^ math.min(math.max(level - 1, 0), 40)), tonumber(a(i, 11)))
+        set(tonumber(a(i, 6)), {1, now + lockMs})
+        if mode == 'R' then set(k, false) end
       end
     end
   elseif kind == 'f' then
-    forget(key(i, 1))
+    if read(k) then set(k, false) end
   elseif kind == 'g' then
-    local w = read(key(i, 1))
-    if w and w[1] > 0 then write(key(i, 1), w[1] - 1, w[2]) end
+    local w = read(k)
+    if w and w[1] > 0 then set(k, {w[1] - 1, w[2]}) end
   elseif kind == 'u' then
-    forget(key(i, 1))
-    local w = read(key(i, 3))
-    if w and w[1] > 0 then write(key(i, 3), w[1] - 1, w[2]) end
+    if read(k) then
+      set(k, false)
+      local lk = tonumber(a(i, 7))
+      local w = read(lk)
+      if w and w[1] > 0 then set(lk, {w[1] - 1, w[2]}) end
+    end
   end
-  out[#out + 1] = points
-  out[#out + 1] = lockMs
+  return points, lockMs
+end
+local out = {0, 0, 0}
+for i = 1, n do
+  if a(i, 1) == 'm' then
+    local points, lockMs = run(i)
+    out[#out + 1] = points
+    out[#out + 1] = lockMs
+  end
+end
+if part == 'o' then
+  ledger_open(KEYS[1], epoch, ARGV[5], ARGV[6])
+elseif part == 'r' then
+  local outcome, attempts = ledger_record(KEYS[1], epoch, ARGV[5], ARGV[6])
+  out[2] = outcome
+  out[3] = attempts
+  local phase = outcome == 4 and 'a' or (outcome == 5 and '' or 'n')
+  if phase ~= '' then
+    for i = 1, n do
+      if a(i, 1) == phase then run(i) end
+    end
+  end
+end
+for k, w in pairs(cache) do
+  local o = orig[k]
+  local old = o and o[2] > now and o or nil
+  local new = w and w[2] > now and w or nil
+  if new then
+    if not old or old[1] ~= new[1] or old[2] ~= new[2] then redis.call('SET', KEYS[k], new[1] .. ':' .. new[2], 'PX', new[2] - now) end
+  elseif old then
+    redis.call('DEL', KEYS[k])
+  end
 end
 return out
 `;
 
-const SCRIPT_SHA = createHash("sha1").update(STEP_SCRIPT).digest("hex");
+function loaded(source: string): { source: string; sha: string } {
+  return { source, sha: createHash("sha1").update(source).digest("hex") };
+}
+
+// Alone, the ledger functions are never called (part is '-'); beside a ledger, the store's own.
+const ALONE = loaded(`local function ledger_open() end\nlocal function ledger_record() return 0, 0 end\n${COUNTERS_LUA}`);
+const BESIDE_LEDGER = loaded(`${LEDGER_FUNCTIONS}\n${COUNTERS_LUA}`);
 const KIND_LETTER: Record<CounterOp["kind"], string> = { lock: "l", take: "t", forget: "f", giveBack: "g", unlock: "u" };
 
 /**
  * Counters on Redis: each step is one script call (one round trip), atomic because Redis runs a
- * script to completion. A script's keys must share a Cluster slot, so every key carries the one
- * hash tag `{guard}`: on a Cluster the counters live on one node.
+ * script to completion; beside the Redis store on the same client, the step's ledger part runs in
+ * the same script, so a guarded check or a first send is one round trip too. A script's keys must
+ * share a Cluster slot, so every key carries the one hash tag `{guard}`: on a Cluster the counters
+ * live on one node, and run apart from the ledger.
  */
 export class RedisCounters implements CounterStore {
   readonly kind = "redis";
   readonly shared = true;
+  readonly ledger: RedisStore | undefined;
   readonly #client: Redis | Cluster;
   readonly #prefix: string;
+  readonly #ledger: RedisStore | undefined;
   #connecting: Promise<void> | undefined;
 
   constructor(options: RedisCountersOptions) {
@@ -128,32 +187,66 @@ export class RedisCounters implements CounterStore {
     const prefix = options.keyPrefix ?? "otp:guard:";
     if (typeof prefix !== "string" || /[{}]/.test(prefix)) throw new TypeError("otp-actions: redisCounters keyPrefix must be a string without '{' or '}'");
     this.#prefix = `${prefix}{guard}:`;
+    this.#ledger = options.ledger?.composable && options.ledger.client === options.client ? options.ledger : undefined;
+    this.ledger = this.#ledger;
   }
 
   async apply(step: CounterStep): Promise<StepResult> {
     const leftMs = step.deadlineMs - Date.now();
     if (leftMs <= 0) throw new StoreTimeoutError("guard", 0);
+    const part = step.ledger;
+    if (part && !this.#ledger) throw new Error("otp-actions: these counters do not share the ledger's client");
     const keys: string[] = [];
-    const none = this.#key("-");
-    const args: Array<string | number> = [step.nowMs, step.deadlineMs, none];
-    for (const op of step.ops) {
+    const index = new Map<string, number>();
+    // KEYS[1] is the entry (added by the store) or, alone, a key never touched.
+    const keyOf = (key: string | undefined): number => {
+      if (key === undefined) return 0;
+      let at = index.get(key);
+      if (at === undefined) {
+        keys.push(this.#key(key));
+        at = keys.length + 1;
+        index.set(key, at);
+      }
+      return at;
+    };
+    const opArgs: Array<string | number> = [];
+    let count = 0;
+    const encode = (phase: string, op: CounterOp): void => {
       const take = op.kind === "take" ? op : undefined;
-      const levelKey = op.kind === "unlock" ? op.levelKey : take?.lock?.levelKey;
-      keys.push(this.#key(op.key), take?.lock ? this.#key(take.lock.key) : none, levelKey ? this.#key(levelKey) : none, take?.onlyIfAbsent !== undefined ? this.#key(take.onlyIfAbsent) : none);
-      args.push(KIND_LETTER[op.kind], take?.max ?? 0, take?.windowMs ?? 0, take?.lock?.baseMs ?? 0, take?.lock?.maxMs ?? 0, take?.lock?.levelWindowMs ?? 0, take?.lock ? (take.lock.resetCount ? "R" : "L") : "-");
+      const lock = take?.lock;
+      const levelKey = op.kind === "unlock" ? op.levelKey : lock?.levelKey;
+      opArgs.push(phase, KIND_LETTER[op.kind], keyOf(op.key), take?.max ?? 0, take?.windowMs ?? 0, keyOf(lock?.key), keyOf(levelKey), keyOf(take?.onlyIfAbsent));
+      opArgs.push(lock ? (lock.resetCount ? "R" : "L") : "-", lock?.baseMs ?? 0, lock?.maxMs ?? 0, lock?.levelWindowMs ?? 0);
+      count++;
+    };
+    for (const op of step.ops) encode("m", op);
+    if (part?.kind === "record") {
+      for (const op of part.onApproved) encode("a", op);
+      for (const op of part.onNotCompared) encode("n", op);
     }
-    // Unused key slots name `none`, a key in the same slot that is never read or written.
-    const reply = await withTimeout(async () => {
-      await this.#connected();
-      return this.#eval(keys, args);
-    }, leftMs, "redis");
+    const partArgs = !part ? ["-", 0, 0] : part.kind === "open" ? ["o", part.attempts, Math.max(1, Math.ceil(part.ttlMs))] : ["r", part.match ? "1" : "0", part.maxAttempts];
+    const args = [step.nowMs, ...partArgs, count, ...opArgs];
+    const reply = (
+      part
+        ? await this.#ledger!.evalWithEntry(BESIDE_LEDGER, part.id, step.deadlineMs, keys, args)
+        : await withTimeout(
+            async () => {
+              await this.#connected();
+              return this.#eval([this.#key("-"), ...keys], [Math.floor(step.deadlineMs), "", ...args]);
+            },
+            leftMs,
+            "redis",
+          )
+    ) as number[];
     if (reply[0] === -2) throw new StoreTimeoutError("guard", leftMs);
     if (reply[0] === -1) return { refused: { index: reply[1]!, retryAfterMs: reply[2]! }, results: [] };
-    const results = step.ops.map((_, i) => {
-      const lockMs = reply[2 + 2 * i]!;
-      return lockMs > 0 ? { points: reply[1 + 2 * i]!, lockMs } : { points: reply[1 + 2 * i]! };
+    const results: OpResult[] = step.ops.map((_, i) => {
+      const lockMs = reply[4 + 2 * i]!;
+      return lockMs > 0 ? { points: reply[3 + 2 * i]!, lockMs } : { points: reply[3 + 2 * i]! };
     });
-    return { results };
+    if (part?.kind !== "record") return { results };
+    const record: RecordResult = { outcome: RECORD_OUTCOMES[reply[1]!]!, attempts: reply[2]! };
+    return { results, record };
   }
 
   async health(): Promise<void> {
@@ -191,11 +284,11 @@ export class RedisCounters implements CounterStore {
 
   async #eval(keys: string[], args: Array<string | number>): Promise<number[]> {
     try {
-      return (await this.#client.evalsha(SCRIPT_SHA, keys.length, ...keys, ...args)) as number[];
+      return (await this.#client.evalsha(ALONE.sha, keys.length, ...keys, ...args)) as number[];
     } catch (error) {
       // A restarted or failed-over node has lost its script cache: EVAL runs and caches it again.
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return (await this.#client.eval(STEP_SCRIPT, keys.length, ...keys, ...args)) as number[];
+      return (await this.#client.eval(ALONE.source, keys.length, ...keys, ...args)) as number[];
     }
   }
 }

@@ -1,11 +1,14 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { tableNameOption, StoreTimeoutError } from "../../stores/timeout.js";
+import type { LedgerStore, SynchronousLedger } from "../../stores/store.js";
 import type { CounterStep, CounterStore, StepResult } from "./counter-store.js";
 import { planStep, type Window } from "./step.js";
 
 export interface SqliteCountersOptions {
   /** The connection (the SQLite store's own, by default). */
   database: BetterSqlite3.Database;
+  /** The SQLite store on this same connection, whose primitives then run inside the counters' transaction. */
+  ledger?: SynchronousLedger & LedgerStore;
   /** Default `otp_guard_counters`. */
   tableName?: string;
 }
@@ -24,6 +27,8 @@ const BUSY_RETRY_MS = 5;
 export class SqliteCounters implements CounterStore {
   readonly kind = "sqlite";
   readonly shared = true;
+  readonly ledger: LedgerStore | undefined;
+  readonly #ledger: SynchronousLedger | undefined;
   readonly #database: BetterSqlite3.Database;
   readonly #table: string;
   #statements: { read: BetterSqlite3.Statement<[string], Window>; write: BetterSqlite3.Statement<[string, number, number]>; remove: BetterSqlite3.Statement<[string]>; purge: BetterSqlite3.Statement<[number, number]> } | undefined;
@@ -32,12 +37,15 @@ export class SqliteCounters implements CounterStore {
 
   constructor(options: SqliteCountersOptions) {
     this.#database = options.database;
+    this.#ledger = options.ledger;
+    this.ledger = options.ledger;
     this.#table = tableNameOption("sqliteCounters", options.tableName, "otp_guard_counters");
   }
 
   async apply(step: CounterStep): Promise<StepResult> {
     for (;;) {
-      if (Date.now() > step.deadlineMs) throw new StoreTimeoutError("guard", 0);
+      // An attempt can wait the connection's busy_timeout for the lock: one that could end past the deadline is not started.
+      if (Date.now() + BUSY_RETRY_MS >= step.deadlineMs) throw new StoreTimeoutError("guard", 0);
       try {
         return this.#prepared().immediate(step);
       } catch (error) {
@@ -54,7 +62,7 @@ export class SqliteCounters implements CounterStore {
 
   #run(step: CounterStep): StepResult {
     const statements = this.#statements!;
-    const { result, writes } = planStep((key) => statements.read.get(key), step);
+    const { result, writes } = planStep((key) => statements.read.get(key), step, this.#ledger);
     for (const [key, window] of writes) {
       if (window === null) statements.remove.run(key);
       else statements.write.run(key, window.points, window.expiresAtMs);
