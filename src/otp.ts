@@ -258,7 +258,7 @@ class OtpEngine implements Otp {
     if (guard) {
       // One call: the guard reserves its failure points before the code counts, has the ledger
       // check it, and settles by the outcome (one atomic step where it shares the ledger's backend).
-      const attempt = { id: claims.id, identifierHash: claims.identifierHash ?? base().identifierHash!, purpose: claims.purpose, ...clientField(input.client), ...timing() };
+      const attempt = { id: claims.id, identifierHash: claims.identifierHash ?? this.keyring.identifierHash(claims.identifier), purpose: claims.purpose, ...clientField(input.client), ...timing() };
       ({ result, lockout } = await this.#guarded(() => guard.check(attempt, { store: this.store, id: claims.id, match: matched, maxAttempts: claims.maxAttempts, record }), base));
     } else {
       result = await record();
@@ -369,7 +369,8 @@ class OtpEngine implements Otp {
       id,
       codeMac: codeDigest(key.codeMacKey, id, code),
       // Computed only when something will use it; the token then carries it to every check.
-      identifierHash: this.#events.wantsAny() ? base().identifierHash! : null,
+      // Carried when a guard or a listener will use it: a check then needs no HMAC of its own for it.
+      identifierHash: this.#guard || this.#events.wantsAny() ? this.#identifierHash(request) : null,
       codeExpiresAtMs,
       sessionExpiresAtMs,
       // Policy TTLs are whole seconds (resolvePolicy takes seconds).
@@ -414,7 +415,7 @@ class OtpEngine implements Otp {
     return this.#scope(() => ({
       purpose: request.purpose,
       identifier: maskIdentifier(request.identifier.value),
-      identifierHash: this.keyring.identifierHash(request.identifier.value),
+      identifierHash: this.#identifierHash(request),
       channel: request.channel,
       ...clientField(request.client),
       traceId: request.traceId,
@@ -438,10 +439,15 @@ class OtpEngine implements Otp {
     }
   }
 
+  /** The keyed hash limits and events key on, computed once per request. */
+  #identifierHash(request: IssueRequest): string {
+    return (request.identifierHash ??= this.keyring.identifierHash(request.identifier.value));
+  }
+
   #sendAttempt(request: IssueRequest, sends: number, base: EventScope, deadlineMs: number): SendAttempt {
     return {
       identifier: request.identifier,
-      identifierHash: base().identifierHash!,
+      identifierHash: this.#identifierHash(request),
       purpose: request.purpose,
       channel: request.channel,
       medium: this.#mediumOf(request.channel, request.identifier.kind),
@@ -711,6 +717,7 @@ interface IssueRequest {
   policy: ResolvedPolicy;
   client: ClientInfo | undefined;
   traceId: string | undefined;
+  identifierHash?: string;
 }
 
 function deliversTo(channel: Channel, kind: IdentifierKind | undefined): boolean {

@@ -28,12 +28,14 @@ const FIELDS = 12;
  *
  * KEYS[1] is the ledger entry (or a key never touched), KEYS[2..] the counters. ARGV[1] the
  * deadline, compared first with the server's TIME (a script that runs after the caller gave up
- * changes nothing), ARGV[2] the ledger's epoch, ARGV[3] the engine's now, ARGV[4] the ledger part
- * ('-', 'o' open, 'r' record) with ARGV[5..6] its arguments, ARGV[7] the number of ops, then per op
- * FIELDS fields: phase ('m' the step, 'a' after an approval, 'n' after a check that compared
- * nothing), kind (l t f g u), key, max, window, lock key, level key, only-if-absent key (key
- * fields index KEYS; 0 for none), lock mode ('-' none, 'L' keep the count, 'R' reset it), lock
- * base, lock max, level window.
+ * changes nothing), ARGV[2] the ledger's epoch, ARGV[3] the step as one JSON array (decoded by
+ * Redis's cjson, cheaper on both sides than an argument per field): the engine's now, the ledger
+ * part ('-', 'o' open, 'r' record) and its two arguments, then the ops (see `encode`): phase
+ * ('m' the step, 'a' after an approval, 'n' after a check that compared nothing), kind (l t f g
+ * u), key, and the fields of its kind; key values index KEYS, 0 for none; lock mode '-' none, 'L'
+ * keep the count, 'R' reset it. Unpacked once into rows of FIELDS values, in the order: phase,
+ * kind, key, max, window, lock key, level key, only-if-absent key, lock mode, lock base, lock
+ * max, level window.
  *
  * Reply: {-2} past the deadline; {-1, op, ms} refused; else {0, outcome, attempts, points and
  * lock ms per 'm' op}.
@@ -41,8 +43,26 @@ const FIELDS = 12;
 const COUNTERS_LUA = `
 local t = redis.call('TIME')
 if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[1]) then return {-2} end
-local epoch, now, part, n = ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[7])
-local function a(i, f) return ARGV[7 + (i - 1) * ${FIELDS} + f] end
+local epoch = ARGV[2]
+local P = cjson.decode(ARGV[3])
+local now, part = P[1], P[2]
+-- Ops have the fields their kind needs, in the order of a(): unpacked here once.
+local ops, at = {}, 5
+while at <= #P do
+  local kind = P[at + 1]
+  local width = (kind == 't' and (P[at + 6] == '-' and 7 or 12)) or (kind == 'u' and 4) or 3
+  local op = {P[at], kind, P[at + 2], 0, 0, 0, 0, 0, '-', 0, 0, 0}
+  if kind == 't' then
+    op[4], op[5], op[8], op[9] = P[at + 3], P[at + 4], P[at + 5], P[at + 6]
+    if width == 12 then op[6], op[7], op[10], op[11], op[12] = P[at + 7], P[at + 8], P[at + 9], P[at + 10], P[at + 11] end
+  elseif kind == 'u' then
+    op[7] = P[at + 3]
+  end
+  ops[#ops + 1] = op
+  at = at + width
+end
+local n = #ops
+local function a(i, f) return ops[i][f] end
 local cache, orig = {}, {}
 local function read(k)
   local w = cache[k]
@@ -68,17 +88,17 @@ for i = 1, n do
   if a(i, 1) == 'm' then
     local kind = a(i, 2)
     if kind == 'l' then
-      local w = read(tonumber(a(i, 3)))
+      local w = read(a(i, 3))
       if w and w[1] > 0 then return {-1, i - 1, w[2] - now} end
     elseif kind == 't' and a(i, 9) == '-' then
-      local w = read(tonumber(a(i, 3)))
-      if w and w[1] >= tonumber(a(i, 4)) then return {-1, i - 1, w[2] - now} end
+      local w = read(a(i, 3))
+      if w and w[1] >= a(i, 4) then return {-1, i - 1, w[2] - now} end
     end
   end
 end
 local absent = {}
 for i = 1, n do
-  local ak = tonumber(a(i, 8))
+  local ak = a(i, 8)
   if a(i, 1) == 'm' and a(i, 2) == 't' and ak > 0 and not read(ak) then absent[ak] = true end
 end
 local function add(k, windowMs)
@@ -91,20 +111,20 @@ local function add(k, windowMs)
   return 1
 end
 local function run(i)
-  local kind, k = a(i, 2), tonumber(a(i, 3))
+  local kind, k = a(i, 2), a(i, 3)
   local points, lockMs = 0, 0
   if kind == 't' then
-    local ak = tonumber(a(i, 8))
+    local ak = a(i, 8)
     if ak > 0 and not absent[ak] then
       local w = read(k)
       if w then points = w[1] end
     else
-      points = add(k, tonumber(a(i, 5)))
+      points = add(k, a(i, 5))
       local mode = a(i, 9)
-      if mode ~= '-' and points >= tonumber(a(i, 4)) then
-        local level = add(tonumber(a(i, 7)), tonumber(a(i, 12)))
-        lockMs = math.min(tonumber(a(i, 10)) * (2 ^ math.min(math.max(level - 1, 0), 40)), tonumber(a(i, 11)))
-        set(tonumber(a(i, 6)), {1, now + lockMs})
+      if mode ~= '-' and points >= a(i, 4) then
+        local level = add(a(i, 7), a(i, 12))
+        lockMs = math.min(a(i, 10) * (2 ^ math.min(math.max(level - 1, 0), 40)), a(i, 11))
+        set(a(i, 6), {1, now + lockMs})
         if mode == 'R' then set(k, false) end
       end
     end
@@ -116,7 +136,7 @@ local function run(i)
   elseif kind == 'u' then
     if read(k) then
       set(k, false)
-      local lk = tonumber(a(i, 7))
+      local lk = a(i, 7)
       local w = read(lk)
       if w and w[1] > 0 then set(lk, {w[1] - 1, w[2]}) end
     end
@@ -132,9 +152,9 @@ for i = 1, n do
   end
 end
 if part == 'o' then
-  ledger_open(KEYS[1], epoch, ARGV[5], ARGV[6])
+  ledger_open(KEYS[1], epoch, P[3], P[4])
 elseif part == 'r' then
-  local outcome, attempts = ledger_record(KEYS[1], epoch, ARGV[5], ARGV[6])
+  local outcome, attempts = ledger_record(KEYS[1], epoch, P[3], P[4])
   out[2] = outcome
   out[3] = attempts
   local phase = outcome == 4 and 'a' or (outcome == 5 and '' or 'n')
@@ -149,7 +169,7 @@ for k, w in pairs(cache) do
   local old = o and o[2] > now and o or nil
   local new = w and w[2] > now and w or nil
   if new then
-    if not old or old[1] ~= new[1] or old[2] ~= new[2] then redis.call('SET', KEYS[k], new[1] .. ':' .. new[2], 'PX', new[2] - now) end
+    if not old or old[1] ~= new[1] or old[2] ~= new[2] then redis.call('SET', KEYS[k], string.format('%d:%d', new[1], new[2]), 'PX', new[2] - now) end
   elseif old then
     redis.call('DEL', KEYS[k])
   end
@@ -209,30 +229,33 @@ export class RedisCounters implements CounterStore {
       }
       return at;
     };
-    const opArgs: Array<string | number> = [];
-    let count = 0;
+    const payload: Array<string | number> = [step.nowMs, "-", 0, 0];
+    if (part?.kind === "open") payload.splice(1, 3, "o", part.attempts, Math.max(1, Math.ceil(part.ttlMs)));
+    else if (part) payload.splice(1, 3, "r", part.match ? "1" : "0", part.maxAttempts);
+    // Each op with the fields its kind needs: phase, kind, key; a take adds max, window,
+    // only-if-absent key and lock mode, and with a lock its key, level key, base, max and level
+    // window; an unlock its level key.
     const encode = (phase: string, op: CounterOp): void => {
-      const take = op.kind === "take" ? op : undefined;
-      const lock = take?.lock;
-      const levelKey = op.kind === "unlock" ? op.levelKey : lock?.levelKey;
-      opArgs.push(phase, KIND_LETTER[op.kind], keyOf(op.key), take?.max ?? 0, take?.windowMs ?? 0, keyOf(lock?.key), keyOf(levelKey), keyOf(take?.onlyIfAbsent));
-      opArgs.push(lock ? (lock.resetCount ? "R" : "L") : "-", lock?.baseMs ?? 0, lock?.maxMs ?? 0, lock?.levelWindowMs ?? 0);
-      count++;
+      payload.push(phase, KIND_LETTER[op.kind], keyOf(op.key));
+      if (op.kind === "unlock") payload.push(keyOf(op.levelKey));
+      if (op.kind !== "take") return;
+      const lock = op.lock;
+      payload.push(op.max, op.windowMs, keyOf(op.onlyIfAbsent), lock ? (lock.resetCount ? "R" : "L") : "-");
+      if (lock) payload.push(keyOf(lock.key), keyOf(lock.levelKey), lock.baseMs, lock.maxMs, lock.levelWindowMs);
     };
     for (const op of step.ops) encode("m", op);
     if (part?.kind === "record") {
       for (const op of part.onApproved) encode("a", op);
       for (const op of part.onNotCompared) encode("n", op);
     }
-    const partArgs = !part ? ["-", 0, 0] : part.kind === "open" ? ["o", part.attempts, Math.max(1, Math.ceil(part.ttlMs))] : ["r", part.match ? "1" : "0", part.maxAttempts];
-    const args = [step.nowMs, ...partArgs, count, ...opArgs];
+    const json = JSON.stringify(payload);
     const reply = (
       part
-        ? await this.#ledger!.evalWithEntry(BESIDE_LEDGER, part.id, step.deadlineMs, keys, args)
+        ? await this.#ledger!.evalWithEntry(BESIDE_LEDGER, part.id, step.deadlineMs, keys, [json])
         : await withTimeout(
             async () => {
               await this.#connected();
-              return this.#eval([this.#key("-"), ...keys], [Math.floor(step.deadlineMs), "", ...args]);
+              return this.#eval([this.#key("-"), ...keys], [Math.floor(step.deadlineMs), "", json]);
             },
             leftMs,
             "redis",

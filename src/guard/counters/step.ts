@@ -22,93 +22,126 @@ export type Writes = Map<string, Window | null>;
  * end the step changed are written, so a reservation given back in the same step writes nothing.
  */
 export function planStep(read: (key: string) => Window | undefined, step: CounterStep, ledger?: SynchronousLedger): { result: StepResult; writes: Writes } {
-  const now = step.nowMs;
-  const state = new Map<string, Window | null>();
-  const current = (key: string): Window | undefined => {
-    let window = state.get(key);
-    if (window === undefined) {
-      window = read(key) ?? null;
-      state.set(key, window);
-    }
-    return window !== null && window.expiresAtMs > now ? window : undefined;
-  };
-  for (let index = 0; index < step.ops.length; index++) {
-    const op = step.ops[index]!;
-    if (op.kind === "lock" || (op.kind === "take" && !op.lock)) {
-      const window = current(op.key);
-      const full = op.kind === "lock" ? window !== undefined && window.points > 0 : window !== undefined && window.points >= op.max;
-      if (full) return { result: { refused: { index, retryAfterMs: window!.expiresAtMs - now }, results: [] }, writes: new Map() };
+  const plan = new Plan(read, step.nowMs);
+  const ops = step.ops;
+  for (let index = 0; index < ops.length; index++) {
+    const op = ops[index]!;
+    if (op.kind === "lock") {
+      const window = plan.current(op.key);
+      if (window !== undefined && window.points > 0) return refused(index, window.expiresAtMs - step.nowMs);
+    } else if (op.kind === "take" && !op.lock) {
+      const window = plan.current(op.key);
+      if (window !== undefined && window.points >= op.max) return refused(index, window.expiresAtMs - step.nowMs);
     }
   }
-  const before = new Map<string, Window | null>();
-  for (const [key, window] of state) before.set(key, window);
-  const absentBefore = new Set<string>();
-  for (const op of step.ops) if (op.kind === "take" && op.onlyIfAbsent !== undefined && !current(op.onlyIfAbsent)) absentBefore.add(op.onlyIfAbsent);
+  for (const op of ops) if (op.kind === "take" && op.onlyIfAbsent !== undefined && !plan.current(op.onlyIfAbsent)) plan.absent(op.onlyIfAbsent);
+  const results: OpResult[] = new Array(ops.length);
+  for (let index = 0; index < ops.length; index++) results[index] = plan.run(ops[index]!);
 
-  const set = (key: string, window: Window | null): void => {
-    if (!before.has(key)) before.set(key, state.has(key) ? state.get(key)! : (read(key) ?? null));
-    state.set(key, window);
-  };
-  const add = (key: string, windowMs: number): number => {
-    const window = current(key);
-    const next = window ? { points: window.points + 1, expiresAtMs: window.expiresAtMs } : { points: 1, expiresAtMs: now + windowMs };
-    set(key, next);
+  const part = step.ledger;
+  if (part === undefined) return { result: { results }, writes: plan.writes() };
+  if (!ledger) throw new Error("otp-actions: this counter store cannot run a ledger part");
+  if (part.kind === "open") {
+    ledger.openNow(part.id, part.ttlMs, part.attempts);
+    return { result: { results }, writes: plan.writes() };
+  }
+  const record = ledger.recordNow(part.id, part.match, part.maxAttempts);
+  for (const op of settleOpsFor(part, record)) plan.run(op);
+  return { result: { results, record }, writes: plan.writes() };
+}
+
+function refused(index: number, retryAfterMs: number): { result: StepResult; writes: Writes } {
+  return { result: { refused: { index, retryAfterMs }, results: [] }, writes: new Map() };
+}
+
+/** The windows a step reads and changes: each key read once, its first value kept to write only what changed. */
+class Plan {
+  readonly #read: (key: string) => Window | undefined;
+  readonly #now: number;
+  /** Per key touched: the window as read, and as it is now (null: none). */
+  readonly #windows = new Map<string, { read: Window | null; now: Window | null }>();
+  #absent: Set<string> | undefined;
+
+  constructor(read: (key: string) => Window | undefined, nowMs: number) {
+    this.#read = read;
+    this.#now = nowMs;
+  }
+
+  #entry(key: string): { read: Window | null; now: Window | null } {
+    let entry = this.#windows.get(key);
+    if (entry === undefined) {
+      const window = this.#read(key) ?? null;
+      entry = { read: window, now: window };
+      this.#windows.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** The key's live window, if any. */
+  current(key: string): Window | undefined {
+    const window = this.#entry(key).now;
+    return window !== null && window.expiresAtMs > this.#now ? window : undefined;
+  }
+
+  absent(key: string): void {
+    (this.#absent ??= new Set()).add(key);
+  }
+
+  #set(key: string, window: Window | null): void {
+    this.#entry(key).now = window;
+  }
+
+  #add(key: string, windowMs: number): number {
+    const window = this.current(key);
+    const next = window ? { points: window.points + 1, expiresAtMs: window.expiresAtMs } : { points: 1, expiresAtMs: this.#now + windowMs };
+    this.#set(key, next);
     return next.points;
-  };
-  const run = (op: CounterOp): OpResult => {
+  }
+
+  run(op: CounterOp): OpResult {
     switch (op.kind) {
       case "lock":
         return { points: 0 };
       case "take": {
-        if (op.onlyIfAbsent !== undefined && !absentBefore.has(op.onlyIfAbsent)) return { points: current(op.key)?.points ?? 0 };
-        const points = add(op.key, op.windowMs);
+        if (op.onlyIfAbsent !== undefined && !this.#absent?.has(op.onlyIfAbsent)) return { points: this.current(op.key)?.points ?? 0 };
+        const points = this.#add(op.key, op.windowMs);
         if (!op.lock || points < op.max) return { points };
-        const level = add(op.lock.levelKey, op.lock.levelWindowMs);
+        const level = this.#add(op.lock.levelKey, op.lock.levelWindowMs);
         const lockMs = lockoutMs(level, op.lock.baseMs, op.lock.maxMs);
-        set(op.lock.key, { points: 1, expiresAtMs: now + lockMs });
-        if (op.lock.resetCount) set(op.key, null);
+        this.#set(op.lock.key, { points: 1, expiresAtMs: this.#now + lockMs });
+        if (op.lock.resetCount) this.#set(op.key, null);
         return { points, lockMs };
       }
       case "forget":
-        if (current(op.key)) set(op.key, null);
+        if (this.current(op.key)) this.#set(op.key, null);
         return { points: 0 };
       case "giveBack": {
-        const window = current(op.key);
-        if (window && window.points > 0) set(op.key, { points: window.points - 1, expiresAtMs: window.expiresAtMs });
+        const window = this.current(op.key);
+        if (window && window.points > 0) this.#set(op.key, { points: window.points - 1, expiresAtMs: window.expiresAtMs });
         return { points: 0 };
       }
       case "unlock": {
         // Only a live lockout is lifted, and only then is its level taken back.
-        if (!current(op.key)) return { points: 0 };
-        set(op.key, null);
-        const level = current(op.levelKey);
-        if (level && level.points > 0) set(op.levelKey, { points: level.points - 1, expiresAtMs: level.expiresAtMs });
+        if (!this.current(op.key)) return { points: 0 };
+        this.#set(op.key, null);
+        const level = this.current(op.levelKey);
+        if (level && level.points > 0) this.#set(op.levelKey, { points: level.points - 1, expiresAtMs: level.expiresAtMs });
         return { points: 0 };
       }
     }
-  };
-  const results = step.ops.map(run);
+  }
 
-  let record: RecordResult | undefined;
-  const part = step.ledger;
-  if (part) {
-    if (!ledger) throw new Error("otp-actions: this counter store cannot run a ledger part");
-    if (part.kind === "open") ledger.openNow(part.id, part.ttlMs, part.attempts);
-    else {
-      record = ledger.recordNow(part.id, part.match, part.maxAttempts);
-      for (const op of settleOpsFor(part, record)) run(op);
+  /** The windows that end the step changed (live windows compared; an expired one counts as none). */
+  writes(): Writes {
+    const writes: Writes = new Map();
+    for (const [key, { read, now }] of this.#windows) {
+      const before = read !== null && read.expiresAtMs > this.#now ? read : null;
+      const after = now !== null && now.expiresAtMs > this.#now ? now : null;
+      if (before === after || (before !== null && after !== null && before.points === after.points && before.expiresAtMs === after.expiresAtMs)) continue;
+      writes.set(key, after);
     }
+    return writes;
   }
-
-  const writes: Writes = new Map();
-  for (const [key, old] of before) {
-    const next = state.get(key) ?? null;
-    const live = (window: Window | null): Window | null => (window !== null && window.expiresAtMs > now ? window : null);
-    const [a, b] = [live(old), live(next)];
-    if (a === b || (a !== null && b !== null && a.points === b.points && a.expiresAtMs === b.expiresAtMs)) continue;
-    writes.set(key, b);
-  }
-  return { result: record ? { results, record } : { results }, writes };
 }
 
 /** The settling ops a check's outcome calls for: none for a compared failure. */
