@@ -50,6 +50,8 @@ export interface OtpErrorBody {
   error_code: ErrorCode;
   attempts_remaining?: number;
   retry_after_seconds?: number;
+  /** Which limit refused the request (RATE_LIMITED), as the guard names it: `failures_per_identifier_and_ip`, … */
+  limit?: string;
   context?: string;
 }
 
@@ -76,6 +78,7 @@ export class OtpError extends Error {
     const body: OtpErrorBody = { error: this.message, error_code: this.code };
     if (this.attemptsRemaining !== undefined) body.attempts_remaining = this.attemptsRemaining;
     if (this.retryAfterSeconds !== undefined) body.retry_after_seconds = this.retryAfterSeconds;
+    if (this.limit !== undefined) body.limit = this.limit;
     if (this.context !== undefined) body.context = this.context;
     return body;
   }

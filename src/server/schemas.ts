@@ -31,6 +31,7 @@ export const errorSchema = {
     error_code: { type: "string" },
     attempts_remaining: { type: "integer" },
     retry_after_seconds: { type: "integer" },
+    limit: { type: "string", description: "Which limit refused the request (RATE_LIMITED)." },
     context: { type: "string" },
   },
 } as const;

@@ -29,7 +29,7 @@ describe("adapter failure answers", () => {
     const response = await handler(new Request("http://x/", { method: "POST", body: JSON.stringify({ otp: code, context }) }));
     expect(response.status).toBe(429);
     expect(response.headers.get("retry-after")).toBe("30");
-    expect(await response.json()).toEqual({ error: "Too many requests. Try again later.", error_code: "RATE_LIMITED", retry_after_seconds: 30 });
+    expect(await response.json()).toEqual({ error: "Too many requests. Try again later.", error_code: "RATE_LIMITED", retry_after_seconds: 30, limit: "lockout" });
     expect(ran).toBe(0);
   });
 

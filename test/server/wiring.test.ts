@@ -53,7 +53,7 @@ describe("service wiring", () => {
     expect((await send()).statusCode).toBe(201);
     const refused = await send();
     expect(refused.statusCode).toBe(429);
-    expect(refused.json()).toMatchObject({ error_code: "RATE_LIMITED", retry_after_seconds: 30 });
+    expect(refused.json()).toMatchObject({ error_code: "RATE_LIMITED", retry_after_seconds: 30, limit: "resend_cooldown" });
     expect(refused.headers["retry-after"]).toBe("30");
   });
 
