@@ -46,7 +46,7 @@ export interface ForgetOp {
   key: string;
 }
 
-/** Takes one point back from a live window, never below zero. */
+/** Takes one point back from a live window; the window goes when its last point does. */
 export interface GiveBackOp {
   kind: "giveBack";
   key: string;

@@ -132,7 +132,7 @@ local function run(i)
     if read(k) then set(k, false) end
   elseif kind == 'g' then
     local w = read(k)
-    if w and w[1] > 0 then set(k, {w[1] - 1, w[2]}) end
+    if w and w[1] > 1 then set(k, {w[1] - 1, w[2]}) elseif w then set(k, false) end
   elseif kind == 'u' then
     if read(k) then
       set(k, false)

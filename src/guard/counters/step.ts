@@ -116,8 +116,9 @@ class Plan {
         if (this.current(op.key)) this.#set(op.key, null);
         return { points: 0 };
       case "giveBack": {
+        // A window given back to nothing is dropped: a reservation returned leaves no row behind.
         const window = this.current(op.key);
-        if (window && window.points > 0) this.#set(op.key, { points: window.points - 1, expiresAtMs: window.expiresAtMs });
+        if (window && window.points > 0) this.#set(op.key, window.points === 1 ? null : { points: window.points - 1, expiresAtMs: window.expiresAtMs });
         return { points: 0 };
       }
       case "unlock": {
