@@ -12,19 +12,8 @@ import type { Channel } from "../dist/channels/channel.js";
 import { generateKey } from "../dist/core/keyring.js";
 import { loadConfig } from "../dist/server/config.js";
 import { startService } from "../dist/server/service.js";
+import { SOAK_API_KEY, type SoakSample } from "./soak-shared.js";
 
-export const SOAK_API_KEY = "soak-api-key-0123456789abcdef";
-
-export interface SoakSample {
-  type: "sample";
-  rssBytes: number;
-  heapUsedBytes: number;
-  loopDelayP99Ms: number;
-  ledgerBytes: number;
-  auditBytes: number;
-  auditPending: number;
-  auditDropped: number;
-}
 
 const [dir = "."] = process.argv.slice(2);
 const send = (message: unknown) => process.send?.(message);

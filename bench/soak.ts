@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { SOAK_API_KEY, type SoakSample } from "./soak-server.js";
+import { SOAK_API_KEY, type SoakSample } from "./soak-shared.js";
 
 function boundedInteger(raw: string | undefined, fallback: number, max: number, name: string): number {
   if (raw === undefined || raw === "") return fallback;
