@@ -18,6 +18,7 @@ import { clientErrorHandler, errorHandlers, sendOtpError } from "./errors.js";
 import { installJsonParser } from "./json-body.js";
 import { installSecurityHeaders, noStore, requestIdFrom } from "./headers.js";
 import { healthChecker } from "./health.js";
+import { passUnsupportedExpectations, refuseMalformedHttp } from "./http-refusals.js";
 import { collectRoutes, openApiDocument } from "./openapi.js";
 import type { Outbox } from "./outbox.js";
 import { auditRoutes } from "./routes/audit.js";
@@ -95,6 +96,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // The /v1 scope's no-store hook never sees a path no route matched; a 404 is not worth caching anywhere.
   app.setNotFoundHandler((_request, reply) => sendOtpError(reply.header("cache-control", "no-store"), new OtpError("NOT_FOUND")));
   installSecurityHeaders(app);
+  passUnsupportedExpectations(app.server);
+  app.addHook("onRequest", refuseMalformedHttp);
   const auth = bearerAuth(options.apiKeys);
 
   const routes = collectRoutes(app);
@@ -140,6 +143,8 @@ function serverTimeouts(options: ServerOptions): { requestTimeout: number; conne
     connectionTimeout: positiveMilliseconds("socketIdleTimeoutMs", options.socketIdleTimeoutMs, DEFAULT_SOCKET_IDLE_TIMEOUT_MS),
     keepAliveTimeout: positiveMilliseconds("keepAliveTimeoutMs", options.keepAliveTimeoutMs, DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
     http: {
+      // A request without Host is refused by a hook, in the registry's shape (see http-refusals.ts).
+      requireHostHeader: false,
       // The headers are part of the request: they get no longer than all of it.
       headersTimeout: requestTimeout,
       connectionsCheckingInterval: Math.max(10, Math.min(MAX_TIMEOUT_CHECK_INTERVAL_MS, Math.floor(requestTimeout / 10))),
