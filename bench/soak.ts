@@ -68,6 +68,8 @@ async function flow(n: number): Promise<void> {
   const identifier = `soak${n}@example.com`;
   const client = { ip: clientIp(n) };
   const started = await post("/v1/verifications", { identifier, purpose: "login", client });
+  // The code comes over IPC, which may be read after the HTTP answer: wait for it a little.
+  for (let waited = 0; started.status === 201 && !codes.has(identifier) && waited < 1000; waited += 5) await sleep(5);
   const code = codes.get(identifier);
   codes.delete(identifier);
   if (started.status !== 201 || code === undefined) return;
