@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { OtpError } from "../core/errors.js";
 import { normalizeIdentifier, type IdentifierKind } from "../core/identifiers.js";
 import type { Otp } from "../otp.js";
 import type { OtpEvent } from "../telemetry/events.js";
+import { wrapOperations } from "../telemetry/wrap.js";
 import type { AuditAction, AuditFilter, AuditLog, AuditRecord } from "./audit-log.js";
 
 export interface AuditRecorderOptions {
@@ -10,16 +12,44 @@ export interface AuditRecorderOptions {
   /** A partial batch is written at least this often. Default 250 ms. */
   flushIntervalMs?: number;
   /**
-   * Records held while the log is slow or down; past this the oldest are dropped (and counted in
-   * `dropped`) rather than growing memory without bound. Default 50,000.
+   * Records held in memory at most, buffered and being written together: what a crash can lose at
+   * worst. Past it the oldest are dropped (and counted in `dropped`) rather than growing memory
+   * without bound, unless `strict`. Default 50,000.
    */
   maxBuffered?: number;
+  /**
+   * Never drop a record: once `maxBuffered` are held the recorder is `full`, and the engine that
+   * `refuseWhenFull(otp)` returns refuses new codes and checks (STORE_UNAVAILABLE) until the log
+   * catches up. Records of operations already under way are still kept. Default false.
+   */
+  strict?: boolean;
+  /** Held records from which `status()` reports the log as degraded. Default a tenth of `maxBuffered`. */
+  degradedAt?: number;
   /** Delete rows older than this many days, once at start and then every `purgeIntervalMs`. Off by default. */
   retentionDays?: number;
   /** Default one hour. */
   purgeIntervalMs?: number;
   /** A failed write or purge. The records stay buffered and are tried again. Default: ignored. */
   onError?: (error: unknown) => void;
+  /** Records dropped because `maxBuffered` were held (never called when `strict`). */
+  onDrop?: (records: number) => void;
+}
+
+/** How the recorder is doing, for health checks and metrics. */
+export interface AuditRecorderStatus {
+  /** "degraded": `degradedAt` records or more are held, or the latest write failed; "full": `maxBuffered` are held. */
+  state: "ok" | "degraded" | "full";
+  /** Records held: buffered and being written. */
+  held: number;
+  maxBuffered: number;
+  degradedAt: number;
+  strict: boolean;
+  /** The latest write failed (its records are held and tried again). */
+  failing: boolean;
+  dropped: number;
+  writeFailures: number;
+  /** Operations refused by `refuseWhenFull` engines. */
+  refused: number;
 }
 
 export interface AuditRecorder {
@@ -30,11 +60,25 @@ export interface AuditRecorder {
   flush(): Promise<void>;
   /** Stops listening and timers, then flushes. The log itself stays open: close it after. */
   close(): Promise<void>;
-  /** Records buffered and not yet written. */
+  /** Records buffered or being written, not yet stored. */
   readonly pending: number;
   /** Records dropped because the buffer was full. */
   readonly dropped: number;
+  /** Writes that failed (their records were kept and tried again). */
+  readonly writeFailures: number;
+  /** `maxBuffered` records are held. */
+  readonly full: boolean;
+  status(): AuditRecorderStatus;
+  /**
+   * `otp` with its new codes and checks (generate, start, resend, regenerate, verify) refused with
+   * STORE_UNAVAILABLE while the recorder is `full`: nothing is done that would go unrecorded.
+   * Revoking still works. Pair it with `strict`.
+   */
+  refuseWhenFull(otp: Otp): Otp;
 }
+
+/** What a refused operation answers: a 503, with nothing done. */
+const AUDIT_FULL_MESSAGE = "The audit log is not keeping up; nothing was done. Try again shortly.";
 
 /** The most records one `append` carries. */
 const MAX_ROWS_PER_WRITE = 5_000;
@@ -126,7 +170,10 @@ class Recorder implements AuditRecorder {
   readonly #log: AuditLog;
   readonly #batchSize: number;
   readonly #maxBuffered: number;
+  readonly #degradedAt: number;
+  readonly #strict: boolean;
   readonly #onError: (error: unknown) => void;
+  readonly #onDrop: (records: number) => void;
   readonly #unsubscribe: () => void;
   readonly #flushTimer: NodeJS.Timeout;
   readonly #purgeTimer: NodeJS.Timeout | undefined;
@@ -135,12 +182,19 @@ class Recorder implements AuditRecorder {
   readonly #writes = new Set<Promise<void>>();
   #inFlight = 0;
   #dropped = 0;
+  #writeFailures = 0;
+  #failing = false;
+  #refused = 0;
 
   constructor(otp: Pick<Otp, "on">, log: AuditLog, options: AuditRecorderOptions) {
     this.#log = log;
     this.#batchSize = positiveInteger("batchSize", options.batchSize ?? 200);
     this.#maxBuffered = positiveInteger("maxBuffered", options.maxBuffered ?? 50_000);
+    this.#degradedAt = positiveInteger("degradedAt", options.degradedAt ?? Math.max(1, Math.ceil(this.#maxBuffered / 10)));
+    this.#strict = options.strict ?? false;
+    if (typeof this.#strict !== "boolean") throw new TypeError("otp-actions: audit strict must be a boolean");
     this.#onError = options.onError ?? (() => undefined);
+    this.#onDrop = options.onDrop ?? (() => undefined);
     const flushIntervalMs = positiveInteger("flushIntervalMs", options.flushIntervalMs ?? 250);
     // Only the types it keeps: the engine skips building events nobody listens to.
     const listener = (event: OtpEvent) => this.#add(event);
@@ -163,6 +217,38 @@ class Recorder implements AuditRecorder {
 
   get dropped(): number {
     return this.#dropped;
+  }
+
+  get writeFailures(): number {
+    return this.#writeFailures;
+  }
+
+  get full(): boolean {
+    return this.pending >= this.#maxBuffered;
+  }
+
+  status(): AuditRecorderStatus {
+    const held = this.pending;
+    const state = held >= this.#maxBuffered ? "full" : held >= this.#degradedAt || this.#failing ? "degraded" : "ok";
+    return {
+      state,
+      held,
+      maxBuffered: this.#maxBuffered,
+      degradedAt: this.#degradedAt,
+      strict: this.#strict,
+      failing: this.#failing,
+      dropped: this.#dropped,
+      writeFailures: this.#writeFailures,
+      refused: this.#refused,
+    };
+  }
+
+  refuseWhenFull(otp: Otp): Otp {
+    return wrapOperations(otp, (operation, _input, run) => {
+      if (operation === "revoke" || !this.full) return run();
+      this.#refused += 1;
+      return Promise.reject(new OtpError("STORE_UNAVAILABLE", { message: AUDIT_FULL_MESSAGE, cause: new Error(`the audit log holds its maximum of ${this.#maxBuffered} rows`) }));
+    });
   }
 
   async flush(): Promise<void> {
@@ -212,28 +298,48 @@ class Recorder implements AuditRecorder {
   #write(): Promise<void> {
     const batch = this.#buffer.splice(0, MAX_ROWS_PER_WRITE);
     this.#inFlight += batch.length;
-    const write: Promise<void> = this.#log
-      .append(batch)
-      .catch((error: unknown) => {
+    let appending: Promise<void>;
+    try {
+      appending = this.#log.append(batch);
+    } catch (error) {
+      appending = Promise.reject(error);
+    }
+    const write: Promise<void> = appending.then(
+      () => {
+        this.#inFlight -= batch.length;
+        this.#writes.delete(write);
+        this.#failing = false;
+      },
+      (error: unknown) => {
+        // Back in the buffer before anything is trimmed: held once, not twice.
+        this.#inFlight -= batch.length;
+        this.#writes.delete(write);
+        this.#writeFailures += 1;
+        this.#failing = true;
         this.#buffer.unshift(...batch);
         this.#trim();
         throw error;
-      })
-      .finally(() => {
-        this.#inFlight -= batch.length;
-        this.#writes.delete(write);
-      });
+      },
+    );
     this.#writes.add(write);
     return write;
   }
 
-  /** Drops the oldest records past the bound, a tenth of it at a time so it is not paid per record. */
+  /**
+   * Drops the oldest buffered records once more than maxBuffered are held (buffered and being
+   * written), a tenth of the bound at a time so it is not paid per record. Strict keeps them all.
+   */
   #trim(): void {
-    if (this.#buffer.length <= this.#maxBuffered) return;
-    // Never more than is buffered: a tenth of the bound is at most the bound.
-    const dropped = this.#buffer.length - this.#maxBuffered + Math.floor(this.#maxBuffered / 10);
+    if (this.#strict || this.pending <= this.#maxBuffered) return;
+    const dropped = Math.min(this.#buffer.length, this.pending - this.#maxBuffered + Math.floor(this.#maxBuffered / 10));
+    if (dropped === 0) return;
     this.#buffer.splice(0, dropped);
     this.#dropped += dropped;
+    try {
+      this.#onDrop(dropped);
+    } catch {
+      // A listener's failure is not the engine's: #trim runs inside an event listener.
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { openSqliteFile } from "../stores/sqlite-file.js";
-import { tableNameOption } from "../stores/timeout.js";
+import { tableNameOption, timeoutOption } from "../stores/timeout.js";
 import { normalizeAuditFilter, PURGE_BATCH_ROWS, purgeCutoffMs, toPage, type AuditFilter, type AuditLog, type AuditPage, type AuditRecord } from "./audit-log.js";
 import { auditCsv } from "./csv.js";
 import { startSqliteWriter, type SqliteWriter } from "./sqlite-writer.js";
@@ -25,6 +25,11 @@ export interface SqliteAuditLogOptions {
   writer?: "worker" | "inline";
   /** Default `otp_audit`. */
   tableName?: string;
+  /**
+   * How long the worker's write waits for another connection's write lock before it fails (and
+   * the recorder keeps its records to try again). Default 5,000 ms.
+   */
+  busyTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -37,11 +42,13 @@ export class SqliteAuditLog implements AuditLog {
   #insert: BetterSqlite3.Statement<unknown[]> | undefined;
   readonly #path: string | undefined;
   readonly #useWorker: boolean;
+  readonly #busyTimeoutMs: number;
   #writer: SqliteWriter | undefined;
 
   constructor(options: SqliteAuditLogOptions = {}) {
     this.tableName = tableNameOption("sqliteAuditLog", options.tableName, "otp_audit");
     this.#now = options.now ?? Date.now;
+    this.#busyTimeoutMs = timeoutOption("sqliteAuditLog", options.busyTimeoutMs, 5000);
     if (options.database) {
       this.database = options.database;
       this.#owned = false;
@@ -87,7 +94,7 @@ export class SqliteAuditLog implements AuditLog {
   async append(records: readonly AuditRecord[]): Promise<void> {
     if (records.length === 0) return;
     if (this.#useWorker) {
-      this.#writer ??= startSqliteWriter({ path: this.#path!, insertSql: this.#insertSql, busyTimeoutMs: 5000 });
+      this.#writer ??= startSqliteWriter({ path: this.#path!, insertSql: this.#insertSql, busyTimeoutMs: this.#busyTimeoutMs });
       return this.#writer.write(records.map(recordValues));
     }
     this.#insert ??= this.database.prepare(this.#insertSql);

@@ -20,6 +20,7 @@ export const ERRORS = {
   CANCELED: { status: 410, message: "The verification was canceled." },
   PAYLOAD_TOO_LARGE: { status: 413, message: "The payload is too large." },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "The body must be JSON." },
+  EXPECTATION_FAILED: { status: 417, message: "The Expect header names an expectation this server does not support." },
   MAX_RETRIES_EXCEEDED: { status: 429, message: "Maximum attempts exceeded." },
   RATE_LIMITED: { status: 429, message: "Too many requests. Try again later." },
   HEADERS_TOO_LARGE: { status: 431, message: "The request headers are too large." },

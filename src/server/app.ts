@@ -7,22 +7,25 @@ import { randomUUID } from "node:crypto";
 import type { ServerOptions as HttpServerOptions } from "node:http";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { AuditLog } from "../audit/audit-log.js";
+import type { AuditRecorderStatus } from "../audit/recorder.js";
 import { OtpError } from "../core/errors.js";
 import { DEFAULT_BODY_LIMIT_BYTES } from "../core/limits.js";
 import type { Otp } from "../otp.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../telemetry/metrics.js";
 import { bearerAuth } from "./auth.js";
 import type { TrustProxy } from "./client-info.js";
-import { clientErrorHandler, errorHandler, frameworkErrorHandler, sendOtpError } from "./errors.js";
+import { clientErrorHandler, errorHandlers, sendOtpError } from "./errors.js";
 import { installJsonParser } from "./json-body.js";
 import { installSecurityHeaders, noStore, requestIdFrom } from "./headers.js";
 import { healthChecker } from "./health.js";
+import { passUnsupportedExpectations, refuseMalformedHttp } from "./http-refusals.js";
 import { collectRoutes, openApiDocument } from "./openapi.js";
 import type { Outbox } from "./outbox.js";
 import { auditRoutes } from "./routes/audit.js";
 import { LOG_SERIALIZERS, RequestLog } from "./request-log.js";
 import { pageRoutes } from "./routes/pages.js";
 import { verificationRoutes } from "./routes/verifications.js";
+import { WarningFolder } from "./warnings.js";
 
 export interface ServerOptions {
   otp: Otp;
@@ -37,6 +40,8 @@ export interface ServerOptions {
   logger?: FastifyServerOptions["logger"];
   /** Serves POST /v1/audit/query and /v1/audit/export over this log when given. */
   auditLog?: AuditLog;
+  /** The audit recorder feeding `auditLog`: /health/otp reports its backlog. */
+  audit?: { status(): AuditRecorderStatus };
   /** Serves GET /metrics (Prometheus text, behind the API key) when given. */
   metrics?: { render(): string };
   /** How long a client has to send a whole request, headers and body; then 408. Default 30 s. */
@@ -47,6 +52,8 @@ export interface ServerOptions {
   keepAliveTimeoutMs?: number;
   /** How long a /health/otp result answers later requests. Default 5 s. */
   healthReuseMs?: number;
+  /** Folds repeated warnings (a 503 per request during an outage); default one line a second per cause. */
+  warnings?: WarningFolder;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -63,6 +70,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (options.apiKeys.length === 0) throw new TypeError("otp-actions: the service needs at least one API key");
   const trustProxy = options.trustProxy ?? false;
   const timeouts = serverTimeouts(options);
+  const { errorHandler, frameworkErrorHandler } = errorHandlers(options.warnings ?? new WarningFolder());
   const app = Fastify({
     logger: withSafeSerializers(options.logger ?? false),
     logController: new RequestLog(),
@@ -88,6 +96,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // The /v1 scope's no-store hook never sees a path no route matched; a 404 is not worth caching anywhere.
   app.setNotFoundHandler((_request, reply) => sendOtpError(reply.header("cache-control", "no-store"), new OtpError("NOT_FOUND")));
   installSecurityHeaders(app);
+  passUnsupportedExpectations(app.server);
+  app.addHook("onRequest", refuseMalformedHttp);
   const auth = bearerAuth(options.apiKeys);
 
   const routes = collectRoutes(app);
@@ -115,7 +125,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   }
   await pageRoutes(app, {
-    health: healthChecker(options.otp, { log: app.log, reuseMs: options.healthReuseMs }),
+    health: healthChecker(options.otp, { log: app.log, reuseMs: options.healthReuseMs, ...(options.audit && { audit: () => options.audit!.status() }) }),
     openApi,
     ...(options.development && { development: { otp: options.otp, outbox: options.development.outbox } }),
   });
@@ -133,6 +143,8 @@ function serverTimeouts(options: ServerOptions): { requestTimeout: number; conne
     connectionTimeout: positiveMilliseconds("socketIdleTimeoutMs", options.socketIdleTimeoutMs, DEFAULT_SOCKET_IDLE_TIMEOUT_MS),
     keepAliveTimeout: positiveMilliseconds("keepAliveTimeoutMs", options.keepAliveTimeoutMs, DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
     http: {
+      // A request without Host is refused by a hook, in the registry's shape (see http-refusals.ts).
+      requireHostHeader: false,
       // The headers are part of the request: they get no longer than all of it.
       headersTimeout: requestTimeout,
       connectionsCheckingInterval: Math.max(10, Math.min(MAX_TIMEOUT_CHECK_INTERVAL_MS, Math.floor(requestTimeout / 10))),

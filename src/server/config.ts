@@ -33,6 +33,10 @@ export interface ServiceConfig {
   limits: LimitsConfig;
   /** Audit rows older than this many days are deleted (OTP_AUDIT_RETENTION_DAYS, default 90). */
   auditRetentionDays: number;
+  /** Audit rows held in memory at most, buffered and being written (OTP_AUDIT_MAX_BUFFERED, default 50,000). */
+  auditMaxBuffered: number;
+  /** Refuse starts and checks (503) rather than drop audit rows when that many are held (OTP_AUDIT_STRICT). */
+  auditStrict: boolean;
 }
 
 export class ConfigError extends Error {
@@ -139,11 +143,15 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   if (!LOG_LEVELS.has(logLevel)) problem("LOG_LEVEL", `must be one of ${[...LOG_LEVELS].join(", ")}`);
 
   const auditRetentionDays = integer("OTP_AUDIT_RETENTION_DAYS", 90, 1, 3650)!;
+  const auditMaxBuffered = integer("OTP_AUDIT_MAX_BUFFERED", 50_000, 100, 1_000_000)!;
+  const rawAuditStrict = value("OTP_AUDIT_STRICT") ?? "false";
+  if (rawAuditStrict !== "true" && rawAuditStrict !== "false") problem("OTP_AUDIT_STRICT", `must be true or false, got '${rawAuditStrict.slice(0, 20)}'`);
+  const auditStrict = rawAuditStrict === "true";
   const channels = loadChannelConfig(value, problem);
   const limits = loadLimitsConfig(value, problem);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { production, keys, apiKeys, store, port, host, policy, trustProxy, bodyLimitBytes, logLevel, dataDir: value("OTP_DATA_DIR") ?? "./data", channels, limits, auditRetentionDays };
+  return { production, keys, apiKeys, store, port, host, policy, trustProxy, bodyLimitBytes, logLevel, dataDir: value("OTP_DATA_DIR") ?? "./data", channels, limits, auditRetentionDays, auditMaxBuffered, auditStrict };
 }
 
 /** An address to listen on: an IP (no brackets, as `listen` takes it) or a host name to resolve. */

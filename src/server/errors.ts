@@ -10,6 +10,7 @@ import type { Socket } from "node:net";
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { OtpError } from "../core/errors.js";
 import { SECURITY_HEADERS, setSecurityHeaders } from "./headers.js";
+import type { WarningFolder } from "./warnings.js";
 
 /** Fields whose absence or wrong type the Django library called MISSING_FIELDS. */
 const VERIFY_FIELDS = new Set(["code", "context"]);
@@ -67,30 +68,42 @@ export function sendOtpError(reply: FastifyReply, error: OtpError): FastifyReply
   return reply.code(error.status).type("application/json; charset=utf-8").send(error.toBody());
 }
 
-export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const otpError = toOtpError(error);
-  // Log the failure, never the body or the error's context field.
-  if (otpError.code === "INTERNAL") request.log.error({ err: error }, "request failed");
-  else if (otpError.status >= 500) request.log.warn({ errorCode: otpError.code, cause: (otpError.cause as Error | undefined)?.message }, "request failed");
-  return sendOtpError(reply, otpError);
-}
-
 /**
- * Fastify's `frameworkErrors`: failures found before routing, a URL that does not decode or a
- * parameter over its length. No hook has run, so the headers are set here; Fastify's own answer
- * would echo the URL, query string (a code perhaps) included.
+ * The error handler and Fastify's `frameworkErrors` handler, writing their warnings through
+ * `warnings`: a 503 per request during an outage is one line a second per code, with a count.
  */
-export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  try {
-    setSecurityHeaders(reply, request.id);
-    // Which scope the URL was meant for is unknown; an error is never worth caching anyway.
-    reply.header("cache-control", "no-store");
-    errorHandler(error, request, reply);
-    // Fastify's request log never sees an answer sent from here; the line it would have written.
-    request.log.info({ req: request, res: reply }, "request completed");
-  } catch {
-    reply.raw.destroy();
-  }
+export function errorHandlers(warnings: WarningFolder): {
+  errorHandler: (error: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply;
+  frameworkErrorHandler: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void;
+} {
+  const errorHandler = (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const otpError = toOtpError(error);
+    // Log the failure, never the body or the error's context field.
+    if (otpError.code === "INTERNAL") request.log.error({ err: error }, "request failed");
+    else if (otpError.status >= 500) {
+      warnings.warn(request.log, `request failed ${otpError.code}`, { errorCode: otpError.code, cause: (otpError.cause as Error | undefined)?.message }, "request failed");
+    }
+    return sendOtpError(reply, otpError);
+  };
+
+  /**
+   * Fastify's `frameworkErrors`: failures found before routing, a URL that does not decode or a
+   * parameter over its length. No hook has run, so the headers are set here; Fastify's own answer
+   * would echo the URL, query string (a code perhaps) included.
+   */
+  const frameworkErrorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    try {
+      setSecurityHeaders(reply, request.id);
+      // Which scope the URL was meant for is unknown; an error is never worth caching anyway.
+      reply.header("cache-control", "no-store");
+      errorHandler(error, request, reply);
+      // Fastify's request log never sees an answer sent from here; the line it would have written.
+      request.log.info({ req: request, res: reply }, "request completed");
+    } catch {
+      reply.raw.destroy();
+    }
+  };
+  return { errorHandler, frameworkErrorHandler };
 }
 
 /** The registry's answer to each of Node's errors for bytes that never became a request. */

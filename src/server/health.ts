@@ -12,6 +12,7 @@
  * The answer names each check and its state, and on failure a stable code: a driver's message
  * can carry internal addresses and versions. The full error goes to the log, for operators.
  */
+import type { AuditRecorderStatus } from "../audit/recorder.js";
 import { isOtpError } from "../core/errors.js";
 import { createOtp, type Otp } from "../otp.js";
 import type { LedgerStore } from "../stores/store.js";
@@ -23,10 +24,11 @@ export interface CheckResult {
 }
 
 export interface HealthReport {
-  status: "ok" | "fail";
+  /** "degraded" (answered 200): the service works, the audit log behind it does not keep up. */
+  status: "ok" | "degraded" | "fail";
   /** When the checks behind this answer ran: a reused result is at most the reuse window old. */
   checkedAt: string;
-  checks: { keys: CheckResult; roundTrip: CheckResult; store: CheckResult; channel: CheckResult };
+  checks: { keys: CheckResult; roundTrip: CheckResult; store: CheckResult; channel: CheckResult; audit?: CheckResult };
 }
 
 /** The part of a pino or Fastify logger the checks write to. */
@@ -39,6 +41,8 @@ export interface HealthCheckerOptions {
   log: HealthLogger;
   /** How long a finished result answers later requests. Default 5000; 0 shares only a run in progress. */
   reuseMs?: number;
+  /** The audit recorder's state: degraded past its backlog threshold; failing when strict and full. */
+  audit?: () => AuditRecorderStatus;
 }
 
 const DEFAULT_REUSE_MS = 5000;
@@ -54,7 +58,10 @@ function bounded<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export function healthChecker(otp: Otp, options: HealthCheckerOptions): () => Promise<HealthReport> {
-  return sharedAndReused(checksFor(otp, options.log), reuseMsFrom(options.reuseMs));
+  const checks = sharedAndReused(checksFor(otp, options.log), reuseMsFrom(options.reuseMs));
+  const audit = options.audit;
+  // The audit log's state is read from memory on every request, never reused: it moves fast.
+  return audit ? async () => withAuditCheck(await checks(), audit()) : checks;
 }
 
 function reuseMsFrom(value: number | undefined): number {
@@ -149,6 +156,18 @@ function checksFor(otp: Otp, log: HealthLogger): () => Promise<HealthReport> {
   };
 }
 
+/**
+ * The audit log behind the service. A backlog past its threshold, or a failing write, is degraded:
+ * the service still answers, and rows wait in memory. Strict and full fails: starts and checks
+ * are refused until the log catches up.
+ */
+function withAuditCheck(report: HealthReport, status: AuditRecorderStatus): HealthReport {
+  const { state, held, maxBuffered, degradedAt, strict, failing, dropped, writeFailures } = status;
+  const audit = { ok: !(strict && state === "full"), state, buffered: held, degradedAt, maxBuffered, strict, failing, dropped, writeFailures };
+  const worst = report.status === "fail" || !audit.ok ? "fail" : state !== "ok" ? "degraded" : report.status;
+  return { ...report, status: worst, checks: { ...report.checks, audit } };
+}
+
 /** The engine's own codes are the public registry's; anything else gets a fixed one. */
 function roundTripFailureCode(error: unknown): string {
   if (isOtpError(error)) return error.code;
@@ -165,7 +184,7 @@ function logFailure(log: HealthLogger, where: Record<string, unknown>, error: un
  * engine error can carry a verification's context. One level of cause, where a channel keeps
  * the driver's own message.
  */
-function describeError(error: unknown): Record<string, unknown> {
+export function describeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: loggable(String(error)) };
   const code = (error as { code?: unknown }).code;
   return {

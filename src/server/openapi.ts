@@ -64,8 +64,11 @@ export function openApiDocument(routes: readonly CollectedRoute[]): Record<strin
   }
   paths["/health/otp"] = {
     get: {
-      summary: "Health: keys, a generate→verify round trip and its latency, the store, the channel",
-      responses: { 200: { description: "Every check passed" }, 503: { description: "A check failed; the body says which" } },
+      summary: "Health: keys, a generate→verify round trip and its latency, the store, the channel, the audit log's backlog",
+      responses: {
+        200: { description: "Every check passed (status ok), or only the audit log is behind (status degraded)" },
+        503: { description: "A check failed; the body says which" },
+      },
     },
   };
   return {

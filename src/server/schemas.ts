@@ -177,7 +177,7 @@ export const errorResponses = {
   413: { ...errorSchema, description: "PAYLOAD_TOO_LARGE" },
   429: { ...errorSchema, description: "MAX_RETRIES_EXCEEDED, RATE_LIMITED (with a Retry-After header)" },
   502: { ...errorSchema, description: "DELIVERY_FAILED" },
-  503: { ...errorSchema, description: "STORE_UNAVAILABLE" },
+  503: { ...errorSchema, description: "STORE_UNAVAILABLE: the store did not answer, or a strict audit log is full; nothing was done" },
 } as const;
 
 /** What the audit routes can answer besides 200: no code, no context, no delivery is involved. */

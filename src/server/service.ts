@@ -16,8 +16,11 @@ import { channelsFromConfig } from "./channels-from-config.js";
 import { auditLogFor } from "./companions.js";
 import { persistenceOf } from "./health.js";
 import { attachAuditLog, type AuditRecorder } from "../audit/recorder.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import { auditRecorderOptions, watchAuditBacklog } from "./audit-watch.js";
+import { WarningFolder, type WarnLogger } from "./warnings.js";
 import { countersFor, createGuard, type AbuseGuard } from "../guard/index.js";
-import { createMetrics } from "../telemetry/metrics.js";
+import { auditMetrics, createMetrics } from "../telemetry/metrics.js";
 import { withTimeout } from "../stores/timeout.js";
 
 /** How long in-flight requests get to finish on shutdown. */
@@ -35,10 +38,14 @@ export interface ServiceHooks {
   channels?: Channel[];
   /** Replaces the configured store (tests). */
   store?: LedgerStore;
+  /** Replaces the audit log beside the store (tests); it is migrated in development and closed on stop. */
+  auditLog?: AuditLog;
   /** Extra work on shutdown, after in-flight requests and deliveries, before the store closes. */
   closers?: Array<() => Promise<void>>;
   /** Fastify logging; default pino at config.logLevel, one line per request (see request-log.ts). */
   logger?: boolean;
+  /** Where the log's lines go instead of stdout (tests). */
+  logStream?: { write(line: string): void };
   /** How long in-flight requests get on shutdown (tests). Default 8 s. */
   shutdownGraceMs?: number;
 }
@@ -79,20 +86,30 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   const metrics = createMetrics(otp);
 
   // The audit log is fed from the engine's events in batches; stop() flushes it before the store closes.
-  const auditLog = await auditLogFor(config.store, store);
+  const auditLog = hooks.auditLog ?? (await auditLogFor(config.store, store));
   if (!config.production && auditLog.migrate) await auditLog.migrate();
-  const audit = attachAuditLog(otp, auditLog, { retentionDays: config.auditRetentionDays });
+  // Warnings go to the server's log once it exists (before that, to `say`), folded by cause.
+  const warnings = new WarningFolder();
+  let serverLog: WarnLogger = { warn: (_fields, message) => say(`warning: ${message}`) };
+  const auditWarn = (cause: string, fields: Record<string, unknown>, message: string) => warnings.warn(serverLog, cause, fields, message);
+  const audit: AuditRecorder = attachAuditLog(otp, auditLog, auditRecorderOptions(config, auditWarn, () => audit));
+  const stopWatching = watchAuditBacklog(audit, auditWarn);
+  const recorderMetrics = auditMetrics(audit);
   const logging = hooks.logger ?? true;
   const app = await buildServer({
-    otp,
+    // Strict: while the audit log cannot take more rows, starts and checks are refused (503).
+    otp: config.auditStrict ? audit.refuseWhenFull(otp) : otp,
+    audit,
+    warnings,
     apiKeys: secrets.apiKeys,
     trustProxy: config.trustProxy,
     bodyLimitBytes: config.bodyLimitBytes,
     auditLog,
-    metrics,
+    metrics: { render: () => metrics.render() + recorderMetrics.render() },
     ...(outbox && { development: { outbox } }),
-    logger: logging ? { level: config.logLevel } : false,
+    logger: logging ? { level: config.logLevel, ...(hooks.logStream && { stream: hooks.logStream }) } : false,
   });
+  serverLog = app.log;
 
   // While shutting down, answers ask the client to close its connection, so keep-alive sockets do
   // not hold the shutdown open once their in-flight request is answered.
@@ -131,6 +148,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
       // Past it they are abandoned (the bound's rejection is not an error of the shutdown).
       await withTimeout(otp.close(), DELIVERY_GRACE_MS, "delivery").catch(() => undefined);
       const warn = (error: unknown) => say(`warning: shutdown step failed: ${(error as Error).message}`);
+      stopWatching();
       await audit.close().catch(warn);
       await auditLog.close().catch(warn);
       for (const close of hooks.closers ?? []) await close().catch(warn);

@@ -22,18 +22,29 @@ export function boundedStatement(text: string, timeoutMs: number, values?: unkno
  * connection would carry the next caller's statements into a transaction never committed, rolled
  * back with everything in it when the connection ends. So after any failure it is closed; the
  * server rolls back what it left. A connection whose work succeeded goes back to the pool.
+ *
+ * While it is out of the pool a connection has no listener of the pool's: pg emits `error` on a
+ * connection that drops (a failover, a restart, a proxy cut), and an `error` event nobody listens
+ * to ends the process. So the connection is listened to for as long as it is borrowed, and a drop
+ * fails the work in hand, even between two statements, when no query is there to carry it.
  */
 export async function withClient<T>(pool: pg.Pool, timeoutMs: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await connectWithin(pool, timeoutMs);
+  let onError!: (error: Error) => void;
+  const dropped = new Promise<never>((_, reject) => (onError = reject));
+  dropped.catch(() => undefined);
+  client.on("error", onError);
   let result: T;
   try {
     // The bound starts before the work, so it fires ahead of a statement's read timeout of the
     // same length: a timeout reaches the caller as a StoreTimeoutError.
-    result = await withTimeout(() => work(client), timeoutMs, "postgres");
+    result = await withTimeout(() => Promise.race([work(client), dropped]), timeoutMs, "postgres");
   } catch (error) {
+    // The listener stays: a closing connection can still report its drop, and it is never pooled again.
     client.release(true);
     throw error;
   }
+  client.off("error", onError);
   client.release();
   return result;
 }

@@ -2,7 +2,7 @@ import { ERRORS, isOtpError } from "../core/errors.js";
 import { OldestFirst } from "../core/oldest-first.js";
 import type { Otp } from "../otp.js";
 import { EVENT_TYPES, type OtpEvent, type OtpEventListener, type OtpEventType } from "./events.js";
-import { Counter, Histogram, PROMETHEUS_CONTENT_TYPE, type Labels } from "./prometheus.js";
+import { Counter, Histogram, PROMETHEUS_CONTENT_TYPE, renderSample, type Labels } from "./prometheus.js";
 import { wrapOperations } from "./wrap.js";
 
 export { PROMETHEUS_CONTENT_TYPE } from "./prometheus.js";
@@ -150,4 +150,30 @@ function boundedLabel(allowed: readonly string[] | undefined, max: number): (val
 function positive(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new TypeError(`otp-actions: metrics ${name} must be a positive integer`);
   return value;
+}
+
+/** What the audit metrics read from an audit recorder (`attachAuditLog`'s). */
+export interface AuditBacklogSource {
+  /** Records held: buffered and being written. */
+  readonly pending: number;
+  readonly dropped: number;
+  readonly writeFailures: number;
+  status(): { refused: number };
+}
+
+/**
+ * The audit recorder's backlog in the Prometheus text format: rows held in memory, rows dropped
+ * at its bound, failed writes, and operations refused while a strict log was full. Read when
+ * rendered; append it to `createMetrics(otp).render()`.
+ */
+export function auditMetrics(recorder: AuditBacklogSource): { render(): string } {
+  return {
+    render: () =>
+      [
+        renderSample("otp_audit_buffered_rows", "Audit rows held in memory, buffered or being written, not yet stored.", "gauge", recorder.pending),
+        renderSample("otp_audit_dropped_rows_total", "Audit rows dropped because the recorder held its maximum.", "counter", recorder.dropped),
+        renderSample("otp_audit_write_failures_total", "Audit writes that failed; their rows were kept and written again.", "counter", recorder.writeFailures),
+        renderSample("otp_audit_refused_total", "Starts and checks refused because a strict audit log was full.", "counter", recorder.status().refused),
+      ].join("\n") + "\n",
+  };
 }

@@ -94,3 +94,11 @@ export class Histogram {
     return lines.join("\n");
   }
 }
+
+/**
+ * One unlabelled series whose value is read when rendered: a gauge, or a counter kept by
+ * something else (a count it only ever adds to).
+ */
+export function renderSample(name: string, help: string, type: "counter" | "gauge", value: number): string {
+  return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${formatNumber(value)}`].join("\n");
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AuditRecord } from "../../src/audit/audit-log.js";
 import { memoryAuditLog } from "../../src/audit/memory.js";
 import { attachAuditLog, timeOrderedId } from "../../src/audit/recorder.js";
-import { createOtp, generateKey } from "../../src/index.js";
+import { createOtp, generateKey, OtpError } from "../../src/index.js";
 
 /** A memory log that refuses writes while `down` is true. */
 function flakyLog() {
@@ -62,6 +62,74 @@ describe("audit recorder", () => {
     state.down = false;
     await recorder.close();
     expect(log.size).toBe(kept);
+  });
+
+  it("holds at most maxBuffered records, those being written included", async () => {
+    const log = memoryAuditLog();
+    // Writes that hang: every record handed to one stays held until it ends.
+    const hung: Array<() => void> = [];
+    log.append = () => new Promise<void>((_resolve, reject) => hung.push(() => reject(new Error("gave up"))));
+    const otp = createOtp({ keys: generateKey("k1"), guard: false });
+    const recorder = attachAuditLog(otp, log, { batchSize: 10, maxBuffered: 50, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 200; i++) await otp.generate({ identifier: `user${i}@example.com`, purpose: "login" });
+    expect(hung.length).toBeGreaterThan(0);
+    expect(recorder.pending).toBeLessThanOrEqual(50);
+    expect(recorder.pending + recorder.dropped).toBe(200);
+    // A failed write's records come back into the bound, not on top of it.
+    for (const fail of hung.splice(0)) fail();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(recorder.pending).toBeLessThanOrEqual(50);
+    expect(recorder.pending + recorder.dropped).toBe(200);
+    expect(recorder.writeFailures).toBeGreaterThan(0);
+  });
+
+  it("strict: keeps every record, and the guarded engine refuses new codes and checks while full", async () => {
+    const { log, state } = flakyLog();
+    state.down = true;
+    const otp = createOtp({ keys: generateKey("k1"), guard: false });
+    const recorder = attachAuditLog(otp, log, { batchSize: 1000, maxBuffered: 10, strict: true, flushIntervalMs: 60_000 });
+    const guarded = recorder.refuseWhenFull(otp);
+    const first = await guarded.generate({ identifier: "user@example.com", purpose: "login" });
+    for (let i = 0; i < 9; i++) await guarded.generate({ identifier: "user@example.com", purpose: "login" });
+    expect(recorder.full).toBe(true);
+    expect(recorder.status()).toMatchObject({ state: "full", held: 10, strict: true, dropped: 0 });
+    const refused = await guarded.generate({ identifier: "user@example.com", purpose: "login" }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OtpError);
+    expect(refused).toMatchObject({ code: "STORE_UNAVAILABLE", status: 503 });
+    await expect(guarded.verify({ code: first.code, context: first.context, purpose: "login" })).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
+    // What runs anyway (here through the engine itself) is kept, past the bound: nothing is dropped.
+    await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    expect(recorder.pending).toBe(11);
+    expect(recorder.dropped).toBe(0);
+    // Cancelling is never refused.
+    await guarded.revoke(first.context);
+    expect(recorder.status().refused).toBe(2);
+
+    state.down = false;
+    await recorder.flush();
+    expect(recorder.status()).toMatchObject({ state: "ok", held: 0, failing: false });
+    await expect(guarded.verify({ code: first.code, context: first.context, purpose: "login" })).rejects.toMatchObject({ code: "CANCELED" });
+    await guarded.generate({ identifier: "user@example.com", purpose: "login" });
+    await recorder.close();
+    expect(log.size).toBe(14);
+  });
+
+  it("reports itself degraded past degradedAt or while its writes fail", async () => {
+    const { log, state } = flakyLog();
+    const otp = createOtp({ keys: generateKey("k1"), guard: false });
+    const recorder = attachAuditLog(otp, log, { batchSize: 1000, maxBuffered: 100, degradedAt: 5, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 4; i++) await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    expect(recorder.status()).toMatchObject({ state: "ok", held: 4, degradedAt: 5 });
+    await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    expect(recorder.status().state).toBe("degraded");
+    await recorder.flush();
+    expect(recorder.status()).toMatchObject({ state: "ok", held: 0 });
+    state.down = true;
+    await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    await expect(recorder.flush()).rejects.toThrow();
+    expect(recorder.status()).toMatchObject({ state: "degraded", held: 1, failing: true, writeFailures: 1 });
+    state.down = false;
+    await recorder.close();
   });
 
   it("writes in batches from the listener without waiting for the interval", async () => {

@@ -44,11 +44,17 @@ export interface TcpProxy {
   stop(): Promise<void>;
   /** Listens again on the same port. */
   resume(): Promise<void>;
+  /**
+   * Cuts every connection (as `stop()` does) once `bytes` more have gone from clients to the
+   * target: a drop in the middle of a large write. Resolves when the cut has happened.
+   */
+  cutAfter(bytes: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function tcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const pairs = new Set<net.Socket>();
+  let cut: { bytesLeft: number; done: () => void } | undefined;
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
     for (const socket of [client, upstream]) {
@@ -60,6 +66,14 @@ export async function tcpProxy(target: { host: string; port: number }): Promise<
         upstream.destroy();
       });
     }
+    client.on("data", (chunk: Buffer) => {
+      if (!cut) return;
+      cut.bytesLeft -= chunk.length;
+      if (cut.bytesLeft > 0) return;
+      const { done } = cut;
+      cut = undefined;
+      void stop().then(done);
+    });
     client.pipe(upstream);
     upstream.pipe(client);
   });
@@ -81,6 +95,7 @@ export async function tcpProxy(target: { host: string; port: number }): Promise<
     port,
     stop,
     resume: () => listen(port),
+    cutAfter: (bytes) => new Promise<void>((resolve) => (cut = { bytesLeft: bytes, done: resolve })),
     close: async () => {
       if (server.listening) await stop();
       else for (const socket of pairs) socket.destroy();

@@ -139,6 +139,21 @@ describe("HTTP that never becomes a request", () => {
     { name: "an unknown method", data: "FOO /v1/verifications HTTP/1.1\r\nHost: x\r\n\r\n", status: 400, code: "INVALID_REQUEST" },
     { name: "a bad Content-Length", data: "POST /v1/verifications HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", status: 400, code: "INVALID_REQUEST" },
     { name: "a 20 KB header", data: `GET /health/otp HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`, status: 431, code: "HEADERS_TOO_LARGE" },
+    { name: "an HTTP/1.1 request without Host", data: "GET /health/otp HTTP/1.1\r\n\r\n", status: 400, code: "INVALID_REQUEST" },
+    { name: "a start without Host", data: startRequest("/v1/verifications").replace("Host: x\r\n", ""), status: 400, code: "INVALID_REQUEST" },
+    { name: "an unsupported Expect", data: startRequest("/v1/verifications").replace("Host: x\r\n", "Host: x\r\nExpect: 200-ok\r\n"), status: 417, code: "EXPECTATION_FAILED" },
+    {
+      name: "a bad chunk size",
+      data: `POST /v1/verifications HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH.authorization}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
+      status: 400,
+      code: "INVALID_REQUEST",
+    },
+    {
+      name: "a chunk longer than its size",
+      data: `POST /v1/verifications HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH.authorization}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX\r\n0\r\n\r\n`,
+      status: 400,
+      code: "INVALID_REQUEST",
+    },
   ];
 
   for (const { name, data, status, code } of cases) {
@@ -156,6 +171,13 @@ describe("HTTP that never becomes a request", () => {
       expect(answer.closedAfterMs).toBeLessThan(2000);
     });
   }
+
+  it("still serves HTTP/1.0 without Host, and Expect: 100-continue", async () => {
+    const old = await exchange(port, "GET /health/otp HTTP/1.0\r\n\r\n");
+    expect(old.status).toBe(200);
+    const continued = await exchange(port, startRequest("/v1/verifications").replace("Host: x\r\n", "Host: x\r\nExpect: 100-continue\r\n"));
+    expect(continued.body).toMatch(/^HTTP\/1\.1 201 /m);
+  });
 
   it("keeps answering afterwards", async () => {
     const health = await fetch(`http://127.0.0.1:${port}/health/otp`);

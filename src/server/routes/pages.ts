@@ -31,7 +31,7 @@ function wantsJson(accept: string | undefined): boolean {
 export async function pageRoutes(app: FastifyInstance, options: PageRoutesOptions): Promise<void> {
   app.get("/health/otp", async (_request, reply) => {
     const report = await options.health();
-    return reply.code(report.status === "ok" ? 200 : 503).header("cache-control", "no-store").send(report);
+    return reply.code(report.status === "fail" ? 503 : 200).header("cache-control", "no-store").send(report);
   });
   app.get("/favicon.ico", async (_request, reply) => reply.code(204).send());
   app.get("/openapi.json", async () => options.openApi());
