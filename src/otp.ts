@@ -554,7 +554,10 @@ class OtpEngine implements Otp {
     locale: string | undefined,
     metadata: Metadata | undefined,
   ): Promise<void> {
-    if (decoy) return;
+    // A decoy with synchronous delivery answers at once (the caller chose to wait for the channel,
+    // which no decoy has); with asynchronous delivery it takes the very same steps as a real send
+    // up to the answer, and only after it does nothing.
+    if (decoy && !policy.asyncDelivery) return;
     const message = {
       id: generated.id,
       to: generated.identifier,
@@ -567,8 +570,10 @@ class OtpEngine implements Otp {
     // Asynchronous delivery starts after the answer, so a real send returns after the same work as
     // a decoy (whatever a channel renders, signs or connects happens later for both).
     const deferred = policy.asyncDelivery ? new Promise<void>((resolve) => setImmediate(resolve)) : Promise.resolve();
-    const attempt = deferred.then(() => deliverWithRetry(channel, message, this.#delivery)).then(
-      () => this.#emit("delivered", base, { id: generated.id }),
+    const attempt = deferred.then(() => (decoy ? undefined : deliverWithRetry(channel, message, this.#delivery))).then(
+      () => {
+        if (!decoy) this.#emit("delivered", base, { id: generated.id });
+      },
       async (cause: unknown) => {
         // With shouldSend the answer must be a decoy's, whose delivery never fails: a refusal (or
         // a revoked entry answering CANCELED) would tell a real account from an unknown one. The
