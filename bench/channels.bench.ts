@@ -5,7 +5,7 @@
 import { Writable } from "node:stream";
 import nodemailer from "nodemailer";
 import pino from "pino";
-import type { OtpMessage } from "../src/channels/channel.js";
+import type { OtpMessage } from "../src/contracts/channel.js";
 import { smtpChannel } from "../src/channels/smtp.js";
 import { createTemplateRenderer } from "../src/channels/templates.js";
 import { signWebhookPayload, verifyWebhookSignature, webhookChannel } from "../src/channels/webhook.js";

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { DeliveryError, type Channel, type OtpMessage } from "./channels/channel.js";
+import { DeliveryError, type Channel, type OtpMessage } from "./contracts/channel.js";
 import type { ResolvedDelivery } from "./options.js";
 
 /**

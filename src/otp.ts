@@ -1,5 +1,5 @@
 import { isSupportedCountry } from "libphonenumber-js";
-import type { Channel } from "./channels/channel.js";
+import type { Channel } from "./contracts/channel.js";
 import { codeDigest, digestsMatch } from "./core/code-digest.js";
 import { generateCode, isPlausibleCode } from "./core/codes.js";
 import { OtpError } from "./core/errors.js";
@@ -8,7 +8,7 @@ import { Keyring, parseKeys } from "./core/keyring.js";
 import { MAX_CONTEXT_CHARS, MAX_METADATA_BYTES, MAX_PURPOSE_CHARS, MAX_TRACE_ID_CHARS, NAME_PATTERN, TRACE_ID_PATTERN } from "./core/limits.js";
 import { newVerificationId, openToken, sealToken, type ClaimsToSeal, type OpenedToken, type TokenClaims } from "./core/token.js";
 import { deliverWithRetry } from "./delivery.js";
-import type { DeliveryMedium, Guard, GuardTiming, LockoutNotice, SendAttempt } from "./guard/guard.js";
+import type { DeliveryMedium, Guard, GuardTiming, LockoutNotice, SendAttempt } from "./contracts/guard.js";
 import { createGuard } from "./guard/index.js";
 import { countersFor } from "./guard/counters/for-store.js";
 import {
@@ -25,9 +25,10 @@ import {
 } from "./options.js";
 import type { GuardOptions } from "./guard/options.js";
 import { MemoryStore } from "./stores/memory.js";
-import type { LedgerStore, RecordResult } from "./stores/store.js";
+import type { LedgerStore, RecordResult } from "./contracts/ledger.js";
 import { DEFAULT_CLOCK_SKEW_MS, withTimeout } from "./stores/timeout.js";
-import { OtpEvents, type ClientInfo, type OtpEvent, type OtpEventListener, type OtpEventType } from "./telemetry/events.js";
+import type { ClientInfo, OtpEvent, OtpEventListener, OtpEventType } from "./contracts/events.js";
+import { OtpEvents } from "./engine/event-bus.js";
 
 export type Metadata = Record<string, unknown>;
 

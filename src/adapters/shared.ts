@@ -4,7 +4,7 @@
  */
 import { OtpError, type OtpErrorBody } from "../core/errors.js";
 import type { GenerateInput, Generated, Issued, Metadata, Otp, ResendInput, StartInput } from "../otp.js";
-import type { ClientInfo } from "../telemetry/events.js";
+import type { ClientInfo } from "../contracts/events.js";
 
 /** What a protected handler gets: the engine's issuing calls, with the request's client filled in. */
 export interface OtpHandle {

@@ -15,7 +15,7 @@
 import type { AuditRecorderStatus } from "../audit/recorder.js";
 import { isOtpError } from "../core/errors.js";
 import { createOtp, type Otp } from "../otp.js";
-import type { LedgerStore } from "../stores/store.js";
+import type { LedgerStore } from "../contracts/ledger.js";
 import { StoreTimeoutError, withTimeout } from "../stores/timeout.js";
 
 export interface CheckResult {

@@ -4,9 +4,9 @@
  * close the store.
  */
 import type { FastifyInstance } from "fastify";
-import type { Channel } from "../channels/channel.js";
+import type { Channel } from "../contracts/channel.js";
 import { createOtp, type Otp } from "../otp.js";
-import type { LedgerStore } from "../stores/store.js";
+import type { LedgerStore } from "../contracts/ledger.js";
 import { buildServer } from "./app.js";
 import type { ServiceConfig } from "./config.js";
 import { developmentSecrets } from "./dev-secrets.js";

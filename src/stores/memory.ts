@@ -1,6 +1,6 @@
 import { ExpirySweep } from "../core/expiry-sweep.js";
 import { OldestFirst } from "../core/oldest-first.js";
-import type { LedgerCallOptions, LedgerRevokeOptions, LedgerState, LedgerStore, RecordResult, RevokeResult, SynchronousLedger } from "./store.js";
+import type { LedgerCallOptions, LedgerRevokeOptions, LedgerState, LedgerStore, RecordResult, RevokeResult, SynchronousLedger } from "../contracts/ledger.js";
 import { deadlinePassed } from "./timeout.js";
 
 export interface MemoryStoreOptions {

@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult } from "./store.js";
+import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult } from "../contracts/ledger.js";
 import { StoreTimeoutError, clockSkewOption, deadlineOf, deadlinePassed, tableNameOption, timeoutOption, withTimeout } from "./timeout.js";
 import { migratePostgres } from "./pg-work.js";
 import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Cluster, Redis } from "ioredis";
-import type { LedgerCallOptions, LedgerRevokeOptions, LedgerState, LedgerStore, RecordOutcome, RecordResult, RevokeResult } from "./store.js";
+import type { LedgerCallOptions, LedgerRevokeOptions, LedgerState, LedgerStore, RecordOutcome, RecordResult, RevokeResult } from "../contracts/ledger.js";
 import { clockSkewOption, deadlineOf, deadlinePassed, timeoutOption, withTimeout } from "./timeout.js";
 import { LEDGER_FUNCTIONS, RECORD_OUTCOMES } from "./redis-ledger-lua.js";
 

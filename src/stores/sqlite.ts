@@ -1,6 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { openSqliteFile } from "./sqlite-file.js";
-import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult, SynchronousLedger } from "./store.js";
+import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult, SynchronousLedger } from "../contracts/ledger.js";
 import { StoreTimeoutError, deadlineOf, tableNameOption, timeoutOption } from "./timeout.js";
 import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
 

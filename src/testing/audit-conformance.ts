@@ -9,7 +9,7 @@ import { attachAuditLog, auditFilterForIdentifier, auditRecordFromEvent } from "
 import { OtpError } from "../core/errors.js";
 import { generateKey } from "../core/keyring.js";
 import { createOtp } from "../otp.js";
-import type { OtpEvent } from "../telemetry/events.js";
+import type { OtpEvent } from "../contracts/events.js";
 import { vitestApi } from "./vitest-api.js";
 
 export interface AuditConformanceSubject {

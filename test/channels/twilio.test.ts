@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { DeliveryError, type OtpMessage } from "../../src/channels/channel.js";
+import { DeliveryError, type OtpMessage } from "../../src/contracts/channel.js";
 import { twilioSmsChannel, type TwilioSmsChannelOptions } from "../../src/channels/twilio.js";
 import { OtpError } from "../../src/core/errors.js";
 import { generateKey } from "../../src/core/keyring.js";

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { DeliveryError, type OtpMessage } from "../../src/channels/channel.js";
+import { DeliveryError, type OtpMessage } from "../../src/contracts/channel.js";
 import { signWebhookPayload, verifyWebhookSignature, webhookChannel, type WebhookPayload } from "../../src/channels/webhook.js";
 import { OtpError } from "../../src/core/errors.js";
 import { generateKey } from "../../src/core/keyring.js";

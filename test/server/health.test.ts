@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Channel } from "../../src/channels/channel.js";
+import type { Channel } from "../../src/contracts/channel.js";
 import { generateKey } from "../../src/core/keyring.js";
 import { createOtp } from "../../src/otp.js";
 import { buildServer } from "../../src/server/app.js";
