@@ -12,7 +12,7 @@ export { DeliveryError } from "./contracts/channel.js";
 export type { Channel, OtpMessage, DeliverOptions } from "./contracts/channel.js";
 export { consoleChannel } from "./channels/console.js";
 export type { LedgerStore, SynchronousLedger, LedgerRevokeOptions, LedgerCallOptions, RecordOutcome, RecordResult, RevokeResult, LedgerState } from "./contracts/ledger.js";
-export { StoreTimeoutError } from "./stores/timeout.js";
+export { StoreTimeoutError } from "./core/util/with-timeout.js";
 export type { Guard, SendAttempt, SendReservation, CheckAttempt, LedgerCheck, LedgerOpen, GuardedCheck, RefusedCheck, GuardTiming, DeliveryMedium, LockoutNotice } from "./contracts/guard.js";
 export { EVENT_TYPES, DIAGNOSTICS_CHANNEL_PREFIX } from "./contracts/events.js";
 export type { OtpEvent, OtpEventType, OtpEventListener, ClientInfo } from "./contracts/events.js";

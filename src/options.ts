@@ -1,7 +1,7 @@
 import type { CountryCode } from "libphonenumber-js";
 import type { Channel } from "./contracts/channel.js";
 import { MAX_ATTEMPTS_BOUND, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "./core/limits.js";
-import { refuseUnknownKeys } from "./core/option-keys.js";
+import { integerIn, refuseUnknownKeys } from "./core/util/option-checks.js";
 import type { Keyring } from "./core/keyring.js";
 import type { Guard } from "./contracts/guard.js";
 import type { GuardOptions } from "./guard/options.js";
@@ -103,13 +103,6 @@ export const DEFAULT_POLICY: Readonly<ResolvedPolicy> = Object.freeze({
 
 const DAY_SECONDS = 86_400;
 
-function integerIn(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new TypeError(`otp-actions: ${name} must be an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
 const POLICY_KEYS = ["codeLength", "codeTtlSeconds", "sessionTtlSeconds", "maxAttempts", "maxSendsPerSession", "asyncDelivery"] as const;
 const OPTION_KEYS = new Set<string>([
   ...POLICY_KEYS,
@@ -179,4 +172,3 @@ export function resolveDelivery(options: DeliveryOptions | undefined): ResolvedD
   };
 }
 
-export { integerIn };

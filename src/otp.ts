@@ -13,7 +13,6 @@ import { createGuard } from "./guard/index.js";
 import { countersFor } from "./guard/counters/for-store.js";
 import {
   DEFAULT_POLICY,
-  integerIn,
   resolveDelivery,
   resolvePolicy,
   refuseUnknownOptions,
@@ -24,9 +23,10 @@ import {
   type ResolvedPolicy,
 } from "./options.js";
 import type { GuardOptions } from "./guard/options.js";
+import { integerIn } from "./core/util/option-checks.js";
 import { MemoryStore } from "./stores/memory.js";
 import type { LedgerStore, RecordResult } from "./contracts/ledger.js";
-import { DEFAULT_CLOCK_SKEW_MS, withTimeout } from "./stores/timeout.js";
+import { DEFAULT_CLOCK_SKEW_MS, withTimeout } from "./core/util/with-timeout.js";
 import type { ClientInfo, OtpEvent, OtpEventListener, OtpEventType } from "./contracts/events.js";
 import { OtpEvents } from "./engine/event-bus.js";
 

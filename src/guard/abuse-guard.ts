@@ -1,5 +1,5 @@
 import { OtpError } from "../core/errors.js";
-import { ipLimitKey } from "./client-ip.js";
+import { ipLimitKey } from "../core/client-ip.js";
 import type { CounterOp, CounterStore, LedgerPart, LockSpec, StepResult, TakeOp } from "./counters/counter-store.js";
 import { MemoryCounters } from "./counters/memory.js";
 import type { RecordResult } from "../contracts/ledger.js";

@@ -16,7 +16,7 @@ import type { AuditRecorderStatus } from "../audit/recorder.js";
 import { isOtpError } from "../core/errors.js";
 import { createOtp, type Otp } from "../otp.js";
 import type { LedgerStore } from "../contracts/ledger.js";
-import { StoreTimeoutError, withTimeout } from "../stores/timeout.js";
+import { StoreTimeoutError, withTimeout } from "../core/util/with-timeout.js";
 
 export interface CheckResult {
   ok: boolean;

@@ -21,7 +21,7 @@ import { auditRecorderOptions, watchAuditBacklog } from "./audit-watch.js";
 import { WarningFolder, type WarnLogger } from "./warnings.js";
 import { countersFor, createGuard, type AbuseGuard } from "../guard/index.js";
 import { auditMetrics, createMetrics } from "../telemetry/metrics.js";
-import { withTimeout } from "../stores/timeout.js";
+import { withTimeout } from "../core/util/with-timeout.js";
 
 /** How long in-flight requests get to finish on shutdown. */
 const SHUTDOWN_GRACE_MS = 8000;
