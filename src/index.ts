@@ -1,7 +1,7 @@
-export { createOtp } from "./otp.js";
-export type { Otp, GenerateInput, StartInput, ResendInput, VerifyInput, RevokeOptions, Generated, Issued, Verified, Metadata } from "./otp.js";
-export type { OtpOptions, PurposePolicy, CodePolicy, DeliveryOptions, Clock, ShouldSendRequest } from "./options.js";
-export { DEFAULT_POLICY } from "./options.js";
+export { createOtp } from "./engine/create-otp.js";
+export type { Otp, GenerateInput, StartInput, ResendInput, VerifyInput, RevokeOptions, Generated, Issued, Verified, Metadata } from "./engine/types.js";
+export type { OtpOptions, PurposePolicy, CodePolicy, DeliveryOptions, Clock, ShouldSendRequest } from "./engine/options.js";
+export { DEFAULT_POLICY } from "./engine/options.js";
 export { OtpError, ERRORS, isOtpError } from "./core/errors.js";
 export type { ErrorCode, OtpErrorBody } from "./core/errors.js";
 export { generateKey, parseKeys, Keyring } from "./core/keyring.js";

@@ -3,7 +3,7 @@
  * verifying, and turning any failure into the Django library's status and body.
  */
 import { OtpError, type OtpErrorBody } from "../core/errors.js";
-import type { GenerateInput, Generated, Issued, Metadata, Otp, ResendInput, StartInput } from "../otp.js";
+import type { GenerateInput, Generated, Issued, Metadata, Otp, ResendInput, StartInput } from "../engine/types.js";
 import type { ClientInfo } from "../contracts/events.js";
 
 /** What a protected handler gets: the engine's issuing calls, with the request's client filled in. */

@@ -1,5 +1,9 @@
 import diagnostics_channel from "node:diagnostics_channel";
-import { DIAGNOSTICS_CHANNEL_PREFIX, EVENT_TYPES, type OtpEvent, type OtpEventListener, type OtpEventType } from "../contracts/events.js";
+import { DIAGNOSTICS_CHANNEL_PREFIX, EVENT_TYPES, type ClientInfo, type OtpEvent, type OtpEventListener, type OtpEventType } from "../contracts/events.js";
+import { maskIdentifier } from "../core/identifiers.js";
+import type { Keyring } from "../core/keyring.js";
+import type { TokenClaims } from "../core/token.js";
+import type { Clock } from "./options.js";
 
 /**
  * Dispatches engine events to listeners and to diagnostics channels. A listener that throws or
@@ -75,4 +79,65 @@ export class OtpEvents {
       // Nowhere left to report to.
     }
   }
+}
+
+export type EventFields = Omit<OtpEvent, "type" | "at">;
+/** The fields every event of one operation shares, built on the first event that is wanted. */
+export type EventScope = () => EventFields;
+
+/** What emitting needs of the engine: its bus and its clock. */
+export interface EventSink {
+  readonly events: OtpEvents;
+  readonly clock: Clock;
+}
+
+export function lazyScope(build: () => EventFields): EventScope {
+  let fields: EventFields | undefined;
+  return () => (fields ??= build());
+}
+
+// Events cost an HMAC (identifier hash) and a few objects: skip all of it when nobody listens.
+export function emit(sink: EventSink, type: OtpEventType, scope: EventScope, extra?: Partial<EventFields>): void {
+  if (!sink.events.wants(type)) return;
+  sink.events.emit(buildEvent(type, sink.clock.now(), scope(), extra));
+}
+
+/** The fields every event about this verification shares, built only if an event is wanted. */
+export function claimsScope(keyring: Keyring, claims: TokenClaims, client: ClientInfo | undefined, traceId: string | undefined): EventScope {
+  return lazyScope(() => ({
+    id: claims.id,
+    purpose: claims.purpose,
+    identifier: maskIdentifier(claims.identifier),
+    identifierHash: claims.identifierHash ?? keyring.identifierHash(claims.identifier),
+    channel: claims.channel,
+    maxAttempts: claims.maxAttempts,
+    client,
+    traceId,
+  }));
+}
+
+/**
+ * One event, always with the same shape (absent fields are undefined): object spreads of
+ * varying shapes were the largest cost of emitting on the check path.
+ */
+export function buildEvent(type: OtpEventType, at: number, fields: EventFields, extra: Partial<EventFields> | undefined): OtpEvent {
+  return {
+    type,
+    id: extra?.id ?? fields.id,
+    purpose: fields.purpose,
+    identifier: fields.identifier,
+    identifierHash: fields.identifierHash,
+    channel: fields.channel,
+    attempts: extra?.attempts ?? fields.attempts,
+    maxAttempts: extra?.maxAttempts ?? fields.maxAttempts,
+    reason: extra?.reason ?? fields.reason,
+    limit: extra?.limit ?? fields.limit,
+    retryAfterSeconds: extra?.retryAfterSeconds ?? fields.retryAfterSeconds,
+    metadata: extra?.metadata ?? fields.metadata,
+    client: fields.client,
+    traceId: fields.traceId,
+    at,
+    codeExpiresAt: extra?.codeExpiresAt ?? fields.codeExpiresAt,
+    sessionExpiresAt: extra?.sessionExpiresAt ?? fields.sessionExpiresAt,
+  };
 }

@@ -5,7 +5,8 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Channel } from "../contracts/channel.js";
-import { createOtp, type Otp } from "../otp.js";
+import { createOtp } from "../engine/create-otp.js";
+import type { Otp } from "../engine/types.js";
 import type { LedgerStore } from "../contracts/ledger.js";
 import { buildServer } from "./app.js";
 import type { ServiceConfig } from "./config.js";

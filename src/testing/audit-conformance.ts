@@ -8,7 +8,7 @@ import type { AuditLog, AuditRecord } from "../audit/audit-log.js";
 import { attachAuditLog, auditFilterForIdentifier, auditRecordFromEvent } from "../audit/recorder.js";
 import { OtpError } from "../core/errors.js";
 import { generateKey } from "../core/keyring.js";
-import { createOtp } from "../otp.js";
+import { createOtp } from "../engine/create-otp.js";
 import type { OtpEvent } from "../contracts/events.js";
 import { vitestApi } from "./vitest-api.js";
 

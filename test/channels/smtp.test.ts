@@ -6,7 +6,7 @@ import { DeliveryError, type OtpMessage } from "../../src/contracts/channel.js";
 import { smtpChannel, transportOptionsFor } from "../../src/channels/smtp.js";
 import { generateKey } from "../../src/core/keyring.js";
 import { OtpError } from "../../src/core/errors.js";
-import { createOtp } from "../../src/otp.js";
+import { createOtp } from "../../src/engine/create-otp.js";
 import type { OtpEvent } from "../../src/contracts/events.js";
 import { parseMail, startSmtpServer, type TestSmtpServer } from "../helpers/smtp.js";
 

@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Channel } from "../../src/contracts/channel.js";
 import { generateKey } from "../../src/core/keyring.js";
-import { createOtp } from "../../src/otp.js";
+import { createOtp } from "../../src/engine/create-otp.js";
 import { buildServer } from "../../src/server/app.js";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { API_KEY } from "./helpers.js";

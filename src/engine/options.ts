@@ -1,12 +1,12 @@
 import type { CountryCode } from "libphonenumber-js";
-import type { Channel } from "./contracts/channel.js";
-import { MAX_ATTEMPTS_BOUND, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "./core/limits.js";
-import { integerIn, refuseUnknownKeys } from "./core/util/option-checks.js";
-import type { Keyring } from "./core/keyring.js";
-import type { Guard } from "./contracts/guard.js";
-import type { GuardOptions } from "./guard/options.js";
-import type { LedgerStore } from "./contracts/ledger.js";
-import type { OtpEvent } from "./contracts/events.js";
+import type { Channel } from "../contracts/channel.js";
+import { MAX_ATTEMPTS_BOUND, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "../core/limits.js";
+import { integerIn, refuseUnknownKeys } from "../core/util/option-checks.js";
+import type { Keyring } from "../core/keyring.js";
+import type { Guard } from "../contracts/guard.js";
+import type { GuardOptions } from "../guard/options.js";
+import type { LedgerStore } from "../contracts/ledger.js";
+import type { OtpEvent } from "../contracts/events.js";
 
 /** Milliseconds since the epoch. Tests pass a fake one (`otp-actions/testing`). */
 export interface Clock {
