@@ -5,12 +5,13 @@
 import { Writable } from "node:stream";
 import nodemailer from "nodemailer";
 import pino from "pino";
-import type { OtpMessage } from "../src/channels/channel.js";
+import type { OtpMessage } from "../src/contracts/channel.js";
 import { smtpChannel } from "../src/channels/smtp.js";
 import { createTemplateRenderer } from "../src/channels/templates.js";
 import { signWebhookPayload, verifyWebhookSignature, webhookChannel } from "../src/channels/webhook.js";
 import { generateKey } from "../src/core/keyring.js";
-import { createOtp, type Otp } from "../src/otp.js";
+import { createOtp } from "../src/engine/create-otp.js";
+import type { Otp } from "../src/engine/types.js";
 import { attachLogger } from "../src/telemetry/logging.js";
 import { createMetrics } from "../src/telemetry/metrics.js";
 import { withTracing } from "../src/telemetry/tracing.js";

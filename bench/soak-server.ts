@@ -8,7 +8,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import type { Channel } from "../dist/channels/channel.js";
+import type { Channel } from "../dist/contracts/channel.js";
 import { generateKey } from "../dist/core/keyring.js";
 import { loadConfig } from "../dist/server/config.js";
 import { startService } from "../dist/server/service.js";

@@ -27,7 +27,7 @@ import { memoryStore } from "../dist/stores/memory.js";
 import { postgresStore } from "../dist/stores/postgres.js";
 import { redisStore } from "../dist/stores/redis.js";
 import { sqliteStore } from "../dist/stores/sqlite.js";
-import type { LedgerStore } from "../dist/stores/store.js";
+import type { LedgerStore } from "../dist/contracts/ledger.js";
 import { busyCore } from "./busy-core.js";
 import { cpuSecondsBetween, cpuSecondsByPid } from "./process-cpu.js";
 import { median } from "./stats.js";

@@ -9,7 +9,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { OtpError } from "../core/errors.js";
-import type { Otp } from "../otp.js";
+import type { Otp } from "../engine/types.js";
 import { bindHandle, clientInfo, failureResponse, methodIsChecked, requiredIdentifier, verifyBody, type OtpContext, type OtpHandle, type VerifiedOptions } from "./shared.js";
 
 export type { OtpContext, OtpHandle } from "./shared.js";

@@ -6,8 +6,8 @@
  *     Response.json({ ok: true, user: otpContext.identifier }));
  */
 import { OtpError } from "../core/errors.js";
-import type { Otp } from "../otp.js";
-import type { ClientInfo } from "../telemetry/events.js";
+import type { Otp } from "../engine/types.js";
+import type { ClientInfo } from "../contracts/events.js";
 import { bindHandle, failureResponse, methodIsChecked, requiredIdentifier, verifyBody, type OtpContext, type OtpHandle, type VerifiedOptions } from "./shared.js";
 
 export type { OtpContext, OtpHandle } from "./shared.js";

@@ -3,8 +3,8 @@
  * verifying, and turning any failure into the Django library's status and body.
  */
 import { OtpError, type OtpErrorBody } from "../core/errors.js";
-import type { GenerateInput, Generated, Issued, Metadata, Otp, ResendInput, StartInput } from "../otp.js";
-import type { ClientInfo } from "../telemetry/events.js";
+import type { GenerateInput, Generated, Issued, Metadata, Otp, ResendInput, StartInput } from "../engine/types.js";
+import type { ClientInfo } from "../contracts/events.js";
 
 /** What a protected handler gets: the engine's issuing calls, with the request's client filled in. */
 export interface OtpHandle {

@@ -1,8 +1,10 @@
 import { finished } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { boundedStatement, inTransaction, migratePostgres, withClient } from "../stores/pg-work.js";
-import { tableNameOption, timeoutOption, withTimeout } from "../stores/timeout.js";
+import { boundedStatement, inTransaction, migratePostgres, withClient } from "../drivers/pg-work.js";
+import { timeoutOption } from "../core/util/option-checks.js";
+import { tableNameOption } from "../core/util/sql-identifier.js";
+import { withTimeout } from "../core/util/with-timeout.js";
 import { normalizeAuditFilter, PURGE_BATCH_ROWS, purgeCutoffMs, toPage, type AuditFilter, type AuditLog, type AuditPage, type AuditRecord } from "./audit-log.js";
 import { copyText } from "./copy-text.js";
 import { auditCsv } from "./csv.js";

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { OtpError } from "../core/errors.js";
 import { normalizeIdentifier, type IdentifierKind } from "../core/identifiers.js";
-import type { Otp } from "../otp.js";
-import type { OtpEvent } from "../telemetry/events.js";
+import type { Otp } from "../engine/types.js";
+import type { OtpEvent } from "../contracts/events.js";
 import { wrapOperations } from "../telemetry/wrap.js";
 import type { AuditAction, AuditFilter, AuditLog, AuditRecord } from "./audit-log.js";
 

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from "better-sqlite3";
-import { openSqliteFile } from "../stores/sqlite-file.js";
-import { tableNameOption, timeoutOption } from "../stores/timeout.js";
+import { openSqliteFile } from "../drivers/sqlite-file.js";
+import { timeoutOption } from "../core/util/option-checks.js";
+import { tableNameOption } from "../core/util/sql-identifier.js";
 import { normalizeAuditFilter, PURGE_BATCH_ROWS, purgeCutoffMs, toPage, type AuditFilter, type AuditLog, type AuditPage, type AuditRecord } from "./audit-log.js";
 import { auditCsv } from "./csv.js";
 import { startSqliteWriter, type SqliteWriter } from "./sqlite-writer.js";

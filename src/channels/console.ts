@@ -1,4 +1,4 @@
-import type { Channel, DeliverOptions, OtpMessage } from "./channel.js";
+import type { Channel, DeliverOptions, OtpMessage } from "../contracts/channel.js";
 
 export interface ConsoleChannelOptions {
   /** Channel name; "console" by default. */

@@ -1,4 +1,4 @@
-import { DeliveryError } from "./channel.js";
+import { DeliveryError } from "../contracts/channel.js";
 
 /** Whether an HTTP answer says "try again" (408, 429, 5xx) rather than "this will never work". */
 export function isRetryableStatus(status: number): boolean {

@@ -1,5 +1,5 @@
 import nodemailer, { type SendMailOptions, type SMTPTransportOptions, type Transporter } from "nodemailer";
-import { DeliveryError, type Channel, type DeliverOptions, type OtpMessage } from "./channel.js";
+import { DeliveryError, type Channel, type DeliverOptions, type OtpMessage } from "../contracts/channel.js";
 import { isLoopbackHost, isSecureHttpUrl } from "./http-delivery.js";
 import { createTemplateRenderer, type TemplateOptions } from "./templates.js";
 

@@ -1,5 +1,5 @@
 import { escapeHtml } from "../core/html-escape.js";
-import type { OtpMessage } from "./channel.js";
+import type { OtpMessage } from "../contracts/channel.js";
 import { negotiateLocale } from "./locale-negotiation.js";
 import { BUILT_IN_LOCALES, PURPOSE_KINDS, type KindStrings, type LocaleStrings, type PurposeKind } from "./locales/index.js";
 

@@ -1,4 +1,4 @@
-import { DeliveryError, type Channel, type DeliverOptions, type OtpMessage } from "./channel.js";
+import { DeliveryError, type Channel, type DeliverOptions, type OtpMessage } from "../contracts/channel.js";
 import { deliveryRequest, discardBody, hasCredentials, isRetryableStatus, isSecureHttpUrl } from "./http-delivery.js";
 import { createTemplateRenderer, type TemplateOptions } from "./templates.js";
 

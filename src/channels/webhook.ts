@@ -1,5 +1,5 @@
 import type { IdentifierKind } from "../core/identifiers.js";
-import { DeliveryError, type Channel, type DeliverOptions, type OtpMessage } from "./channel.js";
+import { DeliveryError, type Channel, type DeliverOptions, type OtpMessage } from "../contracts/channel.js";
 import { deliveryRequest, discardBody, hasCredentials, isSecureHttpUrl, responseError } from "./http-delivery.js";
 import { createTemplateRenderer, type RenderedMessage, type TemplateOptions } from "./templates.js";
 import { WEBHOOK_SIGNATURE_HEADER, signWebhookPayload } from "./webhook-signature.js";

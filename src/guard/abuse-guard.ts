@@ -1,9 +1,9 @@
 import { OtpError } from "../core/errors.js";
-import { ipLimitKey } from "./client-ip.js";
+import { ipLimitKey } from "../core/client-ip.js";
 import type { CounterOp, CounterStore, LedgerPart, LockSpec, StepResult, TakeOp } from "./counters/counter-store.js";
 import { MemoryCounters } from "./counters/memory.js";
-import type { RecordResult } from "../stores/store.js";
-import type { CheckAttempt, Guard, GuardedCheck, GuardTiming, LedgerCheck, LedgerOpen, LockoutNotice, RefusedCheck, SendAttempt, SendReservation } from "./guard.js";
+import type { RecordResult } from "../contracts/ledger.js";
+import type { CheckAttempt, Guard, GuardedCheck, GuardTiming, LedgerCheck, LedgerOpen, LockoutNotice, RefusedCheck, SendAttempt, SendReservation } from "../contracts/guard.js";
 import {
   DEFAULT_CHANNEL_BUDGET,
   DEFAULT_LIMITS,

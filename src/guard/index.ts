@@ -12,8 +12,8 @@ export function createGuard(options: GuardOptions = {}): AbuseGuard {
 
 export { LIMITS } from "./abuse-guard.js";
 export type { AbuseGuard } from "./abuse-guard.js";
-export { clientIpFrom } from "./client-ip.js";
-export type { ClientIpInput, TrustProxy } from "./client-ip.js";
+export { clientIpFrom } from "../core/client-ip.js";
+export type { ClientIpInput, TrustProxy } from "../core/client-ip.js";
 export { DEFAULT_LIMITS } from "./options.js";
 export type { GuardOptions, LimitSettings, LimitWindow, LockoutSettings, PrefixVelocitySettings } from "./options.js";
 export { countersFor } from "./counters/for-store.js";

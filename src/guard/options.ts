@@ -1,4 +1,4 @@
-import { refuseUnknownKeys } from "../core/option-keys.js";
+import { integerIn as checkInteger, refuseUnknownKeys } from "../core/util/option-checks.js";
 import type { CountryCode, PhoneNumberType } from "libphonenumber-js";
 import { MAX_ATTEMPTS_BOUND } from "../core/limits.js";
 import type { CounterStore } from "./counters/counter-store.js";
@@ -111,11 +111,9 @@ export const DEFAULT_PREFIX_VELOCITY: Required<PrefixVelocitySettings> = { suffi
 
 const WEEK_SECONDS = 7 * 86_400;
 
+/** The shared check, its message naming the option as the guard's. */
 export function integerIn(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new TypeError(`otp-actions: guard option ${name} must be an integer from ${min} to ${max}`);
-  }
-  return value;
+  return checkInteger(`guard option ${name}`, value, min, max);
 }
 
 export function resolveWindow(name: string, value: LimitWindow | false | undefined, fallback: LimitWindow | null): LimitWindow | null {

@@ -10,7 +10,7 @@ import type { AuditLog } from "../audit/audit-log.js";
 import type { AuditRecorderStatus } from "../audit/recorder.js";
 import { OtpError } from "../core/errors.js";
 import { DEFAULT_BODY_LIMIT_BYTES } from "../core/limits.js";
-import type { Otp } from "../otp.js";
+import type { Otp } from "../engine/types.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../telemetry/metrics.js";
 import { bearerAuth } from "./auth.js";
 import type { TrustProxy } from "./client-info.js";

@@ -2,7 +2,7 @@
  * The configured production channels. Drivers load only for the channels configured, so a service
  * without email never needs nodemailer.
  */
-import type { Channel } from "../channels/channel.js";
+import type { Channel } from "../contracts/channel.js";
 import type { ChannelConfig } from "./channel-config.js";
 
 export async function channelsFromConfig(config: ChannelConfig): Promise<Channel[]> {

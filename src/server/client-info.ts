@@ -7,8 +7,8 @@
  * hop count, which would make every user the proxy and put them all on one IP budget.
  */
 import type { FastifyRequest } from "fastify";
-import { clientIpFrom, normalizeIp, type TrustProxy } from "../guard/client-ip.js";
-import type { ClientInfo } from "../telemetry/events.js";
+import { clientIpFrom, normalizeIp, type TrustProxy } from "../core/client-ip.js";
+import type { ClientInfo } from "../contracts/events.js";
 
 /** false (default), true (trust every hop), a hop count, or trusted addresses / CIDR ranges. */
 export type { TrustProxy };

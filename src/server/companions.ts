@@ -6,7 +6,7 @@
 import { dirname, join, resolve } from "node:path";
 import type { AuditLog } from "../audit/audit-log.js";
 import { memoryAuditLog } from "../audit/memory.js";
-import type { LedgerStore } from "../stores/store.js";
+import type { LedgerStore } from "../contracts/ledger.js";
 import type { StoreSpec } from "./store-from-config.js";
 import type { PostgresStore } from "../stores/postgres.js";
 

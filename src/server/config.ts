@@ -5,10 +5,10 @@
 import { isIP } from "node:net";
 import { isLoopbackHost } from "../channels/http-delivery.js";
 import { isHostName } from "../channels/templates.js";
-import { parseTrustEntry } from "../guard/client-ip.js";
+import { parseTrustEntry } from "../core/client-ip.js";
 import { parseKeys } from "../core/keyring.js";
 import { DEFAULT_BODY_LIMIT_BYTES, MAX_ATTEMPTS_BOUND, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "../core/limits.js";
-import { DEFAULT_POLICY, resolvePolicy, type PurposePolicy } from "../options.js";
+import { DEFAULT_POLICY, resolvePolicy, type PurposePolicy } from "../engine/options.js";
 import type { TrustProxy } from "./client-info.js";
 import { DEFAULT_STORE, parseStoreSpec, type StoreSpec } from "./store-from-config.js";
 import { loadChannelConfig, loadLimitsConfig, type ChannelConfig, type LimitsConfig } from "./channel-config.js";

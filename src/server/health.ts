@@ -14,9 +14,10 @@
  */
 import type { AuditRecorderStatus } from "../audit/recorder.js";
 import { isOtpError } from "../core/errors.js";
-import { createOtp, type Otp } from "../otp.js";
-import type { LedgerStore } from "../stores/store.js";
-import { StoreTimeoutError, withTimeout } from "../stores/timeout.js";
+import { createOtp } from "../engine/create-otp.js";
+import type { Otp } from "../engine/types.js";
+import type { LedgerStore } from "../contracts/ledger.js";
+import { StoreTimeoutError, withTimeout } from "../core/util/with-timeout.js";
 
 export interface CheckResult {
   ok: boolean;

@@ -3,7 +3,7 @@
  * that /dev/outbox and the demo page show. Codes appear here by design; production never builds it.
  */
 import type { IdentifierKind } from "../core/identifiers.js";
-import type { Channel, DeliverOptions, OtpMessage } from "../channels/channel.js";
+import type { Channel, DeliverOptions, OtpMessage } from "../contracts/channel.js";
 
 export interface OutboxEntry {
   id: string;

@@ -4,9 +4,10 @@
  * close the store.
  */
 import type { FastifyInstance } from "fastify";
-import type { Channel } from "../channels/channel.js";
-import { createOtp, type Otp } from "../otp.js";
-import type { LedgerStore } from "../stores/store.js";
+import type { Channel } from "../contracts/channel.js";
+import { createOtp } from "../engine/create-otp.js";
+import type { Otp } from "../engine/types.js";
+import type { LedgerStore } from "../contracts/ledger.js";
 import { buildServer } from "./app.js";
 import type { ServiceConfig } from "./config.js";
 import { developmentSecrets } from "./dev-secrets.js";
@@ -21,7 +22,7 @@ import { auditRecorderOptions, watchAuditBacklog } from "./audit-watch.js";
 import { WarningFolder, type WarnLogger } from "./warnings.js";
 import { countersFor, createGuard, type AbuseGuard } from "../guard/index.js";
 import { auditMetrics, createMetrics } from "../telemetry/metrics.js";
-import { withTimeout } from "../stores/timeout.js";
+import { withTimeout } from "../core/util/with-timeout.js";
 
 /** How long in-flight requests get to finish on shutdown. */
 const SHUTDOWN_GRACE_MS = 8000;

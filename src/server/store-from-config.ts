@@ -9,7 +9,7 @@
  */
 import { resolve } from "node:path";
 import { MemoryStore } from "../stores/memory.js";
-import type { LedgerStore } from "../stores/store.js";
+import type { LedgerStore } from "../contracts/ledger.js";
 
 export const DEFAULT_STORE = "sqlite:./data/otp.db";
 

@@ -1,4 +1,4 @@
-import type { LedgerState } from "./store.js";
+import type { LedgerState } from "../contracts/ledger.js";
 
 // States as small integers in the SQL stores: the row stays narrow and comparisons stay cheap.
 export const PENDING = 0;

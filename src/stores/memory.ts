@@ -1,7 +1,7 @@
 import { ExpirySweep } from "../core/expiry-sweep.js";
 import { OldestFirst } from "../core/oldest-first.js";
-import type { LedgerCallOptions, LedgerRevokeOptions, LedgerState, LedgerStore, RecordResult, RevokeResult, SynchronousLedger } from "./store.js";
-import { deadlinePassed } from "./timeout.js";
+import type { LedgerCallOptions, LedgerRevokeOptions, LedgerState, LedgerStore, RecordResult, RevokeResult, SynchronousLedger } from "../contracts/ledger.js";
+import { deadlinePassed } from "../core/util/with-timeout.js";
 
 export interface MemoryStoreOptions {
   /** Milliseconds since the epoch; the engine's expiry checks use their own clock. */

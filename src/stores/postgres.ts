@@ -1,7 +1,9 @@
 import pg from "pg";
-import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult } from "./store.js";
-import { StoreTimeoutError, clockSkewOption, deadlineOf, deadlinePassed, tableNameOption, timeoutOption, withTimeout } from "./timeout.js";
-import { migratePostgres } from "./pg-work.js";
+import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult } from "../contracts/ledger.js";
+import { clockSkewOption, timeoutOption } from "../core/util/option-checks.js";
+import { tableNameOption } from "../core/util/sql-identifier.js";
+import { StoreTimeoutError, deadlineOf, deadlinePassed, withTimeout } from "../core/util/with-timeout.js";
+import { migratePostgres } from "../drivers/pg-work.js";
 import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
 
 export interface PostgresStoreOptions {

@@ -2,7 +2,7 @@
  * The Redis ledger's steps as Lua, apart from the store so that a script of another module (the
  * guard's counters) can run them beside its own work without loading the Redis driver.
  */
-import type { RecordOutcome } from "./store.js";
+import type { RecordOutcome } from "../contracts/ledger.js";
 
 // The ledger's steps as Lua functions, so a caller's script can run them beside work of its own
 // (see RedisStore.evalWithEntry). `epoch` is the caller's; an entry of another epoch reads as absent.

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Cluster, Redis } from "ioredis";
-import type { LedgerCallOptions, LedgerRevokeOptions, LedgerState, LedgerStore, RecordOutcome, RecordResult, RevokeResult } from "./store.js";
-import { clockSkewOption, deadlineOf, deadlinePassed, timeoutOption, withTimeout } from "./timeout.js";
+import type { LedgerCallOptions, LedgerRevokeOptions, LedgerState, LedgerStore, RecordOutcome, RecordResult, RevokeResult } from "../contracts/ledger.js";
+import { clockSkewOption, timeoutOption } from "../core/util/option-checks.js";
+import { deadlineOf, deadlinePassed, withTimeout } from "../core/util/with-timeout.js";
 import { LEDGER_FUNCTIONS, RECORD_OUTCOMES } from "./redis-ledger-lua.js";
 
 export interface RedisStoreOptions {

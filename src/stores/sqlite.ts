@@ -1,7 +1,9 @@
 import type BetterSqlite3 from "better-sqlite3";
-import { openSqliteFile } from "./sqlite-file.js";
-import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult, SynchronousLedger } from "./store.js";
-import { StoreTimeoutError, deadlineOf, tableNameOption, timeoutOption } from "./timeout.js";
+import { openSqliteFile } from "../drivers/sqlite-file.js";
+import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult, SynchronousLedger } from "../contracts/ledger.js";
+import { timeoutOption } from "../core/util/option-checks.js";
+import { tableNameOption } from "../core/util/sql-identifier.js";
+import { StoreTimeoutError, deadlineOf } from "../core/util/with-timeout.js";
 import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
 
 export interface SqliteStoreOptions {

@@ -1,6 +1,6 @@
 import type { ErrorCode } from "../core/errors.js";
 import { maskIdentifier } from "../core/identifiers.js";
-import type { OtpEvent, OtpEventType } from "./events.js";
+import type { OtpEvent, OtpEventType } from "../contracts/events.js";
 import type { OtpEventSource } from "./metrics.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";

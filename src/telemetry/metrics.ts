@@ -1,7 +1,7 @@
 import { ERRORS, isOtpError } from "../core/errors.js";
 import { OldestFirst } from "../core/oldest-first.js";
-import type { Otp } from "../otp.js";
-import { EVENT_TYPES, type OtpEvent, type OtpEventListener, type OtpEventType } from "./events.js";
+import type { Otp } from "../engine/types.js";
+import { EVENT_TYPES, type OtpEvent, type OtpEventListener, type OtpEventType } from "../contracts/events.js";
 import { Counter, Histogram, PROMETHEUS_CONTENT_TYPE, renderSample, type Labels } from "./prometheus.js";
 import { wrapOperations } from "./wrap.js";
 

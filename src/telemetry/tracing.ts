@@ -1,6 +1,6 @@
 import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from "@opentelemetry/api";
 import { isOtpError } from "../core/errors.js";
-import type { Otp } from "../otp.js";
+import type { Otp } from "../engine/types.js";
 import { wrapOperations, type OtpOperation } from "./wrap.js";
 
 const TRACER_NAME = "otp-actions";

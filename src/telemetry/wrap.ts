@@ -1,4 +1,4 @@
-import type { Otp } from "../otp.js";
+import type { Otp } from "../engine/types.js";
 
 /** The operations of an `Otp` that do work, and so are worth timing or tracing. */
 export type OtpOperation = "generate" | "start" | "resend" | "regenerate" | "verify" | "revoke";

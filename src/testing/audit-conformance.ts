@@ -8,8 +8,8 @@ import type { AuditLog, AuditRecord } from "../audit/audit-log.js";
 import { attachAuditLog, auditFilterForIdentifier, auditRecordFromEvent } from "../audit/recorder.js";
 import { OtpError } from "../core/errors.js";
 import { generateKey } from "../core/keyring.js";
-import { createOtp } from "../otp.js";
-import type { OtpEvent } from "../telemetry/events.js";
+import { createOtp } from "../engine/create-otp.js";
+import type { OtpEvent } from "../contracts/events.js";
 import { vitestApi } from "./vitest-api.js";
 
 export interface AuditConformanceSubject {

@@ -1,5 +1,5 @@
 import type { IdentifierKind } from "../core/identifiers.js";
-import type { Channel, DeliverOptions, OtpMessage } from "../channels/channel.js";
+import type { Channel, DeliverOptions, OtpMessage } from "../contracts/channel.js";
 
 export interface CapturingChannel extends Channel {
   readonly messages: OtpMessage[];

@@ -7,8 +7,9 @@
 import { OtpError } from "../core/errors.js";
 import { generateKey } from "../core/keyring.js";
 import { newVerificationId } from "../core/token.js";
-import { createOtp, type Otp } from "../otp.js";
-import type { LedgerStore, RecordResult } from "../stores/store.js";
+import { createOtp } from "../engine/create-otp.js";
+import type { Otp } from "../engine/types.js";
+import type { LedgerStore, RecordResult } from "../contracts/ledger.js";
 import { vitestApi } from "./vitest-api.js";
 
 export interface ConformanceSubject {

@@ -1,4 +1,4 @@
-import type { Clock } from "../options.js";
+import type { Clock } from "../engine/options.js";
 
 export interface FakeClock extends Clock {
   /** Moves time forward by `ms` milliseconds. */

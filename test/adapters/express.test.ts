@@ -4,7 +4,7 @@ import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { otpProtected, otpVerified } from "../../src/adapters/express.js";
 import { generateKey } from "../../src/core/keyring.js";
-import { createOtp } from "../../src/otp.js";
+import { createOtp } from "../../src/engine/create-otp.js";
 import { capturingChannel } from "../../src/testing/index.js";
 import { post, clientFlowTests, wrongCode, type FlowApp } from "./client-flow.js";
 

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { otpPlugin } from "../../src/adapters/fastify.js";
 import { generateKey } from "../../src/core/keyring.js";
-import { createOtp } from "../../src/otp.js";
+import { createOtp } from "../../src/engine/create-otp.js";
 import { capturingChannel } from "../../src/testing/index.js";
 import { clientFlowTests, type FlowApp } from "./client-flow.js";
 

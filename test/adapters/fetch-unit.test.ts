@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { otpErrorResponse, otpVerified } from "../../src/adapters/fetch.js";
 import { OtpError } from "../../src/core/errors.js";
 import { generateKey } from "../../src/core/keyring.js";
-import { createOtp } from "../../src/otp.js";
+import { createOtp } from "../../src/engine/create-otp.js";
 
 describe("adapter failure answers", () => {
   it("a rate limit is 429 with Retry-After and the Django body; the handler never runs", async () => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { otpProtected, otpVerified } from "../../src/adapters/fetch.js";
 import { generateKey } from "../../src/core/keyring.js";
-import { createOtp } from "../../src/otp.js";
+import { createOtp } from "../../src/engine/create-otp.js";
 import { capturingChannel } from "../../src/testing/index.js";
 import { clientFlowTests, type FlowApp } from "./client-flow.js";
 

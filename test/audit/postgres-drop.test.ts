@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresAuditLog } from "../../src/audit/postgres.js";
 import { attachAuditLog } from "../../src/audit/recorder.js";
 import { createOtp, generateKey } from "../../src/index.js";
-import { withClient } from "../../src/stores/pg-work.js";
+import { withClient } from "../../src/drivers/pg-work.js";
 import { tcpProxy, type TcpProxy } from "../helpers/network.js";
 import { POSTGRES_URL, requireService } from "../helpers/services.js";
 

@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditRecord } from "../../src/audit/audit-log.js";
 import { postgresAuditLog, type PostgresAuditLog } from "../../src/audit/postgres.js";
-import { StoreTimeoutError } from "../../src/stores/timeout.js";
+import { StoreTimeoutError } from "../../src/core/util/with-timeout.js";
 import { runAuditLogConformance } from "../../src/testing/index.js";
 import { auditRecord } from "../helpers/audit-records.js";
 import { POSTGRES_URL, requireService } from "../helpers/services.js";

@@ -2,12 +2,12 @@ import net from "node:net";
 import type { AddressInfo } from "node:net";
 import nodemailer from "nodemailer";
 import { afterEach, describe, expect, it } from "vitest";
-import { DeliveryError, type OtpMessage } from "../../src/channels/channel.js";
+import { DeliveryError, type OtpMessage } from "../../src/contracts/channel.js";
 import { smtpChannel, transportOptionsFor } from "../../src/channels/smtp.js";
 import { generateKey } from "../../src/core/keyring.js";
 import { OtpError } from "../../src/core/errors.js";
-import { createOtp } from "../../src/otp.js";
-import type { OtpEvent } from "../../src/telemetry/events.js";
+import { createOtp } from "../../src/engine/create-otp.js";
+import type { OtpEvent } from "../../src/contracts/events.js";
 import { parseMail, startSmtpServer, type TestSmtpServer } from "../helpers/smtp.js";
 
 const cleanups: (() => Promise<void>)[] = [];

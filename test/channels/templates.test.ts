@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { OtpMessage } from "../../src/channels/channel.js";
+import type { OtpMessage } from "../../src/contracts/channel.js";
 import { BUILT_IN_LOCALES, PURPOSE_KINDS, createTemplateRenderer, negotiateLocale, renderMessage, smsSegments } from "../../src/channels/templates.js";
 
 const NOW = Date.UTC(2026, 0, 1);

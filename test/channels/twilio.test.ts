@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { DeliveryError, type OtpMessage } from "../../src/channels/channel.js";
+import { DeliveryError, type OtpMessage } from "../../src/contracts/channel.js";
 import { twilioSmsChannel, type TwilioSmsChannelOptions } from "../../src/channels/twilio.js";
 import { OtpError } from "../../src/core/errors.js";
 import { generateKey } from "../../src/core/keyring.js";
-import { createOtp } from "../../src/otp.js";
+import { createOtp } from "../../src/engine/create-otp.js";
 import { startHttpServer, type RecordedRequest, type Reply, type TestHttpServer } from "../helpers/http.js";
 
 const ACCOUNT = "AC0123456789abcdef0123456789abcdef";

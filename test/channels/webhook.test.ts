@@ -1,10 +1,10 @@
 import { createHmac } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { DeliveryError, type OtpMessage } from "../../src/channels/channel.js";
+import { DeliveryError, type OtpMessage } from "../../src/contracts/channel.js";
 import { signWebhookPayload, verifyWebhookSignature, webhookChannel, type WebhookPayload } from "../../src/channels/webhook.js";
 import { OtpError } from "../../src/core/errors.js";
 import { generateKey } from "../../src/core/keyring.js";
-import { createOtp } from "../../src/otp.js";
+import { createOtp } from "../../src/engine/create-otp.js";
 import { startHttpServer, type Reply, type TestHttpServer } from "../helpers/http.js";
 
 const SECRET = "whsec_0123456789abcdef";

@@ -6,8 +6,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { generateKey } from "../../src/core/keyring.js";
-import { createOtp } from "../../src/otp.js";
-import type { LedgerStore } from "../../src/stores/store.js";
+import { createOtp } from "../../src/engine/create-otp.js";
+import type { LedgerStore } from "../../src/contracts/ledger.js";
 
 const HAMMER = fileURLToPath(new URL("../stores/fixtures/hammer.ts", import.meta.url));
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OtpError } from "../../src/core/errors.js";
-import type { CheckAttempt, Guard, SendAttempt } from "../../src/guard/guard.js";
-import type { TrustProxy } from "../../src/guard/client-ip.js";
+import type { CheckAttempt, Guard, SendAttempt } from "../../src/contracts/guard.js";
+import type { TrustProxy } from "../../src/core/client-ip.js";
 import { API_KEY, AUTH, testServer, wrong, type TestServer } from "./helpers.js";
 
 let server: TestServer;

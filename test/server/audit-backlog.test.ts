@@ -10,7 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { sqliteAuditLog } from "../../src/audit/sqlite.js";
-import type { Channel } from "../../src/channels/channel.js";
+import type { Channel } from "../../src/contracts/channel.js";
 import { generateKey } from "../../src/core/keyring.js";
 import { loadConfig } from "../../src/server/config.js";
 import { startService, type RunningService } from "../../src/server/service.js";

@@ -7,7 +7,7 @@ import net, { type AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKey } from "../../src/core/keyring.js";
-import { createOtp } from "../../src/otp.js";
+import { createOtp } from "../../src/engine/create-otp.js";
 import { buildServer } from "../../src/server/app.js";
 import { Outbox, developmentChannels } from "../../src/server/outbox.js";
 import { API_KEY, AUTH, testServer } from "./helpers.js";

@@ -2,12 +2,13 @@ import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import type { AuditLog } from "../../src/audit/audit-log.js";
 import { attachAuditLog } from "../../src/audit/recorder.js";
 import { generateKey } from "../../src/core/keyring.js";
-import type { Guard } from "../../src/guard/guard.js";
-import { createOtp, type Otp } from "../../src/otp.js";
+import type { Guard } from "../../src/contracts/guard.js";
+import { createOtp } from "../../src/engine/create-otp.js";
+import type { Otp } from "../../src/engine/types.js";
 import { buildServer } from "../../src/server/app.js";
 import type { TrustProxy } from "../../src/server/client-info.js";
 import { Outbox, developmentChannels } from "../../src/server/outbox.js";
-import type { LedgerStore } from "../../src/stores/store.js";
+import type { LedgerStore } from "../../src/contracts/ledger.js";
 
 export const API_KEY = "test-api-key-0123456789abcdef";
 export const AUTH = { authorization: `Bearer ${API_KEY}` };

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import type { Channel } from "../../src/channels/channel.js";
+import type { Channel } from "../../src/contracts/channel.js";
 import { generateKey } from "../../src/core/keyring.js";
 import { loadConfig } from "../../src/server/config.js";
 import { startService } from "../../src/server/service.js";

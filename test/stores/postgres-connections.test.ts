@@ -9,7 +9,7 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { postgresAuditLog } from "../../src/audit/postgres.js";
 import { postgresStore, type PostgresStore } from "../../src/stores/postgres.js";
-import { StoreTimeoutError } from "../../src/stores/timeout.js";
+import { StoreTimeoutError } from "../../src/core/util/with-timeout.js";
 import { auditRecord } from "../helpers/audit-records.js";
 import { POSTGRES_URL, requireService } from "../helpers/services.js";
 

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresStore, type PostgresStore } from "../../src/stores/postgres.js";
-import { StoreTimeoutError } from "../../src/stores/timeout.js";
+import { StoreTimeoutError } from "../../src/core/util/with-timeout.js";
 import { POSTGRES_URL, requireService } from "../helpers/services.js";
 
 const available = await requireService("postgres");

@@ -11,7 +11,7 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { newVerificationId } from "../../src/core/token.js";
 import { redisStore, type RedisStore } from "../../src/stores/redis.js";
-import { StoreTimeoutError } from "../../src/stores/timeout.js";
+import { StoreTimeoutError } from "../../src/core/util/with-timeout.js";
 import { closedPort } from "../helpers/network.js";
 import { clusterUnavailableReason } from "../helpers/redis-cluster.js";
 import { IN_CI } from "../helpers/services.js";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { sqliteStore } from "../../src/stores/sqlite.js";
-import { StoreTimeoutError } from "../../src/stores/timeout.js";
+import { StoreTimeoutError } from "../../src/core/util/with-timeout.js";
 
 const dir = mkdtempSync(join(tmpdir(), "otp-sqlite-lock-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

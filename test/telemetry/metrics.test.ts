@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { generateKey } from "../../src/core/keyring.js";
-import { createOtp } from "../../src/otp.js";
+import { createOtp } from "../../src/engine/create-otp.js";
 import { createMetrics, PROMETHEUS_CONTENT_TYPE } from "../../src/telemetry/metrics.js";
 import { formatLabels } from "../../src/telemetry/prometheus.js";
 import { capturingChannel } from "../../src/testing/capturing-channel.js";

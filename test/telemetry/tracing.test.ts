@@ -3,7 +3,7 @@ import { SpanStatusCode, trace } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
 import { OtpError } from "../../src/core/errors.js";
 import { generateKey } from "../../src/core/keyring.js";
-import { createOtp } from "../../src/otp.js";
+import { createOtp } from "../../src/engine/create-otp.js";
 import { withTracing } from "../../src/telemetry/tracing.js";
 import { capturingChannel } from "../../src/testing/capturing-channel.js";
 

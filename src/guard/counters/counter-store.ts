@@ -3,7 +3,7 @@
  * atomically (one Lua script, one SQL transaction, one synchronous call in memory). Every limit,
  * lockout and budget of the guard is a step; the backends know nothing of what the keys mean.
  */
-import type { LedgerStore, RecordResult } from "../../stores/store.js";
+import type { LedgerStore, RecordResult } from "../../contracts/ledger.js";
 
 /** Refuses the step while `key` holds a live window (a lockout or a block). */
 export interface LockOp {

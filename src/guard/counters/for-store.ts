@@ -2,7 +2,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import type { Cluster, Redis } from "ioredis";
 import type pg from "pg";
 import type { RedisStore } from "../../stores/redis.js";
-import type { LedgerStore, SynchronousLedger } from "../../stores/store.js";
+import type { LedgerStore, SynchronousLedger } from "../../contracts/ledger.js";
 import type { CounterStore } from "./counter-store.js";
 import { MemoryCounters } from "./memory.js";
 import { PostgresCounters } from "./postgres.js";

@@ -1,6 +1,6 @@
 import { ExpirySweep } from "../../core/expiry-sweep.js";
-import type { LedgerStore, SynchronousLedger } from "../../stores/store.js";
-import { StoreTimeoutError } from "../../stores/timeout.js";
+import type { LedgerStore, SynchronousLedger } from "../../contracts/ledger.js";
+import { StoreTimeoutError } from "../../core/util/with-timeout.js";
 import type { CounterStep, CounterStore, StepResult } from "./counter-store.js";
 import { planStep, type Window } from "./step.js";
 

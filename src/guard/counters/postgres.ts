@@ -1,5 +1,6 @@
 import type pg from "pg";
-import { StoreTimeoutError, tableNameOption, withTimeout } from "../../stores/timeout.js";
+import { tableNameOption } from "../../core/util/sql-identifier.js";
+import { StoreTimeoutError, withTimeout } from "../../core/util/with-timeout.js";
 import type { CounterStep, CounterStore, StepResult } from "./counter-store.js";
 import { keysOf, planStep, type Window } from "./step.js";
 

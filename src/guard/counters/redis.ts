@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 import type { RedisStore } from "../../stores/redis.js";
 import { LEDGER_FUNCTIONS, RECORD_OUTCOMES } from "../../stores/redis-ledger-lua.js";
-import type { RecordResult } from "../../stores/store.js";
-import { StoreTimeoutError, withTimeout } from "../../stores/timeout.js";
+import type { RecordResult } from "../../contracts/ledger.js";
+import { StoreTimeoutError, withTimeout } from "../../core/util/with-timeout.js";
 import type { CounterOp, CounterStep, CounterStore, OpResult, StepResult } from "./counter-store.js";
 
 export interface RedisCountersOptions {

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from "better-sqlite3";
-import { tableNameOption, StoreTimeoutError } from "../../stores/timeout.js";
-import type { LedgerStore, SynchronousLedger } from "../../stores/store.js";
+import { tableNameOption } from "../../core/util/sql-identifier.js";
+import { StoreTimeoutError } from "../../core/util/with-timeout.js";
+import type { LedgerStore, SynchronousLedger } from "../../contracts/ledger.js";
 import type { CounterStep, CounterStore, StepResult } from "./counter-store.js";
 import { planStep, type Window } from "./step.js";
 

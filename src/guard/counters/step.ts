@@ -1,4 +1,4 @@
-import type { RecordResult, SynchronousLedger } from "../../stores/store.js";
+import type { RecordResult, SynchronousLedger } from "../../contracts/ledger.js";
 import type { CounterOp, CounterStep, OpResult, StepResult } from "./counter-store.js";
 
 /** A key's points in its current window. */

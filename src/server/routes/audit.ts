@@ -10,7 +10,7 @@ import type { AuditFilter, AuditLog, AuditRecord } from "../../audit/audit-log.j
 import { auditFilterForIdentifier } from "../../audit/recorder.js";
 import type { IdentifierKind } from "../../core/identifiers.js";
 import { isOtpError, OtpError } from "../../core/errors.js";
-import type { Otp } from "../../otp.js";
+import type { Otp } from "../../engine/types.js";
 import { auditErrorResponses, auditExportBody, auditPageResponse, auditQueryBody } from "../schemas.js";
 
 export interface AuditRoutesOptions {

@@ -1,7 +1,7 @@
 /** Pages and endpoints outside /v1: health, the API reference, and in development the outbox and demo. */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { PAGE_CSP } from "../headers.js";
-import type { Otp } from "../../otp.js";
+import type { Otp } from "../../engine/types.js";
 import type { HealthReport } from "../health.js";
 import type { Outbox } from "../outbox.js";
 import { DEMO_JS, DOCS_JS, STYLE_CSS } from "../pages/assets.js";

@@ -3,7 +3,7 @@
  * library's body shape. The code is delivered by the channel and never returned.
  */
 import type { FastifyInstance } from "fastify";
-import type { Issued, Metadata, Otp } from "../../otp.js";
+import type { Issued, Metadata, Otp } from "../../engine/types.js";
 import { clientFrom, type BodyClient, type TrustProxy } from "../client-info.js";
 import { approvedResponse, cancelBody, canceledResponse, checkBody, errorResponses, issuedResponse, resendBody, startBody } from "../schemas.js";
 

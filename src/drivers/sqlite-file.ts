@@ -1,3 +1,4 @@
+// In drivers/, not stores/: the SQLite ledger and the SQLite audit log both open their files through it.
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";

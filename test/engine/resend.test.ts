@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { memoryStore } from "../../src/stores/memory.js";
-import type { LedgerStore } from "../../src/stores/store.js";
+import type { LedgerStore } from "../../src/contracts/ledger.js";
 import { capturingChannel } from "../../src/testing/index.js";
 import { expectOtpError, testOtp, wrongCode } from "../helpers/otp.js";
 

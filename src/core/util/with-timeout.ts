@@ -25,24 +25,6 @@ export async function withTimeout<T>(operation: Promise<T> | (() => Promise<T>),
   }
 }
 
-/** Validates a `timeoutMs` option: misuse is a TypeError at construction, like every option. */
-export function timeoutOption(kind: string, value: number | undefined, fallback = 1000): number {
-  const timeoutMs = value ?? fallback;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
-    throw new TypeError(`otp-actions: ${kind}Store timeoutMs must be an integer from 1 to 60000`);
-  }
-  return timeoutMs;
-}
-
-/** Table names are interpolated into SQL, so they are restricted to plain identifiers. */
-export function tableNameOption(kind: string, value: string | undefined, fallback: string): string {
-  const name = value ?? fallback;
-  if (typeof name !== "string" || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) {
-    throw new TypeError(`otp-actions: ${kind}Store tableName must match [A-Za-z_][A-Za-z0-9_]{0,62}`);
-  }
-  return name;
-}
-
 /**
  * Allowance for the clocks of the application servers and a database server to disagree
  * (Redis's `TIME`, Postgres's `clock_timestamp()`), which compare the caller's deadline with their
@@ -50,15 +32,6 @@ export function tableNameOption(kind: string, value: string | undefined, fallbac
  * the server applied just before the deadline by its own clock still reaches the caller as done.
  */
 export const DEFAULT_CLOCK_SKEW_MS = 250;
-
-/** Validates a `clockSkewMs` option (0 to 10,000 ms). */
-export function clockSkewOption(kind: string, value: number | undefined): number {
-  const skewMs = value ?? DEFAULT_CLOCK_SKEW_MS;
-  if (!Number.isInteger(skewMs) || skewMs < 0 || skewMs > 10_000) {
-    throw new TypeError(`otp-actions: ${kind}Store clockSkewMs must be an integer from 0 to 10000`);
-  }
-  return skewMs;
-}
 
 /** The error for a call whose deadline passed before it could be applied: nothing changed. */
 export function deadlinePassed(kind: string): StoreTimeoutError {

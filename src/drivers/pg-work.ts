@@ -1,9 +1,10 @@
+// In drivers/, not stores/: the Postgres ledger and the Postgres audit log (which may share one pool) both do their pooled work through it.
 /**
  * Work on a connection checked out of a pg pool (a transaction, a COPY, a migration), shared by
  * the Postgres store and the Postgres audit log, which may share one pool.
  */
 import type pg from "pg";
-import { withTimeout } from "./timeout.js";
+import { withTimeout } from "../core/util/with-timeout.js";
 
 /**
  * `text` with a driver read timeout of its own. A pool's `query_timeout` belongs to whoever built

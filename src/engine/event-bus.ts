@@ -1,61 +1,9 @@
 import diagnostics_channel from "node:diagnostics_channel";
-import type { ErrorCode } from "../core/errors.js";
-
-export const EVENT_TYPES = [
-  "generated",
-  "delivered",
-  "delivery_failed",
-  "validation_attempt",
-  "succeeded",
-  "failed",
-  "exhausted",
-  "revoked",
-  "rate_limited",
-  "locked_out",
-] as const;
-
-export type OtpEventType = (typeof EVENT_TYPES)[number];
-
-export interface ClientInfo {
-  ip?: string;
-  userAgent?: string;
-}
-
-/**
- * What every event carries. Never the code, never a key; the identifier only masked and as a
- * keyed hash (for lookups that must not store it).
- */
-export interface OtpEvent {
-  type: OtpEventType;
-  /** Verification id, when one exists. */
-  id?: string;
-  purpose?: string;
-  /** Masked identifier for display: `u***@example.com`. */
-  identifier?: string;
-  /** Keyed hash of the normalised identifier, stable while the sealing key is. */
-  identifierHash?: string;
-  channel?: string;
-  /** Attempts used on this verification after the event. */
-  attempts?: number;
-  maxAttempts?: number;
-  /** Why a check failed or a send was refused. */
-  reason?: ErrorCode;
-  /** Which limit refused (rate_limited, locked_out). */
-  limit?: string;
-  retryAfterSeconds?: number;
-  metadata?: Record<string, unknown>;
-  client?: ClientInfo;
-  traceId?: string;
-  /** Milliseconds since the epoch, from the engine's clock. */
-  at: number;
-  codeExpiresAt?: number;
-  sessionExpiresAt?: number;
-}
-
-export type OtpEventListener = (event: OtpEvent) => void | Promise<void>;
-
-/** `node:diagnostics_channel` names: `otp-actions:generated`, `otp-actions:failed`, … */
-export const DIAGNOSTICS_CHANNEL_PREFIX = "otp-actions:";
+import { DIAGNOSTICS_CHANNEL_PREFIX, EVENT_TYPES, type ClientInfo, type OtpEvent, type OtpEventListener, type OtpEventType } from "../contracts/events.js";
+import { maskIdentifier } from "../core/identifiers.js";
+import type { Keyring } from "../core/keyring.js";
+import type { TokenClaims } from "../core/token.js";
+import type { Clock } from "./options.js";
 
 /**
  * Dispatches engine events to listeners and to diagnostics channels. A listener that throws or
@@ -131,4 +79,65 @@ export class OtpEvents {
       // Nowhere left to report to.
     }
   }
+}
+
+export type EventFields = Omit<OtpEvent, "type" | "at">;
+/** The fields every event of one operation shares, built on the first event that is wanted. */
+export type EventScope = () => EventFields;
+
+/** What emitting needs of the engine: its bus and its clock. */
+export interface EventSink {
+  readonly events: OtpEvents;
+  readonly clock: Clock;
+}
+
+export function lazyScope(build: () => EventFields): EventScope {
+  let fields: EventFields | undefined;
+  return () => (fields ??= build());
+}
+
+// Events cost an HMAC (identifier hash) and a few objects: skip all of it when nobody listens.
+export function emit(sink: EventSink, type: OtpEventType, scope: EventScope, extra?: Partial<EventFields>): void {
+  if (!sink.events.wants(type)) return;
+  sink.events.emit(buildEvent(type, sink.clock.now(), scope(), extra));
+}
+
+/** The fields every event about this verification shares, built only if an event is wanted. */
+export function claimsScope(keyring: Keyring, claims: TokenClaims, client: ClientInfo | undefined, traceId: string | undefined): EventScope {
+  return lazyScope(() => ({
+    id: claims.id,
+    purpose: claims.purpose,
+    identifier: maskIdentifier(claims.identifier),
+    identifierHash: claims.identifierHash ?? keyring.identifierHash(claims.identifier),
+    channel: claims.channel,
+    maxAttempts: claims.maxAttempts,
+    client,
+    traceId,
+  }));
+}
+
+/**
+ * One event, always with the same shape (absent fields are undefined): object spreads of
+ * varying shapes were the largest cost of emitting on the check path.
+ */
+export function buildEvent(type: OtpEventType, at: number, fields: EventFields, extra: Partial<EventFields> | undefined): OtpEvent {
+  return {
+    type,
+    id: extra?.id ?? fields.id,
+    purpose: fields.purpose,
+    identifier: fields.identifier,
+    identifierHash: fields.identifierHash,
+    channel: fields.channel,
+    attempts: extra?.attempts ?? fields.attempts,
+    maxAttempts: extra?.maxAttempts ?? fields.maxAttempts,
+    reason: extra?.reason ?? fields.reason,
+    limit: extra?.limit ?? fields.limit,
+    retryAfterSeconds: extra?.retryAfterSeconds ?? fields.retryAfterSeconds,
+    metadata: extra?.metadata ?? fields.metadata,
+    client: fields.client,
+    traceId: fields.traceId,
+    at,
+    codeExpiresAt: extra?.codeExpiresAt ?? fields.codeExpiresAt,
+    sessionExpiresAt: extra?.sessionExpiresAt ?? fields.sessionExpiresAt,
+  };
 }

@@ -1,6 +1,6 @@
 import type { NormalizedIdentifier } from "../core/identifiers.js";
-import type { LedgerStore, RecordResult } from "../stores/store.js";
-import type { ClientInfo } from "../telemetry/events.js";
+import type { LedgerStore, RecordResult } from "./ledger.js";
+import type { ClientInfo } from "./events.js";
 
 /** What a channel sends: a text or a call to a phone number, an email, or something else. */
 export type DeliveryMedium = "sms" | "voice" | "email" | "other";

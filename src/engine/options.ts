@@ -1,12 +1,12 @@
 import type { CountryCode } from "libphonenumber-js";
-import type { Channel } from "./channels/channel.js";
-import { MAX_ATTEMPTS_BOUND, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "./core/limits.js";
-import { refuseUnknownKeys } from "./core/option-keys.js";
-import type { Keyring } from "./core/keyring.js";
-import type { Guard } from "./guard/guard.js";
-import type { GuardOptions } from "./guard/options.js";
-import type { LedgerStore } from "./stores/store.js";
-import type { OtpEvent } from "./telemetry/events.js";
+import type { Channel } from "../contracts/channel.js";
+import { MAX_ATTEMPTS_BOUND, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "../core/limits.js";
+import { integerIn, refuseUnknownKeys } from "../core/util/option-checks.js";
+import type { Keyring } from "../core/keyring.js";
+import type { Guard } from "../contracts/guard.js";
+import type { GuardOptions } from "../guard/options.js";
+import type { LedgerStore } from "../contracts/ledger.js";
+import type { OtpEvent } from "../contracts/events.js";
 
 /** Milliseconds since the epoch. Tests pass a fake one (`otp-actions/testing`). */
 export interface Clock {
@@ -103,13 +103,6 @@ export const DEFAULT_POLICY: Readonly<ResolvedPolicy> = Object.freeze({
 
 const DAY_SECONDS = 86_400;
 
-function integerIn(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new TypeError(`otp-actions: ${name} must be an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
 const POLICY_KEYS = ["codeLength", "codeTtlSeconds", "sessionTtlSeconds", "maxAttempts", "maxSendsPerSession", "asyncDelivery"] as const;
 const OPTION_KEYS = new Set<string>([
   ...POLICY_KEYS,
@@ -179,4 +172,3 @@ export function resolveDelivery(options: DeliveryOptions | undefined): ResolvedD
   };
 }
 
-export { integerIn };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clientIpFrom, ipLimitKey, normalizeIp } from "../../src/guard/client-ip.js";
+import { clientIpFrom, ipLimitKey, normalizeIp } from "../../src/core/client-ip.js";
 
 describe("clientIpFrom", () => {
   it("ignores X-Forwarded-For unless a proxy is trusted", () => {

@@ -1,0 +1,126 @@
+import { isSupportedCountry } from "libphonenumber-js";
+import type { Channel } from "../contracts/channel.js";
+import type { OtpEventListener, OtpEventType } from "../contracts/events.js";
+import type { Guard } from "../contracts/guard.js";
+import type { LedgerStore } from "../contracts/ledger.js";
+import { Keyring, parseKeys } from "../core/keyring.js";
+import { integerIn } from "../core/util/option-checks.js";
+import { countersFor } from "../guard/counters/for-store.js";
+import { createGuard } from "../guard/index.js";
+import type { GuardOptions } from "../guard/options.js";
+import { MemoryStore } from "../stores/memory.js";
+import type { EngineContext } from "./context.js";
+import { OtpEvents } from "./event-bus.js";
+import { generate, NAME, start } from "./issue.js";
+import { DEFAULT_POLICY, resolveDelivery, resolvePolicy, refuseUnknownOptions, type OtpOptions, type ResolvedPolicy } from "./options.js";
+import { regenerate, resend } from "./resend.js";
+import { revoke } from "./revoke.js";
+import type { GenerateInput, Generated, Issued, Otp, ResendInput, RevokeOptions, StartInput, Verified, VerifyInput } from "./types.js";
+import { verify } from "./verify.js";
+
+export function createOtp(options: OtpOptions): Otp {
+  return new OtpEngine(options);
+}
+
+/**
+ * The facade: checks the options once, resolves them into the context every operation works
+ * with, and hands each call to its operation (issue, verify, resend, revoke).
+ */
+class OtpEngine implements Otp {
+  readonly keyring: Keyring;
+  readonly store: LedgerStore;
+  readonly channels: ReadonlyMap<string, Channel>;
+  readonly #ctx: EngineContext;
+
+  constructor(options: OtpOptions) {
+    if (typeof options !== "object" || options === null) throw new TypeError("otp-actions: createOtp needs an options object");
+    if (options.keys === undefined) throw new TypeError("otp-actions: `keys` is required (OTP_KEYS); make one with generateKey()");
+    refuseUnknownOptions(options);
+    this.keyring = options.keys instanceof Keyring ? options.keys : parseKeys(options.keys);
+    const clock = options.clock ?? { now: Date.now };
+    this.store = options.store ?? new MemoryStore({ now: () => clock.now() });
+    const guard = guardFor(options.guard, this.store);
+    warnIfUnprotected(this.store, guard);
+    const policy = resolvePolicy(DEFAULT_POLICY, options, "options");
+    const purposes = new Map<string, ResolvedPolicy>(
+      Object.entries(options.purposes ?? {}).map(([purpose, overrides]) => {
+        if (!NAME.test(purpose)) throw new TypeError(`otp-actions: purpose '${purpose}' is not a valid purpose name`);
+        return [purpose, resolvePolicy(policy, overrides, `purposes.${purpose}`)];
+      }),
+    );
+    const delivery = resolveDelivery(options.delivery);
+    const storeTimeoutMs = integerIn("storeTimeoutMs", options.storeTimeoutMs ?? 1000, 1, 60_000);
+    this.channels = new Map((options.channels ?? []).map((channel) => [channel.name, channel]));
+    if (options.defaultChannel !== undefined && !this.channels.has(options.defaultChannel)) {
+      throw new TypeError(`otp-actions: defaultChannel '${options.defaultChannel}' is not among the channels`);
+    }
+    if (options.defaultCountry !== undefined && (typeof options.defaultCountry !== "string" || !isSupportedCountry(options.defaultCountry))) {
+      throw new TypeError("otp-actions: defaultCountry must be an ISO 3166 alpha-2 code in capitals, such as \"US\"");
+    }
+    this.#ctx = {
+      keyring: this.keyring,
+      store: this.store,
+      guard,
+      clock,
+      events: new OtpEvents(options.onListenerError),
+      channels: this.channels,
+      defaultChannel: options.defaultChannel,
+      defaultCountry: options.defaultCountry,
+      delivery,
+      shouldSend: options.shouldSend,
+      storeTimeoutMs,
+      inFlight: new Set(),
+      policyFor: (purpose) => purposes.get(purpose) ?? policy,
+    };
+  }
+
+  on(type: OtpEventType | "*", listener: OtpEventListener): () => void {
+    return this.#ctx.events.on(type, listener);
+  }
+
+  generate(input: GenerateInput): Promise<Generated> {
+    return generate(this.#ctx, input);
+  }
+
+  start(input: StartInput): Promise<Issued> {
+    return start(this.#ctx, input);
+  }
+
+  resend(input: ResendInput): Promise<Issued> {
+    return resend(this.#ctx, input);
+  }
+
+  regenerate(input: ResendInput): Promise<Generated> {
+    return regenerate(this.#ctx, input);
+  }
+
+  verify(input: VerifyInput): Promise<Verified> {
+    return verify(this.#ctx, input);
+  }
+
+  revoke(context: unknown, options: RevokeOptions = {}): Promise<{ id: string; status: "canceled" }> {
+    return revoke(this.#ctx, context, options);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#ctx.inFlight]);
+  }
+}
+
+/** `guard` as given: false for none, a Guard as is, else options for the default one on the store's backend. */
+function guardFor(option: OtpOptions["guard"], store: LedgerStore): Guard | undefined {
+  if (option === false) return undefined;
+  if (option !== undefined && (typeof option !== "object" || option === null)) throw new TypeError("otp-actions: guard must be false, guard options or a Guard");
+  if (option !== undefined && typeof (option as Guard).check === "function") return option as Guard;
+  const options = (option ?? {}) as GuardOptions;
+  return createGuard({ ...options, counters: options.counters ?? countersFor(store) });
+}
+
+/** In production, one warning for each protection that is missing. */
+function warnIfUnprotected(store: LedgerStore, guard: Guard | undefined): void {
+  if (process.env.NODE_ENV !== "production") return;
+  const gaps: string[] = [];
+  if (!guard) gaps.push("guard: false leaves sends and checks without rate limits or lockouts");
+  if (store.kind === "memory") gaps.push("the memory store keeps the ledger and the limits in this process only: a restart forgets every used code and lockout, and other instances share nothing");
+  if (gaps.length > 0) process.emitWarning(`otp-actions: unprotected in production: ${gaps.join("; ")}.`, { code: "OTP_ACTIONS_UNPROTECTED" });
+}

@@ -1,0 +1,94 @@
+import type { Channel } from "../contracts/channel.js";
+import type { ClientInfo, OtpEventListener, OtpEventType } from "../contracts/events.js";
+import type { LedgerStore } from "../contracts/ledger.js";
+import type { Keyring } from "../core/keyring.js";
+import type { CodePolicy } from "./options.js";
+
+export type Metadata = Record<string, unknown>;
+
+export interface GenerateInput extends CodePolicy {
+  identifier: string;
+  purpose: string;
+  /** Channel name; decides the identifier kind ("email" → email, "sms" → phone). */
+  channel?: string;
+  metadata?: Metadata;
+  client?: ClientInfo;
+  /** Ties this operation's events and audit rows to your trace or request id (visible ASCII, at most 128 characters). */
+  traceId?: string;
+}
+
+export interface StartInput extends GenerateInput {
+  locale?: string;
+}
+
+export interface Issued {
+  id: string;
+  context: string;
+  identifier: string;
+  purpose: string;
+  channel: string;
+  expiresAt: Date;
+  sessionExpiresAt: Date;
+}
+
+export interface Generated extends Issued {
+  code: string;
+}
+
+export interface VerifyInput {
+  code: unknown;
+  context: unknown;
+  /** The purpose this check is for. `null` accepts any purpose: use only where the caller binds it otherwise. */
+  purpose: string | null;
+  /** When given, the token must have been issued to this identifier (after normalisation). */
+  identifier?: string;
+  client?: ClientInfo;
+  /** Ties this operation's events and audit rows to your trace or request id (visible ASCII, at most 128 characters). */
+  traceId?: string;
+}
+
+export interface Verified {
+  id: string;
+  identifier: string;
+  purpose: string;
+  channel: string;
+  metadata: Metadata | null;
+  /** Checks used, the successful one included. */
+  attempts: number;
+}
+
+export interface ResendInput {
+  context: unknown;
+  locale?: string;
+  client?: ClientInfo;
+  /** Ties this operation's events and audit rows to your trace or request id (visible ASCII, at most 128 characters). */
+  traceId?: string;
+}
+
+export interface RevokeOptions {
+  /** Ties the revoked event and its audit row to your trace or request id. */
+  traceId?: string;
+}
+
+export interface Otp {
+  /** Issues a code and its context; the caller delivers the code. */
+  generate(input: GenerateInput): Promise<Generated>;
+  /** Issues a code and delivers it through a configured channel. The code is not returned. */
+  start(input: StartInput): Promise<Issued>;
+  /** Replaces the session's code with a new one and delivers it; the old code stops working. */
+  resend(input: ResendInput): Promise<Issued>;
+  /** Like resend, but returns the new code for the caller to deliver. */
+  regenerate(input: ResendInput): Promise<Generated>;
+  verify(input: VerifyInput): Promise<Verified>;
+  /**
+   * Cancels the session's pending verification; cancelling it again answers the same. A context a
+   * resend replaced is refused with CANCELED: the session goes on, so cancel with the newest context.
+   */
+  revoke(context: unknown, options?: RevokeOptions): Promise<{ id: string; status: "canceled" }>;
+  on(type: OtpEventType | "*", listener: OtpEventListener): () => void;
+  readonly keyring: Keyring;
+  readonly store: LedgerStore;
+  readonly channels: ReadonlyMap<string, Channel>;
+  /** Waits for deliveries still in flight, asynchronous or not. Does not close the store. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,99 @@
+import type { GuardTiming, LockoutNotice } from "../contracts/guard.js";
+import type { RecordResult } from "../contracts/ledger.js";
+import { codeDigest, digestsMatch } from "../core/code-digest.js";
+import { isPlausibleCode } from "../core/codes.js";
+import { OtpError } from "../core/errors.js";
+import { kindOfNormalized, normalizeIdentifier } from "../core/identifiers.js";
+import { MAX_CONTEXT_CHARS } from "../core/limits.js";
+import { openToken, type OpenedToken, type TokenClaims } from "../core/token.js";
+import { clientField, deadline, guarded, storeCall, storeDeadline, traceIdOf, type EngineContext } from "./context.js";
+import { claimsScope, emit } from "./event-bus.js";
+import { attemptsRemaining, checkRefusal } from "./outcomes.js";
+import type { Metadata, Verified, VerifyInput } from "./types.js";
+
+/** The check: the code against its context, once, counted by the ledger. */
+export async function verify(ctx: EngineContext, input: VerifyInput): Promise<Verified> {
+  const { code, context } = input ?? ({} as VerifyInput);
+  if (typeof code !== "string" || typeof context !== "string" || code === "" || context === "") throw new OtpError("MISSING_FIELDS");
+  const purpose = input.purpose;
+  if (purpose === undefined) throw new TypeError("otp-actions: verify needs `purpose` (or null to accept any purpose)");
+  if (purpose !== null && typeof purpose !== "string") throw new OtpError("INVALID_REQUEST", { message: "purpose must be a string." });
+  if (context.length > MAX_CONTEXT_CHARS) throw new OtpError("PAYLOAD_TOO_LARGE", { message: "The context is too large." });
+  if (!isPlausibleCode(code)) throw new OtpError("INVALID_CODE_FORMAT");
+  const traceId = traceIdOf(input.traceId);
+  const deadlineMs = deadline(ctx);
+  const timing = (): GuardTiming => ({ nowMs: ctx.clock.now(), deadlineMs: storeDeadline(ctx, deadlineMs) });
+
+  let opened: OpenedToken;
+  try {
+    opened = openToken(ctx.keyring, context);
+  } catch (error) {
+    emit(ctx, "failed", () => ({ ...(purpose !== null && { purpose }), ...clientField(input.client), traceId }), { reason: "INVALID_CONTEXT" });
+    await ctx.guard?.refusedCheck({ ...(purpose !== null && { purpose }), ...clientField(input.client), ...timing() });
+    throw error;
+  }
+  const { claims, key } = opened;
+  const base = claimsScope(ctx.keyring, claims, input.client, traceId);
+  // Refused before any code is compared: the caller's IP pays, never the identifier.
+  const refuse = async (error: OtpError): Promise<OtpError> => {
+    emit(ctx, "failed", base, { reason: error.code });
+    await ctx.guard?.refusedCheck({ purpose: claims.purpose, ...clientField(input.client), ...timing() });
+    return error;
+  };
+
+  if (purpose !== null && purpose !== claims.purpose) throw await refuse(new OtpError("CONTEXT_MISMATCH"));
+  if (input.identifier !== undefined && !sameIdentifier(ctx, input.identifier, claims)) throw await refuse(new OtpError("CONTEXT_MISMATCH"));
+  const now = ctx.clock.now();
+  if (now >= claims.sessionExpiresAtMs) throw await refuse(new OtpError("SESSION_EXPIRED"));
+  if (now >= claims.codeExpiresAtMs) throw await refuse(new OtpError("OTP_EXPIRED"));
+  if (code.length !== claims.codeLength) throw await refuse(new OtpError("INVALID_CODE_FORMAT"));
+
+  // A decoy's digest is computed too: skipping it would make a decoy's check measurably faster.
+  const matched = digestsMatch(claims.codeMac, codeDigest(key.codeMacKey, claims.id, code)) && !claims.decoy;
+  const record = (): Promise<RecordResult> =>
+    storeCall(ctx, () => ctx.store.record(claims.id, matched, claims.maxAttempts, { deadlineMs: storeDeadline(ctx, deadlineMs) }), deadlineMs);
+  const guard = ctx.guard;
+  let result: RecordResult;
+  let lockout: LockoutNotice | undefined;
+  if (guard) {
+    // One call: the guard reserves its failure points before the code counts, has the ledger
+    // check it, and settles by the outcome (one atomic step where it shares the ledger's backend).
+    const attempt = { id: claims.id, identifierHash: claims.identifierHash ?? ctx.keyring.identifierHash(claims.identifier), purpose: claims.purpose, ...clientField(input.client), ...timing() };
+    ({ result, lockout } = await guarded(ctx, () => guard.check(attempt, { store: ctx.store, id: claims.id, match: matched, maxAttempts: claims.maxAttempts, record }), base));
+  } else {
+    result = await record();
+  }
+  const evaluated = result.outcome === "approved" || result.outcome === "rejected";
+  if (evaluated) {
+    emit(ctx, "validation_attempt", base, { attempts: result.attempts });
+    if (lockout) emit(ctx, "locked_out", base, { limit: lockout.limit, retryAfterSeconds: lockout.retryAfterSeconds });
+  }
+
+  const refusal = checkRefusal(result, claims.maxAttempts, context);
+  if (refusal === undefined) {
+    emit(ctx, "succeeded", base, { attempts: result.attempts });
+    return {
+      id: claims.id,
+      identifier: claims.identifier,
+      purpose: claims.purpose,
+      channel: claims.channel,
+      metadata: claims.metadata === null ? null : (JSON.parse(claims.metadata) as Metadata),
+      attempts: result.attempts,
+    };
+  }
+  if (result.outcome === "rejected") {
+    emit(ctx, "failed", base, { reason: "INVALID_OTP", attempts: result.attempts });
+    if (attemptsRemaining(result, claims.maxAttempts) === 0) emit(ctx, "exhausted", base, { attempts: result.attempts });
+  } else {
+    emit(ctx, "failed", base, { reason: refusal.code });
+  }
+  throw refusal;
+}
+
+function sameIdentifier(ctx: EngineContext, identifier: string, claims: TokenClaims): boolean {
+  try {
+    return normalizeIdentifier(identifier, { kind: kindOfNormalized(claims.identifier), ...(ctx.defaultCountry && { defaultCountry: ctx.defaultCountry }) }).value === claims.identifier;
+  } catch {
+    return false;
+  }
+}
