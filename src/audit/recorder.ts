@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { OtpError } from "../core/errors.js";
-import { normalizeIdentifier, type IdentifierKind } from "../core/identifiers.js";
+import type { IdentifierKind } from "../core/identifiers.js";
 import type { Otp } from "../engine/types.js";
 import type { OtpEvent } from "../contracts/events.js";
 import { wrapOperations } from "../telemetry/wrap.js";
@@ -349,10 +349,11 @@ function positiveInteger(name: string, value: number): number {
 }
 
 /**
- * A filter for one person's rows: their identifier, normalised as the engine does and hashed under
- * every configured key, so rows written before a key rotation are found too.
+ * A filter for one person's rows: their identifier, normalised as the engine does (its
+ * `defaultCountry` included, so a national-format number finds the rows of its E.164 form) and
+ * hashed under every configured key, so rows written before a key rotation are found too.
  */
-export function auditFilterForIdentifier(otp: Pick<Otp, "keyring">, identifier: string, filter: AuditFilter = {}, kind?: IdentifierKind): AuditFilter {
-  const normalized = normalizeIdentifier(identifier, kind ? { kind } : {});
+export function auditFilterForIdentifier(otp: Pick<Otp, "keyring" | "normalizeIdentifier">, identifier: string, filter: AuditFilter = {}, kind?: IdentifierKind): AuditFilter {
+  const normalized = otp.normalizeIdentifier(identifier, kind);
   return { ...filter, identifierHash: otp.keyring.identifierHashes(normalized.value) };
 }

@@ -1,3 +1,4 @@
+import { normalizeIdentifier, type IdentifierKind, type NormalizedIdentifier } from "../core/identifiers.js";
 import { isSupportedCountry } from "libphonenumber-js";
 import type { Channel } from "../contracts/channel.js";
 import type { OtpEventListener, OtpEventType } from "../contracts/events.js";
@@ -76,6 +77,11 @@ class OtpEngine implements Otp {
 
   on(type: OtpEventType | "*", listener: OtpEventListener): () => void {
     return this.#ctx.events.on(type, listener);
+  }
+
+  normalizeIdentifier(identifier: string, kind?: IdentifierKind): NormalizedIdentifier {
+    const defaultCountry = this.#ctx.defaultCountry;
+    return normalizeIdentifier(identifier, { ...(kind !== undefined && { kind }), ...(defaultCountry !== undefined && { defaultCountry }) });
   }
 
   generate(input: GenerateInput): Promise<Generated> {

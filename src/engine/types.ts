@@ -1,3 +1,4 @@
+import type { IdentifierKind, NormalizedIdentifier } from "../core/identifiers.js";
 import type { Channel } from "../contracts/channel.js";
 import type { ClientInfo, OtpEventListener, OtpEventType } from "../contracts/events.js";
 import type { LedgerStore } from "../contracts/ledger.js";
@@ -86,6 +87,11 @@ export interface Otp {
    */
   revoke(context: unknown, options?: RevokeOptions): Promise<{ id: string; status: "canceled" }>;
   on(type: OtpEventType | "*", listener: OtpEventListener): () => void;
+  /**
+   * An identifier as this engine normalises it, its `defaultCountry` included: what its tokens,
+   * limits and audit rows key on. Throws INVALID_IDENTIFIER for one that does not parse.
+   */
+  normalizeIdentifier(identifier: string, kind?: IdentifierKind): NormalizedIdentifier;
   readonly keyring: Keyring;
   readonly store: LedgerStore;
   readonly channels: ReadonlyMap<string, Channel>;

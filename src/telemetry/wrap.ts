@@ -25,6 +25,7 @@ export function wrapOperations(otp: Otp, around: Around): Otp {
     verify: (input) => around("verify", input, (traceId) => otp.verify(traced(input, traceId))),
     revoke: (context, options) => around("revoke", context, (traceId) => otp.revoke(context, traced(options ?? {}, traceId))),
     on: (type, listener) => otp.on(type, listener),
+    normalizeIdentifier: (identifier, kind) => otp.normalizeIdentifier(identifier, kind),
     close: () => otp.close(),
     get keyring() {
       return otp.keyring;
