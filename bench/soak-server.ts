@@ -52,6 +52,9 @@ async function main(): Promise<void> {
   loopDelay.enable();
   process.on("message", (message: { type?: string }) => {
     if (message.type === "sample") {
+      // Run with NODE_OPTIONS=--expose-gc, heap used is the live heap after a full collection:
+      // garbage V8 has not collected yet no longer looks like growth.
+      (globalThis as { gc?: () => void }).gc?.();
       const memory = process.memoryUsage();
       const sample: SoakSample = {
         type: "sample",
