@@ -12,7 +12,7 @@ import { generateKey } from "../../src/core/keyring.js";
 import { createOtp } from "../../src/engine/create-otp.js";
 import type { LedgerStore } from "../../src/contracts/ledger.js";
 
-const HAMMER = fileURLToPath(new URL("../stores/fixtures/hammer.ts", import.meta.url));
+const HAMMER = fileURLToPath(new URL("./fixtures/hammer.ts", import.meta.url));
 
 export interface HammerReport {
   wrongGuesses: Record<string, number>;
