@@ -1,6 +1,5 @@
 import type { CountryCode } from "libphonenumber-js";
 import type { Channel } from "../contracts/channel.js";
-import type { ClientInfo } from "../contracts/events.js";
 import type { Guard } from "../contracts/guard.js";
 import type { LedgerStore } from "../contracts/ledger.js";
 import { OtpError } from "../core/errors.js";
@@ -100,8 +99,4 @@ export function traceIdOf(value: unknown): string | undefined {
     throw new OtpError("INVALID_REQUEST", { message: `traceId must be 1-${MAX_TRACE_ID_CHARS} visible ASCII characters.` });
   }
   return value;
-}
-
-export function clientField(client: ClientInfo | undefined): { client?: ClientInfo } {
-  return client === undefined ? {} : { client };
 }

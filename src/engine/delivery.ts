@@ -3,6 +3,7 @@ import { DeliveryError, type Channel, type OtpMessage } from "../contracts/chann
 import type { DeliveryMedium } from "../contracts/guard.js";
 import { OtpError } from "../core/errors.js";
 import type { IdentifierKind } from "../core/identifiers.js";
+import { withTimeout } from "../core/util/with-timeout.js";
 import type { EngineContext } from "./context.js";
 import { emit, type EventScope } from "./event-bus.js";
 import type { ResolvedDelivery, ResolvedPolicy } from "./options.js";
@@ -124,18 +125,11 @@ export async function deliverWithRetry(channel: Channel, message: OtpMessage, po
   throw lastError;
 }
 
+/** One attempt, bounded by `timeoutMs`: when it passes, the channel's signal is aborted. */
 async function deliverOnce(channel: Channel, message: OtpMessage, timeoutMs: number): Promise<void> {
   const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(new DeliveryError(`channel '${channel.name}' timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
+  await withTimeout(() => channel.deliver(message, { signal: controller.signal }), timeoutMs, "delivery", () => {
+    controller.abort();
+    return new DeliveryError(`channel '${channel.name}' timed out after ${timeoutMs} ms`);
   });
-  try {
-    await Promise.race([channel.deliver(message, { signal: controller.signal }), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -103,6 +103,33 @@ export const DEFAULT_POLICY: Readonly<ResolvedPolicy> = Object.freeze({
 
 const DAY_SECONDS = 86_400;
 
+/** The range a policy field accepts, and what it counts. */
+export interface PolicyBound {
+  readonly min: number;
+  readonly max: number;
+  readonly unit: "digits" | "seconds" | "attempts" | "sends";
+}
+
+/**
+ * The bounds of each numeric policy field: what createOtp, its purposes and the service's
+ * environment variables accept. Every check of a policy field reads its numbers from here.
+ */
+export const POLICY_BOUNDS = Object.freeze({
+  codeLength: Object.freeze({ min: MIN_CODE_LENGTH, max: MAX_CODE_LENGTH, unit: "digits" }),
+  codeTtlSeconds: Object.freeze({ min: 1, max: DAY_SECONDS, unit: "seconds" }),
+  sessionTtlSeconds: Object.freeze({ min: 1, max: 7 * DAY_SECONDS, unit: "seconds" }),
+  maxAttempts: Object.freeze({ min: 1, max: MAX_ATTEMPTS_BOUND, unit: "attempts" }),
+  maxSendsPerSession: Object.freeze({ min: 1, max: 255, unit: "sends" }),
+} as const satisfies Record<string, PolicyBound>);
+
+export type BoundedPolicyField = keyof typeof POLICY_BOUNDS;
+
+/** A policy field's value, checked against its bounds: a TypeError naming `where.field` otherwise. */
+function bounded(where: string, field: BoundedPolicyField, value: unknown): number {
+  const { min, max } = POLICY_BOUNDS[field];
+  return integerIn(`${where}.${field}`, value, min, max);
+}
+
 const POLICY_KEYS = ["codeLength", "codeTtlSeconds", "sessionTtlSeconds", "maxAttempts", "maxSendsPerSession", "asyncDelivery"] as const;
 const OPTION_KEYS = new Set<string>([
   ...POLICY_KEYS,
@@ -139,15 +166,11 @@ export function resolvePolicy(base: ResolvedPolicy, overrides: PurposePolicy | u
   if (overrides === undefined) return base;
   if (typeof overrides !== "object" || overrides === null) throw new TypeError(`otp-actions: ${where} must be an object`);
   const policy = { ...base };
-  if (overrides.codeLength !== undefined) policy.codeLength = integerIn(`${where}.codeLength`, overrides.codeLength, MIN_CODE_LENGTH, MAX_CODE_LENGTH);
-  if (overrides.codeTtlSeconds !== undefined) policy.codeTtlMs = integerIn(`${where}.codeTtlSeconds`, overrides.codeTtlSeconds, 1, DAY_SECONDS) * 1000;
-  if (overrides.sessionTtlSeconds !== undefined) {
-    policy.sessionTtlMs = integerIn(`${where}.sessionTtlSeconds`, overrides.sessionTtlSeconds, 1, 7 * DAY_SECONDS) * 1000;
-  }
-  if (overrides.maxAttempts !== undefined) policy.maxAttempts = integerIn(`${where}.maxAttempts`, overrides.maxAttempts, 1, MAX_ATTEMPTS_BOUND);
-  if (overrides.maxSendsPerSession !== undefined) {
-    policy.maxSendsPerSession = integerIn(`${where}.maxSendsPerSession`, overrides.maxSendsPerSession, 1, 255);
-  }
+  if (overrides.codeLength !== undefined) policy.codeLength = bounded(where, "codeLength", overrides.codeLength);
+  if (overrides.codeTtlSeconds !== undefined) policy.codeTtlMs = bounded(where, "codeTtlSeconds", overrides.codeTtlSeconds) * 1000;
+  if (overrides.sessionTtlSeconds !== undefined) policy.sessionTtlMs = bounded(where, "sessionTtlSeconds", overrides.sessionTtlSeconds) * 1000;
+  if (overrides.maxAttempts !== undefined) policy.maxAttempts = bounded(where, "maxAttempts", overrides.maxAttempts);
+  if (overrides.maxSendsPerSession !== undefined) policy.maxSendsPerSession = bounded(where, "maxSendsPerSession", overrides.maxSendsPerSession);
   if (overrides.asyncDelivery !== undefined) {
     if (typeof overrides.asyncDelivery !== "boolean") throw new TypeError(`otp-actions: ${where}.asyncDelivery must be a boolean`);
     policy.asyncDelivery = overrides.asyncDelivery;

@@ -7,8 +7,8 @@ import { isLoopbackHost } from "../channels/http-delivery.js";
 import { isHostName } from "../channels/templates.js";
 import { parseTrustEntry } from "../core/client-ip.js";
 import { parseKeys } from "../core/keyring.js";
-import { DEFAULT_BODY_LIMIT_BYTES, MAX_ATTEMPTS_BOUND, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "../core/limits.js";
-import { DEFAULT_POLICY, resolvePolicy, type PurposePolicy } from "../engine/options.js";
+import { DEFAULT_BODY_LIMIT_BYTES } from "../core/limits.js";
+import { DEFAULT_POLICY, POLICY_BOUNDS, resolvePolicy, type BoundedPolicyField, type PurposePolicy } from "../engine/options.js";
 import type { TrustProxy } from "./client-info.js";
 import { DEFAULT_STORE, parseStoreSpec, type StoreSpec } from "./store-from-config.js";
 import { loadChannelConfig, loadLimitsConfig, type ChannelConfig, type LimitsConfig } from "./channel-config.js";
@@ -52,6 +52,15 @@ export class ConfigError extends Error {
 const NODE_ENVS = new Set(["production", "development", "test"]);
 const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
 const API_KEY = /^[\x21-\x2b\x2d-\x7e]{16,512}$/;
+
+/** The policy's environment variables, each checked against the engine's bounds for its field. */
+const POLICY_VARIABLES: ReadonlyArray<readonly [BoundedPolicyField, string]> = [
+  ["codeLength", "OTP_CODE_LENGTH"],
+  ["codeTtlSeconds", "OTP_CODE_TTL_SECONDS"],
+  ["sessionTtlSeconds", "OTP_SESSION_TTL_SECONDS"],
+  ["maxAttempts", "OTP_MAX_ATTEMPTS"],
+  ["maxSendsPerSession", "OTP_MAX_SENDS_PER_SESSION"],
+];
 
 type Env = Record<string, string | undefined>;
 
@@ -120,16 +129,11 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   }
 
   const policy: PurposePolicy = {};
-  const codeLength = integer("OTP_CODE_LENGTH", undefined, MIN_CODE_LENGTH, MAX_CODE_LENGTH);
-  const codeTtlSeconds = integer("OTP_CODE_TTL_SECONDS", undefined, 1, 86_400);
-  const sessionTtlSeconds = integer("OTP_SESSION_TTL_SECONDS", undefined, 1, 7 * 86_400);
-  const maxAttempts = integer("OTP_MAX_ATTEMPTS", undefined, 1, MAX_ATTEMPTS_BOUND);
-  const maxSendsPerSession = integer("OTP_MAX_SENDS_PER_SESSION", undefined, 1, 255);
-  if (codeLength !== undefined) policy.codeLength = codeLength;
-  if (codeTtlSeconds !== undefined) policy.codeTtlSeconds = codeTtlSeconds;
-  if (sessionTtlSeconds !== undefined) policy.sessionTtlSeconds = sessionTtlSeconds;
-  if (maxAttempts !== undefined) policy.maxAttempts = maxAttempts;
-  if (maxSendsPerSession !== undefined) policy.maxSendsPerSession = maxSendsPerSession;
+  for (const [field, variable] of POLICY_VARIABLES) {
+    const { min, max } = POLICY_BOUNDS[field];
+    const parsed = integer(variable, undefined, min, max);
+    if (parsed !== undefined) policy[field] = parsed;
+  }
   try {
     resolvePolicy(DEFAULT_POLICY, policy, "policy");
   } catch {

@@ -23,6 +23,19 @@ const identifier = { type: "string", minLength: 1, maxLength: 320, description: 
 const timestamp = { type: "string", format: "date-time" } as const;
 const metadata = { type: "object", description: "Your data, sealed into the context and returned on approval (at most 5 KB).", additionalProperties: true } as const;
 
+/**
+ * A request body: an object that refuses a field it does not declare (a misspelt field is a 400,
+ * never silently ignored), with its required fields first when it has any.
+ */
+function requestBody<const P extends Record<string, unknown>>(properties: P): { type: "object"; additionalProperties: false; properties: P };
+function requestBody<const R extends readonly string[], const P extends Record<string, unknown>>(
+  properties: P,
+  required: R,
+): { type: "object"; required: R; additionalProperties: false; properties: P };
+function requestBody(properties: Record<string, unknown>, required?: readonly string[]) {
+  return { type: "object", ...(required !== undefined && { required }), additionalProperties: false, properties };
+}
+
 export const errorSchema = {
   type: "object",
   required: ["error", "error_code"],
@@ -36,11 +49,8 @@ export const errorSchema = {
   },
 } as const;
 
-export const startBody = {
-  type: "object",
-  required: ["identifier", "purpose"],
-  additionalProperties: false,
-  properties: {
+export const startBody = requestBody(
+  {
     identifier,
     purpose,
     channel: { type: "string", pattern: NAME_PATTERN, description: "Channel name; by default the one for the identifier's kind." },
@@ -48,7 +58,8 @@ export const startBody = {
     locale: { type: "string", pattern: "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$", description: "BCP 47 language tag for the message." },
     client: clientSchema,
   },
-} as const;
+  ["identifier", "purpose"],
+);
 
 export const issuedResponse = {
   type: "object",
@@ -63,18 +74,16 @@ export const issuedResponse = {
   },
 } as const;
 
-export const checkBody = {
-  type: "object",
-  required: ["context", "code"],
-  additionalProperties: false,
-  properties: {
+export const checkBody = requestBody(
+  {
     context,
     code: { type: "string", maxLength: 64, description: "The digits the user typed." },
     purpose: { ...purpose, description: "When given, the context must have been issued for this purpose." },
     identifier: { ...identifier, description: "When given, the context must have been issued to this identifier." },
     client: clientSchema,
   },
-} as const;
+  ["context", "code"],
+);
 
 export const approvedResponse = {
   type: "object",
@@ -88,19 +97,9 @@ export const approvedResponse = {
   },
 } as const;
 
-export const resendBody = {
-  type: "object",
-  required: ["context"],
-  additionalProperties: false,
-  properties: { context, locale: startBody.properties.locale, client: clientSchema },
-} as const;
+export const resendBody = requestBody({ context, locale: startBody.properties.locale, client: clientSchema }, ["context"]);
 
-export const cancelBody = {
-  type: "object",
-  required: ["context"],
-  additionalProperties: false,
-  properties: { context },
-} as const;
+export const cancelBody = requestBody({ context }, ["context"]);
 
 export const canceledResponse = {
   type: "object",
@@ -123,21 +122,13 @@ const auditFilterProperties = {
   to: { ...timestamp, description: "Exclusive." },
 } as const;
 
-export const auditQueryBody = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    ...auditFilterProperties,
-    limit: { type: "integer", minimum: 1, maximum: MAX_PAGE_SIZE, description: "Rows per page (default 100)." },
-    cursor: { type: "string", minLength: 1, maxLength: 512, description: "`nextCursor` of the previous page." },
-  },
-} as const;
+export const auditQueryBody = requestBody({
+  ...auditFilterProperties,
+  limit: { type: "integer", minimum: 1, maximum: MAX_PAGE_SIZE, description: "Rows per page (default 100)." },
+  cursor: { type: "string", minLength: 1, maxLength: 512, description: "`nextCursor` of the previous page." },
+});
 
-export const auditExportBody = {
-  type: "object",
-  additionalProperties: false,
-  properties: auditFilterProperties,
-} as const;
+export const auditExportBody = requestBody(auditFilterProperties);
 
 const auditRow = {
   type: "object",

@@ -6,7 +6,7 @@ import { otpProtected, otpVerified } from "../../src/adapters/express.js";
 import { generateKey } from "../../src/core/keyring.js";
 import { createOtp } from "../../src/engine/create-otp.js";
 import { capturingChannel } from "../../src/testing/index.js";
-import { post, clientFlowTests, wrongCode, type FlowApp } from "./client-flow.js";
+import { post, clientFlowTests, wrongCode, type FlowApp } from "../helpers/client-flow.js";
 
 function buildApp(flow: Omit<FlowApp, "baseUrl">) {
   const otp = createOtp({ keys: generateKey("k1"), channels: [flow.channel], defaultChannel: "console" });

@@ -4,7 +4,7 @@ import { otpPlugin } from "../../src/adapters/fastify.js";
 import { generateKey } from "../../src/core/keyring.js";
 import { createOtp } from "../../src/engine/create-otp.js";
 import { capturingChannel } from "../../src/testing/index.js";
-import { clientFlowTests, type FlowApp } from "./client-flow.js";
+import { clientFlowTests, type FlowApp } from "../helpers/client-flow.js";
 
 async function buildApp(flow: Omit<FlowApp, "baseUrl">): Promise<FastifyInstance> {
   const otp = createOtp({ keys: generateKey("k1"), channels: [flow.channel], defaultChannel: "console" });

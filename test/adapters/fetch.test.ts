@@ -5,7 +5,7 @@ import { otpProtected, otpVerified } from "../../src/adapters/fetch.js";
 import { generateKey } from "../../src/core/keyring.js";
 import { createOtp } from "../../src/engine/create-otp.js";
 import { capturingChannel } from "../../src/testing/index.js";
-import { clientFlowTests, type FlowApp } from "./client-flow.js";
+import { clientFlowTests, type FlowApp } from "../helpers/client-flow.js";
 
 /** A tiny Web-handler router on node:http, standing in for Next.js or Hono. */
 function buildHandlers(flow: Omit<FlowApp, "baseUrl">): Record<string, (request: Request) => Promise<Response>> {

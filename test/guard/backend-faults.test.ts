@@ -14,7 +14,7 @@ import { MemoryStore } from "../../src/stores/memory.js";
 import { closedPort, silentServer, type SilentServer } from "../helpers/network.js";
 import { startRedisProcess, type RedisProcess } from "../helpers/redis-process.js";
 import { POSTGRES_URL, requireService } from "../helpers/services.js";
-import { email, input, refusal, wrongCode } from "./helpers.js";
+import { email, input, refusal, wrongCode } from "../helpers/guard.js";
 
 const KEYS = generateKey("faults");
 const OFF: GuardOptions = { resendCooldownSeconds: 0, sendsPerIdentifier: false, sendsPerIp: false, failuresPerIp: false, channelBudgets: { email: false }, prefixVelocity: false };

@@ -3,7 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe } from "vitest";
 import { postgresCounters } from "../../src/index.js";
 import { POSTGRES_URL, requireService } from "../helpers/services.js";
-import { backendSuite } from "./backend-suite.js";
+import { backendSuite } from "../helpers/guard-backend-suite.js";
 
 const available = await requireService("postgres");
 let pool: pg.Pool;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe } from "vitest";
 import { redisCounters } from "../../src/index.js";
 import { redisStore } from "../../src/stores/redis.js";
 import { REDIS_URL, requireService } from "../helpers/services.js";
-import { backendSuite } from "./backend-suite.js";
+import { backendSuite } from "../helpers/guard-backend-suite.js";
 
 const available = await requireService("redis");
 let client: Redis;

@@ -6,7 +6,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe } from "vitest";
 import { sqliteCounters } from "../../src/index.js";
 import { sqliteStore } from "../../src/stores/sqlite.js";
-import { backendSuite } from "./backend-suite.js";
+import { backendSuite } from "../helpers/guard-backend-suite.js";
 
 let directory: string;
 let database: Database.Database;

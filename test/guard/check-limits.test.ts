@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { clientIpFrom, createGuard, type GuardOptions, type Otp } from "../../src/index.js";
-import { email, harness, input, refusal, wrongCode, useFakeTime } from "./helpers.js";
+import { email, harness, input, refusal, wrongCode, useFakeTime } from "../helpers/guard.js";
 
 // Sends unlimited, so each test exercises the check-side limits only.
 const SENDS_OFF: GuardOptions = { sendsPerIdentifier: false, resendCooldownSeconds: 0, sendsPerIp: false, channelBudgets: { email: false }, prefixVelocity: false };

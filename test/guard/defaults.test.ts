@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createOtp, generateKey, type Otp } from "../../src/index.js";
 import { capturingChannel, fakeClock } from "../../src/testing/index.js";
-import { refusal, wrongCode } from "./helpers.js";
+import { refusal, wrongCode } from "../helpers/guard.js";
 
 const KEYS = generateKey("defaults");
 

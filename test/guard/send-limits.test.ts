@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { createGuard, type GuardOptions } from "../../src/index.js";
 import { capturingChannel } from "../../src/testing/index.js";
-import { email, harness, input, refusal, useFakeTime } from "./helpers.js";
+import { email, harness, input, refusal, useFakeTime } from "../helpers/guard.js";
 
 // Every limit off but the one under test, so each test shows one limit at its threshold.
 const OFF: GuardOptions = { sendsPerIdentifier: false, resendCooldownSeconds: 0, sendsPerIp: false, channelBudgets: { sms: false, email: false }, prefixVelocity: false };

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { createGuard, twilioSmsChannel, webhookChannel, type GuardOptions } from "../../src/index.js";
 import { capturingChannel } from "../../src/testing/index.js";
-import { harness, refusal, useFakeTime } from "./helpers.js";
+import { harness, refusal, useFakeTime } from "../helpers/guard.js";
 
 const OFF: GuardOptions = { sendsPerIdentifier: false, resendCooldownSeconds: 0, sendsPerIp: false, channelBudgets: { sms: false, voice: false }, prefixVelocity: false };
 

@@ -15,10 +15,10 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { POSTGRES_URL, REDIS_URL, requireService } from "../helpers/services.js";
-import { runBatch, SHARED_LIMITS, type BatchBackend, type BatchMode, type BatchResult } from "./fixtures/batch.js";
-import { KEYS } from "./helpers.js";
+import { runBatch, SHARED_LIMITS, type BatchBackend, type BatchMode, type BatchResult } from "../helpers/fixtures/guard-batch.js";
+import { KEYS } from "../helpers/guard.js";
 
-const CHILD = fileURLToPath(new URL("./fixtures/guard-child.ts", import.meta.url));
+const CHILD = fileURLToPath(new URL("../helpers/fixtures/guard-child.ts", import.meta.url));
 const redisUp = await requireService("redis");
 const postgresUp = await requireService("postgres");
 const directory = mkdtempSync(join(tmpdir(), "otp-guard-2p-"));

@@ -1,15 +1,18 @@
 /**
  * Two Node processes, each with its own engine and connection, hammering one verification with
- * wrong guesses and another with the right code at the same moment.
+ * wrong guesses and another with the right code at the same moment. `describeTwoProcesses` is the
+ * suite every shared ledger backend runs: each backend's file gives it a store and the
+ * environment that opens the same backend in the hammer processes.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKey } from "../../src/core/keyring.js";
 import { createOtp } from "../../src/engine/create-otp.js";
 import type { LedgerStore } from "../../src/contracts/ledger.js";
 
-const HAMMER = fileURLToPath(new URL("../stores/fixtures/hammer.ts", import.meta.url));
+const HAMMER = fileURLToPath(new URL("./fixtures/hammer.ts", import.meta.url));
 
 export interface HammerReport {
   wrongGuesses: Record<string, number>;
@@ -60,4 +63,36 @@ export async function hammerFromTwoProcesses(store: LedgerStore, env: Record<str
 
 export function sum(reports: HammerReport[], part: keyof HammerReport, key: string): number {
   return reports.reduce((total, report) => total + (report[part][key] ?? 0), 0);
+}
+
+export interface TwoProcessesSubject {
+  /** The parent's store on the backend, migrated. */
+  store: LedgerStore;
+  /** HAMMER_* variables that open the same backend in each hammer process. */
+  env: Record<string, string>;
+  /** Drops what the test created and closes the store. */
+  teardown(): Promise<void>;
+}
+
+/** The two-process ledger suite for one backend; skipped when the backend is not running. */
+export function describeTwoProcesses(name: string, available: boolean, setup: () => Promise<TwoProcessesSubject>): void {
+  describe.skipIf(!available)(`${name} shared by two processes`, () => {
+    let subject: TwoProcessesSubject | undefined;
+    beforeAll(async () => {
+      subject = await setup();
+    });
+    afterAll(async () => {
+      await subject?.teardown();
+    });
+
+    it("holds the attempt limit and single use across both", async () => {
+      const reports = await hammerFromTwoProcesses(subject!.store, subject!.env);
+      // 2 × 200 wrong guesses: exactly 3 evaluated, every other one refused as exhausted.
+      expect(sum(reports, "wrongGuesses", "INVALID_OTP")).toBe(3);
+      expect(sum(reports, "wrongGuesses", "MAX_RETRIES_EXCEEDED")).toBe(397);
+      // 2 × 50 right guesses: exactly one success.
+      expect(sum(reports, "rightGuesses", "verified")).toBe(1);
+      expect(sum(reports, "rightGuesses", "ALREADY_USED")).toBe(99);
+    }, 60_000);
+  });
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OtpError } from "../../src/core/errors.js";
 import type { CheckAttempt, Guard, SendAttempt } from "../../src/contracts/guard.js";
 import type { TrustProxy } from "../../src/core/client-ip.js";
-import { API_KEY, AUTH, testServer, wrong, type TestServer } from "./helpers.js";
+import { API_KEY, AUTH, testServer, wrong, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditLog } from "../../src/audit/audit-log.js";
 import { auditCsv } from "../../src/audit/csv.js";
 import { memoryAuditLog } from "../../src/audit/memory.js";
-import { AUTH, testServer, wrong, type TestServer } from "./helpers.js";
+import { AUTH, testServer, wrong, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
 const codes: string[] = [];

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryAuditLog } from "../../src/audit/memory.js";
-import { AUTH, testServer, type TestServer } from "./helpers.js";
+import { AUTH, testServer, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
 beforeAll(async () => {

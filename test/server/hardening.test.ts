@@ -10,7 +10,7 @@ import { generateKey } from "../../src/core/keyring.js";
 import { createOtp } from "../../src/engine/create-otp.js";
 import { buildServer } from "../../src/server/app.js";
 import { Outbox, developmentChannels } from "../../src/server/outbox.js";
-import { API_KEY, AUTH, testServer } from "./helpers.js";
+import { API_KEY, AUTH, testServer } from "../helpers/server.js";
 
 interface RawAnswer {
   status: number;

@@ -7,7 +7,7 @@ import { generateKey } from "../../src/core/keyring.js";
 import { createOtp } from "../../src/engine/create-otp.js";
 import { buildServer } from "../../src/server/app.js";
 import { MemoryStore } from "../../src/stores/memory.js";
-import { API_KEY } from "./helpers.js";
+import { API_KEY } from "../helpers/server.js";
 
 /** Short enough to wait out in a test, long enough for a burst of requests to land inside it. */
 const REUSE_MS = 60;

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "../../src/stores/memory.js";
-import { API_KEY, AUTH, testServer, type TestServer } from "./helpers.js";
+import { API_KEY, AUTH, testServer, type TestServer } from "../helpers/server.js";
 
 let dev: TestServer;
 let prod: TestServer;

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loggedPath } from "../../src/server/request-log.js";
-import { AUTH, testServer, type TestServer } from "./helpers.js";
+import { AUTH, testServer, type TestServer } from "../helpers/server.js";
 
 const lines: Array<Record<string, unknown>> = [];
 const stream = new Writable({

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { WarningFolder } from "../../src/server/warnings.js";
-import { AUTH, testServer } from "./helpers.js";
+import { AUTH, testServer } from "../helpers/server.js";
 
 function recorder() {
   const lines: Array<{ fields: Record<string, unknown>; message: string }> = [];

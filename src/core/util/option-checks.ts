@@ -10,20 +10,12 @@ export function integerIn(name: string, value: unknown, min: number, max: number
 
 /** Validates a `timeoutMs` option: misuse is a TypeError at construction, like every option. */
 export function timeoutOption(kind: string, value: number | undefined, fallback = 1000): number {
-  const timeoutMs = value ?? fallback;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
-    throw new TypeError(`otp-actions: ${kind}Store timeoutMs must be an integer from 1 to 60000`);
-  }
-  return timeoutMs;
+  return integerIn(`${kind}Store timeoutMs`, value ?? fallback, 1, 60_000);
 }
 
 /** Validates a `clockSkewMs` option (0 to 10,000 ms). */
 export function clockSkewOption(kind: string, value: number | undefined): number {
-  const skewMs = value ?? DEFAULT_CLOCK_SKEW_MS;
-  if (!Number.isInteger(skewMs) || skewMs < 0 || skewMs > 10_000) {
-    throw new TypeError(`otp-actions: ${kind}Store clockSkewMs must be an integer from 0 to 10000`);
-  }
-  return skewMs;
+  return integerIn(`${kind}Store clockSkewMs`, value ?? DEFAULT_CLOCK_SKEW_MS, 0, 10_000);
 }
 
 /**

@@ -12,12 +12,19 @@ export class StoreTimeoutError extends Error {
 /**
  * Given a function rather than a promise, starts the bound before the operation: a driver timer of
  * the same length that the operation sets then fires after it (timers of one length run in order).
+ * When the bound passes, `timedOut` (by default a StoreTimeoutError for `kind`) gives the error
+ * rejected with; it may also stop the operation, such as by aborting its signal.
  */
-export async function withTimeout<T>(operation: Promise<T> | (() => Promise<T>), timeoutMs: number, kind: string): Promise<T> {
+export async function withTimeout<T>(
+  operation: Promise<T> | (() => Promise<T>),
+  timeoutMs: number,
+  kind: string,
+  timedOut: () => Error = () => new StoreTimeoutError(kind, timeoutMs),
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const bound = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreTimeoutError(kind, timeoutMs)), timeoutMs);
+      timer = setTimeout(() => reject(timedOut()), timeoutMs);
     });
     return await Promise.race([typeof operation === "function" ? operation() : operation, bound]);
   } finally {

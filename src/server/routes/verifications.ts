@@ -2,7 +2,8 @@
  * The REST API: start, check, resend, cancel. Shaped like Twilio Verify; errors in the Django
  * library's body shape. The code is delivered by the channel and never returned.
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { clientField } from "../../core/util/client-field.js";
 import type { Issued, Metadata, Otp } from "../../engine/types.js";
 import { clientFrom, type BodyClient, type TrustProxy } from "../client-info.js";
 import { approvedResponse, cancelBody, canceledResponse, checkBody, errorResponses, issuedResponse, resendBody, startBody } from "../schemas.js";
@@ -48,6 +49,9 @@ function pending(issued: Issued) {
 }
 
 export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy }: VerificationRoutesOptions): Promise<void> {
+  /** Who is asking, for every call: the end user's client (body, else connection) and the request id as trace id. */
+  const caller = (request: FastifyRequest, client: BodyClient | undefined) => ({ ...clientField(clientFrom(request, client, trustProxy)), traceId: request.id });
+
   app.post<{ Body: StartBody }>(
     "/verifications",
     {
@@ -59,7 +63,7 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
     },
     async (request, reply) => {
       const { client, ...input } = request.body;
-      const issued = await otp.start({ ...input, ...optionalClient(clientFrom(request, client, trustProxy)), traceId: request.id });
+      const issued = await otp.start({ ...input, ...caller(request, client) });
       return reply.code(201).send(pending(issued));
     },
   );
@@ -81,8 +85,7 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
         code,
         purpose: purpose ?? null,
         ...(identifier !== undefined && { identifier }),
-        ...optionalClient(clientFrom(request, client, trustProxy)),
-        traceId: request.id,
+        ...caller(request, client),
       });
       return { status: "approved" as const, id: verified.id, identifier: verified.identifier, purpose: verified.purpose, metadata: verified.metadata };
     },
@@ -100,7 +103,7 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
     },
     async (request, reply) => {
       const { context, locale, client } = request.body;
-      const issued = await otp.resend({ context, ...(locale !== undefined && { locale }), ...optionalClient(clientFrom(request, client, trustProxy)), traceId: request.id });
+      const issued = await otp.resend({ context, ...(locale !== undefined && { locale }), ...caller(request, client) });
       return reply.code(201).send(pending(issued));
     },
   );
@@ -116,8 +119,4 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
     },
     async (request) => otp.revoke(request.body.context, { traceId: request.id }),
   );
-}
-
-function optionalClient<T>(client: T | undefined): { client?: T } {
-  return client === undefined ? {} : { client };
 }

@@ -20,7 +20,7 @@ export function harness(options: Omit<OtpOptions, "keys">): Harness {
   return { otp, events, of: (type) => events.filter((event) => event.type === type) };
 }
 
-export { wrongCode } from "../helpers/otp.js";
+export { wrongCode } from "./otp.js";
 
 /** Resolves to the OtpError a call rejects with; fails when it resolves or throws something else. */
 export async function refusal(promise: Promise<unknown>): Promise<OtpError> {

@@ -5,7 +5,7 @@
  */
 import { expect, it } from "vitest";
 import type { CapturingChannel } from "../../src/testing/index.js";
-import { wrongCode } from "../helpers/otp.js";
+import { wrongCode } from "./otp.js";
 
 export interface FlowApp {
   baseUrl: string;

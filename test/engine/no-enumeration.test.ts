@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Channel, OtpMessage } from "../../src/index.js";
 import { createGuard, type Issued } from "../../src/index.js";
 import { capturingChannel } from "../../src/testing/index.js";
-import { harness, refusal, wrongCode } from "./helpers.js";
+import { harness, refusal, wrongCode } from "../helpers/guard.js";
 
 const KNOWN = "member@example.com"; // as long as UNKNOWN: the context length follows the identifier
 const UNKNOWN = "nobody@example.com";

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import type { CounterStore, GuardOptions, LedgerStore } from "../../src/index.js";
 import { capturingChannel } from "../../src/testing/index.js";
-import { email, harness as memoryHarness, input, refusal, wrongCode } from "./helpers.js";
+import { email, harness as memoryHarness, input, refusal, wrongCode } from "./guard.js";
 
 export interface SuiteSettings {
   /** Fresh counters per test (a new key prefix or table), so runs never see each other's counts. */
