@@ -1,3 +1,4 @@
+// Past 300 lines for one class: the connection, the epoch it confirms and the commands sent on it are one piece of state.
 import { Cluster, Redis } from "ioredis";
 import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordOutcome, RecordResult, RevokeResult } from "../contracts/ledger.js";
 import { clockSkewOption, timeoutOption } from "../core/util/option-checks.js";
