@@ -17,7 +17,7 @@ import pg from "pg";
 // The built package, as users run it: `npm run bench` builds first.
 import type { AuditRecord } from "../dist/audit/audit-log.js";
 import { postgresAuditLog } from "../dist/audit/postgres.js";
-import { timeOrderedId } from "../dist/audit/recorder.js";
+import { timeOrderedId } from "../dist/audit/event-id.js";
 import { AUDIT_COLUMNS } from "../dist/audit/sql.js";
 import { sqliteAuditLog } from "../dist/audit/sqlite.js";
 import { cpuSecondsOf } from "./process-cpu.js";

@@ -3,6 +3,8 @@ export type { AuditAction, AuditFilter, AuditLog, AuditPage, AuditRecord } from 
 export { auditCsv, csvField, CSV_COLUMNS } from "./csv.js";
 export { memoryAuditLog, MemoryAuditLog } from "./memory.js";
 export type { MemoryAuditLogOptions } from "./memory.js";
-export { attachAuditLog, auditFilterForIdentifier, auditRecordFromEvent } from "./recorder.js";
+export { attachAuditLog } from "./recorder.js";
+export { auditFilterForIdentifier } from "./search-filter.js";
+export { auditRecordFromEvent } from "./record-from-event.js";
 export type { AuditRecorder, AuditRecorderOptions, AuditRecorderStatus } from "./recorder.js";
 export { auditMetrics } from "../telemetry/metrics.js";

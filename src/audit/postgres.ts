@@ -1,7 +1,7 @@
 import { finished } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { boundedStatement, inTransaction, migratePostgres, withClient } from "../drivers/pg-work.js";
+import { boundedStatement, inTransaction, migratePostgres, poolFromOptions, withClient } from "../drivers/pg-work.js";
 import { timeoutOption } from "../core/util/option-checks.js";
 import { tableNameOption } from "../core/util/sql-identifier.js";
 import { withTimeout } from "../core/util/with-timeout.js";
@@ -44,15 +44,7 @@ export class PostgresAuditLog implements AuditLog {
     this.tableName = tableNameOption("postgresAuditLog", options.tableName, "otp_audit");
     this.#timeoutMs = timeoutOption("postgresAuditLog", options.timeoutMs, 5000);
     this.#now = options.now ?? Date.now;
-    if (options.pool) {
-      this.pool = options.pool;
-      this.#owned = false;
-    } else if (typeof options.connectionString === "string") {
-      this.pool = new pg.Pool({ connectionString: options.connectionString, connectionTimeoutMillis: this.#timeoutMs, query_timeout: this.#timeoutMs, max: 4 });
-      this.#owned = true;
-    } else {
-      throw new TypeError("otp-actions: postgresAuditLog needs `pool` or `connectionString`");
-    }
+    ({ pool: this.pool, owned: this.#owned } = poolFromOptions(options, "postgresAuditLog", (connectionString) => new pg.Pool({ connectionString, connectionTimeoutMillis: this.#timeoutMs, query_timeout: this.#timeoutMs, max: 4 })));
     this.pool.on("error", () => undefined);
   }
 

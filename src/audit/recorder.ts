@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { OtpError } from "../core/errors.js";
-import type { IdentifierKind } from "../core/identifiers.js";
 import type { Otp } from "../engine/types.js";
 import type { OtpEvent } from "../contracts/events.js";
 import { wrapOperations } from "../telemetry/wrap.js";
-import type { AuditAction, AuditFilter, AuditLog, AuditRecord } from "./audit-log.js";
+import type { AuditLog, AuditRecord } from "./audit-log.js";
+import { AUDITED_EVENT_TYPES, auditRecordFromEvent } from "./record-from-event.js";
 
 export interface AuditRecorderOptions {
   /** Records per write. Default 200. */
@@ -85,79 +84,6 @@ const MAX_ROWS_PER_WRITE = 5_000;
 /** Writes under way at once, at most. */
 const MAX_WRITES_IN_FLIGHT = 4;
 
-/** What each engine event becomes in the audit log, and its status when the event has no reason. */
-const ACTIONS: Partial<Record<OtpEvent["type"], { action: AuditAction; status: string }>> = {
-  generated: { action: "generated", status: "pending" },
-  delivered: { action: "delivered", status: "delivered" },
-  delivery_failed: { action: "delivery_failed", status: "DELIVERY_FAILED" },
-  succeeded: { action: "verified", status: "approved" },
-  failed: { action: "failed", status: "FAILED" },
-  exhausted: { action: "exhausted", status: "MAX_RETRIES_EXCEEDED" },
-  revoked: { action: "revoked", status: "canceled" },
-  rate_limited: { action: "rate_limited", status: "RATE_LIMITED" },
-  locked_out: { action: "rate_limited", status: "LOCKED_OUT" },
-  // validation_attempt is left out: every check also emits succeeded or failed.
-};
-
-/**
- * A UUIDv7 whose timestamp is the event's time: ids sort in time order, so every index on them
- * grows at its right edge (cheap appends) instead of splitting pages at random.
- *
- * Its 12-bit `rand_a` field is a counter and its 62-bit `rand_b` is random, drawn afresh each
- * time the counter wraps (RFC 9562 §6.2, a fixed-length dedicated counter): ids sharing a random
- * part differ in their counter, and two random parts meet with odds of 2^-62. An id is made on
- * every audited check, so it is built from cached pieces instead of hex-encoding 16 fresh bytes
- * (a quarter of the cost). Event ids say nothing secret: the time is in the row already.
- */
-export function timeOrderedId(atMs: number): string {
-  if (sequence === SEQUENCE_HEX.length) {
-    const random = randomBytes(8);
-    random[0] = (random[0]! & 0x3f) | 0x80; // the variant bits, 10
-    const hex = random.toString("hex");
-    randomPart = `-${hex.slice(0, 4)}-${hex.slice(4)}`;
-    sequence = 0;
-  }
-  const ms = Math.max(0, Math.min(Math.floor(atMs), 2 ** 48 - 1));
-  if (ms !== prefixMs) {
-    const hex = ms.toString(16).padStart(12, "0");
-    prefix = `${hex.slice(0, 8)}-${hex.slice(8)}-7`;
-    prefixMs = ms;
-  }
-  return prefix + SEQUENCE_HEX[sequence++]! + randomPart;
-}
-
-const SEQUENCE_HEX = Array.from({ length: 4096 }, (_, i) => i.toString(16).padStart(3, "0"));
-let sequence = SEQUENCE_HEX.length;
-let randomPart = "";
-let prefixMs = -1;
-let prefix = "";
-
-/** One audit row from one engine event; undefined for events the audit log does not keep. */
-export function auditRecordFromEvent(event: OtpEvent): AuditRecord | undefined {
-  const mapped = ACTIONS[event.type];
-  if (!mapped) return undefined;
-  let metadata: Record<string, unknown> | null = event.metadata ?? null;
-  if (event.limit !== undefined || event.retryAfterSeconds !== undefined) {
-    metadata = { ...metadata, ...(event.limit !== undefined && { limit: event.limit }), ...(event.retryAfterSeconds !== undefined && { retryAfterSeconds: event.retryAfterSeconds }) };
-  }
-  return {
-    eventId: timeOrderedId(event.at),
-    verificationId: event.id ?? null,
-    action: mapped.action,
-    status: event.reason ?? mapped.status,
-    purpose: event.purpose ?? null,
-    channel: event.channel ?? null,
-    identifierHash: event.identifierHash ?? null,
-    identifierMasked: event.identifier ?? null,
-    attempts: event.attempts ?? null,
-    metadata,
-    clientIp: event.client?.ip ?? null,
-    userAgent: event.client?.userAgent ?? null,
-    traceId: event.traceId ?? null,
-    at: new Date(event.at),
-  };
-}
-
 /**
  * Feeds the audit log from the engine's events. The listener only maps and buffers (no I/O on
  * the check path); writes go out in batches, a few at a time, and `close()` writes what is left.
@@ -198,7 +124,7 @@ class Recorder implements AuditRecorder {
     const flushIntervalMs = positiveInteger("flushIntervalMs", options.flushIntervalMs ?? 250);
     // Only the types it keeps: the engine skips building events nobody listens to.
     const listener = (event: OtpEvent) => this.#add(event);
-    const unsubscribers = (Object.keys(ACTIONS) as OtpEvent["type"][]).map((type) => otp.on(type, listener));
+    const unsubscribers = AUDITED_EVENT_TYPES.map((type) => otp.on(type, listener));
     this.#unsubscribe = () => unsubscribers.forEach((unsubscribe) => unsubscribe());
     // Unref'd: an idle recorder never keeps the process alive; close() writes the remainder.
     this.#flushTimer = setInterval(() => this.#startWrite()?.catch(this.#onError), flushIntervalMs).unref();
@@ -346,14 +272,4 @@ class Recorder implements AuditRecorder {
 function positiveInteger(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`otp-actions: audit ${name} must be a positive integer`);
   return value;
-}
-
-/**
- * A filter for one person's rows: their identifier, normalised as the engine does (its
- * `defaultCountry` included, so a national-format number finds the rows of its E.164 form) and
- * hashed under every configured key, so rows written before a key rotation are found too.
- */
-export function auditFilterForIdentifier(otp: Pick<Otp, "keyring" | "normalizeIdentifier">, identifier: string, filter: AuditFilter = {}, kind?: IdentifierKind): AuditFilter {
-  const normalized = otp.normalizeIdentifier(identifier, kind);
-  return { ...filter, identifierHash: otp.keyring.identifierHashes(normalized.value) };
 }

@@ -31,6 +31,23 @@ export function isSecureHttpUrl(url: URL, allowInsecureHttp = false): boolean {
 }
 
 /**
+ * A delivery endpoint's URL as an option gives it: absolute, without a user name or password, and
+ * https (plain http only where isSecureHttpUrl allows it). `name` is the option as the messages
+ * name it; `allowInsecureHttp` is undefined for a channel that has no such option.
+ */
+export function checkedEndpointUrl(value: unknown, name: string, options: { allowInsecureHttp?: boolean; credentialsNote?: string } = {}): URL {
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw new TypeError(`otp-actions: ${name} must be an absolute URL`);
+  }
+  if (hasCredentials(url)) throw new TypeError(`otp-actions: ${name} must not carry a user name or password (fetch refuses it)${options.credentialsNote ?? ""}`);
+  if (isSecureHttpUrl(url, options.allowInsecureHttp)) return url;
+  throw new TypeError(`otp-actions: ${name} must be https (http only to a loopback host${options.allowInsecureHttp === undefined ? "" : ", or with allowInsecureHttp"})`);
+}
+
+/**
  * One delivery request: redirects are never followed (a 3xx is an answer, see responseError), and
  * a request that fails before an answer is retryable, named "aborted" when the caller's signal
  * ended it.

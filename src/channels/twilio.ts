@@ -1,5 +1,5 @@
 import { DeliveryError, type Channel, type DeliverOptions, type OtpMessage } from "../contracts/channel.js";
-import { deliveryRequest, discardBody, hasCredentials, isRetryableStatus, isSecureHttpUrl } from "./http-delivery.js";
+import { checkedEndpointUrl, deliveryRequest, discardBody, isRetryableStatus } from "./http-delivery.js";
 import { createTemplateRenderer, type TemplateOptions } from "./templates.js";
 
 export interface TwilioSmsChannelOptions extends TemplateOptions {
@@ -121,15 +121,5 @@ async function twilioError(response: Response): Promise<DeliveryError> {
 }
 
 function checkedBaseUrl(value: unknown): string {
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    throw new TypeError("otp-actions: twilioSmsChannel `baseUrl` must be an absolute URL");
-  }
-  if (hasCredentials(url)) throw new TypeError("otp-actions: twilioSmsChannel `baseUrl` must not carry a user name or password (fetch refuses it)");
-  if (!isSecureHttpUrl(url)) {
-    throw new TypeError("otp-actions: twilioSmsChannel `baseUrl` must be https (http only to a loopback host)");
-  }
-  return url.href.replace(/\/+$/, "");
+  return checkedEndpointUrl(value, "twilioSmsChannel `baseUrl`").href.replace(/\/+$/, "");
 }

@@ -1,6 +1,6 @@
 import type { IdentifierKind } from "../core/identifiers.js";
 import { DeliveryError, type Channel, type DeliverOptions, type OtpMessage } from "../contracts/channel.js";
-import { deliveryRequest, discardBody, hasCredentials, isSecureHttpUrl, responseError } from "./http-delivery.js";
+import { checkedEndpointUrl, deliveryRequest, discardBody, responseError } from "./http-delivery.js";
 import { createTemplateRenderer, type RenderedMessage, type TemplateOptions } from "./templates.js";
 import { WEBHOOK_SIGNATURE_HEADER, signWebhookPayload } from "./webhook-signature.js";
 
@@ -99,13 +99,5 @@ export function webhookChannel(options: WebhookChannelOptions): Channel {
 }
 
 function checkedUrl(value: unknown, allowInsecureHttp: boolean): URL {
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    throw new TypeError("otp-actions: webhookChannel `url` must be an absolute URL");
-  }
-  if (hasCredentials(url)) throw new TypeError("otp-actions: webhookChannel `url` must not carry a user name or password (fetch refuses it); the signature authenticates each request");
-  if (isSecureHttpUrl(url, allowInsecureHttp)) return url;
-  throw new TypeError("otp-actions: webhookChannel `url` must be https (http only to a loopback host, or with allowInsecureHttp)");
+  return checkedEndpointUrl(value, "webhookChannel `url`", { allowInsecureHttp, credentialsNote: "; the signature authenticates each request" });
 }

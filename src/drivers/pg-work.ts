@@ -1,7 +1,7 @@
 // In drivers/, not stores/: the Postgres ledger and the Postgres audit log (which may share one pool) both do their pooled work through it.
 /**
- * Work on a connection checked out of a pg pool (a transaction, a COPY, a migration), shared by
- * the Postgres store and the Postgres audit log, which may share one pool.
+ * Work on a connection checked out of a pg pool (a transaction, a COPY, a migration), and the
+ * choice of that pool, shared by the Postgres store and the Postgres audit log, which may share one.
  */
 import type pg from "pg";
 import { withTimeout } from "../core/util/with-timeout.js";
@@ -99,4 +99,15 @@ export async function migratePostgres(pool: pg.Pool, migration: Migration): Prom
       for (const statement of statements) await client.query(boundedStatement(statement, timeoutMs));
     }),
   );
+}
+
+/**
+ * The pool a Postgres module's options name: the caller's `pool`, left open on close (`owned`
+ * false), or one `build` makes from `connectionString`, closed on close. `name` is the factory's,
+ * for the error when neither is given.
+ */
+export function poolFromOptions(options: { pool?: pg.Pool; connectionString?: string }, name: string, build: (connectionString: string) => pg.Pool): { pool: pg.Pool; owned: boolean } {
+  if (options.pool) return { pool: options.pool, owned: false };
+  if (typeof options.connectionString === "string") return { pool: build(options.connectionString), owned: true };
+  throw new TypeError(`otp-actions: ${name} needs \`pool\` or \`connectionString\``);
 }

@@ -1,4 +1,4 @@
-import { DefaultGuard, type AbuseGuard } from "./abuse-guard.js";
+import { DefaultGuard, type AbuseGuard } from "./default-guard.js";
 import type { GuardOptions } from "./options.js";
 
 /**
@@ -10,8 +10,8 @@ export function createGuard(options: GuardOptions = {}): AbuseGuard {
   return new DefaultGuard(options);
 }
 
-export { LIMITS } from "./abuse-guard.js";
-export type { AbuseGuard } from "./abuse-guard.js";
+export { LIMITS } from "./limits.js";
+export type { AbuseGuard } from "./default-guard.js";
 export { clientIpFrom } from "../core/client-ip.js";
 export type { ClientIpInput, TrustProxy } from "../core/client-ip.js";
 export { DEFAULT_LIMITS } from "./options.js";

@@ -3,7 +3,7 @@ import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordResult,
 import { clockSkewOption, timeoutOption } from "../core/util/option-checks.js";
 import { tableNameOption } from "../core/util/sql-identifier.js";
 import { StoreTimeoutError, deadlineOf, deadlinePassed, withTimeout } from "../core/util/with-timeout.js";
-import { migratePostgres } from "../drivers/pg-work.js";
+import { migratePostgres, poolFromOptions } from "../drivers/pg-work.js";
 import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
 
 export interface PostgresStoreOptions {
@@ -76,21 +76,15 @@ export class PostgresStore implements LedgerStore {
     this.tableName = tableNameOption("postgres", options.tableName, "otp_ledger");
     this.#timeoutMs = timeoutOption("postgres", options.timeoutMs);
     this.#clockSkewMs = clockSkewOption("postgres", options.clockSkewMs);
-    if (options.pool) {
-      this.pool = options.pool;
-      this.#owned = false;
-    } else if (typeof options.connectionString === "string") {
-      this.pool = new pg.Pool({
-        connectionString: options.connectionString,
+    ({ pool: this.pool, owned: this.#owned } = poolFromOptions(options, "postgresStore", (connectionString) =>
+      new pg.Pool({
+        connectionString,
         connectionTimeoutMillis: this.#timeoutMs,
         query_timeout: this.#timeoutMs,
         // Keeps a dead peer from holding a pooled connection for the kernel's default (hours).
         keepAlive: true,
-      });
-      this.#owned = true;
-    } else {
-      throw new TypeError("otp-actions: postgresStore needs `pool` or `connectionString`");
-    }
+      }),
+    ));
     // An idle client whose server went away emits 'error' on the pool; unheard, that would end
     // the process. The pool drops that client and connects afresh when the server returns.
     this.pool.on("error", (error) => {

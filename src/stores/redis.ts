@@ -1,9 +1,14 @@
-import { createHash, randomBytes } from "node:crypto";
+// Past 300 lines for one class: the connection, the epoch it confirms and the commands sent on it are one piece of state.
 import { Cluster, Redis } from "ioredis";
-import type { LedgerCallOptions, LedgerRevokeOptions, LedgerState, LedgerStore, RecordOutcome, RecordResult, RevokeResult } from "../contracts/ledger.js";
+import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordOutcome, RecordResult, RevokeResult } from "../contracts/ledger.js";
 import { clockSkewOption, timeoutOption } from "../core/util/option-checks.js";
 import { deadlineOf, deadlinePassed, withTimeout } from "../core/util/with-timeout.js";
-import { LEDGER_FUNCTIONS, RECORD_OUTCOMES } from "./redis-ledger-lua.js";
+import { RECORD_OUTCOMES } from "./redis-ledger-lua.js";
+import { confirmEpoch, type ConfirmedEpoch } from "./redis-epoch.js";
+import { persistenceRisk, readPersistence, type RedisPersistence } from "./redis-persistence.js";
+import { REVOKE_PREVIOUS, SCRIPTS, type Script } from "./redis-scripts.js";
+
+export type { RedisPersistence } from "./redis-persistence.js";
 
 export interface RedisStoreOptions {
   /** A client you built (a `Redis` or a `Cluster`); `close()` then leaves it connected. */
@@ -27,93 +32,6 @@ export interface RedisStoreOptions {
    */
   trustAppendOnly?: boolean;
 }
-
-/** What a Redis server keeps across a restart, as far as it tells. */
-export interface RedisPersistence {
-  /** Append-only file on (every master, on a Cluster). */
-  aof: boolean;
-  /** The AOF fsync policy (`always`, `everysec`, `no`), or null when it cannot be read (CONFIG disabled) or differs between masters. */
-  appendfsync: string | null;
-  /** Snapshots: a `save` schedule is set (from CONFIG), or a snapshot was taken since start (from INFO, when CONFIG is disabled). */
-  rdb: boolean;
-  /** What a crash can do to the ledger, in a sentence for a log or a health page; null when nothing. */
-  risk: string | null;
-}
-
-/** What follows a replaced entry's attempts; Lua reads "2.0" as the number 2. */
-const REPLACED_MARK = ".0";
-
-// One value per verification: a state letter, the attempts used and the epoch it was opened in,
-// e.g. "p2:k3v9q1" = pending, two attempts. One GET/SET pair inside a script; the key's TTL is the
-// session window. A replaced entry (revoked by a resend) is "r2.0:…": still letter 'r' and two
-// attempts, refused as revoked.
-//
-// Every script first compares Redis's clock with the call's deadline and refuses past it
-// (answer -1), so a command that reaches Redis late (a paused server, a full socket buffer)
-// changes nothing. Then it reads the entry; one opened in another epoch than the caller's is
-// answered as unknown (see RedisStore, "epochs").
-//
-// ARGV[1] the deadline (epoch ms), ARGV[2] the epoch; the script's own arguments follow.
-const PREAMBLE = `
-local now = redis.call('TIME')
-if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[1]) then return {-1, 0} end
-`;
-// ARGV[3] = '1' for a match, ARGV[4] the maximum. Reply: outcome (an index into RECORD_OUTCOMES), attempts.
-const RECORD_SCRIPT = `${PREAMBLE}${LEDGER_FUNCTIONS}
-local outcome, attempts = ledger_record(KEYS[1], ARGV[2], ARGV[3], ARGV[4])
-return {outcome, attempts}
-`;
-
-// ARGV[3] = '1' marks the entry replaced rather than revoked. Reply: previous state (an index
-// into REVOKE_PREVIOUS), attempts.
-const REVOKE_SCRIPT = `${PREAMBLE}${LEDGER_FUNCTIONS}
-local state, body = ledger_read(KEYS[1], ARGV[2])
-if not state then return {0, 0} end
-local attempts = tonumber(body)
-if state == 'p' then
-  redis.call('SET', KEYS[1], 'r' .. attempts .. (ARGV[3] == '1' and '${REPLACED_MARK}' or '') .. ':' .. ARGV[2], 'KEEPTTL')
-  return {1, attempts}
-end
-if state == 'c' then return {2, attempts} end
-if string.sub(body, -${REPLACED_MARK.length}) == '${REPLACED_MARK}' then return {4, attempts} end
-return {3, attempts}
-`;
-
-// ARGV[3] attempts, ARGV[4] time to live in ms. Reply: {1, 0}.
-const OPEN_SCRIPT = `${PREAMBLE}${LEDGER_FUNCTIONS}
-ledger_open(KEYS[1], ARGV[2], ARGV[3], ARGV[4])
-return {1, 0}
-`;
-
-// The epoch record, one hash: the epoch entries are opened in, and the run id of the server that
-// last confirmed it. ARGV[1] the run id of the server this runs on, ARGV[2] '1' when that server
-// loses no acknowledged write on a restart (AOF, appendfsync always), ARGV[3] a fresh epoch.
-// Same run: the epoch holds. Another run (a restart, or another server) that may have lost writes,
-// or no record at all: a new epoch, so every entry opened before is refused.
-const EPOCH_SCRIPT = `
-local epoch = redis.call('HGET', KEYS[1], 'epoch')
-local run = redis.call('HGET', KEYS[1], 'run')
-if epoch and run == ARGV[1] then return epoch end
-if epoch and ARGV[2] == '1' then
-  redis.call('HSET', KEYS[1], 'run', ARGV[1])
-  return epoch
-end
-redis.call('HSET', KEYS[1], 'run', ARGV[1], 'epoch', ARGV[3])
-return ARGV[3]
-`;
-
-const REVOKE_PREVIOUS: LedgerState[] = ["unknown", "pending", "consumed", "revoked", "replaced"];
-
-interface Script {
-  source: string;
-  sha: string;
-}
-
-function script(source: string): Script {
-  return { source, sha: createHash("sha1").update(source).digest("hex") };
-}
-
-const SCRIPTS = { open: script(OPEN_SCRIPT), record: script(RECORD_SCRIPT), revoke: script(REVOKE_SCRIPT) };
 
 /**
  * The hot path for many instances: each call is one EVALSHA (one round trip), atomic because
@@ -371,51 +289,6 @@ export class RedisStore implements LedgerStore {
       if (client.status === "wait") client.connect().catch(() => undefined);
     });
   }
-}
-
-interface ConfirmedEpoch {
-  stream: unknown;
-  value: string;
-}
-
-/**
- * Confirms the epoch with the server on `client`'s current connection (see RedisStore, "epochs"):
- * its run id and persistence, then the epoch script, all on that one connection.
- */
-async function confirmEpoch(client: Redis, key: string, trustAppendOnly: boolean): Promise<string> {
-  const stream = client.stream;
-  const info = await client.info("server");
-  const runId = /^run_id:(\w+)/m.exec(info)?.[1];
-  if (!runId) throw new Error("redis did not report its run_id");
-  const persistence = trustAppendOnly ? await readPersistence(client) : undefined;
-  const lossless = persistence?.aof === true && persistence.appendfsync === "always";
-  const epoch = (await client.eval(EPOCH_SCRIPT, 1, key, runId, lossless ? "1" : "0", randomBytes(9).toString("base64url"))) as string;
-  if (client.stream !== stream) throw new Error("redis reconnected while the epoch was being confirmed");
-  return epoch;
-}
-
-async function readPersistence(node: Redis): Promise<Omit<RedisPersistence, "risk">> {
-  try {
-    const [, appendonly] = (await node.call("CONFIG", "GET", "appendonly")) as string[];
-    const [, appendfsync] = (await node.call("CONFIG", "GET", "appendfsync")) as string[];
-    const [, save] = (await node.call("CONFIG", "GET", "save")) as string[];
-    if (appendonly === undefined) throw new Error("CONFIG GET answered nothing");
-    return { aof: appendonly === "yes", appendfsync: appendfsync ?? null, rdb: (save ?? "").trim() !== "" };
-  } catch {
-    // CONFIG renamed or disabled (managed services): INFO says whether AOF is on, not how it syncs.
-    const info = await node.info("persistence");
-    const field = (name: string) => new RegExp(`^${name}:(\\S+)`, "m").exec(info)?.[1];
-    return { aof: field("aof_enabled") === "1", appendfsync: null, rdb: Number(field("rdb_saves") ?? 0) > 0 };
-  }
-}
-
-function persistenceRisk(aof: boolean, appendfsync: string | null, rdb: boolean, cluster: boolean): string | null {
-  if (aof && appendfsync === "always") return null;
-  const kept = aof ? `an append-only file synced ${appendfsync === null ? "on an unknown policy" : `"${appendfsync}"`}` : rdb ? "snapshots only" : "no persistence";
-  if (cluster) {
-    return `Redis runs ${kept}: a crash can roll the ledger back, and on a Cluster the store cannot detect it, so a used or exhausted code could be accepted again. Run every master with appendonly yes and appendfsync always.`;
-  }
-  return `Redis runs ${kept}: a crash can roll the ledger back. The store detects the restart and refuses every verification opened before it (users ask for a new code), so none is approved twice. For codes to survive a restart, run appendonly yes with appendfsync always.`;
 }
 
 /**

@@ -5,7 +5,9 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type { AuditLog, AuditRecord } from "../audit/audit-log.js";
-import { attachAuditLog, auditFilterForIdentifier, auditRecordFromEvent } from "../audit/recorder.js";
+import { attachAuditLog } from "../audit/recorder.js";
+import { auditRecordFromEvent } from "../audit/record-from-event.js";
+import { auditFilterForIdentifier } from "../audit/search-filter.js";
 import { OtpError } from "../core/errors.js";
 import { generateKey } from "../core/keyring.js";
 import { createOtp } from "../engine/create-otp.js";

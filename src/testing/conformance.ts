@@ -1,3 +1,4 @@
+// One file past 300 lines: a conformance suite reads best whole, each store's promises in the order a reader checks them.
 /**
  * The one suite every ledger store runs: each store's test file is a few lines that call
  * `runStoreConformance`. It checks the atomic primitives (every outcome, expiry, revocation,

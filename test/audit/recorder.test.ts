@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { AuditRecord } from "../../src/audit/audit-log.js";
 import { memoryAuditLog } from "../../src/audit/memory.js";
-import { attachAuditLog, timeOrderedId } from "../../src/audit/recorder.js";
+import { timeOrderedId } from "../../src/audit/event-id.js";
+import { attachAuditLog } from "../../src/audit/recorder.js";
 import { createOtp, generateKey, OtpError } from "../../src/index.js";
 
 /** A memory log that refuses writes while `down` is true. */

@@ -3,7 +3,8 @@
  * included: a support agent typing a national-format number finds that person's rows.
  */
 import { describe, expect, it } from "vitest";
-import { attachAuditLog, auditFilterForIdentifier } from "../../src/audit/recorder.js";
+import { attachAuditLog } from "../../src/audit/recorder.js";
+import { auditFilterForIdentifier } from "../../src/audit/search-filter.js";
 import { memoryAuditLog } from "../../src/audit/memory.js";
 import { createOtp, generateKey } from "../../src/index.js";
 

@@ -7,7 +7,7 @@
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { AuditFilter, AuditLog, AuditRecord } from "../../audit/audit-log.js";
-import { auditFilterForIdentifier } from "../../audit/recorder.js";
+import { auditFilterForIdentifier } from "../../audit/search-filter.js";
 import type { IdentifierKind } from "../../core/identifiers.js";
 import { isOtpError, OtpError } from "../../core/errors.js";
 import type { Otp } from "../../engine/types.js";
