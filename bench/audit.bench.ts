@@ -71,7 +71,11 @@ async function measure(writer: Writer): Promise<Sample> {
   const seconds = (performance.now() - startedAt) / 1000;
   const client = process.cpuUsage(clientBefore);
   const serverSeconds = cpuSecondsOf(writer.serverPid) - serverBefore;
-  return { rowsPerSecond: rows / seconds, clientMicrosPerRow: (client.user + client.system) / rows, serverMicrosPerRow: (serverSeconds * 1e6) / rows };
+  return {
+    rowsPerSecond: rows / seconds,
+    clientMicrosPerRow: (client.user + client.system) / rows,
+    serverMicrosPerRow: (serverSeconds * 1e6) / rows,
+  };
 }
 
 async function main(): Promise<void> {
@@ -107,11 +111,26 @@ async function main(): Promise<void> {
       FROM json_to_recordset($1::json) AS batch(${AUDIT_COLUMNS.map((column, i) => `${column} ${types[i]}`).join(", ")})
       ON CONFLICT (at, event_id) DO NOTHING`;
     const jsonRow = (r: AuditRecord) => ({
-      event_id: r.eventId, verification_id: r.verificationId, action: r.action, status: r.status, purpose: r.purpose, channel: r.channel,
-      identifier_hash: r.identifierHash, identifier_masked: r.identifierMasked, attempts: r.attempts, metadata: r.metadata,
-      client_ip: r.clientIp, user_agent: r.userAgent, trace_id: r.traceId, at: r.at.getTime(),
+      event_id: r.eventId,
+      verification_id: r.verificationId,
+      action: r.action,
+      status: r.status,
+      purpose: r.purpose,
+      channel: r.channel,
+      identifier_hash: r.identifierHash,
+      identifier_masked: r.identifierMasked,
+      attempts: r.attempts,
+      metadata: r.metadata,
+      client_ip: r.clientIp,
+      user_agent: r.userAgent,
+      trace_id: r.traceId,
+      at: r.at.getTime(),
     });
-    writers.push({ name: "reference: INSERT from a JSON recordset", append: async (batch) => void (await pool.query(insert, [JSON.stringify(batch.map(jsonRow))])), serverPid: reachable });
+    writers.push({
+      name: "reference: INSERT from a JSON recordset",
+      append: async (batch) => void (await pool.query(insert, [JSON.stringify(batch.map(jsonRow))])),
+      serverPid: reachable,
+    });
     cleanups.push(async () => {
       await pool.query(`DROP TABLE IF EXISTS ${table}`);
       await pool.query(`DROP TABLE IF EXISTS ${reference}`);
@@ -131,7 +150,9 @@ async function main(): Promise<void> {
     }
   }
 
-  console.log(`\n${BATCHES} batches of ${BATCH.toLocaleString("en-US")} rows per round, ${ROUNDS} rounds, medians; node ${process.version}\n`);
+  console.log(
+    `\n${BATCHES} batches of ${BATCH.toLocaleString("en-US")} rows per round, ${ROUNDS} rounds, medians; node ${process.version}\n`,
+  );
   console.log("| writer | rows/s | CPU µs/row, this process | CPU µs/row, database server |");
   console.log("|---|---:|---:|---:|");
   for (const writer of writers) {

@@ -43,10 +43,18 @@ function print(rows: Row[]): void {
   const width = Math.max(...rows.map((row) => row.name.length));
   console.log(`| ${"operation".padEnd(width)} |      ops/s |   µs/op |`);
   console.log(`|${"-".repeat(width + 2)}|-----------:|--------:|`);
-  for (const row of rows) console.log(`| ${row.name.padEnd(width)} | ${row.opsPerSecond.toFixed(0).padStart(10)} | ${row.microsPerOp.toFixed(1).padStart(7)} |`);
+  for (const row of rows)
+    console.log(`| ${row.name.padEnd(width)} | ${row.opsPerSecond.toFixed(0).padStart(10)} | ${row.microsPerOp.toFixed(1).padStart(7)} |`);
 }
 
-const message: OtpMessage = { id: "ver_bench", to: "ada@example.com", code: "904512", purpose: "login", locale: "fr-CA", codeExpiresAt: new Date(Date.now() + 300_000) };
+const message: OtpMessage = {
+  id: "ver_bench",
+  to: "ada@example.com",
+  code: "904512",
+  purpose: "login",
+  locale: "fr-CA",
+  codeExpiresAt: new Date(Date.now() + 300_000),
+};
 const rows: Row[] = [];
 
 // --- pure work ---------------------------------------------------------------------------------
@@ -63,18 +71,32 @@ const smtp = await startSmtpServer();
 const email = smtpChannel({ url: smtp.url, from: "no-reply@acme.example", appName: "Acme" });
 // smtp-server waits 100 ms before its greeting (to catch clients that talk too early), so a new
 // connection per message measures that wait; the pooled row shows the per-message cost.
-rows.push(await measure("SMTP deliver to smtp-server (new connection each)", () => email.deliver(message, { signal: new AbortController().signal }), 2000));
+rows.push(
+  await measure(
+    "SMTP deliver to smtp-server (new connection each)",
+    () => email.deliver(message, { signal: new AbortController().signal }),
+    2000,
+  ),
+);
 await email.close!();
 const pooledTransport = nodemailer.createTransport({ url: smtp.url, pool: true, maxConnections: 1 });
 const pooled = smtpChannel({ transport: pooledTransport, from: "no-reply@acme.example", appName: "Acme" });
-rows.push(await measure("SMTP deliver to smtp-server (pooled connection)", () => pooled.deliver(message, { signal: new AbortController().signal }), 2000));
+rows.push(
+  await measure(
+    "SMTP deliver to smtp-server (pooled connection)",
+    () => pooled.deliver(message, { signal: new AbortController().signal }),
+    2000,
+  ),
+);
 pooledTransport.close();
 smtp.received.length = 0;
 await smtp.close();
 
 const receiver = await startHttpServer(() => ({ status: 204 }));
 const hook = webhookChannel({ url: receiver.url, secret });
-rows.push(await measure("webhook deliver to node:http (keep-alive)", () => hook.deliver(message, { signal: new AbortController().signal }), 2000));
+rows.push(
+  await measure("webhook deliver to node:http (keep-alive)", () => hook.deliver(message, { signal: new AbortController().signal }), 2000),
+);
 receiver.requests.length = 0;
 await receiver.close();
 
@@ -93,8 +115,14 @@ async function startAndVerify({ otp, channel }: { otp: Otp; channel: ReturnType<
 
 const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() });
 const plain = engine((otp) => otp);
-const withMetricsOnly = engine((otp) => (createMetrics(otp), otp));
-const withLoggerOnly = engine((otp) => (attachLogger(otp, pino({ level: "debug" }, sink)), otp));
+const withMetricsOnly = engine((otp) => {
+  createMetrics(otp);
+  return otp;
+});
+const withLoggerOnly = engine((otp) => {
+  attachLogger(otp, pino({ level: "debug" }, sink));
+  return otp;
+});
 const withTracingOnly = engine((otp) => withTracing(otp));
 const observed = engine((otp) => {
   createMetrics(otp);

@@ -61,4 +61,6 @@ const wrongRow = await measure("verify (wrong code)", N / 2, async (i) => {
 printTable([generateRow, verifyRow, wrongRow]);
 const sample = await otp.generate(input);
 console.log(`\ntoken length (email "user@example.com", no metadata): ${sample.context.length} characters`);
-console.log(`targets: generate ≥ 100,000/s, verify ≥ 100,000/s, p99 ≤ 50 µs, token ≤ 200 characters (N=${fmt(N)}, node ${process.version})`);
+console.log(
+  `targets: generate ≥ 100,000/s, verify ≥ 100,000/s, p99 ≤ 50 µs, token ≤ 200 characters (N=${fmt(N)}, node ${process.version})`,
+);

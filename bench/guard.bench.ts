@@ -241,7 +241,9 @@ async function run(backend: Backend, rows: Row[]): Promise<void> {
       row.on.push(await measureOp(on, backend));
       if (VERBOSE) {
         const [a, b] = [row.off.at(-1)!, row.on.at(-1)!];
-        console.log(`${backend.label} ${op} round ${i + 1}: off ${fmt(a.opsPerSecond)}/s ${fmt(a.cpuMicros, 1)} µs, on ${fmt(b.opsPerSecond)}/s ${fmt(b.cpuMicros, 1)} µs`);
+        console.log(
+          `${backend.label} ${op} round ${i + 1}: off ${fmt(a.opsPerSecond)}/s ${fmt(a.cpuMicros, 1)} µs, on ${fmt(b.opsPerSecond)}/s ${fmt(b.cpuMicros, 1)} µs`,
+        );
       }
     }
     rows.push(row);
@@ -318,7 +320,9 @@ async function main(): Promise<void> {
         `(target ≤ ${TARGET_CPU}×: ${s / m <= TARGET_CPU ? "met" : "MISSED"}); unguarded: sqlite ${fmt(mid(sqlite.off, "cpuMicros"), 1)} µs, memory ${fmt(mid(memory.off, "cpuMicros"), 1)} µs`,
     );
   }
-  console.log(`${sends} sends in ${((Date.now() - started) / 1000).toFixed(0)} s; ${availableParallelism()} cores, 1-minute load average ${loadBefore.toFixed(1)} before and ${loadavg()[0]!.toFixed(1)} after`);
+  console.log(
+    `${sends} sends in ${((Date.now() - started) / 1000).toFixed(0)} s; ${availableParallelism()} cores, 1-minute load average ${loadBefore.toFixed(1)} before and ${loadavg()[0]!.toFixed(1)} after`,
+  );
 }
 
 await main();

@@ -68,7 +68,14 @@ async function main(): Promise<void> {
   // The contexts are issued in-process (same store, same keys) so the run measures checks only.
   await writePool(service.otp);
   if (mode === "layer") {
-    const approval = { id: "0".repeat(32), identifier: "bench0@example.com", purpose: "login", channel: "email", metadata: null, attempts: 1 };
+    const approval = {
+      id: "0".repeat(32),
+      identifier: "bench0@example.com",
+      purpose: "login",
+      channel: "email",
+      metadata: null,
+      attempts: 1,
+    };
     service.otp.verify = async () => approval;
   }
   reportTiming(service.app.server);
@@ -107,7 +114,14 @@ async function floor(kind: string): Promise<void> {
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
   reportTiming(app.server);
   process.stdout.write(`${JSON.stringify({ url })}\n`);
-  process.on("SIGTERM", () => void app.close().then(() => store.close()).then(() => process.exit(0)));
+  process.on(
+    "SIGTERM",
+    () =>
+      void app
+        .close()
+        .then(() => store.close())
+        .then(() => process.exit(0)),
+  );
 }
 
 main().catch((error: unknown) => {

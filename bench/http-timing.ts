@@ -30,7 +30,10 @@ export function reportTiming(server: Server): void {
       process.send!("reset");
     } else if (message === "report") {
       served.sort((a, b) => a - b);
-      const timing: ServerTiming = { serverP99Ms: served[Math.floor(served.length * 0.99)] ?? Number.NaN, loopDelayP99Ms: delay.percentile(99) / 1e6 };
+      const timing: ServerTiming = {
+        serverP99Ms: served[Math.floor(served.length * 0.99)] ?? Number.NaN,
+        loopDelayP99Ms: delay.percentile(99) / 1e6,
+      };
       process.send!(timing);
     }
   });

@@ -61,7 +61,9 @@ interface Row {
 }
 
 async function startServer(mode: string, out: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(here, "http-server.ts"), mode, String(POOL), out], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
+  const child = spawn(process.execPath, ["--import", "tsx", join(here, "http-server.ts"), mode, String(POOL), out], {
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+  });
   // The server's first line of its own; with BENCH_LOG_LEVEL=info its log lines share stdout.
   // Once found, the rest of stdout is read and dropped, so the server never blocks on it.
   const line = await new Promise<string>((resolve, reject) => {
@@ -133,17 +135,50 @@ async function load(target: Target, seconds: number, timed = false): Promise<Row
       writeFileSync(target.file, `${target.bodies.join("\n")}\n`);
     }
     const file = target.file;
-    const args = ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "-s", join(here, "http-wrk.lua"), target.url, "--", file, target.auth ? API_KEY : "", String(target.sent), timed ? "timed" : ""];
+    const args = [
+      "-t1",
+      `-c${CONNECTIONS}`,
+      `-d${seconds}s`,
+      "-s",
+      join(here, "http-wrk.lua"),
+      target.url,
+      "--",
+      file,
+      target.auth ? API_KEY : "",
+      String(target.sent),
+      timed ? "timed" : "",
+    ];
     const result = await new Promise<string>((resolve) => {
       const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "inherit"] });
       let out = "";
       child.stdout.on("data", (chunk) => (out += chunk));
       child.on("close", () => resolve(out));
     });
-    const summary = JSON.parse(result.trim().split("\n").at(-1)!) as { requests: number; seconds: number; p99: number; rawP50: number; rawP99: number; timed: number; ok: number; other: number; errors: number };
+    const summary = JSON.parse(result.trim().split("\n").at(-1)!) as {
+      requests: number;
+      seconds: number;
+      p99: number;
+      rawP50: number;
+      rawP99: number;
+      timed: number;
+      ok: number;
+      other: number;
+      errors: number;
+    };
     // Every answer is timed by the id the server echoes; one that never echoed would time nothing.
-    if (timed && summary.timed < summary.requests * 0.99) throw new Error(`${target.name}: only ${summary.timed} of ${summary.requests} answers echoed X-Request-Id`);
-    row = { target: target.name, requests: summary.requests, rps: summary.requests / summary.seconds, p50: summary.rawP50, p99: summary.rawP99, correctedP99: summary.p99, ok: summary.ok, other: summary.other, errors: summary.errors };
+    if (timed && summary.timed < summary.requests * 0.99)
+      throw new Error(`${target.name}: only ${summary.timed} of ${summary.requests} answers echoed X-Request-Id`);
+    row = {
+      target: target.name,
+      requests: summary.requests,
+      rps: summary.requests / summary.seconds,
+      p50: summary.rawP50,
+      p99: summary.rawP99,
+      correctedP99: summary.p99,
+      ok: summary.ok,
+      other: summary.other,
+      errors: summary.errors,
+    };
   } else {
     let next = target.sent;
     const result = await autocannon({
@@ -197,7 +232,16 @@ async function checkTarget(store: string): Promise<Target | string> {
   const bodies = items.map((item) => JSON.stringify({ context: item.context, code: item.code, purpose: "login" }));
   const floor = store.startsWith("floor-");
   const name = store === "layer" ? LAYER_TARGET : floor ? `${FLOOR_TARGET}, ${store.slice("floor-".length)}` : `check, ${store} store`;
-  return { name, url: `${server.url}/v1/verifications/check`, bodies, auth: !floor, sent: 0, child: server.child, rounds: [], timedRounds: [] };
+  return {
+    name,
+    url: `${server.url}/v1/verifications/check`,
+    bodies,
+    auth: !floor,
+    sent: 0,
+    child: server.child,
+    rounds: [],
+    timedRounds: [],
+  };
 }
 
 function combine(target: Target): Row {
@@ -247,13 +291,22 @@ const baseline = rows[0]!;
 console.log(
   `\nPOST over real HTTP with ${WRK ? "wrk (1 thread)" : "autocannon"}, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${Math.max(1, Math.round(DURATION / ROUNDS))} s per target after a 2 s warm-up; req/s from untimed rounds; p50/p99 are the medians of as many timed rounds, of the requests sent (the target's p99); "wrk p99" is wrk's own, with its coordinated-omission samples, from the untimed rounds. Node ${process.version}\n`,
 );
-console.log("| target | req/s | p50 ms | p99 ms | wrk p99 ms | 2xx | non-2xx | errors | vs bare | server CPU µs/req | in server p99 ms | loop delay p99 ms | target met |");
+console.log(
+  "| target | req/s | p50 ms | p99 ms | wrk p99 ms | 2xx | non-2xx | errors | vs bare | server CPU µs/req | in server p99 ms | loop delay p99 ms | target met |",
+);
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
 for (const row of rows) {
   const ratio = row.rps / baseline.rps;
-  const met = row === baseline || row.target === LAYER_TARGET || row.target.startsWith(FLOOR_TARGET) ? "" : ratio >= 0.5 && row.p99 < 10 ? "yes" : "no";
+  const met =
+    row === baseline || row.target === LAYER_TARGET || row.target.startsWith(FLOOR_TARGET)
+      ? ""
+      : ratio >= 0.5 && row.p99 < 10
+        ? "yes"
+        : "no";
   const cpu = Number.isNaN(row.cpuSeconds) ? "n/a" : ((row.cpuSeconds / row.requests) * 1e6).toFixed(0);
   const corrected = Number.isNaN(row.correctedP99) ? "n/a" : row.correctedP99.toFixed(2);
-  console.log(`| ${row.target} | ${row.rps} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${corrected} | ${row.ok} | ${row.other} | ${row.errors} | ${(ratio * 100).toFixed(0)}% | ${cpu} | ${row.serverP99.toFixed(2)} | ${row.loopDelayP99.toFixed(2)} | ${met} |`);
+  console.log(
+    `| ${row.target} | ${row.rps} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${corrected} | ${row.ok} | ${row.other} | ${row.errors} | ${(ratio * 100).toFixed(0)}% | ${cpu} | ${row.serverP99.toFixed(2)} | ${row.loopDelayP99.toFixed(2)} | ${met} |`,
+  );
 }
 for (const note of notes) console.log(`\n${note}`);

@@ -14,7 +14,6 @@ import { loadConfig } from "../dist/server/config.js";
 import { startService } from "../dist/server/service.js";
 import { SOAK_API_KEY, type SoakSample } from "./soak-shared.js";
 
-
 const [dir = "."] = process.argv.slice(2);
 const send = (message: unknown) => process.send?.(message);
 

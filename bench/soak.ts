@@ -30,7 +30,10 @@ const MAX_IN_FLIGHT = 64;
 const MB = 1024 * 1024;
 
 const dir = mkdtempSync(join(tmpdir(), "otp-soak-"));
-const server = fork(new URL("./soak-server.ts", import.meta.url).pathname, [dir], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+const server = fork(new URL("./soak-server.ts", import.meta.url).pathname, [dir], {
+  execArgv: ["--import", "tsx"],
+  stdio: ["ignore", "inherit", "inherit", "ipc"],
+});
 const codes = new Map<string, string>();
 let onSample: ((sample: SoakSample) => void) | undefined;
 const ready = new Promise<string>((resolve, reject) => {
@@ -104,7 +107,9 @@ let minute = 0;
 const startedAt = Date.now();
 
 console.log(`soak: ${minutes} min at ~${rate} requests/s against ${url} (data in ${dir})`);
-console.log("| minute | requests | RSS MB | heap used MB | loop delay p99 ms | request p99 ms | ledger MB | audit MB | audit buffered | statuses |");
+console.log(
+  "| minute | requests | RSS MB | heap used MB | loop delay p99 ms | request p99 ms | ledger MB | audit MB | audit buffered | statuses |",
+);
 console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
 const baseline = await sample();
 
@@ -143,7 +148,9 @@ while (minute < minutes) {
 
 while (inFlight > 0) await sleep(10);
 const last = await sample();
-console.log(`baseline RSS ${(baseline.rssBytes / MB).toFixed(1)} MB, final ${(last.rssBytes / MB).toFixed(1)} MB; ${sequence} flows; audit dropped ${last.auditDropped}`);
+console.log(
+  `baseline RSS ${(baseline.rssBytes / MB).toFixed(1)} MB, final ${(last.rssBytes / MB).toFixed(1)} MB; ${sequence} flows; audit dropped ${last.auditDropped}`,
+);
 server.send({ type: "stop" });
 await new Promise((resolve) => server.once("exit", resolve));
 rmSync(dir, { recursive: true, force: true });

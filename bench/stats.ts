@@ -16,7 +16,8 @@ export function printTable(rows: Array<Record<string, string | number>>): void {
   for (const c of cells) console.log(line(c));
 }
 
-export const fmt = (n: number, digits = 0): string => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+export const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** The middle value (the upper one of an even count). */
 export function median(values: readonly number[]): number {

@@ -139,7 +139,13 @@ async function verifyRun(otp: Otp, count: number, variant: Variant): Promise<Mea
   try {
     return await inFlight(
       count,
-      (i) => otp.verify({ code: issued[i]!.code, context: issued[i]!.context, purpose: "login", client: { ip: "198.51.100.7", userAgent: "bench" } }),
+      (i) =>
+        otp.verify({
+          code: issued[i]!.code,
+          context: issued[i]!.context,
+          purpose: "login",
+          client: { ip: "198.51.100.7", userAgent: "bench" },
+        }),
       recorder ? () => recorder.close() : undefined,
     );
   } finally {
@@ -157,8 +163,14 @@ function reachable(url: string, port: number): Promise<boolean> {
   const { hostname } = new URL(url);
   return new Promise((resolve) => {
     const socket = net.connect({ host: hostname, port });
-    socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once("error", () => resolve(false));
   });
 }
@@ -173,7 +185,15 @@ await pgAudit?.migrate();
 
 async function subjects(): Promise<Subject[]> {
   const list: Subject[] = [];
-  if (wanted("memory")) list.push({ name: "memory", checks: 60_000, store: memoryStore(), audit: () => memoryAuditLog(), auditName: "memory", cleanup: async () => {} });
+  if (wanted("memory"))
+    list.push({
+      name: "memory",
+      checks: 60_000,
+      store: memoryStore(),
+      audit: () => memoryAuditLog(),
+      auditName: "memory",
+      cleanup: async () => {},
+    });
 
   if (wanted("sqlite")) list.push(sqliteSubject());
 
@@ -285,7 +305,8 @@ for (const subject of await subjects()) {
   const [off, on, path, busy] = runs.map(medianRun) as [Measured, Measured, Measured, Measured];
   const cpuOff = median(runs[0]!.map((run) => run.cpuMicros));
   const cpuOn = median(runs[1]!.map((run) => run.cpuMicros));
-  const perRound = (pick: (run: Measured) => string) => variants.map((variant, i) => `${variant.label} ${runs[i]!.map(pick).join(" / ")}`).join("; ");
+  const perRound = (pick: (run: Measured) => string) =>
+    variants.map((variant, i) => `${variant.label} ${runs[i]!.map(pick).join(" / ")}`).join("; ");
   console.log(`${subject.name} verify/s per round: ${perRound((run) => fmt(run.perSecond))}`);
   // The busy core's thread is in this process, so its CPU figures count that thread too.
   console.log(`${subject.name} CPU µs/verify per round: ${perRound((run) => run.cpuMicros.toFixed(1))}`);
@@ -310,18 +331,38 @@ for (const subject of await subjects()) {
   await store.close();
 }
 
-const header = ["store", "store checks/s", "p99 ms", "verify/s", "p99 ms", "verify/s + audit", "p99 ms", "audit cost", "of which check path", "other core busy", "CPU µs/verify, off → on", "target (store checks/s)"];
+const header = [
+  "store",
+  "store checks/s",
+  "p99 ms",
+  "verify/s",
+  "p99 ms",
+  "verify/s + audit",
+  "p99 ms",
+  "audit cost",
+  "of which check path",
+  "other core busy",
+  "CPU µs/verify, off → on",
+  "target (store checks/s)",
+];
 const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(" | ")} |`;
-console.log(`\n${IN_FLIGHT} checks in flight from one process; verify/s is the median of ${ROUNDS} alternating rounds; node ${process.version}`);
+console.log(
+  `\n${IN_FLIGHT} checks in flight from one process; verify/s is the median of ${ROUNDS} alternating rounds; node ${process.version}`,
+);
 console.log("store checks/s: LedgerStore.record alone; verify/s: createOtp().verify (token open, HMAC, record, events)");
 console.log("audit cost: verify/s lost with the audit log attached; of which check path: lost with a log that stores nothing");
-console.log("other core busy: verify/s lost, without audit, while a thread keeps the other core busy (what any writer beside the checks costs by running)");
-console.log("CPU µs/verify: this process (every thread) and every Postgres and Redis process here, per verify, medians; audit on includes writing every row\n");
+console.log(
+  "other core busy: verify/s lost, without audit, while a thread keeps the other core busy (what any writer beside the checks costs by running)",
+);
+console.log(
+  "CPU µs/verify: this process (every thread) and every Postgres and Redis process here, per verify, medians; audit on includes writing every row\n",
+);
 console.log(line(header));
 console.log(line(widths.map((w) => "-".repeat(w))));
 for (const row of rows) console.log(line(row));
-for (const [name, { count, message }] of failures) console.log(`\n${name}: ${count} operations failed and were not counted (the first: ${message})`);
+for (const [name, { count, message }] of failures)
+  console.log(`\n${name}: ${count} operations failed and were not counted (the first: ${message})`);
 await pgAudit?.pool.query(`DROP TABLE IF EXISTS ${auditTable}`);
 await pgAudit?.close();
 process.exit(0);

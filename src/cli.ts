@@ -69,7 +69,7 @@ function fail(message: string): never {
 }
 
 async function serve(): Promise<void> {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch (error) {
@@ -118,7 +118,7 @@ function keygen(args: string[]): void {
 }
 
 async function migrate(): Promise<void> {
-  let spec;
+  let spec: ReturnType<typeof parseStoreSpec>;
   try {
     spec = parseStoreSpec(process.env.OTP_STORE?.trim() || DEFAULT_STORE);
   } catch (error) {
@@ -129,7 +129,9 @@ async function migrate(): Promise<void> {
   try {
     if (store.migrate) await store.migrate();
     if (audit.migrate) await audit.migrate();
-    process.stdout.write(store.migrate ? `migrated ${describeStore(spec)} (ledger and audit log)\n` : `${describeStore(spec)} needs no migration\n`);
+    process.stdout.write(
+      store.migrate ? `migrated ${describeStore(spec)} (ledger and audit log)\n` : `${describeStore(spec)} needs no migration\n`,
+    );
   } finally {
     await audit.close();
     await store.close();

@@ -1,5 +1,16 @@
 export { createOtp } from "./engine/create-otp.js";
-export type { Otp, GenerateInput, StartInput, ResendInput, VerifyInput, RevokeOptions, Generated, Issued, Verified, Metadata } from "./engine/types.js";
+export type {
+  Otp,
+  GenerateInput,
+  StartInput,
+  ResendInput,
+  VerifyInput,
+  RevokeOptions,
+  Generated,
+  Issued,
+  Verified,
+  Metadata,
+} from "./engine/types.js";
 export type { OtpOptions, PurposePolicy, CodePolicy, DeliveryOptions, Clock, ShouldSendRequest } from "./engine/options.js";
 export { DEFAULT_POLICY } from "./engine/options.js";
 export { OtpError, ERRORS, isOtpError } from "./core/errors.js";
@@ -11,14 +22,60 @@ export { MAX_CONTEXT_CHARS, MAX_METADATA_BYTES } from "./core/limits.js";
 export { DeliveryError } from "./contracts/channel.js";
 export type { Channel, OtpMessage, DeliverOptions } from "./contracts/channel.js";
 export { consoleChannel } from "./channels/console.js";
-export type { LedgerStore, SynchronousLedger, LedgerRevokeOptions, LedgerCallOptions, RecordOutcome, RecordResult, RevokeResult, LedgerState } from "./contracts/ledger.js";
+export type {
+  LedgerStore,
+  SynchronousLedger,
+  LedgerRevokeOptions,
+  LedgerCallOptions,
+  RecordOutcome,
+  RecordResult,
+  RevokeResult,
+  LedgerState,
+} from "./contracts/ledger.js";
 export { StoreTimeoutError } from "./core/util/with-timeout.js";
-export type { Guard, SendAttempt, SendReservation, CheckAttempt, LedgerCheck, LedgerOpen, GuardedCheck, RefusedCheck, GuardTiming, DeliveryMedium, LockoutNotice } from "./contracts/guard.js";
+export type {
+  Guard,
+  SendAttempt,
+  SendReservation,
+  CheckAttempt,
+  LedgerCheck,
+  LedgerOpen,
+  GuardedCheck,
+  RefusedCheck,
+  GuardTiming,
+  DeliveryMedium,
+  LockoutNotice,
+} from "./contracts/guard.js";
 export { EVENT_TYPES, DIAGNOSTICS_CHANNEL_PREFIX } from "./contracts/events.js";
 export type { OtpEvent, OtpEventType, OtpEventListener, ClientInfo } from "./contracts/events.js";
-export { createTemplateRenderer, renderMessage, negotiateLocale, smsSegments, escapeHtml, BUILT_IN_LOCALES, PURPOSE_KINDS } from "./channels/templates.js";
-export type { RenderedMessage, TemplateOptions, TemplateOverride, TemplateStrings, TemplateContext, TemplateRenderer, LocaleStrings, KindStrings, PurposeKind, SmsSegments } from "./channels/templates.js";
-export { webhookChannel, signWebhookPayload, verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER, DEFAULT_WEBHOOK_TOLERANCE_SECONDS } from "./channels/webhook.js";
+export {
+  createTemplateRenderer,
+  renderMessage,
+  negotiateLocale,
+  smsSegments,
+  escapeHtml,
+  BUILT_IN_LOCALES,
+  PURPOSE_KINDS,
+} from "./channels/templates.js";
+export type {
+  RenderedMessage,
+  TemplateOptions,
+  TemplateOverride,
+  TemplateStrings,
+  TemplateContext,
+  TemplateRenderer,
+  LocaleStrings,
+  KindStrings,
+  PurposeKind,
+  SmsSegments,
+} from "./channels/templates.js";
+export {
+  webhookChannel,
+  signWebhookPayload,
+  verifyWebhookSignature,
+  WEBHOOK_SIGNATURE_HEADER,
+  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
+} from "./channels/webhook.js";
 export type { WebhookChannelOptions, WebhookPayload } from "./channels/webhook.js";
 export { twilioSmsChannel } from "./channels/twilio.js";
 export type { TwilioSmsChannelOptions, TwilioFailure } from "./channels/twilio.js";
@@ -26,5 +83,28 @@ export { createMetrics, PROMETHEUS_CONTENT_TYPE } from "./telemetry/metrics.js";
 export type { OtpMetrics, MetricsOptions, OtpEventSource } from "./telemetry/metrics.js";
 export { attachLogger } from "./telemetry/logging.js";
 export type { OtpLogger, LogLevel, LoggerOptions } from "./telemetry/logging.js";
-export { createGuard, clientIpFrom, LIMITS, DEFAULT_LIMITS, countersFor, memoryCounters, sqliteCounters, postgresCounters, redisCounters } from "./guard/index.js";
-export type { AbuseGuard, GuardOptions, LimitSettings, LimitWindow, LockoutSettings, PrefixVelocitySettings, ClientIpInput, TrustProxy, CounterStore, CounterStep, CounterOp, StepResult } from "./guard/index.js";
+export {
+  createGuard,
+  clientIpFrom,
+  LIMITS,
+  DEFAULT_LIMITS,
+  countersFor,
+  memoryCounters,
+  sqliteCounters,
+  postgresCounters,
+  redisCounters,
+} from "./guard/index.js";
+export type {
+  AbuseGuard,
+  GuardOptions,
+  LimitSettings,
+  LimitWindow,
+  LockoutSettings,
+  PrefixVelocitySettings,
+  ClientIpInput,
+  TrustProxy,
+  CounterStore,
+  CounterStep,
+  CounterOp,
+  StepResult,
+} from "./guard/index.js";

@@ -11,7 +11,17 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { OtpError } from "../core/errors.js";
 import type { Otp } from "../engine/types.js";
-import { bindHandle, clientInfo, failureResponse, methodIsChecked, requiredIdentifier, verifyBody, type OtpContext, type OtpHandle, type VerifiedOptions } from "./shared.js";
+import {
+  bindHandle,
+  clientInfo,
+  failureResponse,
+  methodIsChecked,
+  requiredIdentifier,
+  verifyBody,
+  type OtpContext,
+  type OtpHandle,
+  type VerifiedOptions,
+} from "./shared.js";
 
 export type { OtpContext, OtpHandle } from "./shared.js";
 export { DEFAULT_VERIFIED_METHODS } from "./shared.js";

@@ -8,7 +8,16 @@
 import { OtpError } from "../core/errors.js";
 import type { Otp } from "../engine/types.js";
 import type { ClientInfo } from "../contracts/events.js";
-import { bindHandle, failureResponse, methodIsChecked, requiredIdentifier, verifyBody, type OtpContext, type OtpHandle, type VerifiedOptions } from "./shared.js";
+import {
+  bindHandle,
+  failureResponse,
+  methodIsChecked,
+  requiredIdentifier,
+  verifyBody,
+  type OtpContext,
+  type OtpHandle,
+  type VerifiedOptions,
+} from "./shared.js";
 
 export type { OtpContext, OtpHandle } from "./shared.js";
 export { DEFAULT_VERIFIED_METHODS } from "./shared.js";
@@ -94,7 +103,8 @@ export function otpVerified<Rest extends unknown[]>(
 ): (request: Request, ...rest: Rest) => Promise<Response> {
   if (typeof options?.purpose !== "string") throw new TypeError("otp-actions: otpVerified needs { purpose }");
   const limit = options.bodyLimitBytes;
-  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) throw new TypeError("otp-actions: otpVerified bodyLimitBytes must be a positive integer");
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1))
+    throw new TypeError("otp-actions: otpVerified bodyLimitBytes must be a positive integer");
   return async (request, ...rest) => {
     if (!methodIsChecked(request.method, options.methods)) return handler(request, { otpContext: null, body: undefined }, ...rest);
     const result = await verifyRequest(otp, request, options);

@@ -47,7 +47,8 @@ export interface HttpFailure {
 }
 
 export function bindHandle(otp: Otp, client: ClientInfo | undefined): OtpHandle {
-  const withClient = <T extends { client?: ClientInfo }>(input: T): T => (client && input.client === undefined ? { ...input, client } : input);
+  const withClient = <T extends { client?: ClientInfo }>(input: T): T =>
+    client && input.client === undefined ? { ...input, client } : input;
   return {
     generate: (input) => otp.generate(withClient(input)),
     start: (input) => otp.start(withClient(input)),

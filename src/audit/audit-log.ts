@@ -5,7 +5,16 @@
  */
 import { OtpError } from "../core/errors.js";
 
-export const AUDIT_ACTIONS = ["generated", "delivered", "verified", "failed", "exhausted", "revoked", "rate_limited", "delivery_failed"] as const;
+export const AUDIT_ACTIONS = [
+  "generated",
+  "delivered",
+  "verified",
+  "failed",
+  "exhausted",
+  "revoked",
+  "rate_limited",
+  "delivery_failed",
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditRecord {

@@ -30,31 +30,29 @@ export function csvField(value: string | number | null): string {
 }
 
 export function csvRow(record: AuditRecord): string {
-  return (
-    [
-      record.eventId,
-      record.at.toISOString(),
-      record.action,
-      record.status,
-      record.verificationId,
-      record.purpose,
-      record.channel,
-      record.identifierMasked,
-      record.identifierHash,
-      record.attempts,
-      record.clientIp,
-      record.userAgent,
-      record.traceId,
-      record.metadata === null ? null : JSON.stringify(record.metadata),
-    ]
-      .map(csvField)
-      .join(",") + "\r\n"
-  );
+  return `${[
+    record.eventId,
+    record.at.toISOString(),
+    record.action,
+    record.status,
+    record.verificationId,
+    record.purpose,
+    record.channel,
+    record.identifierMasked,
+    record.identifierHash,
+    record.attempts,
+    record.clientIp,
+    record.userAgent,
+    record.traceId,
+    record.metadata === null ? null : JSON.stringify(record.metadata),
+  ]
+    .map(csvField)
+    .join(",")}\r\n`;
 }
 
 /** Every row that matches, newest first, one page at a time: memory stays at one page. */
 export async function* auditCsv(log: Pick<AuditLog, "query">, filter: AuditFilter = {}): AsyncIterable<string> {
-  yield CSV_COLUMNS.join(",") + "\r\n";
+  yield `${CSV_COLUMNS.join(",")}\r\n`;
   let cursor = filter.cursor;
   do {
     const page = await log.query({ ...filter, limit: filter.limit ?? 500, ...(cursor !== undefined && { cursor }) });

@@ -1,4 +1,12 @@
-import { normalizeAuditFilter, purgeCutoffMs, toPage, type AuditFilter, type AuditLog, type AuditPage, type AuditRecord } from "./audit-log.js";
+import {
+  normalizeAuditFilter,
+  purgeCutoffMs,
+  toPage,
+  type AuditFilter,
+  type AuditLog,
+  type AuditPage,
+  type AuditRecord,
+} from "./audit-log.js";
 import { auditCsv } from "./csv.js";
 
 export interface MemoryAuditLogOptions {
@@ -19,7 +27,8 @@ export class MemoryAuditLog implements AuditLog {
 
   constructor(options: MemoryAuditLogOptions = {}) {
     this.#maxRows = options.maxRows ?? 10_000;
-    if (!Number.isSafeInteger(this.#maxRows) || this.#maxRows < 1) throw new TypeError("otp-actions: memoryAuditLog maxRows must be a positive integer");
+    if (!Number.isSafeInteger(this.#maxRows) || this.#maxRows < 1)
+      throw new TypeError("otp-actions: memoryAuditLog maxRows must be a positive integer");
     this.#now = options.now ?? Date.now;
   }
 
@@ -49,7 +58,10 @@ export class MemoryAuditLog implements AuditLog {
       return true;
     });
     matches.sort(newestFirst);
-    return toPage(matches.slice(0, f.limit + 1).map((row) => ({ ...row })), f.limit);
+    return toPage(
+      matches.slice(0, f.limit + 1).map((row) => ({ ...row })),
+      f.limit,
+    );
   }
 
   exportCsv(filter: AuditFilter = {}): AsyncIterable<string> {

@@ -5,7 +5,16 @@ import { boundedStatement, inTransaction, migratePostgres, poolFromOptions, with
 import { timeoutOption } from "../core/util/option-checks.js";
 import { tableNameOption } from "../core/util/sql-identifier.js";
 import { withTimeout } from "../core/util/with-timeout.js";
-import { normalizeAuditFilter, PURGE_BATCH_ROWS, purgeCutoffMs, toPage, type AuditFilter, type AuditLog, type AuditPage, type AuditRecord } from "./audit-log.js";
+import {
+  normalizeAuditFilter,
+  PURGE_BATCH_ROWS,
+  purgeCutoffMs,
+  toPage,
+  type AuditFilter,
+  type AuditLog,
+  type AuditPage,
+  type AuditRecord,
+} from "./audit-log.js";
 import { copyText } from "./copy-text.js";
 import { auditCsv } from "./csv.js";
 import { AUDIT_COLUMNS, rowToRecord, selectSql, type AuditRow } from "./sql.js";
@@ -44,7 +53,12 @@ export class PostgresAuditLog implements AuditLog {
     this.tableName = tableNameOption("postgresAuditLog", options.tableName, "otp_audit");
     this.#timeoutMs = timeoutOption("postgresAuditLog", options.timeoutMs, 5000);
     this.#now = options.now ?? Date.now;
-    ({ pool: this.pool, owned: this.#owned } = poolFromOptions(options, "postgresAuditLog", (connectionString) => new pg.Pool({ connectionString, connectionTimeoutMillis: this.#timeoutMs, query_timeout: this.#timeoutMs, max: 4 })));
+    ({ pool: this.pool, owned: this.#owned } = poolFromOptions(
+      options,
+      "postgresAuditLog",
+      (connectionString) =>
+        new pg.Pool({ connectionString, connectionTimeoutMillis: this.#timeoutMs, query_timeout: this.#timeoutMs, max: 4 }),
+    ));
     this.pool.on("error", () => undefined);
   }
 
@@ -114,7 +128,12 @@ export class PostgresAuditLog implements AuditLog {
   async query(filter: AuditFilter = {}): Promise<AuditPage> {
     const f = normalizeAuditFilter(filter);
     const values: unknown[] = [];
-    const sql = selectSql(this.tableName, f, (value) => `$${values.push(value)}`, (ms) => new Date(ms));
+    const sql = selectSql(
+      this.tableName,
+      f,
+      (value) => `$${values.push(value)}`,
+      (ms) => new Date(ms),
+    );
     const { rows } = await this.#query<AuditRow>(sql, values);
     return toPage(rows.map(rowToRecord), f.limit);
   }
@@ -128,7 +147,9 @@ export class PostgresAuditLog implements AuditLog {
     const t = this.tableName;
     let deleted = 0;
     for (;;) {
-      const result = await this.#query(`DELETE FROM ${t} WHERE ctid IN (SELECT ctid FROM ${t} WHERE at < $1 LIMIT ${PURGE_BATCH_ROWS})`, [cutoff]);
+      const result = await this.#query(`DELETE FROM ${t} WHERE ctid IN (SELECT ctid FROM ${t} WHERE at < $1 LIMIT ${PURGE_BATCH_ROWS})`, [
+        cutoff,
+      ]);
       deleted += result.rowCount ?? 0;
       if ((result.rowCount ?? 0) < PURGE_BATCH_ROWS) return deleted;
     }

@@ -25,7 +25,11 @@ export function auditRecordFromEvent(event: OtpEvent): AuditRecord | undefined {
   if (!mapped) return undefined;
   let metadata: Record<string, unknown> | null = event.metadata ?? null;
   if (event.limit !== undefined || event.retryAfterSeconds !== undefined) {
-    metadata = { ...metadata, ...(event.limit !== undefined && { limit: event.limit }), ...(event.retryAfterSeconds !== undefined && { retryAfterSeconds: event.retryAfterSeconds }) };
+    metadata = {
+      ...metadata,
+      ...(event.limit !== undefined && { limit: event.limit }),
+      ...(event.retryAfterSeconds !== undefined && { retryAfterSeconds: event.retryAfterSeconds }),
+    };
   }
   return {
     eventId: timeOrderedId(event.at),

@@ -125,7 +125,9 @@ class Recorder implements AuditRecorder {
     // Only the types it keeps: the engine skips building events nobody listens to.
     const listener = (event: OtpEvent) => this.#add(event);
     const unsubscribers = AUDITED_EVENT_TYPES.map((type) => otp.on(type, listener));
-    this.#unsubscribe = () => unsubscribers.forEach((unsubscribe) => unsubscribe());
+    this.#unsubscribe = () => {
+      for (const unsubscribe of unsubscribers) unsubscribe();
+    };
     // Unref'd: an idle recorder never keeps the process alive; close() writes the remainder.
     this.#flushTimer = setInterval(() => this.#startWrite()?.catch(this.#onError), flushIntervalMs).unref();
     if (options.retentionDays !== undefined) {
@@ -173,7 +175,12 @@ class Recorder implements AuditRecorder {
     return wrapOperations(otp, (operation, _input, run) => {
       if (operation === "revoke" || !this.full) return run();
       this.#refused += 1;
-      return Promise.reject(new OtpError("STORE_UNAVAILABLE", { message: AUDIT_FULL_MESSAGE, cause: new Error(`the audit log holds its maximum of ${this.#maxBuffered} rows`) }));
+      return Promise.reject(
+        new OtpError("STORE_UNAVAILABLE", {
+          message: AUDIT_FULL_MESSAGE,
+          cause: new Error(`the audit log holds its maximum of ${this.#maxBuffered} rows`),
+        }),
+      );
     });
   }
 

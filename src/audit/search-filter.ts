@@ -7,7 +7,12 @@ import type { AuditFilter } from "./audit-log.js";
  * `defaultCountry` included, so a national-format number finds the rows of its E.164 form) and
  * hashed under every configured key, so rows written before a key rotation are found too.
  */
-export function auditFilterForIdentifier(otp: Pick<Otp, "keyring" | "normalizeIdentifier">, identifier: string, filter: AuditFilter = {}, kind?: IdentifierKind): AuditFilter {
+export function auditFilterForIdentifier(
+  otp: Pick<Otp, "keyring" | "normalizeIdentifier">,
+  identifier: string,
+  filter: AuditFilter = {},
+  kind?: IdentifierKind,
+): AuditFilter {
   const normalized = otp.normalizeIdentifier(identifier, kind);
   return { ...filter, identifierHash: otp.keyring.identifierHashes(normalized.value) };
 }

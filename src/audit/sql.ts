@@ -79,7 +79,12 @@ export function rowToRecord(row: AuditRow): AuditRecord {
     identifierHash: row.identifier_hash,
     identifierMasked: row.identifier_masked,
     attempts: row.attempts === null ? null : Number(row.attempts),
-    metadata: row.metadata === null ? null : typeof row.metadata === "string" ? (JSON.parse(row.metadata) as Record<string, unknown>) : row.metadata,
+    metadata:
+      row.metadata === null
+        ? null
+        : typeof row.metadata === "string"
+          ? (JSON.parse(row.metadata) as Record<string, unknown>)
+          : row.metadata,
     clientIp: row.client_ip,
     userAgent: row.user_agent,
     traceId: row.trace_id,
@@ -91,7 +96,12 @@ export function rowToRecord(row: AuditRow): AuditRecord {
  * `WHERE …` for a filter, newest first, one row more than the page (to know if another exists).
  * `param` stores a value and returns its placeholder; `time` turns milliseconds into the column's type.
  */
-export function selectSql(table: string, filter: NormalizedAuditFilter, param: (value: unknown) => string, time: (ms: number) => unknown): string {
+export function selectSql(
+  table: string,
+  filter: NormalizedAuditFilter,
+  param: (value: unknown) => string,
+  time: (ms: number) => unknown,
+): string {
   const where: string[] = [];
   if (filter.identifierHashes) where.push(`identifier_hash IN (${filter.identifierHashes.map(param).join(", ")})`);
   if (filter.verificationId !== undefined) where.push(`verification_id = ${param(filter.verificationId)}`);

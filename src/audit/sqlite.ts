@@ -2,7 +2,16 @@ import type BetterSqlite3 from "better-sqlite3";
 import { openSqliteFile } from "../drivers/sqlite-file.js";
 import { timeoutOption } from "../core/util/option-checks.js";
 import { tableNameOption } from "../core/util/sql-identifier.js";
-import { normalizeAuditFilter, PURGE_BATCH_ROWS, purgeCutoffMs, toPage, type AuditFilter, type AuditLog, type AuditPage, type AuditRecord } from "./audit-log.js";
+import {
+  normalizeAuditFilter,
+  PURGE_BATCH_ROWS,
+  purgeCutoffMs,
+  toPage,
+  type AuditFilter,
+  type AuditLog,
+  type AuditPage,
+  type AuditRecord,
+} from "./audit-log.js";
 import { auditCsv } from "./csv.js";
 import { startSqliteWriter, type SqliteWriter } from "./sqlite-writer.js";
 import { AUDIT_COLUMNS, recordValues, rowToRecord, selectSql, type AuditRow } from "./sql.js";
@@ -109,7 +118,15 @@ export class SqliteAuditLog implements AuditLog {
   async query(filter: AuditFilter = {}): Promise<AuditPage> {
     const f = normalizeAuditFilter(filter);
     const values: unknown[] = [];
-    const sql = selectSql(this.tableName, f, (value) => (values.push(value), "?"), (ms) => ms);
+    const sql = selectSql(
+      this.tableName,
+      f,
+      (value) => {
+        values.push(value);
+        return "?";
+      },
+      (ms) => ms,
+    );
     const rows = this.database.prepare<unknown[], AuditRow>(sql).all(...values);
     return toPage(rows.map(rowToRecord), f.limit);
   }

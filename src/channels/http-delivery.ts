@@ -35,16 +35,23 @@ export function isSecureHttpUrl(url: URL, allowInsecureHttp = false): boolean {
  * https (plain http only where isSecureHttpUrl allows it). `name` is the option as the messages
  * name it; `allowInsecureHttp` is undefined for a channel that has no such option.
  */
-export function checkedEndpointUrl(value: unknown, name: string, options: { allowInsecureHttp?: boolean; credentialsNote?: string } = {}): URL {
+export function checkedEndpointUrl(
+  value: unknown,
+  name: string,
+  options: { allowInsecureHttp?: boolean; credentialsNote?: string } = {},
+): URL {
   let url: URL;
   try {
     url = new URL(String(value));
   } catch {
     throw new TypeError(`otp-actions: ${name} must be an absolute URL`);
   }
-  if (hasCredentials(url)) throw new TypeError(`otp-actions: ${name} must not carry a user name or password (fetch refuses it)${options.credentialsNote ?? ""}`);
+  if (hasCredentials(url))
+    throw new TypeError(`otp-actions: ${name} must not carry a user name or password (fetch refuses it)${options.credentialsNote ?? ""}`);
   if (isSecureHttpUrl(url, options.allowInsecureHttp)) return url;
-  throw new TypeError(`otp-actions: ${name} must be https (http only to a loopback host${options.allowInsecureHttp === undefined ? "" : ", or with allowInsecureHttp"})`);
+  throw new TypeError(
+    `otp-actions: ${name} must be https (http only to a loopback host${options.allowInsecureHttp === undefined ? "" : ", or with allowInsecureHttp"})`,
+  );
 }
 
 /**
@@ -52,11 +59,24 @@ export function checkedEndpointUrl(value: unknown, name: string, options: { allo
  * a request that fails before an answer is retryable, named "aborted" when the caller's signal
  * ended it.
  */
-export async function deliveryRequest(service: string, url: string | URL, init: { method: string; headers: Record<string, string>; body?: string | URLSearchParams; signal: AbortSignal }): Promise<Response> {
+export async function deliveryRequest(
+  service: string,
+  url: string | URL,
+  init: { method: string; headers: Record<string, string>; body?: string | URLSearchParams; signal: AbortSignal },
+): Promise<Response> {
   try {
-    return await fetch(url, { method: init.method, headers: init.headers, ...(init.body !== undefined && { body: init.body }), redirect: "manual", signal: init.signal });
+    return await fetch(url, {
+      method: init.method,
+      headers: init.headers,
+      ...(init.body !== undefined && { body: init.body }),
+      redirect: "manual",
+      signal: init.signal,
+    });
   } catch (error) {
-    throw new DeliveryError(init.signal.aborted ? `${service} request aborted` : `${service} request failed (network)`, { retryable: true, cause: error });
+    throw new DeliveryError(init.signal.aborted ? `${service} request aborted` : `${service} request failed (network)`, {
+      retryable: true,
+      cause: error,
+    });
   }
 }
 

@@ -37,8 +37,10 @@ export interface SmtpChannelOptions extends TemplateOptions {
  */
 export function smtpChannel(options: SmtpChannelOptions): Channel {
   if (typeof options !== "object" || options === null) throw new TypeError("otp-actions: smtpChannel needs an options object");
-  if ((options.transport === undefined) === (options.url === undefined)) throw new TypeError("otp-actions: smtpChannel needs exactly one of `transport` and `url`");
-  if (typeof options.from !== "string" || options.from.trim() === "") throw new TypeError("otp-actions: smtpChannel needs `from`, the sender address");
+  if ((options.transport === undefined) === (options.url === undefined))
+    throw new TypeError("otp-actions: smtpChannel needs exactly one of `transport` and `url`");
+  if (typeof options.from !== "string" || options.from.trim() === "")
+    throw new TypeError("otp-actions: smtpChannel needs `from`, the sender address");
   if (options.url !== undefined && (typeof options.url !== "string" || !/^smtps?:\/\//i.test(options.url))) {
     throw new TypeError("otp-actions: smtpChannel `url` must start with smtp:// or smtps://");
   }
@@ -101,7 +103,10 @@ export function smtpChannel(options: SmtpChannelOptions): Channel {
  * anything but loopback requires STARTTLS (`?requireTLS=false` in the URL turns that off for a
  * relay inside a trusted network); `smtps://` is TLS from the start.
  */
-export function transportOptionsFor(url: string, timeouts: Pick<SmtpChannelOptions, "connectionTimeoutMs" | "greetingTimeoutMs" | "socketTimeoutMs"> = {}): SMTPTransportOptions {
+export function transportOptionsFor(
+  url: string,
+  timeouts: Pick<SmtpChannelOptions, "connectionTimeoutMs" | "greetingTimeoutMs" | "socketTimeoutMs"> = {},
+): SMTPTransportOptions {
   const { protocol, hostname } = new URL(url);
   return {
     url,
@@ -146,6 +151,7 @@ export function smtpDeliveryError(error: unknown): DeliveryError {
     const where = verb ? ` to ${verb}` : "";
     return new DeliveryError(`SMTP server answered ${responseCode}${where}`, { retryable: !permanent, cause: error });
   }
-  if (typeof code === "string" && PERMANENT_CODES.has(code)) return new DeliveryError(`SMTP delivery failed (${code})`, { retryable: false, cause: error });
+  if (typeof code === "string" && PERMANENT_CODES.has(code))
+    return new DeliveryError(`SMTP delivery failed (${code})`, { retryable: false, cause: error });
   return new DeliveryError(`SMTP delivery failed (${typeof code === "string" ? code : "connection"})`, { retryable: true, cause: error });
 }

@@ -4,14 +4,28 @@ import { negotiateLocale } from "./locale-negotiation.js";
 import { renderBuiltIn } from "./templates/built-in.js";
 import { htmlDocument, textToHtml } from "./templates/html-layout.js";
 import { kindOf, own } from "./templates/kinds.js";
-import { checkedAppName, checkedDomain, checkedPurposeKinds, checkedStrings, checkedTemplates, mergedLocales } from "./templates/option-checks.js";
+import {
+  checkedAppName,
+  checkedDomain,
+  checkedPurposeKinds,
+  checkedStrings,
+  checkedTemplates,
+  mergedLocales,
+} from "./templates/option-checks.js";
 import { fill, type Values } from "./templates/placeholders.js";
 import type { RenderedMessage, TemplateOptions, TemplateRenderer } from "./templates/types.js";
 
 export { negotiateLocale } from "./locale-negotiation.js";
 export { smsSegments, type SmsSegments } from "./sms-segments.js";
 export { BUILT_IN_LOCALES, PURPOSE_KINDS, type KindStrings, type LocaleStrings, type PurposeKind } from "./locales/index.js";
-export type { RenderedMessage, TemplateContext, TemplateOptions, TemplateOverride, TemplateRenderer, TemplateStrings } from "./templates/types.js";
+export type {
+  RenderedMessage,
+  TemplateContext,
+  TemplateOptions,
+  TemplateOverride,
+  TemplateRenderer,
+  TemplateStrings,
+} from "./templates/types.js";
 export { isAppName, isHostName } from "./templates/option-checks.js";
 
 /**
@@ -37,7 +51,20 @@ export function createTemplateRenderer(options: TemplateOptions = {}): TemplateR
     const defaults = renderBuiltIn(strings, kind, locale, values, minutes);
 
     const override = own(templates, message.purpose) ?? own(templates, kind);
-    const custom = typeof override === "function" ? checkedStrings(override({ ...values, minutes, kind, locale, to: message.to, ...(message.metadata && { metadata: message.metadata }), defaults })) : override;
+    const custom =
+      typeof override === "function"
+        ? checkedStrings(
+            override({
+              ...values,
+              minutes,
+              kind,
+              locale,
+              to: message.to,
+              ...(message.metadata && { metadata: message.metadata }),
+              defaults,
+            }),
+          )
+        : override;
     const rendered: RenderedMessage = { ...defaults };
     if (custom?.subject !== undefined) rendered.subject = fill(custom.subject, values);
     if (custom?.text !== undefined) {

@@ -65,18 +65,27 @@ export interface TwilioFailure {
 export function twilioSmsChannel(options: TwilioSmsChannelOptions): Channel {
   if (typeof options !== "object" || options === null) throw new TypeError("otp-actions: twilioSmsChannel needs an options object");
   const { accountSid, authToken, apiKey, from, messagingServiceSid, statusCallback } = options;
-  if (typeof accountSid !== "string" || !isTwilioAccountSid(accountSid)) throw new TypeError("otp-actions: twilioSmsChannel `accountSid` must look like AC followed by 32 characters");
-  if ((authToken === undefined) === (apiKey === undefined)) throw new TypeError("otp-actions: twilioSmsChannel needs exactly one of `authToken` and `apiKey`");
-  if (authToken !== undefined && (typeof authToken !== "string" || authToken === "")) throw new TypeError("otp-actions: twilioSmsChannel `authToken` must be a string");
-  if (apiKey !== undefined && (typeof apiKey?.sid !== "string" || !apiKey.sid.startsWith("SK") || typeof apiKey.secret !== "string" || apiKey.secret === "")) {
+  if (typeof accountSid !== "string" || !isTwilioAccountSid(accountSid))
+    throw new TypeError("otp-actions: twilioSmsChannel `accountSid` must look like AC followed by 32 characters");
+  if ((authToken === undefined) === (apiKey === undefined))
+    throw new TypeError("otp-actions: twilioSmsChannel needs exactly one of `authToken` and `apiKey`");
+  if (authToken !== undefined && (typeof authToken !== "string" || authToken === ""))
+    throw new TypeError("otp-actions: twilioSmsChannel `authToken` must be a string");
+  if (
+    apiKey !== undefined &&
+    (typeof apiKey?.sid !== "string" || !apiKey.sid.startsWith("SK") || typeof apiKey.secret !== "string" || apiKey.secret === "")
+  ) {
     throw new TypeError("otp-actions: twilioSmsChannel `apiKey` must be { sid: 'SK…', secret }");
   }
-  if ((from === undefined) === (messagingServiceSid === undefined)) throw new TypeError("otp-actions: twilioSmsChannel needs exactly one of `from` and `messagingServiceSid`");
-  if (from !== undefined && (typeof from !== "string" || from.trim() === "")) throw new TypeError("otp-actions: twilioSmsChannel `from` must be a number or sender id");
+  if ((from === undefined) === (messagingServiceSid === undefined))
+    throw new TypeError("otp-actions: twilioSmsChannel needs exactly one of `from` and `messagingServiceSid`");
+  if (from !== undefined && (typeof from !== "string" || from.trim() === ""))
+    throw new TypeError("otp-actions: twilioSmsChannel `from` must be a number or sender id");
   if (messagingServiceSid !== undefined && (typeof messagingServiceSid !== "string" || !isTwilioMessagingServiceSid(messagingServiceSid))) {
     throw new TypeError("otp-actions: twilioSmsChannel `messagingServiceSid` must look like MG followed by 32 characters");
   }
-  if (statusCallback !== undefined && !/^https?:\/\/[^\s]+$/.test(String(statusCallback))) throw new TypeError("otp-actions: twilioSmsChannel `statusCallback` must be an http(s) URL");
+  if (statusCallback !== undefined && !/^https?:\/\/[^\s]+$/.test(String(statusCallback)))
+    throw new TypeError("otp-actions: twilioSmsChannel `statusCallback` must be an http(s) URL");
   const baseUrl = checkedBaseUrl(options.baseUrl ?? "https://api.twilio.com");
   const render = createTemplateRenderer(options);
   const authorization = `Basic ${Buffer.from(apiKey ? `${apiKey.sid}:${apiKey.secret}` : `${accountSid}:${authToken}`).toString("base64")}`;
@@ -91,13 +100,22 @@ export function twilioSmsChannel(options: TwilioSmsChannelOptions): Channel {
       if (from !== undefined) form.set("From", from);
       else form.set("MessagingServiceSid", messagingServiceSid!);
       if (statusCallback !== undefined) form.set("StatusCallback", statusCallback);
-      const response = await deliveryRequest("Twilio", `${accountUrl}/Messages.json`, { method: "POST", headers, body: form, signal: deliverOptions.signal });
+      const response = await deliveryRequest("Twilio", `${accountUrl}/Messages.json`, {
+        method: "POST",
+        headers,
+        body: form,
+        signal: deliverOptions.signal,
+      });
       if (!response.ok) throw await twilioError(response);
       await discardBody(response);
     },
     async health(): Promise<void> {
       // Fetching the account checks the credentials without sending anything.
-      const response = await deliveryRequest("Twilio", `${accountUrl}.json`, { method: "GET", headers, signal: AbortSignal.timeout(10_000) });
+      const response = await deliveryRequest("Twilio", `${accountUrl}.json`, {
+        method: "GET",
+        headers,
+        signal: AbortSignal.timeout(10_000),
+      });
       if (!response.ok) throw await twilioError(response);
       await discardBody(response);
     },

@@ -17,7 +17,11 @@ function signature(secret: string, timestamp: string, body: string | Uint8Array)
  * The signature header for `body` sent at `timestampSeconds`: one `v1=` per secret, so a
  * receiver that knows either the old or the new secret accepts it while secrets rotate.
  */
-export function signWebhookPayload(secret: string | readonly string[], body: string | Uint8Array, timestampSeconds: number = Math.floor(Date.now() / 1000)): string {
+export function signWebhookPayload(
+  secret: string | readonly string[],
+  body: string | Uint8Array,
+  timestampSeconds: number = Math.floor(Date.now() / 1000),
+): string {
   const timestamp = String(Math.floor(timestampSeconds));
   const secrets = typeof secret === "string" ? [secret] : secret;
   return [`t=${timestamp}`, ...secrets.map((value) => `v1=${signature(value, timestamp, body).toString("hex")}`)].join(",");
@@ -42,7 +46,8 @@ export function verifyWebhookSignature(
   for (const part of header.split(",")) {
     const [key, value] = part.trim().split("=", 2) as [string, string | undefined];
     if (key === "t" && value !== undefined && /^\d{1,12}$/.test(value)) timestamp = value;
-    else if (key === "v1" && value !== undefined && /^[0-9a-f]{64}$/i.test(value) && candidates.length < MAX_SIGNATURES) candidates.push(Buffer.from(value, "hex"));
+    else if (key === "v1" && value !== undefined && /^[0-9a-f]{64}$/i.test(value) && candidates.length < MAX_SIGNATURES)
+      candidates.push(Buffer.from(value, "hex"));
   }
   if (timestamp === undefined || candidates.length === 0) return false;
   if (!(Math.abs(nowSeconds - Number(timestamp)) <= toleranceSeconds)) return false;

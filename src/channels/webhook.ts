@@ -1,10 +1,15 @@
 import type { IdentifierKind } from "../core/identifiers.js";
-import { DeliveryError, type Channel, type DeliverOptions, type OtpMessage } from "../contracts/channel.js";
+import type { Channel, DeliverOptions, OtpMessage } from "../contracts/channel.js";
 import { checkedEndpointUrl, deliveryRequest, discardBody, responseError } from "./http-delivery.js";
 import { createTemplateRenderer, type RenderedMessage, type TemplateOptions } from "./templates.js";
 import { WEBHOOK_SIGNATURE_HEADER, signWebhookPayload } from "./webhook-signature.js";
 
-export { DEFAULT_WEBHOOK_TOLERANCE_SECONDS, WEBHOOK_SIGNATURE_HEADER, signWebhookPayload, verifyWebhookSignature } from "./webhook-signature.js";
+export {
+  DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
+  WEBHOOK_SIGNATURE_HEADER,
+  signWebhookPayload,
+  verifyWebhookSignature,
+} from "./webhook-signature.js";
 
 export interface WebhookChannelOptions {
   /** Where to POST. https, or http to a loopback host (or anywhere with `allowInsecureHttp`). */
@@ -54,10 +59,17 @@ export function webhookChannel(options: WebhookChannelOptions): Channel {
   if (typeof options !== "object" || options === null) throw new TypeError("otp-actions: webhookChannel needs an options object");
   const url = checkedUrl(options.url, options.allowInsecureHttp === true);
   const secrets = typeof options.secret === "string" ? [options.secret] : options.secret;
-  if (!Array.isArray(secrets) || secrets.length === 0 || !secrets.every((secret) => typeof secret === "string" && secret.length >= MIN_WEBHOOK_SECRET_CHARS)) {
-    throw new TypeError(`otp-actions: webhookChannel \`secret\` must be a string (or list) of at least ${MIN_WEBHOOK_SECRET_CHARS} characters`);
+  if (
+    !Array.isArray(secrets) ||
+    secrets.length === 0 ||
+    !secrets.every((secret) => typeof secret === "string" && secret.length >= MIN_WEBHOOK_SECRET_CHARS)
+  ) {
+    throw new TypeError(
+      `otp-actions: webhookChannel \`secret\` must be a string (or list) of at least ${MIN_WEBHOOK_SECRET_CHARS} characters`,
+    );
   }
-  if (options.accepts !== undefined && !["email", "phone", "any"].includes(options.accepts)) throw new TypeError("otp-actions: webhookChannel `accepts` must be email, phone or any");
+  if (options.accepts !== undefined && !["email", "phone", "any"].includes(options.accepts))
+    throw new TypeError("otp-actions: webhookChannel `accepts` must be email, phone or any");
   const render = options.render ? createTemplateRenderer(options.render) : undefined;
   const now = options.now ?? Date.now;
   const extraHeaders = { ...options.headers };
@@ -99,5 +111,8 @@ export function webhookChannel(options: WebhookChannelOptions): Channel {
 }
 
 function checkedUrl(value: unknown, allowInsecureHttp: boolean): URL {
-  return checkedEndpointUrl(value, "webhookChannel `url`", { allowInsecureHttp, credentialsNote: "; the signature authenticates each request" });
+  return checkedEndpointUrl(value, "webhookChannel `url`", {
+    allowInsecureHttp,
+    credentialsNote: "; the signature authenticates each request",
+  });
 }

@@ -72,7 +72,8 @@ function trustFunction(trust: TrustProxy): (address: string, hop: number) => boo
   if (trust === true) return () => true;
   if (trust === false) return () => false;
   if (typeof trust === "number") {
-    if (!Number.isInteger(trust) || trust < 0) throw new TypeError("otp-actions: trustProxy must be a boolean, a hop count or a list of addresses");
+    if (!Number.isInteger(trust) || trust < 0)
+      throw new TypeError("otp-actions: trustProxy must be a boolean, a hop count or a list of addresses");
     return (_address, hop) => hop < trust;
   }
   if (!Array.isArray(trust)) throw new TypeError("otp-actions: trustProxy must be a boolean, a hop count or a list of addresses");

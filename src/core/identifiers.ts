@@ -42,19 +42,23 @@ function normalizeEmail(value: string): NormalizedIdentifier {
   // One composition form (RFC 6532 asks for NFC), so "é" typed as one character or as "e" and a
   // combining accent is one identity, with one set of limits.
   const lower = value.toLowerCase().normalize("NFC");
-  if (!fitsEmailLimits(lower) || INVISIBLE.test(lower) || !EMAIL.test(lower)) throw invalidIdentifier("The identifier is not a valid email address.");
+  if (!fitsEmailLimits(lower) || INVISIBLE.test(lower) || !EMAIL.test(lower))
+    throw invalidIdentifier("The identifier is not a valid email address.");
   return { kind: "email", value: lower };
 }
 
 function fitsEmailLimits(address: string): boolean {
-  return Buffer.byteLength(address, "utf8") <= MAX_EMAIL_BYTES && Buffer.byteLength(address.slice(0, address.lastIndexOf("@")), "utf8") <= MAX_LOCAL_PART_BYTES;
+  return (
+    Buffer.byteLength(address, "utf8") <= MAX_EMAIL_BYTES &&
+    Buffer.byteLength(address.slice(0, address.lastIndexOf("@")), "utf8") <= MAX_LOCAL_PART_BYTES
+  );
 }
 
 function normalizePhone(value: string, defaultCountry: CountryCode | undefined): NormalizedIdentifier {
   // Letters are never part of a number we deliver to; libphonenumber would read them as keypad digits.
   if (/[a-z]/i.test(value.replace(/\b(?:ext|x)\.?\s*\d+$/i, ""))) throw invalidIdentifier("The identifier is not a valid phone number.");
   const phone = parsePhoneNumberFromString(value, defaultCountry ? { defaultCountry } : undefined);
-  if (!phone || !phone.isValid() || phone.ext) throw invalidIdentifier("The identifier is not a valid phone number.");
+  if (!phone?.isValid() || phone.ext) throw invalidIdentifier("The identifier is not a valid phone number.");
   return { kind: "phone", value: phone.number };
 }
 

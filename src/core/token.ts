@@ -98,7 +98,8 @@ export function openToken(keyring: Keyring, token: string): OpenedToken {
   const version = raw[0];
   const kidLength = raw[1] ?? 0;
   const headerLength = 2 + kidLength;
-  const fixedPlainBytes = version === TOKEN_VERSION ? FIXED_PLAIN_BYTES : version === VERSION_WITHOUT_CODE_TTL ? FIXED_PLAIN_BYTES_V1 : undefined;
+  const fixedPlainBytes =
+    version === TOKEN_VERSION ? FIXED_PLAIN_BYTES : version === VERSION_WITHOUT_CODE_TTL ? FIXED_PLAIN_BYTES_V1 : undefined;
   if (fixedPlainBytes === undefined || kidLength === 0 || raw.length < headerLength + NONCE_BYTES + fixedPlainBytes + TAG_BYTES) {
     throw invalidContext();
   }

@@ -56,7 +56,10 @@ async function connectWithin(pool: pg.Pool, timeoutMs: number): Promise<pg.PoolC
   try {
     return await withTimeout(connecting, timeoutMs, "postgres");
   } catch (error) {
-    connecting.then((late) => late.release(), () => undefined);
+    connecting.then(
+      (late) => late.release(),
+      () => undefined,
+    );
     throw error;
   }
 }
@@ -106,7 +109,11 @@ export async function migratePostgres(pool: pg.Pool, migration: Migration): Prom
  * false), or one `build` makes from `connectionString`, closed on close. `name` is the factory's,
  * for the error when neither is given.
  */
-export function poolFromOptions(options: { pool?: pg.Pool; connectionString?: string }, name: string, build: (connectionString: string) => pg.Pool): { pool: pg.Pool; owned: boolean } {
+export function poolFromOptions(
+  options: { pool?: pg.Pool; connectionString?: string },
+  name: string,
+  build: (connectionString: string) => pg.Pool,
+): { pool: pg.Pool; owned: boolean } {
   if (options.pool) return { pool: options.pool, owned: false };
   if (typeof options.connectionString === "string") return { pool: build(options.connectionString), owned: true };
   throw new TypeError(`otp-actions: ${name} needs \`pool\` or \`connectionString\``);

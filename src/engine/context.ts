@@ -87,7 +87,8 @@ export async function guarded<T>(ctx: EngineContext, call: () => Promise<T>, bas
 
 /** A caller's context, opened: missing, oversized or forged ones are refused. */
 export function openContext(ctx: EngineContext, context: unknown): OpenedToken {
-  if (typeof context !== "string" || context === "") throw new OtpError("MISSING_FIELDS", { message: "The context is required and must be a string." });
+  if (typeof context !== "string" || context === "")
+    throw new OtpError("MISSING_FIELDS", { message: "The context is required and must be a string." });
   if (context.length > MAX_CONTEXT_CHARS) throw new OtpError("PAYLOAD_TOO_LARGE", { message: "The context is too large." });
   return openToken(ctx.keyring, context);
 }

@@ -55,8 +55,11 @@ class OtpEngine implements Otp {
     if (options.defaultChannel !== undefined && !this.channels.has(options.defaultChannel)) {
       throw new TypeError(`otp-actions: defaultChannel '${options.defaultChannel}' is not among the channels`);
     }
-    if (options.defaultCountry !== undefined && (typeof options.defaultCountry !== "string" || !isSupportedCountry(options.defaultCountry))) {
-      throw new TypeError("otp-actions: defaultCountry must be an ISO 3166 alpha-2 code in capitals, such as \"US\"");
+    if (
+      options.defaultCountry !== undefined &&
+      (typeof options.defaultCountry !== "string" || !isSupportedCountry(options.defaultCountry))
+    ) {
+      throw new TypeError('otp-actions: defaultCountry must be an ISO 3166 alpha-2 code in capitals, such as "US"');
     }
     this.#ctx = {
       keyring: this.keyring,
@@ -81,7 +84,10 @@ class OtpEngine implements Otp {
 
   normalizeIdentifier(identifier: string, kind?: IdentifierKind): NormalizedIdentifier {
     const defaultCountry = this.#ctx.defaultCountry;
-    return normalizeIdentifier(identifier, { ...(kind !== undefined && { kind }), ...(defaultCountry !== undefined && { defaultCountry }) });
+    return normalizeIdentifier(identifier, {
+      ...(kind !== undefined && { kind }),
+      ...(defaultCountry !== undefined && { defaultCountry }),
+    });
   }
 
   generate(input: GenerateInput): Promise<Generated> {
@@ -116,7 +122,8 @@ class OtpEngine implements Otp {
 /** `guard` as given: false for none, a Guard as is, else options for the default one on the store's backend. */
 function guardFor(option: OtpOptions["guard"], store: LedgerStore): Guard | undefined {
   if (option === false) return undefined;
-  if (option !== undefined && (typeof option !== "object" || option === null)) throw new TypeError("otp-actions: guard must be false, guard options or a Guard");
+  if (option !== undefined && (typeof option !== "object" || option === null))
+    throw new TypeError("otp-actions: guard must be false, guard options or a Guard");
   if (option !== undefined && typeof (option as Guard).check === "function") return option as Guard;
   const options = (option ?? {}) as GuardOptions;
   return createGuard({ ...options, counters: options.counters ?? countersFor(store) });
@@ -127,6 +134,10 @@ function warnIfUnprotected(store: LedgerStore, guard: Guard | undefined): void {
   if (process.env.NODE_ENV !== "production") return;
   const gaps: string[] = [];
   if (!guard) gaps.push("guard: false leaves sends and checks without rate limits or lockouts");
-  if (store.kind === "memory") gaps.push("the memory store keeps the ledger and the limits in this process only: a restart forgets every used code and lockout, and other instances share nothing");
-  if (gaps.length > 0) process.emitWarning(`otp-actions: unprotected in production: ${gaps.join("; ")}.`, { code: "OTP_ACTIONS_UNPROTECTED" });
+  if (store.kind === "memory")
+    gaps.push(
+      "the memory store keeps the ledger and the limits in this process only: a restart forgets every used code and lockout, and other instances share nothing",
+    );
+  if (gaps.length > 0)
+    process.emitWarning(`otp-actions: unprotected in production: ${gaps.join("; ")}.`, { code: "OTP_ACTIONS_UNPROTECTED" });
 }

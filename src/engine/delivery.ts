@@ -22,7 +22,10 @@ export function channelFor(ctx: EngineContext, name: string | undefined, kind: I
   }
   const preferred = ctx.channels.get(ctx.defaultChannel ?? (kind === "email" ? "email" : "sms"));
   const channel = preferred && deliversTo(preferred, kind) ? preferred : anyChannelFor(ctx, kind);
-  if (!channel) throw new OtpError("INVALID_REQUEST", { message: `No configured channel delivers to ${kind === "email" ? "an email address" : "a phone number"}.` });
+  if (!channel)
+    throw new OtpError("INVALID_REQUEST", {
+      message: `No configured channel delivers to ${kind === "email" ? "an email address" : "a phone number"}.`,
+    });
   return channel;
 }
 
@@ -83,22 +86,24 @@ export async function deliver(
   // Asynchronous delivery starts after the answer, so a real send returns after the same work as
   // a decoy (whatever a channel renders, signs or connects happens later for both).
   const deferred = policy.asyncDelivery ? new Promise<void>((resolve) => setImmediate(resolve)) : Promise.resolve();
-  const attempt = deferred.then(() => (decoy ? undefined : deliverWithRetry(channel, message, ctx.delivery))).then(
-    () => {
-      if (!decoy) emit(ctx, "delivered", base, { id: generated.id });
-    },
-    async (cause: unknown) => {
-      // With shouldSend the answer must be a decoy's, whose delivery never fails: a refusal (or
-      // a revoked entry answering CANCELED) would tell a real account from an unknown one. The
-      // entry then stays pending until it expires, answering checks as a decoy does; the event
-      // tells the operator. Otherwise nothing stays pending after a failed delivery: the user
-      // asks again.
-      const answerAsDecoy = ctx.shouldSend !== undefined;
-      if (!answerAsDecoy) await ctx.store.revoke(generated.id).catch(() => undefined);
-      emit(ctx, "delivery_failed", base, { id: generated.id, reason: "DELIVERY_FAILED" });
-      if (!answerAsDecoy) throw new OtpError("DELIVERY_FAILED", { cause });
-    },
-  );
+  const attempt = deferred
+    .then(() => (decoy ? undefined : deliverWithRetry(channel, message, ctx.delivery)))
+    .then(
+      () => {
+        if (!decoy) emit(ctx, "delivered", base, { id: generated.id });
+      },
+      async (cause: unknown) => {
+        // With shouldSend the answer must be a decoy's, whose delivery never fails: a refusal (or
+        // a revoked entry answering CANCELED) would tell a real account from an unknown one. The
+        // entry then stays pending until it expires, answering checks as a decoy does; the event
+        // tells the operator. Otherwise nothing stays pending after a failed delivery: the user
+        // asks again.
+        const answerAsDecoy = ctx.shouldSend !== undefined;
+        if (!answerAsDecoy) await ctx.store.revoke(generated.id).catch(() => undefined);
+        emit(ctx, "delivery_failed", base, { id: generated.id, reason: "DELIVERY_FAILED" });
+        if (!answerAsDecoy) throw new OtpError("DELIVERY_FAILED", { cause });
+      },
+    );
   // Tracked even when the caller awaits it: a request cut short by a shutdown leaves its
   // delivery running, and close() must wait for it so its outcome is still recorded.
   const tracked = attempt.catch(() => undefined).finally(() => ctx.inFlight.delete(tracked));
@@ -128,8 +133,13 @@ export async function deliverWithRetry(channel: Channel, message: OtpMessage, po
 /** One attempt, bounded by `timeoutMs`: when it passes, the channel's signal is aborted. */
 async function deliverOnce(channel: Channel, message: OtpMessage, timeoutMs: number): Promise<void> {
   const controller = new AbortController();
-  await withTimeout(() => channel.deliver(message, { signal: controller.signal }), timeoutMs, "delivery", () => {
-    controller.abort();
-    return new DeliveryError(`channel '${channel.name}' timed out after ${timeoutMs} ms`);
-  });
+  await withTimeout(
+    () => channel.deliver(message, { signal: controller.signal }),
+    timeoutMs,
+    "delivery",
+    () => {
+      controller.abort();
+      return new DeliveryError(`channel '${channel.name}' timed out after ${timeoutMs} ms`);
+    },
+  );
 }

@@ -1,5 +1,12 @@
 import diagnostics_channel from "node:diagnostics_channel";
-import { DIAGNOSTICS_CHANNEL_PREFIX, EVENT_TYPES, type ClientInfo, type OtpEvent, type OtpEventListener, type OtpEventType } from "../contracts/events.js";
+import {
+  DIAGNOSTICS_CHANNEL_PREFIX,
+  EVENT_TYPES,
+  type ClientInfo,
+  type OtpEvent,
+  type OtpEventListener,
+  type OtpEventType,
+} from "../contracts/events.js";
 import { maskIdentifier } from "../core/identifiers.js";
 import type { Keyring } from "../core/keyring.js";
 import type { TokenClaims } from "../core/token.js";
@@ -30,7 +37,9 @@ export class OtpEvents {
   /** True when a listener or a diagnostics channel subscriber would receive this type. */
   wants(type: OtpEventType): boolean {
     return (
-      (this.#listeners.get(type)?.size ?? 0) > 0 || (this.#listeners.get("*")?.size ?? 0) > 0 || this.#channels.get(type)?.hasSubscribers === true
+      (this.#listeners.get(type)?.size ?? 0) > 0 ||
+      (this.#listeners.get("*")?.size ?? 0) > 0 ||
+      this.#channels.get(type)?.hasSubscribers === true
     );
   }
 
@@ -103,7 +112,12 @@ export function emit(sink: EventSink, type: OtpEventType, scope: EventScope, ext
 }
 
 /** The fields every event about this verification shares, built only if an event is wanted. */
-export function claimsScope(keyring: Keyring, claims: TokenClaims, client: ClientInfo | undefined, traceId: string | undefined): EventScope {
+export function claimsScope(
+  keyring: Keyring,
+  claims: TokenClaims,
+  client: ClientInfo | undefined,
+  traceId: string | undefined,
+): EventScope {
   return lazyScope(() => ({
     id: claims.id,
     purpose: claims.purpose,

@@ -41,7 +41,9 @@ export interface IssueSession {
 export async function generate(ctx: EngineContext, input: GenerateInput): Promise<Generated> {
   const request = parseIssue(ctx, input);
   // The caller delivers; for an account the app says does not exist the code never verifies.
-  const decoy = ctx.shouldSend ? !(await ctx.shouldSend({ identifier: request.identifier.value, purpose: request.purpose, channel: request.channel })) : false;
+  const decoy = ctx.shouldSend
+    ? !(await ctx.shouldSend({ identifier: request.identifier.value, purpose: request.purpose, channel: request.channel }))
+    : false;
   const base = issueScope(ctx, request);
   return await issue(ctx, request, { sends: 1, decoy }, base, deadline(ctx), true);
 }
@@ -51,7 +53,9 @@ export async function start(ctx: EngineContext, input: StartInput): Promise<Issu
   const request = parseIssue(ctx, input);
   // The channel the caller named, else defaultChannel, else one for the identifier kind.
   const channel = channelFor(ctx, input.channel, request.identifier.kind);
-  const decoy = ctx.shouldSend ? !(await ctx.shouldSend({ identifier: request.identifier.value, purpose: request.purpose, channel: channel.name })) : false;
+  const decoy = ctx.shouldSend
+    ? !(await ctx.shouldSend({ identifier: request.identifier.value, purpose: request.purpose, channel: channel.name }))
+    : false;
   const sending = { ...request, channel: channel.name };
   const base = issueScope(ctx, sending);
   const generated = await issue(ctx, sending, { sends: 1, decoy }, base, deadline(ctx), true);
@@ -90,7 +94,14 @@ function parseIssue(ctx: EngineContext, input: GenerateInput): IssueRequest {
  * The shared issuing: a new code, its sealed context and its ledger entry. `firstSend`: the guard
  * takes its send limits and opens the entry (resends took theirs before revoking).
  */
-export async function issue(ctx: EngineContext, request: IssueRequest, session: IssueSession, base: EventScope, deadlineMs: number, firstSend: boolean): Promise<Generated> {
+export async function issue(
+  ctx: EngineContext,
+  request: IssueRequest,
+  session: IssueSession,
+  base: EventScope,
+  deadlineMs: number,
+  firstSend: boolean,
+): Promise<Generated> {
   const { identifier, purpose, policy } = request;
   const now = ctx.clock.now();
   const sessionExpiresAtMs = session.sessionExpiresAtMs ?? now + policy.sessionTtlMs;
@@ -120,9 +131,11 @@ export async function issue(ctx: EngineContext, request: IssueRequest, session: 
   const context = sealToken(key, claims);
   const ttlMs = sessionExpiresAtMs - now;
   const attempts = session.attempts ?? 0;
-  const open = (): Promise<void> => storeCall(ctx, () => ctx.store.open(id, ttlMs, attempts, { deadlineMs: storeDeadline(ctx, deadlineMs) }), deadlineMs);
+  const open = (): Promise<void> =>
+    storeCall(ctx, () => ctx.store.open(id, ttlMs, attempts, { deadlineMs: storeDeadline(ctx, deadlineMs) }), deadlineMs);
   const guard = ctx.guard;
-  if (firstSend && guard) await guarded(ctx, () => guard.send(sendAttempt(ctx, request, 1, deadlineMs), { store: ctx.store, id, ttlMs, attempts, open }), base);
+  if (firstSend && guard)
+    await guarded(ctx, () => guard.send(sendAttempt(ctx, request, 1, deadlineMs), { store: ctx.store, id, ttlMs, attempts, open }), base);
   else await open();
   emit(ctx, "generated", base, {
     id,
@@ -182,7 +195,8 @@ export function withoutCode(generated: Generated): Issued {
 
 function pickCodePolicy(input: CodePolicy): CodePolicy | undefined {
   const { codeLength, codeTtlSeconds, sessionTtlSeconds, maxAttempts } = input;
-  if (codeLength === undefined && codeTtlSeconds === undefined && sessionTtlSeconds === undefined && maxAttempts === undefined) return undefined;
+  if (codeLength === undefined && codeTtlSeconds === undefined && sessionTtlSeconds === undefined && maxAttempts === undefined)
+    return undefined;
   return {
     ...(codeLength !== undefined && { codeLength }),
     ...(codeTtlSeconds !== undefined && { codeTtlSeconds }),
@@ -194,13 +208,15 @@ function pickCodePolicy(input: CodePolicy): CodePolicy | undefined {
 /** Metadata must be a plain JSON object of at most 5 KB once serialised; checked before any crypto. */
 function serializeMetadata(metadata: unknown): string | null {
   if (metadata === undefined || metadata === null) return null;
-  if (typeof metadata !== "object" || Array.isArray(metadata)) throw new OtpError("INVALID_REQUEST", { message: "metadata must be a JSON object." });
+  if (typeof metadata !== "object" || Array.isArray(metadata))
+    throw new OtpError("INVALID_REQUEST", { message: "metadata must be a JSON object." });
   let json: string;
   try {
     json = JSON.stringify(metadata);
   } catch {
     throw new OtpError("INVALID_REQUEST", { message: "metadata must be serialisable as JSON." });
   }
-  if (Buffer.byteLength(json, "utf8") > MAX_METADATA_BYTES) throw new OtpError("PAYLOAD_TOO_LARGE", { message: "metadata is larger than 5 KB." });
+  if (Buffer.byteLength(json, "utf8") > MAX_METADATA_BYTES)
+    throw new OtpError("PAYLOAD_TOO_LARGE", { message: "metadata is larger than 5 KB." });
   return json;
 }

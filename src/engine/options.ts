@@ -168,9 +168,11 @@ export function resolvePolicy(base: ResolvedPolicy, overrides: PurposePolicy | u
   const policy = { ...base };
   if (overrides.codeLength !== undefined) policy.codeLength = bounded(where, "codeLength", overrides.codeLength);
   if (overrides.codeTtlSeconds !== undefined) policy.codeTtlMs = bounded(where, "codeTtlSeconds", overrides.codeTtlSeconds) * 1000;
-  if (overrides.sessionTtlSeconds !== undefined) policy.sessionTtlMs = bounded(where, "sessionTtlSeconds", overrides.sessionTtlSeconds) * 1000;
+  if (overrides.sessionTtlSeconds !== undefined)
+    policy.sessionTtlMs = bounded(where, "sessionTtlSeconds", overrides.sessionTtlSeconds) * 1000;
   if (overrides.maxAttempts !== undefined) policy.maxAttempts = bounded(where, "maxAttempts", overrides.maxAttempts);
-  if (overrides.maxSendsPerSession !== undefined) policy.maxSendsPerSession = bounded(where, "maxSendsPerSession", overrides.maxSendsPerSession);
+  if (overrides.maxSendsPerSession !== undefined)
+    policy.maxSendsPerSession = bounded(where, "maxSendsPerSession", overrides.maxSendsPerSession);
   if (overrides.asyncDelivery !== undefined) {
     if (typeof overrides.asyncDelivery !== "boolean") throw new TypeError(`otp-actions: ${where}.asyncDelivery must be a boolean`);
     policy.asyncDelivery = overrides.asyncDelivery;
@@ -194,4 +196,3 @@ export function resolveDelivery(options: DeliveryOptions | undefined): ResolvedD
     retryDelayMs: integerIn("delivery.retryDelayMs", options?.retryDelayMs ?? 250, 0, 60_000),
   };
 }
-

@@ -42,7 +42,10 @@ async function reissue(
   const sends = claims.sends + 1;
   const base = claimsScope(ctx.keyring, claims, client, traceId);
   if (sends > policy.maxSendsPerSession) {
-    const error = new OtpError("RATE_LIMITED", { limit: "sends_per_session", retryAfterSeconds: Math.ceil((claims.sessionExpiresAtMs - now) / 1000) });
+    const error = new OtpError("RATE_LIMITED", {
+      limit: "sends_per_session",
+      retryAfterSeconds: Math.ceil((claims.sessionExpiresAtMs - now) / 1000),
+    });
     emit(ctx, "rate_limited", base, { reason: "RATE_LIMITED", limit: error.limit!, retryAfterSeconds: error.retryAfterSeconds! });
     throw error;
   }
@@ -62,11 +65,22 @@ async function reissue(
   const deadlineMs = deadline(ctx);
   const generated = await withSendLimits(ctx, request, sends, issueBase, deadlineMs, async () => {
     // Marked replaced, not revoked: a later cancel of this context must not pass for ending the session.
-    const previous = await storeCall(ctx, () => ctx.store.revoke(claims.id, { replaced: true, deadlineMs: storeDeadline(ctx, deadlineMs) }), deadlineMs);
+    const previous = await storeCall(
+      ctx,
+      () => ctx.store.revoke(claims.id, { replaced: true, deadlineMs: storeDeadline(ctx, deadlineMs) }),
+      deadlineMs,
+    );
     const refusal = revokeRefusal(previous.previous, "replace");
     if (refusal) throw refusal;
     emit(ctx, "revoked", base, { attempts: previous.attempts });
-    return await issue(ctx, request, { sends, decoy: claims.decoy, sessionExpiresAtMs: claims.sessionExpiresAtMs, attempts: previous.attempts }, issueBase, deadlineMs, false);
+    return await issue(
+      ctx,
+      request,
+      { sends, decoy: claims.decoy, sessionExpiresAtMs: claims.sessionExpiresAtMs, attempts: previous.attempts },
+      issueBase,
+      deadlineMs,
+      false,
+    );
   });
   return { generated, base: issueBase, policy, metadata };
 }
@@ -76,14 +90,22 @@ async function reissue(
  * revokes the old code and issues the new). A send that fails for want of a store gives its
  * points back: a 503 costs no cooldown.
  */
-async function withSendLimits<T>(ctx: EngineContext, request: IssueRequest, sends: number, base: EventScope, deadlineMs: number, work: () => Promise<T>): Promise<T> {
+async function withSendLimits<T>(
+  ctx: EngineContext,
+  request: IssueRequest,
+  sends: number,
+  base: EventScope,
+  deadlineMs: number,
+  work: () => Promise<T>,
+): Promise<T> {
   const guard = ctx.guard;
   if (!guard) return work();
   const reservation = await guarded(ctx, () => guard.send(sendAttempt(ctx, request, sends, deadlineMs)), base);
   try {
     return await work();
   } catch (error) {
-    if (error instanceof OtpError && error.code === "STORE_UNAVAILABLE") await guard.sendFailed(reservation, { nowMs: ctx.clock.now(), deadlineMs: storeDeadline(ctx, deadline(ctx)) });
+    if (error instanceof OtpError && error.code === "STORE_UNAVAILABLE")
+      await guard.sendFailed(reservation, { nowMs: ctx.clock.now(), deadlineMs: storeDeadline(ctx, deadline(ctx)) });
     throw error;
   }
 }

@@ -29,7 +29,9 @@ export async function verify(ctx: EngineContext, input: VerifyInput): Promise<Ve
   try {
     opened = openToken(ctx.keyring, context);
   } catch (error) {
-    emit(ctx, "failed", () => ({ ...(purpose !== null && { purpose }), ...clientField(input.client), traceId }), { reason: "INVALID_CONTEXT" });
+    emit(ctx, "failed", () => ({ ...(purpose !== null && { purpose }), ...clientField(input.client), traceId }), {
+      reason: "INVALID_CONTEXT",
+    });
     await ctx.guard?.refusedCheck({ ...(purpose !== null && { purpose }), ...clientField(input.client), ...timing() });
     throw error;
   }
@@ -43,7 +45,8 @@ export async function verify(ctx: EngineContext, input: VerifyInput): Promise<Ve
   };
 
   if (purpose !== null && purpose !== claims.purpose) throw await refuse(new OtpError("CONTEXT_MISMATCH"));
-  if (input.identifier !== undefined && !sameIdentifier(ctx, input.identifier, claims)) throw await refuse(new OtpError("CONTEXT_MISMATCH"));
+  if (input.identifier !== undefined && !sameIdentifier(ctx, input.identifier, claims))
+    throw await refuse(new OtpError("CONTEXT_MISMATCH"));
   const now = ctx.clock.now();
   if (now >= claims.sessionExpiresAtMs) throw await refuse(new OtpError("SESSION_EXPIRED"));
   if (now >= claims.codeExpiresAtMs) throw await refuse(new OtpError("OTP_EXPIRED"));
@@ -52,15 +55,29 @@ export async function verify(ctx: EngineContext, input: VerifyInput): Promise<Ve
   // A decoy's digest is computed too: skipping it would make a decoy's check measurably faster.
   const matched = digestsMatch(claims.codeMac, codeDigest(key.codeMacKey, claims.id, code)) && !claims.decoy;
   const record = (): Promise<RecordResult> =>
-    storeCall(ctx, () => ctx.store.record(claims.id, matched, claims.maxAttempts, { deadlineMs: storeDeadline(ctx, deadlineMs) }), deadlineMs);
+    storeCall(
+      ctx,
+      () => ctx.store.record(claims.id, matched, claims.maxAttempts, { deadlineMs: storeDeadline(ctx, deadlineMs) }),
+      deadlineMs,
+    );
   const guard = ctx.guard;
   let result: RecordResult;
   let lockout: LockoutNotice | undefined;
   if (guard) {
     // One call: the guard reserves its failure points before the code counts, has the ledger
     // check it, and settles by the outcome (one atomic step where it shares the ledger's backend).
-    const attempt = { id: claims.id, identifierHash: claims.identifierHash ?? ctx.keyring.identifierHash(claims.identifier), purpose: claims.purpose, ...clientField(input.client), ...timing() };
-    ({ result, lockout } = await guarded(ctx, () => guard.check(attempt, { store: ctx.store, id: claims.id, match: matched, maxAttempts: claims.maxAttempts, record }), base));
+    const attempt = {
+      id: claims.id,
+      identifierHash: claims.identifierHash ?? ctx.keyring.identifierHash(claims.identifier),
+      purpose: claims.purpose,
+      ...clientField(input.client),
+      ...timing(),
+    };
+    ({ result, lockout } = await guarded(
+      ctx,
+      () => guard.check(attempt, { store: ctx.store, id: claims.id, match: matched, maxAttempts: claims.maxAttempts, record }),
+      base,
+    ));
   } else {
     result = await record();
   }
@@ -93,7 +110,12 @@ export async function verify(ctx: EngineContext, input: VerifyInput): Promise<Ve
 
 function sameIdentifier(ctx: EngineContext, identifier: string, claims: TokenClaims): boolean {
   try {
-    return normalizeIdentifier(identifier, { kind: kindOfNormalized(claims.identifier), ...(ctx.defaultCountry && { defaultCountry: ctx.defaultCountry }) }).value === claims.identifier;
+    return (
+      normalizeIdentifier(identifier, {
+        kind: kindOfNormalized(claims.identifier),
+        ...(ctx.defaultCountry && { defaultCountry: ctx.defaultCountry }),
+      }).value === claims.identifier
+    );
   } catch {
     return false;
   }

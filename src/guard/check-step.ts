@@ -1,7 +1,17 @@
 import type { RecordResult } from "../contracts/ledger.js";
 import type { CheckAttempt, GuardedCheck, LockoutNotice, RefusedCheck } from "../contracts/guard.js";
 import type { CounterOp, LockSpec, StepResult } from "./counters/counter-store.js";
-import { failuresKey, failuresPerIpKey, ipKeyOf, lockLevelKey, NO_IP, pairFailuresKey, pairLockKey, subjectLockKey, subjectOf } from "./keys.js";
+import {
+  failuresKey,
+  failuresPerIpKey,
+  ipKeyOf,
+  lockLevelKey,
+  NO_IP,
+  pairFailuresKey,
+  pairLockKey,
+  subjectLockKey,
+  subjectOf,
+} from "./keys.js";
 import { LIMITS, secondsOf, take, type PurposeLimits } from "./limits.js";
 
 /** What settling a decided check applies: for an approval, or for a check that compared nothing. */
@@ -64,11 +74,19 @@ export function checkStep(attempt: CheckAttempt, { limits, failureIpScope }: Pur
       ...(factorStarted ? [{ kind: "unlock", key: factorLock.key, levelKey: factorLock.levelKey } as const] : []),
     ];
     return {
-      onApproved: [{ kind: "forget", key: pairKey }, { kind: "forget", key: factorKey }, ...(ipKey ? [{ kind: "giveBack", key: ipKey } as const] : []), ...unlocks],
+      onApproved: [
+        { kind: "forget", key: pairKey },
+        { kind: "forget", key: factorKey },
+        ...(ipKey ? [{ kind: "giveBack", key: ipKey } as const] : []),
+        ...unlocks,
+      ],
       onNotCompared: [{ kind: "giveBack", key: pairKey }, { kind: "giveBack", key: factorKey }, ...unlocks],
     };
   };
-  const lockMs = (result: StepResult): [pair: number | undefined, factor: number | undefined] => [result.results[ops.length - 2]!.lockMs, result.results[ops.length - 1]!.lockMs];
+  const lockMs = (result: StepResult): [pair: number | undefined, factor: number | undefined] => [
+    result.results[ops.length - 2]!.lockMs,
+    result.results[ops.length - 1]!.lockMs,
+  ];
   return {
     ops,
     names,

@@ -2,10 +2,29 @@ import { OtpError } from "../core/errors.js";
 import type { CounterOp, CounterStore, LedgerPart, StepResult } from "./counters/counter-store.js";
 import { MemoryCounters } from "./counters/memory.js";
 import type { RecordResult } from "../contracts/ledger.js";
-import type { CheckAttempt, Guard, GuardedCheck, GuardTiming, LedgerCheck, LedgerOpen, RefusedCheck, SendAttempt, SendReservation } from "../contracts/guard.js";
+import type {
+  CheckAttempt,
+  Guard,
+  GuardedCheck,
+  GuardTiming,
+  LedgerCheck,
+  LedgerOpen,
+  RefusedCheck,
+  SendAttempt,
+  SendReservation,
+} from "../contracts/guard.js";
 import { checkStep, refusedCheckStep, withLockout } from "./check-step.js";
 import { LIMITS, OFF, refusal, type PurposeLimits } from "./limits.js";
-import { DEFAULT_LIMITS, refuseUnknownGuardOptions, resolveLimits, resolvePrefixVelocity, resolveWindow, type GuardOptions, type LimitWindow, type PrefixVelocitySettings } from "./options.js";
+import {
+  DEFAULT_LIMITS,
+  refuseUnknownGuardOptions,
+  resolveLimits,
+  resolvePrefixVelocity,
+  resolveWindow,
+  type GuardOptions,
+  type LimitWindow,
+  type PrefixVelocitySettings,
+} from "./options.js";
 import { phoneMediumOf, sendStep } from "./send-step.js";
 import { SmsPolicy } from "./sms.js";
 
@@ -51,9 +70,11 @@ export class DefaultGuard implements AbuseGuard {
   constructor(options: GuardOptions = {}) {
     if (typeof options !== "object" || options === null) throw new TypeError("otp-actions: createGuard needs an options object");
     refuseUnknownGuardOptions(options);
-    if (options.counters !== undefined && typeof options.counters?.apply !== "function") throw new TypeError("otp-actions: guard counters must be a counter store (memoryCounters(), sqliteCounters(), …)");
+    if (options.counters !== undefined && typeof options.counters?.apply !== "function")
+      throw new TypeError("otp-actions: guard counters must be a counter store (memoryCounters(), sqliteCounters(), …)");
     this.#counters = options.counters ?? new MemoryCounters();
-    if (options.onBackendError !== undefined && typeof options.onBackendError !== "function") throw new TypeError("otp-actions: guard onBackendError must be a function");
+    if (options.onBackendError !== undefined && typeof options.onBackendError !== "function")
+      throw new TypeError("otp-actions: guard onBackendError must be a function");
     this.#onBackendError = options.onBackendError ?? (() => {});
 
     const defaults = resolveLimits(DEFAULT_LIMITS, options, "options");
@@ -67,7 +88,10 @@ export class DefaultGuard implements AbuseGuard {
       });
     }
 
-    if (options.smsCountries !== undefined && (!Array.isArray(options.smsCountries) || options.smsCountries.some((code) => typeof code !== "string" || !/^[A-Z]{2}$/i.test(code)))) {
+    if (
+      options.smsCountries !== undefined &&
+      (!Array.isArray(options.smsCountries) || options.smsCountries.some((code) => typeof code !== "string" || !/^[A-Z]{2}$/i.test(code)))
+    ) {
       throw new TypeError("otp-actions: guard smsCountries must be a list of ISO 3166 alpha-2 codes");
     }
     this.#sms = new SmsPolicy({ smsCountries: options.smsCountries, smsNumberTypes: options.smsNumberTypes });
@@ -91,20 +115,32 @@ export class DefaultGuard implements AbuseGuard {
 
   warnings(deliversToPhones: boolean): string[] {
     if (!deliversToPhones || this.#sms.hasCountryList) return [];
-    return ["a channel can deliver codes to phone numbers in every country: set the guard's smsCountries (OTP_SMS_COUNTRIES) to the countries you serve (SMS pumping)."];
+    return [
+      "a channel can deliver codes to phone numbers in every country: set the guard's smsCountries (OTP_SMS_COUNTRIES) to the countries you serve (SMS pumping).",
+    ];
   }
 
   async send(attempt: SendAttempt, open?: LedgerOpen): Promise<SendReservation> {
     const purposeLimits = this.#limitsOf(attempt.purpose);
     const phone = phoneMediumOf(attempt);
     if (phone) this.#sms.assertDeliverable(attempt.identifier.value, phone);
-    const { ops, names, prefixTake, giveBack } = sendStep(attempt, purposeLimits, phone, this.#prefixVelocity, this.#channelBudgets.get(attempt.channel));
+    const { ops, names, prefixTake, giveBack } = sendStep(
+      attempt,
+      purposeLimits,
+      phone,
+      this.#prefixVelocity,
+      this.#channelBudgets.get(attempt.channel),
+    );
     const reservation: SendTaken = { kind: "send", giveBack };
 
     // The new code's entry opens in the same step where the counters share the ledger's backend;
     // not when the prefix's count may refuse this very send after it is taken.
     const together = open !== undefined && this.#counters.ledger === open.store && prefixTake === -1;
-    const result = await this.#apply(ops, attempt, together ? { kind: "open", id: open.id, ttlMs: open.ttlMs, attempts: open.attempts } : undefined);
+    const result = await this.#apply(
+      ops,
+      attempt,
+      together ? { kind: "open", id: open.id, ttlMs: open.ttlMs, attempts: open.attempts } : undefined,
+    );
     if (result.refused) throw refusal(names[result.refused.index]!, result.refused.retryAfterMs);
     // The number that went over the prefix's budget started its block: it is refused too.
     const blocked = prefixTake === -1 ? undefined : result.results[prefixTake]!.lockMs;
@@ -138,7 +174,14 @@ export class DefaultGuard implements AbuseGuard {
       // One step: the reservation, the ledger's check, and its settling. Within one atomic step
       // a lockout this check starts can be lifted only by this check, so both are named.
       const { onApproved, onNotCompared } = step.settle(true, true);
-      const answer = await this.#apply(ops, attempt, { kind: "record", id: ledger.id, match: ledger.match, maxAttempts: ledger.maxAttempts, onApproved, onNotCompared });
+      const answer = await this.#apply(ops, attempt, {
+        kind: "record",
+        id: ledger.id,
+        match: ledger.match,
+        maxAttempts: ledger.maxAttempts,
+        onApproved,
+        onNotCompared,
+      });
       if (answer.refused) throw refusal(names[answer.refused.index]!, answer.refused.retryAfterMs);
       const result = answer.record!;
       return result.outcome === "rejected" ? withLockout(result, step.notice(answer)) : { result };

@@ -107,7 +107,12 @@ export const DEFAULT_LIMITS: Readonly<ResolvedLimits> = Object.freeze({
 export const DEFAULT_CHANNEL_BUDGET: LimitWindow = { max: 1000, windowSeconds: 3600 };
 export const DEFAULT_SMS_NUMBER_TYPES: readonly PhoneNumberType[] = ["MOBILE", "FIXED_LINE_OR_MOBILE"];
 export const DEFAULT_VOICE_NUMBER_TYPES: readonly PhoneNumberType[] = ["MOBILE", "FIXED_LINE_OR_MOBILE", "FIXED_LINE"];
-export const DEFAULT_PREFIX_VELOCITY: Required<PrefixVelocitySettings> = { suffixDigits: 3, maxNumbers: 10, windowSeconds: 3600, blockSeconds: 3600 };
+export const DEFAULT_PREFIX_VELOCITY: Required<PrefixVelocitySettings> = {
+  suffixDigits: 3,
+  maxNumbers: 10,
+  windowSeconds: 3600,
+  blockSeconds: 3600,
+};
 
 const WEEK_SECONDS = 7 * 86_400;
 
@@ -119,14 +124,24 @@ export function integerIn(name: string, value: unknown, min: number, max: number
 export function resolveWindow(name: string, value: LimitWindow | false | undefined, fallback: LimitWindow | null): LimitWindow | null {
   if (value === undefined) return fallback;
   if (value === false) return null;
-  if (typeof value !== "object" || value === null) throw new TypeError(`otp-actions: guard option ${name} must be { max, windowSeconds } or false`);
+  if (typeof value !== "object" || value === null)
+    throw new TypeError(`otp-actions: guard option ${name} must be { max, windowSeconds } or false`);
   return {
     max: integerIn(`${name}.max`, value.max, 1, 1_000_000_000),
     windowSeconds: integerIn(`${name}.windowSeconds`, value.windowSeconds, 1, WEEK_SECONDS),
   };
 }
 
-const LIMIT_KEYS = ["sendsPerIdentifier", "resendCooldownSeconds", "sendsPerIp", "failuresPerIdentifierAndIp", "failuresPerIdentifier", "failureWindowSeconds", "lockout", "failuresPerIp"];
+const LIMIT_KEYS = [
+  "sendsPerIdentifier",
+  "resendCooldownSeconds",
+  "sendsPerIp",
+  "failuresPerIdentifierAndIp",
+  "failuresPerIdentifier",
+  "failureWindowSeconds",
+  "lockout",
+  "failuresPerIp",
+];
 const PURPOSE_LIMIT_KEYS = new Set(LIMIT_KEYS);
 const LOCKOUT_KEYS = new Set(["baseSeconds", "maxSeconds", "levelWindowSeconds"]);
 const GUARD_OPTION_KEYS = new Set([
@@ -163,7 +178,8 @@ export function resolveLimits(base: ResolvedLimits, overrides: LimitSettings | u
   if (overrides === undefined) return base;
   if (typeof overrides !== "object" || overrides === null) throw new TypeError(`otp-actions: guard option ${where} must be an object`);
   const lockout = overrides.lockout;
-  if (lockout !== undefined && (typeof lockout !== "object" || lockout === null)) throw new TypeError(`otp-actions: guard option ${where}.lockout must be an object`);
+  if (lockout !== undefined && (typeof lockout !== "object" || lockout === null))
+    throw new TypeError(`otp-actions: guard option ${where}.lockout must be an object`);
   const resolved: ResolvedLimits = {
     sendsPerIdentifier: resolveWindow(`${where}.sendsPerIdentifier`, overrides.sendsPerIdentifier, base.sendsPerIdentifier),
     resendCooldownSeconds:
@@ -184,8 +200,14 @@ export function resolveLimits(base: ResolvedLimits, overrides: LimitSettings | u
         ? base.failureWindowSeconds
         : integerIn(`${where}.failureWindowSeconds`, overrides.failureWindowSeconds, 1, 30 * 86_400),
     lockout: {
-      baseSeconds: lockout?.baseSeconds === undefined ? base.lockout.baseSeconds : integerIn(`${where}.lockout.baseSeconds`, lockout.baseSeconds, 1, WEEK_SECONDS),
-      maxSeconds: lockout?.maxSeconds === undefined ? base.lockout.maxSeconds : integerIn(`${where}.lockout.maxSeconds`, lockout.maxSeconds, 1, WEEK_SECONDS),
+      baseSeconds:
+        lockout?.baseSeconds === undefined
+          ? base.lockout.baseSeconds
+          : integerIn(`${where}.lockout.baseSeconds`, lockout.baseSeconds, 1, WEEK_SECONDS),
+      maxSeconds:
+        lockout?.maxSeconds === undefined
+          ? base.lockout.maxSeconds
+          : integerIn(`${where}.lockout.maxSeconds`, lockout.maxSeconds, 1, WEEK_SECONDS),
       levelWindowSeconds:
         lockout?.levelWindowSeconds === undefined
           ? base.lockout.levelWindowSeconds
@@ -204,7 +226,8 @@ export function resolveLimits(base: ResolvedLimits, overrides: LimitSettings | u
 export function resolvePrefixVelocity(value: PrefixVelocitySettings | false | undefined): Required<PrefixVelocitySettings> | null {
   if (value === false) return null;
   if (value === undefined) return DEFAULT_PREFIX_VELOCITY;
-  if (typeof value !== "object" || value === null) throw new TypeError("otp-actions: guard option prefixVelocity must be an object or false");
+  if (typeof value !== "object" || value === null)
+    throw new TypeError("otp-actions: guard option prefixVelocity must be an object or false");
   const d = DEFAULT_PREFIX_VELOCITY;
   return {
     suffixDigits: integerIn("prefixVelocity.suffixDigits", value.suffixDigits ?? d.suffixDigits, 1, 6),

@@ -1,6 +1,21 @@
 import type { SendAttempt } from "../contracts/guard.js";
 import type { CounterOp } from "./counters/counter-store.js";
-import { channelKey, cooldownKey, NO_IP, pairLockKey, prefixBlockKey, prefixBlockLevelKey, prefixKey, SEEN_PREFIX, seenNumberKey, sendsKey, sendsPerIpKey, subjectLockKey, subjectOf, ipKeyOf } from "./keys.js";
+import {
+  channelKey,
+  cooldownKey,
+  NO_IP,
+  pairLockKey,
+  prefixBlockKey,
+  prefixBlockLevelKey,
+  prefixKey,
+  SEEN_PREFIX,
+  seenNumberKey,
+  sendsKey,
+  sendsPerIpKey,
+  subjectLockKey,
+  subjectOf,
+  ipKeyOf,
+} from "./keys.js";
 import { LIMITS, OFF, take, type PurposeLimits } from "./limits.js";
 import { DEFAULT_CHANNEL_BUDGET, type LimitWindow, type PrefixVelocitySettings } from "./options.js";
 import { numberPrefix } from "./sms.js";
@@ -45,7 +60,8 @@ export function sendStep(
   // No codes to an identifier + purpose that is locked out (from this IP, or everywhere): they could not be used anyway.
   add({ kind: "lock", key: subjectLockKey(subject) }, LIMITS.failuresPerIdentifier);
   add({ kind: "lock", key: pairLockKey(subject, ip) }, LIMITS.failuresPerIdentifierAndIp);
-  if (limits.resendCooldownSeconds > 0) add({ kind: "take", key: cooldownKey(subject), max: 1, windowMs: limits.resendCooldownSeconds * 1000 }, LIMITS.resendCooldown);
+  if (limits.resendCooldownSeconds > 0)
+    add({ kind: "take", key: cooldownKey(subject), max: 1, windowMs: limits.resendCooldownSeconds * 1000 }, LIMITS.resendCooldown);
   if (limits.sendsPerIdentifier) add(take(sendsKey(subject), limits.sendsPerIdentifier), LIMITS.sendsPerIdentifier);
   if (ip !== NO_IP && limits.sendsPerIp) add(take(sendsPerIpKey(sendIpScope, ip), limits.sendsPerIp), LIMITS.sendsPerIp);
   let prefixTake = -1;
@@ -65,13 +81,22 @@ export function sendStep(
         max: prefixVelocity.maxNumbers + 1,
         windowMs,
         onlyIfAbsent: seen,
-        lock: { key: prefixBlockKey(prefix), levelKey: prefixBlockLevelKey(prefix), baseMs: blockMs, maxMs: blockMs, levelWindowMs: windowMs, resetCount: true },
+        lock: {
+          key: prefixBlockKey(prefix),
+          levelKey: prefixBlockLevelKey(prefix),
+          baseMs: blockMs,
+          maxMs: blockMs,
+          levelWindowMs: windowMs,
+          resetCount: true,
+        },
       },
       LIMITS.prefixVelocity,
     );
   }
   const budget = channelBudget ?? (phone ? DEFAULT_CHANNEL_BUDGET : OFF);
   if (budget !== OFF) add(take(channelKey(attempt.channel), budget), LIMITS.channelBudget);
-  const giveBack = ops.flatMap((op): CounterOp[] => (op.kind === "take" && !op.lock && !op.key.startsWith(SEEN_PREFIX) ? [{ kind: "giveBack", key: op.key }] : []));
+  const giveBack = ops.flatMap((op): CounterOp[] =>
+    op.kind === "take" && !op.lock && !op.key.startsWith(SEEN_PREFIX) ? [{ kind: "giveBack", key: op.key }] : [],
+  );
   return { ops, names, prefixTake, giveBack };
 }

@@ -34,11 +34,16 @@ export class SmsPolicy {
   constructor(settings: SmsPolicySettings) {
     this.#countries = settings.smsCountries === undefined ? undefined : new Set(settings.smsCountries.map((code) => code.toUpperCase()));
     const types = settings.smsNumberTypes;
-    if (types !== undefined && (typeof types !== "object" || types === null)) throw new TypeError("otp-actions: guard smsNumberTypes must be { sms?, voice? }");
+    if (types !== undefined && (typeof types !== "object" || types === null))
+      throw new TypeError("otp-actions: guard smsNumberTypes must be { sms?, voice? }");
     for (const key of Object.keys(types ?? {})) {
-      if (key !== "sms" && key !== "voice") throw new TypeError(`otp-actions: guard smsNumberTypes has no medium '${key.slice(0, 40)}' (sms or voice)`);
+      if (key !== "sms" && key !== "voice")
+        throw new TypeError(`otp-actions: guard smsNumberTypes has no medium '${key.slice(0, 40)}' (sms or voice)`);
     }
-    this.#types = { sms: numberTypes("sms", types?.sms ?? DEFAULT_SMS_NUMBER_TYPES), voice: numberTypes("voice", types?.voice ?? DEFAULT_VOICE_NUMBER_TYPES) };
+    this.#types = {
+      sms: numberTypes("sms", types?.sms ?? DEFAULT_SMS_NUMBER_TYPES),
+      voice: numberTypes("voice", types?.voice ?? DEFAULT_VOICE_NUMBER_TYPES),
+    };
   }
 
   get hasCountryList(): boolean {

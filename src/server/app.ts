@@ -125,7 +125,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   }
   await pageRoutes(app, {
-    health: healthChecker(options.otp, { log: app.log, reuseMs: options.healthReuseMs, ...(options.audit && { audit: () => options.audit!.status() }) }),
+    health: healthChecker(options.otp, {
+      log: app.log,
+      reuseMs: options.healthReuseMs,
+      ...(options.audit && { audit: () => options.audit!.status() }),
+    }),
     openApi,
     ...(options.development && { development: { otp: options.otp, outbox: options.development.outbox } }),
   });
@@ -136,7 +140,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
  * The server's timeouts. Fastify leaves the request timeout at 0 (none), so a client sending its
  * body a byte at a time would hold a connection forever.
  */
-function serverTimeouts(options: ServerOptions): { requestTimeout: number; connectionTimeout: number; keepAliveTimeout: number; http: HttpServerOptions } {
+function serverTimeouts(options: ServerOptions): {
+  requestTimeout: number;
+  connectionTimeout: number;
+  keepAliveTimeout: number;
+  http: HttpServerOptions;
+} {
   const requestTimeout = positiveMilliseconds("requestTimeoutMs", options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS);
   return {
     requestTimeout,
@@ -154,7 +163,8 @@ function serverTimeouts(options: ServerOptions): { requestTimeout: number; conne
 
 function positiveMilliseconds(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`otp-actions: ${name} must be a positive integer, got ${String(value)}`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new TypeError(`otp-actions: ${name} must be a positive integer, got ${String(value)}`);
   return value;
 }
 

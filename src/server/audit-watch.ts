@@ -14,14 +14,24 @@ export type AuditWarn = (cause: string, fields: Record<string, unknown>, message
 const WATCH_INTERVAL_MS = 1000;
 
 /** The recorder's options from the configuration, its failures and drops reported through `warn`. */
-export function auditRecorderOptions(config: ServiceConfig, warn: AuditWarn, recorder: () => AuditRecorder | undefined): AuditRecorderOptions {
+export function auditRecorderOptions(
+  config: ServiceConfig,
+  warn: AuditWarn,
+  recorder: () => AuditRecorder | undefined,
+): AuditRecorderOptions {
   return {
     retentionDays: config.auditRetentionDays,
     maxBuffered: config.auditMaxBuffered,
     strict: config.auditStrict,
     // A driver's message only (named fields): never the rows of the batch.
-    onError: (error) => warn("audit write failed", { error: describeError(error), buffered: recorder()?.pending }, "audit log write failed; its rows are kept and written again"),
-    onDrop: (rows) => warn("audit rows dropped", { dropped: rows, droppedTotal: recorder()?.dropped }, "audit rows dropped: the recorder held its maximum"),
+    onError: (error) =>
+      warn(
+        "audit write failed",
+        { error: describeError(error), buffered: recorder()?.pending },
+        "audit log write failed; its rows are kept and written again",
+      ),
+    onDrop: (rows) =>
+      warn("audit rows dropped", { dropped: rows, droppedTotal: recorder()?.dropped }, "audit rows dropped: the recorder held its maximum"),
   };
 }
 
@@ -31,7 +41,11 @@ export function watchAuditBacklog(recorder: AuditRecorder, warn: AuditWarn): () 
     const { state, held, degradedAt, maxBuffered, strict } = recorder.status();
     if (held < degradedAt) return;
     const refusing = strict && state === "full";
-    warn("audit backlog", { state, buffered: held, degradedAt, maxBuffered, strict }, refusing ? "audit log full: starts and checks are refused until it catches up" : "audit log behind: rows wait in memory");
+    warn(
+      "audit backlog",
+      { state, buffered: held, degradedAt, maxBuffered, strict },
+      refusing ? "audit log full: starts and checks are refused until it catches up" : "audit log behind: rows wait in memory",
+    );
   }, WATCH_INTERVAL_MS);
   timer.unref();
   return () => clearInterval(timer);

@@ -46,7 +46,8 @@ export function loadChannelConfig(value: Value, problem: Problem): ChannelConfig
   const appName = value("OTP_APP_NAME");
   const webOtpDomain = value("OTP_WEBOTP_DOMAIN");
   if (appName !== undefined && !isAppName(appName)) problem("OTP_APP_NAME", "must be 1-100 characters without control characters");
-  if (webOtpDomain !== undefined && !isHostName(webOtpDomain)) problem("OTP_WEBOTP_DOMAIN", "must be a host name such as example.com (no scheme, port or path)");
+  if (webOtpDomain !== undefined && !isHostName(webOtpDomain))
+    problem("OTP_WEBOTP_DOMAIN", "must be a host name such as example.com (no scheme, port or path)");
   if (appName !== undefined) config.appName = appName;
   if (webOtpDomain !== undefined) config.webOtpDomain = webOtpDomain;
   return config;
@@ -84,7 +85,8 @@ function twilioConfig(value: Value, problem: Problem): ChannelConfig["twilio"] {
     problem("OTP_TWILIO_FROM", "and OTP_TWILIO_MESSAGING_SERVICE_SID are both set; set one: a sender number or id, or a Messaging Service");
   }
   const accountSid = value("OTP_TWILIO_ACCOUNT_SID")!;
-  if (!isTwilioAccountSid(accountSid)) problem("OTP_TWILIO_ACCOUNT_SID", "must be AC followed by 32 letters and digits, as the Twilio console shows it");
+  if (!isTwilioAccountSid(accountSid))
+    problem("OTP_TWILIO_ACCOUNT_SID", "must be AC followed by 32 letters and digits, as the Twilio console shows it");
   if (messagingServiceSid !== undefined && !isTwilioMessagingServiceSid(messagingServiceSid)) {
     problem("OTP_TWILIO_MESSAGING_SERVICE_SID", "must be MG followed by 32 letters and digits, as the Twilio console shows it");
   }
@@ -102,9 +104,11 @@ function webhookConfig(value: Value, problem: Problem): ChannelConfig["webhook"]
   const url = value("OTP_WEBHOOK_URL")!;
   const secret = value("OTP_WEBHOOK_SECRET")!;
   if (!URL.canParse(url)) problem("OTP_WEBHOOK_URL", "must be an absolute URL");
-  else if (hasCredentials(new URL(url))) problem("OTP_WEBHOOK_URL", "must not carry a user name or password; the signature (OTP_WEBHOOK_SECRET) authenticates each request");
+  else if (hasCredentials(new URL(url)))
+    problem("OTP_WEBHOOK_URL", "must not carry a user name or password; the signature (OTP_WEBHOOK_SECRET) authenticates each request");
   // The payload holds the code: plain http only where nobody on the network can read it.
-  else if (!isSecureHttpUrl(new URL(url))) problem("OTP_WEBHOOK_URL", "must be https (http only to a loopback host such as 127.0.0.1 or localhost)");
+  else if (!isSecureHttpUrl(new URL(url)))
+    problem("OTP_WEBHOOK_URL", "must be https (http only to a loopback host such as 127.0.0.1 or localhost)");
   if (secret.length < MIN_WEBHOOK_SECRET_CHARS) problem("OTP_WEBHOOK_SECRET", `must be at least ${MIN_WEBHOOK_SECRET_CHARS} characters`);
   return { url, secret };
 }
@@ -115,9 +119,13 @@ export function loadLimitsConfig(value: Value, problem: Problem): LimitsConfig {
   const limits: LimitsConfig = { enabled: raw !== "off" };
   const countries = value("OTP_SMS_COUNTRIES");
   if (countries !== undefined) {
-    const codes = countries.split(",").map((code) => code.trim().toUpperCase()).filter(Boolean);
+    const codes = countries
+      .split(",")
+      .map((code) => code.trim().toUpperCase())
+      .filter(Boolean);
     const unknown = codes.filter((code) => !isSupportedCountry(code));
-    if (unknown.length > 0 || codes.length === 0) problem("OTP_SMS_COUNTRIES", `must be ISO 3166 country codes such as US,GB; not ${unknown.join(",") || "empty"}`);
+    if (unknown.length > 0 || codes.length === 0)
+      problem("OTP_SMS_COUNTRIES", `must be ISO 3166 country codes such as US,GB; not ${unknown.join(",") || "empty"}`);
     else limits.smsCountries = codes as CountryCode[];
   }
   return limits;

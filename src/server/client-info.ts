@@ -31,7 +31,9 @@ export function clientFrom(request: FastifyRequest, bodyClient: BodyClient | und
   const trusting = isTrusting(trustProxy);
   const ip =
     bodyClient?.ip ??
-    (trusting ? clientIpFrom({ remoteAddress: request.socket.remoteAddress, forwardedFor: request.headers["x-forwarded-for"], trustProxy }) : normalizeIp(request.socket.remoteAddress));
+    (trusting
+      ? clientIpFrom({ remoteAddress: request.socket.remoteAddress, forwardedFor: request.headers["x-forwarded-for"], trustProxy })
+      : normalizeIp(request.socket.remoteAddress));
   const header = request.headers["user-agent"];
   const userAgent = bodyClient?.userAgent ?? (trusting && typeof header === "string" ? header.slice(0, 512) : undefined);
   if (ip === undefined && userAgent === undefined) return undefined;

@@ -84,7 +84,8 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
 
   const nodeEnv = value("NODE_ENV");
   // Anything else ("prod", "Production") would quietly run in development, outbox and all.
-  if (nodeEnv !== undefined && !NODE_ENVS.has(nodeEnv)) problem("NODE_ENV", `must be production, development or test, got '${nodeEnv.slice(0, 20)}'`);
+  if (nodeEnv !== undefined && !NODE_ENVS.has(nodeEnv))
+    problem("NODE_ENV", `must be production, development or test, got '${nodeEnv.slice(0, 20)}'`);
   const production = nodeEnv === "production";
 
   const keys = value("OTP_KEYS");
@@ -101,7 +102,10 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   let apiKeys: string[] | undefined;
   const rawApiKeys = value("OTP_API_KEYS");
   if (rawApiKeys !== undefined) {
-    apiKeys = rawApiKeys.split(",").map((key) => key.trim()).filter(Boolean);
+    apiKeys = rawApiKeys
+      .split(",")
+      .map((key) => key.trim())
+      .filter(Boolean);
     if (apiKeys.length === 0) problem("OTP_API_KEYS", "lists no key");
     apiKeys.forEach((key, index) => {
       if (!API_KEY.test(key)) problem("OTP_API_KEYS", `key #${index + 1} must be 16-512 printable characters without spaces or commas`);
@@ -125,7 +129,10 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   if (!isListenHost(host)) problem("HOST", `must be an IP address or a host name such as localhost, got '${host.slice(0, 60)}'`);
   // Development serves every code at /dev/outbox, unauthenticated: only to this machine, unless asked.
   else if (!production && !isLoopbackHost(host) && value("OTP_DEV_PUBLIC") !== "true") {
-    problem("HOST", `is not a loopback address in development, where /dev/outbox shows every code to anyone who can connect; set NODE_ENV=production, or OTP_DEV_PUBLIC=true to serve development on '${host.slice(0, 60)}' anyway`);
+    problem(
+      "HOST",
+      `is not a loopback address in development, where /dev/outbox shows every code to anyone who can connect; set NODE_ENV=production, or OTP_DEV_PUBLIC=true to serve development on '${host.slice(0, 60)}' anyway`,
+    );
   }
 
   const policy: PurposePolicy = {};
@@ -137,7 +144,10 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   try {
     resolvePolicy(DEFAULT_POLICY, policy, "policy");
   } catch {
-    problem("OTP_SESSION_TTL_SECONDS", `must be at least OTP_CODE_TTL_SECONDS (${policy.codeTtlSeconds ?? DEFAULT_POLICY.codeTtlMs / 1000})`);
+    problem(
+      "OTP_SESSION_TTL_SECONDS",
+      `must be at least OTP_CODE_TTL_SECONDS (${policy.codeTtlSeconds ?? DEFAULT_POLICY.codeTtlMs / 1000})`,
+    );
   }
 
   const trustProxy = parseTrustProxy(value("OTP_TRUST_PROXY"), (message) => problem("OTP_TRUST_PROXY", message));
@@ -149,13 +159,31 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   const auditRetentionDays = integer("OTP_AUDIT_RETENTION_DAYS", 90, 1, 3650)!;
   const auditMaxBuffered = integer("OTP_AUDIT_MAX_BUFFERED", 50_000, 100, 1_000_000)!;
   const rawAuditStrict = value("OTP_AUDIT_STRICT") ?? "false";
-  if (rawAuditStrict !== "true" && rawAuditStrict !== "false") problem("OTP_AUDIT_STRICT", `must be true or false, got '${rawAuditStrict.slice(0, 20)}'`);
+  if (rawAuditStrict !== "true" && rawAuditStrict !== "false")
+    problem("OTP_AUDIT_STRICT", `must be true or false, got '${rawAuditStrict.slice(0, 20)}'`);
   const auditStrict = rawAuditStrict === "true";
   const channels = loadChannelConfig(value, problem);
   const limits = loadLimitsConfig(value, problem);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { production, keys, apiKeys, store, port, host, policy, trustProxy, bodyLimitBytes, logLevel, dataDir: value("OTP_DATA_DIR") ?? "./data", channels, limits, auditRetentionDays, auditMaxBuffered, auditStrict };
+  return {
+    production,
+    keys,
+    apiKeys,
+    store,
+    port,
+    host,
+    policy,
+    trustProxy,
+    bodyLimitBytes,
+    logLevel,
+    dataDir: value("OTP_DATA_DIR") ?? "./data",
+    channels,
+    limits,
+    auditRetentionDays,
+    auditMaxBuffered,
+    auditStrict,
+  };
 }
 
 /** An address to listen on: an IP (no brackets, as `listen` takes it) or a host name to resolve. */
@@ -168,7 +196,10 @@ function parseTrustProxy(raw: string | undefined, problem: (message: string) => 
   if (raw === undefined || raw === "false" || raw === "0") return false;
   if (raw === "true") return true;
   if (/^\d+$/.test(raw)) return Number(raw);
-  const entries = raw.split(",").map((entry) => entry.trim()).filter(Boolean);
+  const entries = raw
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   for (const entry of entries) {
     if (!parseTrustEntry(entry)) {
       problem(`'${entry.slice(0, 60)}' is not true, false, a hop count, or an IP address / CIDR range`);

@@ -60,7 +60,9 @@ export function developmentSecrets(
   if (keys === undefined) {
     const key = keptSecret(config.dataDir, "dev-keys", () => generateKey("dev"));
     keys = key.value;
-    say(`warning: OTP_KEYS is not set; ${key.created ? "generated" : "using"} a development key kept in ${key.path}. Set OTP_KEYS in production.`);
+    say(
+      `warning: OTP_KEYS is not set; ${key.created ? "generated" : "using"} a development key kept in ${key.path}. Set OTP_KEYS in production.`,
+    );
   }
   let apiKeys = config.apiKeys;
   if (apiKeys === undefined) {

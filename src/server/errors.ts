@@ -81,7 +81,12 @@ export function errorHandlers(warnings: WarningFolder): {
     // Log the failure, never the body or the error's context field.
     if (otpError.code === "INTERNAL") request.log.error({ err: error }, "request failed");
     else if (otpError.status >= 500) {
-      warnings.warn(request.log, `request failed ${otpError.code}`, { errorCode: otpError.code, cause: (otpError.cause as Error | undefined)?.message }, "request failed");
+      warnings.warn(
+        request.log,
+        `request failed ${otpError.code}`,
+        { errorCode: otpError.code, cause: (otpError.cause as Error | undefined)?.message },
+        "request failed",
+      );
     }
     return sendOtpError(reply, otpError);
   };

@@ -67,7 +67,8 @@ export function healthChecker(otp: Otp, options: HealthCheckerOptions): () => Pr
 
 function reuseMsFrom(value: number | undefined): number {
   if (value === undefined) return DEFAULT_REUSE_MS;
-  if (!Number.isSafeInteger(value) || value < 0) throw new TypeError(`otp-actions: the health reuse window must be a whole number of milliseconds ≥ 0, got ${String(value)}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new TypeError(`otp-actions: the health reuse window must be a whole number of milliseconds ≥ 0, got ${String(value)}`);
   return value;
 }
 
@@ -164,7 +165,17 @@ function checksFor(otp: Otp, log: HealthLogger): () => Promise<HealthReport> {
  */
 function withAuditCheck(report: HealthReport, status: AuditRecorderStatus): HealthReport {
   const { state, held, maxBuffered, degradedAt, strict, failing, dropped, writeFailures } = status;
-  const audit = { ok: !(strict && state === "full"), state, buffered: held, degradedAt, maxBuffered, strict, failing, dropped, writeFailures };
+  const audit = {
+    ok: !(strict && state === "full"),
+    state,
+    buffered: held,
+    degradedAt,
+    maxBuffered,
+    strict,
+    failing,
+    dropped,
+    writeFailures,
+  };
   const worst = report.status === "fail" || !audit.ok ? "fail" : state !== "ok" ? "degraded" : report.status;
   return { ...report, status: worst, checks: { ...report.checks, audit } };
 }

@@ -46,7 +46,10 @@ export function openApiDocument(routes: readonly CollectedRoute[]): Record<strin
   const paths: Record<string, Record<string, unknown>> = {};
   for (const { method, url, schema } of routes) {
     // The body parser answers 415 for every route that takes a body: listed here once, not in each route.
-    const documented: NonNullable<RouteSchema["response"]> = { ...schema.response, ...(schema.body !== undefined && { 415: unsupportedMediaTypeResponse }) };
+    const documented: NonNullable<RouteSchema["response"]> = {
+      ...schema.response,
+      ...(schema.body !== undefined && { 415: unsupportedMediaTypeResponse }),
+    };
     const responses: Record<string, unknown> = {};
     for (const [status, { description, contentType, ...responseSchema }] of Object.entries(documented)) {
       responses[status] = {
@@ -76,7 +79,8 @@ export function openApiDocument(routes: readonly CollectedRoute[]): Record<strin
     info: {
       title: "otp-actions",
       version: VERSION,
-      description: "One-time codes as a service: start a verification, check the code, resend, cancel; read the audit log. Errors have the body { error, error_code, … }.",
+      description:
+        "One-time codes as a service: start a verification, check the code, resend, cancel; read the audit log. Errors have the body { error, error_code, … }.",
     },
     components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "A key from OTP_API_KEYS" } } },
     paths,

@@ -57,7 +57,9 @@ function outboxChannel(options: OutboxChannelOptions): Channel {
         sentAt: new Date().toISOString(),
         expiresAt: message.codeExpiresAt.toISOString(),
       });
-      write(`[otp-actions ${options.name}] ${message.purpose} code for ${message.to}: ${message.code} (expires ${message.codeExpiresAt.toISOString()})`);
+      write(
+        `[otp-actions ${options.name}] ${message.purpose} code for ${message.to}: ${message.code} (expires ${message.codeExpiresAt.toISOString()})`,
+      );
     },
   };
 }

@@ -17,17 +17,35 @@ export const clientSchema = {
 
 // No minLength: an empty context is left to the engine, which calls it MISSING_FIELDS as it does
 // an empty code (the schema would call it INVALID_REQUEST).
-const context = { type: "string", description: `The sealed context token from the previous step (at most ${MAX_CONTEXT_CHARS} characters).` } as const;
-const purpose = { type: "string", pattern: NAME_PATTERN, description: "What the code protects, such as `login` or `password_reset`." } as const;
-const identifier = { type: "string", minLength: 1, maxLength: 320, description: "Email address or phone number (E.164 or national with a default country)." } as const;
+const context = {
+  type: "string",
+  description: `The sealed context token from the previous step (at most ${MAX_CONTEXT_CHARS} characters).`,
+} as const;
+const purpose = {
+  type: "string",
+  pattern: NAME_PATTERN,
+  description: "What the code protects, such as `login` or `password_reset`.",
+} as const;
+const identifier = {
+  type: "string",
+  minLength: 1,
+  maxLength: 320,
+  description: "Email address or phone number (E.164 or national with a default country).",
+} as const;
 const timestamp = { type: "string", format: "date-time" } as const;
-const metadata = { type: "object", description: "Your data, sealed into the context and returned on approval (at most 5 KB).", additionalProperties: true } as const;
+const metadata = {
+  type: "object",
+  description: "Your data, sealed into the context and returned on approval (at most 5 KB).",
+  additionalProperties: true,
+} as const;
 
 /**
  * A request body: an object that refuses a field it does not declare (a misspelt field is a 400,
  * never silently ignored), with its required fields first when it has any.
  */
-function requestBody<const P extends Record<string, unknown>>(properties: P): { type: "object"; additionalProperties: false; properties: P };
+function requestBody<const P extends Record<string, unknown>>(
+  properties: P,
+): { type: "object"; additionalProperties: false; properties: P };
 function requestBody<const R extends readonly string[], const P extends Record<string, unknown>>(
   properties: P,
   required: R,
@@ -112,9 +130,17 @@ const nullableString = { type: ["string", "null"] } as const;
 
 /** The filters both audit routes take. */
 const auditFilterProperties = {
-  identifier: { ...identifier, description: "One person's rows: normalised and hashed as the engine does, under every key (rows from before a rotation too)." },
+  identifier: {
+    ...identifier,
+    description: "One person's rows: normalised and hashed as the engine does, under every key (rows from before a rotation too).",
+  },
   identifierKind: { type: "string", enum: ["email", "phone"], description: "How to read `identifier`; inferred when absent." },
-  verificationId: { type: "string", minLength: 1, maxLength: 256, description: "Not indexed alone: combine with `identifier` or a time range on a large log." },
+  verificationId: {
+    type: "string",
+    minLength: 1,
+    maxLength: 256,
+    description: "Not indexed alone: combine with `identifier` or a time range on a large log.",
+  },
   purpose: { ...purpose, description: "Rows for this purpose." },
   action: { anyOf: [auditAction, { type: "array", items: auditAction, minItems: 1, maxItems: AUDIT_ACTIONS.length }] },
   status: { type: "string", minLength: 1, maxLength: 256, description: "An error code, or pending, approved, canceled, delivered." },
@@ -132,7 +158,22 @@ export const auditExportBody = requestBody(auditFilterProperties);
 
 const auditRow = {
   type: "object",
-  required: ["eventId", "verificationId", "action", "status", "purpose", "channel", "identifierHash", "identifierMasked", "attempts", "metadata", "clientIp", "userAgent", "traceId", "at"],
+  required: [
+    "eventId",
+    "verificationId",
+    "action",
+    "status",
+    "purpose",
+    "channel",
+    "identifierHash",
+    "identifierMasked",
+    "attempts",
+    "metadata",
+    "clientIp",
+    "userAgent",
+    "traceId",
+    "at",
+  ],
   properties: {
     eventId: { type: "string" },
     verificationId: nullableString,
@@ -162,7 +203,10 @@ export const auditPageResponse = {
 
 /** Error responses each route can give, for the OpenAPI document. */
 export const errorResponses = {
-  400: { ...errorSchema, description: "MISSING_FIELDS, INVALID_REQUEST, INVALID_IDENTIFIER, INVALID_CODE_FORMAT, INVALID_OTP, INVALID_CONTEXT, CONTEXT_MISMATCH" },
+  400: {
+    ...errorSchema,
+    description: "MISSING_FIELDS, INVALID_REQUEST, INVALID_IDENTIFIER, INVALID_CODE_FORMAT, INVALID_OTP, INVALID_CONTEXT, CONTEXT_MISMATCH",
+  },
   401: { ...errorSchema, description: "UNAUTHORIZED: missing or wrong API key" },
   410: { ...errorSchema, description: "OTP_EXPIRED, SESSION_EXPIRED, ALREADY_USED, CANCELED" },
   413: { ...errorSchema, description: "PAYLOAD_TOO_LARGE" },

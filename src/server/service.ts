@@ -72,7 +72,8 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
 
   const outbox = config.production ? undefined : new Outbox();
   const channels = hooks.channels ?? (await serviceChannels(config, outbox, say));
-  if (channels.length === 0) say("warning: no delivery channel is configured; /health/otp reports it, and every start (POST /v1/verifications) fails");
+  if (channels.length === 0)
+    say("warning: no delivery channel is configured; /health/otp reports it, and every start (POST /v1/verifications) fails");
 
   if (config.production) {
     const risk = (await persistenceOf(store))?.risk;
@@ -80,7 +81,9 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   }
   const guard = config.limits.enabled ? serviceGuard(config, store) : undefined;
   if (config.production && guard) {
-    const deliversToPhones = channels.some((channel) => channel.accepts !== "email" && channel.medium !== "email" && channel.medium !== "other");
+    const deliversToPhones = channels.some(
+      (channel) => channel.accepts !== "email" && channel.medium !== "email" && channel.medium !== "other",
+    );
     for (const warning of guard.warnings(deliversToPhones)) say(`warning: ${warning}`);
   }
   const otp = createOtp({ keys: secrets.keys, store, channels, ...config.policy, guard: guard ?? false });
@@ -93,7 +96,11 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   const warnings = new WarningFolder();
   let serverLog: WarnLogger = { warn: (_fields, message) => say(`warning: ${message}`) };
   const auditWarn = (cause: string, fields: Record<string, unknown>, message: string) => warnings.warn(serverLog, cause, fields, message);
-  const audit: AuditRecorder = attachAuditLog(otp, auditLog, auditRecorderOptions(config, auditWarn, () => audit));
+  const audit: AuditRecorder = attachAuditLog(
+    otp,
+    auditLog,
+    auditRecorderOptions(config, auditWarn, () => audit),
+  );
   const stopWatching = watchAuditBacklog(audit, auditWarn);
   const recorderMetrics = auditMetrics(audit);
   const logging = hooks.logger ?? true;
@@ -131,7 +138,9 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-  say(`otp-actions ${config.production ? "production" : "development"} service on ${url} (store ${describeStore(config.store)}${hooks.store ? ", overridden" : ""})`);
+  say(
+    `otp-actions ${config.production ? "production" : "development"} service on ${url} (store ${describeStore(config.store)}${hooks.store ? ", overridden" : ""})`,
+  );
   if (outbox) say(`demo page ${url}/ · outbox ${url}/dev/outbox · API reference ${url}/docs`);
 
   let stopping: Promise<void> | undefined;

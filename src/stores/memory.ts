@@ -1,6 +1,14 @@
 import { ExpirySweep } from "../core/expiry-sweep.js";
 import { OldestFirst } from "../core/oldest-first.js";
-import type { LedgerCallOptions, LedgerRevokeOptions, LedgerState, LedgerStore, RecordResult, RevokeResult, SynchronousLedger } from "../contracts/ledger.js";
+import type {
+  LedgerCallOptions,
+  LedgerRevokeOptions,
+  LedgerState,
+  LedgerStore,
+  RecordResult,
+  RevokeResult,
+  SynchronousLedger,
+} from "../contracts/ledger.js";
 import { deadlinePassed } from "../core/util/with-timeout.js";
 
 export interface MemoryStoreOptions {

@@ -25,7 +25,6 @@ export interface PostgresStoreOptions {
 /** Raised inside a ledger statement that would apply after its deadline; the statement rolls back. */
 const DEADLINE_MARK = "otp-actions: deadline passed";
 
-
 interface Snapshot {
   attempts: number | null;
   state: number | null;
@@ -76,14 +75,17 @@ export class PostgresStore implements LedgerStore {
     this.tableName = tableNameOption("postgres", options.tableName, "otp_ledger");
     this.#timeoutMs = timeoutOption("postgres", options.timeoutMs);
     this.#clockSkewMs = clockSkewOption("postgres", options.clockSkewMs);
-    ({ pool: this.pool, owned: this.#owned } = poolFromOptions(options, "postgresStore", (connectionString) =>
-      new pg.Pool({
-        connectionString,
-        connectionTimeoutMillis: this.#timeoutMs,
-        query_timeout: this.#timeoutMs,
-        // Keeps a dead peer from holding a pooled connection for the kernel's default (hours).
-        keepAlive: true,
-      }),
+    ({ pool: this.pool, owned: this.#owned } = poolFromOptions(
+      options,
+      "postgresStore",
+      (connectionString) =>
+        new pg.Pool({
+          connectionString,
+          connectionTimeoutMillis: this.#timeoutMs,
+          query_timeout: this.#timeoutMs,
+          // Keeps a dead peer from holding a pooled connection for the kernel's default (hours).
+          keepAlive: true,
+        }),
     ));
     // An idle client whose server went away emits 'error' on the pool; unheard, that would end
     // the process. The pool drops that client and connects afresh when the server returns.
@@ -171,7 +173,9 @@ export class PostgresStore implements LedgerStore {
 
   /** Deletes up to `limit` expired rows; returns how many. `open` already does this in small steps. */
   async purgeExpired(limit = PURGE_BATCH): Promise<number> {
-    const result = await this.#query(() => this.pool.query({ name: `otp-purge-${this.tableName}`, text: this.#sql.purge, values: [limit] }));
+    const result = await this.#query(() =>
+      this.pool.query({ name: `otp-purge-${this.tableName}`, text: this.#sql.purge, values: [limit] }),
+    );
     return result.rowCount ?? 0;
   }
 
@@ -180,7 +184,9 @@ export class PostgresStore implements LedgerStore {
   }
 
   async #read(id: string): Promise<Snapshot> {
-    const { rows } = await this.#query(() => this.pool.query<Snapshot>({ name: `otp-read-${this.tableName}`, text: this.#sql.read, values: [id] }));
+    const { rows } = await this.#query(() =>
+      this.pool.query<Snapshot>({ name: `otp-read-${this.tableName}`, text: this.#sql.read, values: [id] }),
+    );
     return rows[0] ?? { attempts: null, state: null, live: null };
   }
 
@@ -219,7 +225,8 @@ function asDeadlineError(error: unknown): unknown {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (typeof message === "string" && message.includes(DEADLINE_MARK)) return deadlinePassed("postgres");
   // lock_not_available (lock_timeout), query_canceled (statement_timeout)
-  if (code === "55P03" || code === "57014") return new StoreTimeoutError("postgres", 0, "postgres store: a lock was held until the deadline; nothing was applied");
+  if (code === "55P03" || code === "57014")
+    return new StoreTimeoutError("postgres", 0, "postgres store: a lock was held until the deadline; nothing was applied");
   return error;
 }
 

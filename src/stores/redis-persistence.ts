@@ -31,7 +31,11 @@ export async function readPersistence(node: Redis): Promise<Omit<RedisPersistenc
 /** What a crash can do to the ledger, given how the server (every master, on a Cluster) keeps its data; null when nothing. */
 export function persistenceRisk(aof: boolean, appendfsync: string | null, rdb: boolean, cluster: boolean): string | null {
   if (aof && appendfsync === "always") return null;
-  const kept = aof ? `an append-only file synced ${appendfsync === null ? "on an unknown policy" : `"${appendfsync}"`}` : rdb ? "snapshots only" : "no persistence";
+  const kept = aof
+    ? `an append-only file synced ${appendfsync === null ? "on an unknown policy" : `"${appendfsync}"`}`
+    : rdb
+      ? "snapshots only"
+      : "no persistence";
   if (cluster) {
     return `Redis runs ${kept}: a crash can roll the ledger back, and on a Cluster the store cannot detect it, so a used or exhausted code could be accepted again. Run every master with appendonly yes and appendfsync always.`;
   }

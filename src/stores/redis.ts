@@ -1,6 +1,6 @@
 // Past 300 lines for one class: the connection, the epoch it confirms and the commands sent on it are one piece of state.
 import { Cluster, Redis } from "ioredis";
-import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordOutcome, RecordResult, RevokeResult } from "../contracts/ledger.js";
+import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult } from "../contracts/ledger.js";
 import { clockSkewOption, timeoutOption } from "../core/util/option-checks.js";
 import { deadlineOf, deadlinePassed, withTimeout } from "../core/util/with-timeout.js";
 import { RECORD_OUTCOMES } from "./redis-ledger-lua.js";
@@ -149,12 +149,24 @@ export class RedisStore implements LedgerStore {
    * epoch is confirmed, and waited for up to the deadline plus the clock allowance. The script
    * must refuse past ARGV[1] by Redis's clock, as the ledger's own do.
    */
-  async evalWithEntry(loaded: { source: string; sha: string }, id: string, deadlineMs: number, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown[]> {
+  async evalWithEntry(
+    loaded: { source: string; sha: string },
+    id: string,
+    deadlineMs: number,
+    keys: readonly string[],
+    args: ReadonlyArray<string | number>,
+  ): Promise<unknown[]> {
     if (!this.composable) throw new Error("otp-actions: a Redis Cluster cannot run other keys beside a verification's entry");
     const boundMs = Math.max(1, deadlineMs - Date.now()) + this.#clockSkewMs;
     return this.#call(boundMs, async (client) => {
       const epoch = await this.#confirmedEpoch(client);
-      return this.#evalOnEpoch(client, loaded, epoch, [this.#key(id), ...keys], [String(Math.floor(deadlineMs)), epoch.value, ...args.map(String)]) as Promise<unknown[]>;
+      return this.#evalOnEpoch(
+        client,
+        loaded,
+        epoch,
+        [this.#key(id), ...keys],
+        [String(Math.floor(deadlineMs)), epoch.value, ...args.map(String)],
+      ) as Promise<unknown[]>;
     });
   }
 
@@ -170,7 +182,17 @@ export class RedisStore implements LedgerStore {
       const fsyncs = new Set(each.map((node) => node.appendfsync));
       const aof = each.every((node) => node.aof);
       const appendfsync = fsyncs.size === 1 ? [...fsyncs][0]! : null;
-      return { aof, appendfsync, rdb: each.every((node) => node.rdb), risk: persistenceRisk(aof, appendfsync, each.some((node) => node.rdb), cluster) };
+      return {
+        aof,
+        appendfsync,
+        rdb: each.every((node) => node.rdb),
+        risk: persistenceRisk(
+          aof,
+          appendfsync,
+          each.some((node) => node.rdb),
+          cluster,
+        ),
+      };
     });
   }
 
@@ -198,7 +220,10 @@ export class RedisStore implements LedgerStore {
     const boundMs = Math.max(1, deadlineMs - Date.now()) + this.#clockSkewMs;
     const reply = await this.#call(boundMs, async (client) => {
       const epoch = await this.#confirmedEpoch(client);
-      return (await this.#evalOnEpoch(client, loaded, epoch, [this.#key(id)], [String(Math.floor(deadlineMs)), epoch.value, ...args])) as [number, number];
+      return (await this.#evalOnEpoch(client, loaded, epoch, [this.#key(id)], [String(Math.floor(deadlineMs)), epoch.value, ...args])) as [
+        number,
+        number,
+      ];
     });
     if (reply[0] === -1) throw deadlinePassed("redis");
     return reply;
@@ -206,13 +231,21 @@ export class RedisStore implements LedgerStore {
 
   // The script goes out only on the connection whose server confirmed the epoch, checked in the
   // same turn of the event loop as the command is written to it.
-  async #evalOnEpoch(client: Redis | Cluster, { sha, source }: Script, epoch: ConfirmedEpoch, keys: readonly string[], args: readonly string[]): Promise<unknown[]> {
+  async #evalOnEpoch(
+    client: Redis | Cluster,
+    { sha, source }: Script,
+    epoch: ConfirmedEpoch,
+    keys: readonly string[],
+    args: readonly string[],
+  ): Promise<unknown[]> {
     const send = (command: "evalsha" | "eval"): Promise<unknown[]> => {
       if (!(client instanceof Cluster) && (client.stream !== epoch.stream || client.status !== "ready")) {
         this.#epoch = undefined;
         return Promise.reject(new Error("redis reconnected before the epoch of the new connection was confirmed"));
       }
-      return (command === "evalsha" ? client.evalsha(sha, keys.length, ...keys, ...args) : client.eval(source, keys.length, ...keys, ...args)) as Promise<unknown[]>;
+      return (
+        command === "evalsha" ? client.evalsha(sha, keys.length, ...keys, ...args) : client.eval(source, keys.length, ...keys, ...args)
+      ) as Promise<unknown[]>;
     };
     try {
       return await send("evalsha");

@@ -1,6 +1,13 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { openSqliteFile } from "../drivers/sqlite-file.js";
-import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult, SynchronousLedger } from "../contracts/ledger.js";
+import type {
+  LedgerCallOptions,
+  LedgerRevokeOptions,
+  LedgerStore,
+  RecordResult,
+  RevokeResult,
+  SynchronousLedger,
+} from "../contracts/ledger.js";
 import { timeoutOption } from "../core/util/option-checks.js";
 import { tableNameOption } from "../core/util/sql-identifier.js";
 import { StoreTimeoutError, deadlineOf } from "../core/util/with-timeout.js";
@@ -22,7 +29,6 @@ export interface SqliteStoreOptions {
   /** Milliseconds since the epoch, for expiry. Default `Date.now`. */
   now?: () => number;
 }
-
 
 interface Row {
   attempts: number;
@@ -92,7 +98,8 @@ export class SqliteStore implements LedgerStore, SynchronousLedger {
   }
 
   async migrate(): Promise<void> {
-    await this.#write(undefined, () => this.database.exec(`
+    await this.#write(undefined, () =>
+      this.database.exec(`
       CREATE TABLE IF NOT EXISTS ${this.tableName} (
         id TEXT PRIMARY KEY,
         attempts INTEGER NOT NULL,
@@ -100,7 +107,8 @@ export class SqliteStore implements LedgerStore, SynchronousLedger {
         expires_at INTEGER NOT NULL
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS ${this.tableName}_expires_at ON ${this.tableName} (expires_at);
-    `));
+    `),
+    );
   }
 
   async open(id: string, ttlMs: number, attempts = 0, options?: LedgerCallOptions): Promise<void> {
@@ -183,7 +191,13 @@ export class SqliteStore implements LedgerStore, SynchronousLedger {
       const attempt = (): void => {
         // An attempt can wait SQLITE_BUSY_WAIT_MS for the lock; one that could end past the deadline is not started.
         if (Date.now() + SQLITE_BUSY_WAIT_MS >= deadlineMs) {
-          reject(new StoreTimeoutError("sqlite", 0, "sqlite store: another connection held the write lock until the deadline; nothing was applied"));
+          reject(
+            new StoreTimeoutError(
+              "sqlite",
+              0,
+              "sqlite store: another connection held the write lock until the deadline; nothing was applied",
+            ),
+          );
           return;
         }
         try {
@@ -209,7 +223,9 @@ export class SqliteStore implements LedgerStore, SynchronousLedger {
          RETURNING attempts, state`,
       ),
       read: this.database.prepare(`SELECT attempts, state, expires_at FROM ${t} WHERE id = ?`),
-      revoke: this.database.prepare(`UPDATE ${t} SET state = @state WHERE id = @id AND state = ${PENDING} AND expires_at > @now RETURNING attempts`),
+      revoke: this.database.prepare(
+        `UPDATE ${t} SET state = @state WHERE id = @id AND state = ${PENDING} AND expires_at > @now RETURNING attempts`,
+      ),
       purge: this.database.prepare(`DELETE FROM ${t} WHERE id IN (SELECT id FROM ${t} WHERE expires_at <= ? LIMIT ?)`),
     };
     return this.#statements;

@@ -41,11 +41,13 @@ const BROKEN: ReadonlySet<ErrorCode> = new Set(["STORE_UNAVAILABLE", "INTERNAL"]
  */
 export function attachLogger(otp: OtpEventSource, logger: OtpLogger, options: LoggerOptions = {}): () => void {
   for (const level of ["debug", "info", "warn", "error"] as const) {
-    if (typeof logger?.[level] !== "function") throw new TypeError(`otp-actions: attachLogger needs a logger with a ${level}() method (pino's shape)`);
+    if (typeof logger?.[level] !== "function")
+      throw new TypeError(`otp-actions: attachLogger needs a logger with a ${level}() method (pino's shape)`);
   }
   const levels = { ...DEFAULT_LEVELS, ...options.levels };
   for (const [type, level] of Object.entries(levels)) {
-    if (!["debug", "info", "warn", "error"].includes(level)) throw new TypeError(`otp-actions: attachLogger levels.${type} must be debug, info, warn or error`);
+    if (!["debug", "info", "warn", "error"].includes(level))
+      throw new TypeError(`otp-actions: attachLogger levels.${type} must be debug, info, warn or error`);
   }
   const includeClient = options.includeClient ?? true;
   const includeMetadata = options.includeMetadata ?? false;

@@ -61,9 +61,21 @@ export function createMetrics(otp: OtpEventSource, options: MetricsOptions = {})
 
   const events = new Counter("otp_events_total", "Engine events by type, purpose, channel and failure reason.");
   const refusals = new Counter("otp_limit_refusals_total", "Requests refused by a rate limit or lockout, by limit.");
-  const timeToVerify = new Histogram("otp_time_to_verify_seconds", "Seconds from issuing a code to its successful check.", TIME_TO_VERIFY_BUCKETS);
-  const attempts = new Histogram("otp_attempts_per_success", "Checks used by verifications that succeeded, the successful one included.", ATTEMPT_BUCKETS);
-  const durations = new Histogram("otp_operation_duration_seconds", "Time spent in engine operations, by operation and outcome.", DURATION_BUCKETS);
+  const timeToVerify = new Histogram(
+    "otp_time_to_verify_seconds",
+    "Seconds from issuing a code to its successful check.",
+    TIME_TO_VERIFY_BUCKETS,
+  );
+  const attempts = new Histogram(
+    "otp_attempts_per_success",
+    "Checks used by verifications that succeeded, the successful one included.",
+    ATTEMPT_BUCKETS,
+  );
+  const durations = new Histogram(
+    "otp_operation_duration_seconds",
+    "Time spent in engine operations, by operation and outcome.",
+    DURATION_BUCKETS,
+  );
   const dropped = new Counter("otp_metrics_series_dropped_total", "Observations not recorded because a metric reached its label-set cap.");
   // Issue time by verification id, to measure time to verify. Insertion order makes the first
   // key the oldest, so the map is trimmed from the front.
@@ -97,10 +109,14 @@ export function createMetrics(otp: OtpEventSource, options: MetricsOptions = {})
     }
     if (event.type === "succeeded") {
       const started = event.id === undefined ? undefined : issuedAt.get(event.id);
-      if (started !== undefined && within(timeToVerify, { purpose })) timeToVerify.observe({ purpose }, Math.max(0, event.at - started) / 1000);
+      if (started !== undefined && within(timeToVerify, { purpose }))
+        timeToVerify.observe({ purpose }, Math.max(0, event.at - started) / 1000);
       if (event.attempts !== undefined && within(attempts, { purpose })) attempts.observe({ purpose }, event.attempts);
     }
-    if ((event.type === "succeeded" || event.type === "exhausted" || event.type === "revoked" || event.type === "delivery_failed") && event.id !== undefined) {
+    if (
+      (event.type === "succeeded" || event.type === "exhausted" || event.type === "revoked" || event.type === "delivery_failed") &&
+      event.id !== undefined
+    ) {
       issuedAt.delete(event.id);
     }
   });
@@ -122,7 +138,7 @@ export function createMetrics(otp: OtpEventSource, options: MetricsOptions = {})
 
   return {
     contentType: PROMETHEUS_CONTENT_TYPE,
-    render: () => [events, refusals, timeToVerify, attempts, durations, dropped].map((metric) => metric.render()).join("\n") + "\n",
+    render: () => `${[events, refusals, timeToVerify, attempts, durations, dropped].map((metric) => metric.render()).join("\n")}\n`,
     instrument,
     close: unsubscribe,
   };
@@ -169,11 +185,31 @@ export interface AuditBacklogSource {
 export function auditMetrics(recorder: AuditBacklogSource): { render(): string } {
   return {
     render: () =>
-      [
-        renderSample("otp_audit_buffered_rows", "Audit rows held in memory, buffered or being written, not yet stored.", "gauge", recorder.pending),
-        renderSample("otp_audit_dropped_rows_total", "Audit rows dropped because the recorder held its maximum.", "counter", recorder.dropped),
-        renderSample("otp_audit_write_failures_total", "Audit writes that failed; their rows were kept and written again.", "counter", recorder.writeFailures),
-        renderSample("otp_audit_refused_total", "Starts and checks refused because a strict audit log was full.", "counter", recorder.status().refused),
-      ].join("\n") + "\n",
+      `${[
+        renderSample(
+          "otp_audit_buffered_rows",
+          "Audit rows held in memory, buffered or being written, not yet stored.",
+          "gauge",
+          recorder.pending,
+        ),
+        renderSample(
+          "otp_audit_dropped_rows_total",
+          "Audit rows dropped because the recorder held its maximum.",
+          "counter",
+          recorder.dropped,
+        ),
+        renderSample(
+          "otp_audit_write_failures_total",
+          "Audit writes that failed; their rows were kept and written again.",
+          "counter",
+          recorder.writeFailures,
+        ),
+        renderSample(
+          "otp_audit_refused_total",
+          "Starts and checks refused because a strict audit log was full.",
+          "counter",
+          recorder.status().refused,
+        ),
+      ].join("\n")}\n`,
   };
 }

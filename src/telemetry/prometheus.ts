@@ -86,7 +86,9 @@ export class Histogram {
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     for (const series of this.#series.values()) {
-      this.buckets.forEach((bound, i) => lines.push(`${this.name}_bucket${formatLabels({ ...series.labels, le: formatNumber(bound) })} ${series.counts[i]}`));
+      this.buckets.forEach((bound, i) => {
+        lines.push(`${this.name}_bucket${formatLabels({ ...series.labels, le: formatNumber(bound) })} ${series.counts[i]}`);
+      });
       lines.push(`${this.name}_bucket${formatLabels({ ...series.labels, le: "+Inf" })} ${series.count}`);
       lines.push(`${this.name}_sum${formatLabels(series.labels)} ${formatNumber(series.sum)}`);
       lines.push(`${this.name}_count${formatLabels(series.labels)} ${series.count}`);

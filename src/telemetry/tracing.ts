@@ -49,7 +49,8 @@ function endWithError(span: Span, error: unknown): void {
 
 /** What is known before the operation runs: the purpose and channel the caller named. */
 function requestAttributes(operation: OtpOperation, input: unknown): Attributes {
-  if (operation === "resend" || operation === "regenerate" || operation === "revoke" || typeof input !== "object" || input === null) return {};
+  if (operation === "resend" || operation === "regenerate" || operation === "revoke" || typeof input !== "object" || input === null)
+    return {};
   const { purpose, channel } = input as { purpose?: unknown; channel?: unknown };
   return { ...bounded("otp.purpose", purpose), ...bounded("otp.channel", channel) };
 }

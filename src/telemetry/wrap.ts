@@ -12,7 +12,9 @@ export type Around = <T>(operation: OtpOperation, input: unknown, run: (traceId?
 
 /** The caller's input, with `traceId` when it has none of its own. */
 function traced<T extends { traceId?: string } | undefined>(input: T, traceId: string | undefined): T {
-  return traceId === undefined || typeof input !== "object" || input === null || input.traceId !== undefined ? input : { ...input, traceId };
+  return traceId === undefined || typeof input !== "object" || input === null || input.traceId !== undefined
+    ? input
+    : { ...input, traceId };
 }
 
 /** An `Otp` whose operations go through `around`; everything else is the wrapped engine's. */

@@ -10,7 +10,9 @@ export interface CapturingChannel extends Channel {
 }
 
 /** Keeps every message in memory instead of delivering it: for tests. */
-export function capturingChannel(options: { name?: string; accepts?: IdentifierKind | "any"; medium?: Channel["medium"] } = {}): CapturingChannel {
+export function capturingChannel(
+  options: { name?: string; accepts?: IdentifierKind | "any"; medium?: Channel["medium"] } = {},
+): CapturingChannel {
   const messages: OtpMessage[] = [];
   let failures: { count: number; error: Error } = { count: 0, error: new Error("capturing channel failure") };
   return {

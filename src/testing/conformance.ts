@@ -304,7 +304,9 @@ export function runStoreConformance(name: string, factory: () => Promise<Conform
 
       it(`lets exactly one of ${rightGuesses} parallel right checks succeed`, async () => {
         const { code, context } = await otp.generate({ identifier: "user@example.com", purpose: "login" });
-        const settled = await Promise.allSettled(Array.from({ length: rightGuesses }, () => otp.verify({ code, context, purpose: "login" })));
+        const settled = await Promise.allSettled(
+          Array.from({ length: rightGuesses }, () => otp.verify({ code, context, purpose: "login" })),
+        );
         expect(settled.filter((result) => result.status === "fulfilled")).toHaveLength(1);
         const reasons = settled.flatMap((result) => (result.status === "rejected" ? [errorCode(result.reason)] : []));
         expect(new Set(reasons)).toEqual(new Set(["ALREADY_USED"]));
@@ -331,7 +333,9 @@ export function runStoreConformance(name: string, factory: () => Promise<Conform
         const first = await otp.generate({ identifier: "user@example.com", purpose: "login" });
         const second = await otp.regenerate({ context: first.context });
         expect(errorCode(await rejection(otp.revoke(first.context)))).toBe("CANCELED");
-        await expect(otp.verify({ code: second.code, context: second.context, purpose: "login" })).resolves.toMatchObject({ id: second.id });
+        await expect(otp.verify({ code: second.code, context: second.context, purpose: "login" })).resolves.toMatchObject({
+          id: second.id,
+        });
       });
 
       it("cancels the newest context, and again idempotently", async () => {
@@ -378,7 +382,9 @@ export function runStoreConformance(name: string, factory: () => Promise<Conform
 
           const other = newVerificationId();
           await sibling.store.open(other, TTL_MS);
-          const approvals = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? store : sibling.store).record(other, true, 3)));
+          const approvals = await Promise.all(
+            Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? store : sibling.store).record(other, true, 3)),
+          );
           expect(count(approvals, "approved")).toBe(1);
         });
       });
@@ -438,7 +444,9 @@ export function runStoreConformance(name: string, factory: () => Promise<Conform
           await outage.stop();
 
           const startedAt = Date.now();
-          expect(errorCode(await rejection(otp.verify({ code: before.code, context: before.context, purpose: "login" })))).toBe("STORE_UNAVAILABLE");
+          expect(errorCode(await rejection(otp.verify({ code: before.code, context: before.context, purpose: "login" })))).toBe(
+            "STORE_UNAVAILABLE",
+          );
           expect(errorCode(await rejection(otp.generate({ identifier: "user@example.com", purpose: "login" })))).toBe("STORE_UNAVAILABLE");
           expect(Date.now() - startedAt).toBeLessThan(2 * (storeTimeoutMs + ANSWER_SLACK_MS));
 
@@ -450,7 +458,9 @@ export function runStoreConformance(name: string, factory: () => Promise<Conform
             if (!after) await sleep(100);
           }
           expect(after, "the store did not recover within 10 s").toBeDefined();
-          await expect(otp.verify({ code: after!.code, context: after!.context, purpose: "login" })).resolves.toMatchObject({ attempts: 1 });
+          await expect(otp.verify({ code: after!.code, context: after!.context, purpose: "login" })).resolves.toMatchObject({
+            attempts: 1,
+          });
           // The check refused during the outage may or may not have reached the store before the
           // connection went; either the code still verifies now, or it already counted. Never twice.
           const again = await otp.verify({ code: before.code, context: before.context, purpose: "login" }).then(

@@ -23,7 +23,8 @@ export function runCounterConformance(name: string, settings: CounterConformance
 
   describe(`counter store conformance: ${name}`, () => {
     if (settings.cleanup) afterAll(() => settings.cleanup!());
-    const step = (counters: CounterStore, ops: CounterOp[], nowMs = T0): Promise<StepResult> => counters.apply({ ops, nowMs, deadlineMs: Date.now() + 5000 });
+    const step = (counters: CounterStore, ops: CounterOp[], nowMs = T0): Promise<StepResult> =>
+      counters.apply({ ops, nowMs, deadlineMs: Date.now() + 5000 });
     const take = (key: string, max: number, windowMs = MINUTE): CounterOp => ({ kind: "take", key, max, windowMs });
 
     it("a take counts up to its max, then refuses with the time left in its window", async () => {
@@ -52,7 +53,15 @@ export function runCounterConformance(name: string, settings: CounterConformance
     it("a lock op refuses while its key is live, then lets the step through", async () => {
       const counters = await settings.counters();
       const lock = { key: "lock", levelKey: "level", baseMs: MINUTE, maxMs: 4 * MINUTE, levelWindowMs: 60 * MINUTE };
-      const fail = (nowMs: number) => step(counters, [{ kind: "lock", key: "lock" }, { kind: "take", key: "fails", max: 2, windowMs: 60 * MINUTE, lock }], nowMs);
+      const fail = (nowMs: number) =>
+        step(
+          counters,
+          [
+            { kind: "lock", key: "lock" },
+            { kind: "take", key: "fails", max: 2, windowMs: 60 * MINUTE, lock },
+          ],
+          nowMs,
+        );
       expect((await fail(T0)).results[1]).toEqual({ points: 1 });
       expect((await fail(T0 + 1)).results[1]).toEqual({ points: 2, lockMs: MINUTE });
       expect((await fail(T0 + 2)).refused).toEqual({ index: 0, retryAfterMs: MINUTE - 1 });
@@ -66,7 +75,12 @@ export function runCounterConformance(name: string, settings: CounterConformance
       const counters = await settings.counters();
       const lock = { key: "lock", levelKey: "level", baseMs: MINUTE, maxMs: 8 * MINUTE, levelWindowMs: 60 * MINUTE };
       await step(counters, [take("a", 5), take("a", 5), take("b", 5)]);
-      await step(counters, [{ kind: "forget", key: "a" }, { kind: "giveBack", key: "b" }, { kind: "giveBack", key: "b" }, { kind: "giveBack", key: "none" }]);
+      await step(counters, [
+        { kind: "forget", key: "a" },
+        { kind: "giveBack", key: "b" },
+        { kind: "giveBack", key: "b" },
+        { kind: "giveBack", key: "none" },
+      ]);
       expect((await step(counters, [take("a", 5), take("b", 5)])).results.map((result) => result.points)).toEqual([1, 1]);
 
       const started = await step(counters, [{ kind: "take", key: "f", max: 1, windowMs: MINUTE, lock }]);
@@ -79,7 +93,11 @@ export function runCounterConformance(name: string, settings: CounterConformance
 
     it("onlyIfAbsent counts only when its key had no window before the step", async () => {
       const counters = await settings.counters();
-      const first = (number: string) => step(counters, [take(`seen:${number}`, Number.MAX_SAFE_INTEGER), { kind: "take", key: "prefix", max: 100, windowMs: MINUTE, onlyIfAbsent: `seen:${number}` }]);
+      const first = (number: string) =>
+        step(counters, [
+          take(`seen:${number}`, Number.MAX_SAFE_INTEGER),
+          { kind: "take", key: "prefix", max: 100, windowMs: MINUTE, onlyIfAbsent: `seen:${number}` },
+        ]);
       expect((await first("1")).results[1]!.points).toBe(1);
       expect((await first("1")).results[1]!.points).toBe(1);
       expect((await first("2")).results[1]!.points).toBe(2);
@@ -96,7 +114,14 @@ export function runCounterConformance(name: string, settings: CounterConformance
       const results = await Promise.all(Array.from({ length: 200 }, () => step(counters, [take("p", 10)])));
       expect(results.filter((result) => !result.refused)).toHaveLength(10);
       const lock = { key: "plock", levelKey: "plevel", baseMs: MINUTE, maxMs: MINUTE, levelWindowMs: MINUTE };
-      const failures = await Promise.all(Array.from({ length: 200 }, () => step(counters, [{ kind: "lock", key: "plock" }, { kind: "take", key: "pf", max: 10, windowMs: MINUTE, lock }])));
+      const failures = await Promise.all(
+        Array.from({ length: 200 }, () =>
+          step(counters, [
+            { kind: "lock", key: "plock" },
+            { kind: "take", key: "pf", max: 10, windowMs: MINUTE, lock },
+          ]),
+        ),
+      );
       expect(failures.filter((result) => !result.refused)).toHaveLength(10);
       expect(failures.filter((result) => result.results[1]?.lockMs !== undefined)).toHaveLength(1);
     });

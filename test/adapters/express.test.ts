@@ -35,9 +35,14 @@ function buildApp(flow: Omit<FlowApp, "baseUrl">) {
     res.json({ report: true });
   });
   // A check for another purpose, on DELETE only, after a login check: a POST passes it unchecked.
-  app.post("/chain", otpVerified(otp, { purpose: "login" }), otpVerified(otp, { purpose: "delete_account", methods: ["DELETE"] }), (req, res) => {
-    res.json({ otpContext: req.otpContext ?? null });
-  });
+  app.post(
+    "/chain",
+    otpVerified(otp, { purpose: "login" }),
+    otpVerified(otp, { purpose: "delete_account", methods: ["DELETE"] }),
+    (req, res) => {
+      res.json({ otpContext: req.otpContext ?? null });
+    },
+  );
   return app;
 }
 

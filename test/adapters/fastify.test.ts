@@ -28,9 +28,13 @@ async function buildApp(flow: Omit<FlowApp, "baseUrl">): Promise<FastifyInstance
     },
   });
   app.get("/open", async (request) => ({ otpContext: request.otpContext }));
-  app.post("/account/email", { config: { otp: { purpose: "password_reset", identifier: (request) => request.headers["x-user"] as string | undefined } } }, async (request) => ({
-    ok: request.otpContext!.identifier,
-  }));
+  app.post(
+    "/account/email",
+    { config: { otp: { purpose: "password_reset", identifier: (request) => request.headers["x-user"] as string | undefined } } },
+    async (request) => ({
+      ok: request.otpContext!.identifier,
+    }),
+  );
   app.get("/report", { config: { otp: { purpose: "login", methods: ["GET"] } } }, async () => {
     flow.handled.push({ otpContext: undefined, body: "report" });
     return { report: true };
@@ -53,7 +57,11 @@ describe("fastify plugin over real HTTP", () => {
   it("refuses a code when the route names no identifier for the request", async () => {
     const email = "attacker@example.com";
     const { context } = (await app.inject({ method: "POST", url: "/password-reset/request", payload: { email } })).json();
-    const response = await app.inject({ method: "POST", url: "/account/email", payload: { otp: flow.channel.lastCodeFor(email)!, context } });
+    const response = await app.inject({
+      method: "POST",
+      url: "/account/email",
+      payload: { otp: flow.channel.lastCodeFor(email)!, context },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().error_code).toBe("CONTEXT_MISMATCH");
   });

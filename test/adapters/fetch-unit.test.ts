@@ -29,7 +29,12 @@ describe("adapter failure answers", () => {
     const response = await handler(new Request("http://x/", { method: "POST", body: JSON.stringify({ otp: code, context }) }));
     expect(response.status).toBe(429);
     expect(response.headers.get("retry-after")).toBe("30");
-    expect(await response.json()).toEqual({ error: "Too many requests. Try again later.", error_code: "RATE_LIMITED", retry_after_seconds: 30, limit: "lockout" });
+    expect(await response.json()).toEqual({
+      error: "Too many requests. Try again later.",
+      error_code: "RATE_LIMITED",
+      retry_after_seconds: 30,
+      limit: "lockout",
+    });
     expect(ran).toBe(0);
   });
 
@@ -43,7 +48,9 @@ describe("adapter failure answers", () => {
 
   it("checks only the configured methods", async () => {
     const otp = createOtp({ keys: generateKey("u2") });
-    const handler = otpVerified(otp, { purpose: "login", methods: ["DELETE"] }, async (_request, { otpContext }) => Response.json({ otpContext }));
+    const handler = otpVerified(otp, { purpose: "login", methods: ["DELETE"] }, async (_request, { otpContext }) =>
+      Response.json({ otpContext }),
+    );
     expect((await handler(new Request("http://x/", { method: "POST", body: "{}" }))).status).toBe(200);
     const refused = await handler(new Request("http://x/", { method: "DELETE", body: "{}" }));
     expect(refused.status).toBe(400);
@@ -53,7 +60,11 @@ describe("adapter failure answers", () => {
   it("refuses a code when the app names no identifier for the request", async () => {
     const otp = createOtp({ keys: generateKey("u3") });
     const { code, context } = await otp.generate({ identifier: "attacker@example.com", purpose: "login" });
-    const handler = otpVerified(otp, { purpose: "login", identifier: (request) => request.headers.get("x-user") ?? undefined }, async () => new Response("ran"));
+    const handler = otpVerified(
+      otp,
+      { purpose: "login", identifier: (request) => request.headers.get("x-user") ?? undefined },
+      async () => new Response("ran"),
+    );
     const response = await handler(new Request("http://x/", { method: "POST", body: JSON.stringify({ otp: code, context }) }));
     expect(response.status).toBe(400);
     expect((await response.json()).error_code).toBe("CONTEXT_MISMATCH");
@@ -72,7 +83,9 @@ describe("adapter failure answers", () => {
       ran += 1;
       return new Response("ran");
     });
-    const declared = await handler(new Request("http://x/", { method: "POST", headers: { "content-length": "5000000" }, body: "x".repeat(2048) }));
+    const declared = await handler(
+      new Request("http://x/", { method: "POST", headers: { "content-length": "5000000" }, body: "x".repeat(2048) }),
+    );
     expect(declared.status).toBe(413);
     expect((await declared.json()).error_code).toBe("PAYLOAD_TOO_LARGE");
     // No declared length: the stream is cut at the limit, long before its end.

@@ -45,7 +45,9 @@ describe("fetch adapter over real HTTP", () => {
       const handler = handlers[url.pathname];
       const response = handler ? await handler(request) : new Response("not found", { status: 404 });
       const headers: Record<string, string> = {};
-      response.headers.forEach((value, name) => (headers[name] = value));
+      response.headers.forEach((value, name) => {
+        headers[name] = value;
+      });
       res.writeHead(response.status, headers);
       res.end(Buffer.from(await response.arrayBuffer()));
     });
@@ -57,7 +59,11 @@ describe("fetch adapter over real HTTP", () => {
   clientFlowTests(flow);
 
   it("answers malformed JSON as missing fields", async () => {
-    const response = await fetch(`${flow.baseUrl}/password-reset`, { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" });
+    const response = await fetch(`${flow.baseUrl}/password-reset`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{nope",
+    });
     expect(response.status).toBe(400);
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect((await response.json()).error_code).toBe("MISSING_FIELDS");

@@ -47,13 +47,45 @@ const EXCEPTIONS: readonly Exception[] = [
   { from: "engine/create-otp.ts", to: "guard/index.ts", reason: "the default guard (createGuard) when createOtp is given none" },
   { from: "engine/create-otp.ts", to: "guard/counters/for-store.ts", reason: "the default guard counts on the ledger store's own backend" },
   { from: "engine/", to: "guard/options.ts", typeOnly: true, reason: "OtpOptions.guard takes the guard's own options" },
-  { from: "guard/counters/", to: "stores/redis.ts", typeOnly: true, reason: "Redis counters run the Redis ledger's check inside their own script (RedisStore.evalWithEntry)" },
-  { from: "guard/counters/redis.ts", to: "stores/redis-ledger-lua.ts", reason: "the ledger's Lua functions, loaded into the counters' script so a guarded check is one round trip" },
-  { from: "audit/recorder.ts", to: "telemetry/wrap.ts", reason: "the recorder times operations with the same wrapper metrics and tracing use" },
-  { from: "audit/index.ts", to: "telemetry/metrics.ts", reason: "otp-actions/audit re-exports auditMetrics, the audit log's Prometheus gauges" },
-  { from: "audit/recorder.ts", to: "engine/types.ts", typeOnly: true, reason: "the recorder observes a built Otp through its public interface" },
-  { from: "audit/search-filter.ts", to: "engine/types.ts", typeOnly: true, reason: "a person's filter normalises and hashes the identifier as the built Otp does (normalizeIdentifier, keyring)" },
-  { from: "telemetry/", to: "engine/types.ts", typeOnly: true, reason: "metrics and tracing wrap a built Otp (wrap.ts) through its public interface" },
+  {
+    from: "guard/counters/",
+    to: "stores/redis.ts",
+    typeOnly: true,
+    reason: "Redis counters run the Redis ledger's check inside their own script (RedisStore.evalWithEntry)",
+  },
+  {
+    from: "guard/counters/redis.ts",
+    to: "stores/redis-ledger-lua.ts",
+    reason: "the ledger's Lua functions, loaded into the counters' script so a guarded check is one round trip",
+  },
+  {
+    from: "audit/recorder.ts",
+    to: "telemetry/wrap.ts",
+    reason: "the recorder times operations with the same wrapper metrics and tracing use",
+  },
+  {
+    from: "audit/index.ts",
+    to: "telemetry/metrics.ts",
+    reason: "otp-actions/audit re-exports auditMetrics, the audit log's Prometheus gauges",
+  },
+  {
+    from: "audit/recorder.ts",
+    to: "engine/types.ts",
+    typeOnly: true,
+    reason: "the recorder observes a built Otp through its public interface",
+  },
+  {
+    from: "audit/search-filter.ts",
+    to: "engine/types.ts",
+    typeOnly: true,
+    reason: "a person's filter normalises and hashes the identifier as the built Otp does (normalizeIdentifier, keyring)",
+  },
+  {
+    from: "telemetry/",
+    to: "engine/types.ts",
+    typeOnly: true,
+    reason: "metrics and tracing wrap a built Otp (wrap.ts) through its public interface",
+  },
 ];
 
 interface Arrow {
@@ -93,10 +125,13 @@ function layerOf(path: string): string {
   return rest.length === 0 ? first!.replace(/\.ts$/, "") : first!;
 }
 
-const covers = (pattern: string, path: string): boolean => pattern === "" || (pattern.endsWith("/") ? path.startsWith(pattern) : path === pattern);
+const covers = (pattern: string, path: string): boolean =>
+  pattern === "" || (pattern.endsWith("/") ? path.startsWith(pattern) : path === pattern);
 
 function exceptionFor(arrow: Arrow): Exception | undefined {
-  return EXCEPTIONS.find((exception) => covers(exception.from, arrow.from) && covers(exception.to, arrow.to) && (!exception.typeOnly || arrow.typeOnly));
+  return EXCEPTIONS.find(
+    (exception) => covers(exception.from, arrow.from) && covers(exception.to, arrow.to) && (!exception.typeOnly || arrow.typeOnly),
+  );
 }
 
 /** A cycle among folders, as the path that closes it, or undefined. */
@@ -132,7 +167,9 @@ describe("dependencies point one way", () => {
   });
 
   it("every folder is a known layer", () => {
-    const unknown = [...new Set(all.flatMap((arrow) => [layerOf(arrow.from), layerOf(arrow.to)]))].filter((layer) => !(layer in MAY_IMPORT));
+    const unknown = [...new Set(all.flatMap((arrow) => [layerOf(arrow.from), layerOf(arrow.to)]))].filter(
+      (layer) => !(layer in MAY_IMPORT),
+    );
     expect(unknown).toEqual([]);
   });
 
@@ -148,7 +185,9 @@ describe("dependencies point one way", () => {
   });
 
   it("every listed exception is still needed", () => {
-    const unused = EXCEPTIONS.filter((exception) => !all.some((arrow) => layerOf(arrow.from) !== layerOf(arrow.to) && exceptionFor(arrow) === exception));
+    const unused = EXCEPTIONS.filter(
+      (exception) => !all.some((arrow) => layerOf(arrow.from) !== layerOf(arrow.to) && exceptionFor(arrow) === exception),
+    );
     expect(unused.map((exception) => `${exception.from} → ${exception.to}`)).toEqual([]);
   });
 

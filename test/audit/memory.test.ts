@@ -8,8 +8,19 @@ describe("memory audit log bound", () => {
   it("forgets the oldest rows past maxRows", async () => {
     const log = memoryAuditLog({ maxRows: 3 });
     const rows = Array.from({ length: 5 }, (_, i) => ({
-      eventId: `e${i}`, verificationId: null, action: "generated" as const, status: "pending", purpose: "login", channel: null,
-      identifierHash: null, identifierMasked: null, attempts: null, metadata: null, clientIp: null, userAgent: null, traceId: null,
+      eventId: `e${i}`,
+      verificationId: null,
+      action: "generated" as const,
+      status: "pending",
+      purpose: "login",
+      channel: null,
+      identifierHash: null,
+      identifierMasked: null,
+      attempts: null,
+      metadata: null,
+      clientIp: null,
+      userAgent: null,
+      traceId: null,
       at: new Date(1_000 + i),
     }));
     await log.append(rows);

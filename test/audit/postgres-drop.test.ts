@@ -58,7 +58,9 @@ describe.skipIf(!available)("a Postgres connection dropped mid-batch", () => {
     await recorder.close();
     expect(recorder.pending).toBe(0);
     expect(recorder.dropped).toBe(0);
-    const { rows } = await direct.query<{ n: string; distinct_ids: string }>(`SELECT count(*) AS n, count(DISTINCT event_id) AS distinct_ids FROM ${table}`);
+    const { rows } = await direct.query<{ n: string; distinct_ids: string }>(
+      `SELECT count(*) AS n, count(DISTINCT event_id) AS distinct_ids FROM ${table}`,
+    );
     expect(Number(rows[0]!.n)).toBe(total);
     expect(Number(rows[0]!.distinct_ids)).toBe(total);
     await log.close();

@@ -97,7 +97,9 @@ describe("audit recorder", () => {
     const refused = await guarded.generate({ identifier: "user@example.com", purpose: "login" }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(OtpError);
     expect(refused).toMatchObject({ code: "STORE_UNAVAILABLE", status: 503 });
-    await expect(guarded.verify({ code: first.code, context: first.context, purpose: "login" })).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
+    await expect(guarded.verify({ code: first.code, context: first.context, purpose: "login" })).rejects.toMatchObject({
+      code: "STORE_UNAVAILABLE",
+    });
     // What runs anyway (here through the engine itself) is kept, past the bound: nothing is dropped.
     await otp.generate({ identifier: "user@example.com", purpose: "login" });
     expect(recorder.pending).toBe(11);
@@ -109,7 +111,9 @@ describe("audit recorder", () => {
     state.down = false;
     await recorder.flush();
     expect(recorder.status()).toMatchObject({ state: "ok", held: 0, failing: false });
-    await expect(guarded.verify({ code: first.code, context: first.context, purpose: "login" })).rejects.toMatchObject({ code: "CANCELED" });
+    await expect(guarded.verify({ code: first.code, context: first.context, purpose: "login" })).rejects.toMatchObject({
+      code: "CANCELED",
+    });
     await guarded.generate({ identifier: "user@example.com", purpose: "login" });
     await recorder.close();
     expect(log.size).toBe(14);
@@ -192,7 +196,10 @@ describe("audit recorder", () => {
     })();
     await new Promise((resolve) => setTimeout(resolve, 50));
     const before = sent;
-    const flushed = await Promise.race([recorder.flush().then(() => "flushed"), new Promise((resolve) => setTimeout(resolve, 10_000, "still flushing"))]);
+    const flushed = await Promise.race([
+      recorder.flush().then(() => "flushed"),
+      new Promise((resolve) => setTimeout(resolve, 10_000, "still flushing")),
+    ]);
     const stored = log.size;
     traffic = false;
     await generating;
@@ -205,8 +212,22 @@ describe("audit recorder", () => {
   it("purges past the retention period on start", async () => {
     const log = memoryAuditLog();
     await log.append([
-      { eventId: "old", verificationId: null, action: "generated", status: "pending", purpose: "login", channel: null, identifierHash: null,
-        identifierMasked: null, attempts: null, metadata: null, clientIp: null, userAgent: null, traceId: null, at: new Date(Date.now() - 40 * 86_400_000) },
+      {
+        eventId: "old",
+        verificationId: null,
+        action: "generated",
+        status: "pending",
+        purpose: "login",
+        channel: null,
+        identifierHash: null,
+        identifierMasked: null,
+        attempts: null,
+        metadata: null,
+        clientIp: null,
+        userAgent: null,
+        traceId: null,
+        at: new Date(Date.now() - 40 * 86_400_000),
+      },
     ]);
     const recorder = attachAuditLog(createOtp({ keys: generateKey("k1"), guard: false }), log, { retentionDays: 30 });
     await new Promise((resolve) => setImmediate(resolve));

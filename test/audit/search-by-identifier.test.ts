@@ -19,7 +19,10 @@ describe("audit search by identifier", () => {
 
     for (const typed of ["415 555 2671", "(415) 555-2671", "+1 415 555 2671"]) {
       const page = await log.query(auditFilterForIdentifier(otp, typed, {}, "phone"));
-      expect(page.rows.map((row) => row.status), typed).toEqual(expect.arrayContaining(["pending", "approved"]));
+      expect(
+        page.rows.map((row) => row.status),
+        typed,
+      ).toEqual(expect.arrayContaining(["pending", "approved"]));
     }
     await recorder.close();
   });

@@ -48,7 +48,14 @@ async function closedPort(): Promise<number> {
 }
 
 function message(overrides: Partial<OtpMessage> = {}): OtpMessage {
-  return { id: "ver_1", to: "ada@example.com", code: "904512", purpose: "login", codeExpiresAt: new Date(Date.now() + 5 * 60_000), ...overrides };
+  return {
+    id: "ver_1",
+    to: "ada@example.com",
+    code: "904512",
+    purpose: "login",
+    codeExpiresAt: new Date(Date.now() + 5 * 60_000),
+    ...overrides,
+  };
 }
 
 function signal(): AbortSignal {
@@ -125,7 +132,11 @@ describe("smtpChannel against a real SMTP server", () => {
     const good = smtpChannel({ url: `smtp://mailer:s3cret@127.0.0.1:${server.port}`, from: "no-reply@acme.example" });
     const wrong = smtpChannel({ url: `smtp://mailer:nope@127.0.0.1:${server.port}`, from: "no-reply@acme.example" });
     const none = smtpChannel({ url: server.url, from: "no-reply@acme.example" });
-    cleanups.push(() => good.close!(), () => wrong.close!(), () => none.close!());
+    cleanups.push(
+      () => good.close!(),
+      () => wrong.close!(),
+      () => none.close!(),
+    );
 
     await good.deliver(message(), { signal: signal() });
     expect(server.received.map((mail) => mail.user)).toEqual(["mailer"]);
@@ -233,6 +244,8 @@ describe("smtpChannel against a real SMTP server", () => {
     expect(() => smtpChannel({ url: "http://x", from: "a@b.example" })).toThrow(TypeError);
     expect(() => smtpChannel({ url: "smtp://x", from: "" })).toThrow(TypeError);
     expect(() => smtpChannel({ url: "smtp://x", from: "a@b.example", otpTokenOrigin: "http://acme.example" })).toThrow(TypeError);
-    expect(() => smtpChannel({ url: "smtp://x", transport: nodemailer.createTransport({ jsonTransport: true }), from: "a@b.example" })).toThrow(TypeError);
+    expect(() =>
+      smtpChannel({ url: "smtp://x", transport: nodemailer.createTransport({ jsonTransport: true }), from: "a@b.example" }),
+    ).toThrow(TypeError);
   });
 });

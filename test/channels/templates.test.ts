@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { OtpMessage } from "../../src/contracts/channel.js";
-import { BUILT_IN_LOCALES, PURPOSE_KINDS, createTemplateRenderer, negotiateLocale, renderMessage, smsSegments } from "../../src/channels/templates.js";
+import {
+  BUILT_IN_LOCALES,
+  PURPOSE_KINDS,
+  createTemplateRenderer,
+  negotiateLocale,
+  renderMessage,
+  smsSegments,
+} from "../../src/channels/templates.js";
 
 const NOW = Date.UTC(2026, 0, 1);
 const now = () => NOW;
@@ -71,7 +78,9 @@ describe("createTemplateRenderer", () => {
     expect(renderMessage(message({ purpose: "delete_project" }), { appName: "Acme", now }).subject).toBe("Your Acme verification code");
     expect(renderMessage(message({ purpose: "reset-password" }), { appName: "Acme", now }).subject).toBe("Reset your Acme password");
     expect(renderMessage(message({ purpose: "checkout" }), { appName: "Acme", now }).subject).toBe("Confirm your Acme payment");
-    expect(renderMessage(message({ purpose: "wire" }), { appName: "Acme", now, purposeKinds: { wire: "payment" } }).subject).toBe("Confirm your Acme payment");
+    expect(renderMessage(message({ purpose: "wire" }), { appName: "Acme", now, purposeKinds: { wire: "payment" } }).subject).toBe(
+      "Confirm your Acme payment",
+    );
   });
 
   it("does not mistake Object.prototype members for templates or kinds", () => {
@@ -112,7 +121,10 @@ describe("createTemplateRenderer", () => {
   });
 
   it("accepts extra languages and prefers a region-specific one when asked", () => {
-    const ptBR = { ...BUILT_IN_LOCALES.pt!, kinds: { ...BUILT_IN_LOCALES.pt!.kinds, generic: { subject: "Seu código {appName}", lead: "Oi.", sms: "{code}" } } };
+    const ptBR = {
+      ...BUILT_IN_LOCALES.pt!,
+      kinds: { ...BUILT_IN_LOCALES.pt!.kinds, generic: { subject: "Seu código {appName}", lead: "Oi.", sms: "{code}" } },
+    };
     const render = createTemplateRenderer({ appName: "Acme", now, locales: { "pt-BR": ptBR } });
     expect(render(message({ locale: "pt-br", purpose: "x" })).subject).toBe("Seu código Acme");
     expect(render(message({ locale: "pt-PT", purpose: "x" })).subject).toBe("O seu código de verificação Acme");

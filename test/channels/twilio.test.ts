@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DeliveryError, type OtpMessage } from "../../src/contracts/channel.js";
 import { twilioSmsChannel, type TwilioSmsChannelOptions } from "../../src/channels/twilio.js";
-import { OtpError } from "../../src/core/errors.js";
+import type { OtpError } from "../../src/core/errors.js";
 import { generateKey } from "../../src/core/keyring.js";
 import { createOtp } from "../../src/engine/create-otp.js";
 import { startHttpServer, type RecordedRequest, type Reply, type TestHttpServer } from "../helpers/http.js";
@@ -12,7 +12,15 @@ const SERVICE = "MG0123456789abcdef0123456789abcdef";
 
 /** Numbers the fake Twilio answers specially, as Twilio's magic test numbers do. */
 const ANSWERS: Record<string, Reply> = {
-  "+15005550001": { status: 400, body: { code: 21211, message: "The 'To' number +15005550001 is not a valid phone number.", status: 400, more_info: "https://www.twilio.com/docs/errors/21211" } },
+  "+15005550001": {
+    status: 400,
+    body: {
+      code: 21211,
+      message: "The 'To' number +15005550001 is not a valid phone number.",
+      status: 400,
+      more_info: "https://www.twilio.com/docs/errors/21211",
+    },
+  },
   "+15005550004": { status: 400, body: { code: 21610, message: "Attempt to send to unsubscribed recipient", status: 400 } },
   "+15005550009": { status: 400, body: { code: 21614, message: "'To' number is not a valid mobile number", status: 400 } },
   "+14155550429": { status: 429, body: { code: 20429, message: "Too Many Requests", status: 429 } },
@@ -24,8 +32,10 @@ const ANSWERS: Record<string, Reply> = {
 function fakeTwilio(request: RecordedRequest): Reply {
   const expectedAuth = `Basic ${Buffer.from(`${ACCOUNT}:${TOKEN}`).toString("base64")}`;
   if (request.headers.authorization !== expectedAuth) return { status: 401, body: { code: 20003, message: "Authenticate", status: 401 } };
-  if (request.method === "GET" && request.path === `/2010-04-01/Accounts/${ACCOUNT}.json`) return { status: 200, body: { sid: ACCOUNT, status: "active" } };
-  if (request.method !== "POST" || request.path !== `/2010-04-01/Accounts/${ACCOUNT}/Messages.json`) return { status: 404, body: { code: 20404, status: 404 } };
+  if (request.method === "GET" && request.path === `/2010-04-01/Accounts/${ACCOUNT}.json`)
+    return { status: 200, body: { sid: ACCOUNT, status: "active" } };
+  if (request.method !== "POST" || request.path !== `/2010-04-01/Accounts/${ACCOUNT}/Messages.json`)
+    return { status: 404, body: { code: 20404, status: 404 } };
   const form = new URLSearchParams(request.body);
   const special = ANSWERS[form.get("To") ?? ""];
   if (special) return special;
@@ -44,11 +54,25 @@ async function twilio(): Promise<TestHttpServer> {
 }
 
 function channelFor(server: TestHttpServer, overrides: Partial<TwilioSmsChannelOptions> = {}) {
-  return twilioSmsChannel({ accountSid: ACCOUNT, authToken: TOKEN, from: "+15005550006", baseUrl: server.url, appName: "Acme", ...overrides } as TwilioSmsChannelOptions);
+  return twilioSmsChannel({
+    accountSid: ACCOUNT,
+    authToken: TOKEN,
+    from: "+15005550006",
+    baseUrl: server.url,
+    appName: "Acme",
+    ...overrides,
+  } as TwilioSmsChannelOptions);
 }
 
 function message(overrides: Partial<OtpMessage> = {}): OtpMessage {
-  return { id: "ver_1", to: "+14155550123", code: "771203", purpose: "login", codeExpiresAt: new Date(Date.now() + 5 * 60_000), ...overrides };
+  return {
+    id: "ver_1",
+    to: "+14155550123",
+    code: "771203",
+    purpose: "login",
+    codeExpiresAt: new Date(Date.now() + 5 * 60_000),
+    ...overrides,
+  };
 }
 
 const signal = () => new AbortController().signal;
@@ -132,7 +156,12 @@ describe("twilioSmsChannel against a fake Twilio on loopback", () => {
   it("through the engine: an invalid number fails at once; a 5xx is retried", async () => {
     const server = await twilio();
     // No guard: its SMS pumping defences would refuse the test number before the channel sees it.
-    const otp = createOtp({ keys: generateKey(), channels: [channelFor(server)], delivery: { retries: 2, retryDelayMs: 10 }, guard: false });
+    const otp = createOtp({
+      keys: generateKey(),
+      channels: [channelFor(server)],
+      delivery: { retries: 2, retryDelayMs: 10 },
+      guard: false,
+    });
     const events: string[] = [];
     otp.on("*", (event) => void events.push(event.type));
     const invalid = await otp.start({ identifier: "+1 500 555 0001", purpose: "login" }).catch((caught: unknown) => caught);

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { DeliveryError, type OtpMessage } from "../../src/contracts/channel.js";
 import { signWebhookPayload, verifyWebhookSignature, webhookChannel, type WebhookPayload } from "../../src/channels/webhook.js";
-import { OtpError } from "../../src/core/errors.js";
+import type { OtpError } from "../../src/core/errors.js";
 import { generateKey } from "../../src/core/keyring.js";
 import { createOtp } from "../../src/engine/create-otp.js";
 import { startHttpServer, type Reply, type TestHttpServer } from "../helpers/http.js";
@@ -46,7 +46,7 @@ describe("webhookChannel over real HTTP", () => {
     expect(request!.method).toBe("POST");
     expect(request!.path).toBe("/otp");
     expect(request!.headers["content-type"]).toBe("application/json");
-    expect(request!.headers["authorization"]).toBe("Bearer t0k");
+    expect(request!.headers.authorization).toBe("Bearer t0k");
     expect(request!.headers["idempotency-key"]).toBe("ver_abc");
     const payload = JSON.parse(request!.body) as WebhookPayload;
     expect(payload).toEqual({
@@ -129,7 +129,10 @@ describe("webhookChannel over real HTTP", () => {
     const refusing = await receiver({ status: 422 });
     const otp = createOtp({
       keys: generateKey(),
-      channels: [webhookChannel({ name: "flaky", url: failing.url, secret: SECRET }), webhookChannel({ name: "strict", url: refusing.url, secret: SECRET })],
+      channels: [
+        webhookChannel({ name: "flaky", url: failing.url, secret: SECRET }),
+        webhookChannel({ name: "strict", url: refusing.url, secret: SECRET }),
+      ],
       delivery: { retries: 2, retryDelayMs: 10 },
       guard: false,
     });
@@ -139,7 +142,9 @@ describe("webhookChannel over real HTTP", () => {
     // Every retry carries the same id, so the receiver can deduplicate.
     expect(new Set(failing.requests.map((request) => request.headers["idempotency-key"])).size).toBe(1);
 
-    const second = await otp.start({ identifier: "ada@example.com", purpose: "login", channel: "strict" }).catch((caught: unknown) => caught);
+    const second = await otp
+      .start({ identifier: "ada@example.com", purpose: "login", channel: "strict" })
+      .catch((caught: unknown) => caught);
     expect((second as OtpError).code).toBe("DELIVERY_FAILED");
     expect(refusing.requests).toHaveLength(1);
   });
@@ -188,7 +193,18 @@ describe("verifyWebhookSignature", () => {
 
   it("is false, never a throw, for malformed input", () => {
     const good = signWebhookPayload(SECRET, body, t);
-    for (const header of [undefined, null, "", "t=", "v1=abc", `v1=${"0".repeat(64)}`, `t=${t}`, `t=abc,${good.split(",")[1]}`, "x".repeat(5000), good.replace("v1=", "v2=")]) {
+    for (const header of [
+      undefined,
+      null,
+      "",
+      "t=",
+      "v1=abc",
+      `v1=${"0".repeat(64)}`,
+      `t=${t}`,
+      `t=abc,${good.split(",")[1]}`,
+      "x".repeat(5000),
+      good.replace("v1=", "v2="),
+    ]) {
       expect(verifyWebhookSignature(SECRET, header, body, 300, t)).toBe(false);
     }
     expect(verifyWebhookSignature(SECRET, good, 42 as never, 300, t)).toBe(false);

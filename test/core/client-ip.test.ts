@@ -24,7 +24,9 @@ describe("clientIpFrom", () => {
   });
 
   it("true trusts every hop: the leftmost address", () => {
-    expect(clientIpFrom({ remoteAddress: "10.0.0.1", forwardedFor: ["198.51.100.20, 10.0.0.7", "10.0.0.8"], trustProxy: true })).toBe("198.51.100.20");
+    expect(clientIpFrom({ remoteAddress: "10.0.0.1", forwardedFor: ["198.51.100.20, 10.0.0.7", "10.0.0.8"], trustProxy: true })).toBe(
+      "198.51.100.20",
+    );
   });
 
   it("stops at an entry that is not an address, at the hop that reported it", () => {
@@ -39,7 +41,9 @@ describe("clientIpFrom", () => {
     expect(normalizeIp("[2001:DB8::1]:443")).toBe("2001:db8::1");
     expect(normalizeIp("fe80::1%eth0")).toBe("fe80::1");
     expect(normalizeIp("not-an-ip")).toBeUndefined();
-    expect(clientIpFrom({ remoteAddress: "::ffff:10.0.0.1", forwardedFor: "[2001:db8::5]:1234", trustProxy: ["10.0.0.1"] })).toBe("2001:db8::5");
+    expect(clientIpFrom({ remoteAddress: "::ffff:10.0.0.1", forwardedFor: "[2001:db8::5]:1234", trustProxy: ["10.0.0.1"] })).toBe(
+      "2001:db8::5",
+    );
   });
 
   it("rejects a bad trustProxy setting", () => {

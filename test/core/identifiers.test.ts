@@ -22,12 +22,22 @@ describe("identifiers", () => {
     expect(() => normalizeIdentifier(long)).toThrowError(expect.objectContaining({ code: "INVALID_IDENTIFIER" }));
     const domain = `${"d".repeat(63)}.${"e".repeat(63)}.${"f".repeat(63)}.com`; // 195 characters
     expect(normalizeIdentifier(`${"u".repeat(58)}@${domain}`).value).toHaveLength(254);
-    expect(() => normalizeIdentifier(`${"u".repeat(57)}\u00e9@${domain}`)).toThrowError(expect.objectContaining({ code: "INVALID_IDENTIFIER" }));
+    expect(() => normalizeIdentifier(`${"u".repeat(57)}\u00e9@${domain}`)).toThrowError(
+      expect.objectContaining({ code: "INVALID_IDENTIFIER" }),
+    );
   });
 
   it("refuses invisible and unencodable characters in an email address", () => {
-    for (const spelling of ["user\u200b@example.com", "us\u00ader@example.com", "user\u0001@example.com", "user\ud800@example.com", "\ue000user@example.com"]) {
-      expect(() => normalizeIdentifier(spelling), JSON.stringify(spelling)).toThrowError(expect.objectContaining({ code: "INVALID_IDENTIFIER" }));
+    for (const spelling of [
+      "user\u200b@example.com",
+      "us\u00ader@example.com",
+      "user\u0001@example.com",
+      "user\ud800@example.com",
+      "\ue000user@example.com",
+    ]) {
+      expect(() => normalizeIdentifier(spelling), JSON.stringify(spelling)).toThrowError(
+        expect.objectContaining({ code: "INVALID_IDENTIFIER" }),
+      );
     }
   });
 
@@ -44,17 +54,26 @@ describe("identifiers", () => {
     expect(() => normalizeIdentifier("+14155550123", { kind: "email" })).toThrow(OtpError);
   });
 
-  it.each(["", "   ", "user", "user@", "@example.com", "user@example", "us er@example.com", "+1 415", "+999 123", "1-800-FLOWERS", "+14155550123 ext. 5"])(
-    "refuses %j with INVALID_IDENTIFIER",
-    (value) => {
-      try {
-        normalizeIdentifier(value);
-        throw new Error("accepted");
-      } catch (error) {
-        expect((error as OtpError).code).toBe("INVALID_IDENTIFIER");
-      }
-    },
-  );
+  it.each([
+    "",
+    "   ",
+    "user",
+    "user@",
+    "@example.com",
+    "user@example",
+    "us er@example.com",
+    "+1 415",
+    "+999 123",
+    "1-800-FLOWERS",
+    "+14155550123 ext. 5",
+  ])("refuses %j with INVALID_IDENTIFIER", (value) => {
+    try {
+      normalizeIdentifier(value);
+      throw new Error("accepted");
+    } catch (error) {
+      expect((error as OtpError).code).toBe("INVALID_IDENTIFIER");
+    }
+  });
 
   it("masks for display", () => {
     expect(maskIdentifier("user@example.com")).toBe("u***@example.com");

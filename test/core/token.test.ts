@@ -92,13 +92,19 @@ describe("the context token", () => {
     const clock = fakeClock(VERSION_1.issuedAtMs);
     const otp = createOtp({ keys: VERSION_1.keys, clock, codeTtlSeconds: 120 });
     await otp.store.open(VERSION_1.id, 900_000);
-    const wrong = await expectOtpError(otp.verify({ code: wrongCode(VERSION_1.code), context: VERSION_1.context, purpose: "login" }), "INVALID_OTP");
+    const wrong = await expectOtpError(
+      otp.verify({ code: wrongCode(VERSION_1.code), context: VERSION_1.context, purpose: "login" }),
+      "INVALID_OTP",
+    );
     expect(wrong.attemptsRemaining).toBe(2);
     const resent = await otp.regenerate({ context: VERSION_1.context });
     expect(resent.expiresAt.getTime() - clock.now()).toBe(120_000);
     expect(resent.sessionExpiresAt.getTime()).toBe(VERSION_1.issuedAtMs + 900_000);
     expect(Buffer.from(resent.context, "base64url")[0]).toBe(2);
-    await expect(otp.verify({ code: resent.code, context: resent.context, purpose: "login" })).resolves.toMatchObject({ metadata: { userId: 7 }, attempts: 2 });
+    await expect(otp.verify({ code: resent.code, context: resent.context, purpose: "login" })).resolves.toMatchObject({
+      metadata: { userId: 7 },
+      attempts: 2,
+    });
   });
 
   it("a token of another deployment (other key, same kid) does not open", async () => {

@@ -59,9 +59,10 @@ describe.skipIf(!available)("postgres connections after a failed transaction or 
 
   /** Sessions of one application in the given states. */
   async function sessions(applicationName: string, condition: string): Promise<number> {
-    const { rows } = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND ${condition}`, [
-      applicationName,
-    ]);
+    const { rows } = await admin.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND ${condition}`,
+      [applicationName],
+    );
     return rows[0]!.n;
   }
 
@@ -143,10 +144,10 @@ describe.skipIf(!available)("postgres connections after a failed transaction or 
     const written = auditRecord();
     const held = auditRecord();
     await audit.append([written]);
-    const endOtherInsert = await holdInTransaction(`INSERT INTO ${auditTable} (event_id, action, status, at) VALUES ($1, 'generated', 'pending', $2)`, [
-      held.eventId,
-      held.at,
-    ]);
+    const endOtherInsert = await holdInTransaction(
+      `INSERT INTO ${auditTable} (event_id, action, status, at) VALUES ($1, 'generated', 'pending', $2)`,
+      [held.eventId, held.at],
+    );
 
     // The first row is there already, so the batch goes through the transaction that skips it.
     await expect(audit.append([written, held])).rejects.toThrow();

@@ -28,15 +28,25 @@ describe("a code is bound to its purpose and identifier", () => {
   it("checks a named identifier after normalisation", async () => {
     const { otp } = testOtp();
     const email = await otp.generate({ identifier: "User@Example.com", purpose: "login" });
-    await expectOtpError(otp.verify({ code: email.code, context: email.context, purpose: "login", identifier: "other@example.com" }), "CONTEXT_MISMATCH");
-    await expectOtpError(otp.verify({ code: email.code, context: email.context, purpose: "login", identifier: "not an email" }), "CONTEXT_MISMATCH");
-    await expect(otp.verify({ code: email.code, context: email.context, purpose: "login", identifier: "  USER@example.COM " })).resolves.toMatchObject({
+    await expectOtpError(
+      otp.verify({ code: email.code, context: email.context, purpose: "login", identifier: "other@example.com" }),
+      "CONTEXT_MISMATCH",
+    );
+    await expectOtpError(
+      otp.verify({ code: email.code, context: email.context, purpose: "login", identifier: "not an email" }),
+      "CONTEXT_MISMATCH",
+    );
+    await expect(
+      otp.verify({ code: email.code, context: email.context, purpose: "login", identifier: "  USER@example.COM " }),
+    ).resolves.toMatchObject({
       identifier: "user@example.com",
     });
 
     const phone = await otp.generate({ identifier: "+1 (415) 555-0123", purpose: "login" });
     expect(phone.identifier).toBe("+14155550123");
-    await expect(otp.verify({ code: phone.code, context: phone.context, purpose: "login", identifier: "+14155550123" })).resolves.toMatchObject({
+    await expect(
+      otp.verify({ code: phone.code, context: phone.context, purpose: "login", identifier: "+14155550123" }),
+    ).resolves.toMatchObject({
       identifier: "+14155550123",
     });
   });

@@ -129,7 +129,11 @@ describe("delivery", () => {
           throw new DeliveryError("number opted out", { retryable: false });
         },
       };
-      const { otp } = testOtp({ channels: [refusing], shouldSend: ({ identifier }) => identifier !== "+14155550199", purposes: { login: { asyncDelivery } } });
+      const { otp } = testOtp({
+        channels: [refusing],
+        shouldSend: ({ identifier }) => identifier !== "+14155550199",
+        purposes: { login: { asyncDelivery } },
+      });
       const failed: string[] = [];
       otp.on("delivery_failed", (event) => void failed.push(event.id!));
       const real = await otp.start({ identifier: "+14155550123", purpose: "login" });

@@ -131,8 +131,14 @@ describe("events: trace ids", () => {
       seen.push([event.type, event.traceId]);
     });
     const a = await otp.generate({ identifier: "user@example.com", purpose: "login", traceId: "trace-gen" });
-    await expectOtpError(otp.verify({ code: wrongCode(a.code), context: a.context, purpose: "login", traceId: "trace-wrong" }), "INVALID_OTP");
-    await expectOtpError(otp.verify({ code: a.code, context: `${a.context}x`, purpose: "login", traceId: "trace-tampered" }), "INVALID_CONTEXT");
+    await expectOtpError(
+      otp.verify({ code: wrongCode(a.code), context: a.context, purpose: "login", traceId: "trace-wrong" }),
+      "INVALID_OTP",
+    );
+    await expectOtpError(
+      otp.verify({ code: a.code, context: `${a.context}x`, purpose: "login", traceId: "trace-tampered" }),
+      "INVALID_CONTEXT",
+    );
     const b = await otp.regenerate({ context: a.context, traceId: "4bf92f3577b34da6a3ce929d0e0e4736" });
     await otp.verify({ code: b.code, context: b.context, purpose: "login" });
     const c = await otp.generate({ identifier: "user@example.com", purpose: "login" });
@@ -170,6 +176,8 @@ describe("events: trace ids", () => {
     }
     expect(events).toEqual([]);
     // The session was left as it was: the code still verifies.
-    await expect(otp.verify({ code: issued.code, context: issued.context, purpose: "login", traceId: "x".repeat(128) })).resolves.toMatchObject({ attempts: 1 });
+    await expect(
+      otp.verify({ code: issued.code, context: issued.context, purpose: "login", traceId: "x".repeat(128) }),
+    ).resolves.toMatchObject({ attempts: 1 });
   });
 });

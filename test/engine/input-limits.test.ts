@@ -6,7 +6,10 @@ describe("limits and malformed input come before crypto", () => {
   it("refuses a context over 10 KB and metadata over 5 KB with PAYLOAD_TOO_LARGE", async () => {
     const { otp } = testOtp();
     await expectOtpError(otp.verify({ code: "123456", context: "A".repeat(MAX_CONTEXT_CHARS + 1), purpose: "login" }), "PAYLOAD_TOO_LARGE");
-    await expectOtpError(otp.generate({ identifier: "user@example.com", purpose: "login", metadata: { blob: "x".repeat(5 * 1024) } }), "PAYLOAD_TOO_LARGE");
+    await expectOtpError(
+      otp.generate({ identifier: "user@example.com", purpose: "login", metadata: { blob: "x".repeat(5 * 1024) } }),
+      "PAYLOAD_TOO_LARGE",
+    );
     // Just under the limit is fine and round-trips.
     const metadata = { blob: "x".repeat(5 * 1024 - 20) };
     const { code, context } = await otp.generate({ identifier: "user@example.com", purpose: "login", metadata });
@@ -58,7 +61,10 @@ describe("limits and malformed input come before crypto", () => {
       await expectOtpError(otp.generate({ identifier: "user@example.com", purpose: purpose as string }), "INVALID_REQUEST");
     }
     for (const metadata of [[1], "text", 5]) {
-      await expectOtpError(otp.generate({ identifier: "user@example.com", purpose: "login", metadata: metadata as never }), "INVALID_REQUEST");
+      await expectOtpError(
+        otp.generate({ identifier: "user@example.com", purpose: "login", metadata: metadata as never }),
+        "INVALID_REQUEST",
+      );
     }
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;

@@ -41,7 +41,13 @@ describe("no enumeration by timing (shouldSend + asyncDelivery)", () => {
 
   it(`a real send and a decoy answer alike over ${SAMPLES} samples each`, async () => {
     // A channel with real synchronous work per delivery: templates rendered, the payload signed.
-    const channel = webhookChannel({ name: "email", accepts: "email", url: `${receiver.url}/hook`, secret: "timing-secret-0123456789", render: {} });
+    const channel = webhookChannel({
+      name: "email",
+      accepts: "email",
+      url: `${receiver.url}/hook`,
+      secret: "timing-secret-0123456789",
+      render: {},
+    });
     const otp = createOtp({
       keys: generateKey("timing"),
       channels: [channel],
@@ -77,7 +83,10 @@ describe("no enumeration by timing (shouldSend + asyncDelivery)", () => {
     await otp.close();
     expect(receiver.requests.length).toBeGreaterThanOrEqual(SAMPLES);
     const [realMedian, decoyMedian] = [median(real), median(decoy)];
-    expect(Math.abs(realMedian - decoyMedian) / Math.min(realMedian, decoyMedian), `medians ${realMedian} / ${decoyMedian} ms`).toBeLessThanOrEqual(0.1);
+    expect(
+      Math.abs(realMedian - decoyMedian) / Math.min(realMedian, decoyMedian),
+      `medians ${realMedian} / ${decoyMedian} ms`,
+    ).toBeLessThanOrEqual(0.1);
     expect(bestThresholdAccuracy(real, decoy)).toBeLessThanOrEqual(0.6);
   });
 });

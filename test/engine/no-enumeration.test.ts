@@ -46,10 +46,19 @@ describe("no enumeration (shouldSend)", () => {
   });
 
   it("limits treat an unknown account exactly like a known one: same refusals, same status", async () => {
-    const { otp } = harness({ shouldSend, guard: createGuard({ resendCooldownSeconds: 0, sendsPerIdentifier: { max: 2, windowSeconds: 600 } }) });
+    const { otp } = harness({
+      shouldSend,
+      guard: createGuard({ resendCooldownSeconds: 0, sendsPerIdentifier: { max: 2, windowSeconds: 600 } }),
+    });
     const outcomes = async (identifier: string) => {
       const results: string[] = [];
-      for (let i = 0; i < 3; i++) results.push(await otp.generate({ identifier, purpose: "login" }).then(() => "ok", (error: { code: string; status: number }) => `${error.code}:${error.status}`));
+      for (let i = 0; i < 3; i++)
+        results.push(
+          await otp.generate({ identifier, purpose: "login" }).then(
+            () => "ok",
+            (error: { code: string; status: number }) => `${error.code}:${error.status}`,
+          ),
+        );
       return results;
     };
     expect(await outcomes(UNKNOWN)).toEqual(await outcomes(KNOWN));

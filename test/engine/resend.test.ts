@@ -27,7 +27,10 @@ describe("resend", () => {
     await expectOtpError(otp.verify({ code: wrongCode(first.code), context: first.context, purpose: "login" }), "INVALID_OTP");
     await expectOtpError(otp.verify({ code: wrongCode(first.code), context: first.context, purpose: "login" }), "INVALID_OTP");
     const second = await otp.regenerate({ context: first.context });
-    const error = await expectOtpError(otp.verify({ code: wrongCode(second.code), context: second.context, purpose: "login" }), "INVALID_OTP");
+    const error = await expectOtpError(
+      otp.verify({ code: wrongCode(second.code), context: second.context, purpose: "login" }),
+      "INVALID_OTP",
+    );
     expect(error.attemptsRemaining).toBe(0);
     const third = await otp.regenerate({ context: second.context });
     await expectOtpError(otp.verify({ code: third.code, context: third.context, purpose: "login" }), "MAX_RETRIES_EXCEEDED");
@@ -102,11 +105,22 @@ describe("cancel after a resend", () => {
   it("never lets a cancel and a resend of one context both succeed", async () => {
     const real = memoryStore();
     // Each revoke reaches the store after a random pause, so either side may get there first.
-    const { otp } = testOtp({ store: { ...delegatingTo(real), revoke: async (...args) => (await pause(Math.random() * 3), real.revoke(...args)) } });
+    const { otp } = testOtp({
+      store: {
+        ...delegatingTo(real),
+        revoke: async (...args) => {
+          await pause(Math.random() * 3);
+          return real.revoke(...args);
+        },
+      },
+    });
     for (let round = 0; round < 20; round++) {
       const first = await otp.generate({ identifier: "user@example.com", purpose: "login" });
       const settled = await Promise.allSettled([otp.revoke(first.context), otp.regenerate({ context: first.context })]);
-      expect(settled.filter((result) => result.status === "fulfilled"), `round ${round}`).toHaveLength(1);
+      expect(
+        settled.filter((result) => result.status === "fulfilled"),
+        `round ${round}`,
+      ).toHaveLength(1);
       const refused = settled.find((result) => result.status === "rejected") as PromiseRejectedResult;
       expect(refused.reason).toMatchObject({ code: "CANCELED" });
     }

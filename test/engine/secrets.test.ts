@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import diagnostics_channel from "node:diagnostics_channel";
 import { describe, expect, it } from "vitest";
-import { OtpError, type OtpEvent } from "../../src/index.js";
+import type { OtpError, OtpEvent } from "../../src/index.js";
 import { openToken } from "../../src/core/token.js";
 import { KEY_A, testOtp, wrongCode } from "../helpers/otp.js";
 

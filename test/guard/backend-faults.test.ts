@@ -9,7 +9,16 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOtp, generateKey, memoryCounters, postgresCounters, redisCounters, type CounterStore, type GuardOptions, type Otp } from "../../src/index.js";
+import {
+  createOtp,
+  generateKey,
+  memoryCounters,
+  postgresCounters,
+  redisCounters,
+  type CounterStore,
+  type GuardOptions,
+  type Otp,
+} from "../../src/index.js";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { closedPort, silentServer, type SilentServer } from "../helpers/network.js";
 import { startRedisProcess, type RedisProcess } from "../helpers/redis-process.js";
@@ -17,20 +26,35 @@ import { POSTGRES_URL, requireService } from "../helpers/services.js";
 import { email, input, refusal, wrongCode } from "../helpers/guard.js";
 
 const KEYS = generateKey("faults");
-const OFF: GuardOptions = { resendCooldownSeconds: 0, sendsPerIdentifier: false, sendsPerIp: false, failuresPerIp: false, channelBudgets: { email: false }, prefixVelocity: false };
+const OFF: GuardOptions = {
+  resendCooldownSeconds: 0,
+  sendsPerIdentifier: false,
+  sendsPerIp: false,
+  failuresPerIp: false,
+  channelBudgets: { email: false },
+  prefixVelocity: false,
+};
 const BOUND_MS = 200;
 const IP = { ip: "203.0.113.40" };
 
 /** An engine ("an instance") on a shared ledger and the given counters. */
 function instance(store: MemoryStore, counters: CounterStore, options: GuardOptions = {}): Otp {
-  return createOtp({ keys: KEYS, store, storeTimeoutMs: BOUND_MS, guard: { ...OFF, failuresPerIdentifierAndIp: 2, failuresPerIdentifier: 2, ...options, counters } });
+  return createOtp({
+    keys: KEYS,
+    store,
+    storeTimeoutMs: BOUND_MS,
+    guard: { ...OFF, failuresPerIdentifierAndIp: 2, failuresPerIdentifier: 2, ...options, counters },
+  });
 }
 
 /** Locks email(1) out through `otp` (two wrong guesses), and returns a fresh right code for it. */
 async function lockOut(otp: Otp, issuer: Otp): Promise<{ code: string; context: string }> {
   const issued = await issuer.generate(input(email(1)));
-  for (let i = 0; i < 2; i++) await refusal(otp.verify({ code: wrongCode(issued.code), context: issued.context, purpose: "login", client: IP }));
-  expect((await refusal(otp.verify({ code: issued.code, context: issued.context, purpose: "login", client: IP }))).limit).toBe("failures_per_identifier");
+  for (let i = 0; i < 2; i++)
+    await refusal(otp.verify({ code: wrongCode(issued.code), context: issued.context, purpose: "login", client: IP }));
+  expect((await refusal(otp.verify({ code: issued.code, context: issued.context, purpose: "login", client: IP }))).limit).toBe(
+    "failures_per_identifier",
+  );
   return issued;
 }
 
@@ -47,7 +71,14 @@ describe("counters that cannot be reached", () => {
     await silent.close();
   });
   const redisAt = (port: number): Redis => {
-    const client = new Redis({ host: "127.0.0.1", port, lazyConnect: port !== silent.port, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({
+      host: "127.0.0.1",
+      port,
+      lazyConnect: port !== silent.port,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     client.on("error", () => undefined);
     clients.push(client);
     return client;
@@ -58,7 +89,13 @@ describe("counters that cannot be reached", () => {
     [
       "postgres refusing connections",
       async () => {
-        const pool = new pg.Pool({ host: "127.0.0.1", port: await closedPort(), user: "postgres", database: "test", connectionTimeoutMillis: 100 });
+        const pool = new pg.Pool({
+          host: "127.0.0.1",
+          port: await closedPort(),
+          user: "postgres",
+          database: "test",
+          connectionTimeoutMillis: 100,
+        });
         pool.on("error", () => undefined);
         pools.push(pool);
         return postgresCounters({ pool });
@@ -99,12 +136,16 @@ describe("a lockout on a paused Redis", () => {
     try {
       // A wrong guess on an identifier that is not locked: its step would take points, but Redis
       // runs it only after its deadline.
-      expect((await refusal(first.verify({ code: wrongCode(other.code), context: other.context, purpose: "login", client: IP }))).code).toBe("STORE_UNAVAILABLE");
+      expect(
+        (await refusal(first.verify({ code: wrongCode(other.code), context: other.context, purpose: "login", client: IP }))).code,
+      ).toBe("STORE_UNAVAILABLE");
       // Another instance, and one just restarted (new counters, nothing in memory): the right
       // code is refused because the budget cannot be read, never approved.
       for (const otp of [instance(store, redisCounters({ client })), instance(store, redisCounters({ client }))]) {
         for (const ip of [IP, { ip: "198.51.100.9" }]) {
-          expect((await refusal(otp.verify({ code: issued.code, context: issued.context, purpose: "login", client: ip }))).code).toBe("STORE_UNAVAILABLE");
+          expect((await refusal(otp.verify({ code: issued.code, context: issued.context, purpose: "login", client: ip }))).code).toBe(
+            "STORE_UNAVAILABLE",
+          );
         }
       }
       await sleep(BOUND_MS);
@@ -113,13 +154,17 @@ describe("a lockout on a paused Redis", () => {
     }
     await client.ping();
     const after = instance(store, redisCounters({ client }));
-    expect((await refusal(after.verify({ code: issued.code, context: issued.context, purpose: "login", client: IP }))).limit).toBe("failures_per_identifier");
+    expect((await refusal(after.verify({ code: issued.code, context: issued.context, purpose: "login", client: IP }))).limit).toBe(
+      "failures_per_identifier",
+    );
     const keys = (await client.keys("*failures*")).sort();
     const counts = await Promise.all(keys.map((key) => client.get(key)));
     // email(1)'s two failures on the pair and the factor; nothing of email(2)'s late guess, whose
     // code was never compared either: its next right check is its first.
     expect(counts.map((value) => Number(value!.split(":")[0]))).toEqual([2, 2]);
-    await expect(after.verify({ code: other.code, context: other.context, purpose: "login", client: IP })).resolves.toMatchObject({ attempts: 1 });
+    await expect(after.verify({ code: other.code, context: other.context, purpose: "login", client: IP })).resolves.toMatchObject({
+      attempts: 1,
+    });
   });
 });
 
@@ -145,7 +190,9 @@ describe("a lockout on Postgres while another transaction holds the counters' ro
       await holder.query(`BEGIN; LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
       const second = instance(store, postgresCounters({ pool, tableName: table }));
       const started = Date.now();
-      const outcome = await refusal(second.verify({ code: issued.code, context: issued.context, purpose: "login", client: { ip: "198.51.100.9" } }));
+      const outcome = await refusal(
+        second.verify({ code: issued.code, context: issued.context, purpose: "login", client: { ip: "198.51.100.9" } }),
+      );
       expect(outcome.code).toBe("STORE_UNAVAILABLE");
       expect(Date.now() - started).toBeLessThan(BOUND_MS + 400);
       await sleep(BOUND_MS);
@@ -153,7 +200,9 @@ describe("a lockout on Postgres while another transaction holds the counters' ro
       await holder.query("ROLLBACK");
       holder.release();
     }
-    expect((await refusal(otp.verify({ code: issued.code, context: issued.context, purpose: "login", client: IP }))).limit).toBe("failures_per_identifier");
+    expect((await refusal(otp.verify({ code: issued.code, context: issued.context, purpose: "login", client: IP }))).limit).toBe(
+      "failures_per_identifier",
+    );
     const { rows } = await pool.query<{ points: number }>(`SELECT points FROM ${table} WHERE key LIKE 'failures:%' ORDER BY key`);
     expect(rows.map((row) => row.points)).toEqual([2, 2]);
   });
@@ -164,11 +213,17 @@ describe("counters that fail after the check was decided", () => {
     const real = memoryCounters();
     let calls = 0;
     // The reservation goes through; the settling step after the approval fails.
-    const failing: CounterStore = { kind: "memory", shared: false, apply: (step) => (++calls === 3 ? Promise.reject(new Error("gone")) : real.apply(step)) };
+    const failing: CounterStore = {
+      kind: "memory",
+      shared: false,
+      apply: (step) => (++calls === 3 ? Promise.reject(new Error("gone")) : real.apply(step)),
+    };
     const reported: unknown[] = [];
     const otp = createOtp({ keys: KEYS, guard: { ...OFF, counters: failing, onBackendError: (error) => reported.push(error) } });
     const issued = await otp.generate(input(email(1)));
-    await expect(otp.verify({ code: issued.code, context: issued.context, purpose: "login", client: IP })).resolves.toMatchObject({ identifier: email(1) });
+    await expect(otp.verify({ code: issued.code, context: issued.context, purpose: "login", client: IP })).resolves.toMatchObject({
+      identifier: email(1),
+    });
     expect(reported).toEqual([expect.objectContaining({ code: "STORE_UNAVAILABLE" })]);
   });
 });

@@ -30,5 +30,8 @@ describe("sqlite backend", () => {
     rmSync(directory, { recursive: true, force: true });
   });
   backendSuite("sqlite", { counters: async () => sqliteCounters({ database, tableName: table("counters") }) });
-  backendSuite("sqlite, with the ledger on the same connection", { counters: async () => sqliteCounters({ database, tableName: table("counters") }), store: ledger });
+  backendSuite("sqlite, with the ledger on the same connection", {
+    counters: async () => sqliteCounters({ database, tableName: table("counters") }),
+    store: ledger,
+  });
 });

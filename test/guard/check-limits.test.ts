@@ -3,7 +3,13 @@ import { clientIpFrom, createGuard, type GuardOptions, type Otp } from "../../sr
 import { email, harness, input, refusal, wrongCode, useFakeTime } from "../helpers/guard.js";
 
 // Sends unlimited, so each test exercises the check-side limits only.
-const SENDS_OFF: GuardOptions = { sendsPerIdentifier: false, resendCooldownSeconds: 0, sendsPerIp: false, channelBudgets: { email: false }, prefixVelocity: false };
+const SENDS_OFF: GuardOptions = {
+  sendsPerIdentifier: false,
+  resendCooldownSeconds: 0,
+  sendsPerIp: false,
+  channelBudgets: { email: false },
+  prefixVelocity: false,
+};
 
 /** Guesses wrong on one fresh code until the code or the guard refuses; returns the refusal. */
 async function exhaust(otp: Otp, context: string, code: string): Promise<string> {
@@ -18,7 +24,11 @@ describe("failure budget and lockout (memory backend, fake time)", () => {
   useFakeTime();
 
   it("the fresh-code attack: new codes and resends never buy more than the failure budget", async () => {
-    const { otp, of } = harness({ maxAttempts: 5, maxSendsPerSession: 255, guard: createGuard({ ...SENDS_OFF, failuresPerIdentifierAndIp: 10, failuresPerIdentifier: 10, failuresPerIp: false }) });
+    const { otp, of } = harness({
+      maxAttempts: 5,
+      maxSendsPerSession: 255,
+      guard: createGuard({ ...SENDS_OFF, failuresPerIdentifierAndIp: 10, failuresPerIdentifier: 10, failuresPerIp: false }),
+    });
     const guessWrong = async (context: string, code: string): Promise<string> => {
       const error = await refusal(otp.verify({ code: wrongCode(code), context, purpose: "login" }));
       return error.code;
@@ -49,7 +59,14 @@ describe("failure budget and lockout (memory backend, fake time)", () => {
   });
 
   it("replays of a spent context cost the caller's IP, never the identifier", async () => {
-    const { otp, of } = harness({ guard: createGuard({ ...SENDS_OFF, failuresPerIdentifierAndIp: 4, failuresPerIdentifier: 4, failuresPerIp: { max: 6, windowSeconds: 3600 } }) });
+    const { otp, of } = harness({
+      guard: createGuard({
+        ...SENDS_OFF,
+        failuresPerIdentifierAndIp: 4,
+        failuresPerIdentifier: 4,
+        failuresPerIp: { max: 6, windowSeconds: 3600 },
+      }),
+    });
     const issued = await otp.generate(input(email(1)));
     const client = { ip: "203.0.113.8" };
     const codes: string[] = [];
@@ -57,7 +74,16 @@ describe("failure budget and lockout (memory backend, fake time)", () => {
       const error = await refusal(otp.verify({ code: wrongCode(issued.code), context: issued.context, purpose: "login", client }));
       codes.push(error.limit ?? error.code);
     }
-    expect(codes).toEqual(["INVALID_OTP", "INVALID_OTP", "INVALID_OTP", "MAX_RETRIES_EXCEEDED", "MAX_RETRIES_EXCEEDED", "MAX_RETRIES_EXCEEDED", "failures_per_ip", "failures_per_ip"]);
+    expect(codes).toEqual([
+      "INVALID_OTP",
+      "INVALID_OTP",
+      "INVALID_OTP",
+      "MAX_RETRIES_EXCEEDED",
+      "MAX_RETRIES_EXCEEDED",
+      "MAX_RETRIES_EXCEEDED",
+      "failures_per_ip",
+      "failures_per_ip",
+    ]);
     expect(of("validation_attempt")).toHaveLength(3);
     // Expired, mismatched and forged contexts cost the IP too; the identifier kept 3 of its 4 points.
     const other = { ip: "203.0.113.9" };
@@ -69,9 +95,13 @@ describe("failure budget and lockout (memory backend, fake time)", () => {
   });
 
   it("parallel wrong guesses over many codes evaluate at most the failure budget", async () => {
-    const { otp, of } = harness({ guard: createGuard({ ...SENDS_OFF, failuresPerIdentifierAndIp: 10, failuresPerIdentifier: 10, failuresPerIp: false }) });
+    const { otp, of } = harness({
+      guard: createGuard({ ...SENDS_OFF, failuresPerIdentifierAndIp: 10, failuresPerIdentifier: 10, failuresPerIp: false }),
+    });
     const issued = await Promise.all(Array.from({ length: 20 }, () => otp.generate(input(email(1)))));
-    const guesses = issued.flatMap((item) => Array.from({ length: 3 }, () => otp.verify({ code: wrongCode(item.code), context: item.context, purpose: "login" })));
+    const guesses = issued.flatMap((item) =>
+      Array.from({ length: 3 }, () => otp.verify({ code: wrongCode(item.code), context: item.context, purpose: "login" })),
+    );
     const results = await Promise.allSettled(guesses);
     const codes = results.map((result) => (result.status === "rejected" ? (result.reason as { code: string }).code : "OK"));
     expect(codes.filter((code) => code === "INVALID_OTP")).toHaveLength(10);
@@ -80,7 +110,9 @@ describe("failure budget and lockout (memory backend, fake time)", () => {
   });
 
   it("a lockout is scoped to the identifier + purpose, expires, and the user gets in after it", async () => {
-    const { otp } = harness({ guard: createGuard({ ...SENDS_OFF, failuresPerIdentifier: 3, failuresPerIp: false, lockout: { baseSeconds: 60 } }) });
+    const { otp } = harness({
+      guard: createGuard({ ...SENDS_OFF, failuresPerIdentifier: 3, failuresPerIp: false, lockout: { baseSeconds: 60 } }),
+    });
     const first = await otp.generate(input(email(1)));
     expect(await exhaust(otp, first.context, first.code)).toBe("EXHAUSTED");
     const second = await otp.generate(input(email(1), { purpose: "password_reset" }));
@@ -93,12 +125,19 @@ describe("failure budget and lockout (memory backend, fake time)", () => {
     expect([during.limit, during.retryAfterSeconds]).toEqual(["failures_per_identifier", 1]);
     vi.advanceTimersByTime(1_000);
     const after = await otp.generate(input(email(1)));
-    await expect(otp.verify({ code: after.code, context: after.context, purpose: "login" })).resolves.toMatchObject({ identifier: email(1) });
+    await expect(otp.verify({ code: after.code, context: after.context, purpose: "login" })).resolves.toMatchObject({
+      identifier: email(1),
+    });
   });
 
   it("each further lockout is longer, up to the cap; the level window forgets them", async () => {
     const { otp, of } = harness({
-      guard: createGuard({ ...SENDS_OFF, failuresPerIdentifier: 3, failuresPerIp: false, lockout: { baseSeconds: 60, maxSeconds: 200, levelWindowSeconds: 3600 } }),
+      guard: createGuard({
+        ...SENDS_OFF,
+        failuresPerIdentifier: 3,
+        failuresPerIp: false,
+        lockout: { baseSeconds: 60, maxSeconds: 200, levelWindowSeconds: 3600 },
+      }),
     });
     const lengths: number[] = [];
     for (let round = 0; round < 4; round++) {
@@ -146,19 +185,28 @@ describe("failure budget and lockout (memory backend, fake time)", () => {
   });
 
   it("refuses a misspelt limit instead of leaving its default in force", () => {
-    for (const options of [{ failuresPerIdentifer: 1 }, { purposes: { payment: { failuresPerIdentifer: 1 } } }, { lockout: { baseSecond: 60 } }, { purposes: { payment: { lockout: { maxSecond: 60 } } } }]) {
+    for (const options of [
+      { failuresPerIdentifer: 1 },
+      { purposes: { payment: { failuresPerIdentifer: 1 } } },
+      { lockout: { baseSecond: 60 } },
+      { purposes: { payment: { lockout: { maxSecond: 60 } } } },
+    ]) {
       expect(() => createGuard(options as never), JSON.stringify(options)).toThrow(/has no option/);
     }
   });
 
   it("spray: one IP, 500 identifiers, one guess each is refused after the per-IP budget, whatever X-Forwarded-For says", async () => {
-    const { otp } = harness({ guard: createGuard({ ...SENDS_OFF, failuresPerIdentifier: 1, failuresPerIp: { max: 20, windowSeconds: 3600 } }) });
+    const { otp } = harness({
+      guard: createGuard({ ...SENDS_OFF, failuresPerIdentifier: 1, failuresPerIp: { max: 20, windowSeconds: 3600 } }),
+    });
     const outcomes: string[] = [];
     for (let i = 0; i < 500; i++) {
       const issued = await otp.generate(input(email(i)));
       // No trusted proxy: the rotating header is ignored, the socket address counts.
       const ip = clientIpFrom({ remoteAddress: "203.0.113.9", forwardedFor: `10.${i % 256}.${i >> 8}.1`, trustProxy: false });
-      const error = await refusal(otp.verify({ code: wrongCode(issued.code), context: issued.context, purpose: "login", client: { ip: ip! } }));
+      const error = await refusal(
+        otp.verify({ code: wrongCode(issued.code), context: issued.context, purpose: "login", client: { ip: ip! } }),
+      );
       outcomes.push(error.code === "RATE_LIMITED" ? `${error.code}:${error.limit}` : error.code);
       if (i === 20) expect([error.status, error.retryAfterSeconds]).toEqual([429, 3600]);
     }
@@ -166,7 +214,9 @@ describe("failure budget and lockout (memory backend, fake time)", () => {
     expect(outcomes.slice(20).every((code) => code === "RATE_LIMITED:failures_per_ip")).toBe(true);
     // The identifiers themselves were not charged for the refused guesses: their owners get in.
     const owner = await otp.generate(input(email(400)));
-    await expect(otp.verify({ code: owner.code, context: owner.context, purpose: "login", client: { ip: "192.0.2.1" } })).resolves.toBeTruthy();
+    await expect(
+      otp.verify({ code: owner.code, context: owner.context, purpose: "login", client: { ip: "192.0.2.1" } }),
+    ).resolves.toBeTruthy();
   });
 
   it("a success gives the IP its reserved failure back", async () => {

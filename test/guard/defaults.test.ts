@@ -14,7 +14,12 @@ const KEYS = generateKey("defaults");
 async function sends(otp: Otp, advance: (ms: number) => void, count: number, gapMs: number): Promise<string[]> {
   const outcomes: string[] = [];
   for (let i = 0; i < count; i++) {
-    outcomes.push(await otp.start({ identifier: "ada@example.com", purpose: "login" }).then(() => "sent", (error: { limit?: string; code: string }) => error.limit ?? error.code));
+    outcomes.push(
+      await otp.start({ identifier: "ada@example.com", purpose: "login" }).then(
+        () => "sent",
+        (error: { limit?: string; code: string }) => error.limit ?? error.code,
+      ),
+    );
     advance(gapMs);
   }
   return outcomes;
@@ -32,14 +37,20 @@ async function freshCodeAttack(otp: Otp, advance: (ms: number) => void): Promise
     } catch {
       continue;
     }
-    for (let i = 0; i < 3; i++) await otp.verify({ code: wrongCode(issued.code), context: issued.context, purpose: "login", client: { ip: "203.0.113.1" } }).catch(() => undefined);
+    for (let i = 0; i < 3; i++)
+      await otp
+        .verify({ code: wrongCode(issued.code), context: issued.context, purpose: "login", client: { ip: "203.0.113.1" } })
+        .catch(() => undefined);
   }
   // Then a code of the attacker's own asking, checked right away: unprotected, it goes through.
   advance(31_000);
   const approvedAfter = await otp
     .generate({ identifier: "ada@example.com", purpose: "login", client: { ip: "203.0.113.1" } })
     .then((fresh) => otp.verify({ code: fresh.code, context: fresh.context, purpose: "login", client: { ip: "203.0.113.1" } }))
-    .then(() => true, () => false);
+    .then(
+      () => true,
+      () => false,
+    );
   return { evaluated, approvedAfter };
 }
 

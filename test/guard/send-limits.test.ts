@@ -4,7 +4,13 @@ import { capturingChannel } from "../../src/testing/index.js";
 import { email, harness, input, refusal, useFakeTime } from "../helpers/guard.js";
 
 // Every limit off but the one under test, so each test shows one limit at its threshold.
-const OFF: GuardOptions = { sendsPerIdentifier: false, resendCooldownSeconds: 0, sendsPerIp: false, channelBudgets: { sms: false, email: false }, prefixVelocity: false };
+const OFF: GuardOptions = {
+  sendsPerIdentifier: false,
+  resendCooldownSeconds: 0,
+  sendsPerIp: false,
+  channelBudgets: { sms: false, email: false },
+  prefixVelocity: false,
+};
 
 describe("send limits (memory backend, fake time)", () => {
   useFakeTime();
@@ -19,7 +25,9 @@ describe("send limits (memory backend, fake time)", () => {
     expect(error.limit).toBe("sends_per_identifier");
     expect(error.retryAfterSeconds).toBe(500);
     expect(error.toBody()).toMatchObject({ error_code: "RATE_LIMITED", retry_after_seconds: 500 });
-    expect(of("rate_limited")).toEqual([expect.objectContaining({ limit: "sends_per_identifier", retryAfterSeconds: 500, purpose: "login" })]);
+    expect(of("rate_limited")).toEqual([
+      expect.objectContaining({ limit: "sends_per_identifier", retryAfterSeconds: 500, purpose: "login" }),
+    ]);
     // Other identifiers and other purposes have their own budget.
     await otp.generate(input(email(2)));
     await otp.generate(input(email(1), { purpose: "password_reset" }));
@@ -63,7 +71,11 @@ describe("send limits (memory backend, fake time)", () => {
   });
 
   it("per-purpose overrides replace the default for that purpose only", async () => {
-    const guard = createGuard({ ...OFF, sendsPerIdentifier: { max: 5, windowSeconds: 600 }, purposes: { payment: { sendsPerIdentifier: { max: 1, windowSeconds: 60 } } } });
+    const guard = createGuard({
+      ...OFF,
+      sendsPerIdentifier: { max: 5, windowSeconds: 600 },
+      purposes: { payment: { sendsPerIdentifier: { max: 1, windowSeconds: 60 } } },
+    });
     const { otp } = harness({ guard });
     await otp.generate(input(email(1), { purpose: "payment" }));
     const error = await refusal(otp.generate(input(email(1), { purpose: "payment" })));

@@ -3,7 +3,13 @@ import { createGuard, twilioSmsChannel, webhookChannel, type GuardOptions } from
 import { capturingChannel } from "../../src/testing/index.js";
 import { harness, refusal, useFakeTime } from "../helpers/guard.js";
 
-const OFF: GuardOptions = { sendsPerIdentifier: false, resendCooldownSeconds: 0, sendsPerIp: false, channelBudgets: { sms: false, voice: false }, prefixVelocity: false };
+const OFF: GuardOptions = {
+  sendsPerIdentifier: false,
+  resendCooldownSeconds: 0,
+  sendsPerIp: false,
+  channelBudgets: { sms: false, voice: false },
+  prefixVelocity: false,
+};
 
 function smsHarness(options: GuardOptions) {
   const sms = capturingChannel({ name: "sms", accepts: "phone" });
@@ -30,7 +36,15 @@ describe("SMS pumping defences", () => {
 
   it("premium-rate, shared-cost, toll-free and landline numbers get no SMS; voice may call a landline", async () => {
     const { otp, sms, voice } = smsHarness({});
-    for (const number of ["+449098790000", "+19002345678", "+33891234567", "+33810123456", "+34901123456", "+448001234567", "+442079460000"]) {
+    for (const number of [
+      "+449098790000",
+      "+19002345678",
+      "+33891234567",
+      "+33810123456",
+      "+34901123456",
+      "+448001234567",
+      "+442079460000",
+    ]) {
       const error = await refusal(otp.start({ identifier: number, purpose: "login", channel: "sms" }));
       expect(error.code).toBe("INVALID_IDENTIFIER");
     }
@@ -47,7 +61,10 @@ describe("SMS pumping defences", () => {
   });
 
   it("prefix velocity: many numbers in one block within the window block the prefix for a while", async () => {
-    const { otp, sms, of } = smsHarness({ sendsPerIdentifier: { max: 5, windowSeconds: 600 }, prefixVelocity: { suffixDigits: 3, maxNumbers: 3, windowSeconds: 3600, blockSeconds: 600 } });
+    const { otp, sms, of } = smsHarness({
+      sendsPerIdentifier: { max: 5, windowSeconds: 600 },
+      prefixVelocity: { suffixDigits: 3, maxNumbers: 3, windowSeconds: 3600, blockSeconds: 600 },
+    });
     const start = (number: string) => otp.start({ identifier: number, purpose: "login", channel: "sms" });
     for (const number of ["+447400123001", "+447400123002", "+447400123003"]) await start(number);
     // Sending again to a number already counted does not count it twice.
@@ -60,7 +77,14 @@ describe("SMS pumping defences", () => {
     await start("+447400124001");
     vi.advanceTimersByTime(600_000);
     await start("+447400123005");
-    expect(sms.messages.map((message) => message.to)).toEqual(["+447400123001", "+447400123002", "+447400123003", "+447400123001", "+447400124001", "+447400123005"]);
+    expect(sms.messages.map((message) => message.to)).toEqual([
+      "+447400123001",
+      "+447400123002",
+      "+447400123003",
+      "+447400123001",
+      "+447400124001",
+      "+447400123005",
+    ]);
   });
 
   it("the default SMS channel budget is a ceiling across every number", async () => {
@@ -77,7 +101,13 @@ describe("SMS pumping defences", () => {
   });
 
   it("applies by what a channel does, not its name: a Twilio channel named sms-eu and a webhook carrying SMS", async () => {
-    const twilio = twilioSmsChannel({ name: "sms-eu", accountSid: "AC00000000000000000000000000000000", authToken: "token-token-token", from: "+15005550006", baseUrl: "http://127.0.0.1:9" });
+    const twilio = twilioSmsChannel({
+      name: "sms-eu",
+      accountSid: "AC00000000000000000000000000000000",
+      authToken: "token-token-token",
+      from: "+15005550006",
+      baseUrl: "http://127.0.0.1:9",
+    });
     const webhook = webhookChannel({ name: "relay", url: "http://127.0.0.1:9/hook", secret: "s".repeat(32) });
     const { otp } = harness({ channels: [twilio, webhook], guard: { ...OFF, smsCountries: ["FR", "GB"] } });
     for (const channel of ["sms-eu", "relay"]) {

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
@@ -42,16 +43,34 @@ afterAll(async () => {
 async function inBothProcesses(backend: BatchBackend, mode: BatchMode, count: number): Promise<[BatchResult, BatchResult]> {
   const unique = randomBytes(4).toString("hex");
   const location = backend === "redis" ? REDIS_URL : backend === "postgres" ? POSTGRES_URL : join(directory, `${unique}.db`);
+  // The file made, in WAL mode, before either process opens it: two first openings at once race
+  // to switch the journal, and the loser's open fails busy.
+  if (backend === "sqlite") {
+    const file = new Database(location);
+    file.pragma("journal_mode = WAL");
+    file.close();
+  }
   const scope = backend === "redis" ? `gt2p-${unique}:` : `gt2p_${unique}`;
   if (backend === "postgres") tables.push(scope);
   const child = spawn(process.execPath, ["--import", "tsx", CHILD], {
-    env: { ...process.env, GUARD_BACKEND: backend, GUARD_LOCATION: location, GUARD_SCOPE: scope, GUARD_MODE: mode, GUARD_COUNT: String(count), OTP_KEYS: KEYS },
+    env: {
+      ...process.env,
+      GUARD_BACKEND: backend,
+      GUARD_LOCATION: location,
+      GUARD_SCOPE: scope,
+      GUARD_MODE: mode,
+      GUARD_COUNT: String(count),
+      OTP_KEYS: KEYS,
+    },
     stdio: ["pipe", "pipe", "inherit"],
   });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   expect((await lines.next()).value).toBe("ready");
   child.stdin!.write("go\n");
-  const [mine, theirs] = await Promise.all([runBatch({ backend, location, scope, keys: KEYS, mode, count }), lines.next().then((line) => JSON.parse(line.value as string) as BatchResult)]);
+  const [mine, theirs] = await Promise.all([
+    runBatch({ backend, location, scope, keys: KEYS, mode, count }),
+    lines.next().then((line) => JSON.parse(line.value as string) as BatchResult),
+  ]);
   child.stdin!.end();
   if (child.exitCode === null) await once(child, "exit");
   return [mine, theirs];

@@ -16,8 +16,16 @@ export interface FlowApp {
 
 export { wrongCode };
 
-export async function post(baseUrl: string, path: string, body: unknown): Promise<{ status: number; body: any; headers: Headers }> {
-  const response = await fetch(`${baseUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+export async function post(
+  baseUrl: string,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
 }
@@ -74,7 +82,9 @@ export async function runRefusals(app: FlowApp): Promise<void> {
   const victim = `max-${Math.random().toString(36).slice(2)}@example.com`;
   let context = (await post(app.baseUrl, "/password-reset/request", { email: victim })).body.context as string;
   const code = app.channel.lastCodeFor(victim)!;
-  for (let i = 0; i < 3; i++) context = (await post(app.baseUrl, "/password-reset", { otp: wrongCode(code), context })).body.context ?? context;
+  for (let i = 0; i < 3; i++)
+    context =
+      ((await post(app.baseUrl, "/password-reset", { otp: wrongCode(code), context })).body.context as string | undefined) ?? context;
   const exhausted = await post(app.baseUrl, "/password-reset", { otp: code, context });
   expect(exhausted.status).toBe(429);
   expect(exhausted.body.error_code).toBe("MAX_RETRIES_EXCEEDED");

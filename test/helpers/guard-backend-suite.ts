@@ -16,14 +16,22 @@ export interface SuiteSettings {
   store?(): Promise<LedgerStore>;
 }
 
-const OFF: GuardOptions = { sendsPerIdentifier: false, resendCooldownSeconds: 0, sendsPerIp: false, failuresPerIp: false, channelBudgets: { email: false }, prefixVelocity: false };
+const OFF: GuardOptions = {
+  sendsPerIdentifier: false,
+  resendCooldownSeconds: 0,
+  sendsPerIp: false,
+  failuresPerIp: false,
+  channelBudgets: { email: false },
+  prefixVelocity: false,
+};
 const VICTIM_IP = { ip: "198.51.100.7" };
 const ATTACKER_IP = { ip: "203.0.113.66" };
 
 export function backendSuite(name: string, settings: SuiteSettings): void {
   describe(`guard on ${name}`, () => {
     const guardWith = async (options: GuardOptions): Promise<GuardOptions> => ({ ...OFF, counters: await settings.counters(), ...options });
-    const harness = async (options: Parameters<typeof memoryHarness>[0]) => memoryHarness({ ...(settings.store && { store: await settings.store() }), ...options });
+    const harness = async (options: Parameters<typeof memoryHarness>[0]) =>
+      memoryHarness({ ...(settings.store && { store: await settings.store() }), ...options });
 
     it("sends per identifier: the 3rd passes, the 4th is refused with the window's Retry-After", async () => {
       const { otp } = await harness({ guard: await guardWith({ sendsPerIdentifier: { max: 3, windowSeconds: 120 } }) });
@@ -36,7 +44,10 @@ export function backendSuite(name: string, settings: SuiteSettings): void {
 
     it("50 parallel sends to one identifier deliver no more than the limit", async () => {
       const channel = capturingChannel({ name: "email", accepts: "email" });
-      const { otp } = await harness({ channels: [channel], guard: await guardWith({ sendsPerIdentifier: { max: 5, windowSeconds: 600 } }) });
+      const { otp } = await harness({
+        channels: [channel],
+        guard: await guardWith({ sendsPerIdentifier: { max: 5, windowSeconds: 600 } }),
+      });
       await Promise.allSettled(Array.from({ length: 50 }, () => otp.start(input(email(1)))));
       expect(channel.messages).toHaveLength(5);
     });
@@ -45,21 +56,35 @@ export function backendSuite(name: string, settings: SuiteSettings): void {
       const { otp, of } = await harness({ guard: await guardWith({ failuresPerIdentifierAndIp: 6, failuresPerIdentifier: 20 }) });
       const issued = await Promise.all(Array.from({ length: 10 }, () => otp.generate(input(email(1)))));
       const results = await Promise.allSettled(
-        issued.flatMap((item) => Array.from({ length: 3 }, () => otp.verify({ code: wrongCode(item.code), context: item.context, purpose: "login", client: ATTACKER_IP }))),
+        issued.flatMap((item) =>
+          Array.from({ length: 3 }, () =>
+            otp.verify({ code: wrongCode(item.code), context: item.context, purpose: "login", client: ATTACKER_IP }),
+          ),
+        ),
       );
       expect(results.every((result) => result.status === "rejected")).toBe(true);
       expect(of("validation_attempt")).toHaveLength(6);
       expect(of("locked_out")).toEqual([expect.objectContaining({ limit: "failures_per_identifier_and_ip", retryAfterSeconds: 900 })]);
-      const again = await refusal(otp.verify({ code: issued[9]!.code, context: issued[9]!.context, purpose: "login", client: ATTACKER_IP }));
+      const again = await refusal(
+        otp.verify({ code: issued[9]!.code, context: issued[9]!.context, purpose: "login", client: ATTACKER_IP }),
+      );
       expect([again.limit, again.retryAfterSeconds! > 890]).toEqual(["failures_per_identifier_and_ip", true]);
       // The owner, on another network, still verifies.
-      await expect(otp.verify({ code: issued[9]!.code, context: issued[9]!.context, purpose: "login", client: VICTIM_IP })).resolves.toBeTruthy();
+      await expect(
+        otp.verify({ code: issued[9]!.code, context: issued[9]!.context, purpose: "login", client: VICTIM_IP }),
+      ).resolves.toBeTruthy();
     });
 
     it("failures across IPs lock the factor at the higher budget, never more evaluated than it", async () => {
       const { otp, of } = await harness({ guard: await guardWith({ failuresPerIdentifierAndIp: 2, failuresPerIdentifier: 6 }) });
       const issued = await Promise.all(Array.from({ length: 10 }, () => otp.generate(input(email(1)))));
-      await Promise.allSettled(issued.flatMap((item, i) => Array.from({ length: 3 }, () => otp.verify({ code: wrongCode(item.code), context: item.context, purpose: "login", client: { ip: `203.0.113.${i}` } }))));
+      await Promise.allSettled(
+        issued.flatMap((item, i) =>
+          Array.from({ length: 3 }, () =>
+            otp.verify({ code: wrongCode(item.code), context: item.context, purpose: "login", client: { ip: `203.0.113.${i}` } }),
+          ),
+        ),
+      );
       expect(of("validation_attempt")).toHaveLength(6);
       const locked = await refusal(otp.generate(input(email(1))));
       expect(locked.limit).toBe("failures_per_identifier");
@@ -84,7 +109,9 @@ export function backendSuite(name: string, settings: SuiteSettings): void {
       const codes: string[] = [];
       for (let i = 0; i < 30; i++) {
         const issued = await otp.generate(input(email(i)));
-        const error = await refusal(otp.verify({ code: wrongCode(issued.code), context: issued.context, purpose: "login", client: { ip: "203.0.113.5" } }));
+        const error = await refusal(
+          otp.verify({ code: wrongCode(issued.code), context: issued.context, purpose: "login", client: { ip: "203.0.113.5" } }),
+        );
         codes.push(error.limit ?? error.code);
       }
       expect(codes.slice(0, 10).every((code) => code === "INVALID_OTP")).toBe(true);
@@ -92,16 +119,30 @@ export function backendSuite(name: string, settings: SuiteSettings): void {
     });
 
     it("the lockout weapon: replaying one context, or a used one, costs the attacker's IP and never the victim", async () => {
-      const { otp } = await harness({ guard: await guardWith({ failuresPerIdentifierAndIp: 3, failuresPerIdentifier: 5, failuresPerIp: { max: 30, windowSeconds: 3600 } }) });
+      const { otp } = await harness({
+        guard: await guardWith({
+          failuresPerIdentifierAndIp: 3,
+          failuresPerIdentifier: 5,
+          failuresPerIp: { max: 30, windowSeconds: 3600 },
+        }),
+      });
       // The attacker asks for a code for the victim and replays its context with wrong codes,
       // past its attempts; then replays a context the victim already used.
       const attackers = await otp.generate(input(email(1)));
       const replies: string[] = [];
-      for (let i = 0; i < 10; i++) replies.push((await refusal(otp.verify({ code: wrongCode(attackers.code), context: attackers.context, purpose: "login", client: ATTACKER_IP }))).limit ?? "");
+      for (let i = 0; i < 10; i++)
+        replies.push(
+          (
+            await refusal(
+              otp.verify({ code: wrongCode(attackers.code), context: attackers.context, purpose: "login", client: ATTACKER_IP }),
+            )
+          ).limit ?? "",
+        );
       const used = await otp.generate(input(email(1)));
       await otp.verify({ code: used.code, context: used.context, purpose: "login", client: VICTIM_IP });
       // From ten addresses, so no pair lockout of the attacker's stands in the way of the replays.
-      for (let i = 0; i < 10; i++) await refusal(otp.verify({ code: used.code, context: used.context, purpose: "login", client: { ip: `203.0.113.${100 + i}` } }));
+      for (let i = 0; i < 10; i++)
+        await refusal(otp.verify({ code: used.code, context: used.context, purpose: "login", client: { ip: `203.0.113.${100 + i}` } }));
       // Three compared guesses locked only the attacker's own pair.
       expect(replies.slice(3).every((limit) => limit === "failures_per_identifier_and_ip")).toBe(true);
       // The victim still receives a code and verifies it from their own network.
@@ -110,9 +151,13 @@ export function backendSuite(name: string, settings: SuiteSettings): void {
     });
 
     it("50 parallel submissions of the right code: one approval, no lockout, the next send allowed", async () => {
-      const { otp, of } = await harness({ guard: await guardWith({ resendCooldownSeconds: 1, sendsPerIdentifier: { max: 5, windowSeconds: 600 } }) });
+      const { otp, of } = await harness({
+        guard: await guardWith({ resendCooldownSeconds: 1, sendsPerIdentifier: { max: 5, windowSeconds: 600 } }),
+      });
       const issued = await otp.generate(input(email(1)));
-      const results = await Promise.allSettled(Array.from({ length: 50 }, () => otp.verify({ code: issued.code, context: issued.context, purpose: "login", client: VICTIM_IP })));
+      const results = await Promise.allSettled(
+        Array.from({ length: 50 }, () => otp.verify({ code: issued.code, context: issued.context, purpose: "login", client: VICTIM_IP })),
+      );
       expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
       expect(of("locked_out")).toHaveLength(0);
       await sleep(1050);
@@ -122,15 +167,22 @@ export function backendSuite(name: string, settings: SuiteSettings): void {
     });
 
     it("a check refused by its IP costs the identifier nothing; a success gives the IP its point back", async () => {
-      const { otp, of } = await harness({ guard: await guardWith({ failuresPerIdentifierAndIp: 3, failuresPerIdentifier: 3, failuresPerIp: { max: 2, windowSeconds: 3600 } }) });
+      const { otp, of } = await harness({
+        guard: await guardWith({ failuresPerIdentifierAndIp: 3, failuresPerIdentifier: 3, failuresPerIp: { max: 2, windowSeconds: 3600 } }),
+      });
       const [a, b] = [await otp.generate(input(email(1))), await otp.generate(input(email(2)))];
-      const check = (item: typeof a, code: string, ip: string) => otp.verify({ code, context: item.context, purpose: "login", client: { ip } });
+      const check = (item: typeof a, code: string, ip: string) =>
+        otp.verify({ code, context: item.context, purpose: "login", client: { ip } });
       const outcome = async (item: typeof a, ip: string) => {
         const error = await refusal(check(item, wrongCode(item.code), ip));
         return error.limit ?? error.code;
       };
       await check(a, a.code, "203.0.113.1");
-      expect([await outcome(b, "203.0.113.1"), await outcome(b, "203.0.113.1"), await outcome(b, "203.0.113.1")]).toEqual(["INVALID_OTP", "INVALID_OTP", "failures_per_ip"]);
+      expect([await outcome(b, "203.0.113.1"), await outcome(b, "203.0.113.1"), await outcome(b, "203.0.113.1")]).toEqual([
+        "INVALID_OTP",
+        "INVALID_OTP",
+        "failures_per_ip",
+      ]);
       // b has two failures, not three: from another IP its third is evaluated, and locks it out.
       const c = await otp.generate(input(email(2)));
       expect(await outcome(c, "203.0.113.2")).toBe("INVALID_OTP");

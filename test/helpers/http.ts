@@ -43,7 +43,10 @@ export async function startHttpServer(reply: (request: RecordedRequest) => Reply
       const answer = reply(recorded);
       if (answer.hang) return;
       const body = answer.body === undefined ? "" : typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
-      res.writeHead(answer.status, { "Content-Type": "application/json", ...(answer.status >= 300 && answer.status < 400 && { Location: "http://127.0.0.1:1/elsewhere" }) });
+      res.writeHead(answer.status, {
+        "Content-Type": "application/json",
+        ...(answer.status >= 300 && answer.status < 400 && { Location: "http://127.0.0.1:1/elsewhere" }),
+      });
       res.end(body);
     });
   });

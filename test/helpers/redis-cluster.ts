@@ -33,22 +33,46 @@ export async function startCluster(): Promise<LocalCluster> {
   const processes: ChildProcess[] = ports.map((port) =>
     spawn(
       "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", join(dir, `nodes-${port}.conf`),
-        "--cluster-node-timeout", "2000", "--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "no"],
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        join(dir, `nodes-${port}.conf`),
+        "--cluster-node-timeout",
+        "2000",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir,
+        "--protected-mode",
+        "no",
+      ],
       { stdio: "ignore" },
     ),
   );
   const stop = async () => {
     for (const child of processes) if (child.exitCode === null) child.kill("SIGKILL");
-    await Promise.all(processes.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : undefined)));
+    await Promise.all(
+      processes.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : undefined)),
+    );
     rmSync(dir, { recursive: true, force: true });
   };
   try {
     for (const port of ports) await waitFor(async () => ping(port), `redis-server on ${port}`);
-    const created = spawnSync("redis-cli", ["--cluster", "create", ...ports.map((port) => `127.0.0.1:${port}`), "--cluster-replicas", "0", "--cluster-yes"], {
-      encoding: "utf8",
-      timeout: 30_000,
-    });
+    const created = spawnSync(
+      "redis-cli",
+      ["--cluster", "create", ...ports.map((port) => `127.0.0.1:${port}`), "--cluster-replicas", "0", "--cluster-yes"],
+      {
+        encoding: "utf8",
+        timeout: 30_000,
+      },
+    );
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
     for (const port of ports) await waitFor(async () => (await clusterState(port)) === "ok", `cluster state ok on ${port}`);
     return { nodes: ports.map((port) => ({ host: "127.0.0.1", port })), stop };

@@ -16,13 +16,18 @@ export interface RedisProcess {
 
 export async function startRedisProcess(): Promise<RedisProcess> {
   const port = await closedPort();
-  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: "ignore",
+  });
   const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 0 });
   probe.on("error", () => undefined);
   const deadline = Date.now() + 10_000;
   let up = false;
   while (!up && Date.now() < deadline) {
-    up = await probe.ping().then(() => true, () => false);
+    up = await probe.ping().then(
+      () => true,
+      () => false,
+    );
     if (!up) await new Promise((resolve) => setTimeout(resolve, 50));
   }
   probe.disconnect();

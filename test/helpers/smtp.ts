@@ -41,13 +41,16 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
     authOptional: !options.auth,
     allowInsecureAuth: true,
     onAuth(auth, _session, callback) {
-      if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) return callback(null, { user: auth.username });
+      if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass)
+        return callback(null, { user: auth.username });
       callback(Object.assign(new Error("Invalid username or password"), { responseCode: 535 }));
     },
     onRcptTo(address, _session, callback) {
       recipientsTried.push(address.address);
-      if (options.temporaryFailure) return callback(Object.assign(new Error("Try again later"), { responseCode: options.temporaryFailure }));
-      if (options.rejectRecipients?.includes(address.address)) return callback(Object.assign(new Error("5.1.1 No such user"), { responseCode: 550 }));
+      if (options.temporaryFailure)
+        return callback(Object.assign(new Error("Try again later"), { responseCode: options.temporaryFailure }));
+      if (options.rejectRecipients?.includes(address.address))
+        return callback(Object.assign(new Error("5.1.1 No such user"), { responseCode: 550 }));
       callback();
     },
     onData(stream, session, callback) {
@@ -84,7 +87,10 @@ function decodeWords(value: string): string {
     .replace(/=\?([^?]+)\?([QB])\?([^?]*)\?=/gi, (_, _charset: string, encoding: string, text: string) =>
       encoding.toUpperCase() === "B"
         ? Buffer.from(text, "base64").toString("utf8")
-        : Buffer.from(text.replace(/_/g, " ").replace(/=([0-9A-F]{2})/gi, (__, hex: string) => String.fromCharCode(parseInt(hex, 16))), "latin1").toString("utf8"),
+        : Buffer.from(
+            text.replace(/_/g, " ").replace(/=([0-9A-F]{2})/gi, (__, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+            "latin1",
+          ).toString("utf8"),
     );
 }
 
@@ -127,7 +133,10 @@ export function parseMail(raw: string): ParsedMail {
     for (const chunk of body.split(`--${boundary}`).slice(1)) {
       if (chunk.startsWith("--")) break;
       const part = splitPart(chunk.replace(/^\r\n/, ""));
-      parts.push({ type: (part.headers.get("content-type") ?? "").split(";")[0]!.toLowerCase(), content: decodeBody(part.headers, part.body) });
+      parts.push({
+        type: (part.headers.get("content-type") ?? "").split(";")[0]!.toLowerCase(),
+        content: decodeBody(part.headers, part.body),
+      });
     }
   } else {
     parts.push({ type: (headers.get("content-type") ?? "text/plain").split(";")[0]!.toLowerCase(), content: decodeBody(headers, body) });

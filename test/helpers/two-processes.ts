@@ -19,7 +19,11 @@ export interface HammerReport {
   rightGuesses: Record<string, number>;
 }
 
-function child(env: Record<string, string>): { process: ChildProcessWithoutNullStreams; ready: Promise<void>; report: Promise<HammerReport> } {
+function child(env: Record<string, string>): {
+  process: ChildProcessWithoutNullStreams;
+  ready: Promise<void>;
+  report: Promise<HammerReport>;
+} {
   const proc = spawn(process.execPath, ["--import", "tsx", HAMMER], { env: { ...process.env, ...env }, stdio: "pipe" });
   let stderr = "";
   proc.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));

@@ -49,7 +49,13 @@ describe("POST /v1/verifications/check", () => {
 
     const hit = await call("check", { context: miss.json().context, code, purpose: "login", identifier: "CHECK@example.com" });
     expect(hit.statusCode).toBe(200);
-    expect(hit.json()).toEqual({ status: "approved", id: expect.any(String), identifier: "check@example.com", purpose: "login", metadata: { userId: 7 } });
+    expect(hit.json()).toEqual({
+      status: "approved",
+      id: expect.any(String),
+      identifier: "check@example.com",
+      purpose: "login",
+      metadata: { userId: 7 },
+    });
 
     const replay = await call("check", { context, code });
     expect(replay.statusCode).toBe(410);
@@ -147,7 +153,12 @@ describe("authentication", () => {
     const statuses = new Set<number>();
     for (const key of nearMisses) {
       if (key === API_KEY) continue;
-      const response = await server.app.inject({ method: "POST", url: "/v1/verifications/cancel", headers: { authorization: `Bearer ${key}` }, payload: { context: "x" } });
+      const response = await server.app.inject({
+        method: "POST",
+        url: "/v1/verifications/cancel",
+        headers: { authorization: `Bearer ${key}` },
+        payload: { context: "x" },
+      });
       statuses.add(response.statusCode);
     }
     expect([...statuses]).toEqual([401]);
@@ -166,19 +177,55 @@ describe("authentication", () => {
 
 describe("bad input is a 4xx with an error code, never a 500", () => {
   const cases: Array<[string, { payload: string | Buffer; contentType?: string }, number, string]> = [
-    ["malformed JSON", { payload: "{\"identifier\": " }, 400, "INVALID_REQUEST"],
+    ["malformed JSON", { payload: '{"identifier": ' }, 400, "INVALID_REQUEST"],
     ["an empty body", { payload: "" }, 400, "INVALID_REQUEST"],
     ["a JSON array", { payload: "[]" }, 400, "INVALID_REQUEST"],
     ["a number for a string", { payload: JSON.stringify({ identifier: 5, purpose: "login" }) }, 400, "INVALID_REQUEST"],
-    ["an unknown field", { payload: JSON.stringify({ identifier: "a@example.com", purpose: "login", admin: true }) }, 400, "INVALID_REQUEST"],
-    ["an unknown client field", { payload: JSON.stringify({ identifier: "a@example.com", purpose: "login", client: { ip: "1.2.3.4", x: 1 } }) }, 400, "INVALID_REQUEST"],
-    ["a bad client ip", { payload: JSON.stringify({ identifier: "a@example.com", purpose: "login", client: { ip: "999.1.1.1" } }) }, 400, "INVALID_REQUEST"],
+    [
+      "an unknown field",
+      { payload: JSON.stringify({ identifier: "a@example.com", purpose: "login", admin: true }) },
+      400,
+      "INVALID_REQUEST",
+    ],
+    [
+      "an unknown client field",
+      { payload: JSON.stringify({ identifier: "a@example.com", purpose: "login", client: { ip: "1.2.3.4", x: 1 } }) },
+      400,
+      "INVALID_REQUEST",
+    ],
+    [
+      "a bad client ip",
+      { payload: JSON.stringify({ identifier: "a@example.com", purpose: "login", client: { ip: "999.1.1.1" } }) },
+      400,
+      "INVALID_REQUEST",
+    ],
     ["a bad purpose", { payload: JSON.stringify({ identifier: "a@example.com", purpose: "no spaces" }) }, 400, "INVALID_REQUEST"],
     ["a prototype key", { payload: '{"identifier":"a@example.com","purpose":"login","__proto__":{"x":1}}' }, 400, "INVALID_REQUEST"],
     ["text/plain", { payload: "hello", contentType: "text/plain" }, 415, "UNSUPPORTED_MEDIA_TYPE"],
-    ["a body over the limit", { payload: JSON.stringify({ identifier: "a@example.com", purpose: "login", metadata: { x: "y".repeat(40_000) } }) }, 413, "PAYLOAD_TOO_LARGE"],
-    ["metadata over 5 KB", { payload: JSON.stringify({ identifier: "a@example.com", purpose: "login", metadata: { x: "y".repeat(6_000) } }) }, 413, "PAYLOAD_TOO_LARGE"],
-    ["invalid UTF-8", { payload: Buffer.concat([Buffer.from('{"identifier":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('@example.com","purpose":"login"}')]) }, 400, "INVALID_REQUEST"],
+    [
+      "a body over the limit",
+      { payload: JSON.stringify({ identifier: "a@example.com", purpose: "login", metadata: { x: "y".repeat(40_000) } }) },
+      413,
+      "PAYLOAD_TOO_LARGE",
+    ],
+    [
+      "metadata over 5 KB",
+      { payload: JSON.stringify({ identifier: "a@example.com", purpose: "login", metadata: { x: "y".repeat(6_000) } }) },
+      413,
+      "PAYLOAD_TOO_LARGE",
+    ],
+    [
+      "invalid UTF-8",
+      {
+        payload: Buffer.concat([
+          Buffer.from('{"identifier":"'),
+          Buffer.from([0xff, 0xfe, 0xc3]),
+          Buffer.from('@example.com","purpose":"login"}'),
+        ]),
+      },
+      400,
+      "INVALID_REQUEST",
+    ],
   ];
   for (const [name, request, status, code] of cases) {
     it(`${name} → ${status} ${code}`, async () => {
@@ -224,7 +271,12 @@ describe("limits and client info", () => {
 
   it("a rate limit is 429 with Retry-After", async () => {
     const limited = await testServer({ guard: recordingGuard(true) });
-    const response = await limited.app.inject({ method: "POST", url: "/v1/verifications", headers: AUTH, payload: { identifier: "rl@example.com", purpose: "login" } });
+    const response = await limited.app.inject({
+      method: "POST",
+      url: "/v1/verifications",
+      headers: AUTH,
+      payload: { identifier: "rl@example.com", purpose: "login" },
+    });
     expect(response.statusCode).toBe(429);
     expect(response.headers["retry-after"]).toBe("42");
     expect(response.json()).toMatchObject({ error_code: "RATE_LIMITED", retry_after_seconds: 42 });
@@ -235,7 +287,12 @@ describe("limits and client info", () => {
     const guard = recordingGuard();
     const untrusting = await testServer({ guard });
     const headers = { ...AUTH, "x-forwarded-for": "203.0.113.9", "user-agent": "curl/8" };
-    await untrusting.app.inject({ method: "POST", url: "/v1/verifications", headers, payload: { identifier: "ip1@example.com", purpose: "login" } });
+    await untrusting.app.inject({
+      method: "POST",
+      url: "/v1/verifications",
+      headers,
+      payload: { identifier: "ip1@example.com", purpose: "login" },
+    });
     // Behind no proxy, the connection's address: never the header's, and never no IP at all.
     expect(guard.sends.at(-1)!.client).toEqual({ ip: "127.0.0.1" });
     await untrusting.app.inject({
@@ -249,10 +306,20 @@ describe("limits and client info", () => {
 
     const trustedGuard = recordingGuard();
     const trusting = await testServer({ guard: trustedGuard, trustProxy: true });
-    await trusting.app.inject({ method: "POST", url: "/v1/verifications", headers, payload: { identifier: "ip3@example.com", purpose: "login" } });
+    await trusting.app.inject({
+      method: "POST",
+      url: "/v1/verifications",
+      headers,
+      payload: { identifier: "ip3@example.com", purpose: "login" },
+    });
     expect(trustedGuard.sends.at(-1)!.client).toEqual({ ip: "203.0.113.9", userAgent: "curl/8" });
     // A body client without an IP keeps the one the trusted proxy reported.
-    await trusting.app.inject({ method: "POST", url: "/v1/verifications", headers, payload: { identifier: "ip4@example.com", purpose: "login", client: { userAgent: "Firefox" } } });
+    await trusting.app.inject({
+      method: "POST",
+      url: "/v1/verifications",
+      headers,
+      payload: { identifier: "ip4@example.com", purpose: "login", client: { userAgent: "Firefox" } },
+    });
     expect(trustedGuard.sends.at(-1)!.client).toEqual({ ip: "203.0.113.9", userAgent: "Firefox" });
     await trusting.app.close();
   });
@@ -261,10 +328,20 @@ describe("limits and client info", () => {
     // inject() connects from 127.0.0.1, the proxy; the user is the entry the proxy appended last,
     // or, with two trusted hops, the one before it.
     const chain = { ...AUTH, "x-forwarded-for": "198.51.100.7, 203.0.113.9" };
-    for (const [trustProxy, expected] of [[1, "203.0.113.9"], [2, "198.51.100.7"], [["127.0.0.1"], "203.0.113.9"], [["127.0.0.0/8", "203.0.113.0/24"], "198.51.100.7"]] as const) {
+    for (const [trustProxy, expected] of [
+      [1, "203.0.113.9"],
+      [2, "198.51.100.7"],
+      [["127.0.0.1"], "203.0.113.9"],
+      [["127.0.0.0/8", "203.0.113.0/24"], "198.51.100.7"],
+    ] as const) {
       const guard = recordingGuard();
       const server = await testServer({ guard, trustProxy: trustProxy as TrustProxy });
-      await server.app.inject({ method: "POST", url: "/v1/verifications", headers: chain, payload: { identifier: "hops@example.com", purpose: "login" } });
+      await server.app.inject({
+        method: "POST",
+        url: "/v1/verifications",
+        headers: chain,
+        payload: { identifier: "hops@example.com", purpose: "login" },
+      });
       expect(guard.sends.at(-1)!.client?.ip, `trustProxy ${JSON.stringify(trustProxy)}`).toBe(expected);
       await server.app.close();
     }

@@ -44,7 +44,16 @@ async function harness(env: Record<string, string>): Promise<Harness> {
   };
   const lines: Array<Record<string, unknown>> = [];
   const logStream = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
-  const config = loadConfig({ OTP_STORE: `sqlite:${join(dir, "otp.db")}`, PORT: "0", OTP_KEYS: generateKey("a1"), OTP_API_KEYS: API_KEY, OTP_DATA_DIR: dir, LOG_LEVEL: "warn", OTP_RATE_LIMITS: "off", ...env });
+  const config = loadConfig({
+    OTP_STORE: `sqlite:${join(dir, "otp.db")}`,
+    PORT: "0",
+    OTP_KEYS: generateKey("a1"),
+    OTP_API_KEYS: API_KEY,
+    OTP_DATA_DIR: dir,
+    LOG_LEVEL: "warn",
+    OTP_RATE_LIMITS: "off",
+    ...env,
+  });
   // A short busy timeout: a locked write fails in 50 ms instead of 5 s.
   const auditLog = sqliteAuditLog({ path: join(dir, "audit.db"), busyTimeoutMs: 50 });
   const service = await startService(config, { say: () => {}, channels: [mailbox], auditLog, logStream });
@@ -75,12 +84,20 @@ async function harness(env: Record<string, string>): Promise<Harness> {
 let sequence = 0;
 async function start(h: Harness): Promise<{ status: number; body: Record<string, unknown>; identifier: string }> {
   const identifier = `backlog${sequence++}@example.com`;
-  const response = await fetch(`${h.service.url}/v1/verifications`, { method: "POST", headers: HEADERS, body: JSON.stringify({ identifier, purpose: "login" }) });
+  const response = await fetch(`${h.service.url}/v1/verifications`, {
+    method: "POST",
+    headers: HEADERS,
+    body: JSON.stringify({ identifier, purpose: "login" }),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown>, identifier };
 }
 
 async function check(h: Harness, context: string, code: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${h.service.url}/v1/verifications/check`, { method: "POST", headers: HEADERS, body: JSON.stringify({ context, code }) });
+  const response = await fetch(`${h.service.url}/v1/verifications/check`, {
+    method: "POST",
+    headers: HEADERS,
+    body: JSON.stringify({ context, code }),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -122,7 +139,11 @@ describe("a write-locked SQLite audit log", () => {
     // Each start is a generated and a delivered row: 20 held, past the threshold of 10.
     expect(await metric(h, "otp_audit_buffered_rows")).toBeGreaterThanOrEqual(20);
     expect(await metric(h, "otp_audit_write_failures_total")).toBeGreaterThanOrEqual(3);
-    expect(await health(h)).toMatchObject({ httpStatus: 200, status: "degraded", audit: { ok: true, state: "degraded", failing: true, degradedAt: 10, maxBuffered: 100 } });
+    expect(await health(h)).toMatchObject({
+      httpStatus: 200,
+      status: "degraded",
+      audit: { ok: true, state: "degraded", failing: true, degradedAt: 10, maxBuffered: 100 },
+    });
     const failures = () => h.lines.filter((line) => line.msg?.toString().startsWith("audit log write failed"));
     expect(failures()[0]).toMatchObject({ level: 40, error: { message: expect.stringMatching(/locked/) } });
     // Writes fail every flush interval (250 ms); the lines are folded to one a second at most.
@@ -164,7 +185,10 @@ describe("a write-locked SQLite audit log", () => {
     expect(await health(h)).toMatchObject({ httpStatus: 503, status: "fail", audit: { ok: false, state: "full", strict: true } });
     expect(await metric(h, "otp_audit_refused_total")).toBeGreaterThanOrEqual(2);
     expect(h.service.audit.dropped).toBe(0);
-    expect(h.lines.find((line) => line.msg === "request failed")).toMatchObject({ errorCode: "STORE_UNAVAILABLE", cause: expect.stringMatching(/audit/) });
+    expect(h.lines.find((line) => line.msg === "request failed")).toMatchObject({
+      errorCode: "STORE_UNAVAILABLE",
+      cause: expect.stringMatching(/audit/),
+    });
     await until(() => h.lines.some((line) => String(line.msg).startsWith("audit log full")));
 
     h.unlock();

@@ -14,18 +14,34 @@ const codes: string[] = [];
 beforeAll(async () => {
   server = await testServer({ audit: memoryAuditLog() });
   for (const identifier of ["Ada@Example.com", "grace@example.com"]) {
-    const started = await server.app.inject({ method: "POST", url: "/v1/verifications", headers: { ...AUTH, "x-request-id": `start-${identifier.length}` }, payload: { identifier, purpose: "login" } });
+    const started = await server.app.inject({
+      method: "POST",
+      url: "/v1/verifications",
+      headers: { ...AUTH, "x-request-id": `start-${identifier.length}` },
+      payload: { identifier, purpose: "login" },
+    });
     const { context } = started.json() as { context: string };
     const code = server.codeFor(identifier.toLowerCase());
     codes.push(code);
-    await server.app.inject({ method: "POST", url: "/v1/verifications/check", headers: AUTH, payload: { context, code: wrong(code), purpose: "login" } });
-    await server.app.inject({ method: "POST", url: "/v1/verifications/check", headers: { ...AUTH, "x-request-id": "check-ok" }, payload: { context, code, purpose: "login" } });
+    await server.app.inject({
+      method: "POST",
+      url: "/v1/verifications/check",
+      headers: AUTH,
+      payload: { context, code: wrong(code), purpose: "login" },
+    });
+    await server.app.inject({
+      method: "POST",
+      url: "/v1/verifications/check",
+      headers: { ...AUTH, "x-request-id": "check-ok" },
+      payload: { context, code, purpose: "login" },
+    });
   }
   await server.flushAudit();
 });
 afterAll(() => server.app.close());
 
-const query = (payload: unknown, headers: Record<string, string> = AUTH) => server.app.inject({ method: "POST", url: "/v1/audit/query", headers, payload: payload as Record<string, unknown> });
+const query = (payload: unknown, headers: Record<string, string> = AUTH) =>
+  server.app.inject({ method: "POST", url: "/v1/audit/query", headers, payload: payload as Record<string, unknown> });
 
 describe("POST /v1/audit/query", () => {
   it("finds one person's rows by identifier, newest first, with request ids and never the code", async () => {
@@ -81,7 +97,12 @@ describe("POST /v1/audit/query", () => {
 
 describe("POST /v1/audit/export", () => {
   it("streams CSV with a header and one line per row, never the code", async () => {
-    const response = await server.app.inject({ method: "POST", url: "/v1/audit/export", headers: AUTH, payload: { identifier: "grace@example.com" } });
+    const response = await server.app.inject({
+      method: "POST",
+      url: "/v1/audit/export",
+      headers: AUTH,
+      payload: { identifier: "grace@example.com" },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.headers["content-type"]).toBe("text/csv; charset=utf-8");
     expect(response.headers["content-disposition"]).toBe('attachment; filename="otp-audit.csv"');
@@ -122,7 +143,9 @@ describe("an audit log that cannot answer", () => {
 
 describe("the OpenAPI document", () => {
   it("describes both audit routes, the export as CSV", async () => {
-    const doc = (await server.app.inject({ method: "GET", url: "/openapi.json" })).json() as { paths: Record<string, { post: { responses: Record<string, { content: Record<string, unknown> }> } }> };
+    const doc = (await server.app.inject({ method: "GET", url: "/openapi.json" })).json() as {
+      paths: Record<string, { post: { responses: Record<string, { content: Record<string, unknown> }> } }>;
+    };
     expect(Object.keys(doc.paths["/v1/audit/query"]!.post.responses["200"]!.content)).toEqual(["application/json"]);
     expect(Object.keys(doc.paths["/v1/audit/export"]!.post.responses["200"]!.content)).toEqual(["text/csv"]);
   });

@@ -20,7 +20,14 @@ function problems(env: Record<string, string>): Array<{ variable: string; proble
 describe("loadConfig", () => {
   it("has development defaults: sqlite under ./data, loopback, port 3000", () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ production: false, store: { kind: "sqlite", path: "./data/otp.db" }, host: "127.0.0.1", port: 3000, trustProxy: false, bodyLimitBytes: 32768 });
+    expect(config).toMatchObject({
+      production: false,
+      store: { kind: "sqlite", path: "./data/otp.db" },
+      host: "127.0.0.1",
+      port: 3000,
+      trustProxy: false,
+      bodyLimitBytes: 32768,
+    });
     expect(config.keys).toBeUndefined();
     expect(config.apiKeys).toBeUndefined();
   });
@@ -29,13 +36,26 @@ describe("loadConfig", () => {
     const found = problems({ NODE_ENV: "production", OTP_STORE: "memory" });
     expect(found.map((p) => p.variable).sort()).toEqual(["OTP_API_KEYS", "OTP_KEYS", "OTP_STORE"]);
     expect(found.find((p) => p.variable === "OTP_STORE")!.problem).toMatch(/memory is refused in production/);
-    const ok = loadConfig({ NODE_ENV: "production", OTP_KEYS: generateKey("p1"), OTP_API_KEYS: "a-production-api-key-123", OTP_STORE: "redis://127.0.0.1:6379" });
+    const ok = loadConfig({
+      NODE_ENV: "production",
+      OTP_KEYS: generateKey("p1"),
+      OTP_API_KEYS: "a-production-api-key-123",
+      OTP_STORE: "redis://127.0.0.1:6379",
+    });
     expect(ok).toMatchObject({ production: true, host: "0.0.0.0", store: { kind: "redis" } });
   });
 
   it("names the variable and what is wrong, never echoing a secret", () => {
     const secret = "k1:notbase64-but-secret-looking-value";
-    const found = problems({ OTP_KEYS: secret, OTP_API_KEYS: "short", PORT: "99999", OTP_STORE: "mysql://x", OTP_MAX_ATTEMPTS: "0", OTP_TRUST_PROXY: "maybe", LOG_LEVEL: "loud" });
+    const found = problems({
+      OTP_KEYS: secret,
+      OTP_API_KEYS: "short",
+      PORT: "99999",
+      OTP_STORE: "mysql://x",
+      OTP_MAX_ATTEMPTS: "0",
+      OTP_TRUST_PROXY: "maybe",
+      LOG_LEVEL: "loud",
+    });
     const byVariable = Object.fromEntries(found.map((p) => [p.variable, p.problem]));
     expect(byVariable.OTP_KEYS).toMatch(/32 bytes/);
     expect(byVariable.OTP_API_KEYS).toMatch(/16-512/);
@@ -50,7 +70,11 @@ describe("loadConfig", () => {
 
   it("checks the TTLs against each other", () => {
     expect(problems({ OTP_CODE_TTL_SECONDS: "600", OTP_SESSION_TTL_SECONDS: "300" })[0]!.variable).toBe("OTP_SESSION_TTL_SECONDS");
-    expect(loadConfig({ OTP_CODE_TTL_SECONDS: "120", OTP_MAX_ATTEMPTS: "5", OTP_CODE_LENGTH: "8" }).policy).toEqual({ codeTtlSeconds: 120, maxAttempts: 5, codeLength: 8 });
+    expect(loadConfig({ OTP_CODE_TTL_SECONDS: "120", OTP_MAX_ATTEMPTS: "5", OTP_CODE_LENGTH: "8" }).policy).toEqual({
+      codeTtlSeconds: 120,
+      maxAttempts: 5,
+      codeLength: 8,
+    });
   });
 
   it("reads OTP_TRUST_PROXY as a boolean, a hop count or proxy addresses", () => {
@@ -119,21 +143,42 @@ describe("channel and listener settings", () => {
   const byVariable = (env: Record<string, string>) => Object.fromEntries(problems(env).map((p) => [p.variable, p.problem]));
 
   it("OTP_WEBHOOK_URL must be https, or http to a loopback host", () => {
-    expect(byVariable({ OTP_WEBHOOK_URL: "http://hooks.example.com/otp", OTP_WEBHOOK_SECRET: webhookSecret }).OTP_WEBHOOK_URL).toMatch(/https/);
-    for (const url of ["https://hooks.example.com/otp", "http://127.0.0.1:8080/otp", "http://localhost:8080/otp", "http://[::1]:8080/otp"]) {
+    expect(byVariable({ OTP_WEBHOOK_URL: "http://hooks.example.com/otp", OTP_WEBHOOK_SECRET: webhookSecret }).OTP_WEBHOOK_URL).toMatch(
+      /https/,
+    );
+    for (const url of [
+      "https://hooks.example.com/otp",
+      "http://127.0.0.1:8080/otp",
+      "http://localhost:8080/otp",
+      "http://[::1]:8080/otp",
+    ]) {
       expect(loadConfig({ OTP_WEBHOOK_URL: url, OTP_WEBHOOK_SECRET: webhookSecret }).channels.webhook?.url).toBe(url);
     }
-    expect(byVariable({ OTP_WEBHOOK_URL: "http://hooks.localhost/otp", OTP_WEBHOOK_SECRET: webhookSecret }).OTP_WEBHOOK_URL).toMatch(/https/);
-    const withPassword = byVariable({ OTP_WEBHOOK_URL: "https://hook:s3cretpass@hooks.example.com/otp", OTP_WEBHOOK_SECRET: webhookSecret }).OTP_WEBHOOK_URL;
+    expect(byVariable({ OTP_WEBHOOK_URL: "http://hooks.localhost/otp", OTP_WEBHOOK_SECRET: webhookSecret }).OTP_WEBHOOK_URL).toMatch(
+      /https/,
+    );
+    const withPassword = byVariable({
+      OTP_WEBHOOK_URL: "https://hook:s3cretpass@hooks.example.com/otp",
+      OTP_WEBHOOK_SECRET: webhookSecret,
+    }).OTP_WEBHOOK_URL;
     expect(withPassword).toMatch(/user name or password/);
     expect(withPassword).not.toContain("s3cretpass");
   });
 
   it("the Twilio SIDs must have Twilio's form", () => {
-    expect(byVariable({ ...twilio, OTP_TWILIO_ACCOUNT_SID: "not-a-sid", OTP_TWILIO_FROM: "+14155550123" }).OTP_TWILIO_ACCOUNT_SID).toMatch(/AC followed by 32/);
-    expect(byVariable({ ...twilio, OTP_TWILIO_MESSAGING_SERVICE_SID: "MG123" }).OTP_TWILIO_MESSAGING_SERVICE_SID).toMatch(/MG followed by 32/);
-    expect(loadConfig({ ...twilio, OTP_TWILIO_FROM: "+14155550123" }).channels.twilio).toMatchObject({ accountSid: ACCOUNT_SID, from: "+14155550123" });
-    expect(loadConfig({ ...twilio, OTP_TWILIO_MESSAGING_SERVICE_SID: SERVICE_SID }).channels.twilio).toMatchObject({ messagingServiceSid: SERVICE_SID });
+    expect(byVariable({ ...twilio, OTP_TWILIO_ACCOUNT_SID: "not-a-sid", OTP_TWILIO_FROM: "+14155550123" }).OTP_TWILIO_ACCOUNT_SID).toMatch(
+      /AC followed by 32/,
+    );
+    expect(byVariable({ ...twilio, OTP_TWILIO_MESSAGING_SERVICE_SID: "MG123" }).OTP_TWILIO_MESSAGING_SERVICE_SID).toMatch(
+      /MG followed by 32/,
+    );
+    expect(loadConfig({ ...twilio, OTP_TWILIO_FROM: "+14155550123" }).channels.twilio).toMatchObject({
+      accountSid: ACCOUNT_SID,
+      from: "+14155550123",
+    });
+    expect(loadConfig({ ...twilio, OTP_TWILIO_MESSAGING_SERVICE_SID: SERVICE_SID }).channels.twilio).toMatchObject({
+      messagingServiceSid: SERVICE_SID,
+    });
   });
 
   it("Twilio takes exactly one sender, and a sender alone is a half-configured channel", () => {
@@ -141,25 +186,36 @@ describe("channel and listener settings", () => {
     expect(Object.keys(both)).toEqual(["OTP_TWILIO_FROM"]);
     expect(both.OTP_TWILIO_FROM).toMatch(/OTP_TWILIO_MESSAGING_SERVICE_SID/);
     expect(Object.keys(byVariable(twilio))).toEqual(["OTP_TWILIO_FROM"]);
-    expect(Object.keys(byVariable({ OTP_TWILIO_FROM: "+14155550123" })).sort()).toEqual(["OTP_TWILIO_ACCOUNT_SID", "OTP_TWILIO_AUTH_TOKEN"]);
+    expect(Object.keys(byVariable({ OTP_TWILIO_FROM: "+14155550123" })).sort()).toEqual([
+      "OTP_TWILIO_ACCOUNT_SID",
+      "OTP_TWILIO_AUTH_TOKEN",
+    ]);
   });
 
   it("HOST must be an IP address or a host name", () => {
     expect(byVariable({ HOST: "not_a_host" }).HOST).toMatch(/not_a_host/);
     expect(byVariable({ HOST: "http://example.com" }).HOST).toBeDefined();
-    for (const host of ["0.0.0.0", "::", "::1", "127.0.0.1", "localhost", "otp.internal.example"]) expect(loadConfig({ HOST: host, OTP_DEV_PUBLIC: "true" }).host).toBe(host);
+    for (const host of ["0.0.0.0", "::", "::1", "127.0.0.1", "localhost", "otp.internal.example"])
+      expect(loadConfig({ HOST: host, OTP_DEV_PUBLIC: "true" }).host).toBe(host);
   });
 
   it("development listens on loopback only, unless OTP_DEV_PUBLIC=true: its outbox shows every code", () => {
-    for (const host of ["0.0.0.0", "::", "192.0.2.7", "otp.internal.example"]) expect(byVariable({ HOST: host }).HOST, host).toMatch(/OTP_DEV_PUBLIC/);
+    for (const host of ["0.0.0.0", "::", "192.0.2.7", "otp.internal.example"])
+      expect(byVariable({ HOST: host }).HOST, host).toMatch(/OTP_DEV_PUBLIC/);
     for (const host of ["127.0.0.1", "::1", "localhost"]) expect(loadConfig({ HOST: host }).host).toBe(host);
     expect(loadConfig({ HOST: "0.0.0.0", OTP_DEV_PUBLIC: "true" }).host).toBe("0.0.0.0");
-    const production = { NODE_ENV: "production", OTP_KEYS: generateKey("p2"), OTP_API_KEYS: "a-production-api-key-123", OTP_STORE: "redis://127.0.0.1:6379" };
+    const production = {
+      NODE_ENV: "production",
+      OTP_KEYS: generateKey("p2"),
+      OTP_API_KEYS: "a-production-api-key-123",
+      OTP_STORE: "redis://127.0.0.1:6379",
+    };
     expect(loadConfig({ ...production, HOST: "0.0.0.0" }).host).toBe("0.0.0.0");
   });
 
   it("NODE_ENV is production, development or test: a near miss does not run in development", () => {
-    for (const value of ["prod", "Production", "staging"]) expect(byVariable({ NODE_ENV: value }).NODE_ENV, value).toMatch(/production, development or test/);
+    for (const value of ["prod", "Production", "staging"])
+      expect(byVariable({ NODE_ENV: value }).NODE_ENV, value).toMatch(/production, development or test/);
     for (const value of ["development", "test"]) expect(loadConfig({ NODE_ENV: value }).production).toBe(false);
   });
 
@@ -167,7 +223,10 @@ describe("channel and listener settings", () => {
     const found = byVariable({ OTP_APP_NAME: "x".repeat(101), OTP_WEBOTP_DOMAIN: "https://example.com" });
     expect(found.OTP_APP_NAME).toMatch(/1-100/);
     expect(found.OTP_WEBOTP_DOMAIN).toMatch(/host name/);
-    expect(loadConfig({ OTP_APP_NAME: "Acme", OTP_WEBOTP_DOMAIN: "acme.example" }).channels).toMatchObject({ appName: "Acme", webOtpDomain: "acme.example" });
+    expect(loadConfig({ OTP_APP_NAME: "Acme", OTP_WEBOTP_DOMAIN: "acme.example" }).channels).toMatchObject({
+      appName: "Acme",
+      webOtpDomain: "acme.example",
+    });
   });
 
   it("reports every problem together", () => {
@@ -181,7 +240,14 @@ describe("channel and listener settings", () => {
       OTP_TWILIO_MESSAGING_SERVICE_SID: "MG123",
       OTP_WEBOTP_DOMAIN: "not a domain",
     });
-    expect(found.map((p) => p.variable).sort()).toEqual(["HOST", "OTP_TWILIO_ACCOUNT_SID", "OTP_TWILIO_FROM", "OTP_TWILIO_MESSAGING_SERVICE_SID", "OTP_WEBHOOK_URL", "OTP_WEBOTP_DOMAIN"]);
+    expect(found.map((p) => p.variable).sort()).toEqual([
+      "HOST",
+      "OTP_TWILIO_ACCOUNT_SID",
+      "OTP_TWILIO_FROM",
+      "OTP_TWILIO_MESSAGING_SERVICE_SID",
+      "OTP_WEBHOOK_URL",
+      "OTP_WEBOTP_DOMAIN",
+    ]);
     expect(JSON.stringify(found)).not.toContain("a-twilio-auth-token");
   });
 });

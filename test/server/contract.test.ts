@@ -29,7 +29,9 @@ describe("an empty context", () => {
 describe("/openapi.json", () => {
   it("lists 415 on every route that takes a JSON body, and the service answers it", async () => {
     const document = (await server.app.inject({ url: "/openapi.json" })).json();
-    const withBody = Object.entries(document.paths as Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>).flatMap(([url, methods]) =>
+    const withBody = Object.entries(
+      document.paths as Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>,
+    ).flatMap(([url, methods]) =>
       Object.entries(methods)
         .filter(([, operation]) => operation.requestBody !== undefined)
         .map(([method, operation]) => ({ url, method, operation })),

@@ -13,11 +13,21 @@ import { startService, type RunningService } from "../../src/server/service.js";
 const CHROMIUM = process.env.OTP_TEST_CHROMIUM ?? "/usr/bin/chromium";
 const available = existsSync(CHROMIUM);
 if (!available) {
-  if (process.env.CI === "true") throw new Error(`Chromium is not installed at ${CHROMIUM}: under CI=true the page test fails (scripts/services-up.sh installs it)`);
+  if (process.env.CI === "true")
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: under CI=true the page test fails (scripts/services-up.sh installs it)`);
   console.warn(`skipping the demo page test: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 }
 
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 describe.skipIf(!available)("demo page in Chromium", () => {
   let service: RunningService;

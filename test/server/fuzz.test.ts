@@ -28,7 +28,31 @@ const random = prng(SEED);
 const int = (n: number) => Math.floor(random() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
 
-const ODD_STRINGS = ["", " ", "0", "000000", "١٢٣٤٥٦", "12345６", "123 456", "\u0000", "\ud800", "😀".repeat(10), "null", "<script>", "a".repeat(5000), "__proto__", "constructor", "-1", "1e309", "+14155550123", "user@example.com", "USER@EXAMPLE.COM ", "x@y", "login", "password_reset"];
+const ODD_STRINGS = [
+  "",
+  " ",
+  "0",
+  "000000",
+  "١٢٣٤٥٦",
+  "12345６",
+  "123 456",
+  "\u0000",
+  "\ud800",
+  "😀".repeat(10),
+  "null",
+  "<script>",
+  "a".repeat(5000),
+  "__proto__",
+  "constructor",
+  "-1",
+  "1e309",
+  "+14155550123",
+  "user@example.com",
+  "USER@EXAMPLE.COM ",
+  "x@y",
+  "login",
+  "password_reset",
+];
 
 function randomValue(depth = 0): unknown {
   switch (int(depth > 3 ? 6 : 9)) {
@@ -47,7 +71,12 @@ function randomValue(depth = 0): unknown {
     case 6:
       return Array.from({ length: int(4) }, () => randomValue(depth + 1));
     default:
-      return Object.fromEntries(Array.from({ length: int(4) }, () => [pick(["identifier", "purpose", "code", "context", "client", "metadata", "x", "ip"]), randomValue(depth + 1)]));
+      return Object.fromEntries(
+        Array.from({ length: int(4) }, () => [
+          pick(["identifier", "purpose", "code", "context", "client", "metadata", "x", "ip"]),
+          randomValue(depth + 1),
+        ]),
+      );
   }
 }
 
@@ -82,8 +111,30 @@ interface FuzzRequest {
   payload?: string | Buffer;
 }
 
-const POST_ROUTES = ["/v1/verifications", "/v1/verifications/check", "/v1/verifications/resend", "/v1/verifications/cancel", "/v1/audit/query", "/v1/audit/export", "/dev/demo/start", "/dev/demo/check"];
-const GET_ROUTES = ["/health/otp", "/openapi.json", "/docs", "/dev/outbox", "/", "/assets/demo.js", "/assets/style.css", "/v1/verifications", "/nope", "/v1/../health/otp", "/%00", "/dev/outbox?x=%ff"];
+const POST_ROUTES = [
+  "/v1/verifications",
+  "/v1/verifications/check",
+  "/v1/verifications/resend",
+  "/v1/verifications/cancel",
+  "/v1/audit/query",
+  "/v1/audit/export",
+  "/dev/demo/start",
+  "/dev/demo/check",
+];
+const GET_ROUTES = [
+  "/health/otp",
+  "/openapi.json",
+  "/docs",
+  "/dev/outbox",
+  "/",
+  "/assets/demo.js",
+  "/assets/style.css",
+  "/v1/verifications",
+  "/nope",
+  "/v1/../health/otp",
+  "/%00",
+  "/dev/outbox?x=%ff",
+];
 
 function body(route: string, contexts: readonly string[]): unknown {
   const roll = random();
@@ -128,7 +179,11 @@ function encode(value: unknown): string | Buffer {
       // Invalid UTF-8 spliced in.
       const bytes = Buffer.from(json);
       const at = int(bytes.length);
-      return Buffer.concat([bytes.subarray(0, at), Buffer.from(pick([[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xf8, 0x88]])), bytes.subarray(at)]);
+      return Buffer.concat([
+        bytes.subarray(0, at),
+        Buffer.from(pick([[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xf8, 0x88]])),
+        bytes.subarray(at),
+      ]);
     }
     case 1:
       return json.slice(0, int(json.length));
@@ -143,7 +198,17 @@ function encode(value: unknown): string | Buffer {
 
 function headers(): Record<string, string> {
   const result: Record<string, string> = {};
-  if (random() < 0.85) result.authorization = pick([AUTH, AUTH, AUTH, "Bearer nope", "bearer", `Bearer ${API_KEY} extra`, "Basic Zm9v", `Bearer ${"x".repeat(9000)}`]);
+  if (random() < 0.85)
+    result.authorization = pick([
+      AUTH,
+      AUTH,
+      AUTH,
+      "Bearer nope",
+      "bearer",
+      `Bearer ${API_KEY} extra`,
+      "Basic Zm9v",
+      `Bearer ${"x".repeat(9000)}`,
+    ]);
   result["content-type"] = pick([
     "application/json",
     "application/json",
@@ -169,10 +234,21 @@ describe("fuzzing every route", () => {
   const contexts: string[] = [];
 
   beforeAll(async () => {
-    const config = loadConfig({ OTP_STORE: "memory", PORT: "0", OTP_KEYS: generateKey("f1"), OTP_API_KEYS: API_KEY, OTP_TRUST_PROXY: "true" });
+    const config = loadConfig({
+      OTP_STORE: "memory",
+      PORT: "0",
+      OTP_KEYS: generateKey("f1"),
+      OTP_API_KEYS: API_KEY,
+      OTP_TRUST_PROXY: "true",
+    });
     service = await startService(config, { say: () => {}, logger: false });
     for (const purpose of ["login", "payment"]) {
-      const response = await service.app.inject({ method: "POST", url: "/v1/verifications", headers: { authorization: AUTH }, payload: { identifier: `${purpose}@example.com`, purpose } });
+      const response = await service.app.inject({
+        method: "POST",
+        url: "/v1/verifications",
+        headers: { authorization: AUTH },
+        payload: { identifier: `${purpose}@example.com`, purpose },
+      });
       contexts.push(response.json().context);
     }
     console.log(`fuzz seed ${SEED}`);
@@ -192,7 +268,10 @@ describe("fuzzing every route", () => {
       }
       const response = await service.app.inject(request);
       statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
-      if (response.statusCode >= 500) failures.push(`${response.statusCode} ${request.method} ${request.url} ${String(request.payload).slice(0, 200)} → ${response.body.slice(0, 200)}`);
+      if (response.statusCode >= 500)
+        failures.push(
+          `${response.statusCode} ${request.method} ${request.url} ${String(request.payload).slice(0, 200)} → ${response.body.slice(0, 200)}`,
+        );
       if (response.statusCode === 201) {
         // Fresh contexts feed the tampering.
         const context = (response.json() as { context?: string }).context;
@@ -201,7 +280,8 @@ describe("fuzzing every route", () => {
     }
     expect(failures, `seed ${SEED}`).toEqual([]);
     // The fuzzing reached the interesting answers, not only 401s.
-    for (const status of [201, 400, 401, 404, 413, 415]) expect(statuses.get(status) ?? 0, `status ${status}, seed ${SEED}`).toBeGreaterThan(0);
+    for (const status of [201, 400, 401, 404, 413, 415])
+      expect(statuses.get(status) ?? 0, `status ${status}, seed ${SEED}`).toBeGreaterThan(0);
     // Deep answers about a verification's state: gone (410), or refused by the guard first (429).
     expect((statuses.get(410) ?? 0) + (statuses.get(429) ?? 0), `status 410/429, seed ${SEED}`).toBeGreaterThan(0);
     const health = await service.app.inject({ method: "GET", url: "/health/otp" });

@@ -21,7 +21,11 @@ interface RawAnswer {
 }
 
 /** Writes `data` on a fresh connection and reads until the server closes it (or `giveUpMs` passes). */
-function exchange(port: number, data: string, options: { giveUpMs?: number; trickle?: { byte: string; everyMs: number } } = {}): Promise<RawAnswer> {
+function exchange(
+  port: number,
+  data: string,
+  options: { giveUpMs?: number; trickle?: { byte: string; everyMs: number } } = {},
+): Promise<RawAnswer> {
   return new Promise((resolve) => {
     const startedAt = Date.now();
     const socket = net.connect(port, "127.0.0.1", () => socket.write(data));
@@ -137,11 +141,31 @@ describe("a URL the router cannot decode", () => {
 describe("HTTP that never becomes a request", () => {
   const cases = [
     { name: "an unknown method", data: "FOO /v1/verifications HTTP/1.1\r\nHost: x\r\n\r\n", status: 400, code: "INVALID_REQUEST" },
-    { name: "a bad Content-Length", data: "POST /v1/verifications HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", status: 400, code: "INVALID_REQUEST" },
-    { name: "a 20 KB header", data: `GET /health/otp HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`, status: 431, code: "HEADERS_TOO_LARGE" },
+    {
+      name: "a bad Content-Length",
+      data: "POST /v1/verifications HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+      status: 400,
+      code: "INVALID_REQUEST",
+    },
+    {
+      name: "a 20 KB header",
+      data: `GET /health/otp HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`,
+      status: 431,
+      code: "HEADERS_TOO_LARGE",
+    },
     { name: "an HTTP/1.1 request without Host", data: "GET /health/otp HTTP/1.1\r\n\r\n", status: 400, code: "INVALID_REQUEST" },
-    { name: "a start without Host", data: startRequest("/v1/verifications").replace("Host: x\r\n", ""), status: 400, code: "INVALID_REQUEST" },
-    { name: "an unsupported Expect", data: startRequest("/v1/verifications").replace("Host: x\r\n", "Host: x\r\nExpect: 200-ok\r\n"), status: 417, code: "EXPECTATION_FAILED" },
+    {
+      name: "a start without Host",
+      data: startRequest("/v1/verifications").replace("Host: x\r\n", ""),
+      status: 400,
+      code: "INVALID_REQUEST",
+    },
+    {
+      name: "an unsupported Expect",
+      data: startRequest("/v1/verifications").replace("Host: x\r\n", "Host: x\r\nExpect: 200-ok\r\n"),
+      status: 417,
+      code: "EXPECTATION_FAILED",
+    },
     {
       name: "a bad chunk size",
       data: `POST /v1/verifications HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH.authorization}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,

@@ -60,7 +60,9 @@ afterEach(async () => {
   apps = [];
 });
 
-async function healthServer(options: { channel?: Channel; store?: MemoryStore } = {}): Promise<{ app: FastifyInstance; logLines: string[] }> {
+async function healthServer(
+  options: { channel?: Channel; store?: MemoryStore } = {},
+): Promise<{ app: FastifyInstance; logLines: string[] }> {
   const logLines: string[] = [];
   const stream = new Writable({
     write(chunk, _encoding, callback) {

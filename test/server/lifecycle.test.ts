@@ -51,7 +51,13 @@ describe("graceful shutdown", () => {
       await close();
     };
     const config = loadConfig({ OTP_STORE: "memory", PORT: "0", OTP_KEYS: generateKey("g1"), OTP_API_KEYS: "lifecycle-api-key-123456" });
-    const service = await startService(config, { say: () => {}, channels: [slow], store, logger: false, closers: [async () => void order.push("audit flushed")] });
+    const service = await startService(config, {
+      say: () => {},
+      channels: [slow],
+      store,
+      logger: false,
+      closers: [async () => void order.push("audit flushed")],
+    });
     const inFlight = fetch(`${service.url}/v1/verifications`, {
       method: "POST",
       headers: { authorization: "Bearer lifecycle-api-key-123456", "content-type": "application/json" },
@@ -70,7 +76,12 @@ describe("graceful shutdown", () => {
   it("a delivery that outlives its cut request still reaches the audit log before it is closed", async () => {
     const dir = mkdtempSync(join(tmpdir(), "otp-lifecycle-"));
     const { slow, started } = slowChannel(500);
-    const config = loadConfig({ OTP_STORE: `sqlite:${join(dir, "otp.db")}`, PORT: "0", OTP_KEYS: generateKey("g1"), OTP_API_KEYS: "lifecycle-api-key-123456" });
+    const config = loadConfig({
+      OTP_STORE: `sqlite:${join(dir, "otp.db")}`,
+      PORT: "0",
+      OTP_KEYS: generateKey("g1"),
+      OTP_API_KEYS: "lifecycle-api-key-123456",
+    });
     const service = await startService(config, { say: () => {}, channels: [slow], logger: false, shutdownGraceMs: 100 });
     const inFlight = fetch(`${service.url}/v1/verifications`, {
       method: "POST",
@@ -115,7 +126,15 @@ describe("the CLI", () => {
 
   it("serve stops cleanly on SIGTERM", async () => {
     const child = spawn(process.execPath, [...CLI, "serve"], {
-      env: { ...process.env, OTP_STORE: "memory", PORT: "0", LOG_LEVEL: "warn", OTP_KEYS: generateKey("s1"), OTP_API_KEYS: "sigterm-api-key-12345678", NODE_ENV: "development" },
+      env: {
+        ...process.env,
+        OTP_STORE: "memory",
+        PORT: "0",
+        LOG_LEVEL: "warn",
+        OTP_KEYS: generateKey("s1"),
+        OTP_API_KEYS: "sigterm-api-key-12345678",
+        NODE_ENV: "development",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -72,7 +72,12 @@ describe("/health/otp", () => {
     expect(body.checks.roundTrip.ok).toBe(false);
     expect(body.checks.keys.ok).toBe(true);
     // And the API fails closed with 503, never a 500.
-    const start = await broken.app.inject({ method: "POST", url: "/v1/verifications", headers: AUTH, payload: { identifier: "x@example.com", purpose: "login" } });
+    const start = await broken.app.inject({
+      method: "POST",
+      url: "/v1/verifications",
+      headers: AUTH,
+      payload: { identifier: "x@example.com", purpose: "login" },
+    });
     expect(start.statusCode).toBe(503);
     expect(start.json().error_code).toBe("STORE_UNAVAILABLE");
     await broken.app.close();
@@ -83,7 +88,13 @@ describe("/openapi.json and /docs", () => {
   it("documents every /v1 route from the schemas it validates with", async () => {
     const doc = (await dev.app.inject({ method: "GET", url: "/openapi.json" })).json();
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths).sort()).toEqual(["/health/otp", "/v1/verifications", "/v1/verifications/cancel", "/v1/verifications/check", "/v1/verifications/resend"]);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      "/health/otp",
+      "/v1/verifications",
+      "/v1/verifications/cancel",
+      "/v1/verifications/check",
+      "/v1/verifications/resend",
+    ]);
     const check = doc.paths["/v1/verifications/check"].post;
     expect(check.requestBody.content["application/json"].schema.required).toEqual(["context", "code"]);
     expect(Object.keys(check.responses)).toEqual(expect.arrayContaining(["200", "400", "401", "410", "429", "503"]));
@@ -96,11 +107,26 @@ describe("/openapi.json and /docs", () => {
 
 describe("/dev/outbox", () => {
   it("lists recent messages as HTML, and as JSON when asked", async () => {
-    await dev.app.inject({ method: "POST", url: "/v1/verifications", headers: AUTH, payload: { identifier: "<b>x</b>@example.com", purpose: "login" } });
-    await dev.app.inject({ method: "POST", url: "/v1/verifications", headers: AUTH, payload: { identifier: "outbox@example.com", purpose: "login" } });
+    await dev.app.inject({
+      method: "POST",
+      url: "/v1/verifications",
+      headers: AUTH,
+      payload: { identifier: "<b>x</b>@example.com", purpose: "login" },
+    });
+    await dev.app.inject({
+      method: "POST",
+      url: "/v1/verifications",
+      headers: AUTH,
+      payload: { identifier: "outbox@example.com", purpose: "login" },
+    });
     const json = await dev.app.inject({ method: "GET", url: "/dev/outbox", headers: { accept: "application/json" } });
     const messages = json.json().messages;
-    expect(messages[0]).toMatchObject({ to: "outbox@example.com", purpose: "login", channel: "email", code: expect.stringMatching(/^\d{6}$/) });
+    expect(messages[0]).toMatchObject({
+      to: "outbox@example.com",
+      purpose: "login",
+      channel: "email",
+      code: expect.stringMatching(/^\d{6}$/),
+    });
     const html = await dev.app.inject({ method: "GET", url: "/dev/outbox" });
     expect(html.headers["content-type"]).toMatch(/^text\/html/);
     expect(html.body).toContain(messages[0].code);
@@ -126,12 +152,22 @@ describe("logs", () => {
       },
     });
     const logged = await testServer({ logger: { level: "trace", stream } });
-    const started = await logged.app.inject({ method: "POST", url: "/v1/verifications", headers: AUTH, payload: { identifier: "log@example.com", purpose: "login" } });
+    const started = await logged.app.inject({
+      method: "POST",
+      url: "/v1/verifications",
+      headers: AUTH,
+      payload: { identifier: "log@example.com", purpose: "login" },
+    });
     const { context } = started.json();
     const code = logged.codeFor("log@example.com");
     await logged.app.inject({ method: "POST", url: "/v1/verifications/check", headers: AUTH, payload: { context, code: "000000" } });
     await logged.app.inject({ method: "POST", url: "/v1/verifications/check", headers: AUTH, payload: { context, code } });
-    await logged.app.inject({ method: "POST", url: "/v1/verifications/check", headers: { authorization: "Bearer wrong-secret-key" }, payload: { context, code } });
+    await logged.app.inject({
+      method: "POST",
+      url: "/v1/verifications/check",
+      headers: { authorization: "Bearer wrong-secret-key" },
+      payload: { context, code },
+    });
     await logged.app.close();
     const text = lines.join("");
     expect(lines.length).toBeGreaterThanOrEqual(4); // one a request
@@ -147,8 +183,18 @@ describe("headers on every kind of answer", () => {
   it("errors, 404s, parse failures and pages all carry the request id and hardening headers", async () => {
     const answers = await Promise.all([
       dev.app.inject({ method: "GET", url: "/no-such-page" }),
-      dev.app.inject({ method: "POST", url: "/v1/verifications", headers: { ...AUTH, "content-type": "application/json" }, payload: "{bad" }),
-      dev.app.inject({ method: "POST", url: "/v1/verifications", headers: { ...AUTH, "content-type": "application/json" }, payload: JSON.stringify({ x: "y".repeat(40_000) }) }),
+      dev.app.inject({
+        method: "POST",
+        url: "/v1/verifications",
+        headers: { ...AUTH, "content-type": "application/json" },
+        payload: "{bad",
+      }),
+      dev.app.inject({
+        method: "POST",
+        url: "/v1/verifications",
+        headers: { ...AUTH, "content-type": "application/json" },
+        payload: JSON.stringify({ x: "y".repeat(40_000) }),
+      }),
       dev.app.inject({ method: "POST", url: "/v1/verifications/check", headers: AUTH, payload: { context: "abc", code: "123456" } }),
       dev.app.inject({ method: "GET", url: "/dev/outbox" }),
     ]);

@@ -27,14 +27,21 @@ describe("policy variables follow the engine's bounds", () => {
       // Both ends are in range for the engine and for the service (the session TTL is kept at
       // least the code TTL, so only the bound under test can refuse).
       const paired = (value: number): Record<string, number> =>
-        field === "codeTtlSeconds" ? { codeTtlSeconds: value, sessionTtlSeconds: POLICY_BOUNDS.sessionTtlSeconds.max } : field === "sessionTtlSeconds" ? { sessionTtlSeconds: value, codeTtlSeconds: 1 } : { [field]: value };
-      const env = (value: number): Record<string, string> => Object.fromEntries(Object.entries(paired(value)).map(([name, n]) => [VARIABLES[name as BoundedPolicyField], String(n)]));
+        field === "codeTtlSeconds"
+          ? { codeTtlSeconds: value, sessionTtlSeconds: POLICY_BOUNDS.sessionTtlSeconds.max }
+          : field === "sessionTtlSeconds"
+            ? { sessionTtlSeconds: value, codeTtlSeconds: 1 }
+            : { [field]: value };
+      const env = (value: number): Record<string, string> =>
+        Object.fromEntries(Object.entries(paired(value)).map(([name, n]) => [VARIABLES[name as BoundedPolicyField], String(n)]));
       for (const value of [min, max]) {
         expect(() => resolvePolicy(DEFAULT_POLICY, paired(value), "policy")).not.toThrow();
         expect(loadConfig(env(value)).policy[field]).toBe(value);
       }
       for (const value of [min - 1, max + 1]) {
-        expect(() => resolvePolicy(DEFAULT_POLICY, paired(value), "policy")).toThrow(`policy.${field} must be an integer from ${min} to ${max}`);
+        expect(() => resolvePolicy(DEFAULT_POLICY, paired(value), "policy")).toThrow(
+          `policy.${field} must be an integer from ${min} to ${max}`,
+        );
         expect(problemOf(env(value), variable)).toBe(`must be an integer from ${min} to ${max}, got '${value}'`);
       }
     });

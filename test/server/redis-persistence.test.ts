@@ -17,7 +17,13 @@ describe("a production service on a Redis without durable persistence", () => {
 
   it("warns at start, naming the fix, and shows the risk in /health/otp", async () => {
     const lines: string[] = [];
-    const config = loadConfig({ NODE_ENV: "production", PORT: "0", OTP_KEYS: generateKey("p1"), OTP_API_KEYS: "persistence-api-key-0123456789", OTP_STORE: `redis://127.0.0.1:${redis.port}` });
+    const config = loadConfig({
+      NODE_ENV: "production",
+      PORT: "0",
+      OTP_KEYS: generateKey("p1"),
+      OTP_API_KEYS: "persistence-api-key-0123456789",
+      OTP_STORE: `redis://127.0.0.1:${redis.port}`,
+    });
     const service = await startService(config, { say: (line) => lines.push(line), logger: false });
     try {
       const warning = lines.find((line) => /appendonly|append-only/i.test(line));

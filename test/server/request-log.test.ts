@@ -22,27 +22,50 @@ afterAll(async () => {
 describe("the request log", () => {
   it("writes one line per request, when it is answered: method, path, status, time and request id", async () => {
     lines.length = 0;
-    const answer = await server.app.inject({ method: "POST", url: "/v1/verifications", headers: { ...AUTH, "x-request-id": "req-one-line" }, payload: { identifier: "line@example.com", purpose: "login" } });
+    const answer = await server.app.inject({
+      method: "POST",
+      url: "/v1/verifications",
+      headers: { ...AUTH, "x-request-id": "req-one-line" },
+      payload: { identifier: "line@example.com", purpose: "login" },
+    });
     expect(answer.statusCode).toBe(201);
     const mine = lines.filter((line) => line.reqId === "req-one-line");
     expect(mine).toHaveLength(1);
-    expect(mine[0]).toMatchObject({ level: 30, msg: "request completed", req: { method: "POST", path: "/v1/verifications" }, res: { statusCode: 201 } });
+    expect(mine[0]).toMatchObject({
+      level: 30,
+      msg: "request completed",
+      req: { method: "POST", path: "/v1/verifications" },
+      res: { statusCode: 201 },
+    });
     expect(mine[0]!.responseTime).toEqual(expect.any(Number));
   });
 
   it("leaves out the query string, where a client may have put a code", async () => {
     lines.length = 0;
-    await server.app.inject({ method: "POST", url: "/v1/verifications/check?code=918273&context=abc", headers: AUTH, payload: { context: "abc", code: "918273" } });
+    await server.app.inject({
+      method: "POST",
+      url: "/v1/verifications/check?code=918273&context=abc",
+      headers: AUTH,
+      payload: { context: "abc", code: "918273" },
+    });
     await server.app.inject({ method: "GET", url: "/no-such-page?code=918273" });
     const text = JSON.stringify(lines);
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(text).not.toContain("918273");
-    expect(lines.map((line) => (line.req as { path: string }).path)).toEqual(expect.arrayContaining(["/v1/verifications/check", "/no-such-page"]));
+    expect(lines.map((line) => (line.req as { path: string }).path)).toEqual(
+      expect.arrayContaining(["/v1/verifications/check", "/no-such-page"]),
+    );
   });
 
   it("never writes a header or a body, even when code logs the raw request or a body", async () => {
     lines.length = 0;
-    server.app.log.info({ req: { method: "POST", url: "/x", headers: { authorization: "Bearer very-secret-api-key" }, body: { code: "564738" } }, body: { code: "564738" } }, "debugging");
+    server.app.log.info(
+      {
+        req: { method: "POST", url: "/x", headers: { authorization: "Bearer very-secret-api-key" }, body: { code: "564738" } },
+        body: { code: "564738" },
+      },
+      "debugging",
+    );
     const text = JSON.stringify(lines);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ req: { method: "POST", path: "/x" }, body: "[redacted]" });

@@ -37,7 +37,9 @@ async function startLines(env: Record<string, string>): Promise<string[]> {
 
 describe("a production start that can text or call phone numbers", () => {
   it("warns without OTP_SMS_COUNTRIES, and not with it", async () => {
-    expect((await startLines({})).filter((line) => line.includes("smsCountries"))).toEqual([expect.stringMatching(/^warning: .*SMS pumping/)]);
+    expect((await startLines({})).filter((line) => line.includes("smsCountries"))).toEqual([
+      expect.stringMatching(/^warning: .*SMS pumping/),
+    ]);
     expect((await startLines({ OTP_SMS_COUNTRIES: "US,GB" })).filter((line) => line.includes("smsCountries"))).toEqual([]);
   });
 });

@@ -99,15 +99,29 @@ describe("a SQLite file another process holds", () => {
 
   it("other routes answer promptly while checks wait; the checks answer 503 and their codes still verify", async () => {
     const path = join(dir, "otp.db");
-    const config = loadConfig({ PORT: "0", OTP_KEYS: key("s1"), OTP_API_KEYS: "faults-api-key-0123456789", OTP_STORE: `sqlite:${path}`, OTP_DATA_DIR: dir });
+    const config = loadConfig({
+      PORT: "0",
+      OTP_KEYS: key("s1"),
+      OTP_API_KEYS: "faults-api-key-0123456789",
+      OTP_STORE: `sqlite:${path}`,
+      OTP_DATA_DIR: dir,
+    });
     const service = await startService(config, { say: () => {}, logger: false, store: sqliteStore({ path }) });
     try {
       const auth = { authorization: "Bearer faults-api-key-0123456789" };
       const issued = await Promise.all(
         [1, 2, 3].map(async (i) => {
-          const started = await service.app.inject({ method: "POST", url: "/v1/verifications", headers: auth, payload: { identifier: `user${i}@example.com`, purpose: "login", client: IP } });
+          const started = await service.app.inject({
+            method: "POST",
+            url: "/v1/verifications",
+            headers: auth,
+            payload: { identifier: `user${i}@example.com`, purpose: "login", client: IP },
+          });
           expect(started.statusCode).toBe(201);
-          return { context: started.json().context as string, code: service.outbox!.list().find((message) => message.to === `user${i}@example.com`)!.code };
+          return {
+            context: started.json().context as string,
+            code: service.outbox!.list().find((message) => message.to === `user${i}@example.com`)!.code,
+          };
         }),
       );
       const other = new Database(path);
@@ -115,7 +129,13 @@ describe("a SQLite file another process holds", () => {
       let checks: Promise<number[]>;
       let docsMs: number;
       try {
-        checks = Promise.all(issued.map((item) => service.app.inject({ method: "POST", url: "/v1/verifications/check", headers: auth, payload: { ...item, purpose: "login", client: IP } }).then((response) => response.statusCode)));
+        checks = Promise.all(
+          issued.map((item) =>
+            service.app
+              .inject({ method: "POST", url: "/v1/verifications/check", headers: auth, payload: { ...item, purpose: "login", client: IP } })
+              .then((response) => response.statusCode),
+          ),
+        );
         await new Promise((resolve) => setTimeout(resolve, 50));
         const started = performance.now();
         const docs = await service.app.inject({ method: "GET", url: "/openapi.json" });
@@ -128,7 +148,12 @@ describe("a SQLite file another process holds", () => {
       }
       expect(docsMs).toBeLessThan(100);
       for (const item of issued) {
-        const again = await service.app.inject({ method: "POST", url: "/v1/verifications/check", headers: auth, payload: { ...item, purpose: "login", client: IP } });
+        const again = await service.app.inject({
+          method: "POST",
+          url: "/v1/verifications/check",
+          headers: auth,
+          payload: { ...item, purpose: "login", client: IP },
+        });
         expect(again.statusCode).toBe(200);
       }
     } finally {

@@ -60,7 +60,11 @@ describe("WarningFolder", () => {
     const folder = new WarningFolder({ maxCauses: 2 });
     for (const cause of ["a", "b", "c", "c"]) folder.warn(log, cause, {}, cause);
     expect(lines.map((line) => line.message)).toEqual(["a", "b", "c", "c"]);
-    const throwing = { warn: () => { throw new Error("log down"); } };
+    const throwing = {
+      warn: () => {
+        throw new Error("log down");
+      },
+    };
     expect(() => folder.warn(throwing, "d", {}, "d")).not.toThrow();
   });
 });
@@ -75,7 +79,12 @@ describe("the service's 503s", () => {
     };
     const { app } = await testServer({ store, logger: { level: "warn", stream } });
     for (let i = 0; i < 50; i++) {
-      const answer = await app.inject({ method: "POST", url: "/v1/verifications", headers: AUTH, payload: { identifier: `u${i}@example.com`, purpose: "login" } });
+      const answer = await app.inject({
+        method: "POST",
+        url: "/v1/verifications",
+        headers: AUTH,
+        payload: { identifier: `u${i}@example.com`, purpose: "login" },
+      });
       expect(answer.statusCode).toBe(503);
     }
     const failed = () => lines.filter((line) => line.msg === "request failed");

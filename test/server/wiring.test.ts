@@ -49,7 +49,13 @@ describe("service wiring", () => {
 
   it("applies the guard by default: a second send inside the cooldown is 429 with Retry-After", async () => {
     service = await startService(loadConfig({ ...base, OTP_STORE: "memory" }), { say: () => {}, logger: false });
-    const send = () => service!.app.inject({ method: "POST", url: "/v1/verifications", headers: AUTH, payload: { identifier: "user@example.com", purpose: "login" } });
+    const send = () =>
+      service!.app.inject({
+        method: "POST",
+        url: "/v1/verifications",
+        headers: AUTH,
+        payload: { identifier: "user@example.com", purpose: "login" },
+      });
     expect((await send()).statusCode).toBe(201);
     const refused = await send();
     expect(refused.statusCode).toBe(429);
@@ -60,7 +66,12 @@ describe("service wiring", () => {
   it("OTP_RATE_LIMITS=off leaves only the engine's own limits", async () => {
     service = await startService(loadConfig({ ...base, OTP_STORE: "memory", OTP_RATE_LIMITS: "off" }), { say: () => {}, logger: false });
     for (let i = 0; i < 3; i++) {
-      const response = await service.app.inject({ method: "POST", url: "/v1/verifications", headers: AUTH, payload: { identifier: "user@example.com", purpose: "login" } });
+      const response = await service.app.inject({
+        method: "POST",
+        url: "/v1/verifications",
+        headers: AUTH,
+        payload: { identifier: "user@example.com", purpose: "login" },
+      });
       expect(response.statusCode).toBe(201);
     }
   });
@@ -68,29 +79,52 @@ describe("service wiring", () => {
   it("keeps the audit log in audit.db beside the SQLite ledger, flushed on stop, without codes", async () => {
     const dir = mkdtempSync(join(tmpdir(), "otp-wiring-"));
     service = await startService(loadConfig({ ...base, OTP_STORE: `sqlite:${join(dir, "otp.db")}` }), { say: () => {}, logger: false });
-    const started = await service.app.inject({ method: "POST", url: "/v1/verifications", headers: { ...AUTH, "x-request-id": "req-start-1" }, payload: { identifier: "user@example.com", purpose: "login" } });
+    const started = await service.app.inject({
+      method: "POST",
+      url: "/v1/verifications",
+      headers: { ...AUTH, "x-request-id": "req-start-1" },
+      payload: { identifier: "user@example.com", purpose: "login" },
+    });
     const { context } = started.json() as { context: string };
     const code = service.outbox!.list()[0]!.code; // newest first
-    const checked = await service.app.inject({ method: "POST", url: "/v1/verifications/check", headers: AUTH, payload: { context, code, purpose: "login" } });
+    const checked = await service.app.inject({
+      method: "POST",
+      url: "/v1/verifications/check",
+      headers: AUTH,
+      payload: { context, code, purpose: "login" },
+    });
     expect(checked.statusCode).toBe(200);
     // Served over HTTP too, once the recorder's batch is written (within its flush interval).
     await service.audit.flush();
-    const read = await service.app.inject({ method: "POST", url: "/v1/audit/query", headers: AUTH, payload: { identifier: "user@example.com" } });
+    const read = await service.app.inject({
+      method: "POST",
+      url: "/v1/audit/query",
+      headers: AUTH,
+      payload: { identifier: "user@example.com" },
+    });
     expect(read.statusCode).toBe(200);
-    expect((read.json() as { rows: Array<{ action: string }> }).rows.map((row) => row.action).sort()).toEqual(["delivered", "generated", "verified"]);
+    expect((read.json() as { rows: Array<{ action: string }> }).rows.map((row) => row.action).sort()).toEqual([
+      "delivered",
+      "generated",
+      "verified",
+    ]);
     await service.stop();
     service = undefined;
 
     const audit = new Database(join(dir, "audit.db"), { readonly: true });
     try {
-      const rows = audit.prepare("SELECT action, status, identifier_masked, identifier_hash, trace_id FROM otp_audit ORDER BY at, event_id").all() as Array<Record<string, string>>;
+      const rows = audit
+        .prepare("SELECT action, status, identifier_masked, identifier_hash, trace_id FROM otp_audit ORDER BY at, event_id")
+        .all() as Array<Record<string, string>>;
       // Rows of one millisecond have no defined order (the event ids' tails are random).
       expect(rows.map((row) => row.action).sort()).toEqual(["delivered", "generated", "verified"]);
       // Each row carries the request id of the call that caused it, as the response said.
       expect(started.headers["x-request-id"]).toBe("req-start-1");
       expect(rows.filter((row) => row.action !== "verified").map((row) => row.trace_id)).toEqual(["req-start-1", "req-start-1"]);
       expect(rows.find((row) => row.action === "verified")!.trace_id).toBe(checked.headers["x-request-id"]);
-      expect(rows.every((row) => row.identifier_masked === "u***@example.com" && /^[A-Za-z0-9_-]{22}$/.test(row.identifier_hash!))).toBe(true);
+      expect(rows.every((row) => row.identifier_masked === "u***@example.com" && /^[A-Za-z0-9_-]{22}$/.test(row.identifier_hash!))).toBe(
+        true,
+      );
       const everything = JSON.stringify(audit.prepare("SELECT * FROM otp_audit").all());
       expect(everything).not.toContain(code);
       expect(everything).not.toContain("user@example.com");
@@ -101,7 +135,12 @@ describe("service wiring", () => {
 
   it("serves Prometheus metrics behind the API key, without identifiers or codes", async () => {
     service = await startService(loadConfig({ ...base, OTP_STORE: "memory" }), { say: () => {}, logger: false });
-    await service.app.inject({ method: "POST", url: "/v1/verifications", headers: AUTH, payload: { identifier: "user@example.com", purpose: "login" } });
+    await service.app.inject({
+      method: "POST",
+      url: "/v1/verifications",
+      headers: AUTH,
+      payload: { identifier: "user@example.com", purpose: "login" },
+    });
     const refused = await service.app.inject({ method: "GET", url: "/metrics" });
     expect(refused.statusCode).toBe(401);
     expect(refused.headers["cache-control"]).toBe("no-store");
@@ -118,10 +157,13 @@ describe("service wiring", () => {
   it("delivers through a configured webhook instead of the development stand-in", async () => {
     webhook = await startHttpServer(() => ({ status: 204 }));
     const secret = "webhook-secret-0123456789";
-    service = await startService(loadConfig({ ...base, OTP_STORE: "memory", OTP_WEBHOOK_URL: `${webhook.url}/otp`, OTP_WEBHOOK_SECRET: secret }), {
-      say: () => {},
-      logger: false,
-    });
+    service = await startService(
+      loadConfig({ ...base, OTP_STORE: "memory", OTP_WEBHOOK_URL: `${webhook.url}/otp`, OTP_WEBHOOK_SECRET: secret }),
+      {
+        say: () => {},
+        logger: false,
+      },
+    );
     const response = await service.app.inject({
       method: "POST",
       url: "/v1/verifications",

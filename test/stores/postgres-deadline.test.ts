@@ -34,9 +34,10 @@ describe.skipIf(!available)("postgres store when another session holds the row",
 
   /** Sessions of the store waiting on a lock. */
   async function lockWaits(): Promise<number> {
-    const { rows } = await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [
-      applicationName,
-    ]);
+    const { rows } = await admin.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+      [applicationName],
+    );
     return rows[0]!.n;
   }
 

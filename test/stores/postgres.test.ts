@@ -20,18 +20,27 @@ async function dropTable(): Promise<void> {
 // atomicity. The unreachable ones below keep the default, which their tests measure.
 const LIVE_TIMEOUT_MS = 10_000;
 
-runStoreConformance("postgres", async () => ({ store: postgresStore({ connectionString: POSTGRES_URL, tableName, timeoutMs: LIVE_TIMEOUT_MS }), teardown: dropTable }), {
-  skip: !available,
-  sibling: async () => ({ store: postgresStore({ connectionString: POSTGRES_URL, tableName, timeoutMs: LIVE_TIMEOUT_MS }) }),
-  unavailable: {
-    "closed port": async () => ({ store: postgresStore({ connectionString: urlAt(await closedPort()), tableName }) }),
-    "silent server": async () => {
-      const server = await silentServer();
-      return { store: postgresStore({ connectionString: urlAt(server.port), tableName }), teardown: server.close };
+runStoreConformance(
+  "postgres",
+  async () => ({ store: postgresStore({ connectionString: POSTGRES_URL, tableName, timeoutMs: LIVE_TIMEOUT_MS }), teardown: dropTable }),
+  {
+    skip: !available,
+    sibling: async () => ({ store: postgresStore({ connectionString: POSTGRES_URL, tableName, timeoutMs: LIVE_TIMEOUT_MS }) }),
+    unavailable: {
+      "closed port": async () => ({ store: postgresStore({ connectionString: urlAt(await closedPort()), tableName }) }),
+      "silent server": async () => {
+        const server = await silentServer();
+        return { store: postgresStore({ connectionString: urlAt(server.port), tableName }), teardown: server.close };
+      },
+    },
+    outage: async () => {
+      const proxy = await tcpProxy({ host: upstream.hostname, port: Number(upstream.port || 5432) });
+      return {
+        store: postgresStore({ connectionString: urlAt(proxy.port), tableName }),
+        stop: proxy.stop,
+        resume: proxy.resume,
+        teardown: proxy.close,
+      };
     },
   },
-  outage: async () => {
-    const proxy = await tcpProxy({ host: upstream.hostname, port: Number(upstream.port || 5432) });
-    return { store: postgresStore({ connectionString: urlAt(proxy.port), tableName }), stop: proxy.stop, resume: proxy.resume, teardown: proxy.close };
-  },
-});
+);

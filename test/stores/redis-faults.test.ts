@@ -40,14 +40,26 @@ class PrivateRedis {
   }
 
   async start(): Promise<void> {
-    this.child = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--dir", this.dir, ...this.args], { stdio: "ignore" });
+    this.child = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--dir", this.dir, ...this.args], {
+      stdio: "ignore",
+    });
     const probe = new Redis({ port: this.port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 0 });
     probe.on("error", () => undefined);
     try {
       const deadline = Date.now() + 10_000;
       while (Date.now() < deadline) {
         // Ready once loaded: PING answers LOADING while a snapshot is read.
-        if ((await probe.ping().then(() => true, () => false)) && (await probe.dbsize().then(() => true, () => false))) return;
+        if (
+          (await probe.ping().then(
+            () => true,
+            () => false,
+          )) &&
+          (await probe.dbsize().then(
+            () => true,
+            () => false,
+          ))
+        )
+          return;
         await sleep(50);
       }
       throw new Error("redis-server did not start");

@@ -24,7 +24,13 @@ async function startServer(): Promise<void> {
   probe.on("error", () => undefined);
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if (await probe.ping().then(() => true, () => false)) break;
+    if (
+      await probe.ping().then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   probe.disconnect();

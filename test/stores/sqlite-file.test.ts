@@ -43,14 +43,20 @@ describe("sqlite store on a file", () => {
     const used = await otp.generate({ identifier: "user@example.com", purpose: "login" });
     const pending = await otp.generate({ identifier: "user@example.com", purpose: "login" });
     await otp.verify({ code: used.code, context: used.context, purpose: "login" });
-    await otp.verify({ code: pending.code === "000000" ? "111111" : "000000", context: pending.context, purpose: "login" }).catch(() => undefined);
+    await otp
+      .verify({ code: pending.code === "000000" ? "111111" : "000000", context: pending.context, purpose: "login" })
+      .catch(() => undefined);
     await first.close();
 
     const second = sqliteStore({ path });
     await second.migrate();
     const restarted = createOtp({ keys, store: second, guard: false });
-    await expect(restarted.verify({ code: used.code, context: used.context, purpose: "login" })).rejects.toMatchObject({ code: "ALREADY_USED" });
-    await expect(restarted.verify({ code: pending.code, context: pending.context, purpose: "login" })).resolves.toMatchObject({ attempts: 2 });
+    await expect(restarted.verify({ code: used.code, context: used.context, purpose: "login" })).rejects.toMatchObject({
+      code: "ALREADY_USED",
+    });
+    await expect(restarted.verify({ code: pending.code, context: pending.context, purpose: "login" })).resolves.toMatchObject({
+      attempts: 2,
+    });
     await second.close();
   });
 

@@ -68,7 +68,9 @@ describe("sqlite store while another connection holds the write lock", () => {
     for (const id of ["a", "b", "c"]) await store.open(id, 60_000);
     const release = holdWriteLock(path);
 
-    const checks = ["a", "b", "c"].map((id) => store.record(id, true, 3, { deadlineMs: Date.now() + 800 }).catch((error: unknown) => error));
+    const checks = ["a", "b", "c"].map((id) =>
+      store.record(id, true, 3, { deadlineMs: Date.now() + 800 }).catch((error: unknown) => error),
+    );
     const latencies: number[] = [];
     for (let i = 0; i < 10; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -22,7 +22,15 @@ function capture() {
   });
   // No timestamp, so a digit run in a line cannot be mistaken for a code.
   const logger = pino({ level: "debug", timestamp: false, base: null }, stream);
-  return { logger, text: () => output, lines: () => output.trim().split("\n").map((line) => JSON.parse(line) as Line) };
+  return {
+    logger,
+    text: () => output,
+    lines: () =>
+      output
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as Line),
+  };
 }
 
 const LEVEL = { debug: 20, info: 30, warn: 40, error: 50 } as const;
@@ -35,7 +43,12 @@ describe("attachLogger with pino", () => {
     const { logger, text, lines } = capture();
     attachLogger(otp, logger);
 
-    const issued = await otp.start({ identifier: "Grace.Hopper@Example.com", purpose: "login", client: { ip: "203.0.113.9" }, metadata: { ssn: "078-05-1120" } });
+    const issued = await otp.start({
+      identifier: "Grace.Hopper@Example.com",
+      purpose: "login",
+      client: { ip: "203.0.113.9" },
+      metadata: { ssn: "078-05-1120" },
+    });
     const code = email.lastCodeFor("grace.hopper@example.com")!;
     const wrong = code === "0000000000" ? "0000000001" : "0000000000";
     await otp.verify({ code: wrong, context: issued.context, purpose: "login" }).catch(() => undefined);
@@ -58,7 +71,14 @@ describe("attachLogger with pino", () => {
       ["generated", LEVEL.info, undefined],
       ["delivery_failed", LEVEL.error, "DELIVERY_FAILED"],
     ]);
-    expect(logged[0]).toMatchObject({ msg: "otp generated", purpose: "login", channel: "email", identifier: "g***@example.com", verificationId: issued.id, ip: "203.0.113.9" });
+    expect(logged[0]).toMatchObject({
+      msg: "otp generated",
+      purpose: "login",
+      channel: "email",
+      identifier: "g***@example.com",
+      verificationId: issued.id,
+      ip: "203.0.113.9",
+    });
 
     const output = text();
     expect(output).not.toContain(code);

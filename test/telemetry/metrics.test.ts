@@ -31,7 +31,9 @@ describe("createMetrics", () => {
     expect(metrics.contentType).toBe(PROMETHEUS_CONTENT_TYPE);
     const issued = await otp.start({ identifier: "ada@example.com", purpose: "login" });
     const code = email.lastCodeFor("ada@example.com")!;
-    await otp.verify({ code: code === "00000000" ? "00000001" : "00000000", context: issued.context, purpose: "login" }).catch(() => undefined);
+    await otp
+      .verify({ code: code === "00000000" ? "00000001" : "00000000", context: issued.context, purpose: "login" })
+      .catch(() => undefined);
     clock.advance(12_000);
     await otp.verify({ code, context: issued.context, purpose: "login" });
     await otp.verify({ code, context: issued.context, purpose: "login" }).catch(() => undefined);
@@ -60,7 +62,8 @@ describe("createMetrics", () => {
     const code = email.lastCodeFor("grace.hopper@example.com")!;
     await otp.verify({ code, context: issued.context, purpose: "login" });
     const text = metrics.render();
-    for (const secret of ["grace", "hopper", "g***@example.com", issued.id, issued.context, code, "u-42"]) expect(text).not.toContain(secret);
+    for (const secret of ["grace", "hopper", "g***@example.com", issued.id, issued.context, code, "u-42"])
+      expect(text).not.toContain(secret);
   });
 
   it("bounds label values: garbage purposes from callers cannot grow the series without end", async () => {

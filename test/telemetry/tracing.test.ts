@@ -12,7 +12,10 @@ class RecordedSpan implements Span {
   attributes: Attributes = {};
   status: SpanStatus = { code: SpanStatusCode.UNSET };
   ended = false;
-  constructor(public name: string, options: SpanOptions) {
+  constructor(
+    public name: string,
+    options: SpanOptions,
+  ) {
     this.attributes = { ...options.attributes };
   }
   spanContext(): SpanContext {
@@ -80,24 +83,44 @@ describe("withTracing", () => {
     const first = email.lastCodeFor("grace@example.com")!;
     const resent = await otp.resend({ context: issued.context });
     const code = email.lastCodeFor("grace@example.com")!;
-    const wrong = await otp.verify({ code: first === code ? "00000000" : first, context: resent.context, purpose: "login" }).catch((error: unknown) => error);
+    const wrong = await otp
+      .verify({ code: first === code ? "00000000" : first, context: resent.context, purpose: "login" })
+      .catch((error: unknown) => error);
     expect((wrong as OtpError).code).toBe("INVALID_OTP");
     const verified = await otp.verify({ code, context: resent.context, purpose: "login" });
     expect(verified.identifier).toBe("grace@example.com");
     const generated = await otp.generate({ identifier: "+14155550123", purpose: "payment" });
     await otp.revoke(generated.context);
 
-    expect(tracer.spans.map((span) => span.name)).toEqual(["otp.start", "otp.resend", "otp.verify", "otp.verify", "otp.generate", "otp.revoke"]);
+    expect(tracer.spans.map((span) => span.name)).toEqual([
+      "otp.start",
+      "otp.resend",
+      "otp.verify",
+      "otp.verify",
+      "otp.generate",
+      "otp.revoke",
+    ]);
     expect(tracer.spans.every((span) => span.ended)).toBe(true);
-    expect(tracer.spans[0]!.attributes).toEqual({ "otp.purpose": "login", "otp.channel": "email", "otp.verification_id": issued.id, "otp.outcome": "ok" });
-    expect(tracer.spans[2]!.attributes).toMatchObject({ "otp.purpose": "login", "otp.outcome": "INVALID_OTP", "error.type": "INVALID_OTP", "otp.attempts_remaining": 2 });
+    expect(tracer.spans[0]!.attributes).toEqual({
+      "otp.purpose": "login",
+      "otp.channel": "email",
+      "otp.verification_id": issued.id,
+      "otp.outcome": "ok",
+    });
+    expect(tracer.spans[2]!.attributes).toMatchObject({
+      "otp.purpose": "login",
+      "otp.outcome": "INVALID_OTP",
+      "error.type": "INVALID_OTP",
+      "otp.attempts_remaining": 2,
+    });
     // A wrong code is the caller's failure, not the service's.
     expect(tracer.spans[2]!.status.code).toBe(SpanStatusCode.UNSET);
     expect(tracer.spans[3]!.attributes).toMatchObject({ "otp.outcome": "ok", "otp.attempts": 2, "otp.channel": "email" });
     expect(tracer.spans[5]!.attributes).toEqual({ "otp.verification_id": generated.id, "otp.outcome": "ok" });
 
     const everything = JSON.stringify(tracer.spans.map((span) => span.attributes));
-    for (const secret of [first, code, generated.code, "grace", "4155550123", issued.context, resent.context, generated.context]) expect(everything).not.toContain(secret);
+    for (const secret of [first, code, generated.code, "grace", "4155550123", issued.context, resent.context, generated.context])
+      expect(everything).not.toContain(secret);
   });
 
   it("gives each operation's events the span's trace id, unless the caller named one", async () => {

@@ -1,5 +1,14 @@
 /** The purposes the built-in texts are written for; any other purpose uses "generic". */
-export const PURPOSE_KINDS = ["generic", "login", "signup", "password_reset", "change_email", "change_phone", "payment", "two_factor"] as const;
+export const PURPOSE_KINDS = [
+  "generic",
+  "login",
+  "signup",
+  "password_reset",
+  "change_email",
+  "change_phone",
+  "payment",
+  "two_factor",
+] as const;
 
 export type PurposeKind = (typeof PURPOSE_KINDS)[number];
 

@@ -7,6 +7,7 @@ import type { TemplateOverride, TemplateStrings } from "./types.js";
 
 export const DEFAULT_APP_NAME = "otp-actions";
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses.
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** What `appName` may be: 1-100 characters, not all blank, no control characters. */
@@ -29,7 +30,8 @@ export function checkedAppName(appName: unknown): string {
 
 export function checkedDomain(domain: unknown): string | undefined {
   if (domain === undefined) return undefined;
-  if (typeof domain !== "string" || !isHostName(domain)) throw new TypeError("otp-actions: webOtpDomain must be a host name such as 'example.com'");
+  if (typeof domain !== "string" || !isHostName(domain))
+    throw new TypeError("otp-actions: webOtpDomain must be a host name such as 'example.com'");
   return domain.toLowerCase();
 }
 
@@ -43,7 +45,8 @@ export function mergedLocales(extra: Record<string, LocaleStrings> | undefined):
       typeof strings.ignore === "string" &&
       typeof strings.expires?.other === "string" &&
       ["subject", "lead", "sms"].every((part) => typeof generic?.[part as keyof KindStrings] === "string");
-    if (!complete) throw new TypeError(`otp-actions: locales.${tag} needs kinds.generic {subject, lead, sms}, codeLabel, expires.other and ignore`);
+    if (!complete)
+      throw new TypeError(`otp-actions: locales.${tag} needs kinds.generic {subject, lead, sms}, codeLabel, expires.other and ignore`);
     merged[tag] = strings;
   }
   return merged;
@@ -64,7 +67,8 @@ export function checkedTemplates(templates: Record<string, TemplateOverride> | u
 }
 
 export function checkedStrings(strings: unknown): TemplateStrings {
-  if (typeof strings !== "object" || strings === null) throw new TypeError("otp-actions: a template override must return an object of strings");
+  if (typeof strings !== "object" || strings === null)
+    throw new TypeError("otp-actions: a template override must return an object of strings");
   for (const part of ["subject", "text", "html", "sms"] as const) {
     const value = (strings as TemplateStrings)[part];
     if (value !== undefined && typeof value !== "string") throw new TypeError(`otp-actions: template part '${part}' must be a string`);
@@ -74,7 +78,8 @@ export function checkedStrings(strings: unknown): TemplateStrings {
 
 export function checkedPurposeKinds(kinds: Record<string, PurposeKind> | undefined): Record<string, PurposeKind> {
   for (const [purpose, kind] of Object.entries(kinds ?? {})) {
-    if (!(PURPOSE_KINDS as readonly string[]).includes(kind)) throw new TypeError(`otp-actions: purposeKinds.${purpose} must be one of ${PURPOSE_KINDS.join(", ")}`);
+    if (!(PURPOSE_KINDS as readonly string[]).includes(kind))
+      throw new TypeError(`otp-actions: purposeKinds.${purpose} must be one of ${PURPOSE_KINDS.join(", ")}`);
   }
   return { ...kinds };
 }

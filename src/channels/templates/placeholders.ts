@@ -6,7 +6,7 @@ export interface Values {
   purpose: string;
 }
 
-/** A template with its placeholders replaced, each value passed through `escape` (none by default). */
-export function fill(template: string, values: Values, escape: (value: string) => string = (value) => value): string {
-  return template.replace(/\{(code|minutes|appName|purpose)\}/g, (_, name: keyof Values) => escape(values[name]));
+/** A template with its placeholders replaced, each value passed through `encode` (none by default). */
+export function fill(template: string, values: Values, encode: (value: string) => string = (value) => value): string {
+  return template.replace(/\{(code|minutes|appName|purpose)\}/g, (_, name: keyof Values) => encode(values[name]));
 }

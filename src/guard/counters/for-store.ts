@@ -17,8 +17,15 @@ import { SqliteCounters } from "./sqlite.js";
  * A store of another kind (your own) gets counters in this process; pass `guard.counters` to share them.
  */
 export function countersFor(store: LedgerStore): CounterStore {
-  const handle = store as unknown as { database?: BetterSqlite3.Database; client?: Redis | Cluster; pool?: pg.Pool; keyPrefix?: string; tableName?: string } & Partial<SynchronousLedger>;
-  const synchronous = typeof handle.recordNow === "function" && typeof handle.openNow === "function" ? (store as SynchronousLedger & LedgerStore) : undefined;
+  const handle = store as unknown as {
+    database?: BetterSqlite3.Database;
+    client?: Redis | Cluster;
+    pool?: pg.Pool;
+    keyPrefix?: string;
+    tableName?: string;
+  } & Partial<SynchronousLedger>;
+  const synchronous =
+    typeof handle.recordNow === "function" && typeof handle.openNow === "function" ? (store as SynchronousLedger & LedgerStore) : undefined;
   // Beside a ledger in a table or key space of its own, the counters take one of their own too.
   const tableName = handle.tableName === undefined || handle.tableName === DEFAULT_LEDGER_TABLE ? undefined : `${handle.tableName}_guard`;
   switch (store.kind) {
@@ -26,12 +33,21 @@ export function countersFor(store: LedgerStore): CounterStore {
       // The memory store's check then runs in the counters' own synchronous step.
       return new MemoryCounters(synchronous ? { ledger: synchronous } : {});
     case "sqlite":
-      if (handle.database) return new SqliteCounters({ database: handle.database, ...(tableName && { tableName }), ...(synchronous && { ledger: synchronous }) });
+      if (handle.database)
+        return new SqliteCounters({
+          database: handle.database,
+          ...(tableName && { tableName }),
+          ...(synchronous && { ledger: synchronous }),
+        });
       break;
     case "redis":
       if (handle.client) {
         const ledger = typeof (store as RedisStore).evalWithEntry === "function" ? (store as RedisStore) : undefined;
-        return new RedisCounters({ client: handle.client, ...(handle.keyPrefix !== undefined && { keyPrefix: `${handle.keyPrefix}guard:` }), ...(ledger && { ledger }) });
+        return new RedisCounters({
+          client: handle.client,
+          ...(handle.keyPrefix !== undefined && { keyPrefix: `${handle.keyPrefix}guard:` }),
+          ...(ledger && { ledger }),
+        });
       }
       break;
     case "postgres":

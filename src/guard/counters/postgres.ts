@@ -64,8 +64,14 @@ export class PostgresCounters implements CounterStore {
       const bound = Math.max(1, Math.floor(step.deadlineMs - Date.now()));
       await client.query(`BEGIN; SET LOCAL statement_timeout = ${bound}; SET LOCAL lock_timeout = ${bound}`);
       const t = this.#table;
-      await client.query(`INSERT INTO ${t} (key, points, expires_at) SELECT k, 0, 0 FROM unnest($1::text[]) AS k ORDER BY k ON CONFLICT (key) DO NOTHING`, [keys]);
-      const { rows } = await client.query<Row>(`SELECT key, points, expires_at FROM ${t} WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE`, [keys]);
+      await client.query(
+        `INSERT INTO ${t} (key, points, expires_at) SELECT k, 0, 0 FROM unnest($1::text[]) AS k ORDER BY k ON CONFLICT (key) DO NOTHING`,
+        [keys],
+      );
+      const { rows } = await client.query<Row>(
+        `SELECT key, points, expires_at FROM ${t} WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE`,
+        [keys],
+      );
       const windows = new Map<string, Window>(rows.map((row) => [row.key, { points: row.points, expiresAtMs: Number(row.expires_at) }]));
       const { result, writes } = planStep((key) => windows.get(key), step);
       if (writes.size > 0) {
@@ -73,10 +79,16 @@ export class PostgresCounters implements CounterStore {
         await client.query(
           `UPDATE ${t} AS c SET points = w.points, expires_at = w.expires_at
            FROM unnest($1::text[], $2::int[], $3::bigint[]) AS w(key, points, expires_at) WHERE c.key = w.key`,
-          [written.map(([key]) => key), written.map(([, window]) => window?.points ?? 0), written.map(([, window]) => window?.expiresAtMs ?? 0)],
+          [
+            written.map(([key]) => key),
+            written.map(([, window]) => window?.points ?? 0),
+            written.map(([, window]) => window?.expiresAtMs ?? 0),
+          ],
         );
         if (++this.#writes % PURGE_EVERY === 0) {
-          await client.query(`DELETE FROM ${t} WHERE key IN (SELECT key FROM ${t} WHERE expires_at <= $1 LIMIT ${PURGE_BATCH})`, [step.nowMs]);
+          await client.query(`DELETE FROM ${t} WHERE key IN (SELECT key FROM ${t} WHERE expires_at <= $1 LIMIT ${PURGE_BATCH})`, [
+            step.nowMs,
+          ]);
         }
       }
       // Past the deadline the caller has already answered: roll back rather than commit late.
@@ -93,7 +105,10 @@ export class PostgresCounters implements CounterStore {
   }
 
   #ensureTable(): Promise<void> {
-    const create = () => this.#pool.query(`CREATE TABLE IF NOT EXISTS ${this.#table} (key TEXT PRIMARY KEY, points INTEGER NOT NULL, expires_at BIGINT NOT NULL)`);
+    const create = () =>
+      this.#pool.query(
+        `CREATE TABLE IF NOT EXISTS ${this.#table} (key TEXT PRIMARY KEY, points INTEGER NOT NULL, expires_at BIGINT NOT NULL)`,
+      );
     // Two processes creating the table at once can collide (a unique violation in the catalog):
     // the second try finds it made. Any other failure is retried by the next step.
     this.#ready ??= create()

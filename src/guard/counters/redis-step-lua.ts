@@ -4,7 +4,7 @@
  */
 
 /** Fields per op in the script's arguments. */
-const FIELDS = 12;
+const _FIELDS = 12;
 
 /**
  * The step of `step.ts`, in Lua. A window is stored as "points:expiresAtMs" (the engine's clock)

@@ -47,7 +47,8 @@ export class RedisCounters implements CounterStore {
   constructor(options: RedisCountersOptions) {
     this.#client = options.client;
     const prefix = options.keyPrefix ?? "otp:guard:";
-    if (typeof prefix !== "string" || /[{}]/.test(prefix)) throw new TypeError("otp-actions: redisCounters keyPrefix must be a string without '{' or '}'");
+    if (typeof prefix !== "string" || /[{}]/.test(prefix))
+      throw new TypeError("otp-actions: redisCounters keyPrefix must be a string without '{' or '}'");
     this.#prefix = `${prefix}{guard}:`;
     this.#ledger = options.ledger?.composable && options.ledger.client === options.client ? options.ledger : undefined;
     this.ledger = this.#ledger;
@@ -125,7 +126,8 @@ export class RedisCounters implements CounterStore {
   #connected(): Promise<void> | void {
     const client = this.#client;
     if (client.status === "ready") return;
-    if (!["wait", "connecting", "connect", "reconnecting"].includes(client.status)) throw new Error(`redis is not connected (${client.status})`);
+    if (!["wait", "connecting", "connect", "reconnecting"].includes(client.status))
+      throw new Error(`redis is not connected (${client.status})`);
     this.#connecting ??= new Promise<void>((resolve, reject) => {
       const done = (error?: Error): void => {
         client.off("ready", onReady);

@@ -32,7 +32,14 @@ export class SqliteCounters implements CounterStore {
   readonly #ledger: SynchronousLedger | undefined;
   readonly #database: BetterSqlite3.Database;
   readonly #table: string;
-  #statements: { read: BetterSqlite3.Statement<[string], Window>; write: BetterSqlite3.Statement<[string, number, number]>; remove: BetterSqlite3.Statement<[string]>; purge: BetterSqlite3.Statement<[number, number]> } | undefined;
+  #statements:
+    | {
+        read: BetterSqlite3.Statement<[string], Window>;
+        write: BetterSqlite3.Statement<[string, number, number]>;
+        remove: BetterSqlite3.Statement<[string]>;
+        purge: BetterSqlite3.Statement<[number, number]>;
+      }
+    | undefined;
   #transaction: BetterSqlite3.Transaction<(step: CounterStep) => StepResult> | undefined;
   #writes = 0;
 
@@ -75,10 +82,14 @@ export class SqliteCounters implements CounterStore {
   #prepared(): BetterSqlite3.Transaction<(step: CounterStep) => StepResult> {
     if (this.#transaction) return this.#transaction;
     const t = this.#table;
-    this.#database.exec(`CREATE TABLE IF NOT EXISTS ${t} (key TEXT PRIMARY KEY, points INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID`);
+    this.#database.exec(
+      `CREATE TABLE IF NOT EXISTS ${t} (key TEXT PRIMARY KEY, points INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID`,
+    );
     this.#statements = {
       read: this.#database.prepare(`SELECT points, expires_at AS expiresAtMs FROM ${t} WHERE key = ?`),
-      write: this.#database.prepare(`INSERT INTO ${t} (key, points, expires_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET points = excluded.points, expires_at = excluded.expires_at`),
+      write: this.#database.prepare(
+        `INSERT INTO ${t} (key, points, expires_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET points = excluded.points, expires_at = excluded.expires_at`,
+      ),
       remove: this.#database.prepare(`DELETE FROM ${t} WHERE key = ?`),
       purge: this.#database.prepare(`DELETE FROM ${t} WHERE key IN (SELECT key FROM ${t} WHERE expires_at <= ? LIMIT ?)`),
     };

@@ -21,7 +21,11 @@ export type Writes = Map<string, Window | null>;
  * store, in the same transaction), and the settling ops its outcome calls for. Only windows that
  * end the step changed are written, so a reservation given back in the same step writes nothing.
  */
-export function planStep(read: (key: string) => Window | undefined, step: CounterStep, ledger?: SynchronousLedger): { result: StepResult; writes: Writes } {
+export function planStep(
+  read: (key: string) => Window | undefined,
+  step: CounterStep,
+  ledger?: SynchronousLedger,
+): { result: StepResult; writes: Writes } {
   const plan = new Plan(read, step.nowMs);
   const ops = step.ops;
   for (let index = 0; index < ops.length; index++) {
@@ -34,7 +38,8 @@ export function planStep(read: (key: string) => Window | undefined, step: Counte
       if (window !== undefined && window.points >= op.max) return refused(index, window.expiresAtMs - step.nowMs);
     }
   }
-  for (const op of ops) if (op.kind === "take" && op.onlyIfAbsent !== undefined && !plan.current(op.onlyIfAbsent)) plan.absent(op.onlyIfAbsent);
+  for (const op of ops)
+    if (op.kind === "take" && op.onlyIfAbsent !== undefined && !plan.current(op.onlyIfAbsent)) plan.absent(op.onlyIfAbsent);
   const results: OpResult[] = new Array(ops.length);
   for (let index = 0; index < ops.length; index++) results[index] = plan.run(ops[index]!);
 
@@ -118,7 +123,8 @@ class Plan {
       case "giveBack": {
         // A window given back to nothing is dropped: a reservation returned leaves no row behind.
         const window = this.current(op.key);
-        if (window && window.points > 0) this.#set(op.key, window.points === 1 ? null : { points: window.points - 1, expiresAtMs: window.expiresAtMs });
+        if (window && window.points > 0)
+          this.#set(op.key, window.points === 1 ? null : { points: window.points - 1, expiresAtMs: window.expiresAtMs });
         return { points: 0 };
       }
       case "unlock": {
@@ -138,7 +144,11 @@ class Plan {
     for (const [key, { read, now }] of this.#windows) {
       const before = read !== null && read.expiresAtMs > this.#now ? read : null;
       const after = now !== null && now.expiresAtMs > this.#now ? now : null;
-      if (before === after || (before !== null && after !== null && before.points === after.points && before.expiresAtMs === after.expiresAtMs)) continue;
+      if (
+        before === after ||
+        (before !== null && after !== null && before.points === after.points && before.expiresAtMs === after.expiresAtMs)
+      )
+        continue;
       writes.set(key, after);
     }
     return writes;
@@ -146,7 +156,10 @@ class Plan {
 }
 
 /** The settling ops a check's outcome calls for: none for a compared failure. */
-export function settleOpsFor(part: { onApproved: readonly CounterOp[]; onNotCompared: readonly CounterOp[] }, record: RecordResult): readonly CounterOp[] {
+export function settleOpsFor(
+  part: { onApproved: readonly CounterOp[]; onNotCompared: readonly CounterOp[] },
+  record: RecordResult,
+): readonly CounterOp[] {
   if (record.outcome === "approved") return part.onApproved;
   if (record.outcome === "rejected") return [];
   return part.onNotCompared;

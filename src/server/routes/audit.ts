@@ -82,7 +82,10 @@ export async function auditRoutes(app: FastifyInstance, { otp, log }: AuditRoute
       schema: {
         summary: "Export the audit log as CSV (header first, newest first)",
         body: auditExportBody,
-        response: { 200: { type: "string", description: "CSV: a header, then every matching row", contentType: "text/csv" }, ...auditErrorResponses },
+        response: {
+          200: { type: "string", description: "CSV: a header, then every matching row", contentType: "text/csv" },
+          ...auditErrorResponses,
+        },
       },
     },
     async (request, reply) => {
@@ -106,7 +109,10 @@ export async function auditRoutes(app: FastifyInstance, { otp, log }: AuditRoute
         if (done) return;
         for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
       }
-      return reply.type("text/csv; charset=utf-8").header("content-disposition", 'attachment; filename="otp-audit.csv"').send(Readable.from(all()));
+      return reply
+        .type("text/csv; charset=utf-8")
+        .header("content-disposition", 'attachment; filename="otp-audit.csv"')
+        .send(Readable.from(all()));
     },
   );
 }

@@ -31,7 +31,10 @@ function wantsJson(accept: string | undefined): boolean {
 export async function pageRoutes(app: FastifyInstance, options: PageRoutesOptions): Promise<void> {
   app.get("/health/otp", async (_request, reply) => {
     const report = await options.health();
-    return reply.code(report.status === "fail" ? 503 : 200).header("cache-control", "no-store").send(report);
+    return reply
+      .code(report.status === "fail" ? 503 : 200)
+      .header("cache-control", "no-store")
+      .send(report);
   });
   app.get("/favicon.ico", async (_request, reply) => reply.code(204).send());
   app.get("/openapi.json", async () => options.openApi());
@@ -57,12 +60,20 @@ export async function pageRoutes(app: FastifyInstance, options: PageRoutesOption
     "/dev/demo/start",
     {
       schema: {
-        body: { type: "object", required: ["email"], additionalProperties: false, properties: { email: { type: "string", minLength: 1, maxLength: 320 } } },
+        body: {
+          type: "object",
+          required: ["email"],
+          additionalProperties: false,
+          properties: { email: { type: "string", minLength: 1, maxLength: 320 } },
+        },
       },
     },
     async (request, reply) => {
       const issued = await dev.otp.start({ identifier: request.body.email, purpose: DEMO_PURPOSE, channel: "email" });
-      return reply.code(201).header("cache-control", "no-store").send({ context: issued.context, expiresAt: issued.expiresAt.toISOString() });
+      return reply
+        .code(201)
+        .header("cache-control", "no-store")
+        .send({ context: issued.context, expiresAt: issued.expiresAt.toISOString() });
     },
   );
 

@@ -6,7 +6,16 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { clientField } from "../../core/util/client-field.js";
 import type { Issued, Metadata, Otp } from "../../engine/types.js";
 import { clientFrom, type BodyClient, type TrustProxy } from "../client-info.js";
-import { approvedResponse, cancelBody, canceledResponse, checkBody, errorResponses, issuedResponse, resendBody, startBody } from "../schemas.js";
+import {
+  approvedResponse,
+  cancelBody,
+  canceledResponse,
+  checkBody,
+  errorResponses,
+  issuedResponse,
+  resendBody,
+  startBody,
+} from "../schemas.js";
 
 interface StartBody {
   identifier: string;
@@ -50,7 +59,10 @@ function pending(issued: Issued) {
 
 export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy }: VerificationRoutesOptions): Promise<void> {
   /** Who is asking, for every call: the end user's client (body, else connection) and the request id as trace id. */
-  const caller = (request: FastifyRequest, client: BodyClient | undefined) => ({ ...clientField(clientFrom(request, client, trustProxy)), traceId: request.id });
+  const caller = (request: FastifyRequest, client: BodyClient | undefined) => ({
+    ...clientField(clientFrom(request, client, trustProxy)),
+    traceId: request.id,
+  });
 
   app.post<{ Body: StartBody }>(
     "/verifications",
@@ -87,7 +99,13 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
         ...(identifier !== undefined && { identifier }),
         ...caller(request, client),
       });
-      return { status: "approved" as const, id: verified.id, identifier: verified.identifier, purpose: verified.purpose, metadata: verified.metadata };
+      return {
+        status: "approved" as const,
+        id: verified.id,
+        identifier: verified.identifier,
+        purpose: verified.purpose,
+        metadata: verified.metadata,
+      };
     },
   );
 

@@ -16,7 +16,9 @@ describe("option checks", () => {
     expect(clockSkewOption("postgres", 0)).toBe(0);
     expect(() => timeoutOption("redis", 0)).toThrow(new TypeError("otp-actions: redisStore timeoutMs must be an integer from 1 to 60000"));
     expect(() => timeoutOption("redis", 60_001)).toThrow(/from 1 to 60000/);
-    expect(() => clockSkewOption("postgres", 10_001)).toThrow(new TypeError("otp-actions: postgresStore clockSkewMs must be an integer from 0 to 10000"));
+    expect(() => clockSkewOption("postgres", 10_001)).toThrow(
+      new TypeError("otp-actions: postgresStore clockSkewMs must be an integer from 0 to 10000"),
+    );
     expect(() => clockSkewOption("postgres", -1)).toThrow(/from 0 to 10000/);
   });
 });
