@@ -5,11 +5,11 @@
  *
  *   npm run bench -- guard      (or, after `npm run build`: npx tsx bench/guard.bench.ts)
  *
- * "on" is `createOtp({ keys, store })` with every default limit: a check is beforeCheck, the
- * ledger's record and afterCheck (on approval); a start is one guard step for every send limit,
- * then the ledger's open. The memory and SQLite engines build their counters from the store
- * itself. The Redis and Postgres engines get the same counters `createOtp` would build on the
- * store's own client or pool, given a prefix or table of this run's so it can remove them after.
+ * "on" is `createOtp({ keys, store })` with every default limit, its counters built from the store
+ * itself: on memory, SQLite and Redis a check is one step (the reservation, the ledger's record
+ * and the settling together) and a start one step (every send limit and the ledger's open); on
+ * Postgres the guard's steps and the ledger's statements are separate calls. A store of this run's
+ * prefix or table gives the counters a prefix or table of its own, so the run removes them after.
  *
  * No limit refuses: every send is to a new email identifier from a new client IP (10.x.y.z, 16.7
  * million addresses, so `sendsPerIp`'s 30 an hour is never reached), and a check comes from the
