@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * otp-actions serve | keygen | migrate. Configuration comes from environment variables (see
- * the README); each command has --help.
+ * docs/service.md); each command has --help.
  */
 import { auditLogFor } from "./server/companions.js";
 import { parseArgs } from "node:util";

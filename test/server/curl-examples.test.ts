@@ -1,5 +1,5 @@
 /**
- * Runs the README's curl examples against a live server, so they stay true. The examples are
+ * Runs the service page's curl examples (docs/service.md) against a live server, so they stay true. The examples are
  * the ```sh blocks between the curl-examples markers; they run in order in one bash, with
  * OTP_URL and OTP_API_KEY set for the live server.
  */
@@ -14,9 +14,9 @@ import { startService, type RunningService } from "../../src/server/service.js";
 
 const START = "<!-- curl-examples:start -->";
 const END = "<!-- curl-examples:end -->";
-const README = resolve("README.md");
+const SERVICE_PAGE = resolve("docs/service.md");
 
-export const EXAMPLES_SOURCE = README;
+export const EXAMPLES_SOURCE = SERVICE_PAGE;
 
 export function shellExamples(markdown: string): string[] {
   const start = markdown.indexOf(START);
