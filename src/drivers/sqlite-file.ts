@@ -1,4 +1,4 @@
-// In drivers/, not stores/: the SQLite ledger and the SQLite audit log both open their files through it.
+// In drivers/, not stores/: the SQLite ledger, the guard's counters and the audit log all use it.
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
@@ -22,4 +22,42 @@ export function openSqliteFile(path: string): BetterSqlite3.Database {
   database.pragma("journal_mode = WAL");
   database.pragma("synchronous = NORMAL");
   return database;
+}
+
+/**
+ * How long one attempt at a write may wait, blocking the event loop, for another connection's
+ * write lock (SQLite's busy_timeout). A longer wait is made of such attempts, scheduled on the
+ * event loop, so everything else the process serves goes on meanwhile.
+ */
+export const SQLITE_BUSY_WAIT_MS = 2;
+/** Pause between two attempts while another connection holds the write lock. */
+const RETRY_EVERY_MS = 2;
+
+export function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+}
+
+/**
+ * Runs `operation` (applied in full or not at all: one statement or one transaction) once the
+ * write lock is free, trying again from a timer while another connection holds it. An attempt is
+ * started only while its whole wait fits before `deadlineMs`; past it, `timedOut()` is thrown and
+ * nothing was applied.
+ */
+export function whenUnlocked<T>(deadlineMs: number, operation: () => T, timedOut: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const attempt = (): void => {
+      if (Date.now() + SQLITE_BUSY_WAIT_MS >= deadlineMs) {
+        reject(timedOut());
+        return;
+      }
+      try {
+        resolve(operation());
+      } catch (error) {
+        if (isBusy(error)) setTimeout(attempt, RETRY_EVERY_MS);
+        else reject(error);
+      }
+    };
+    attempt();
+  });
 }

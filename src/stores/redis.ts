@@ -1,5 +1,6 @@
 // Past 300 lines for one class: the connection, the epoch it confirms and the commands sent on it are one piece of state.
 import { Cluster, Redis } from "ioredis";
+import { redisReady } from "../drivers/redis-ready.js";
 import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult } from "../contracts/ledger.js";
 import { clockSkewOption, timeoutOption } from "../core/util/option-checks.js";
 import { deadlineOf, deadlinePassed, withTimeout } from "../core/util/with-timeout.js";
@@ -66,7 +67,6 @@ export class RedisStore implements LedgerStore {
   readonly #timeoutMs: number;
   readonly #clockSkewMs: number;
   readonly #trustAppendOnly: boolean;
-  #connecting: Promise<void> | undefined;
   /** The epoch confirmed on a connection (the client's stream when it was confirmed). */
   #epoch: { stream: unknown; value: Promise<string> } | undefined;
   /** The last connection error the client reported; kept so health() can say why. */
@@ -274,53 +274,10 @@ export class RedisStore implements LedgerStore {
   /** Runs a command once the client is connected, within `boundMs`. */
   #call<T>(boundMs: number, operation: (client: Redis | Cluster) => Promise<T>): Promise<T> {
     return withTimeout(
-      this.#connected().then(() => operation(this.client)),
+      redisReady(this.client, this.#timeoutMs, () => this.lastError).then(() => operation(this.client)),
       boundMs,
       "redis",
     );
-  }
-
-  // A client that has not connected yet (lazy, or just built) is given the time to do so; one
-  // that lost its connection fails at once, so callers get STORE_UNAVAILABLE without waiting.
-  async #connected(): Promise<void> {
-    const client = this.client;
-    switch (client.status) {
-      case "ready":
-        return;
-      case "wait":
-      case "connecting":
-      case "connect":
-        // Every caller arriving meanwhile shares one wait: one set of listeners, not one each.
-        this.#connecting ??= this.#waitUntilReady().finally(() => (this.#connecting = undefined));
-        return this.#connecting;
-      default:
-        throw new Error(`redis is not connected (${client.status})${this.lastError ? `: ${this.lastError.message}` : ""}`);
-    }
-  }
-
-  #waitUntilReady(): Promise<void> {
-    const client = this.client;
-    return new Promise<void>((resolve, reject) => {
-      const onReady = () => {
-        cleanup();
-        resolve();
-      };
-      const onEnd = () => {
-        cleanup();
-        reject(new Error(`redis did not connect${this.lastError ? `: ${this.lastError.message}` : ""}`));
-      };
-      const cleanup = () => {
-        clearTimeout(timer);
-        client.off("ready", onReady);
-        client.off("close", onEnd);
-        client.off("end", onEnd);
-      };
-      const timer = setTimeout(onEnd, this.#timeoutMs);
-      client.once("ready", onReady);
-      client.once("close", onEnd);
-      client.once("end", onEnd);
-      if (client.status === "wait") client.connect().catch(() => undefined);
-    });
   }
 }
 

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from "better-sqlite3";
-import { openSqliteFile } from "../drivers/sqlite-file.js";
+import { isBusy, openSqliteFile, SQLITE_BUSY_WAIT_MS, whenUnlocked } from "../drivers/sqlite-file.js";
 import type {
   LedgerCallOptions,
   LedgerRevokeOptions,
@@ -42,20 +42,6 @@ interface Statements {
   read: BetterSqlite3.Statement<[string], Row>;
   revoke: BetterSqlite3.Statement<{ id: string; state: number; now: number }, { attempts: number }>;
   purge: BetterSqlite3.Statement<[number, number]>;
-}
-
-/**
- * How long one attempt at a write may wait, blocking the event loop, for another connection's
- * write lock (SQLite's busy_timeout). A longer wait is made of such attempts, scheduled on the
- * event loop, so everything else the process serves goes on meanwhile.
- */
-export const SQLITE_BUSY_WAIT_MS = 2;
-/** Pause between two attempts while another connection holds the write lock. */
-const RETRY_EVERY_MS = 2;
-
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
 }
 
 /**
@@ -187,28 +173,12 @@ export class SqliteStore implements LedgerStore, SynchronousLedger {
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise<T>((resolve, reject) => {
-      const attempt = (): void => {
-        // An attempt can wait SQLITE_BUSY_WAIT_MS for the lock; one that could end past the deadline is not started.
-        if (Date.now() + SQLITE_BUSY_WAIT_MS >= deadlineMs) {
-          reject(
-            new StoreTimeoutError(
-              "sqlite",
-              0,
-              "sqlite store: another connection held the write lock until the deadline; nothing was applied",
-            ),
-          );
-          return;
-        }
-        try {
-          resolve(operation());
-        } catch (error) {
-          if (isBusy(error)) setTimeout(attempt, RETRY_EVERY_MS);
-          else reject(error);
-        }
-      };
-      attempt();
-    });
+    return whenUnlocked(
+      deadlineMs,
+      operation,
+      () =>
+        new StoreTimeoutError("sqlite", 0, "sqlite store: another connection held the write lock until the deadline; nothing was applied"),
+    );
   }
 
   // Prepared on first use rather than in the constructor: the table exists only after migrate().

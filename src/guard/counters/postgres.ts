@@ -1,6 +1,7 @@
 import type pg from "pg";
+import { withClient } from "../../drivers/pg-work.js";
 import { tableNameOption } from "../../core/util/sql-identifier.js";
-import { StoreTimeoutError, withTimeout } from "../../core/util/with-timeout.js";
+import { StoreTimeoutError } from "../../core/util/with-timeout.js";
 import type { CounterStep, CounterStore, StepResult } from "./counter-store.js";
 import { keysOf, planStep, type Window } from "./step.js";
 
@@ -45,63 +46,52 @@ export class PostgresCounters implements CounterStore {
   async apply(step: CounterStep): Promise<StepResult> {
     const leftMs = step.deadlineMs - Date.now();
     if (leftMs <= 0) throw new StoreTimeoutError("guard", 0);
-    return withTimeout(() => this.#apply(step, leftMs), leftMs, "postgres");
+    await this.#ensureTable();
+    // A connection of its own for the transaction, listened to while borrowed and closed after a
+    // failure (what the server still runs on it is unknown), all within the time left.
+    return withClient(this.#pool, Math.max(1, step.deadlineMs - Date.now()), (client) => this.#step(client, step, leftMs));
   }
 
   async health(): Promise<void> {
     await this.#pool.query("SELECT 1");
   }
 
-  async #apply(step: CounterStep, leftMs: number): Promise<StepResult> {
-    await this.#ensureTable();
-    const client = await this.#pool.connect();
-    // A connection that drops while borrowed must fail this step, not the process.
-    const onError = (): void => undefined;
-    client.on("error", onError);
-    let healthy = false;
-    try {
-      const keys = keysOf(step);
-      const bound = Math.max(1, Math.floor(step.deadlineMs - Date.now()));
-      await client.query(`BEGIN; SET LOCAL statement_timeout = ${bound}; SET LOCAL lock_timeout = ${bound}`);
-      const t = this.#table;
+  async #step(client: pg.PoolClient, step: CounterStep, leftMs: number): Promise<StepResult> {
+    const keys = keysOf(step);
+    const bound = Math.max(1, Math.floor(step.deadlineMs - Date.now()));
+    await client.query(`BEGIN; SET LOCAL statement_timeout = ${bound}; SET LOCAL lock_timeout = ${bound}`);
+    const t = this.#table;
+    await client.query(
+      `INSERT INTO ${t} (key, points, expires_at) SELECT k, 0, 0 FROM unnest($1::text[]) AS k ORDER BY k ON CONFLICT (key) DO NOTHING`,
+      [keys],
+    );
+    const { rows } = await client.query<Row>(
+      `SELECT key, points, expires_at FROM ${t} WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE`,
+      [keys],
+    );
+    const windows = new Map<string, Window>(rows.map((row) => [row.key, { points: row.points, expiresAtMs: Number(row.expires_at) }]));
+    const { result, writes } = planStep((key) => windows.get(key), step);
+    if (writes.size > 0) {
+      const written = [...writes];
       await client.query(
-        `INSERT INTO ${t} (key, points, expires_at) SELECT k, 0, 0 FROM unnest($1::text[]) AS k ORDER BY k ON CONFLICT (key) DO NOTHING`,
-        [keys],
+        `UPDATE ${t} AS c SET points = w.points, expires_at = w.expires_at
+         FROM unnest($1::text[], $2::int[], $3::bigint[]) AS w(key, points, expires_at) WHERE c.key = w.key`,
+        [
+          written.map(([key]) => key),
+          written.map(([, window]) => window?.points ?? 0),
+          written.map(([, window]) => window?.expiresAtMs ?? 0),
+        ],
       );
-      const { rows } = await client.query<Row>(
-        `SELECT key, points, expires_at FROM ${t} WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE`,
-        [keys],
-      );
-      const windows = new Map<string, Window>(rows.map((row) => [row.key, { points: row.points, expiresAtMs: Number(row.expires_at) }]));
-      const { result, writes } = planStep((key) => windows.get(key), step);
-      if (writes.size > 0) {
-        const written = [...writes];
-        await client.query(
-          `UPDATE ${t} AS c SET points = w.points, expires_at = w.expires_at
-           FROM unnest($1::text[], $2::int[], $3::bigint[]) AS w(key, points, expires_at) WHERE c.key = w.key`,
-          [
-            written.map(([key]) => key),
-            written.map(([, window]) => window?.points ?? 0),
-            written.map(([, window]) => window?.expiresAtMs ?? 0),
-          ],
-        );
-        if (++this.#writes % PURGE_EVERY === 0) {
-          await client.query(`DELETE FROM ${t} WHERE key IN (SELECT key FROM ${t} WHERE expires_at <= $1 LIMIT ${PURGE_BATCH})`, [
-            step.nowMs,
-          ]);
-        }
+      if (++this.#writes % PURGE_EVERY === 0) {
+        await client.query(`DELETE FROM ${t} WHERE key IN (SELECT key FROM ${t} WHERE expires_at <= $1 LIMIT ${PURGE_BATCH})`, [
+          step.nowMs,
+        ]);
       }
-      // Past the deadline the caller has already answered: roll back rather than commit late.
-      if (Date.now() > step.deadlineMs) throw new StoreTimeoutError("guard", leftMs);
-      await client.query("COMMIT");
-      healthy = true;
-      return result;
-    } finally {
-      client.off("error", onError);
-      // After a failure what the server still runs on the connection is unknown: close it; the
-      // server rolls back what it left.
-      client.release(healthy ? undefined : true);
     }
+    // Past the deadline the caller has already answered: roll back rather than commit late.
+    if (Date.now() > step.deadlineMs) throw new StoreTimeoutError("guard", leftMs);
+    await client.query("COMMIT");
+    return result;
   }
 
   #ensureTable(): Promise<void> {

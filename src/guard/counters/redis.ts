@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
+import { redisReady } from "../../drivers/redis-ready.js";
 import type { RedisStore } from "../../stores/redis.js";
 import { LEDGER_FUNCTIONS, RECORD_OUTCOMES } from "../../stores/redis-ledger-lua.js";
 import type { RecordResult } from "../../contracts/ledger.js";
@@ -42,7 +43,6 @@ export class RedisCounters implements CounterStore {
   readonly #client: Redis | Cluster;
   readonly #prefix: string;
   readonly #ledger: RedisStore | undefined;
-  #connecting: Promise<void> | undefined;
 
   constructor(options: RedisCountersOptions) {
     this.#client = options.client;
@@ -97,7 +97,8 @@ export class RedisCounters implements CounterStore {
         ? await this.#ledger!.evalWithEntry(BESIDE_LEDGER, part.id, step.deadlineMs, keys, [json])
         : await withTimeout(
             async () => {
-              await this.#connected();
+              // A client built to connect lazily (as the Redis store builds its own) connects on first use.
+              await redisReady(this.#client, leftMs);
               return this.#eval([this.#key("-"), ...keys], [Math.floor(step.deadlineMs), "", json]);
             },
             leftMs,
@@ -117,32 +118,6 @@ export class RedisCounters implements CounterStore {
 
   async health(): Promise<void> {
     await this.#client.ping();
-  }
-
-  /**
-   * A client built to connect lazily and queue nothing while offline (as the Redis store builds
-   * its own) is connected on first use; every caller meanwhile waits for the one connection.
-   */
-  #connected(): Promise<void> | void {
-    const client = this.#client;
-    if (client.status === "ready") return;
-    if (!["wait", "connecting", "connect", "reconnecting"].includes(client.status))
-      throw new Error(`redis is not connected (${client.status})`);
-    this.#connecting ??= new Promise<void>((resolve, reject) => {
-      const done = (error?: Error): void => {
-        client.off("ready", onReady);
-        client.off("end", onEnd);
-        this.#connecting = undefined;
-        if (error) reject(error);
-        else resolve();
-      };
-      const onReady = (): void => done();
-      const onEnd = (): void => done(new Error("redis connection ended"));
-      client.once("ready", onReady);
-      client.once("end", onEnd);
-      if (client.status === "wait") client.connect().catch(() => undefined);
-    });
-    return this.#connecting;
   }
 
   #key(key: string): string {

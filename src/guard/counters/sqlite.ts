@@ -1,4 +1,5 @@
 import type BetterSqlite3 from "better-sqlite3";
+import { whenUnlocked } from "../../drivers/sqlite-file.js";
 import { tableNameOption } from "../../core/util/sql-identifier.js";
 import { StoreTimeoutError } from "../../core/util/with-timeout.js";
 import type { LedgerStore, SynchronousLedger } from "../../contracts/ledger.js";
@@ -17,8 +18,6 @@ export interface SqliteCountersOptions {
 /** Every this many writing steps, up to PURGE_BATCH expired windows are deleted. */
 const PURGE_EVERY = 256;
 const PURGE_BATCH = 256;
-/** A step that finds the file locked by another process tries again this often until its deadline. */
-const BUSY_RETRY_MS = 5;
 
 /**
  * Counters in a SQLite table: each step is one IMMEDIATE transaction over prepared statements
@@ -50,18 +49,13 @@ export class SqliteCounters implements CounterStore {
     this.#table = tableNameOption("sqliteCounters", options.tableName, "otp_guard_counters");
   }
 
-  async apply(step: CounterStep): Promise<StepResult> {
-    for (;;) {
-      // An attempt can wait the connection's busy_timeout for the lock: one that could end past the deadline is not started.
-      if (Date.now() + BUSY_RETRY_MS >= step.deadlineMs) throw new StoreTimeoutError("guard", 0);
-      try {
-        return this.#prepared().immediate(step);
-      } catch (error) {
-        // Another process holds the write lock: wait on the event loop, not inside SQLite.
-        if (!isBusy(error)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
-      }
-    }
+  apply(step: CounterStep): Promise<StepResult> {
+    // Another process holding the write lock is waited for on the event loop, not inside SQLite.
+    return whenUnlocked(
+      step.deadlineMs,
+      () => this.#prepared().immediate(step),
+      () => new StoreTimeoutError("guard", 0),
+    );
   }
 
   async health(): Promise<void> {
@@ -96,11 +90,6 @@ export class SqliteCounters implements CounterStore {
     this.#transaction = this.#database.transaction((step: CounterStep) => this.#run(step));
     return this.#transaction;
   }
-}
-
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED";
 }
 
 export function sqliteCounters(options: SqliteCountersOptions): SqliteCounters {
