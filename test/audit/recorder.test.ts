@@ -4,6 +4,7 @@ import { memoryAuditLog } from "../../src/audit/memory.js";
 import { timeOrderedId } from "../../src/audit/event-id.js";
 import { attachAuditLog } from "../../src/audit/recorder.js";
 import { createOtp, generateKey, OtpError } from "../../src/index.js";
+import { auditRecord } from "../helpers/audit-records.js";
 
 /** A memory log that refuses writes while `down` is true. */
 function flakyLog() {
@@ -211,24 +212,7 @@ describe("audit recorder", () => {
 
   it("purges past the retention period on start", async () => {
     const log = memoryAuditLog();
-    await log.append([
-      {
-        eventId: "old",
-        verificationId: null,
-        action: "generated",
-        status: "pending",
-        purpose: "login",
-        channel: null,
-        identifierHash: null,
-        identifierMasked: null,
-        attempts: null,
-        metadata: null,
-        clientIp: null,
-        userAgent: null,
-        traceId: null,
-        at: new Date(Date.now() - 40 * 86_400_000),
-      },
-    ]);
+    await log.append([auditRecord({ eventId: "old", at: new Date(Date.now() - 40 * 86_400_000) })]);
     const recorder = attachAuditLog(createOtp({ keys: generateKey("k1"), guard: false }), log, { retentionDays: 30 });
     await new Promise((resolve) => setImmediate(resolve));
     expect(log.size).toBe(0);

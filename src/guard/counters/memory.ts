@@ -15,14 +15,12 @@ const SWEEP_PER_WRITE = 2;
 export class MemoryCounters implements CounterStore {
   readonly kind = "memory";
   readonly shared = false;
-  readonly ledger: LedgerStore | undefined;
+  readonly ledger: (SynchronousLedger & LedgerStore) | undefined;
   readonly #windows = new Map<string, Window>();
   readonly #sweeper = new ExpirySweep(this.#windows, SWEEP_PER_WRITE);
-  readonly #ledger: SynchronousLedger | undefined;
 
   /** `ledger`: the memory store beside these counters, whose check then runs in the same step. */
   constructor(options: { ledger?: SynchronousLedger & LedgerStore } = {}) {
-    this.#ledger = options.ledger;
     this.ledger = options.ledger;
   }
 
@@ -38,7 +36,7 @@ export class MemoryCounters implements CounterStore {
   /** `apply`, synchronously. */
   applyNow(step: CounterStep): StepResult {
     if (Date.now() > step.deadlineMs) throw new StoreTimeoutError("guard", 0);
-    const { result, writes } = planStep((key) => this.#windows.get(key), step, this.#ledger);
+    const { result, writes } = planStep((key) => this.#windows.get(key), step, this.ledger);
     if (writes.size > 0) this.#sweeper.sweep(step.nowMs);
     for (const [key, window] of writes) {
       if (window === null) this.#windows.delete(key);

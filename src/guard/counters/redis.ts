@@ -42,7 +42,6 @@ export class RedisCounters implements CounterStore {
   readonly ledger: RedisStore | undefined;
   readonly #client: Redis | Cluster;
   readonly #prefix: string;
-  readonly #ledger: RedisStore | undefined;
 
   constructor(options: RedisCountersOptions) {
     this.#client = options.client;
@@ -50,15 +49,14 @@ export class RedisCounters implements CounterStore {
     if (typeof prefix !== "string" || /[{}]/.test(prefix))
       throw new TypeError("otp-actions: redisCounters keyPrefix must be a string without '{' or '}'");
     this.#prefix = `${prefix}{guard}:`;
-    this.#ledger = options.ledger?.composable && options.ledger.client === options.client ? options.ledger : undefined;
-    this.ledger = this.#ledger;
+    this.ledger = options.ledger?.composable && options.ledger.client === options.client ? options.ledger : undefined;
   }
 
   async apply(step: CounterStep): Promise<StepResult> {
     const leftMs = step.deadlineMs - Date.now();
     if (leftMs <= 0) throw new StoreTimeoutError("guard", 0);
     const part = step.ledger;
-    if (part && !this.#ledger) throw new Error("otp-actions: these counters do not share the ledger's client");
+    if (part && !this.ledger) throw new Error("otp-actions: these counters do not share the ledger's client");
     const keys: string[] = [];
     const index = new Map<string, number>();
     // KEYS[1] is the entry (added by the store) or, alone, a key never touched.
@@ -94,7 +92,7 @@ export class RedisCounters implements CounterStore {
     const json = JSON.stringify(payload);
     const reply = (
       part
-        ? await this.#ledger!.evalWithEntry(BESIDE_LEDGER, part.id, step.deadlineMs, keys, [json])
+        ? await this.ledger!.evalWithEntry(BESIDE_LEDGER, part.id, step.deadlineMs, keys, [json])
         : await withTimeout(
             async () => {
               // A client built to connect lazily (as the Redis store builds its own) connects on first use.

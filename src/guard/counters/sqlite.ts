@@ -27,8 +27,7 @@ const PURGE_BATCH = 256;
 export class SqliteCounters implements CounterStore {
   readonly kind = "sqlite";
   readonly shared = true;
-  readonly ledger: LedgerStore | undefined;
-  readonly #ledger: SynchronousLedger | undefined;
+  readonly ledger: (SynchronousLedger & LedgerStore) | undefined;
   readonly #database: BetterSqlite3.Database;
   readonly #table: string;
   #statements:
@@ -44,7 +43,6 @@ export class SqliteCounters implements CounterStore {
 
   constructor(options: SqliteCountersOptions) {
     this.#database = options.database;
-    this.#ledger = options.ledger;
     this.ledger = options.ledger;
     this.#table = tableNameOption("sqliteCounters", options.tableName, "otp_guard_counters");
   }
@@ -64,7 +62,7 @@ export class SqliteCounters implements CounterStore {
 
   #run(step: CounterStep): StepResult {
     const statements = this.#statements!;
-    const { result, writes } = planStep((key) => statements.read.get(key), step, this.#ledger);
+    const { result, writes } = planStep((key) => statements.read.get(key), step, this.ledger);
     for (const [key, window] of writes) {
       if (window === null) statements.remove.run(key);
       else statements.write.run(key, window.points, window.expiresAtMs);
