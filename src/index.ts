@@ -10,6 +10,8 @@ export type {
   Issued,
   Verified,
   Metadata,
+  VerificationState,
+  VerificationStatus,
 } from "./engine/types.js";
 export type { OtpOptions, PurposePolicy, CodePolicy, DeliveryOptions, Clock, ShouldSendRequest } from "./engine/options.js";
 export { DEFAULT_POLICY } from "./engine/options.js";
@@ -31,6 +33,7 @@ export type {
   RecordResult,
   RevokeResult,
   LedgerState,
+  LedgerEntry,
 } from "./contracts/ledger.js";
 export { StoreTimeoutError } from "./core/util/with-timeout.js";
 export type {

@@ -52,6 +52,15 @@ export interface LedgerRevokeOptions {
 }
 
 /**
+ * What `inspect` reads of one verification, changing nothing. `unknown` covers exactly what a
+ * check answers `unknown` for: never opened, expired (forgotten or not yet purged), or, on Redis,
+ * opened in an earlier epoch.
+ */
+export type LedgerEntry =
+  | { state: Exclude<LedgerState, "unknown">; attempts: number /** When the store forgets it (epoch ms). */; expiresAtMs: number }
+  | { state: "unknown"; attempts: 0 };
+
+/**
  * One deadline per request: the engine computes it once from its per-request bound and passes it
  * to every ledger call the request makes.
  */
@@ -92,6 +101,11 @@ export interface LedgerStore {
   record(id: string, match: boolean, maxAttempts: number, options?: LedgerCallOptions): Promise<RecordResult>;
   /** Marks a pending entry revoked (or replaced), atomically; reports what it was before. */
   revoke(id: string, options?: LedgerRevokeOptions & LedgerCallOptions): Promise<RevokeResult>;
+  /**
+   * Reads one verification's state, attempts and expiry without changing it. Past the deadline it
+   * rejects with StoreTimeoutError, as a write does.
+   */
+  inspect(id: string, options?: LedgerCallOptions): Promise<LedgerEntry>;
   /** Resolves when the store answers; rejects when it does not. */
   health(): Promise<void>;
   /** Creates tables or scripts; idempotent. Never called implicitly by a constructor. */

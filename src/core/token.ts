@@ -69,6 +69,9 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const FLAG_DECOY = 1;
 const FLAG_IDENTIFIER_HASH = 2;
 
+/** What newVerificationId makes: 16 bytes in unpadded base64url, 22 characters. */
+export const VERIFICATION_ID_PATTERN = "^[A-Za-z0-9_-]{22}$";
+
 export function newVerificationId(): string {
   return randomSlice(ID_BYTES).toString("base64url");
 }

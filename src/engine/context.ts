@@ -29,6 +29,8 @@ export interface EngineContext {
   readonly storeTimeoutMs: number;
   /** Deliveries still running, asynchronous or not: close() waits for them. */
   readonly inFlight: Set<Promise<void>>;
+  /** The `maxAttempts` every purpose shares, or undefined when purposes differ (see status). */
+  readonly sharedMaxAttempts: number | undefined;
   /** The purpose's policy, else the engine's. */
   policyFor(purpose: string): ResolvedPolicy;
 }

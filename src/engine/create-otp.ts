@@ -16,7 +16,19 @@ import { generate, NAME, start } from "./issue.js";
 import { DEFAULT_POLICY, resolveDelivery, resolvePolicy, refuseUnknownOptions, type OtpOptions, type ResolvedPolicy } from "./options.js";
 import { regenerate, resend } from "./resend.js";
 import { revoke } from "./revoke.js";
-import type { GenerateInput, Generated, Issued, Otp, ResendInput, RevokeOptions, StartInput, Verified, VerifyInput } from "./types.js";
+import { status } from "./status.js";
+import type {
+  GenerateInput,
+  Generated,
+  Issued,
+  Otp,
+  ResendInput,
+  RevokeOptions,
+  StartInput,
+  Verified,
+  VerificationStatus,
+  VerifyInput,
+} from "./types.js";
 import { verify } from "./verify.js";
 
 export function createOtp(options: OtpOptions): Otp {
@@ -74,6 +86,7 @@ class OtpEngine implements Otp {
       shouldSend: options.shouldSend,
       storeTimeoutMs,
       inFlight: new Set(),
+      sharedMaxAttempts: [...purposes.values()].every((each) => each.maxAttempts === policy.maxAttempts) ? policy.maxAttempts : undefined,
       policyFor: (purpose) => purposes.get(purpose) ?? policy,
     };
   }
@@ -112,6 +125,10 @@ class OtpEngine implements Otp {
 
   revoke(context: unknown, options: RevokeOptions = {}): Promise<{ id: string; status: "canceled" }> {
     return revoke(this.#ctx, context, options);
+  }
+
+  status(id: string): Promise<VerificationStatus> {
+    return status(this.#ctx, id);
   }
 
   async close(): Promise<void> {

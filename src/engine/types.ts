@@ -71,6 +71,25 @@ export interface RevokeOptions {
   traceId?: string;
 }
 
+/**
+ * Where a verification stands: `approved` (its code was accepted), `canceled` (canceled, or its
+ * delivery failed), `replaced` (a resend issued a newer one; the session goes on under it),
+ * `max_attempts` (every check used), else `pending`.
+ */
+export type VerificationState = "pending" | "approved" | "canceled" | "replaced" | "max_attempts";
+
+/** What `status` reports: never the code, the identifier or the metadata. */
+export interface VerificationStatus {
+  id: string;
+  status: VerificationState;
+  /** Checks used, those a resend carried over included. */
+  attempts: number;
+  /** Checks left, for a pending one, when every purpose shares one `maxAttempts`. */
+  attemptsRemaining?: number;
+  /** When the session ends and the verification is forgotten. */
+  sessionExpiresAt: Date;
+}
+
 export interface Otp {
   /** Issues a code and its context; the caller delivers the code. */
   generate(input: GenerateInput): Promise<Generated>;
@@ -86,6 +105,12 @@ export interface Otp {
    * resend replaced is refused with CANCELED: the session goes on, so cancel with the newest context.
    */
   revoke(context: unknown, options?: RevokeOptions): Promise<{ id: string; status: "canceled" }>;
+  /**
+   * A verification by its id: state, attempts and session expiry, read from the ledger without
+   * changing it. NOT_FOUND once it is forgotten (never issued, or its session ended); INVALID_REQUEST
+   * for an id of the wrong form; STORE_UNAVAILABLE when the store does not answer in time.
+   */
+  status(id: string): Promise<VerificationStatus>;
   on(type: OtpEventType | "*", listener: OtpEventListener): () => void;
   /**
    * An identifier as this engine normalises it, its `defaultCountry` included: what its tokens,

@@ -2,6 +2,7 @@ import { ExpirySweep } from "../core/expiry-sweep.js";
 import { OldestFirst } from "../core/oldest-first.js";
 import type {
   LedgerCallOptions,
+  LedgerEntry,
   LedgerRevokeOptions,
   LedgerState,
   LedgerStore,
@@ -93,6 +94,14 @@ export class MemoryStore implements LedgerStore, SynchronousLedger {
     const previous = entry.state;
     if (previous === "pending") entry.state = options.replaced === true ? "replaced" : "revoked";
     return { previous, attempts: entry.attempts };
+  }
+
+  async inspect(id: string, options?: LedgerCallOptions): Promise<LedgerEntry> {
+    checkDeadline(options);
+    // Read only: an expired entry is left for the sweep, and answers as a check would (unknown).
+    const entry = this.#entries.get(id);
+    if (!entry || entry.expiresAtMs <= this.#now()) return { state: "unknown", attempts: 0 };
+    return { state: entry.state, attempts: entry.attempts, expiresAtMs: entry.expiresAtMs };
   }
 
   async health(): Promise<void> {}

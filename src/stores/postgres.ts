@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult } from "../contracts/ledger.js";
+import type { LedgerCallOptions, LedgerEntry, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult } from "../contracts/ledger.js";
 import { clockSkewOption, timeoutOption } from "../core/util/option-checks.js";
 import { tableNameOption } from "../core/util/sql-identifier.js";
 import { StoreTimeoutError, deadlineOf, deadlinePassed, withTimeout } from "../core/util/with-timeout.js";
@@ -35,6 +35,10 @@ interface Deadlined {
   in_time: number | null;
 }
 
+interface InspectRow extends Snapshot {
+  expires_ms: number;
+}
+
 interface RecordRow extends Snapshot, Deadlined {
   new_attempts: number | null;
   new_state: number | null;
@@ -66,7 +70,7 @@ export class PostgresStore implements LedgerStore {
   readonly #owned: boolean;
   readonly #timeoutMs: number;
   readonly #clockSkewMs: number;
-  readonly #sql: { open: string; record: string; revoke: string; read: string; purge: string };
+  readonly #sql: { open: string; record: string; revoke: string; read: string; inspect: string; purge: string };
   #opens = 0;
   /** The last connection error the pool reported; kept so health() can say why. */
   lastError: Error | undefined;
@@ -120,6 +124,7 @@ export class PostgresStore implements LedgerStore {
                SELECT upd.attempts AS revoked_attempts, upd.in_time, cur.attempts, cur.state, cur.live
                FROM (SELECT 1) AS one LEFT JOIN upd ON true LEFT JOIN cur ON true`,
       read: snapshot,
+      inspect: `SELECT attempts, state, expires_at > now() AS live, extract(epoch FROM expires_at)::float8 * 1000 AS expires_ms FROM ${t} WHERE id = $1`,
       purge: `DELETE FROM ${t} WHERE id IN (SELECT id FROM ${t} WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)`,
     };
   }
@@ -165,6 +170,20 @@ export class PostgresStore implements LedgerStore {
     const current = row.state === PENDING && row.live ? await this.#read(id) : row;
     if (current.attempts === null || !current.live) return { previous: "unknown", attempts: 0 };
     return { previous: STATE_NAMES[current.state!] ?? "unknown", attempts: current.attempts };
+  }
+
+  /** One SELECT, bound by the deadline: a read changes nothing, so the bound is the driver's and this call's. */
+  async inspect(id: string, options?: LedgerCallOptions): Promise<LedgerEntry> {
+    const deadlineMs = deadlineOf("postgres", options, this.#timeoutMs);
+    const boundMs = Math.max(1, Math.ceil(deadlineMs - Date.now()));
+    const query = Object.assign(
+      { name: `otp-inspect-${this.tableName}`, text: this.#sql.inspect, values: [id] },
+      { query_timeout: boundMs },
+    );
+    const row = (await withTimeout(() => this.pool.query<InspectRow>(query), boundMs, "postgres")).rows[0];
+    const state = row?.live === true ? STATE_NAMES[row.state!] : undefined;
+    if (!row || !state) return { state: "unknown", attempts: 0 };
+    return { state, attempts: row.attempts!, expiresAtMs: Math.floor(row.expires_ms) };
   }
 
   async health(): Promise<void> {

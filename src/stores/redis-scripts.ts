@@ -51,6 +51,24 @@ ledger_open(KEYS[1], ARGV[2], ARGV[3], ARGV[4])
 return {1, 0}
 `;
 
+// Reads only. Reply: state (an index into INSPECT_STATES), attempts, and when the entry expires
+// (epoch ms by Redis's clock: its TIME plus the key's PTTL).
+const INSPECT_SCRIPT = `${PREAMBLE}${LEDGER_FUNCTIONS}
+local state, body = ledger_read(KEYS[1], ARGV[2])
+if not state then return {0, 0, 0} end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then return {0, 0, 0} end
+local at = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + ttl
+local attempts = math.floor(tonumber(body))
+if state == 'p' then return {1, attempts, at} end
+if state == 'c' then return {2, attempts, at} end
+if string.sub(body, -${REPLACED_MARK.length}) == '${REPLACED_MARK}' then return {4, attempts, at} end
+return {3, attempts, at}
+`;
+
+/** The states INSPECT_SCRIPT answers with, by index. */
+export const INSPECT_STATES: LedgerState[] = ["unknown", "pending", "consumed", "revoked", "replaced"];
+
 /** The previous states REVOKE_SCRIPT answers with, by index. */
 export const REVOKE_PREVIOUS: LedgerState[] = ["unknown", "pending", "consumed", "revoked", "replaced"];
 
@@ -65,7 +83,12 @@ function script(source: string): Script {
 }
 
 /** The ledger's scripts, each run on the entry of one verification. */
-export const SCRIPTS = { open: script(OPEN_SCRIPT), record: script(RECORD_SCRIPT), revoke: script(REVOKE_SCRIPT) };
+export const SCRIPTS = {
+  open: script(OPEN_SCRIPT),
+  record: script(RECORD_SCRIPT),
+  revoke: script(REVOKE_SCRIPT),
+  inspect: script(INSPECT_SCRIPT),
+};
 
 // The epoch record, one hash: the epoch entries are opened in, and the run id of the server that
 // last confirmed it. ARGV[1] the run id of the server this runs on, ARGV[2] '1' when that server

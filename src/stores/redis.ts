@@ -1,13 +1,13 @@
 // Past 300 lines for one class: the connection, the epoch it confirms and the commands sent on it are one piece of state.
 import { Cluster, Redis } from "ioredis";
 import { redisReady } from "../drivers/redis-ready.js";
-import type { LedgerCallOptions, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult } from "../contracts/ledger.js";
+import type { LedgerCallOptions, LedgerEntry, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult } from "../contracts/ledger.js";
 import { clockSkewOption, timeoutOption } from "../core/util/option-checks.js";
 import { deadlineOf, deadlinePassed, withTimeout } from "../core/util/with-timeout.js";
 import { RECORD_OUTCOMES } from "./redis-ledger-lua.js";
 import { confirmEpoch, type ConfirmedEpoch } from "./redis-epoch.js";
 import { persistenceRisk, readPersistence, type RedisPersistence } from "./redis-persistence.js";
-import { REVOKE_PREVIOUS, SCRIPTS, type Script } from "./redis-scripts.js";
+import { INSPECT_STATES, REVOKE_PREVIOUS, SCRIPTS, type Script } from "./redis-scripts.js";
 
 export type { RedisPersistence } from "./redis-persistence.js";
 
@@ -129,6 +129,16 @@ export class RedisStore implements LedgerStore {
     return { previous: REVOKE_PREVIOUS[code]!, attempts };
   }
 
+  /**
+   * A script that only reads, sent as the others are: on a connection whose epoch is confirmed,
+   * so an entry from before a restart that may have lost writes reads as unknown, as a check refuses it.
+   */
+  async inspect(id: string, options?: LedgerCallOptions): Promise<LedgerEntry> {
+    const [code, attempts, expiresAtMs] = await this.#write<[number, number, number]>(options, SCRIPTS.inspect, id);
+    const state = INSPECT_STATES[code] ?? "unknown";
+    return state === "unknown" ? { state, attempts: 0 } : { state, attempts, expiresAtMs };
+  }
+
   async health(): Promise<void> {
     await this.#call(this.#timeoutMs, (client) => client.ping());
   }
@@ -215,15 +225,17 @@ export class RedisStore implements LedgerStore {
    * One ledger script on the entry of `id`, bound by the call's deadline: the script refuses past
    * it by Redis's clock, and the call waits for its answer up to the deadline plus the clock allowance.
    */
-  async #write(options: LedgerCallOptions | undefined, loaded: Script, id: string, ...args: string[]): Promise<[number, number]> {
+  async #write<R extends number[] = [number, number]>(
+    options: LedgerCallOptions | undefined,
+    loaded: Script,
+    id: string,
+    ...args: string[]
+  ): Promise<R> {
     const deadlineMs = deadlineOf("redis", options, this.#timeoutMs);
     const boundMs = Math.max(1, deadlineMs - Date.now()) + this.#clockSkewMs;
     const reply = await this.#call(boundMs, async (client) => {
       const epoch = await this.#confirmedEpoch(client);
-      return (await this.#evalOnEpoch(client, loaded, epoch, [this.#key(id)], [String(Math.floor(deadlineMs)), epoch.value, ...args])) as [
-        number,
-        number,
-      ];
+      return (await this.#evalOnEpoch(client, loaded, epoch, [this.#key(id)], [String(Math.floor(deadlineMs)), epoch.value, ...args])) as R;
     });
     if (reply[0] === -1) throw deadlinePassed("redis");
     return reply;

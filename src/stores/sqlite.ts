@@ -2,6 +2,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { isBusy, openSqliteFile, SQLITE_BUSY_WAIT_MS, whenUnlocked } from "../drivers/sqlite-file.js";
 import type {
   LedgerCallOptions,
+  LedgerEntry,
   LedgerRevokeOptions,
   LedgerStore,
   RecordResult,
@@ -146,6 +147,16 @@ export class SqliteStore implements LedgerStore, SynchronousLedger {
     const row = statements.read.get(id);
     if (!row || row.expires_at <= now) return { previous: "unknown", attempts: 0 };
     return { previous: STATE_NAMES[row.state] ?? "unknown", attempts: row.attempts };
+  }
+
+  /** A read, which in WAL mode waits for no writer; it still keeps the deadline (a busy file is retried until it). */
+  async inspect(id: string, options?: LedgerCallOptions): Promise<LedgerEntry> {
+    return this.#write(options, () => {
+      const row = this.#prepared().read.get(id);
+      if (!row || row.expires_at <= this.#now()) return { state: "unknown", attempts: 0 };
+      const state = STATE_NAMES[row.state];
+      return state ? { state, attempts: row.attempts, expiresAtMs: row.expires_at } : { state: "unknown", attempts: 0 };
+    });
   }
 
   async health(): Promise<void> {

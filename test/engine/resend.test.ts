@@ -148,6 +148,7 @@ function delegatingTo(real: LedgerStore): LedgerStore {
     open: (...args) => real.open(...args),
     record: (...args) => real.record(...args),
     revoke: (...args) => real.revoke(...args),
+    inspect: (...args) => real.inspect(...args),
     health: () => real.health(),
     close: () => real.close(),
   };

@@ -190,6 +190,9 @@ describe.skipIf(reason !== undefined)("redis store across a crash", () => {
     const keys = (await server.command("KEYS", "faults:{*")) as string[];
     expect(keys).toHaveLength(3);
 
+    // A status read agrees with the check: what the snapshot brought back is unknown, not pending.
+    expect(await once(() => store.inspect(pending))).toEqual({ state: "unknown", attempts: 0 });
+    expect(await store.inspect(used)).toEqual({ state: "unknown", attempts: 0 });
     const usedAgain = await once(() => store.record(used, true, 3));
     expect(usedAgain.outcome).not.toBe("approved");
     expect(await store.record(exhausted, true, 3)).not.toMatchObject({ outcome: "approved" });
@@ -220,6 +223,8 @@ describe.skipIf(reason !== undefined)("redis store across a crash", () => {
     await server.start();
 
     expect(await once(() => store.record(used, true, 3))).toEqual({ outcome: "consumed", attempts: 1 });
+    expect(await store.inspect(used)).toMatchObject({ state: "consumed", attempts: 1 });
+    expect(await store.inspect(pending)).toMatchObject({ state: "pending", attempts: 1 });
     expect(await store.record(exhausted, true, 3)).toEqual({ outcome: "exhausted", attempts: 3 });
     expect(await store.record(pending, true, 3)).toEqual({ outcome: "approved", attempts: 2 });
     expect(await store.persistence()).toEqual({ aof: true, appendfsync: "always", rdb: false, risk: null });
@@ -234,6 +239,7 @@ describe.skipIf(reason !== undefined)("redis store across a crash", () => {
     await server.kill();
     await server.start();
     expect(await once(() => store.record(pending, true, 3))).toEqual({ outcome: "unknown", attempts: 0 });
+    expect(await store.inspect(pending)).toEqual({ state: "unknown", attempts: 0 });
   }, 30_000);
 
   it("a reconnect to the same server keeps the epoch", async () => {

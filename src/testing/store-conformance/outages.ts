@@ -29,14 +29,18 @@ export function outages(suite: Suite): void {
         await down?.teardown?.();
       });
 
-      it("answers STORE_UNAVAILABLE within the bound, for issuing and for checking", async () => {
+      it("answers STORE_UNAVAILABLE within the bound, for issuing, checking and reading a status", async () => {
         let startedAt = Date.now();
         expect(errorCode(await rejection(otp.generate({ identifier: "user@example.com", purpose: "login" })))).toBe("STORE_UNAVAILABLE");
         expect(Date.now() - startedAt).toBeLessThan(storeTimeoutMs + ANSWER_SLACK_MS);
 
-        const { code, context } = await healthy.generate({ identifier: "user@example.com", purpose: "login" });
+        const { id, code, context } = await healthy.generate({ identifier: "user@example.com", purpose: "login" });
         startedAt = Date.now();
         expect(errorCode(await rejection(otp.verify({ code, context, purpose: "login" })))).toBe("STORE_UNAVAILABLE");
+        expect(Date.now() - startedAt).toBeLessThan(storeTimeoutMs + ANSWER_SLACK_MS);
+
+        startedAt = Date.now();
+        expect(errorCode(await rejection(otp.status(id)))).toBe("STORE_UNAVAILABLE");
         expect(Date.now() - startedAt).toBeLessThan(storeTimeoutMs + ANSWER_SLACK_MS);
       });
 

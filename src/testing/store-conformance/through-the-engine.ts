@@ -22,6 +22,7 @@ function withRandomRevokeDelay(store: LedgerStore): LedgerStore {
       await sleep(Math.random() * 3);
       return store.revoke(...args);
     },
+    inspect: (...args) => store.inspect(...args),
     health: () => store.health(),
     close: async () => {},
   };
