@@ -1,5 +1,5 @@
 /**
- * The REST API: start, check, resend, cancel. Shaped like Twilio Verify; errors in the Django
+ * The REST API: start, check, resend, cancel, and a verification's status by id. Shaped like Twilio Verify; errors in the Django
  * library's body shape. The code is delivered by the channel and never returned.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -16,6 +16,7 @@ import {
   resendBody,
   startBody,
 } from "../schemas.js";
+import { verificationIdParams, verificationStatusErrors, verificationStatusResponse } from "../schemas/verification-status.js";
 
 interface StartBody {
   identifier: string;
@@ -136,5 +137,20 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
       },
     },
     async (request) => otp.revoke(request.body.context, { traceId: request.id }),
+  );
+  app.get<{ Params: { id: string } }>(
+    "/verifications/:id",
+    {
+      schema: {
+        summary: "Read a verification's status by its id",
+        description: "State, attempts and session expiry, as the ledger holds them; never the code, the identifier or the metadata.",
+        params: verificationIdParams,
+        response: { 200: verificationStatusResponse, ...verificationStatusErrors },
+      },
+    },
+    async (request) => {
+      const found = await otp.status(request.params.id);
+      return { ...found, sessionExpiresAt: found.sessionExpiresAt.toISOString() };
+    },
   );
 }
