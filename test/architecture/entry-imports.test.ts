@@ -29,6 +29,10 @@ describe("optional dependencies stay optional", () => {
     expect(packages.filter((name) => /^(nodemailer|pino|@opentelemetry\/)/.test(name))).toEqual([]);
   });
 
+  it("the client loads no package, not even a Node built-in: fetch is all it needs", () => {
+    expect([...runtimePackages("client/index.ts")]).toEqual([]);
+  });
+
   it("the SMTP and tracing subpaths load them", () => {
     expect(runtimePackages("channels/smtp.ts").has("nodemailer")).toBe(true);
     expect(runtimePackages("telemetry/tracing.ts").has("@opentelemetry/api")).toBe(true);

@@ -1,0 +1,96 @@
+/**
+ * The client's types against the route schemas they mirror: a field added to or removed from a
+ * schema, or a status added to an enum, fails here until the client's type follows.
+ */
+import { describe, expect, it } from "vitest";
+import type {
+  ApprovedVerification,
+  AuditRow,
+  CanceledVerification,
+  CheckRequest,
+  IssuedVerification,
+  OtpClientErrorCode,
+  ResendRequest,
+  StartRequest,
+  VerificationStatusResponse,
+} from "../../src/client/index.js";
+import type { ErrorCode } from "../../src/core/errors.js";
+import { ERRORS } from "../../src/core/errors.js";
+import {
+  approvedResponse,
+  auditPageResponse,
+  canceledResponse,
+  checkBody,
+  issuedResponse,
+  resendBody,
+  startBody,
+} from "../../src/server/schemas.js";
+import { verificationStatusResponse } from "../../src/server/schemas/verification-status.js";
+import type { VerificationState } from "../../src/engine/types.js";
+
+/** Every field of T, listed: the compiler refuses a list with one missing or one too many. */
+const fields = <T>(list: Record<keyof T, true>): string[] => Object.keys(list).sort();
+const keysOf = (schema: { properties: object }): string[] => Object.keys(schema.properties).sort();
+
+describe("the client's types follow the route schemas", () => {
+  it("has every field of each request and answer", () => {
+    expect(fields<StartRequest>({ identifier: true, purpose: true, channel: true, metadata: true, locale: true, client: true })).toEqual(
+      keysOf(startBody),
+    );
+    expect(fields<CheckRequest>({ context: true, code: true, purpose: true, identifier: true, client: true })).toEqual(keysOf(checkBody));
+    expect(fields<ResendRequest>({ context: true, locale: true, client: true })).toEqual(keysOf(resendBody));
+    expect(
+      fields<IssuedVerification>({ id: true, context: true, status: true, channel: true, expiresAt: true, sessionExpiresAt: true }),
+    ).toEqual(keysOf(issuedResponse));
+    expect(fields<ApprovedVerification>({ status: true, id: true, identifier: true, purpose: true, metadata: true })).toEqual(
+      keysOf(approvedResponse),
+    );
+    expect(fields<CanceledVerification>({ id: true, status: true })).toEqual(keysOf(canceledResponse));
+    expect(
+      fields<VerificationStatusResponse>({ id: true, status: true, attempts: true, attemptsRemaining: true, sessionExpiresAt: true }),
+    ).toEqual(keysOf(verificationStatusResponse));
+    expect(
+      fields<AuditRow>({
+        eventId: true,
+        verificationId: true,
+        action: true,
+        status: true,
+        purpose: true,
+        channel: true,
+        identifierHash: true,
+        identifierMasked: true,
+        attempts: true,
+        metadata: true,
+        clientIp: true,
+        userAgent: true,
+        traceId: true,
+        at: true,
+      }),
+    ).toEqual(keysOf(auditPageResponse.properties.rows.items));
+  });
+
+  it("names every status the engine and the schema know", () => {
+    const statuses = {
+      pending: true,
+      approved: true,
+      canceled: true,
+      replaced: true,
+      max_attempts: true,
+    } satisfies Record<VerificationStatusResponse["status"], true> & Record<VerificationState, true>;
+    expect(Object.keys(statuses).sort()).toEqual([...verificationStatusResponse.properties.status.enum].sort());
+  });
+
+  it("types errorCode with the registry's codes and the client's own", () => {
+    const codes: OtpClientErrorCode[] = [
+      ...(Object.keys(ERRORS) as ErrorCode[]),
+      "NETWORK_ERROR",
+      "TIMEOUT",
+      "ABORTED",
+      "INVALID_RESPONSE",
+    ];
+    // @ts-expect-error: a code neither the registry nor the client has is refused by the compiler
+    const unknown: OtpClientErrorCode = "NO_SUCH_CODE";
+    expect(codes).toContain("NOT_FOUND");
+    expect(codes).not.toContain(unknown);
+  });
+});
