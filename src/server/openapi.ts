@@ -18,6 +18,7 @@ interface RouteSchema {
   summary?: string;
   description?: string;
   body?: unknown;
+  params?: { properties?: Record<string, { description?: string } & Record<string, unknown>>; required?: readonly string[] };
   /** `contentType` (documentation only) for an answer that is not JSON. */
   response?: Record<string, { description?: string; contentType?: string } & Record<string, unknown>>;
 }
@@ -57,10 +58,19 @@ export function openApiDocument(routes: readonly CollectedRoute[]): Record<strin
         content: { [contentType ?? "application/json"]: { schema: responseSchema } },
       };
     }
-    (paths[url] ??= {})[method] = {
+    // Fastify's `:id` is OpenAPI's `{id}`, described by the route's params schema.
+    const parameters = Object.entries(schema.params?.properties ?? {}).map(([name, { description, ...param }]) => ({
+      name,
+      in: "path",
+      required: true,
+      ...(description !== undefined && { description }),
+      schema: param,
+    }));
+    (paths[url.replace(/:(\w+)/g, "{$1}")] ??= {})[method] = {
       ...(schema.summary && { summary: schema.summary }),
       ...(schema.description && { description: schema.description }),
       security: [{ bearer: [] }],
+      ...(parameters.length > 0 && { parameters }),
       ...(schema.body !== undefined && { requestBody: { required: true, content: { "application/json": { schema: schema.body } } } }),
       responses,
     };

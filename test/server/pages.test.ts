@@ -94,7 +94,11 @@ describe("/openapi.json and /docs", () => {
       "/v1/verifications/cancel",
       "/v1/verifications/check",
       "/v1/verifications/resend",
+      "/v1/verifications/{id}",
     ]);
+    const status = doc.paths["/v1/verifications/{id}"].get;
+    expect(status.parameters).toEqual([expect.objectContaining({ name: "id", in: "path", required: true })]);
+    expect(Object.keys(status.responses).sort()).toEqual(["200", "400", "401", "404", "503"]);
     const check = doc.paths["/v1/verifications/check"].post;
     expect(check.requestBody.content["application/json"].schema.required).toEqual(["context", "code"]);
     expect(Object.keys(check.responses)).toEqual(expect.arrayContaining(["200", "400", "401", "410", "429", "503"]));
