@@ -95,12 +95,22 @@ const plugin: FastifyPluginAsync<OtpPluginOptions> = async (fastify, options) =>
 export const otpPlugin = fp(plugin, { fastify: "5.x", name: "otp-actions" });
 export default otpPlugin;
 
+/**
+ * For an error handler of the app's own: answers an `OtpError` with its status and
+ * `{ error, error_code, … }` and returns true; anything else is left to the caller (false).
+ */
+export function replyWithOtpError(error: unknown, reply: FastifyReply): boolean {
+  if (!(error instanceof OtpError)) return false;
+  const failure = failureResponse(error);
+  reply.code(failure.status).headers(failure.headers).send(failure.body);
+  return true;
+}
+
 const errorHandler: FastifyPluginAsync = async (fastify) => {
   fastify.setErrorHandler((error: FastifyError | OtpError, _request, reply) => {
     // Rethrown, an error reaches the handler this one replaced: Fastify's default unless the app set one.
-    if (!(error instanceof OtpError)) throw error;
-    const failure = failureResponse(error);
-    return reply.code(failure.status).headers(failure.headers).send(failure.body);
+    if (!replyWithOtpError(error, reply)) throw error;
+    return reply;
   });
 };
 
