@@ -17,7 +17,7 @@ import type {
 } from "../engine/types.js";
 import type { ClientInfo } from "../contracts/events.js";
 
-/** What a protected handler gets: the engine's issuing calls, with the request's client filled in. */
+/** What a protected handler gets: the engine's calls, with the request's client filled in. */
 export interface OtpHandle {
   /** Issues a code and its context; the handler delivers the code. */
   generate(input: GenerateInput): Promise<Generated>;
