@@ -6,13 +6,15 @@
  *     res.json({ context });
  *   });
  *   app.post("/password-reset", express.json(), otpVerified(otp, { purpose: "password_reset" }), handler);
+ *   app.use(otpErrorHandler()); // after the routes: every OtpError answers { error, error_code, … }
  */
-import type { NextFunction, Request, RequestHandler, Response } from "express";
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from "express";
 import { OtpError } from "../core/errors.js";
 import type { Otp } from "../engine/types.js";
 import {
   bindHandle,
   clientInfo,
+  codeFieldsOf,
   failureResponse,
   methodIsChecked,
   requiredIdentifier,
@@ -23,7 +25,7 @@ import {
 } from "./shared.js";
 
 export type { OtpContext, OtpHandle } from "./shared.js";
-export { DEFAULT_VERIFIED_METHODS } from "./shared.js";
+export { DEFAULT_CODE_FIELDS, UNCHECKED_METHODS } from "./shared.js";
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -54,12 +56,13 @@ export function otpProtected(otp: Otp): RequestHandler {
 }
 
 /**
- * Verifies `otp` and `context` from the JSON body (mount `express.json()` before it). On success
- * sets `req.otpContext` and calls the handler; on failure answers with the error's status and
- * body, `{ error, error_code, … }`, and the handler never runs.
+ * Verifies the code (`code`, or `otp`) and `context` from the JSON body (mount `express.json()`
+ * before it). On success sets `req.otpContext` and calls the handler; on failure answers with the
+ * error's status and body, `{ error, error_code, … }`, and the handler never runs.
  */
 export function otpVerified(otp: Otp, options: VerifiedOptions<Request>): RequestHandler {
   if (typeof options?.purpose !== "string") throw new TypeError("otp-actions: otpVerified needs { purpose }");
+  const codeFields = codeFieldsOf(options.codeField, "otpVerified");
   return async (req: Request, res: Response, next: NextFunction) => {
     if (!methodIsChecked(req.method, options.methods)) {
       // Whatever an earlier check on this request verified is not this route's.
@@ -68,14 +71,31 @@ export function otpVerified(otp: Otp, options: VerifiedOptions<Request>): Reques
     }
     try {
       const identifier = await requiredIdentifier(options.identifier, req);
-      req.otpContext = await verifyBody(otp, req.body, options.purpose, identifier, clientOf(req));
+      req.otpContext = await verifyBody(otp, req.body, options.purpose, identifier, clientOf(req), codeFields);
     } catch (error) {
       // Programming errors go to the app's error handler; verification failures are answered here.
       if (!(error instanceof OtpError)) return next(error);
-      const failure = failureResponse(error);
-      res.status(failure.status).set(failure.headers).json(failure.body);
+      sendFailure(res, error);
       return;
     }
     next();
   };
+}
+
+/**
+ * Error middleware, mounted after the routes: an `OtpError` thrown by any handler (a refused
+ * `req.otp.start`, `resend`, `revoke`…) answers its status and `{ error, error_code, … }`, with
+ * `Retry-After` where it has one. Anything else goes on to the app's own error handler untouched.
+ */
+export function otpErrorHandler(): ErrorRequestHandler {
+  return (error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    // A response already under way cannot change its status; Express's handler closes it.
+    if (!(error instanceof OtpError) || res.headersSent) return next(error);
+    sendFailure(res, error);
+  };
+}
+
+function sendFailure(res: Response, error: OtpError): void {
+  const failure = failureResponse(error);
+  res.status(failure.status).set(failure.headers).json(failure.body);
 }

@@ -4,12 +4,16 @@
  *
  *   export const POST = otpVerified(otp, { purpose: "password_reset" }, async (request, { otpContext, body }) =>
  *     Response.json({ ok: true, user: otpContext.identifier }));
+ *
+ * An `OtpError` thrown inside a wrapped handler answers `{ error, error_code, … }` with its
+ * status; `withOtpErrors(handler)` does the same for a handler of its own.
  */
 import { OtpError } from "../core/errors.js";
 import type { Otp } from "../engine/types.js";
 import type { ClientInfo } from "../contracts/events.js";
 import {
   bindHandle,
+  codeFieldsOf,
   failureResponse,
   methodIsChecked,
   requiredIdentifier,
@@ -20,7 +24,7 @@ import {
 } from "./shared.js";
 
 export type { OtpContext, OtpHandle } from "./shared.js";
-export { DEFAULT_VERIFIED_METHODS } from "./shared.js";
+export { DEFAULT_CODE_FIELDS, UNCHECKED_METHODS } from "./shared.js";
 
 export interface FetchVerifiedOptions extends VerifiedOptions<Request> {
   /** The end user's IP and agent; a Web Request does not carry the peer address. */
@@ -43,10 +47,30 @@ export interface VerifiedArgs {
 
 export type VerifyResult = { ok: true; otpContext: OtpContext; body: unknown } | { ok: false; response: Response };
 
-/** The JSON response for a failure, with the Django library's body. */
+/**
+ * The JSON response for a failure: an `OtpError`'s status and `{ error, error_code, … }`; anything
+ * else is 500 INTERNAL, its message left out.
+ */
 export function otpErrorResponse(error: unknown): Response {
   const failure = failureResponse(error);
   return Response.json(failure.body, { status: failure.status, headers: failure.headers });
+}
+
+/**
+ * Wraps a handler so that an `OtpError` it throws (a refused `otp.start`, `resend`, `revoke`…)
+ * answers with `otpErrorResponse`. Other errors are thrown on, to the framework's own handler.
+ */
+export function withOtpErrors<Args extends unknown[]>(
+  handler: (...args: Args) => Response | Promise<Response>,
+): (...args: Args) => Promise<Response> {
+  return async (...args) => {
+    try {
+      return await handler(...args);
+    } catch (error) {
+      if (error instanceof OtpError) return otpErrorResponse(error);
+      throw error;
+    }
+  };
 }
 
 /**
@@ -82,12 +106,13 @@ async function readJson(request: Request, limit: number): Promise<unknown> {
   }
 }
 
-/** Reads and verifies `otp` and `context` from the request's JSON body. */
+/** Reads and verifies the code (`code`, or `otp`) and `context` from the request's JSON body. */
 export async function verifyRequest(otp: Otp, request: Request, options: FetchVerifiedOptions): Promise<VerifyResult> {
   try {
+    const codeFields = codeFieldsOf(options.codeField, "verifyRequest");
     const body = await readJson(request, options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES);
     const identifier = await requiredIdentifier(options.identifier, request);
-    const otpContext = await verifyBody(otp, body, options.purpose, identifier, options.client?.(request));
+    const otpContext = await verifyBody(otp, body, options.purpose, identifier, options.client?.(request), codeFields);
     return { ok: true, otpContext, body };
   } catch (error) {
     if (!(error instanceof OtpError)) throw error;
@@ -105,19 +130,22 @@ export function otpVerified<Rest extends unknown[]>(
   const limit = options.bodyLimitBytes;
   if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1))
     throw new TypeError("otp-actions: otpVerified bodyLimitBytes must be a positive integer");
-  return async (request, ...rest) => {
+  codeFieldsOf(options.codeField, "otpVerified");
+  return withOtpErrors(async (request: Request, ...rest: Rest) => {
     if (!methodIsChecked(request.method, options.methods)) return handler(request, { otpContext: null, body: undefined }, ...rest);
     const result = await verifyRequest(otp, request, options);
     if (!result.ok) return result.response;
     return handler(request, { otpContext: result.otpContext, body: result.body }, ...rest);
-  };
+  });
 }
 
-/** Wraps a handler that gets `otp.generate(...)` / `start` / `resend`. */
+/** Wraps a handler that gets `otp.generate(...)` / `start` / `resend` / `verify` / `revoke`. */
 export function otpProtected<Rest extends unknown[]>(
   otp: Otp,
   handler: (request: Request, protectedArgs: { otp: OtpHandle }, ...rest: Rest) => Response | Promise<Response>,
   options: { client?: (request: Request) => ClientInfo | undefined } = {},
 ): (request: Request, ...rest: Rest) => Promise<Response> {
-  return async (request, ...rest) => handler(request, { otp: bindHandle(otp, options.client?.(request)) }, ...rest);
+  return withOtpErrors(async (request: Request, ...rest: Rest) =>
+    handler(request, { otp: bindHandle(otp, options.client?.(request)) }, ...rest),
+  );
 }

@@ -1,12 +1,23 @@
 /**
- * What the Express, Fastify and fetch adapters share: reading `otp` and `context` from a body,
- * verifying, and turning any failure into the Django library's status and body.
+ * What the Express, Fastify and fetch adapters share: reading the code and `context` from a body,
+ * verifying, and turning any failure into the one error body, `{ error, error_code, … }`.
  */
 import { OtpError, type OtpErrorBody } from "../core/errors.js";
-import type { GenerateInput, Generated, Issued, Metadata, Otp, ResendInput, StartInput } from "../engine/types.js";
+import type {
+  GenerateInput,
+  Generated,
+  Issued,
+  Metadata,
+  Otp,
+  ResendInput,
+  RevokeOptions,
+  StartInput,
+  Verified,
+  VerifyInput,
+} from "../engine/types.js";
 import type { ClientInfo } from "../contracts/events.js";
 
-/** What a protected handler gets: the engine's issuing calls, with the request's client filled in. */
+/** What a protected handler gets: the engine's calls, with the request's client filled in. */
 export interface OtpHandle {
   /** Issues a code and its context; the handler delivers the code. */
   generate(input: GenerateInput): Promise<Generated>;
@@ -14,6 +25,10 @@ export interface OtpHandle {
   start(input: StartInput): Promise<Issued>;
   /** A new code for an existing context; the old code stops working. */
   resend(input: ResendInput): Promise<Issued>;
+  /** Checks a code the handler read itself. */
+  verify(input: VerifyInput): Promise<Verified>;
+  /** Cancels a context (the user gave up, or signed in another way). */
+  revoke(context: unknown, options?: RevokeOptions): Promise<{ id: string; status: "canceled" }>;
 }
 
 /** What a verified handler gets (`req.otpContext`). */
@@ -24,14 +39,25 @@ export interface OtpContext {
   metadata: Metadata | null;
 }
 
-/** The methods checked by default, as in the Django mixin: the ones that change something. */
-export const DEFAULT_VERIFIED_METHODS: readonly string[] = ["POST", "PUT", "PATCH"];
+/**
+ * The methods left unchecked by default: the ones that change nothing. Every other method, DELETE
+ * and any the app invents included, needs a code unless a route's `methods` says otherwise.
+ */
+export const UNCHECKED_METHODS: readonly string[] = ["GET", "HEAD", "OPTIONS"];
+
+/** The body fields a code is read from by default: `code`, and `otp` as the Django library's clients send it. */
+export const DEFAULT_CODE_FIELDS: readonly string[] = ["code", "otp"];
 
 export interface VerifiedOptions<Req> {
   /** The purpose codes must have been issued for. */
   purpose: string;
-  /** HTTP methods that need a code; others pass through unchecked. Default POST, PUT, PATCH. */
+  /** HTTP methods that need a code; others pass through unchecked. Default: all but GET, HEAD, OPTIONS. */
   methods?: readonly string[];
+  /**
+   * The body field(s) the code is read from. Default `["code", "otp"]`; a request that sends
+   * several of them with different values is refused (INVALID_REQUEST) rather than one picked.
+   */
+  codeField?: string | readonly string[];
   /**
    * The identifier the code must have been issued to (for example the signed-in user's email).
    * When it gives none (no session, no header), the check is refused with CONTEXT_MISMATCH: a
@@ -53,14 +79,17 @@ export function bindHandle(otp: Otp, client: ClientInfo | undefined): OtpHandle 
     generate: (input) => otp.generate(withClient(input)),
     start: (input) => otp.start(withClient(input)),
     resend: (input) => otp.resend(withClient(input)),
+    verify: (input) => otp.verify(withClient(input)),
+    revoke: (context, options) => otp.revoke(context, options),
   };
 }
 
 export function methodIsChecked(method: string, methods: readonly string[] | undefined): boolean {
   const upper = method.toUpperCase();
+  if (methods === undefined) return !UNCHECKED_METHODS.includes(upper);
   // Frameworks answer HEAD with the GET handler: where GET needs a code, so does HEAD.
   const alsoGet = upper === "HEAD";
-  return (methods ?? DEFAULT_VERIFIED_METHODS).some((m) => {
+  return methods.some((m) => {
     const checked = m.toUpperCase();
     return checked === upper || (alsoGet && checked === "GET");
   });
@@ -75,17 +104,38 @@ export async function requiredIdentifier<Req>(resolve: VerifiedOptions<Req>["ide
   return identifier;
 }
 
-/** Reads `otp` and `context` (the Django field names) from a parsed body and verifies them. */
+/** The code fields as configured, checked once where the adapter is set up. */
+export function codeFieldsOf(option: VerifiedOptions<unknown>["codeField"], where: string): readonly string[] {
+  if (option === undefined) return DEFAULT_CODE_FIELDS;
+  const fields = typeof option === "string" ? [option] : option;
+  if (!Array.isArray(fields) || fields.length === 0 || !fields.every((field) => typeof field === "string" && field !== ""))
+    throw new TypeError(`otp-actions: ${where} codeField must be a field name or a non-empty list of them`);
+  return fields;
+}
+
+/**
+ * The code from whichever configured field carries it. Two fields that disagree are refused:
+ * picking one would let a proxy or a client library that reads the other see another code.
+ */
+function codeFrom(fields: Record<string, unknown>, names: readonly string[]): unknown {
+  const sent = names.filter((name) => Object.hasOwn(fields, name) && fields[name] !== undefined).map((name) => fields[name]);
+  if (sent.some((value) => value !== sent[0]))
+    throw new OtpError("INVALID_REQUEST", { message: `The code was sent in more than one of ${names.join(", ")}, with different values.` });
+  return sent[0];
+}
+
+/** Reads the code and `context` from a parsed body and verifies them. */
 export async function verifyBody(
   otp: Otp,
   body: unknown,
   purpose: string,
   identifier: string | undefined,
   client: ClientInfo | undefined,
+  codeFields: readonly string[] = DEFAULT_CODE_FIELDS,
 ): Promise<OtpContext> {
   const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
   const verified = await otp.verify({
-    code: fields.otp,
+    code: codeFrom(fields, codeFields),
     context: fields.context,
     purpose,
     ...(identifier !== undefined && { identifier }),

@@ -34,8 +34,18 @@ const INVISIBLE = /\p{C}/u;
 export function normalizeIdentifier(raw: unknown, options: NormalizeOptions = {}): NormalizedIdentifier {
   if (typeof raw !== "string" || raw.length === 0 || raw.length > MAX_INPUT_CHARS) throw invalidIdentifier();
   const trimmed = raw.trim();
-  const kind = options.kind ?? (trimmed.includes("@") ? "email" : "phone");
+  const kind = options.kind ?? guessKind(trimmed);
   return kind === "email" ? normalizeEmail(trimmed) : normalizePhone(trimmed, options.defaultCountry);
+}
+
+/**
+ * The kind an identifier was meant as, when no channel says: an address has an "@", a number
+ * starts with "+", "(" or a digit. Anything else ("nope", "jane.doe") was typed for an address,
+ * so its refusal speaks of an email address rather than of a phone number.
+ */
+function guessKind(value: string): IdentifierKind {
+  if (value.includes("@")) return "email";
+  return /^[+(\d]/.test(value) ? "phone" : "email";
 }
 
 function normalizeEmail(value: string): NormalizedIdentifier {

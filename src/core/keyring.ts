@@ -1,4 +1,4 @@
-import { createHmac, createSecretKey, hkdfSync, randomBytes, type KeyObject } from "node:crypto";
+import { createHash, createHmac, createSecretKey, hkdfSync, randomBytes, type KeyObject } from "node:crypto";
 import { inspect } from "node:util";
 
 const KID_PATTERN = /^[A-Za-z0-9_-]{1,16}$/;
@@ -86,6 +86,7 @@ export function parseKeys(keys: string | readonly string[]): Keyring {
   const items = (typeof keys === "string" ? keys.split(",") : [...keys]).map((item) => item.trim()).filter(Boolean);
   if (items.length === 0) throw new TypeError("otp-actions: `keys` is empty; generate one with `otp-actions keygen`");
   const seen = new Set<string>();
+  let fromRunTime = false;
   const entries = items.map((item, index) => {
     const separator = item.indexOf(":");
     const kid = separator === -1 ? "" : item.slice(0, separator);
@@ -98,13 +99,39 @@ export function parseKeys(keys: string | readonly string[]): Keyring {
     }
     if (seen.has(kid)) throw new TypeError(`otp-actions: key id '${kid}' is listed twice`);
     seen.add(kid);
+    if (generatedHere.has(fingerprint(secret))) fromRunTime = true;
     return deriveEntry(kid, Buffer.from(secret, "base64url"));
   });
-  return new Keyring(entries);
+  const keyring = new Keyring(entries);
+  if (fromRunTime) runTimeKeyrings.add(keyring);
+  return keyring;
 }
 
 /** A new key in the `kid:secret` form `keys` takes. */
 export function generateKey(kid: string = randomBytes(6).toString("base64url")): string {
   if (!KID_PATTERN.test(kid)) throw new TypeError("otp-actions: a key id is 1-16 characters [A-Za-z0-9_-]");
-  return `${kid}:${randomBytes(SECRET_BYTES).toString("base64url")}`;
+  const secret = randomBytes(SECRET_BYTES).toString("base64url");
+  rememberGenerated(fingerprint(secret));
+  return `${kid}:${secret}`;
+}
+
+// Fingerprints of the secrets generateKey() made in this process, so that a keyring built from one
+// can be told apart from configured keys (createOtp warns about those in production). A hash, not
+// the secret; the most recent few only, since a process that means it makes one or two.
+const generatedHere = new Set<string>();
+const runTimeKeyrings = new WeakSet<Keyring>();
+const MAX_REMEMBERED = 64;
+
+function fingerprint(secret: string): string {
+  return createHash("sha256").update(secret).digest("base64url");
+}
+
+function rememberGenerated(print: string): void {
+  generatedHere.add(print);
+  if (generatedHere.size > MAX_REMEMBERED) generatedHere.delete(generatedHere.values().next().value as string);
+}
+
+/** Whether a key of this keyring came from generateKey() in this very process. */
+export function sealsWithRunTimeKey(keyring: Keyring): boolean {
+  return runTimeKeyrings.has(keyring);
 }

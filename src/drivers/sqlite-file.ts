@@ -1,8 +1,12 @@
 // In drivers/, not stores/: the SQLite ledger, the guard's counters and the audit log all use it.
 import { closeSync, mkdirSync, openSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import Database from "better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
+
+// Loaded when a file is opened, not when this module is: the guard's counters import the lock
+// waits below from the package's main entry, which must load without the optional driver.
+const load = createRequire(import.meta.url);
 
 /**
  * Opens (creating its directory) a SQLite file the way every otp-actions table wants it: WAL, so a
@@ -18,6 +22,7 @@ export function openSqliteFile(path: string): BetterSqlite3.Database {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     closeSync(openSync(path, "a", 0o600));
   }
+  const Database = load("better-sqlite3") as typeof BetterSqlite3;
   const database = new Database(path);
   database.pragma("journal_mode = WAL");
   database.pragma("synchronous = NORMAL");

@@ -4,7 +4,7 @@ import type { Channel } from "../contracts/channel.js";
 import type { OtpEventListener, OtpEventType } from "../contracts/events.js";
 import type { Guard } from "../contracts/guard.js";
 import type { LedgerStore } from "../contracts/ledger.js";
-import { Keyring, parseKeys } from "../core/keyring.js";
+import { Keyring, parseKeys, sealsWithRunTimeKey } from "../core/keyring.js";
 import { integerIn } from "../core/util/option-checks.js";
 import { countersFor } from "../guard/counters/for-store.js";
 import { createGuard } from "../guard/index.js";
@@ -47,9 +47,13 @@ class OtpEngine implements Otp {
 
   constructor(options: OtpOptions) {
     if (typeof options !== "object" || options === null) throw new TypeError("otp-actions: createOtp needs an options object");
-    if (options.keys === undefined) throw new TypeError("otp-actions: `keys` is required (OTP_KEYS); make one with generateKey()");
+    if (options.keys === undefined || options.keys === null)
+      throw new TypeError(
+        "otp-actions: `keys` is required: pass the OTP_KEYS of your configuration (`npx otp-actions keygen` prints a key)",
+      );
     refuseUnknownOptions(options);
     this.keyring = options.keys instanceof Keyring ? options.keys : parseKeys(options.keys);
+    warnIfRunTimeKey(this.keyring);
     const clock = options.clock ?? { now: Date.now };
     this.store = options.store ?? new MemoryStore({ now: () => clock.now() });
     const guard = guardFor(options.guard, this.store);
@@ -144,6 +148,22 @@ function guardFor(option: OtpOptions["guard"], store: LedgerStore): Guard | unde
   if (option !== undefined && typeof (option as Guard).check === "function") return option as Guard;
   const options = (option ?? {}) as GuardOptions;
   return createGuard({ ...options, counters: options.counters ?? countersFor(store) });
+}
+
+let warnedOfRunTimeKey = false;
+
+/**
+ * In production, once per process: a key made by generateKey() at start (`OTP_KEYS ||
+ * generateKey()`) differs in every process and after every restart, so contexts sealed by one
+ * instance fail on the next.
+ */
+function warnIfRunTimeKey(keyring: Keyring): void {
+  if (process.env.NODE_ENV !== "production" || warnedOfRunTimeKey || !sealsWithRunTimeKey(keyring)) return;
+  warnedOfRunTimeKey = true;
+  process.emitWarning(
+    "otp-actions: the keys were generated at run time: each process and every restart seals with its own key, so a context issued by one is refused by the others. Configure OTP_KEYS (`npx otp-actions keygen` prints one).",
+    { code: "OTP_ACTIONS_GENERATED_KEY" },
+  );
 }
 
 /** In production, one warning for each protection that is missing. */

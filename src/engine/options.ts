@@ -52,8 +52,11 @@ export interface ShouldSendRequest {
 }
 
 export interface OtpOptions extends PurposePolicy {
-  /** `"kid:base64url-32-bytes,kid2:…"` (or a list, or a parsed Keyring). The first seals. */
-  keys: string | readonly string[] | Keyring;
+  /**
+   * `"kid:base64url-32-bytes,kid2:…"` (or a list, or a parsed Keyring). The first seals. Undefined
+   * is allowed so that `process.env.OTP_KEYS` can be passed as is: unset, it throws a clear error.
+   */
+  keys: string | readonly string[] | Keyring | undefined;
   /** The ledger. Default: an in-process memory store. */
   store?: LedgerStore;
   /** Per-purpose overrides of the policy, e.g. `{ payment: { maxAttempts: 1 } }`. */

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { otpPlugin } from "../../src/adapters/fastify.js";
+import { otpErrorHandler, otpPlugin, replyWithOtpError } from "../../src/adapters/fastify.js";
+import { OtpError } from "../../src/core/errors.js";
 import { generateKey } from "../../src/core/keyring.js";
 import { createOtp } from "../../src/engine/create-otp.js";
 import { capturingChannel } from "../../src/testing/index.js";
@@ -76,6 +77,45 @@ describe("fastify plugin over real HTTP", () => {
   it("leaves routes without config.otp alone", async () => {
     const response = await app.inject({ method: "GET", url: "/open" });
     expect(response.json()).toEqual({ otpContext: null });
+  });
+
+  it("the error handler answers OtpErrors and hands every other error to the app's handler set before it", async () => {
+    const scoped = Fastify();
+    scoped.setErrorHandler(async (_error, _request, reply) => reply.code(500).send({ handledBy: "app" }));
+    await scoped.register(async (routes) => {
+      await routes.register(otpErrorHandler);
+      routes.get("/otp", async () => {
+        throw new OtpError("CANCELED");
+      });
+      routes.get("/other", async () => {
+        throw new Error("not an OtpError");
+      });
+    });
+    const otpAnswer = await scoped.inject({ method: "GET", url: "/otp" });
+    expect(otpAnswer.statusCode).toBe(410);
+    expect(otpAnswer.json()).toEqual({ error: "The verification was canceled.", error_code: "CANCELED" });
+    const other = await scoped.inject({ method: "GET", url: "/other" });
+    expect(other.json()).toEqual({ handledBy: "app" });
+    await scoped.close();
+  });
+
+  it("replyWithOtpError answers OtpErrors inside an error handler of the app's own", async () => {
+    const own = Fastify();
+    own.setErrorHandler(async (error, _request, reply) => {
+      if (!replyWithOtpError(error, reply)) return reply.code(500).send({ handledBy: "app" });
+    });
+    own.get("/otp", async () => {
+      throw new OtpError("RATE_LIMITED", { retryAfterSeconds: 7 });
+    });
+    own.get("/other", async () => {
+      throw new Error("not an OtpError");
+    });
+    const limited = await own.inject({ method: "GET", url: "/otp" });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers["retry-after"]).toBe("7");
+    expect(limited.json()).toMatchObject({ error_code: "RATE_LIMITED", retry_after_seconds: 7 });
+    expect((await own.inject({ method: "GET", url: "/other" })).json()).toEqual({ handledBy: "app" });
+    await own.close();
   });
 
   it("refuses a route config without a purpose at registration", async () => {

@@ -75,6 +75,26 @@ describe("identifiers", () => {
     }
   });
 
+  it("names the kind an identifier was taken for in its refusal", () => {
+    const messageOf = (value: string, kind?: "email" | "phone") => {
+      try {
+        normalizeIdentifier(value, kind ? { kind } : {});
+      } catch (error) {
+        return (error as OtpError).message;
+      }
+      throw new Error("accepted");
+    };
+    // No "@" and nothing of a number: typed for an address, refused as one.
+    expect(messageOf("nope")).toBe("The identifier is not a valid email address.");
+    expect(messageOf("jane.doe")).toBe("The identifier is not a valid email address.");
+    expect(messageOf("user@")).toBe("The identifier is not a valid email address.");
+    expect(messageOf("+1 415")).toBe("The identifier is not a valid phone number.");
+    expect(messageOf("(415) 555")).toBe("The identifier is not a valid phone number.");
+    expect(messageOf("1-800-FLOWERS")).toBe("The identifier is not a valid phone number.");
+    // The kind a channel gives wins over the guess.
+    expect(messageOf("nope", "phone")).toBe("The identifier is not a valid phone number.");
+  });
+
   it("masks for display", () => {
     expect(maskIdentifier("user@example.com")).toBe("u***@example.com");
     expect(maskIdentifier("+14155550123")).toBe("+1415*****23");

@@ -108,6 +108,8 @@ describe("a production engine left unprotected", () => {
   it("warns once for the memory store and once more for guard: false", () => {
     vi.stubEnv("NODE_ENV", "production");
     const warnings = vi.spyOn(process, "emitWarning").mockImplementation(() => undefined);
+    // A configured key: one generated here would add its own warning (OTP_ACTIONS_GENERATED_KEY).
+    const KEYS = "conf:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     try {
       createOtp({ keys: KEYS });
       expect(warnings).toHaveBeenCalledTimes(1);
