@@ -96,7 +96,7 @@ describe("/openapi.json and /docs", () => {
       "/v1/verifications/resend",
     ]);
     const check = doc.paths["/v1/verifications/check"].post;
-    expect(check.requestBody.content["application/json"].schema.required).toEqual(["context", "code"]);
+    expect(check.requestBody.content["application/json"].schema.required).toEqual(["context", "code", "purpose"]);
     expect(Object.keys(check.responses)).toEqual(expect.arrayContaining(["200", "400", "401", "410", "429", "503"]));
     expect(doc.paths["/v1/verifications"].post.responses["201"]).toBeDefined();
     const docs = await dev.app.inject({ method: "GET", url: "/docs" });
