@@ -4,6 +4,7 @@ import { clockSkewOption, timeoutOption } from "../core/util/option-checks.js";
 import { tableNameOption } from "../core/util/sql-identifier.js";
 import { StoreTimeoutError, deadlineOf, deadlinePassed, withTimeout } from "../core/util/with-timeout.js";
 import { migratePostgres, poolFromOptions } from "../drivers/pg-work.js";
+import { postgresTableExists } from "../drivers/table-exists.js";
 import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
 
 export interface PostgresStoreOptions {
@@ -165,6 +166,10 @@ export class PostgresStore implements LedgerStore {
     const current = row.state === PENDING && row.live ? await this.#read(id) : row;
     if (current.attempts === null || !current.live) return { previous: "unknown", attempts: 0 };
     return { previous: STATE_NAMES[current.state!] ?? "unknown", attempts: current.attempts };
+  }
+
+  async migrated(): Promise<boolean> {
+    return postgresTableExists(this.pool, this.tableName, this.#timeoutMs);
   }
 
   async health(): Promise<void> {

@@ -66,7 +66,9 @@ describe("POST /v1/verifications/check", () => {
     const { context } = (await start({ identifier: "bind@example.com", purpose: "login" })).json();
     const code = server.codeFor("bind@example.com");
     expect((await call("check", { context, code, purpose: "payment" })).json().error_code).toBe("CONTEXT_MISMATCH");
-    expect((await call("check", { context, code, purpose: "login", identifier: "other@example.com" })).json().error_code).toBe("CONTEXT_MISMATCH");
+    expect((await call("check", { context, code, purpose: "login", identifier: "other@example.com" })).json().error_code).toBe(
+      "CONTEXT_MISMATCH",
+    );
   });
 
   it("answers 429 after the attempts are used, even for the right code", async () => {
