@@ -141,6 +141,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       parts: options.schema ?? schemaParts({ store: options.otp.store, storeWhere: options.otp.store.kind, auditLog: options.auditLog }),
       channels: [...options.otp.channels.keys()],
       ...(options.audit && { audit: () => options.audit!.status() }),
+      withAudit: options.auditLog !== undefined || options.audit !== undefined,
       stopping: options.stopping ?? (() => false),
       log: app.log,
     }),

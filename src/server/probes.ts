@@ -27,6 +27,8 @@ export interface ProbeOptions {
   channels: readonly string[];
   /** The audit recorder's state: strict and full is not ready (starts and checks are refused). */
   audit?: () => AuditRecorderStatus;
+  /** Whether the service keeps an audit log: its check is then reported, in memory too. */
+  withAudit: boolean;
   /** True once shutdown has begun. */
   stopping: () => boolean;
   log: HealthLogger;
@@ -83,9 +85,9 @@ async function storeCheck({ store, parts, log }: ProbeOptions): Promise<CheckRes
   return { ok: true, kind: store.kind };
 }
 
-async function auditCheck({ parts, audit, log }: ProbeOptions): Promise<CheckResult | undefined> {
+async function auditCheck({ parts, audit, log, withAudit }: ProbeOptions): Promise<CheckResult | undefined> {
   const own = parts.filter((part) => part.of === "audit");
-  if (own.length === 0 && !audit) return undefined;
+  if (!withAudit && own.length === 0 && !audit) return undefined;
   const state = await inspectParts(own);
   if (state.missing.length > 0) return { ok: false, error: "NOT_MIGRATED", missing: state.missing.map((part) => part.name) };
   if (state.unreachable.length > 0) {
