@@ -112,5 +112,5 @@ function reason(error: unknown): string {
 }
 
 function notMigrated(missing: readonly SchemaPart[]): string {
-  return `not migrated: missing ${describeMissing(missing)}. Run \`otp-actions migrate\` with the same OTP_STORE (and OTP_AUDIT_URL) before starting, or set OTP_AUTO_MIGRATE=true to migrate at start`;
+  return `the store is not migrated: missing ${describeMissing(missing)}. Run \`otp-actions migrate\` with the same OTP_STORE (and OTP_AUDIT_URL) before starting, or set OTP_AUTO_MIGRATE=true to migrate at start`;
 }
