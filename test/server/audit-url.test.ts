@@ -16,6 +16,8 @@ import { freshSchema, type FreshSchema } from "../helpers/postgres-schema.js";
 import { startRedisProcess, type RedisProcess } from "../helpers/redis-process.js";
 import { requireService } from "../helpers/services.js";
 
+/** Tests that run the CLI start a TypeScript process or two: slow on a loaded machine. */
+const CLI_TEST_TIMEOUT_MS = 90_000;
 const API_KEY = "audit-url-api-key-0123456";
 const HEADERS = { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" };
 const KEYS = generateKey("a1");
@@ -124,6 +126,7 @@ describe("a Redis service with OTP_AUDIT_URL=postgres://…", async () => {
       expect(migrated.code).toBe(0);
       await keepsRowsAcrossARestart(env, "pg-audit@example.com");
     },
+    CLI_TEST_TIMEOUT_MS,
   );
 });
 

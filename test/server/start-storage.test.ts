@@ -19,6 +19,8 @@ import { freshSchema, type FreshSchema } from "../helpers/postgres-schema.js";
 import { startRedisProcess, type RedisProcess } from "../helpers/redis-process.js";
 import { requireService } from "../helpers/services.js";
 
+/** Tests that run the CLI start a TypeScript process or two: slow on a loaded machine. */
+const CLI_TEST_TIMEOUT_MS = 90_000;
 const API_KEY = "start-storage-api-key-0123";
 const HEADERS = { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" };
 
@@ -73,8 +75,12 @@ async function ready(
 }
 
 function migrate(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return cli("migrate", env);
+}
+
+function cli(command: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "migrate"], {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", command], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -95,23 +101,38 @@ const EVERY_TABLE = [
 ];
 
 describe("a production start on an unmigrated SQLite store", () => {
-  it("refuses, naming `otp-actions migrate` and every missing table; starts once migrated", async () => {
-    const store = `sqlite:${join(mkdtempSync(join(tmpdir(), "otp-start-")), "otp.db")}`;
-    const refused = await started({ OTP_STORE: store }).then(
-      () => undefined,
-      (error: Error) => error,
-    );
-    expect(refused).toBeInstanceOf(Error);
-    for (const part of EVERY_TABLE) expect(refused!.message).toMatch(part);
+  it(
+    "refuses, naming `otp-actions migrate` and every missing table; starts once migrated",
+    async () => {
+      const store = `sqlite:${join(mkdtempSync(join(tmpdir(), "otp-start-")), "otp.db")}`;
+      const refused = await started({ OTP_STORE: store }).then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      expect(refused).toBeInstanceOf(Error);
+      for (const part of EVERY_TABLE) expect(refused!.message).toMatch(part);
+      // `serve` says so and exits 1.
+      const serve = await cli("serve", {
+        NODE_ENV: "production",
+        HOST: "127.0.0.1",
+        PORT: "0",
+        OTP_KEYS: generateKey("s2"),
+        OTP_API_KEYS: API_KEY,
+        OTP_STORE: store,
+      });
+      expect(serve.code).toBe(1);
+      expect(serve.stderr).toMatch(/^otp-actions: the store is not migrated: missing ledger table otp_ledger.*otp-actions migrate/);
 
-    const migrated = await migrate({ OTP_STORE: store });
-    expect(migrated.code).toBe(0);
-    expect(migrated.stdout).toMatch(/ledger table otp_ledger, guard counters table otp_guard_counters, audit table otp_audit/);
-    const service = await started({ OTP_STORE: store });
-    expect(await roundTrip(service, "sqlite@example.com")).toBe(200);
-    expect((await ready(service)).status).toBe(200);
-    await service.stop();
-  });
+      const migrated = await migrate({ OTP_STORE: store });
+      expect(migrated.code).toBe(0);
+      expect(migrated.stdout).toMatch(/ledger table otp_ledger, guard counters table otp_guard_counters, audit table otp_audit/);
+      const service = await started({ OTP_STORE: store });
+      expect(await roundTrip(service, "sqlite@example.com")).toBe(200);
+      expect((await ready(service)).status).toBe(200);
+      await service.stop();
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
 
   it("OTP_AUTO_MIGRATE=true migrates at start", async () => {
     const store = `sqlite:${join(mkdtempSync(join(tmpdir(), "otp-start-")), "otp.db")}`;
@@ -134,21 +155,25 @@ describe("a production start on an unmigrated Postgres store", async () => {
     return schema;
   };
 
-  it.skipIf(!available)("refuses, naming `otp-actions migrate` and every missing table; starts once migrated", async () => {
-    const { url } = await fresh();
-    const refused = await started({ OTP_STORE: url }).then(
-      () => undefined,
-      (error: Error) => error,
-    );
-    expect(refused).toBeInstanceOf(Error);
-    for (const part of EVERY_TABLE) expect(refused!.message).toMatch(part);
+  it.skipIf(!available)(
+    "refuses, naming `otp-actions migrate` and every missing table; starts once migrated",
+    async () => {
+      const { url } = await fresh();
+      const refused = await started({ OTP_STORE: url }).then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      expect(refused).toBeInstanceOf(Error);
+      for (const part of EVERY_TABLE) expect(refused!.message).toMatch(part);
 
-    expect((await migrate({ OTP_STORE: url })).code).toBe(0);
-    const service = await started({ OTP_STORE: url });
-    expect(await roundTrip(service, "pg@example.com")).toBe(200);
-    expect((await ready(service)).status).toBe(200);
-    await service.stop();
-  });
+      expect((await migrate({ OTP_STORE: url })).code).toBe(0);
+      const service = await started({ OTP_STORE: url });
+      expect(await roundTrip(service, "pg@example.com")).toBe(200);
+      expect((await ready(service)).status).toBe(200);
+      await service.stop();
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
 
   it.skipIf(!available)("OTP_AUTO_MIGRATE=true migrates at start", async () => {
     const { url } = await fresh();
