@@ -191,7 +191,6 @@ describe("a production start on an unmigrated Postgres store", async () => {
     await client.connect();
     await client.query(`DROP TABLE ${name}.otp_audit`);
     await client.end();
-    await sleep(1100);
     const answer = await ready(service);
     expect(answer.status).toBe(503);
     expect(answer.body.checks.audit).toMatchObject({ ok: false, error: "NOT_MIGRATED", missing: ["audit table otp_audit"] });
