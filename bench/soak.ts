@@ -79,10 +79,10 @@ async function flow(n: number): Promise<void> {
   let context = started.json.context as string;
   if (n % 4 === 0) {
     const wrong = String((Number(code) + 1) % 10 ** code.length).padStart(code.length, "0");
-    const failed = await post("/v1/verifications/check", { context, code: wrong, client });
+    const failed = await post("/v1/verifications/check", { context, code: wrong, purpose: "login", client });
     if (typeof failed.json.context === "string") context = failed.json.context;
   }
-  await post("/v1/verifications/check", { context, code, client });
+  await post("/v1/verifications/check", { context, code, purpose: "login", client });
 }
 
 function percentile(values: number[], p: number): number {

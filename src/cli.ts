@@ -3,7 +3,8 @@
  * otp-actions serve | keygen | migrate. Configuration comes from environment variables (see
  * docs/service.md); each command has --help.
  */
-import { auditLogFor } from "./server/companions.js";
+import { auditLogFor, describeAuditLog, parseAuditSpec, type AuditSpec } from "./server/companions.js";
+import { migrateParts, schemaParts } from "./server/migrations.js";
 import { parseArgs } from "node:util";
 import { generateKey } from "./core/keyring.js";
 import { ConfigError, loadConfig } from "./server/config.js";
@@ -57,8 +58,10 @@ Options:
 `,
   migrate: `Usage: otp-actions migrate
 
-Creates the tables or scripts the store named by OTP_STORE needs (default ${DEFAULT_STORE}).
-Idempotent: safe to run on every deploy. The memory store needs nothing.
+Creates the tables or scripts the store named by OTP_STORE needs (default ${DEFAULT_STORE}):
+the ledger, the guard's counters, and the audit log (where OTP_AUDIT_URL names, if set).
+Idempotent: safe to run on every deploy. The memory store needs nothing. A production start
+refuses a SQL store without its tables, unless OTP_AUTO_MIGRATE=true.
 `,
 };
 
@@ -119,18 +122,35 @@ function keygen(args: string[]): void {
 
 async function migrate(): Promise<void> {
   let spec: ReturnType<typeof parseStoreSpec>;
+  let auditSpec: AuditSpec | undefined;
   try {
     spec = parseStoreSpec(process.env.OTP_STORE?.trim() || DEFAULT_STORE);
   } catch (error) {
     fail(`OTP_STORE: ${(error as Error).message}`);
   }
-  const store = await storeFromConfig(spec);
-  const audit = await auditLogFor(spec, store);
+  const rawAuditUrl = process.env.OTP_AUDIT_URL?.trim();
   try {
-    if (store.migrate) await store.migrate();
-    if (audit.migrate) await audit.migrate();
+    if (rawAuditUrl) auditSpec = parseAuditSpec(rawAuditUrl);
+  } catch (error) {
+    fail(`OTP_AUDIT_URL: ${(error as Error).message}`);
+  }
+  const { countersFor } = await import("./guard/counters/for-store.js");
+  const store = await storeFromConfig(spec);
+  const audit = await auditLogFor(spec, store, auditSpec);
+  // The guard's counters too: a production start checks for their table as for the others.
+  const parts = schemaParts({
+    store,
+    storeWhere: describeStore(spec),
+    counters: countersFor(store),
+    auditLog: audit,
+    auditWhere: describeAuditLog(spec, auditSpec) ?? "memory",
+  });
+  try {
+    await migrateParts(parts);
     process.stdout.write(
-      store.migrate ? `migrated ${describeStore(spec)} (ledger and audit log)\n` : `${describeStore(spec)} needs no migration\n`,
+      parts.length > 0
+        ? `migrated ${[...new Set(parts.map((part) => part.where))].join(" and ")} (${parts.map((part) => part.name).join(", ")})\n`
+        : `${describeStore(spec)} needs no migration\n`,
     );
   } finally {
     await audit.close();

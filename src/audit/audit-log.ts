@@ -76,6 +76,8 @@ export interface AuditLog {
   purge(olderThanDays: number): Promise<number>;
   /** Creates tables; idempotent. */
   migrate?(): Promise<void>;
+  /** True when the tables `migrate()` creates exist; read-only. Rejects when the log cannot be reached. */
+  migrated?(): Promise<boolean>;
   close(): Promise<void>;
 }
 

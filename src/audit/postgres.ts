@@ -4,6 +4,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import { boundedStatement, inTransaction, migratePostgres, poolFromOptions, withClient } from "../drivers/pg-work.js";
 import { timeoutOption } from "../core/util/option-checks.js";
 import { tableNameOption } from "../core/util/sql-identifier.js";
+import { postgresTableExists } from "../drivers/table-exists.js";
 import { withTimeout } from "../core/util/with-timeout.js";
 import {
   normalizeAuditFilter,
@@ -60,6 +61,10 @@ export class PostgresAuditLog implements AuditLog {
         new pg.Pool({ connectionString, connectionTimeoutMillis: this.#timeoutMs, query_timeout: this.#timeoutMs, max: 4 }),
     ));
     this.pool.on("error", () => undefined);
+  }
+
+  async migrated(): Promise<boolean> {
+    return postgresTableExists(this.pool, this.tableName, this.#timeoutMs);
   }
 
   async migrate(): Promise<void> {

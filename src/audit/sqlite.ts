@@ -2,6 +2,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { openSqliteFile } from "../drivers/sqlite-file.js";
 import { timeoutOption } from "../core/util/option-checks.js";
 import { tableNameOption } from "../core/util/sql-identifier.js";
+import { sqliteTableExists } from "../drivers/table-exists.js";
 import {
   normalizeAuditFilter,
   PURGE_BATCH_ROWS,
@@ -73,6 +74,10 @@ export class SqliteAuditLog implements AuditLog {
 
   get #insertSql(): string {
     return `INSERT OR IGNORE INTO ${this.tableName} (${AUDIT_COLUMNS.join(", ")}) VALUES (${AUDIT_COLUMNS.map(() => "?").join(", ")})`;
+  }
+
+  async migrated(): Promise<boolean> {
+    return sqliteTableExists(this.database, this.tableName);
   }
 
   async migrate(): Promise<void> {

@@ -110,6 +110,11 @@ export interface LedgerStore {
   health(): Promise<void>;
   /** Creates tables or scripts; idempotent. Never called implicitly by a constructor. */
   migrate?(): Promise<void>;
+  /**
+   * True when what `migrate()` creates is there; read-only (a catalog query). Rejects when the
+   * store cannot be reached. A production start refuses an unmigrated store with it.
+   */
+  migrated?(): Promise<boolean>;
   /** Releases what the store itself created (not a client the user passed in). */
   close(): Promise<void>;
 }

@@ -121,6 +121,7 @@ export class DefaultGuard implements AbuseGuard {
   }
 
   async send(attempt: SendAttempt, open?: LedgerOpen): Promise<SendReservation> {
+    const startedAtMs = Date.now();
     const purposeLimits = this.#limitsOf(attempt.purpose);
     const phone = phoneMediumOf(attempt);
     if (phone) this.#sms.assertDeliverable(attempt.identifier.value, phone);
@@ -149,7 +150,13 @@ export class DefaultGuard implements AbuseGuard {
       try {
         await open.open();
       } catch (error) {
-        if (error instanceof OtpError && error.code === "STORE_UNAVAILABLE") await this.sendFailed(reservation, attempt);
+        // The ledger's failure used the send's whole bound: the give-back gets a bound of its own,
+        // as long, or the refused start would still cost the identifier its cooldown.
+        if (error instanceof OtpError && error.code === "STORE_UNAVAILABLE") {
+          const elapsedMs = Date.now() - startedAtMs;
+          const boundMs = Math.max(1, attempt.deadlineMs - startedAtMs);
+          await this.sendFailed(reservation, { nowMs: attempt.nowMs + elapsedMs, deadlineMs: Date.now() + boundMs });
+        }
         throw error;
       }
     }

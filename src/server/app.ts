@@ -18,6 +18,8 @@ import { clientErrorHandler, errorHandlers, sendOtpError } from "./errors.js";
 import { installJsonParser } from "./json-body.js";
 import { installSecurityHeaders, noStore, requestIdFrom } from "./headers.js";
 import { healthChecker } from "./health.js";
+import { schemaParts, type SchemaPart } from "./migrations.js";
+import { probes } from "./probes.js";
 import { passUnsupportedExpectations, refuseMalformedHttp } from "./http-refusals.js";
 import { collectRoutes, openApiDocument } from "./openapi.js";
 import type { Outbox } from "./outbox.js";
@@ -52,6 +54,10 @@ export interface ServerOptions {
   keepAliveTimeoutMs?: number;
   /** How long a /health/otp result answers later requests. Default 5 s. */
   healthReuseMs?: number;
+  /** True once shutdown has begun: /health/live and /health/ready answer 503. */
+  stopping?: () => boolean;
+  /** The tables /health/ready requires; default the store's and the audit log's. */
+  schema?: readonly SchemaPart[];
   /** Folds repeated warnings (a 503 per request during an outage); default one line a second per cause. */
   warnings?: WarningFolder;
 }
@@ -129,6 +135,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       log: app.log,
       reuseMs: options.healthReuseMs,
       ...(options.audit && { audit: () => options.audit!.status() }),
+    }),
+    probes: probes({
+      store: options.otp.store,
+      parts: options.schema ?? schemaParts({ store: options.otp.store, storeWhere: options.otp.store.kind, auditLog: options.auditLog }),
+      channels: [...options.otp.channels.keys()],
+      ...(options.audit && { audit: () => options.audit!.status() }),
+      withAudit: options.auditLog !== undefined || options.audit !== undefined,
+      stopping: options.stopping ?? (() => false),
+      log: app.log,
     }),
     openApi,
     ...(options.development && { development: { otp: options.otp, outbox: options.development.outbox } }),

@@ -11,6 +11,7 @@ import { DEFAULT_BODY_LIMIT_BYTES } from "../core/limits.js";
 import { DEFAULT_POLICY, POLICY_BOUNDS, resolvePolicy, type BoundedPolicyField, type PurposePolicy } from "../engine/options.js";
 import type { TrustProxy } from "./client-info.js";
 import { DEFAULT_STORE, parseStoreSpec, type StoreSpec } from "./store-from-config.js";
+import { parseAuditSpec, type AuditSpec } from "./companions.js";
 import { loadChannelConfig, loadLimitsConfig, type ChannelConfig, type LimitsConfig } from "./channel-config.js";
 
 export interface ServiceConfig {
@@ -37,6 +38,10 @@ export interface ServiceConfig {
   auditMaxBuffered: number;
   /** Refuse starts and checks (503) rather than drop audit rows when that many are held (OTP_AUDIT_STRICT). */
   auditStrict: boolean;
+  /** OTP_AUDIT_URL: the audit log's own SQLite file or Postgres database, for any store. */
+  auditStore: AuditSpec | undefined;
+  /** OTP_AUTO_MIGRATE: a production start creates missing tables rather than refuse to start. */
+  autoMigrate: boolean;
 }
 
 export class ConfigError extends Error {
@@ -162,6 +167,18 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
   if (rawAuditStrict !== "true" && rawAuditStrict !== "false")
     problem("OTP_AUDIT_STRICT", `must be true or false, got '${rawAuditStrict.slice(0, 20)}'`);
   const auditStrict = rawAuditStrict === "true";
+  let auditStore: AuditSpec | undefined;
+  const rawAuditUrl = value("OTP_AUDIT_URL");
+  if (rawAuditUrl !== undefined) {
+    try {
+      auditStore = parseAuditSpec(rawAuditUrl);
+    } catch (error) {
+      problem("OTP_AUDIT_URL", (error as Error).message);
+    }
+  }
+  const rawAutoMigrate = value("OTP_AUTO_MIGRATE") ?? "false";
+  if (rawAutoMigrate !== "true" && rawAutoMigrate !== "false")
+    problem("OTP_AUTO_MIGRATE", `must be true or false, got '${rawAutoMigrate.slice(0, 20)}'`);
   const channels = loadChannelConfig(value, problem);
   const limits = loadLimitsConfig(value, problem);
 
@@ -183,6 +200,8 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     auditRetentionDays,
     auditMaxBuffered,
     auditStrict,
+    auditStore,
+    autoMigrate: rawAutoMigrate === "true",
   };
 }
 

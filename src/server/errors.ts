@@ -14,6 +14,8 @@ import type { WarningFolder } from "./warnings.js";
 
 /** Fields whose absence or wrong type the Django library called MISSING_FIELDS. */
 const VERIFY_FIELDS = new Set(["code", "context"]);
+/** The check's `purpose` joins them there: a check without one is as incomplete as one without a code. */
+const CHECK_ROUTE = "/v1/verifications/check";
 const SAFE_FIELD_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 type ValidationIssue = NonNullable<FastifyError["validation"]>[number];
@@ -24,10 +26,13 @@ function fieldName(issue: ValidationIssue): string {
   return issue.instancePath.replace(/^\//, "").replaceAll("/", ".");
 }
 
-function validationError(error: FastifyError): OtpError {
+function validationError(error: FastifyError, route: string | undefined): OtpError {
   const issue = error.validation![0]!;
   const field = fieldName(issue);
-  if (VERIFY_FIELDS.has(field) && (issue.keyword === "required" || issue.keyword === "type")) return new OtpError("MISSING_FIELDS");
+  const missingOrMistyped = issue.keyword === "required" || issue.keyword === "type";
+  if (VERIFY_FIELDS.has(field) && missingOrMistyped) return new OtpError("MISSING_FIELDS");
+  if (field === "purpose" && missingOrMistyped && route === CHECK_ROUTE)
+    return new OtpError("MISSING_FIELDS", { message: "The purpose is required and must be a string." });
   const params = issue.params as Record<string, unknown>;
   if (issue.keyword === "additionalProperties") {
     const extra = String(params.additionalProperty);
@@ -40,10 +45,10 @@ function validationError(error: FastifyError): OtpError {
 }
 
 /** Maps anything thrown while handling a request to an OtpError; unknown failures become INTERNAL. */
-function toOtpError(error: unknown): OtpError {
+function toOtpError(error: unknown, route?: string): OtpError {
   if (error instanceof OtpError) return error;
   const fastifyError = error as Partial<FastifyError>;
-  if (fastifyError.validation && fastifyError.validation.length > 0) return validationError(fastifyError as FastifyError);
+  if (fastifyError.validation && fastifyError.validation.length > 0) return validationError(fastifyError as FastifyError, route);
   switch (fastifyError.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return new OtpError("PAYLOAD_TOO_LARGE", { message: "The request body is too large." });
@@ -77,7 +82,7 @@ export function errorHandlers(warnings: WarningFolder): {
   frameworkErrorHandler: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void;
 } {
   const errorHandler = (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
-    const otpError = toOtpError(error);
+    const otpError = toOtpError(error, request.routeOptions?.url);
     // Log the failure, never the body or the error's context field.
     if (otpError.code === "INTERNAL") request.log.error({ err: error }, "request failed");
     else if (otpError.status >= 500) {

@@ -54,7 +54,7 @@ const ROUND_TRIP_LIMIT_MS = 100;
 const MAX_LOGGED_MESSAGE = 500;
 
 /** A check bounded by the stores' own timer: its timeout is a StoreTimeoutError, the code TIMEOUT. */
-function bounded<T>(work: () => Promise<T>): Promise<T> {
+export function bounded<T>(work: () => Promise<T>): Promise<T> {
   return withTimeout(work, CHECK_TIMEOUT_MS, "health check");
 }
 
@@ -76,7 +76,7 @@ function reuseMsFrom(value: number | undefined): number {
  * `run` behind a gate: callers while a run is in progress get that run's result, and callers
  * within `reuseMs` of its end get it too. A run that throws is not kept.
  */
-function sharedAndReused<T>(run: () => Promise<T>, reuseMs: number): () => Promise<T> {
+export function sharedAndReused<T>(run: () => Promise<T>, reuseMs: number): () => Promise<T> {
   let running: Promise<T> | undefined;
   let last: { value: T; finishedAtMs: number } | undefined;
   return () => {
@@ -187,7 +187,7 @@ function roundTripFailureCode(error: unknown): string {
   return "ROUND_TRIP_FAILED";
 }
 
-function logFailure(log: HealthLogger, where: Record<string, unknown>, error: unknown): void {
+export function logFailure(log: HealthLogger, where: Record<string, unknown>, error: unknown): void {
   log.warn({ ...where, error: describeError(error) }, "health check failed");
 }
 

@@ -96,11 +96,11 @@ export const checkBody = requestBody(
   {
     context,
     code: { type: "string", maxLength: 64, description: "The digits the user typed." },
-    purpose: { ...purpose, description: "When given, the context must have been issued for this purpose." },
+    purpose: { ...purpose, description: "The purpose the code is checked for: the context must have been issued for it." },
     identifier: { ...identifier, description: "When given, the context must have been issued to this identifier." },
     client: clientSchema,
   },
-  ["context", "code"],
+  ["context", "code", "purpose"],
 );
 
 export const approvedResponse = {

@@ -14,7 +14,10 @@ import { developmentSecrets } from "./dev-secrets.js";
 import { Outbox, developmentChannels } from "./outbox.js";
 import { describeStore, storeFromConfig } from "./store-from-config.js";
 import { channelsFromConfig } from "./channels-from-config.js";
-import { auditLogFor } from "./companions.js";
+import { auditLogFor, describeAuditLog } from "./companions.js";
+import { schemaParts } from "./migrations.js";
+import { prepareStorage } from "./storage-at-start.js";
+import type { CounterStore } from "../guard/counters/counter-store.js";
 import { persistenceOf } from "./health.js";
 import { attachAuditLog, type AuditRecorder } from "../audit/recorder.js";
 import type { AuditLog } from "../audit/audit-log.js";
@@ -67,8 +70,26 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   const secrets = config.production ? { keys: config.keys!, apiKeys: config.apiKeys! } : developmentSecrets(config, say);
 
   const store = hooks.store ?? (await storeFromConfig(config.store));
-  // Development creates its tables on start; production runs `otp-actions migrate` as a deploy step.
-  if (!config.production && store.migrate) await store.migrate();
+  const storeWhere = hooks.store ? `${store.kind} (overridden)` : describeStore(config.store);
+  // The audit log is fed from the engine's events in batches; stop() flushes it before the store closes.
+  const auditLog = hooks.auditLog ?? (await auditLogFor(config.store, store, config.auditStore));
+  const counters = config.limits.enabled ? countersFor(store) : undefined;
+  const auditWhere = hooks.auditLog ? "(overridden)" : describeAuditLog(config.store, config.auditStore);
+  const schema = schemaParts({ store, storeWhere, counters, auditLog, ...(auditWhere && { auditWhere }) });
+  // Development creates its tables on start; production runs `otp-actions migrate` as a deploy
+  // step, and refuses to start without its tables unless OTP_AUTO_MIGRATE asks for them.
+  let stopWaiting: () => void;
+  try {
+    stopWaiting = await prepareStorage({ store, storeWhere, parts: schema, autoMigrate: !config.production || config.autoMigrate, say });
+  } catch (error) {
+    await auditLog.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  if (config.production && !hooks.auditLog && !auditWhere)
+    say(
+      `warning: the audit log is kept in memory beside a ${config.store.kind} store: its rows are lost on restart; set OTP_AUDIT_URL=postgres://… or sqlite:<path> for a durable one`,
+    );
 
   const outbox = config.production ? undefined : new Outbox();
   const channels = hooks.channels ?? (await serviceChannels(config, outbox, say));
@@ -79,7 +100,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     const risk = (await persistenceOf(store))?.risk;
     if (risk) say(`warning: ${risk}`);
   }
-  const guard = config.limits.enabled ? serviceGuard(config, store) : undefined;
+  const guard = counters ? serviceGuard(config, counters) : undefined;
   if (config.production && guard) {
     const deliversToPhones = channels.some(
       (channel) => channel.accepts !== "email" && channel.medium !== "email" && channel.medium !== "other",
@@ -89,9 +110,6 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   const otp = createOtp({ keys: secrets.keys, store, channels, ...config.policy, guard: guard ?? false });
   const metrics = createMetrics(otp);
 
-  // The audit log is fed from the engine's events in batches; stop() flushes it before the store closes.
-  const auditLog = hooks.auditLog ?? (await auditLogFor(config.store, store));
-  if (!config.production && auditLog.migrate) await auditLog.migrate();
   // Warnings go to the server's log once it exists (before that, to `say`), folded by cause.
   const warnings = new WarningFolder();
   let serverLog: WarnLogger = { warn: (_fields, message) => say(`warning: ${message}`) };
@@ -104,6 +122,8 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   const stopWatching = watchAuditBacklog(audit, auditWarn);
   const recorderMetrics = auditMetrics(audit);
   const logging = hooks.logger ?? true;
+  // Set when shutdown begins: the probes answer 503 from then on.
+  let closing = false;
   const app = await buildServer({
     // Strict: while the audit log cannot take more rows, starts and checks are refused (503).
     otp: config.auditStrict ? audit.refuseWhenFull(otp) : otp,
@@ -113,6 +133,8 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     trustProxy: config.trustProxy,
     bodyLimitBytes: config.bodyLimitBytes,
     auditLog,
+    schema,
+    stopping: () => closing,
     metrics: { render: () => metrics.render() + recorderMetrics.render() },
     ...(outbox && { development: { outbox } }),
     logger: logging ? { level: config.logLevel, ...(hooks.logStream && { stream: hooks.logStream }) } : false,
@@ -121,7 +143,6 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
 
   // While shutting down, answers ask the client to close its connection, so keep-alive sockets do
   // not hold the shutdown open once their in-flight request is answered.
-  let closing = false;
   // A callback hook: an async one costs every response a promise.
   app.addHook("onSend", (_request, reply, payload, done) => {
     if (closing) reply.header("connection", "close");
@@ -131,7 +152,9 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
+    stopWaiting();
     await app.close().catch(() => undefined);
+    await auditLog.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw error;
   }
@@ -147,6 +170,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   const stop = () =>
     (stopping ??= (async () => {
       closing = true;
+      stopWaiting();
       const graceMs = hooks.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
       // A client that never reads its answer cannot hold the process: cut what is left after a grace period.
       const cut = setTimeout(() => app.server.closeAllConnections(), graceMs);
@@ -179,6 +203,6 @@ async function serviceChannels(config: ServiceConfig, outbox: Outbox | undefined
 }
 
 /** Rate limits and lockouts on the store's own storage and connection. */
-function serviceGuard(config: ServiceConfig, store: LedgerStore): AbuseGuard {
-  return createGuard({ counters: countersFor(store), ...(config.limits.smsCountries && { smsCountries: config.limits.smsCountries }) });
+function serviceGuard(config: ServiceConfig, counters: CounterStore): AbuseGuard {
+  return createGuard({ counters, ...(config.limits.smsCountries && { smsCountries: config.limits.smsCountries }) });
 }

@@ -4,6 +4,7 @@ import { clockSkewOption, timeoutOption } from "../core/util/option-checks.js";
 import { tableNameOption } from "../core/util/sql-identifier.js";
 import { StoreTimeoutError, deadlineOf, deadlinePassed, withTimeout } from "../core/util/with-timeout.js";
 import { migratePostgres, poolFromOptions } from "../drivers/pg-work.js";
+import { postgresTableExists } from "../drivers/table-exists.js";
 import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
 
 export interface PostgresStoreOptions {
@@ -184,6 +185,10 @@ export class PostgresStore implements LedgerStore {
     const state = row?.live === true ? STATE_NAMES[row.state!] : undefined;
     if (!row || !state) return { state: "unknown", attempts: 0 };
     return { state, attempts: row.attempts!, expiresAtMs: Math.floor(row.expires_ms) };
+  }
+
+  async migrated(): Promise<boolean> {
+    return postgresTableExists(this.pool, this.tableName, this.#timeoutMs);
   }
 
   async health(): Promise<void> {

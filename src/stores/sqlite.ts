@@ -11,6 +11,7 @@ import type {
 } from "../contracts/ledger.js";
 import { timeoutOption } from "../core/util/option-checks.js";
 import { tableNameOption } from "../core/util/sql-identifier.js";
+import { sqliteTableExists } from "../drivers/table-exists.js";
 import { StoreTimeoutError, deadlineOf } from "../core/util/with-timeout.js";
 import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
 
@@ -96,6 +97,10 @@ export class SqliteStore implements LedgerStore, SynchronousLedger {
       CREATE INDEX IF NOT EXISTS ${this.tableName}_expires_at ON ${this.tableName} (expires_at);
     `),
     );
+  }
+
+  async migrated(): Promise<boolean> {
+    return sqliteTableExists(this.database, this.tableName);
   }
 
   async open(id: string, ttlMs: number, attempts = 0, options?: LedgerCallOptions): Promise<void> {

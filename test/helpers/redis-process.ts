@@ -14,8 +14,9 @@ export interface RedisProcess {
   stop(): Promise<void>;
 }
 
-export async function startRedisProcess(): Promise<RedisProcess> {
-  const port = await closedPort();
+/** On `port` when given (a port a service was told to use before this server existed). */
+export async function startRedisProcess(port?: number): Promise<RedisProcess> {
+  port ??= await closedPort();
   const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
     stdio: "ignore",
   });

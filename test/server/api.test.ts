@@ -42,7 +42,7 @@ describe("POST /v1/verifications/check", () => {
   it("refuses a wrong code with an updated context, approves the right one once", async () => {
     const { context } = (await start({ identifier: "check@example.com", purpose: "login", metadata: { userId: 7 } })).json();
     const code = server.codeFor("check@example.com");
-    const miss = await call("check", { context, code: wrong(code) });
+    const miss = await call("check", { context, code: wrong(code), purpose: "login" });
     expect(miss.statusCode).toBe(400);
     expect(miss.json()).toMatchObject({ error_code: "INVALID_OTP", error: "Invalid OTP.", attempts_remaining: 2 });
     expect(typeof miss.json().context).toBe("string");
@@ -57,7 +57,7 @@ describe("POST /v1/verifications/check", () => {
       metadata: { userId: 7 },
     });
 
-    const replay = await call("check", { context, code });
+    const replay = await call("check", { context, code, purpose: "login" });
     expect(replay.statusCode).toBe(410);
     expect(replay.json().error_code).toBe("ALREADY_USED");
   });
@@ -66,20 +66,29 @@ describe("POST /v1/verifications/check", () => {
     const { context } = (await start({ identifier: "bind@example.com", purpose: "login" })).json();
     const code = server.codeFor("bind@example.com");
     expect((await call("check", { context, code, purpose: "payment" })).json().error_code).toBe("CONTEXT_MISMATCH");
-    expect((await call("check", { context, code, identifier: "other@example.com" })).json().error_code).toBe("CONTEXT_MISMATCH");
+    expect((await call("check", { context, code, purpose: "login", identifier: "other@example.com" })).json().error_code).toBe(
+      "CONTEXT_MISMATCH",
+    );
   });
 
   it("answers 429 after the attempts are used, even for the right code", async () => {
     const { context } = (await start({ identifier: "max@example.com", purpose: "login" })).json();
     const code = server.codeFor("max@example.com");
-    for (let i = 0; i < 3; i++) await call("check", { context, code: wrong(code) });
-    const response = await call("check", { context, code });
+    for (let i = 0; i < 3; i++) await call("check", { context, code: wrong(code), purpose: "login" });
+    const response = await call("check", { context, code, purpose: "login" });
     expect(response.statusCode).toBe(429);
     expect(response.json().error_code).toBe("MAX_RETRIES_EXCEEDED");
   });
 
-  it("calls missing or mistyped code and context MISSING_FIELDS", async () => {
-    for (const body of [{ context: "x" }, { code: "123456" }, { code: 123456, context: "abc" }, { code: "123456", context: null }]) {
+  it("calls missing or mistyped code, context and purpose MISSING_FIELDS", async () => {
+    for (const body of [
+      { context: "x", purpose: "login" },
+      { code: "123456", purpose: "login" },
+      { code: 123456, context: "abc", purpose: "login" },
+      { code: "123456", context: null, purpose: "login" },
+      { code: "123456", context: "abc" },
+      { code: "123456", context: "abc", purpose: 7 },
+    ]) {
       const response = await call("check", body);
       expect(response.statusCode).toBe(400);
       expect(response.json().error_code).toBe("MISSING_FIELDS");
@@ -89,8 +98,8 @@ describe("POST /v1/verifications/check", () => {
   it("refuses a tampered context and a context over 10 KB", async () => {
     const { context } = (await start({ identifier: "tamper@example.com", purpose: "login" })).json();
     const flipped = context.slice(0, 20) + (context[20] === "A" ? "B" : "A") + context.slice(21);
-    expect((await call("check", { context: flipped, code: "123456" })).json().error_code).toBe("INVALID_CONTEXT");
-    const big = await call("check", { context: "A".repeat(11 * 1024), code: "123456" });
+    expect((await call("check", { context: flipped, code: "123456", purpose: "login" })).json().error_code).toBe("INVALID_CONTEXT");
+    const big = await call("check", { context: "A".repeat(11 * 1024), code: "123456", purpose: "login" });
     expect(big.statusCode).toBe(413);
     expect(big.json().error_code).toBe("PAYLOAD_TOO_LARGE");
   });
@@ -100,7 +109,7 @@ describe("resend and cancel", () => {
   it("resends: a new context, the old code stops working, the failure budget carries over", async () => {
     const first = (await start({ identifier: "resend@example.com", purpose: "login" })).json();
     const oldCode = server.codeFor("resend@example.com");
-    const miss = (await call("check", { context: first.context, code: wrong(oldCode) })).json();
+    const miss = (await call("check", { context: first.context, code: wrong(oldCode), purpose: "login" })).json();
     expect(miss.attempts_remaining).toBe(2);
 
     const resent = await call("resend", { context: miss.context });
@@ -110,10 +119,10 @@ describe("resend and cancel", () => {
     expect(second.context).not.toBe(first.context);
     const newCode = server.codeFor("resend@example.com");
 
-    expect((await call("check", { context: first.context, code: oldCode })).json().error_code).toBe("CANCELED");
-    const again = (await call("check", { context: second.context, code: wrong(newCode) })).json();
+    expect((await call("check", { context: first.context, code: oldCode, purpose: "login" })).json().error_code).toBe("CANCELED");
+    const again = (await call("check", { context: second.context, code: wrong(newCode), purpose: "login" })).json();
     expect(again).toMatchObject({ error_code: "INVALID_OTP", attempts_remaining: 1 });
-    expect((await call("check", { context: second.context, code: newCode })).statusCode).toBe(200);
+    expect((await call("check", { context: second.context, code: newCode, purpose: "login" })).statusCode).toBe(200);
   });
 
   it("cancels: the code stops working", async () => {
@@ -122,7 +131,7 @@ describe("resend and cancel", () => {
     const canceled = await call("cancel", { context });
     expect(canceled.statusCode).toBe(200);
     expect(canceled.json()).toMatchObject({ status: "canceled" });
-    const check = await call("check", { context, code });
+    const check = await call("check", { context, code, purpose: "login" });
     expect(check.statusCode).toBe(410);
     expect(check.json().error_code).toBe("CANCELED");
   });

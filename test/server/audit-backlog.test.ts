@@ -96,7 +96,7 @@ async function check(h: Harness, context: string, code: string): Promise<{ statu
   const response = await fetch(`${h.service.url}/v1/verifications/check`, {
     method: "POST",
     headers: HEADERS,
-    body: JSON.stringify({ context, code }),
+    body: JSON.stringify({ context, code, purpose: "login" }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Channel } from "../../src/contracts/channel.js";
 import { generateKey } from "../../src/core/keyring.js";
 import { createOtp } from "../../src/engine/create-otp.js";
@@ -9,7 +9,11 @@ import { buildServer } from "../../src/server/app.js";
 import { MemoryStore } from "../../src/stores/memory.js";
 import { API_KEY } from "../helpers/server.js";
 
-/** Short enough to wait out in a test, long enough for a burst of requests to land inside it. */
+/**
+ * The reuse window. The checks measure it with performance.now(), which these tests fake (and
+ * move by hand): a slow machine then cannot stretch a burst past the window, nor a wait fall
+ * short of it.
+ */
 const REUSE_MS = 60;
 
 /** A channel whose health check counts its calls and takes a moment, as a real login does. */
@@ -55,10 +59,20 @@ function breakStore(store: MemoryStore): { healthCalls: () => number; heal(): vo
 }
 
 let apps: FastifyInstance[] = [];
+beforeEach(() => {
+  // Only the monotonic clock: timers, and the checks' own timeouts, run as usual.
+  vi.useFakeTimers({ toFake: ["performance"] });
+});
 afterEach(async () => {
+  vi.useRealTimers();
   await Promise.all(apps.map((app) => app.close()));
   apps = [];
 });
+
+/** Moves the checks' clock past the reuse window. */
+function passTheWindow(): void {
+  vi.advanceTimersByTime(REUSE_MS + 1);
+}
 
 async function healthServer(
   options: { channel?: Channel; store?: MemoryStore } = {},
@@ -95,10 +109,12 @@ describe("/health/otp under load", () => {
     const latencies = new Set(burst.map((response) => response.json().checks.roundTrip.latencyMs));
     expect(latencies.size).toBe(1);
 
+    // Within the window (its last millisecond): reused.
+    vi.advanceTimersByTime(REUSE_MS - 1);
     expect((await getHealth(app)).statusCode).toBe(200);
     expect(channel.healthCalls).toBe(1);
 
-    await sleep(REUSE_MS + 20);
+    passTheWindow();
     expect((await getHealth(app)).statusCode).toBe(200);
     expect(channel.healthCalls).toBe(2);
   });
@@ -130,7 +146,7 @@ describe("/health/otp failures", () => {
     expect(broken.healthCalls()).toBe(1);
 
     broken.heal();
-    await sleep(REUSE_MS + 20);
+    passTheWindow();
     const recovered = await getHealth(app);
     expect(recovered.statusCode).toBe(200);
     expect(recovered.json().checks.store).toEqual({ ok: true, kind: "memory" });

@@ -100,7 +100,7 @@ describe("/openapi.json and /docs", () => {
     expect(status.parameters).toEqual([expect.objectContaining({ name: "id", in: "path", required: true })]);
     expect(Object.keys(status.responses).sort()).toEqual(["200", "400", "401", "404", "503"]);
     const check = doc.paths["/v1/verifications/check"].post;
-    expect(check.requestBody.content["application/json"].schema.required).toEqual(["context", "code"]);
+    expect(check.requestBody.content["application/json"].schema.required).toEqual(["context", "code", "purpose"]);
     expect(Object.keys(check.responses)).toEqual(expect.arrayContaining(["200", "400", "401", "410", "429", "503"]));
     expect(doc.paths["/v1/verifications"].post.responses["201"]).toBeDefined();
     const docs = await dev.app.inject({ method: "GET", url: "/docs" });

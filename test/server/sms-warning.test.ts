@@ -18,9 +18,10 @@ async function startLines(env: Record<string, string>): Promise<string[]> {
   const lines: string[] = [];
   const path = join(dir, `${Object.keys(env).length}-${Date.now()}.db`);
   const store = sqliteStore({ path });
-  await store.migrate();
   const config = loadConfig({
     NODE_ENV: "production",
+    // The ledger, the guard's counters and the audit log, created at start.
+    OTP_AUTO_MIGRATE: "true",
     PORT: "0",
     OTP_KEYS: generateKey("w1"),
     OTP_API_KEYS: "sms-warning-api-key-0123456789",

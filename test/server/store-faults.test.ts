@@ -18,6 +18,7 @@ import { generateKey as key } from "../../src/core/keyring.js";
 import { loadConfig } from "../../src/server/config.js";
 import { startService } from "../../src/server/service.js";
 import { startRedisProcess, type RedisProcess } from "../helpers/redis-process.js";
+import { freshSchema, type FreshSchema } from "../helpers/postgres-schema.js";
 import { POSTGRES_URL, requireService } from "../helpers/services.js";
 
 const BOUND_MS = 1000;
@@ -157,6 +158,50 @@ describe("a SQLite file another process holds", () => {
         expect(again.statusCode).toBe(200);
       }
     } finally {
+      await service.stop();
+    }
+  });
+});
+
+describe("a start refused 503 for a store outage", async () => {
+  const available = await requireService("postgres");
+  let schema: FreshSchema | undefined;
+  afterAll(async () => {
+    await schema?.drop();
+  });
+
+  // On Postgres the guard's counters and the ledger are separate statements: the cooldown is
+  // taken first, and must be given back when the ledger cannot open the code's entry.
+  it.skipIf(!available)("costs no resend cooldown: once the store is back, a start for the same identifier is delivered", async () => {
+    schema = await freshSchema("cooldown");
+    const config = loadConfig({ PORT: "0", OTP_KEYS: key("c1"), OTP_API_KEYS: "faults-api-key-0123456789", OTP_STORE: schema.url });
+    const service = await startService(config, { say: () => {}, logger: false });
+    const auth = { authorization: "Bearer faults-api-key-0123456789" };
+    const start = () =>
+      service.app.inject({
+        method: "POST",
+        url: "/v1/verifications",
+        headers: auth,
+        payload: { identifier: "cooldown@example.com", purpose: "login", client: IP },
+      });
+    const holder = new pg.Client({ connectionString: schema.url });
+    await holder.connect();
+    try {
+      let refused: Awaited<ReturnType<typeof start>>;
+      try {
+        await holder.query("BEGIN; LOCK TABLE otp_ledger IN ACCESS EXCLUSIVE MODE");
+        refused = await start();
+      } finally {
+        await holder.query("ROLLBACK");
+      }
+      expect([refused.statusCode, refused.json().error_code]).toEqual([503, "STORE_UNAVAILABLE"]);
+      const after = await start();
+      expect(after.statusCode).toBe(201);
+      expect(service.outbox!.list().filter((message) => message.to === "cooldown@example.com")).toHaveLength(1);
+      // The cooldown is on: a second start right after a delivered one is refused.
+      expect((await start()).json()).toMatchObject({ error_code: "RATE_LIMITED", limit: "resend_cooldown" });
+    } finally {
+      await holder.end();
       await service.stop();
     }
   });

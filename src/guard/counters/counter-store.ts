@@ -117,5 +117,11 @@ export interface CounterStore {
   apply(step: CounterStep): Promise<StepResult>;
   /** Resolves when the backend answers. */
   health?(): Promise<void>;
+  /** Creates the table (SQL backends, which otherwise create it on first use); idempotent. */
+  migrate?(): Promise<void>;
+  /** True when the table exists; read-only. Rejects when the backend cannot be reached. */
+  migrated?(): Promise<boolean>;
+  /** The table the counters live in (SQL backends), for messages naming what is missing. */
+  readonly tableName?: string;
   close?(): Promise<void>;
 }

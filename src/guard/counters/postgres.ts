@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { withClient } from "../../drivers/pg-work.js";
+import { postgresTableExists } from "../../drivers/table-exists.js";
 import { tableNameOption } from "../../core/util/sql-identifier.js";
 import { StoreTimeoutError } from "../../core/util/with-timeout.js";
 import type { CounterStep, CounterStore, StepResult } from "./counter-store.js";
@@ -13,6 +14,8 @@ export interface PostgresCountersOptions {
 }
 
 const PURGE_EVERY = 256;
+/** Bound on the catalog read behind `migrated()`. */
+const MIGRATED_TIMEOUT_MS = 2000;
 const PURGE_BATCH = 256;
 
 interface Row {
@@ -34,13 +37,13 @@ export class PostgresCounters implements CounterStore {
   /** None: the ledger's statements run on their own connection, so a guarded check is three calls here. */
   readonly ledger = undefined;
   readonly #pool: pg.Pool;
-  readonly #table: string;
+  readonly tableName: string;
   #ready: Promise<void> | undefined;
   #writes = 0;
 
   constructor(options: PostgresCountersOptions) {
     this.#pool = options.pool;
-    this.#table = tableNameOption("postgresCounters", options.tableName, "otp_guard_counters");
+    this.tableName = tableNameOption("postgresCounters", options.tableName, "otp_guard_counters");
   }
 
   async apply(step: CounterStep): Promise<StepResult> {
@@ -56,11 +59,20 @@ export class PostgresCounters implements CounterStore {
     await this.#pool.query("SELECT 1");
   }
 
+  /** Creates the table now rather than on the first step: `otp-actions migrate` runs it. */
+  migrate(): Promise<void> {
+    return this.#ensureTable();
+  }
+
+  migrated(): Promise<boolean> {
+    return postgresTableExists(this.#pool, this.tableName, MIGRATED_TIMEOUT_MS);
+  }
+
   async #step(client: pg.PoolClient, step: CounterStep, leftMs: number): Promise<StepResult> {
     const keys = keysOf(step);
     const bound = Math.max(1, Math.floor(step.deadlineMs - Date.now()));
     await client.query(`BEGIN; SET LOCAL statement_timeout = ${bound}; SET LOCAL lock_timeout = ${bound}`);
-    const t = this.#table;
+    const t = this.tableName;
     await client.query(
       `INSERT INTO ${t} (key, points, expires_at) SELECT k, 0, 0 FROM unnest($1::text[]) AS k ORDER BY k ON CONFLICT (key) DO NOTHING`,
       [keys],
@@ -97,7 +109,7 @@ export class PostgresCounters implements CounterStore {
   #ensureTable(): Promise<void> {
     const create = () =>
       this.#pool.query(
-        `CREATE TABLE IF NOT EXISTS ${this.#table} (key TEXT PRIMARY KEY, points INTEGER NOT NULL, expires_at BIGINT NOT NULL)`,
+        `CREATE TABLE IF NOT EXISTS ${this.tableName} (key TEXT PRIMARY KEY, points INTEGER NOT NULL, expires_at BIGINT NOT NULL)`,
       );
     // Two processes creating the table at once can collide (a unique violation in the catalog):
     // the second try finds it made. Any other failure is retried by the next step.

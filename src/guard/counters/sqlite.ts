@@ -1,5 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { whenUnlocked } from "../../drivers/sqlite-file.js";
+import { sqliteTableExists } from "../../drivers/table-exists.js";
 import { tableNameOption } from "../../core/util/sql-identifier.js";
 import { StoreTimeoutError } from "../../core/util/with-timeout.js";
 import type { LedgerStore, SynchronousLedger } from "../../contracts/ledger.js";
@@ -29,7 +30,7 @@ export class SqliteCounters implements CounterStore {
   readonly shared = true;
   readonly ledger: (SynchronousLedger & LedgerStore) | undefined;
   readonly #database: BetterSqlite3.Database;
-  readonly #table: string;
+  readonly tableName: string;
   #statements:
     | {
         read: BetterSqlite3.Statement<[string], Window>;
@@ -44,7 +45,7 @@ export class SqliteCounters implements CounterStore {
   constructor(options: SqliteCountersOptions) {
     this.#database = options.database;
     this.ledger = options.ledger;
-    this.#table = tableNameOption("sqliteCounters", options.tableName, "otp_guard_counters");
+    this.tableName = tableNameOption("sqliteCounters", options.tableName, "otp_guard_counters");
   }
 
   apply(step: CounterStep): Promise<StepResult> {
@@ -60,6 +61,15 @@ export class SqliteCounters implements CounterStore {
     this.#prepared();
   }
 
+  /** Creates the table now rather than on the first step: `otp-actions migrate` runs it. */
+  async migrate(): Promise<void> {
+    this.#prepared();
+  }
+
+  async migrated(): Promise<boolean> {
+    return sqliteTableExists(this.#database, this.tableName);
+  }
+
   #run(step: CounterStep): StepResult {
     const statements = this.#statements!;
     const { result, writes } = planStep((key) => statements.read.get(key), step, this.ledger);
@@ -73,7 +83,7 @@ export class SqliteCounters implements CounterStore {
 
   #prepared(): BetterSqlite3.Transaction<(step: CounterStep) => StepResult> {
     if (this.#transaction) return this.#transaction;
-    const t = this.#table;
+    const t = this.tableName;
     this.#database.exec(
       `CREATE TABLE IF NOT EXISTS ${t} (key TEXT PRIMARY KEY, points INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID`,
     );

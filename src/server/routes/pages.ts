@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { PAGE_CSP } from "../headers.js";
 import type { Otp } from "../../engine/types.js";
 import type { HealthReport } from "../health.js";
+import type { ProbeReport, Probes } from "../probes.js";
 import type { Outbox } from "../outbox.js";
 import { DEMO_JS, DOCS_JS, STYLE_CSS } from "../pages/assets.js";
 import { demoPage } from "../pages/demo.js";
@@ -19,9 +20,37 @@ const DEMO_PURPOSE = "demo";
 
 export interface PageRoutesOptions {
   health: () => Promise<HealthReport>;
+  /** /health/live and /health/ready. */
+  probes: Probes;
   openApi: () => Record<string, unknown>;
   /** Present only in development. */
   development?: { otp: Otp; outbox: Outbox };
+}
+
+/** A probe's answer: each check by name, with `ok` and, when failing, a stable `error` code. */
+const probeResponse = {
+  type: "object",
+  required: ["status", "checkedAt", "checks"],
+  properties: {
+    status: { type: "string", enum: ["ok", "fail"] },
+    checkedAt: { type: "string", format: "date-time" },
+    checks: {
+      type: "object",
+      additionalProperties: {
+        type: "object",
+        required: ["ok"],
+        properties: { ok: { type: "boolean" }, error: { type: "string" } },
+        additionalProperties: true,
+      },
+    },
+  },
+} as const;
+
+function sendProbe(reply: FastifyReply, report: ProbeReport): FastifyReply {
+  return reply
+    .code(report.status === "ok" ? 200 : 503)
+    .header("cache-control", "no-store")
+    .send(report);
 }
 
 function wantsJson(accept: string | undefined): boolean {
@@ -36,6 +65,26 @@ export async function pageRoutes(app: FastifyInstance, options: PageRoutesOption
       .header("cache-control", "no-store")
       .send(report);
   });
+  app.get(
+    "/health/live",
+    {
+      schema: {
+        summary: "Liveness: the process answers (503 only while shutting down)",
+        response: { 200: probeResponse, 503: probeResponse },
+      },
+    },
+    async (_request, reply) => sendProbe(reply, options.probes.live()),
+  );
+  app.get(
+    "/health/ready",
+    {
+      schema: {
+        summary: "Readiness: the store and the audit log answer and are migrated; channels are reported, not required",
+        response: { 200: probeResponse, 503: probeResponse },
+      },
+    },
+    async (_request, reply) => sendProbe(reply, await options.probes.ready()),
+  );
   app.get("/favicon.ico", async (_request, reply) => reply.code(204).send());
   app.get("/openapi.json", async () => options.openApi());
   const docsHtml = docsPage();

@@ -29,7 +29,7 @@ interface StartBody {
 interface CheckBody {
   context: string;
   code: string;
-  purpose?: string;
+  purpose: string;
   identifier?: string;
   client?: BodyClient;
 }
@@ -86,7 +86,7 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
     {
       schema: {
         summary: "Check a code against its context",
-        description: "Without `purpose` the context's own purpose is accepted; name it to bind the check.",
+        description: "`purpose` is required: a code issued for one purpose never approves another.",
         body: checkBody,
         response: { 200: approvedResponse, ...errorResponses },
       },
@@ -96,7 +96,7 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
       const verified = await otp.verify({
         context,
         code,
-        purpose: purpose ?? null,
+        purpose,
         ...(identifier !== undefined && { identifier }),
         ...caller(request, client),
       });
