@@ -1,33 +1,136 @@
+/** One entry of the error registry. */
+export interface ErrorSpec {
+  /** The HTTP status the service answers with. */
+  readonly status: number;
+  /** The generic message; never a secret or user input. */
+  readonly message: string;
+  /** One line saying when the code is reported: the "when" column of docs/errors.md, generated from here. */
+  readonly when: string;
+}
+
 /**
  * The one registry of failures. Every failure the engine, a store, a channel or the service can
- * report has a stable `code` (what callers branch on), an HTTP status and a generic message.
- * Messages never contain secrets or user input.
+ * report has a stable `code` (what callers branch on), an HTTP status, a generic message and a
+ * line saying when it happens. Messages never contain secrets or user input. One entry a block,
+ * in the order of docs/errors.md, so that adding a code is adding a block.
  */
 export const ERRORS = {
-  MISSING_FIELDS: { status: 400, message: "The code and context are required and must be strings." },
-  INVALID_REQUEST: { status: 400, message: "The request is malformed." },
-  INVALID_IDENTIFIER: { status: 400, message: "The identifier is not a valid email address or phone number." },
-  INVALID_CODE_FORMAT: { status: 400, message: "The code must be a string of the expected number of ASCII digits." },
-  INVALID_OTP: { status: 400, message: "Invalid OTP." },
-  INVALID_CONTEXT: { status: 400, message: "Invalid context." },
-  CONTEXT_MISMATCH: { status: 400, message: "The context was issued for another purpose or identifier." },
-  UNAUTHORIZED: { status: 401, message: "A valid API key is required." },
-  NOT_FOUND: { status: 404, message: "Not found." },
-  REQUEST_TIMEOUT: { status: 408, message: "The request was not received in time." },
-  OTP_EXPIRED: { status: 410, message: "The OTP has expired." },
-  SESSION_EXPIRED: { status: 410, message: "The verification session has expired." },
-  ALREADY_USED: { status: 410, message: "The OTP has already been used." },
-  CANCELED: { status: 410, message: "The verification was canceled." },
-  PAYLOAD_TOO_LARGE: { status: 413, message: "The payload is too large." },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "The body must be JSON." },
-  EXPECTATION_FAILED: { status: 417, message: "The Expect header names an expectation this server does not support." },
-  MAX_RETRIES_EXCEEDED: { status: 429, message: "Maximum attempts exceeded." },
-  RATE_LIMITED: { status: 429, message: "Too many requests. Try again later." },
-  HEADERS_TOO_LARGE: { status: 431, message: "The request headers are too large." },
-  DELIVERY_FAILED: { status: 502, message: "The code could not be delivered." },
-  STORE_UNAVAILABLE: { status: 503, message: "The verification store is unavailable." },
-  INTERNAL: { status: 500, message: "Internal error." },
-} as const satisfies Record<string, { status: number; message: string }>;
+  MISSING_FIELDS: {
+    status: 400,
+    message: "The code and context are required and must be strings.",
+    when: "code or context absent, empty, or not a string",
+  },
+  INVALID_REQUEST: {
+    status: 400,
+    message: "The request is malformed.",
+    when: "a malformed request: bad purpose, metadata not a JSON object, unknown channel, unknown field, a malformed audit filter or cursor; in the service also a URL that does not decode and malformed HTTP",
+  },
+  INVALID_IDENTIFIER: {
+    status: 400,
+    message: "The identifier is not a valid email address or phone number.",
+    when: "not a valid email address or phone number (for the channel's kind)",
+  },
+  INVALID_CODE_FORMAT: {
+    status: 400,
+    message: "The code must be a string of the expected number of ASCII digits.",
+    when: "the code is not 6–10 ASCII digits, or not the length this verification uses; no attempt is used",
+  },
+  INVALID_OTP: {
+    status: 400,
+    message: "Invalid OTP.",
+    when: "wrong code; the body has `attempts_remaining` and `context`",
+  },
+  INVALID_CONTEXT: {
+    status: 400,
+    message: "Invalid context.",
+    when: "the token fails to open: tampered, truncated, unknown key, wrong version",
+  },
+  CONTEXT_MISMATCH: {
+    status: 400,
+    message: "The context was issued for another purpose or identifier.",
+    when: "the token was issued for another purpose or identifier than this check names",
+  },
+  UNAUTHORIZED: {
+    status: 401,
+    message: "A valid API key is required.",
+    when: "service only: missing or wrong API key",
+  },
+  NOT_FOUND: {
+    status: 404,
+    message: "Not found.",
+    when: "service only: no such route",
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    message: "The request was not received in time.",
+    when: "service only: the request was not fully received within 30 s; the connection is closed",
+  },
+  OTP_EXPIRED: {
+    status: 410,
+    message: "The OTP has expired.",
+    when: "the code window (default 300 s) passed",
+  },
+  SESSION_EXPIRED: {
+    status: 410,
+    message: "The verification session has expired.",
+    when: "the context window (default 900 s) passed, or the ledger no longer knows the verification",
+  },
+  ALREADY_USED: {
+    status: 410,
+    message: "The OTP has already been used.",
+    when: "the verification already succeeded",
+  },
+  CANCELED: {
+    status: 410,
+    message: "The verification was canceled.",
+    when: "revoked: canceled, replaced by a resend, or delivery failed",
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    message: "The payload is too large.",
+    when: "context over 10 KB, metadata over 5 KB, or a request body over the limit",
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: "The body must be JSON.",
+    when: "service only: the body is not JSON",
+  },
+  EXPECTATION_FAILED: {
+    status: 417,
+    message: "The Expect header names an expectation this server does not support.",
+    when: "service only: an `Expect` header other than `100-continue`; the connection is closed",
+  },
+  MAX_RETRIES_EXCEEDED: {
+    status: 429,
+    message: "Maximum attempts exceeded.",
+    when: "attempts used up (default 3); even the right code fails now",
+  },
+  RATE_LIMITED: {
+    status: 429,
+    message: "Too many requests. Try again later.",
+    when: "a send or verify limit or a lockout; `retry_after_seconds` and a `Retry-After` header",
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    message: "The request headers are too large.",
+    when: "service only: the request headers are over Node's limit; the connection is closed",
+  },
+  DELIVERY_FAILED: {
+    status: 502,
+    message: "The code could not be delivered.",
+    when: "the channel failed after its retries; nothing stays pending (with `shouldSend`, never answered: see No enumeration)",
+  },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    message: "The verification store is unavailable.",
+    when: "the store did not answer, or a strict audit log is full; nothing was approved",
+  },
+  INTERNAL: {
+    status: 500,
+    message: "Internal error.",
+    when: "an unexpected error (a bug, or a failing dependency other than the store); its details go to the server's log only",
+  },
+} as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
