@@ -18,15 +18,20 @@ export interface OtpHandle {
 
 /** What a verified handler gets (`req.otpContext`). */
 export interface OtpContext {
+  /** The verification's id. */
   id: string;
+  /** The identifier the code was issued to, normalised. */
   identifier: string;
+  /** The purpose the code was issued for. */
   purpose: string;
+  /** The metadata given when the code was issued, or null. */
   metadata: Metadata | null;
 }
 
 /** The methods checked by default, as in the Django mixin: the ones that change something. */
 export const DEFAULT_VERIFIED_METHODS: readonly string[] = ["POST", "PUT", "PATCH"];
 
+/** What a protected route checks: the purpose, the methods, and whose code it must be. */
 export interface VerifiedOptions<Req> {
   /** The purpose codes must have been issued for. */
   purpose: string;

@@ -8,13 +8,8 @@ export interface ErrorSpec {
   readonly when: string;
 }
 
-/**
- * The one registry of failures. Every failure the engine, a store, a channel or the service can
- * report has a stable `code` (what callers branch on), an HTTP status, a generic message and a
- * line saying when it happens. Messages never contain secrets or user input. One entry a block,
- * in the order of docs/errors.md, so that adding a code is adding a block.
- */
-export const ERRORS = {
+// One entry a block, in the order of docs/errors.md, so that adding a code is adding a block.
+const REGISTRY = {
   MISSING_FIELDS: {
     status: 400,
     message: "The code and context are required and must be strings.",
@@ -132,8 +127,17 @@ export const ERRORS = {
   },
 } as const satisfies Record<string, ErrorSpec>;
 
-export type ErrorCode = keyof typeof ERRORS;
+/** Every stable error code: what callers branch on. */
+export type ErrorCode = keyof typeof REGISTRY;
 
+/**
+ * The one registry of failures. Every failure the engine, a store, a channel or the service can
+ * report has a stable `code` (what callers branch on), an HTTP status, a generic message and a
+ * line saying when it happens. Messages never contain secrets or user input.
+ */
+export const ERRORS: Readonly<Record<ErrorCode, ErrorSpec>> = REGISTRY;
+
+/** What an `OtpError` carries besides its code. */
 export interface OtpErrorDetails {
   /** Attempts left on this verification (INVALID_OTP). */
   attemptsRemaining?: number;
@@ -145,27 +149,41 @@ export interface OtpErrorDetails {
   limit?: string;
   /** A more specific message; must never contain a secret. */
   message?: string;
+  /** The underlying failure, for the server's log; never part of a response. */
   cause?: unknown;
 }
 
 /** The body every HTTP surface answers with: the Django library's shape, so its clients work. */
 export interface OtpErrorBody {
+  /** The message: the code's generic one or a more specific one, never a secret. */
   error: string;
+  /** The stable code to branch on. */
   error_code: ErrorCode;
+  /** Attempts left on this verification (INVALID_OTP). */
   attempts_remaining?: number;
+  /** Seconds until a retry can succeed (RATE_LIMITED); also the Retry-After header. */
   retry_after_seconds?: number;
   /** Which limit refused the request (RATE_LIMITED), as the guard names it: `failures_per_identifier_and_ip`, … */
   limit?: string;
+  /** The context to send with the next attempt (INVALID_OTP). */
   context?: string;
 }
 
+/** Every failure the library reports: a stable `code`, its HTTP `status` and a message without secrets. */
 export class OtpError extends Error {
+  /** Always `OtpError`. */
   override readonly name = "OtpError";
+  /** The stable code to branch on. */
   readonly code: ErrorCode;
+  /** The HTTP status of the code. */
   readonly status: number;
+  /** Attempts left on this verification (INVALID_OTP). */
   readonly attemptsRemaining?: number;
+  /** Seconds until a retry can succeed (RATE_LIMITED). */
   readonly retryAfterSeconds?: number;
+  /** The context to send with the next attempt (INVALID_OTP). */
   readonly context?: string;
+  /** Which limit refused the request (RATE_LIMITED). */
   readonly limit?: string;
 
   constructor(code: ErrorCode, details: OtpErrorDetails = {}) {
@@ -178,6 +196,7 @@ export class OtpError extends Error {
     if (details.limit !== undefined) this.limit = details.limit;
   }
 
+  /** The HTTP body: `{ error, error_code, ... }`. */
   toBody(): OtpErrorBody {
     const body: OtpErrorBody = { error: this.message, error_code: this.code };
     if (this.attemptsRemaining !== undefined) body.attempts_remaining = this.attemptsRemaining;
@@ -188,6 +207,7 @@ export class OtpError extends Error {
   }
 }
 
+/** Whether `value` is an `OtpError` (of this copy of the library). */
 export function isOtpError(value: unknown): value is OtpError {
   return value instanceof OtpError;
 }

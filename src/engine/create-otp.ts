@@ -19,6 +19,7 @@ import { revoke } from "./revoke.js";
 import type { GenerateInput, Generated, Issued, Otp, ResendInput, RevokeOptions, StartInput, Verified, VerifyInput } from "./types.js";
 import { verify } from "./verify.js";
 
+/** The engine: issues, delivers, checks and cancels one-time codes under `options`' keys, store, channels and limits. */
 export function createOtp(options: OtpOptions): Otp {
   return new OtpEngine(options);
 }

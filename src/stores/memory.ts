@@ -11,6 +11,7 @@ import type {
 } from "../contracts/ledger.js";
 import { deadlinePassed } from "../core/util/with-timeout.js";
 
+/** Options of `memoryStore`. */
 export interface MemoryStoreOptions {
   /** Milliseconds since the epoch; the engine's expiry checks use their own clock. */
   now?: () => number;
@@ -63,6 +64,7 @@ export class MemoryStore implements LedgerStore, SynchronousLedger {
     this.openNow(id, ttlMs, attempts);
   }
 
+  /** `open`, synchronously, inside the caller's atomic step. */
   openNow(id: string, ttlMs: number, attempts: number): void {
     const now = this.#now();
     this.#sweeper.sweep(now);
@@ -75,6 +77,7 @@ export class MemoryStore implements LedgerStore, SynchronousLedger {
     return this.recordNow(id, match, maxAttempts);
   }
 
+  /** `record`, synchronously, inside the caller's atomic step. */
   recordNow(id: string, match: boolean, maxAttempts: number): RecordResult {
     const entry = this.#live(id);
     if (!entry) return { outcome: "unknown", attempts: 0 };
@@ -117,6 +120,7 @@ function checkDeadline(options: LedgerCallOptions | undefined): void {
   if (deadlineMs !== undefined && !(Date.now() < deadlineMs)) throw deadlinePassed("memory");
 }
 
+/** A ledger in this process's memory: one process, nothing survives a restart. */
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   return new MemoryStore(options);
 }
