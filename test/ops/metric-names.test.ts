@@ -37,9 +37,10 @@ describe("metric names in ops/", () => {
       });
     expect((await check(wrong(code))).statusCode).toBe(400);
     expect((await check(code)).statusCode).toBe(200);
-    const scraped = await service.app.inject({ method: "GET", url: "/metrics", headers: AUTH });
-    expect(scraped.statusCode).toBe(200);
-    exported = exportedNames(scraped.body);
+    // Scraped over HTTP, as Prometheus does.
+    const scraped = await fetch(`${service.url}/metrics`, { headers: AUTH });
+    expect(scraped.status).toBe(200);
+    exported = exportedNames(await scraped.text());
   });
   afterAll(async () => service?.stop());
 
