@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the local PostgreSQL and Redis the tests use when they are down (this machine's
-# packages; the commands are the ones that start them at boot), and Chromium for page tests.
+# packages; the commands are the ones that start them at boot), Chromium for page tests and
+# promtool (Debian's prometheus package) for the alerting rules' tests.
 set -euo pipefail
 
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
@@ -19,4 +20,10 @@ done
 if ! command -v chromium >/dev/null 2>&1; then
   echo "installing chromium (page tests)"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium could not be installed"
+fi
+if ! command -v promtool >/dev/null 2>&1; then
+  echo "installing promtool (alerting rules tests)"
+  # Only promtool is used: without the recommended exporters.
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null) ||
+    echo "promtool could not be installed"
 fi

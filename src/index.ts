@@ -13,17 +13,19 @@ export type {
   VerificationState,
   VerificationStatus,
 } from "./engine/types.js";
-export type { OtpOptions, PurposePolicy, CodePolicy, DeliveryOptions, Clock, ShouldSendRequest } from "./engine/options.js";
+export type { OtpOptions, PurposePolicy, CodePolicy, DeliveryOptions, Clock, ShouldSendRequest, ResolvedPolicy } from "./engine/options.js";
 export { DEFAULT_POLICY } from "./engine/options.js";
 export { OtpError, ERRORS, isOtpError } from "./core/errors.js";
-export type { ErrorCode, OtpErrorBody } from "./core/errors.js";
+export type { ErrorCode, ErrorSpec, OtpErrorBody, OtpErrorDetails } from "./core/errors.js";
 export { generateKey, parseKeys, Keyring } from "./core/keyring.js";
+export type { KeyEntry } from "./core/keyring.js";
 export { normalizeIdentifier, maskIdentifier } from "./core/identifiers.js";
-export type { IdentifierKind, NormalizedIdentifier } from "./core/identifiers.js";
+export type { IdentifierKind, NormalizedIdentifier, NormalizeOptions } from "./core/identifiers.js";
 export { MAX_CONTEXT_CHARS, MAX_METADATA_BYTES } from "./core/limits.js";
 export { DeliveryError } from "./contracts/channel.js";
 export type { Channel, OtpMessage, DeliverOptions } from "./contracts/channel.js";
 export { consoleChannel } from "./channels/console.js";
+export type { ConsoleChannelOptions } from "./channels/console.js";
 export type {
   LedgerStore,
   SynchronousLedger,
@@ -110,4 +112,20 @@ export type {
   CounterStep,
   CounterOp,
   StepResult,
+  TakeOp,
+  LockOp,
+  UnlockOp,
+  ForgetOp,
+  GiveBackOp,
+  LedgerPart,
+  LockSpec,
+  OpResult,
+  ResolvedLimits,
+  MemoryCounters,
+  SqliteCounters,
+  SqliteCountersOptions,
+  PostgresCounters,
+  PostgresCountersOptions,
+  RedisCounters,
+  RedisCountersOptions,
 } from "./guard/index.js";

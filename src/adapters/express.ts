@@ -24,7 +24,7 @@ import {
   type VerifiedOptions,
 } from "./shared.js";
 
-export type { OtpContext, OtpHandle } from "./shared.js";
+export type { OtpContext, OtpHandle, VerifiedOptions } from "./shared.js";
 export { DEFAULT_CODE_FIELDS, UNCHECKED_METHODS } from "./shared.js";
 
 declare global {
@@ -40,7 +40,10 @@ declare global {
 }
 
 /** The request as Express sees it, with `otp` present (for handlers after `otpProtected`). */
-export type OtpProtectedRequest = Request & { otp: OtpHandle };
+export type OtpProtectedRequest = Request & {
+  /** The engine bound to this request's client. */
+  otp: OtpHandle;
+};
 
 function clientOf(req: Request) {
   // req.ip honours the app's own "trust proxy" setting.

@@ -25,13 +25,15 @@ import {
   type VerifiedOptions,
 } from "./shared.js";
 
-export type { OtpContext, OtpHandle } from "./shared.js";
+export type { OtpContext, OtpHandle, VerifiedOptions } from "./shared.js";
 export { DEFAULT_CODE_FIELDS, UNCHECKED_METHODS } from "./shared.js";
 
 /** Per route: `config: { otp: { purpose: "password_reset" } }`. */
 export type OtpRouteConfig = VerifiedOptions<FastifyRequest>;
 
+/** Options of `otpPlugin`. */
 export interface OtpPluginOptions {
+  /** The engine checks run on. */
   otp: Otp;
   /** Default methods checked on routes with an `otp` config. Default: all but GET, HEAD, OPTIONS. */
   methods?: readonly string[];

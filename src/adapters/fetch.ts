@@ -23,9 +23,10 @@ import {
   type VerifiedOptions,
 } from "./shared.js";
 
-export type { OtpContext, OtpHandle } from "./shared.js";
+export type { OtpContext, OtpHandle, VerifiedOptions } from "./shared.js";
 export { DEFAULT_CODE_FIELDS, UNCHECKED_METHODS } from "./shared.js";
 
+/** Options of the fetch adapter's `otpVerified`: the route's check, the client and the body limit. */
 export interface FetchVerifiedOptions extends VerifiedOptions<Request> {
   /** The end user's IP and agent; a Web Request does not carry the peer address. */
   client?: (request: Request) => ClientInfo | undefined;
@@ -38,6 +39,7 @@ export interface FetchVerifiedOptions extends VerifiedOptions<Request> {
 
 const DEFAULT_BODY_LIMIT_BYTES = 100 * 1024;
 
+/** What the handler gets besides the request. */
 export interface VerifiedArgs {
   /** Null when the method is not checked. */
   otpContext: OtpContext | null;
@@ -45,7 +47,22 @@ export interface VerifiedArgs {
   body: unknown;
 }
 
-export type VerifyResult = { ok: true; otpContext: OtpContext; body: unknown } | { ok: false; response: Response };
+/** A check's result: the verification and the parsed body, or the error response to return. */
+export type VerifyResult =
+  | {
+      /** The check passed. */
+      ok: true;
+      /** The verification that passed. */
+      otpContext: OtpContext;
+      /** The parsed JSON body. */
+      body: unknown;
+    }
+  | {
+      /** The check failed. */
+      ok: false;
+      /** The error response to return. */
+      response: Response;
+    };
 
 /**
  * The JSON response for a failure: an `OtpError`'s status and `{ error, error_code, … }`; anything

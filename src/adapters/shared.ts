@@ -33,9 +33,13 @@ export interface OtpHandle {
 
 /** What a verified handler gets (`req.otpContext`). */
 export interface OtpContext {
+  /** The verification's id. */
   id: string;
+  /** The identifier the code was issued to, normalised. */
   identifier: string;
+  /** The purpose the code was issued for. */
   purpose: string;
+  /** The metadata given when the code was issued, or null. */
   metadata: Metadata | null;
 }
 
@@ -48,6 +52,7 @@ export const UNCHECKED_METHODS: readonly string[] = ["GET", "HEAD", "OPTIONS"];
 /** The body fields a code is read from by default: `code`, and `otp` as the Django library's clients send it. */
 export const DEFAULT_CODE_FIELDS: readonly string[] = ["code", "otp"];
 
+/** What a protected route checks: the purpose, the methods, and whose code it must be. */
 export interface VerifiedOptions<Req> {
   /** The purpose codes must have been issued for. */
   purpose: string;

@@ -5,6 +5,7 @@
  */
 import { OtpError } from "../core/errors.js";
 
+/** The actions an audit row records. */
 export const AUDIT_ACTIONS = [
   "generated",
   "delivered",
@@ -15,29 +16,42 @@ export const AUDIT_ACTIONS = [
   "rate_limited",
   "delivery_failed",
 ] as const;
+/** One of `AUDIT_ACTIONS`. */
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
+/** One row of the audit log. */
 export interface AuditRecord {
   /** Unique per row (UUID). */
   eventId: string;
+  /** The verification it concerns; null for a refusal before one existed. */
   verificationId: string | null;
+  /** What happened. */
   action: AuditAction;
   /** What came of it: an error code (`INVALID_OTP`, `RATE_LIMITED`, …) or `pending`, `approved`, `canceled`, `delivered`. */
   status: string;
+  /** The purpose, when known. */
   purpose: string | null;
+  /** The channel, when one was involved. */
   channel: string | null;
   /** Keyed hash of the normalised identifier, for lookups. */
   identifierHash: string | null;
   /** For display: `u***@example.com`, `+1415*****23`. */
   identifierMasked: string | null;
+  /** Attempts used on the verification after this action. */
   attempts: number | null;
+  /** The verification's metadata (issued rows), when recorded. */
   metadata: Record<string, unknown> | null;
+  /** The caller's IP address. */
   clientIp: string | null;
+  /** The caller's `User-Agent`. */
   userAgent: string | null;
+  /** The trace or request id of the operation. */
   traceId: string | null;
+  /** When it happened. */
   at: Date;
 }
 
+/** Which rows a query or an export selects; every field narrows. */
 export interface AuditFilter {
   /** One hash, or several (the same identifier under each key of a rotation). Indexed. */
   identifierHash?: string | readonly string[];
@@ -46,8 +60,11 @@ export interface AuditFilter {
    * combine it with `identifierHash` or a time range on large logs.
    */
   verificationId?: string;
+  /** Rows of this purpose. */
   purpose?: string;
+  /** Rows of this action, or of any of these. */
   action?: AuditAction | readonly AuditAction[];
+  /** Rows with this status. */
   status?: string;
   /** Inclusive. */
   from?: Date;
@@ -59,6 +76,7 @@ export interface AuditFilter {
   cursor?: string;
 }
 
+/** One page of a query. */
 export interface AuditPage {
   /** Newest first. */
   rows: AuditRecord[];
@@ -66,9 +84,11 @@ export interface AuditPage {
   nextCursor?: string;
 }
 
+/** Where audit rows are stored and read: memory, SQLite or Postgres. */
 export interface AuditLog {
   /** Stores records as one write. */
   append(records: readonly AuditRecord[]): Promise<void>;
+  /** Rows matching `filter`, newest first, a page at a time. */
   query(filter?: AuditFilter): Promise<AuditPage>;
   /** CSV (header first), page by page; `Readable.from(log.exportCsv(filter))` makes it a stream. */
   exportCsv(filter?: AuditFilter): AsyncIterable<string>;
@@ -78,6 +98,7 @@ export interface AuditLog {
   migrate?(): Promise<void>;
   /** True when the tables `migrate()` creates exist; read-only. Rejects when the log cannot be reached. */
   migrated?(): Promise<boolean>;
+  /** Releases the log's connections (a pool you passed stays open). */
   close(): Promise<void>;
 }
 

@@ -1,5 +1,6 @@
 import type { AuditFilter, AuditLog, AuditRecord } from "./audit-log.js";
 
+/** The columns of an audit CSV export, in order. */
 export const CSV_COLUMNS = [
   "event_id",
   "at",

@@ -8,3 +8,4 @@ export { auditFilterForIdentifier } from "./search-filter.js";
 export { auditRecordFromEvent } from "./record-from-event.js";
 export type { AuditRecorder, AuditRecorderOptions, AuditRecorderStatus } from "./recorder.js";
 export { auditMetrics } from "../telemetry/metrics.js";
+export type { AuditBacklogSource } from "../telemetry/metrics.js";

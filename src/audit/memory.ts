@@ -9,9 +9,11 @@ import {
 } from "./audit-log.js";
 import { auditCsv } from "./csv.js";
 
+/** Options of `memoryAuditLog`. */
 export interface MemoryAuditLogOptions {
   /** Rows kept at most; past it the oldest tenth is forgotten. Default 10,000. */
   maxRows?: number;
+  /** Where time comes from (for `purge`). Default `Date.now`. */
   now?: () => number;
 }
 
@@ -32,6 +34,7 @@ export class MemoryAuditLog implements AuditLog {
     this.#now = options.now ?? Date.now;
   }
 
+  /** Rows held. */
   get size(): number {
     return this.#rows.length;
   }
@@ -43,6 +46,7 @@ export class MemoryAuditLog implements AuditLog {
     if (this.#rows.length > this.#maxRows) this.#rows.splice(0, this.#rows.length - this.#maxRows + Math.floor(this.#maxRows / 10));
   }
 
+  /** Rows matching `filter`, newest first, a page at a time. */
   async query(filter: AuditFilter = {}): Promise<AuditPage> {
     const f = normalizeAuditFilter(filter);
     const matches = this.#rows.filter((row) => {
@@ -76,9 +80,11 @@ export class MemoryAuditLog implements AuditLog {
     return before - kept.length;
   }
 
+  /** Nothing to release. */
   async close(): Promise<void> {}
 }
 
+/** An audit log in this process's memory, bounded. */
 export function memoryAuditLog(options: MemoryAuditLogOptions = {}): MemoryAuditLog {
   return new MemoryAuditLog(options);
 }

@@ -20,9 +20,11 @@ import { copyText } from "./copy-text.js";
 import { auditCsv } from "./csv.js";
 import { AUDIT_COLUMNS, rowToRecord, selectSql, type AuditRow } from "./sql.js";
 
+/** Options of `postgresAuditLog`: a pool or a connection string. */
 export interface PostgresAuditLogOptions {
   /** A pool you built (e.g. `postgresStore(...).pool`); `close()` then leaves it open. */
   pool?: pg.Pool;
+  /** Opens a pool of its own, closed by `close()`. */
   connectionString?: string;
   /** Default `otp_audit`. */
   tableName?: string;
@@ -31,6 +33,7 @@ export interface PostgresAuditLogOptions {
    * shared pool too: each statement carries it as its own `query_timeout`, over the pool's.
    */
   timeoutMs?: number;
+  /** Where time comes from (for `purge`). Default `Date.now`. */
   now?: () => number;
 }
 
@@ -43,7 +46,9 @@ const UNIQUE_VIOLATION = "23505";
  * audit log is the largest writer this library puts on a database.
  */
 export class PostgresAuditLog implements AuditLog {
+  /** The pool the log writes through. */
   readonly pool: pg.Pool;
+  /** The table rows are stored in. */
   readonly tableName: string;
   readonly #owned: boolean;
   readonly #timeoutMs: number;
@@ -130,6 +135,7 @@ export class PostgresAuditLog implements AuditLog {
     return boundedStatement(text, this.#timeoutMs, values);
   }
 
+  /** Rows matching `filter`, newest first, a page at a time. */
   async query(filter: AuditFilter = {}): Promise<AuditPage> {
     const f = normalizeAuditFilter(filter);
     const values: unknown[] = [];
@@ -160,6 +166,7 @@ export class PostgresAuditLog implements AuditLog {
     }
   }
 
+  /** Closes the pool if the log opened it. */
   async close(): Promise<void> {
     if (this.#owned && !this.pool.ended) await this.pool.end();
   }
@@ -169,6 +176,7 @@ export class PostgresAuditLog implements AuditLog {
   }
 }
 
+/** An audit log in a Postgres table (COPY for batches). */
 export function postgresAuditLog(options: PostgresAuditLogOptions): PostgresAuditLog {
   return new PostgresAuditLog(options);
 }

@@ -5,6 +5,7 @@ import { wrapOperations } from "../telemetry/wrap.js";
 import type { AuditLog, AuditRecord } from "./audit-log.js";
 import { AUDITED_EVENT_TYPES, auditRecordFromEvent } from "./record-from-event.js";
 
+/** Options of `attachAuditLog`: batching, the memory bound, and what happens past it. */
 export interface AuditRecorderOptions {
   /** Records per write. Default 200. */
   batchSize?: number;
@@ -40,17 +41,23 @@ export interface AuditRecorderStatus {
   state: "ok" | "degraded" | "full";
   /** Records held: buffered and being written. */
   held: number;
+  /** Records held at most. */
   maxBuffered: number;
+  /** Records held from which the state is degraded. */
   degradedAt: number;
+  /** Whether operations are refused (rather than rows dropped) when full. */
   strict: boolean;
   /** The latest write failed (its records are held and tried again). */
   failing: boolean;
+  /** Records dropped because the buffer was full. */
   dropped: number;
+  /** Writes that failed. */
   writeFailures: number;
   /** Operations refused by `refuseWhenFull` engines. */
   refused: number;
 }
 
+/** What `attachAuditLog` returns: the recorder feeding the log from the engine's events. */
 export interface AuditRecorder {
   /**
    * Writes everything buffered or being written when called (records that arrive meanwhile are
@@ -67,6 +74,7 @@ export interface AuditRecorder {
   readonly writeFailures: number;
   /** `maxBuffered` records are held. */
   readonly full: boolean;
+  /** How the recorder is doing. */
   status(): AuditRecorderStatus;
   /**
    * `otp` with its new codes and checks (generate, start, resend, regenerate, verify) refused with

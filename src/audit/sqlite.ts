@@ -17,6 +17,7 @@ import { auditCsv } from "./csv.js";
 import { startSqliteWriter, type SqliteWriter } from "./sqlite-writer.js";
 import { AUDIT_COLUMNS, recordValues, rowToRecord, selectSql, type AuditRow } from "./sql.js";
 
+/** Options of `sqliteAuditLog`: a file or a connection. */
 export interface SqliteAuditLogOptions {
   /**
    * Database file; its directory is created. Default `./data/audit.db`: a file of its own, so
@@ -41,12 +42,15 @@ export interface SqliteAuditLogOptions {
    * the recorder keeps its records to try again). Default 5,000 ms.
    */
   busyTimeoutMs?: number;
+  /** Where time comes from (for `purge`). Default `Date.now`. */
   now?: () => number;
 }
 
 /** The audit log in SQLite: times as epoch milliseconds, metadata as JSON text. */
 export class SqliteAuditLog implements AuditLog {
+  /** The connection reads go through. */
   readonly database: BetterSqlite3.Database;
+  /** The table rows are stored in. */
   readonly tableName: string;
   readonly #owned: boolean;
   readonly #now: () => number;
@@ -120,6 +124,7 @@ export class SqliteAuditLog implements AuditLog {
     })();
   }
 
+  /** Rows matching `filter`, newest first, a page at a time. */
   async query(filter: AuditFilter = {}): Promise<AuditPage> {
     const f = normalizeAuditFilter(filter);
     const values: unknown[] = [];
@@ -156,6 +161,7 @@ export class SqliteAuditLog implements AuditLog {
     }
   }
 
+  /** Closes the connections the log opened. */
   async close(): Promise<void> {
     this.#insert = undefined;
     await this.#writer?.close();
@@ -164,6 +170,7 @@ export class SqliteAuditLog implements AuditLog {
   }
 }
 
+/** An audit log in a SQLite file (written on a worker thread by default). */
 export function sqliteAuditLog(options: SqliteAuditLogOptions = {}): SqliteAuditLog {
   return new SqliteAuditLog(options);
 }

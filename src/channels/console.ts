@@ -1,5 +1,6 @@
 import type { Channel, DeliverOptions, OtpMessage } from "../contracts/channel.js";
 
+/** Options of `consoleChannel`. */
 export interface ConsoleChannelOptions {
   /** Channel name; "console" by default. */
   name?: string;

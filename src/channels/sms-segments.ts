@@ -5,6 +5,7 @@ const GSM7_EXTENDED = "^{}\\[~]|€\f";
 const BASIC = new Set(GSM7_BASIC);
 const EXTENDED = new Set(GSM7_EXTENDED);
 
+/** How an SMS text is encoded and how many segments it costs. */
 export interface SmsSegments {
   /** GSM-7 when every character is in the GSM alphabet, otherwise UCS-2. */
   encoding: "GSM-7" | "UCS-2";

@@ -3,6 +3,7 @@ import { DeliveryError, type Channel, type DeliverOptions, type OtpMessage } fro
 import { isLoopbackHost, isSecureHttpUrl } from "./http-delivery.js";
 import { createTemplateRenderer, type TemplateOptions } from "./templates.js";
 
+/** Options of `smtpChannel`: a transport or a URL, the sender, and the templates. */
 export interface SmtpChannelOptions extends TemplateOptions {
   /** A nodemailer transporter you built. Exactly one of `transport` and `url`. */
   transport?: Transporter;
@@ -14,6 +15,7 @@ export interface SmtpChannelOptions extends TemplateOptions {
   url?: string;
   /** Sender, e.g. `"Acme <no-reply@acme.example>"`. Required. */
   from: string;
+  /** The `Reply-To` address. */
   replyTo?: string;
   /** Channel name. Default "email". */
   name?: string;
@@ -26,7 +28,9 @@ export interface SmtpChannelOptions extends TemplateOptions {
   otpTokenOrigin?: string;
   /** Timeouts for a transport built from `url`. Defaults: connect 10 s, greeting 10 s, socket 30 s. */
   connectionTimeoutMs?: number;
+  /** Timeout for the server's greeting, for a transport built from `url`. */
   greetingTimeoutMs?: number;
+  /** Timeout for socket inactivity, for a transport built from `url`. */
   socketTimeoutMs?: number;
 }
 

@@ -2,13 +2,19 @@ import { DeliveryError, type Channel, type DeliverOptions, type OtpMessage } fro
 import { checkedEndpointUrl, deliveryRequest, discardBody, isRetryableStatus } from "./http-delivery.js";
 import { createTemplateRenderer, type TemplateOptions } from "./templates.js";
 
+/** Options of `twilioSmsChannel`: credentials, the sender, and the templates. */
 export interface TwilioSmsChannelOptions extends TemplateOptions {
   /** `AC…`. */
   accountSid: string;
   /** The account's auth token. Exactly one of `authToken` and `apiKey`. */
   authToken?: string;
   /** An API key (`SK…`) and its secret, instead of the auth token. */
-  apiKey?: { sid: string; secret: string };
+  apiKey?: {
+    /** The key id (`SK…`). */
+    sid: string;
+    /** The key secret. */
+    secret: string;
+  };
   /** Sender: an E.164 number or an alphanumeric sender id. Exactly one of `from` and `messagingServiceSid`. */
   from?: string;
   /** `MG…`: lets Twilio pick the sender from a pool. */
@@ -52,8 +58,11 @@ const RETRYABLE_ERRORS = new Set([20429, 21611, 14107]);
 
 /** The failure Twilio reported: HTTP status and Twilio error code. Never the number or the text. */
 export interface TwilioFailure {
+  /** The HTTP status Twilio answered. */
   status: number;
+  /** Twilio's error code. */
   code?: number;
+  /** Twilio's link to the error's documentation. */
   moreInfo?: string;
 }
 

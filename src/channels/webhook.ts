@@ -11,6 +11,7 @@ export {
   verifyWebhookSignature,
 } from "./webhook-signature.js";
 
+/** Options of `webhookChannel`: where to POST, the signing secret, and retries. */
 export interface WebhookChannelOptions {
   /** Where to POST. https, or http to a loopback host (or anywhere with `allowInsecureHttp`). */
   url: string;
@@ -35,14 +36,21 @@ export interface WebhookChannelOptions {
 
 /** What the receiver gets, as JSON. */
 export interface WebhookPayload {
+  /** The verification id. */
   id: string;
+  /** The recipient, normalised. */
   to: string;
+  /** The one-time code. */
   code: string;
+  /** The purpose of the verification. */
   purpose: string;
+  /** The message's locale, or null. */
   locale: string | null;
   /** ISO 8601. */
   expiresAt: string;
+  /** The verification's metadata, or null. */
   metadata: Record<string, unknown> | null;
+  /** The message rendered (subject, text, html, sms), when the channel has `render`. */
   rendered?: RenderedMessage;
 }
 

@@ -6,19 +6,25 @@ export interface OtpMessage {
   id: string;
   /** Normalised recipient: email address or E.164 number. */
   to: string;
+  /** The one-time code. */
   code: string;
+  /** The purpose the code protects. */
   purpose: string;
   /** BCP 47 tag such as "en" or "fr-CA"; channels fall back to English. */
   locale?: string;
+  /** When the code stops working. */
   codeExpiresAt: Date;
+  /** The verification's metadata, for templates. */
   metadata?: Record<string, unknown>;
 }
 
+/** What the engine gives a channel with each delivery. */
 export interface DeliverOptions {
   /** Aborted when the engine's delivery timeout passes; a channel should stop its I/O. */
   signal: AbortSignal;
 }
 
+/** A way to deliver codes: email, SMS, a webhook, the console, or your own. */
 export interface Channel {
   /** The name callers pick it by ("sms", "email", "webhook", "console"). */
   readonly name: string;
@@ -31,9 +37,11 @@ export interface Channel {
    * Default: "email" for an email channel, else "sms" when the identifier is a phone number.
    */
   readonly medium?: "sms" | "voice" | "email" | "other";
+  /** Delivers one message; rejects (with a `DeliveryError` to say whether to retry) when it could not. */
   deliver(message: OtpMessage, options: DeliverOptions): Promise<void>;
   /** Resolves when the channel is configured and can be used (for /health). */
   health?(): Promise<void>;
+  /** Releases the channel's connections. */
   close?(): Promise<void>;
 }
 
@@ -42,7 +50,9 @@ export interface Channel {
  * the engine's retries at once; anything else thrown is treated as retryable.
  */
 export class DeliveryError extends Error {
+  /** Always `DeliveryError`. */
   override readonly name = "DeliveryError";
+  /** False stops the engine's retries at once. */
   readonly retryable: boolean;
 
   constructor(message: string, options: { retryable?: boolean; cause?: unknown } = {}) {

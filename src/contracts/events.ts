@@ -1,5 +1,6 @@
 import type { ErrorCode } from "../core/errors.js";
 
+/** Every event type the engine emits, in the order of a verification's life. */
 export const EVENT_TYPES = [
   "generated",
   "delivered",
@@ -13,10 +14,14 @@ export const EVENT_TYPES = [
   "locked_out",
 ] as const;
 
+/** One of `EVENT_TYPES`. */
 export type OtpEventType = (typeof EVENT_TYPES)[number];
 
+/** Who made a request: what limits, events and audit rows record of the caller. */
 export interface ClientInfo {
+  /** The client's IP address. */
   ip?: string;
+  /** The client's `User-Agent`. */
   userAgent?: string;
 }
 
@@ -25,32 +30,43 @@ export interface ClientInfo {
  * keyed hash (for lookups that must not store it).
  */
 export interface OtpEvent {
+  /** What happened. */
   type: OtpEventType;
   /** Verification id, when one exists. */
   id?: string;
+  /** The purpose of the verification. */
   purpose?: string;
   /** Masked identifier for display: `u***@example.com`. */
   identifier?: string;
   /** Keyed hash of the normalised identifier, stable while the sealing key is. */
   identifierHash?: string;
+  /** The channel that delivers (or delivered) the code. */
   channel?: string;
   /** Attempts used on this verification after the event. */
   attempts?: number;
+  /** Checks allowed on this verification. */
   maxAttempts?: number;
   /** Why a check failed or a send was refused. */
   reason?: ErrorCode;
   /** Which limit refused (rate_limited, locked_out). */
   limit?: string;
+  /** Seconds until a refused request can succeed (rate_limited, locked_out). */
   retryAfterSeconds?: number;
+  /** The verification's metadata, on events that carry it. */
   metadata?: Record<string, unknown>;
+  /** The caller's IP and user agent. */
   client?: ClientInfo;
+  /** The trace or request id the operation was given, or its span's. */
   traceId?: string;
   /** Milliseconds since the epoch, from the engine's clock. */
   at: number;
+  /** When the code stops working, in milliseconds since the epoch, on events that carry it. */
   codeExpiresAt?: number;
+  /** When the context stops working, in milliseconds since the epoch, on events that carry it. */
   sessionExpiresAt?: number;
 }
 
+/** A function called with each event; a rejection or throw goes to `onListenerError`. */
 export type OtpEventListener = (event: OtpEvent) => void | Promise<void>;
 
 /** `node:diagnostics_channel` names: `otp-actions:generated`, `otp-actions:failed`, … */

@@ -15,16 +15,20 @@ export interface GuardTiming {
 
 /** A send (generate, start, resend) about to happen. */
 export interface SendAttempt extends GuardTiming {
+  /** The identifier, normalised. */
   identifier: NormalizedIdentifier;
   /** Keyed hash of `identifier.value` (the keyring's identifier hash): what limits are keyed by. */
   identifierHash: string;
+  /** The purpose of the send. */
   purpose: string;
+  /** The channel that will deliver. */
   channel: string;
   /**
    * What the channel does with the identifier. A phone number handed to any channel but an
    * email one is taken as a delivery to that number ("sms" unless the channel says "voice").
    */
   medium: DeliveryMedium;
+  /** The caller's IP and user agent. */
   client?: ClientInfo;
   /** True for a resend of an existing session. */
   resend: boolean;
@@ -36,19 +40,25 @@ export interface CheckAttempt extends GuardTiming {
   id: string;
   /** Keyed hash of the token's identifier: what limits are keyed by. */
   identifierHash: string;
+  /** The purpose the check names. */
   purpose: string;
+  /** The caller's IP and user agent. */
   client?: ClientInfo;
 }
 
 /** A check refused before any code was compared (a bad, expired or mismatched context). */
 export interface RefusedCheck extends GuardTiming {
+  /** The purpose the check names, when it named a string. */
   purpose?: string;
+  /** The caller's IP and user agent. */
   client?: ClientInfo;
 }
 
 /** A lockout a failed check started. */
 export interface LockoutNotice {
+  /** The limit whose failure budget filled. */
   limit: string;
+  /** Seconds until the lockout ends. */
   retryAfterSeconds: number;
 }
 
@@ -56,8 +66,11 @@ export interface LockoutNotice {
 export interface LedgerCheck {
   /** The engine's store: counters that run a ledger's check themselves do so only for this one. */
   store: LedgerStore;
+  /** Verification id. */
   id: string;
+  /** Whether the code matched. */
   match: boolean;
+  /** Checks allowed on the verification. */
   maxAttempts: number;
   /** The store's own check, bound by the request's deadline: for a guard whose counters cannot run it themselves. */
   record(): Promise<RecordResult>;
@@ -65,9 +78,13 @@ export interface LedgerCheck {
 
 /** The ledger entry of a new code, which the guard opens with its send limits. */
 export interface LedgerOpen {
+  /** The engine's store. */
   store: LedgerStore;
+  /** Verification id. */
   id: string;
+  /** How long the entry lives, in milliseconds. */
   ttlMs: number;
+  /** Attempts already used (carried over by a resend). */
   attempts: number;
   /** The store's own open, bound by the request's deadline. */
   open(): Promise<void>;
@@ -75,12 +92,15 @@ export interface LedgerOpen {
 
 /** A check's answer from the ledger, and the lockout its failure started. */
 export interface GuardedCheck {
+  /** The ledger's answer. */
   result: RecordResult;
+  /** The lockout the failure started, if one did. */
   lockout?: LockoutNotice;
 }
 
 /** What a send took; given back by `sendFailed` when nothing was sent. */
 export interface SendReservation {
+  /** Always `send`. */
   readonly kind: "send";
 }
 
@@ -107,5 +127,6 @@ export interface Guard {
   check(attempt: CheckAttempt, ledger: LedgerCheck): Promise<GuardedCheck>;
   /** A check refused before any comparison costs its IP a failure point, never the identifier. */
   refusedCheck(check: RefusedCheck): Promise<void>;
+  /** Releases the guard's connections (counters the guard opened itself). */
   close?(): Promise<void>;
 }

@@ -24,7 +24,9 @@ export type RecordOutcome =
   /** No such verification: never opened, or expired and purged. */
   | "unknown";
 
+/** What a `record` call decided and the attempts used after it. */
 export interface RecordResult {
+  /** What the call decided. */
   outcome: RecordOutcome;
   /** Attempts used after this call (counting an approving one). 0 for `unknown`. */
   attempts: number;
@@ -37,12 +39,15 @@ export interface RecordResult {
  */
 export type LedgerState = "pending" | "consumed" | "revoked" | "replaced" | "unknown";
 
+/** What a `revoke` call found. */
 export interface RevokeResult {
   /** The state before this call; only a `pending` verification becomes revoked or replaced. */
   previous: LedgerState;
+  /** Attempts used on the verification. */
   attempts: number;
 }
 
+/** Options of a ledger's `revoke`. */
 export interface LedgerRevokeOptions {
   /**
    * A resend is revoking it: mark it `replaced` rather than `revoked`, so a later cancel of it can
@@ -76,10 +81,13 @@ export interface LedgerCallOptions {
  * store's own primitives, unchanged; the caller holds the lock and checks the deadline.
  */
 export interface SynchronousLedger {
+  /** `open`, synchronously, inside the caller's atomic step. */
   openNow(id: string, ttlMs: number, attempts: number): void;
+  /** `record`, synchronously, inside the caller's atomic step. */
   recordNow(id: string, match: boolean, maxAttempts: number): RecordResult;
 }
 
+/** Where verifications' state lives: a store implements these atomic primitives (see `otp-actions/testing` for its conformance suite). */
 export interface LedgerStore {
   /** A short name for health output and errors: "memory", "sqlite", "redis", "postgres". */
   readonly kind: string;

@@ -9,11 +9,13 @@ import { BlockList, isIP } from "node:net";
  */
 export type TrustProxy = boolean | number | readonly string[];
 
+/** What `clientIpFrom` reads the client's address from. */
 export interface ClientIpInput {
   /** The TCP peer (`request.socket.remoteAddress`). */
   remoteAddress: string | undefined;
   /** The `X-Forwarded-For` header value(s), as received. */
   forwardedFor?: string | readonly string[] | undefined;
+  /** Which proxies may speak for the client; default none. */
   trustProxy?: TrustProxy;
 }
 

@@ -1,14 +1,18 @@
 import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
 import { OtpError } from "./errors.js";
 
+/** What an identifier is: an email address or a phone number. */
 export type IdentifierKind = "email" | "phone";
 
+/** An identifier in the form tokens, limits and audit rows key on. */
 export interface NormalizedIdentifier {
+  /** Email address or phone number. */
   kind: IdentifierKind;
   /** Lower-cased email, or E.164 phone number. */
   value: string;
 }
 
+/** How `normalizeIdentifier` reads a value. */
 export interface NormalizeOptions {
   /** The kind the channel needs; inferred from the value when absent. */
   kind?: IdentifierKind;

@@ -7,6 +7,7 @@ const SECRET_BYTES = 32;
 
 /** Subkeys of one configured key. The master secret itself is never kept after derivation. */
 export interface KeyEntry {
+  /** The key id, written into every token the key seals. */
   readonly kid: string;
   /** AES-256-GCM key that seals context tokens. */
   readonly encKey: KeyObject;
@@ -21,6 +22,7 @@ export interface KeyEntry {
  * it sealed. Keys never print: inspecting or serialising a keyring shows only its key ids.
  */
 export class Keyring {
+  /** The key that seals new tokens: the first configured. */
   readonly sealing: KeyEntry;
   readonly #byKid: Map<string, KeyEntry>;
 
@@ -31,10 +33,12 @@ export class Keyring {
     this.#byKid = new Map(entries.map((entry) => [entry.kid, entry]));
   }
 
+  /** The ids of every key that opens tokens, sealing key first. */
   get kids(): string[] {
     return [...this.#byKid.keys()];
   }
 
+  /** The key with this id, if it is configured. */
   get(kid: string): KeyEntry | undefined {
     return this.#byKid.get(kid);
   }
@@ -49,10 +53,15 @@ export class Keyring {
     return [...this.#byKid.values()].map((entry) => hashIdentifier(entry, identifier));
   }
 
-  toJSON(): { kids: string[] } {
+  /** What serialising shows: the key ids only. */
+  toJSON(): {
+    /** The key ids. */
+    kids: string[];
+  } {
     return { kids: this.kids };
   }
 
+  /** What inspecting shows: the key ids only. */
   [inspect.custom](): string {
     return `Keyring { kids: [${this.kids.join(", ")}] }`;
   }

@@ -1,5 +1,8 @@
 /** Size limits, checked before any decoding or cryptography (invariant 7). */
+
+/** A context longer than this is PAYLOAD_TOO_LARGE, refused before it is opened. */
 export const MAX_CONTEXT_CHARS = 10 * 1024;
+/** Metadata larger than this (serialised as JSON, in bytes) is PAYLOAD_TOO_LARGE. */
 export const MAX_METADATA_BYTES = 5 * 1024;
 export const MIN_CODE_LENGTH = 6;
 export const MAX_CODE_LENGTH = 10;

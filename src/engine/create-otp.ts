@@ -31,6 +31,7 @@ import type {
 } from "./types.js";
 import { verify } from "./verify.js";
 
+/** The engine: issues, delivers, checks and cancels one-time codes under `options`' keys, store, channels and limits. */
 export function createOtp(options: OtpOptions): Otp {
   return new OtpEngine(options);
 }

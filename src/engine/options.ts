@@ -10,6 +10,7 @@ import type { OtpEvent } from "../contracts/events.js";
 
 /** Milliseconds since the epoch. Tests pass a fake one (`otp-actions/testing`). */
 export interface Clock {
+  /** Now, in milliseconds since the epoch. */
   now(): number;
 }
 
@@ -25,6 +26,7 @@ export interface CodePolicy {
   maxAttempts?: number;
 }
 
+/** Policy that can be set per purpose (`purposes`) as well as for the engine. */
 export interface PurposePolicy extends CodePolicy {
   /** Codes one session may send (first + resends). Default 5. */
   maxSendsPerSession?: number;
@@ -36,6 +38,7 @@ export interface PurposePolicy extends CodePolicy {
   asyncDelivery?: boolean;
 }
 
+/** How channels are called: per-attempt timeout and retries. */
 export interface DeliveryOptions {
   /** Per attempt. Default 10,000 ms. */
   timeoutMs?: number;
@@ -45,12 +48,17 @@ export interface DeliveryOptions {
   retryDelayMs?: number;
 }
 
+/** What `shouldSend` is asked about: the send `start` is about to make. */
 export interface ShouldSendRequest {
+  /** The identifier, normalised. */
   identifier: string;
+  /** The purpose of the start. */
   purpose: string;
+  /** The channel that would deliver. */
   channel: string;
 }
 
+/** What `createOtp` takes: the keys, and everything else optional. */
 export interface OtpOptions extends PurposePolicy {
   /**
    * `"kid:base64url-32-bytes,kid2:…"` (or a list, or a parsed Keyring). The first seals. Undefined
@@ -65,6 +73,7 @@ export interface OtpOptions extends PurposePolicy {
   channels?: readonly Channel[];
   /** Channel used when a request names none. Default: by identifier kind, "email" or "sms". */
   defaultChannel?: string;
+  /** Timeout and retries of channel deliveries. */
   delivery?: DeliveryOptions;
   /** A store call that takes longer fails with STORE_UNAVAILABLE. Default 1,000 ms. */
   storeTimeoutMs?: number;
@@ -81,20 +90,29 @@ export interface OtpOptions extends PurposePolicy {
    * send but delivers nothing, and the context can never verify (no account enumeration).
    */
   shouldSend?: (request: ShouldSendRequest) => boolean | Promise<boolean>;
+  /** Where time comes from. Default `Date.now`. */
   clock?: Clock;
   /** Called when an event listener throws. Default: ignored. */
   onListenerError?: (error: unknown, event: OtpEvent) => void;
 }
 
+/** A policy with every default applied, in milliseconds. */
 export interface ResolvedPolicy {
+  /** Digits per code. */
   codeLength: number;
+  /** How long a code can be used. */
   codeTtlMs: number;
+  /** How long the context (and its resends) lives. */
   sessionTtlMs: number;
+  /** Checks allowed per verification. */
   maxAttempts: number;
+  /** Codes one session may send (first + resends). */
   maxSendsPerSession: number;
+  /** Whether `start`/`resend` answer before the channel finishes. */
   asyncDelivery: boolean;
 }
 
+/** The policy an engine uses where its options set nothing. */
 export const DEFAULT_POLICY: Readonly<ResolvedPolicy> = Object.freeze({
   codeLength: 6,
   codeTtlMs: 300_000,

@@ -15,10 +15,23 @@ export type { AbuseGuard } from "./default-guard.js";
 export { clientIpFrom } from "../core/client-ip.js";
 export type { ClientIpInput, TrustProxy } from "../core/client-ip.js";
 export { DEFAULT_LIMITS } from "./options.js";
-export type { GuardOptions, LimitSettings, LimitWindow, LockoutSettings, PrefixVelocitySettings } from "./options.js";
+export type { GuardOptions, LimitSettings, LimitWindow, LockoutSettings, PrefixVelocitySettings, ResolvedLimits } from "./options.js";
 export { countersFor } from "./counters/for-store.js";
-export { memoryCounters } from "./counters/memory.js";
-export { sqliteCounters } from "./counters/sqlite.js";
-export { postgresCounters } from "./counters/postgres.js";
-export { redisCounters } from "./counters/redis.js";
-export type { CounterStore, CounterStep, CounterOp, StepResult } from "./counters/counter-store.js";
+export { memoryCounters, type MemoryCounters } from "./counters/memory.js";
+export { sqliteCounters, type SqliteCounters, type SqliteCountersOptions } from "./counters/sqlite.js";
+export { postgresCounters, type PostgresCounters, type PostgresCountersOptions } from "./counters/postgres.js";
+export { redisCounters, type RedisCounters, type RedisCountersOptions } from "./counters/redis.js";
+export type {
+  CounterStore,
+  CounterStep,
+  CounterOp,
+  StepResult,
+  TakeOp,
+  LockOp,
+  UnlockOp,
+  ForgetOp,
+  GiveBackOp,
+  LedgerPart,
+  LockSpec,
+  OpResult,
+} from "./counters/counter-store.js";

@@ -4,13 +4,21 @@ import type { LimitWindow, ResolvedLimits } from "./options.js";
 
 /** Limit names, as they appear in `RATE_LIMITED` errors (`limit`) and `rate_limited` / `locked_out` events. */
 export const LIMITS = {
+  /** Sends to one identifier closer together than the cooldown. */
   resendCooldown: "resend_cooldown",
+  /** Sends to one identifier for one purpose. */
   sendsPerIdentifier: "sends_per_identifier",
+  /** Sends from one IP. */
   sendsPerIp: "sends_per_ip",
+  /** Sends through one channel, across everyone. */
   channelBudget: "channel_budget",
+  /** Distinct numbers under one prefix (SMS pumping). */
   prefixVelocity: "prefix_velocity",
+  /** Failed checks for one identifier from one IP. */
   failuresPerIdentifierAndIp: "failures_per_identifier_and_ip",
+  /** Failed checks for one identifier across IPs. */
   failuresPerIdentifier: "failures_per_identifier",
+  /** Failed checks from one IP across identifiers. */
   failuresPerIp: "failures_per_ip",
 } as const;
 

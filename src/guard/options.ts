@@ -5,10 +5,13 @@ import type { CounterStore } from "./counters/counter-store.js";
 
 /** At most `max` events per `windowSeconds` (a fixed window that starts with the first event). */
 export interface LimitWindow {
+  /** Events allowed per window. */
   max: number;
+  /** The window's length. */
   windowSeconds: number;
 }
 
+/** Lockout lengths: the first, doubling up to a ceiling. */
 export interface LockoutSettings {
   /** The first lockout. Default 900 (15 minutes). */
   baseSeconds?: number;
@@ -39,22 +42,25 @@ export interface LimitSettings {
   failuresPerIdentifier?: number;
   /** How long failures are remembered without a success. Default 86,400. */
   failureWindowSeconds?: number;
+  /** Lockout lengths once a failure budget fills. */
   lockout?: LockoutSettings;
   /** Failed checks and replays from one end-user IP across identifiers (spraying). Default 50 per 3,600 s. */
   failuresPerIp?: LimitWindow | false;
 }
 
+/** The SMS pumping defence on number prefixes. */
 export interface PrefixVelocitySettings {
   /** Numbers that differ only in their last `suffixDigits` digits share a prefix. Default 3. */
   suffixDigits?: number;
   /** Distinct numbers under one prefix allowed per window. Default 10. */
   maxNumbers?: number;
-  /** Default 3,600. */
+  /** The window distinct numbers are counted in. Default 3,600. */
   windowSeconds?: number;
   /** How long a prefix stays blocked once over. Default 3,600. */
   blockSeconds?: number;
 }
 
+/** The guard's options: limits, their per-purpose overrides, counters and SMS defences. */
 export interface GuardOptions extends LimitSettings {
   /**
    * Where counters live. Default with `createOtp`: the store's own backend (its SQLite file,
@@ -75,24 +81,39 @@ export interface GuardOptions extends LimitSettings {
    * Number types each medium may deliver to. Default MOBILE and FIXED_LINE_OR_MOBILE, plus
    * FIXED_LINE for "voice"; premium-rate, shared-cost, toll-free and the rest are refused.
    */
-  smsNumberTypes?: { sms?: readonly PhoneNumberType[]; voice?: readonly PhoneNumberType[] };
+  smsNumberTypes?: {
+    /** Types a text may go to. */
+    sms?: readonly PhoneNumberType[];
+    /** Types a call may go to. */
+    voice?: readonly PhoneNumberType[];
+  };
   /** Blocks a number prefix that many distinct numbers are sent to (SMS pumping). `false` turns it off. */
   prefixVelocity?: PrefixVelocitySettings | false;
   /** Told about a counter failure after a check was decided (the result stands; the failure is not the caller's). */
   onBackendError?: (error: unknown) => void;
 }
 
+/** Limits with every default applied; `null` is off. */
 export interface ResolvedLimits {
+  /** Sends to one identifier for one purpose. */
   sendsPerIdentifier: LimitWindow | null;
+  /** Minimum seconds between two sends to one identifier. */
   resendCooldownSeconds: number;
+  /** Sends from one IP. */
   sendsPerIp: LimitWindow | null;
+  /** Consecutive failed checks for one identifier from one IP. */
   failuresPerIdentifierAndIp: number;
+  /** Consecutive failed checks for one identifier across IPs. */
   failuresPerIdentifier: number;
+  /** How long failures are remembered without a success. */
   failureWindowSeconds: number;
+  /** Lockout lengths. */
   lockout: Required<LockoutSettings>;
+  /** Failed checks from one IP across identifiers. */
   failuresPerIp: LimitWindow | null;
 }
 
+/** The limits a guard uses where its options set nothing. */
 export const DEFAULT_LIMITS: Readonly<ResolvedLimits> = Object.freeze({
   sendsPerIdentifier: { max: 5, windowSeconds: 600 },
   resendCooldownSeconds: 30,

@@ -12,6 +12,7 @@ import type {
 } from "../contracts/ledger.js";
 import { deadlinePassed } from "../core/util/with-timeout.js";
 
+/** Options of `memoryStore`. */
 export interface MemoryStoreOptions {
   /** Milliseconds since the epoch; the engine's expiry checks use their own clock. */
   now?: () => number;
@@ -64,6 +65,7 @@ export class MemoryStore implements LedgerStore, SynchronousLedger {
     this.openNow(id, ttlMs, attempts);
   }
 
+  /** `open`, synchronously, inside the caller's atomic step. */
   openNow(id: string, ttlMs: number, attempts: number): void {
     const now = this.#now();
     this.#sweeper.sweep(now);
@@ -76,6 +78,7 @@ export class MemoryStore implements LedgerStore, SynchronousLedger {
     return this.recordNow(id, match, maxAttempts);
   }
 
+  /** `record`, synchronously, inside the caller's atomic step. */
   recordNow(id: string, match: boolean, maxAttempts: number): RecordResult {
     const entry = this.#live(id);
     if (!entry) return { outcome: "unknown", attempts: 0 };
@@ -126,6 +129,7 @@ function checkDeadline(options: LedgerCallOptions | undefined): void {
   if (deadlineMs !== undefined && !(Date.now() < deadlineMs)) throw deadlinePassed("memory");
 }
 
+/** A ledger in this process's memory: one process, nothing survives a restart. */
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   return new MemoryStore(options);
 }

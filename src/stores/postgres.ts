@@ -7,6 +7,7 @@ import { migratePostgres, poolFromOptions } from "../drivers/pg-work.js";
 import { postgresTableExists } from "../drivers/table-exists.js";
 import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
 
+/** Options of `postgresStore`: a pool or a connection string. */
 export interface PostgresStoreOptions {
   /** A pool you built; `close()` then leaves it open. Give it `connectionTimeoutMillis` so a dead server cannot queue callers forever. */
   pool?: pg.Pool;
@@ -66,7 +67,9 @@ interface RevokeRow extends Snapshot, Deadlined {
  */
 export class PostgresStore implements LedgerStore {
   readonly kind = "postgres";
+  /** The pool the store queries through (share it with `postgresAuditLog`). */
   readonly pool: pg.Pool;
+  /** The table verifications are stored in. */
   readonly tableName: string;
   readonly #owned: boolean;
   readonly #timeoutMs: number;
@@ -263,6 +266,7 @@ function classifyRefusal(row: Snapshot, maxAttempts: number): RecordResult | und
   return undefined;
 }
 
+/** A ledger in a Postgres table, shared by every process on the database. */
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   return new PostgresStore(options);
 }

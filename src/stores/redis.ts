@@ -11,6 +11,7 @@ import { INSPECT_STATES, REVOKE_PREVIOUS, SCRIPTS, type Script } from "./redis-s
 
 export type { RedisPersistence } from "./redis-persistence.js";
 
+/** Options of `redisStore`: a client or a URL. */
 export interface RedisStoreOptions {
   /** A client you built (a `Redis` or a `Cluster`); `close()` then leaves it connected. */
   client?: Redis | Cluster;
@@ -61,7 +62,9 @@ export interface RedisStoreOptions {
  */
 export class RedisStore implements LedgerStore {
   readonly kind = "redis";
+  /** The client the store talks through. */
   readonly client: Redis | Cluster;
+  /** The prefix of every key the store writes. */
   readonly keyPrefix: string;
   readonly #owned: boolean;
   readonly #timeoutMs: number;
@@ -301,6 +304,7 @@ export async function ledgerPersistence(store: LedgerStore): Promise<RedisPersis
   return store instanceof RedisStore ? store.persistence() : undefined;
 }
 
+/** A ledger in Redis (one Lua script per operation), shared by every process on the server. */
 export function redisStore(options: RedisStoreOptions): RedisStore {
   return new RedisStore(options);
 }

@@ -15,6 +15,7 @@ import { sqliteTableExists } from "../drivers/table-exists.js";
 import { StoreTimeoutError, deadlineOf } from "../core/util/with-timeout.js";
 import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
 
+/** Options of `sqliteStore`: a file or a connection. */
 export interface SqliteStoreOptions {
   /** Database file; its directory is created. Default `./data/otp.db`. Ignored when `database` is given. */
   path?: string;
@@ -64,6 +65,7 @@ export class SqliteStore implements LedgerStore, SynchronousLedger {
   readonly kind = "sqlite";
   /** The connection, shared with whatever else wants it (the rate limiter reuses it). */
   readonly database: BetterSqlite3.Database;
+  /** The table verifications are stored in. */
   readonly tableName: string;
   readonly #owned: boolean;
   readonly #now: () => number;
@@ -218,6 +220,7 @@ export class SqliteStore implements LedgerStore, SynchronousLedger {
   }
 }
 
+/** A ledger in a SQLite file, shared by the processes on one machine. */
 export function sqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
   return new SqliteStore(options);
 }

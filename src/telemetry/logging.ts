@@ -3,11 +3,13 @@ import { maskIdentifier } from "../core/identifiers.js";
 import type { OtpEvent, OtpEventType } from "../contracts/events.js";
 import type { OtpEventSource } from "./metrics.js";
 
+/** A log level events are written at. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** The part of a pino logger this uses: `logger.info({ ...fields }, "message")`. */
 export type OtpLogger = Record<LogLevel, (fields: Record<string, unknown>, message: string) => void>;
 
+/** Options of `attachLogger`: levels and what each line includes. */
 export interface LoggerOptions {
   /** Level per event type, over the defaults below. */
   levels?: Partial<Record<OtpEventType, LogLevel>>;

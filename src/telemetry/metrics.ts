@@ -7,6 +7,7 @@ import { wrapOperations } from "./wrap.js";
 
 export { PROMETHEUS_CONTENT_TYPE } from "./prometheus.js";
 
+/** Options of `createMetrics`: how labels are bounded. */
 export interface MetricsOptions {
   /** The purposes to label by; any other becomes "other". Default: the first `maxPurposes` seen. */
   purposes?: readonly string[];
@@ -20,6 +21,7 @@ export interface MetricsOptions {
   maxPending?: number;
 }
 
+/** What `createMetrics` returns: the metrics, rendered on demand. */
 export interface OtpMetrics {
   /** `text/plain; version=0.0.4; charset=utf-8`: what a /metrics response should declare. */
   readonly contentType: string;
@@ -36,6 +38,7 @@ export interface OtpMetrics {
 
 /** What the metrics need of an engine: its event subscription. */
 export interface OtpEventSource {
+  /** Subscribes to the engine's events; returns what unsubscribes. */
   on(type: OtpEventType | "*", listener: OtpEventListener): () => void;
 }
 
@@ -172,9 +175,15 @@ function positive(name: string, value: number): number {
 export interface AuditBacklogSource {
   /** Records held: buffered and being written. */
   readonly pending: number;
+  /** Records dropped because the buffer was full. */
   readonly dropped: number;
+  /** Writes that failed. */
   readonly writeFailures: number;
-  status(): { refused: number };
+  /** Operations refused while a strict log was full. */
+  status(): {
+    /** Operations refused. */
+    refused: number;
+  };
 }
 
 /**
@@ -182,7 +191,10 @@ export interface AuditBacklogSource {
  * at its bound, failed writes, and operations refused while a strict log was full. Read when
  * rendered; append it to `createMetrics(otp).render()`.
  */
-export function auditMetrics(recorder: AuditBacklogSource): { render(): string } {
+export function auditMetrics(recorder: AuditBacklogSource): {
+  /** The audit metrics in the text exposition format. */
+  render(): string;
+} {
   return {
     render: () =>
       `${[

@@ -14,8 +14,11 @@ import { createOtp } from "../engine/create-otp.js";
 import type { OtpEvent } from "../contracts/events.js";
 import { vitestApi } from "./vitest-api.js";
 
+/** An audit log under test, and what to clean up after it. */
 export interface AuditConformanceSubject {
+  /** The log, empty. */
   log: AuditLog;
+  /** Runs after the log is closed: drop tables, remove files. */
   teardown?: () => Promise<void>;
 }
 
@@ -57,6 +60,7 @@ async function text(iterable: AsyncIterable<string>): Promise<string> {
   return out;
 }
 
+/** The audit log conformance suite (vitest): appends, queries, paging, CSV, purge. Call it in a test file. */
 export function runAuditLogConformance(
   name: string,
   factory: () => Promise<AuditConformanceSubject>,

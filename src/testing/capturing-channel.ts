@@ -1,7 +1,9 @@
 import type { IdentifierKind } from "../core/identifiers.js";
 import type { Channel, DeliverOptions, OtpMessage } from "../contracts/channel.js";
 
+/** A channel that keeps what it is asked to deliver, for tests. */
 export interface CapturingChannel extends Channel {
+  /** Every message delivered, oldest first. */
   readonly messages: OtpMessage[];
   /** The code most recently sent to `to`. */
   lastCodeFor(to: string): string | undefined;

@@ -14,7 +14,9 @@ import type { Suite } from "./store-conformance/suite.js";
 import { throughTheEngine } from "./store-conformance/through-the-engine.js";
 import { vitestApi } from "./vitest-api.js";
 
+/** A store under test, and what to clean up after it. */
 export interface ConformanceSubject {
+  /** The store, empty and migrated. */
   store: LedgerStore;
   /** Runs after the store is closed: drop tables, stop servers. */
   teardown?: () => Promise<void>;
@@ -28,6 +30,7 @@ export interface OutageSubject extends ConformanceSubject {
   resume(): Promise<void>;
 }
 
+/** Options of `runStoreConformance`: siblings, outages and the sizes of the races. */
 export interface ConformanceOptions {
   /** Skip everything (a service test that found no server outside CI). */
   skip?: boolean;
@@ -45,6 +48,7 @@ export interface ConformanceOptions {
   rightGuesses?: number;
 }
 
+/** The ledger store conformance suite (vitest): the primitives, the engine on the store, races and outages. Call it in a test file. */
 export function runStoreConformance(name: string, factory: () => Promise<ConformanceSubject>, options: ConformanceOptions = {}): void {
   const { afterAll, beforeAll, describe } = vitestApi();
   describe.skipIf(options.skip === true)(`${name} store conformance`, () => {

@@ -8,6 +8,7 @@
 import type { CounterOp, CounterStore, StepResult } from "../guard/counters/counter-store.js";
 import { vitestApi } from "./vitest-api.js";
 
+/** What the counter conformance suite needs: fresh counter stores. */
 export interface CounterConformanceSettings {
   /** A fresh, empty counter store for each test (a new key prefix or table). */
   counters(): Promise<CounterStore>;
@@ -18,6 +19,7 @@ export interface CounterConformanceSettings {
 const T0 = Date.UTC(2026, 0, 1);
 const MINUTE = 60_000;
 
+/** The counter store conformance suite (vitest): windows, lockouts, atomic steps. Call it in a test file. */
 export function runCounterConformance(name: string, settings: CounterConformanceSettings): void {
   const { describe, it, expect, afterAll } = vitestApi();
 

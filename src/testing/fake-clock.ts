@@ -3,6 +3,7 @@ import type { Clock } from "../engine/options.js";
 export interface FakeClock extends Clock {
   /** Moves time forward by `ms` milliseconds. */
   advance(ms: number): void;
+  /** Sets the time, in milliseconds since the epoch. */
   set(ms: number): void;
 }
 

@@ -10,6 +10,7 @@ export const PURPOSE_KINDS = [
   "two_factor",
 ] as const;
 
+/** One of `PURPOSE_KINDS`. */
 export type PurposeKind = (typeof PURPOSE_KINDS)[number];
 
 /** Text for one purpose in one language. Placeholders: `{code}`, `{minutes}`, `{appName}`. */
@@ -24,11 +25,18 @@ export interface KindStrings {
 
 /** One language: a text per purpose kind (generic required) and the sentences every email shares. */
 export interface LocaleStrings {
-  kinds: { generic: KindStrings } & Partial<Record<PurposeKind, KindStrings>>;
+  /** Text per purpose kind; `generic` is required, the others fall back to it. */
+  kinds: {
+    /** The text of every purpose without one of its own. */
+    generic: KindStrings;
+  } & Partial<Record<PurposeKind, KindStrings>>;
   /** Introduces the code in the email body, e.g. "Your code:". */
   codeLabel: string;
   /** Expiry sentence per plural category (Intl.PluralRules); `other` is required. */
-  expires: { other: string } & Partial<Record<Intl.LDMLPluralRule, string>>;
+  expires: {
+    /** The sentence for any count without one of its own. */
+    other: string;
+  } & Partial<Record<Intl.LDMLPluralRule, string>>;
   /** Closing line telling the reader what to do if they did not ask for the code. */
   ignore: string;
 }

@@ -5,9 +5,13 @@ import type { LocaleStrings, PurposeKind } from "../locales/index.js";
 export interface RenderedMessage {
   /** The locale the text is in (one of the available ones, after negotiation). */
   locale: string;
+  /** The email subject. */
   subject: string;
+  /** The email's plain-text body. */
   text: string;
+  /** The email's HTML body. */
   html: string;
+  /** The SMS text. */
   sms: string;
 }
 
@@ -17,20 +21,33 @@ export interface RenderedMessage {
  * out keeps the built-in text (an `html` left out is derived from an overridden `text`).
  */
 export interface TemplateStrings {
+  /** Replaces the email subject. */
   subject?: string;
+  /** Replaces the email's plain-text body. */
   text?: string;
+  /** Replaces the email's HTML body. */
   html?: string;
+  /** Replaces the SMS text. */
   sms?: string;
 }
 
+/** What a template function is given: the message's values and the built-in rendering. */
 export interface TemplateContext {
+  /** The one-time code. */
   code: string;
+  /** Minutes until the code expires. */
   minutes: number;
+  /** The `appName` option. */
   appName: string;
+  /** The verification's purpose. */
   purpose: string;
+  /** The built-in text the purpose uses. */
   kind: PurposeKind;
+  /** The negotiated locale. */
   locale: string;
+  /** The recipient, normalised. */
   to: string;
+  /** The verification's metadata. */
   metadata?: Record<string, unknown>;
   /** What the built-in templates render, to reuse or adjust. */
   defaults: RenderedMessage;
@@ -39,6 +56,7 @@ export interface TemplateContext {
 /** Static strings, or a function of the message (for per-locale text or metadata-driven copy). */
 export type TemplateOverride = TemplateStrings | ((context: TemplateContext) => TemplateStrings);
 
+/** How channels render messages: app name, languages, overrides and the WebOTP line. */
 export interface TemplateOptions {
   /** Shown in subjects and texts. Default "otp-actions"; set it to your product's name. */
   appName?: string;
@@ -59,4 +77,5 @@ export interface TemplateOptions {
   now?: () => number;
 }
 
+/** Renders a message in every form a channel may need. */
 export type TemplateRenderer = (message: OtpMessage) => RenderedMessage;

@@ -3,6 +3,7 @@
  * on its own (health checks, the audit log, a CLI migrate) from waiting forever on a dead socket.
  */
 export class StoreTimeoutError extends Error {
+  /** Always `StoreTimeoutError`. */
   override readonly name = "StoreTimeoutError";
   constructor(kind: string, timeoutMs: number, message = `${kind} store did not answer within ${timeoutMs} ms`) {
     super(message);

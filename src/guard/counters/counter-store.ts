@@ -7,7 +7,9 @@ import type { LedgerStore, RecordResult } from "../../contracts/ledger.js";
 
 /** Refuses the step while `key` holds a live window (a lockout or a block). */
 export interface LockOp {
+  /** Always `lock`. */
   kind: "lock";
+  /** The key the lockout lives on. */
   key: string;
 }
 
@@ -17,8 +19,11 @@ export interface LockSpec {
   key: string;
   /** Counts lockouts within `levelWindowMs`, for the doubling. */
   levelKey: string;
+  /** The first lockout's length. */
   baseMs: number;
+  /** The longest a lockout grows to. */
   maxMs: number;
+  /** How long lockouts are counted for the doubling. */
   levelWindowMs: number;
   /** Start the count afresh when the lockout starts (a block that ends the window), rather than keep it. */
   resetCount?: boolean;
@@ -31,10 +36,15 @@ export interface LockSpec {
  * starts the lockout (while one is live, the step's `lock` op refuses first).
  */
 export interface TakeOp {
+  /** Always `take`. */
   kind: "take";
+  /** The window's key. */
   key: string;
+  /** Points the window holds before it refuses (or locks). */
   max: number;
+  /** The window's length, from its first point. */
   windowMs: number;
+  /** The lockout the take starts at `max`. */
   lock?: LockSpec;
   /** Counted only when this key held no live window before the step (a first send to a number). */
   onlyIfAbsent?: string;
@@ -42,23 +52,31 @@ export interface TakeOp {
 
 /** Drops a window (a run of failures ends). */
 export interface ForgetOp {
+  /** Always `forget`. */
   kind: "forget";
+  /** The window's key. */
   key: string;
 }
 
 /** Takes one point back from a live window; the window goes when its last point does. */
 export interface GiveBackOp {
+  /** Always `giveBack`. */
   kind: "giveBack";
+  /** The window's key. */
   key: string;
 }
 
 /** Lifts a live lockout (one this caller started) and takes its level back; nothing when none is live. */
 export interface UnlockOp {
+  /** Always `unlock`. */
   kind: "unlock";
+  /** The lockout's key. */
   key: string;
+  /** The key counting its levels. */
   levelKey: string;
 }
 
+/** One operation of a step. */
 export type CounterOp = LockOp | TakeOp | ForgetOp | GiveBackOp | UnlockOp;
 
 /**
@@ -66,11 +84,24 @@ export type CounterOp = LockOp | TakeOp | ForgetOp | GiveBackOp | UnlockOp;
  * new code opened, or a check recorded and then settled by its outcome, all in the one atomic step.
  */
 export type LedgerPart =
-  | { kind: "open"; id: string; ttlMs: number; attempts: number }
   | {
-      kind: "record";
+      /** Open a new code's entry. */
+      kind: "open";
+      /** Verification id. */
       id: string;
+      /** How long the entry lives, in milliseconds. */
+      ttlMs: number;
+      /** Attempts already used (carried over by a resend). */
+      attempts: number;
+    }
+  | {
+      /** Record a check. */
+      kind: "record";
+      /** Verification id. */
+      id: string;
+      /** Whether the code matched. */
       match: boolean;
+      /** Checks allowed on the verification. */
       maxAttempts: number;
       /** Run after an approval. */
       onApproved: readonly CounterOp[];
@@ -78,7 +109,9 @@ export type LedgerPart =
       onNotCompared: readonly CounterOp[];
     };
 
+/** What a counter store applies atomically: the ops, in order, and the ledger's part. */
 export interface CounterStep {
+  /** The operations, in order; the first that refuses stops the step. */
   ops: readonly CounterOp[];
   /** Only for the counter store's own `ledger`; not run when the ops refuse. */
   ledger?: LedgerPart;
@@ -94,13 +127,22 @@ export interface CounterStep {
 
 /** Per op, in order: points after a take (0 for the others), and the lockout a take started. */
 export interface OpResult {
+  /** Points in the window after a take; 0 for the other ops. */
   points: number;
+  /** The lockout a take started, in milliseconds. */
   lockMs?: number;
 }
 
+/** What a step did. */
 export interface StepResult {
   /** Set when a `lock` or a plain `take` refused the step; nothing was then written. */
-  refused?: { index: number; retryAfterMs: number };
+  refused?: {
+    /** The op that refused. */
+    index: number;
+    /** Milliseconds until it would not. */
+    retryAfterMs: number;
+  };
+  /** One result per op, in order. */
   results: OpResult[];
   /** The ledger's answer to a `record` part. */
   record?: RecordResult;
@@ -114,6 +156,7 @@ export interface CounterStore {
   readonly shared: boolean;
   /** The ledger store whose check and open a step may carry (built on its backend), if any. */
   readonly ledger?: LedgerStore;
+  /** Applies a step atomically: all of it, or nothing when an op refuses or the deadline passed. */
   apply(step: CounterStep): Promise<StepResult>;
   /** Resolves when the backend answers. */
   health?(): Promise<void>;
@@ -123,5 +166,6 @@ export interface CounterStore {
   migrated?(): Promise<boolean>;
   /** The table the counters live in (SQL backends), for messages naming what is missing. */
   readonly tableName?: string;
+  /** Releases connections the store opened itself. */
   close?(): Promise<void>;
 }

@@ -29,6 +29,7 @@ export class MemoryCounters implements CounterStore {
     return this.#windows.size;
   }
 
+  /** Applies a step atomically: all of it, or nothing when an op refuses or the deadline passed. */
   async apply(step: CounterStep): Promise<StepResult> {
     return this.applyNow(step);
   }
@@ -46,6 +47,7 @@ export class MemoryCounters implements CounterStore {
   }
 }
 
+/** Counters in this process's memory: for one process, or tests. */
 export function memoryCounters(): MemoryCounters {
   return new MemoryCounters();
 }

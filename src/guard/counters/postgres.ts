@@ -6,6 +6,7 @@ import { StoreTimeoutError } from "../../core/util/with-timeout.js";
 import type { CounterStep, CounterStore, StepResult } from "./counter-store.js";
 import { keysOf, planStep, type Window } from "./step.js";
 
+/** Where Postgres counters live. */
 export interface PostgresCountersOptions {
   /** The pool (the Postgres store's own, by default). */
   pool: pg.Pool;
@@ -46,6 +47,7 @@ export class PostgresCounters implements CounterStore {
     this.tableName = tableNameOption("postgresCounters", options.tableName, "otp_guard_counters");
   }
 
+  /** Applies a step atomically: all of it, or nothing when an op refuses or the deadline passed. */
   async apply(step: CounterStep): Promise<StepResult> {
     const leftMs = step.deadlineMs - Date.now();
     if (leftMs <= 0) throw new StoreTimeoutError("guard", 0);
@@ -126,6 +128,7 @@ export class PostgresCounters implements CounterStore {
   }
 }
 
+/** Counters in a Postgres table, shared by every process on the database. */
 export function postgresCounters(options: PostgresCountersOptions): PostgresCounters {
   return new PostgresCounters(options);
 }

@@ -8,6 +8,7 @@ import { StoreTimeoutError, withTimeout } from "../../core/util/with-timeout.js"
 import type { CounterOp, CounterStep, CounterStore, OpResult, StepResult } from "./counter-store.js";
 import { COUNTERS_LUA } from "./redis-step-lua.js";
 
+/** Where Redis counters live. */
 export interface RedisCountersOptions {
   /** The client (the Redis store's own, by default). */
   client: Redis | Cluster;
@@ -52,6 +53,7 @@ export class RedisCounters implements CounterStore {
     this.ledger = options.ledger?.composable && options.ledger.client === options.client ? options.ledger : undefined;
   }
 
+  /** Applies a step atomically: all of it, or nothing when an op refuses or the deadline passed. */
   async apply(step: CounterStep): Promise<StepResult> {
     const leftMs = step.deadlineMs - Date.now();
     if (leftMs <= 0) throw new StoreTimeoutError("guard", 0);
@@ -133,6 +135,7 @@ export class RedisCounters implements CounterStore {
   }
 }
 
+/** Counters in Redis (one Lua script a step), shared by every process on the server. */
 export function redisCounters(options: RedisCountersOptions): RedisCounters {
   return new RedisCounters(options);
 }

@@ -7,6 +7,7 @@ import type { LedgerStore, SynchronousLedger } from "../../contracts/ledger.js";
 import type { CounterStep, CounterStore, StepResult } from "./counter-store.js";
 import { planStep, type Window } from "./step.js";
 
+/** Where SQLite counters live. */
 export interface SqliteCountersOptions {
   /** The connection (the SQLite store's own, by default). */
   database: BetterSqlite3.Database;
@@ -48,6 +49,7 @@ export class SqliteCounters implements CounterStore {
     this.tableName = tableNameOption("sqliteCounters", options.tableName, "otp_guard_counters");
   }
 
+  /** Applies a step atomically: all of it, or nothing when an op refuses or the deadline passed. */
   apply(step: CounterStep): Promise<StepResult> {
     // Another process holding the write lock is waited for on the event loop, not inside SQLite.
     return whenUnlocked(
@@ -100,6 +102,7 @@ export class SqliteCounters implements CounterStore {
   }
 }
 
+/** Counters in a SQLite table, shared by the processes on the file. */
 export function sqliteCounters(options: SqliteCountersOptions): SqliteCounters {
   return new SqliteCounters(options);
 }
