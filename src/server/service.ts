@@ -86,7 +86,15 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     );
     for (const warning of guard.warnings(deliversToPhones)) say(`warning: ${warning}`);
   }
-  const otp = createOtp({ keys: secrets.keys, store, channels, ...config.policy, guard: guard ?? false });
+  const otp = createOtp({
+    keys: secrets.keys,
+    store,
+    channels,
+    ...config.policy,
+    purposes: config.purposes,
+    ...(config.defaultCountry && { defaultCountry: config.defaultCountry }),
+    guard: guard ?? false,
+  });
   const metrics = createMetrics(otp);
 
   // The audit log is fed from the engine's events in batches; stop() flushes it before the store closes.
@@ -178,7 +186,7 @@ async function serviceChannels(config: ServiceConfig, outbox: Outbox | undefined
   return [...configured, ...developmentChannels(outbox, say).filter((channel) => !names.has(channel.name))];
 }
 
-/** Rate limits and lockouts on the store's own storage and connection. */
+/** Rate limits and lockouts as configured, counted on the store's own storage and connection. */
 function serviceGuard(config: ServiceConfig, store: LedgerStore): AbuseGuard {
-  return createGuard({ counters: countersFor(store), ...(config.limits.smsCountries && { smsCountries: config.limits.smsCountries }) });
+  return createGuard({ ...config.limits.settings, counters: countersFor(store) });
 }
