@@ -73,7 +73,7 @@ export function configDocument(env: Env, file: Record<string, unknown> | undefin
   const named = new Set<string>();
   const refused: Path[] = [];
   for (const error of validate(settings)) {
-    const found = describe(error, nameOf, fromEnv);
+    const found = problemOf(error, nameOf, fromEnv);
     if (!found) continue;
     refused.push(found.path);
     if (named.has(found.problem.variable)) continue;
@@ -87,7 +87,7 @@ export function configDocument(env: Env, file: Record<string, unknown> | undefin
 }
 
 /** An ajv error as the operator's problem, and the path of the value to leave out. */
-function describe(
+function problemOf(
   error: ErrorObject,
   nameOf: (path: Path) => string,
   fromEnv: ReadonlyMap<string, { variable: Variable; raw: string }>,
