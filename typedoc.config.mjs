@@ -16,6 +16,8 @@ export default {
   out: "build/docs",
   readme: "none",
   excludePrivate: true,
+  // Links to the source would name wherever this checkout came from (a CI clone has a local path).
+  disableSources: true,
   excludeInternal: true,
   // `npm run typecheck` checks the types; the reference only needs them read.
   skipErrorChecking: true,

@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 /**
- * otp-actions serve | keygen | migrate. Configuration comes from environment variables (see
- * docs/service.md); each command has --help.
+ * otp-actions serve | keygen | migrate. The service's configuration comes from a file and
+ * environment variables (see docs/configuration.md); each command has --help.
  */
-import { auditLogFor, describeAuditLog, parseAuditSpec, type AuditSpec } from "./server/companions.js";
+import { auditLogFor, describeAuditLog, type AuditSpec } from "./server/companions.js";
 import { migrateParts, schemaParts } from "./server/migrations.js";
 import { parseArgs } from "node:util";
 import { generateKey } from "./core/keyring.js";
-import { ConfigError, loadConfig } from "./server/config.js";
+import { ConfigError, loadConfig, loadStorageSpecs } from "./server/config.js";
 import { generateApiKey } from "./server/dev-secrets.js";
-import { DEFAULT_STORE, describeStore, parseStoreSpec, storeFromConfig } from "./server/store-from-config.js";
+import { DEFAULT_STORE, describeStore, storeFromConfig, type StoreSpec } from "./server/store-from-config.js";
+import { VARIABLES, defaultOf, formatOf } from "./server/variables.js";
 import { VERSION } from "./server/version.js";
 
 const USAGE = `otp-actions ${VERSION}: one-time codes as a library and a service
@@ -17,33 +18,34 @@ const USAGE = `otp-actions ${VERSION}: one-time codes as a library and a service
 Usage: otp-actions <command> [options]
 
 Commands:
-  serve     Start the HTTP service (configured by environment variables)
+  serve     Start the HTTP service (configured by a file and environment variables)
   keygen    Print a new key for OTP_KEYS, or with --api-key one for OTP_API_KEYS
-  migrate   Create the tables or scripts the configured OTP_STORE needs
+  migrate   Create the tables or scripts the configured store needs
 
 Run 'otp-actions <command> --help' for a command's options.
 `;
 
-const HELP: Record<string, string> = {
-  serve: `Usage: otp-actions serve
+/** Every variable the service reads, from the one table of them: name, help, values, default. */
+function variablesHelp(): string {
+  const width = Math.max(...VARIABLES.map((variable) => variable.name.length)) + 2;
+  return VARIABLES.map(
+    (variable) =>
+      `  ${variable.name.padEnd(width)}${variable.help}\n  ${" ".repeat(width)}${formatOf(variable)}; default ${defaultOf(variable)}${variable.path ? `; file: ${variable.path.join(".")}` : ""}`,
+  ).join("\n");
+}
 
-Starts the service. Configuration (environment variables):
-  NODE_ENV                  production refuses to start without OTP_KEYS and OTP_API_KEYS,
-                            refuses the memory store and never serves /dev/outbox or the demo page
-  OTP_KEYS                  kid:secret[,kid:secret…]; the first seals (development: generated in ./data)
-  OTP_API_KEYS              comma-separated bearer keys for /v1 (development: generated and printed)
-  OTP_STORE                 ${DEFAULT_STORE} (default) | memory | redis://… | postgres://…
-  PORT, HOST                default 3000, 127.0.0.1 (0.0.0.0 in production; development
-                            listens on loopback only unless OTP_DEV_PUBLIC=true)
-  OTP_CODE_LENGTH           digits per code (6)
-  OTP_CODE_TTL_SECONDS      how long a code works (300)
-  OTP_SESSION_TTL_SECONDS   how long a context and its resends live (900)
-  OTP_MAX_ATTEMPTS          checks per verification (3)
-  OTP_MAX_SENDS_PER_SESSION codes per session, first + resends (5)
-  OTP_TRUST_PROXY           false | true | hop count | proxy IPs/CIDRs: when to believe X-Forwarded-For
-  OTP_BODY_LIMIT_BYTES      larger request bodies get 413 (32768)
-  OTP_DATA_DIR              where development keys are kept (./data)
-  LOG_LEVEL                 info (fatal, error, warn, info, debug, trace, silent)
+const HELP: Record<string, string> = {
+  serve: `Usage: otp-actions serve [--config <file>]
+
+Starts the service. Settings come from a configuration file (JSON or YAML, its keys described in
+docs/configuration.md) and from environment variables, which win over the file. An unknown
+OTP_* variable or key stops the start.
+
+Options:
+  --config <file>   a configuration file (.json, .yaml, .yml); default: OTP_CONFIG
+
+Environment variables:
+${variablesHelp()}
 
 SIGTERM or SIGINT: stop accepting, finish in-flight requests, flush, close the store.
 `,
@@ -56,10 +58,11 @@ Options:
   --kid <id>   key id, 1-16 characters [A-Za-z0-9_-] (default: random)
   --api-key    print a random API key for OTP_API_KEYS instead
 `,
-  migrate: `Usage: otp-actions migrate
+  migrate: `Usage: otp-actions migrate [--config <file>]
 
-Creates the tables or scripts the store named by OTP_STORE needs (default ${DEFAULT_STORE}):
-the ledger, the guard's counters, and the audit log (where OTP_AUDIT_URL names, if set).
+Creates the tables or scripts the configured store needs (OTP_STORE, else the configuration
+file's \`store\` (--config or OTP_CONFIG), else ${DEFAULT_STORE}): the ledger, the guard's
+counters, and the audit log (where OTP_AUDIT_URL or the file's \`audit.url\` names, if set).
 Idempotent: safe to run on every deploy. The memory store needs nothing. A production start
 refuses a SQL store without its tables, unless OTP_AUTO_MIGRATE=true.
 `,
@@ -71,10 +74,16 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-async function serve(): Promise<void> {
+async function serve(args: string[]): Promise<void> {
+  let configFile: string | undefined;
+  try {
+    configFile = parseArgs({ args, options: { config: { type: "string" } }, strict: true, allowPositionals: false }).values.config;
+  } catch (error) {
+    fail(`${(error as Error).message}\n\n${HELP.serve}`);
+  }
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig();
+    config = loadConfig(process.env, configFile === undefined ? {} : { configFile });
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
@@ -120,19 +129,14 @@ function keygen(args: string[]): void {
   }
 }
 
-async function migrate(): Promise<void> {
-  let spec: ReturnType<typeof parseStoreSpec>;
+async function migrate(args: string[]): Promise<void> {
+  let spec: StoreSpec;
   let auditSpec: AuditSpec | undefined;
   try {
-    spec = parseStoreSpec(process.env.OTP_STORE?.trim() || DEFAULT_STORE);
+    const { config } = parseArgs({ args, options: { config: { type: "string" } }, strict: true }).values;
+    ({ store: spec, audit: auditSpec } = loadStorageSpecs(process.env, config === undefined ? {} : { configFile: config }));
   } catch (error) {
-    fail(`OTP_STORE: ${(error as Error).message}`);
-  }
-  const rawAuditUrl = process.env.OTP_AUDIT_URL?.trim();
-  try {
-    if (rawAuditUrl) auditSpec = parseAuditSpec(rawAuditUrl);
-  } catch (error) {
-    fail(`OTP_AUDIT_URL: ${(error as Error).message}`);
+    fail((error as Error).message);
   }
   const { countersFor } = await import("./guard/counters/for-store.js");
   const store = await storeFromConfig(spec);
@@ -176,10 +180,9 @@ async function main(argv: string[]): Promise<void> {
   }
   try {
     if (command === "serve") {
-      if (rest.length > 0) fail(`serve takes no arguments (configure it with environment variables)\n\n${help}`);
-      await serve();
+      await serve(rest);
     } else if (command === "keygen") keygen(rest);
-    else if (command === "migrate") await migrate();
+    else if (command === "migrate") await migrate(rest);
   } catch (error) {
     fail(error instanceof Error ? error.message : String(error));
   }

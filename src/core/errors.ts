@@ -23,7 +23,7 @@ const REGISTRY = {
   INVALID_IDENTIFIER: {
     status: 400,
     message: "The identifier is not a valid email address or phone number.",
-    when: "not a valid email address or phone number; the message names the kind it was taken for (the channel's, else an address for anything with an \"@\" or not starting like a number)",
+    when: 'not a valid email address or phone number; the message names the kind it was taken for (the channel\'s, else an address for anything with an "@" or not starting like a number)',
   },
   INVALID_CODE_FORMAT: {
     status: 400,

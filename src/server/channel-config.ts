@@ -1,20 +1,18 @@
 /**
- * Delivery channels and abuse limits from the environment. Each channel is configured by its own
- * variables; a half-configured channel is a start-up error that names the missing variable, and
- * each value is checked by the rule its channel applies, so no channel fails to build at start.
- *
- *   OTP_SMTP_URL, OTP_EMAIL_FROM                      → "email" (SMTP, nodemailer)
- *   OTP_TWILIO_ACCOUNT_SID, OTP_TWILIO_AUTH_TOKEN,
- *   OTP_TWILIO_FROM | OTP_TWILIO_MESSAGING_SERVICE_SID → "sms" (Twilio REST)
- *   OTP_WEBHOOK_URL, OTP_WEBHOOK_SECRET               → "webhook" (signed POST)
- *   OTP_APP_NAME, OTP_WEBOTP_DOMAIN                   → message templates
- *   OTP_RATE_LIMITS (on|off), OTP_SMS_COUNTRIES        → the guard
+ * Delivery channels and the guard from the configuration. Each channel is a group of settings
+ * (`channels.smtp`, `channels.twilio`, `channels.webhook`, or their OTP_* variables); a
+ * half-configured channel is a start-up error that names the missing setting, and each value is
+ * checked by the rule its channel applies, so no channel fails to build at start.
  */
-import { isSupportedCountry, type CountryCode } from "libphonenumber-js";
+import { isSupportedCountry, type CountryCode, type PhoneNumberType } from "libphonenumber-js";
 import { hasCredentials, isSecureHttpUrl } from "../channels/http-delivery.js";
 import { isAppName, isHostName } from "../channels/templates.js";
 import { isTwilioAccountSid, isTwilioMessagingServiceSid } from "../channels/twilio.js";
 import { MIN_WEBHOOK_SECRET_CHARS } from "../channels/webhook.js";
+import { createGuard } from "../guard/index.js";
+import { DEFAULT_LIMITS, type GuardOptions, type LimitSettings } from "../guard/options.js";
+import type { ConfigDocument } from "./config-document.js";
+import type { LimitSettingsDocument, SettingsDocument } from "./config-schema.js";
 
 export interface ChannelConfig {
   smtp?: { url: string; from: string };
@@ -24,109 +22,166 @@ export interface ChannelConfig {
   webOtpDomain?: string;
 }
 
+/** The guard's options from the configuration, all but where its counters live. */
+export type GuardSettings = Omit<GuardOptions, "counters" | "onBackendError">;
+
 export interface LimitsConfig {
   enabled: boolean;
   smsCountries?: CountryCode[];
+  /** Limits, lockouts, budgets and per-purpose overrides (smsCountries included when set). */
+  settings: GuardSettings;
 }
 
-type Value = (name: string) => string | undefined;
 type Problem = (variable: string, message: string) => void;
+type Path = readonly string[];
 
-const TWILIO_CREDENTIALS = ["OTP_TWILIO_ACCOUNT_SID", "OTP_TWILIO_AUTH_TOKEN"];
-const TWILIO_SENDERS = ["OTP_TWILIO_FROM", "OTP_TWILIO_MESSAGING_SERVICE_SID"];
-
-export function loadChannelConfig(value: Value, problem: Problem): ChannelConfig {
+export function loadChannelConfig(document: ConfigDocument, problem: Problem): ChannelConfig {
+  const settings = document.settings as SettingsDocument;
   const config: ChannelConfig = {};
-  const smtp = smtpConfig(value, problem);
-  const twilio = twilioConfig(value, problem);
-  const webhook = webhookConfig(value, problem);
+  const smtp = smtpConfig(document, problem);
+  const twilio = twilioConfig(document, problem);
+  const webhook = webhookConfig(document, problem);
   if (smtp) config.smtp = smtp;
   if (twilio) config.twilio = twilio;
   if (webhook) config.webhook = webhook;
-  const appName = value("OTP_APP_NAME");
-  const webOtpDomain = value("OTP_WEBOTP_DOMAIN");
-  if (appName !== undefined && !isAppName(appName)) problem("OTP_APP_NAME", "must be 1-100 characters without control characters");
+  const { appName, webOtpDomain } = settings.templates ?? {};
+  if (appName !== undefined && !isAppName(appName))
+    problem(document.nameOf(["templates", "appName"]), "must be 1-100 characters without control characters");
   if (webOtpDomain !== undefined && !isHostName(webOtpDomain))
-    problem("OTP_WEBOTP_DOMAIN", "must be a host name such as example.com (no scheme, port or path)");
+    problem(document.nameOf(["templates", "webOtpDomain"]), "must be a host name such as example.com (no scheme, port or path)");
   if (appName !== undefined) config.appName = appName;
   if (webOtpDomain !== undefined) config.webOtpDomain = webOtpDomain;
   return config;
 }
 
 /**
- * One channel's variables: none set is no channel; any set makes each of `required` a must.
+ * One channel's settings: none set is no channel; any set makes each of `required` a must.
  * `optional` ones count as "set" too, so a lone one is reported rather than ignored.
  */
-function together(value: Value, problem: Problem, required: readonly string[], optional: readonly string[] = []): boolean {
-  const present = [...required, ...optional].filter((name) => value(name) !== undefined);
-  if (present.length === 0) return false;
-  const missing = required.filter((name) => value(name) === undefined);
-  for (const name of missing) problem(name, `is required with ${present.join(", ")}`);
-  return missing.length === 0;
+function together(
+  document: ConfigDocument,
+  problem: Problem,
+  group: Path,
+  required: readonly string[],
+  optional: readonly string[] = [],
+): Record<string, string> | undefined {
+  const values = (lookup(document.settings, group) ?? {}) as Record<string, string | undefined>;
+  const present = [...required, ...optional].filter((key) => values[key] !== undefined);
+  if (present.length === 0) return undefined;
+  const missing = required.filter((key) => values[key] === undefined);
+  const names = present.map((key) => document.nameOf([...group, key])).join(", ");
+  for (const key of missing) problem(document.nameOf([...group, key]), `is required with ${names}`);
+  return missing.length === 0 ? (values as Record<string, string>) : undefined;
 }
 
-function smtpConfig(value: Value, problem: Problem): ChannelConfig["smtp"] {
-  if (!together(value, problem, ["OTP_SMTP_URL", "OTP_EMAIL_FROM"])) return undefined;
-  const url = value("OTP_SMTP_URL")!;
-  if (!/^smtps?:\/\//.test(url)) problem("OTP_SMTP_URL", "must be an smtp:// or smtps:// URL");
-  return { url, from: value("OTP_EMAIL_FROM")! };
+function smtpConfig(document: ConfigDocument, problem: Problem): ChannelConfig["smtp"] {
+  const smtp = together(document, problem, ["channels", "smtp"], ["url", "from"]);
+  if (!smtp) return undefined;
+  if (!/^smtps?:\/\//.test(smtp.url!)) problem(document.nameOf(["channels", "smtp", "url"]), "must be an smtp:// or smtps:// URL");
+  return { url: smtp.url!, from: smtp.from! };
 }
 
-/** The rules twilioSmsChannel applies when the service builds it, checked here so each names its variable. */
-function twilioConfig(value: Value, problem: Problem): ChannelConfig["twilio"] {
-  if (!together(value, problem, TWILIO_CREDENTIALS, TWILIO_SENDERS)) return undefined;
-  const from = value("OTP_TWILIO_FROM");
-  const messagingServiceSid = value("OTP_TWILIO_MESSAGING_SERVICE_SID");
+/** The rules twilioSmsChannel applies when the service builds it, checked here so each names its setting. */
+function twilioConfig(document: ConfigDocument, problem: Problem): ChannelConfig["twilio"] {
+  const group = ["channels", "twilio"];
+  const name = (key: string) => document.nameOf([...group, key]);
+  const twilio = together(document, problem, group, ["accountSid", "authToken"], ["from", "messagingServiceSid"]);
+  if (!twilio) return undefined;
+  const { accountSid, authToken, from, messagingServiceSid } = twilio;
   if (from === undefined && messagingServiceSid === undefined) {
-    problem("OTP_TWILIO_FROM", "or OTP_TWILIO_MESSAGING_SERVICE_SID is required with OTP_TWILIO_ACCOUNT_SID");
+    problem(name("from"), `or ${name("messagingServiceSid")} is required with ${name("accountSid")}`);
     return undefined;
   }
   if (from !== undefined && messagingServiceSid !== undefined) {
-    problem("OTP_TWILIO_FROM", "and OTP_TWILIO_MESSAGING_SERVICE_SID are both set; set one: a sender number or id, or a Messaging Service");
+    problem(name("from"), `and ${name("messagingServiceSid")} are both set; set one: a sender number or id, or a Messaging Service`);
   }
-  const accountSid = value("OTP_TWILIO_ACCOUNT_SID")!;
-  if (!isTwilioAccountSid(accountSid))
-    problem("OTP_TWILIO_ACCOUNT_SID", "must be AC followed by 32 letters and digits, as the Twilio console shows it");
+  if (!isTwilioAccountSid(accountSid!))
+    problem(name("accountSid"), "must be AC followed by 32 letters and digits, as the Twilio console shows it");
   if (messagingServiceSid !== undefined && !isTwilioMessagingServiceSid(messagingServiceSid)) {
-    problem("OTP_TWILIO_MESSAGING_SERVICE_SID", "must be MG followed by 32 letters and digits, as the Twilio console shows it");
+    problem(name("messagingServiceSid"), "must be MG followed by 32 letters and digits, as the Twilio console shows it");
   }
   return {
-    accountSid,
-    authToken: value("OTP_TWILIO_AUTH_TOKEN")!,
+    accountSid: accountSid!,
+    authToken: authToken!,
     ...(from !== undefined && { from }),
     ...(messagingServiceSid !== undefined && { messagingServiceSid }),
   };
 }
 
 /** The rules webhookChannel applies when the service builds it (the service never allows insecure http). */
-function webhookConfig(value: Value, problem: Problem): ChannelConfig["webhook"] {
-  if (!together(value, problem, ["OTP_WEBHOOK_URL", "OTP_WEBHOOK_SECRET"])) return undefined;
-  const url = value("OTP_WEBHOOK_URL")!;
-  const secret = value("OTP_WEBHOOK_SECRET")!;
-  if (!URL.canParse(url)) problem("OTP_WEBHOOK_URL", "must be an absolute URL");
+function webhookConfig(document: ConfigDocument, problem: Problem): ChannelConfig["webhook"] {
+  const group = ["channels", "webhook"];
+  const name = (key: string) => document.nameOf([...group, key]);
+  const webhook = together(document, problem, group, ["url", "secret"]);
+  if (!webhook) return undefined;
+  const url = webhook.url!;
+  const secret = webhook.secret!;
+  if (!URL.canParse(url)) problem(name("url"), "must be an absolute URL");
   else if (hasCredentials(new URL(url)))
-    problem("OTP_WEBHOOK_URL", "must not carry a user name or password; the signature (OTP_WEBHOOK_SECRET) authenticates each request");
+    problem(name("url"), `must not carry a user name or password; the signature (${name("secret")}) authenticates each request`);
   // The payload holds the code: plain http only where nobody on the network can read it.
   else if (!isSecureHttpUrl(new URL(url)))
-    problem("OTP_WEBHOOK_URL", "must be https (http only to a loopback host such as 127.0.0.1 or localhost)");
-  if (secret.length < MIN_WEBHOOK_SECRET_CHARS) problem("OTP_WEBHOOK_SECRET", `must be at least ${MIN_WEBHOOK_SECRET_CHARS} characters`);
+    problem(name("url"), "must be https (http only to a loopback host such as 127.0.0.1 or localhost)");
+  if (secret.length < MIN_WEBHOOK_SECRET_CHARS) problem(name("secret"), `must be at least ${MIN_WEBHOOK_SECRET_CHARS} characters`);
   return { url, secret };
 }
 
-export function loadLimitsConfig(value: Value, problem: Problem): LimitsConfig {
-  const raw = value("OTP_RATE_LIMITS") ?? "on";
-  if (raw !== "on" && raw !== "off") problem("OTP_RATE_LIMITS", "must be on or off");
-  const limits: LimitsConfig = { enabled: raw !== "off" };
-  const countries = value("OTP_SMS_COUNTRIES");
-  if (countries !== undefined) {
-    const codes = countries
-      .split(",")
-      .map((code) => code.trim().toUpperCase())
-      .filter(Boolean);
-    const unknown = codes.filter((code) => !isSupportedCountry(code));
-    if (unknown.length > 0 || codes.length === 0)
-      problem("OTP_SMS_COUNTRIES", `must be ISO 3166 country codes such as US,GB; not ${unknown.join(",") || "empty"}`);
-    else limits.smsCountries = codes as CountryCode[];
+export function loadLimitsConfig(document: ConfigDocument, problem: Problem): LimitsConfig {
+  const { guard = {}, purposes = {} } = document.settings as SettingsDocument;
+  const { enabled = true, smsCountries: countries, smsNumberTypes, channelBudgets, prefixVelocity, ...limits } = guard;
+  const settings: GuardSettings = { ...(limits as LimitSettings) };
+  let found = 0;
+  const counted: Problem = (variable, message) => {
+    found += 1;
+    problem(variable, message);
+  };
+  checkLockout(document, counted, ["guard"], limits);
+  const purposeLimits: Record<string, LimitSettings> = {};
+  for (const [purpose, policy] of Object.entries(purposes)) {
+    if (policy.guard === undefined) continue;
+    if (policy.guard.lockout !== undefined)
+      checkLockout(document, counted, ["purposes", purpose, "guard"], { lockout: { ...limits.lockout, ...policy.guard.lockout } });
+    purposeLimits[purpose] = policy.guard as LimitSettings;
   }
-  return limits;
+  if (Object.keys(purposeLimits).length > 0) settings.purposes = purposeLimits;
+  if (smsNumberTypes !== undefined) settings.smsNumberTypes = smsNumberTypes as { sms?: PhoneNumberType[]; voice?: PhoneNumberType[] };
+  if (channelBudgets !== undefined) settings.channelBudgets = channelBudgets;
+  if (prefixVelocity !== undefined) settings.prefixVelocity = prefixVelocity;
+
+  const config: LimitsConfig = { enabled, settings };
+  if (countries !== undefined) {
+    const unknown = countries.filter((code) => !isSupportedCountry(code));
+    if (unknown.length > 0)
+      counted(document.nameOf(["guard", "smsCountries"]), `must be ISO 3166 country codes such as US,GB; not ${unknown.join(",")}`);
+    else settings.smsCountries = config.smsCountries = countries as CountryCode[];
+  }
+  // The guard's own checks, in case a rule of its own goes beyond what the schema says.
+  if (found === 0) {
+    try {
+      createGuard(settings);
+    } catch (error) {
+      problem("guard", (error as Error).message.replace(/^otp-actions: /, ""));
+    }
+  }
+  return config;
+}
+
+/** The one rule between two lockout settings, named where the operator set them. */
+function checkLockout(document: ConfigDocument, problem: Problem, where: Path, limits: LimitSettingsDocument): void {
+  const base = limits.lockout?.baseSeconds;
+  const max = limits.lockout?.maxSeconds;
+  if (base === undefined && max === undefined) return;
+  const baseSeconds = base ?? DEFAULT_LIMITS.lockout.baseSeconds;
+  const maxSeconds = max ?? DEFAULT_LIMITS.lockout.maxSeconds;
+  if (maxSeconds < baseSeconds)
+    problem(
+      document.nameOf([...where, "lockout", "maxSeconds"]),
+      `must be at least ${document.nameOf([...where, "lockout", "baseSeconds"])} (${baseSeconds})`,
+    );
+}
+
+function lookup(root: unknown, path: Path): unknown {
+  let node = root;
+  for (const key of path) node = typeof node === "object" && node !== null ? (node as Record<string, unknown>)[key] : undefined;
+  return node;
 }

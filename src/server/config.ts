@@ -1,17 +1,23 @@
 /**
- * The service's configuration, from environment variables only. Every problem is reported at
- * start, each naming its variable and what is wrong; a secret's value is never echoed.
+ * The service's configuration: a file (JSON or YAML, `serve --config` or OTP_CONFIG) with
+ * environment variables laid over it, both checked against one schema (config-schema.ts). Every
+ * problem is reported at start, each naming its variable or key and what is wrong; a secret's
+ * value is never echoed.
  */
 import { isIP } from "node:net";
+import { isSupportedCountry, type CountryCode } from "libphonenumber-js";
 import { isLoopbackHost } from "../channels/http-delivery.js";
 import { isHostName } from "../channels/templates.js";
 import { parseTrustEntry } from "../core/client-ip.js";
 import { parseKeys } from "../core/keyring.js";
 import { DEFAULT_BODY_LIMIT_BYTES } from "../core/limits.js";
-import { DEFAULT_POLICY, POLICY_BOUNDS, resolvePolicy, type BoundedPolicyField, type PurposePolicy } from "../engine/options.js";
+import { DEFAULT_POLICY, resolvePolicy, type PurposePolicy } from "../engine/options.js";
 import type { TrustProxy } from "./client-info.js";
-import { DEFAULT_STORE, parseStoreSpec, type StoreSpec } from "./store-from-config.js";
+import { configDocument, variableValue, type ConfigDocument, type Problem } from "./config-document.js";
+import { readConfigFile } from "./config-file.js";
+import type { PolicyDocument, SettingsDocument } from "./config-schema.js";
 import { parseAuditSpec, type AuditSpec } from "./companions.js";
+import { DEFAULT_STORE, parseStoreSpec, type StoreSpec } from "./store-from-config.js";
 import { loadChannelConfig, loadLimitsConfig, type ChannelConfig, type LimitsConfig } from "./channel-config.js";
 
 export interface ServiceConfig {
@@ -38,151 +44,137 @@ export interface ServiceConfig {
   auditMaxBuffered: number;
   /** Refuse starts and checks (503) rather than drop audit rows when that many are held (OTP_AUDIT_STRICT). */
   auditStrict: boolean;
+  /** Per-purpose policy (`purposes.<name>` in the file), laid over `policy` by the engine. */
+  purposes: Record<string, PurposePolicy>;
+  /** ISO country of phone numbers given in national form (OTP_DEFAULT_COUNTRY). */
+  defaultCountry: CountryCode | undefined;
+  /** The configuration file read, if any. */
+  configFile: string | undefined;
   /** OTP_AUDIT_URL: the audit log's own SQLite file or Postgres database, for any store. */
   auditStore: AuditSpec | undefined;
   /** OTP_AUTO_MIGRATE: a production start creates missing tables rather than refuse to start. */
   autoMigrate: boolean;
 }
 
+export interface LoadOptions {
+  /** A configuration file (`serve --config`); without it, OTP_CONFIG may name one. */
+  configFile?: string;
+}
+
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
-  readonly problems: ReadonlyArray<{ variable: string; problem: string }>;
+  /** `variable` names an environment variable, or a key path in the configuration file. */
+  readonly problems: ReadonlyArray<Problem>;
 
-  constructor(problems: ReadonlyArray<{ variable: string; problem: string }>) {
-    super(`invalid configuration:\n${problems.map(({ variable, problem }) => `  ${variable}: ${problem}`).join("\n")}`);
+  constructor(problems: ReadonlyArray<Problem>, configFile?: string) {
+    super(
+      `invalid configuration${configFile === undefined ? "" : ` (${configFile} and the environment)`}:\n${problems.map(({ variable, problem }) => `  ${variable}: ${problem}`).join("\n")}`,
+    );
     this.problems = problems;
   }
 }
 
 const NODE_ENVS = new Set(["production", "development", "test"]);
-const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
 const API_KEY = /^[\x21-\x2b\x2d-\x7e]{16,512}$/;
 
-/** The policy's environment variables, each checked against the engine's bounds for its field. */
-const POLICY_VARIABLES: ReadonlyArray<readonly [BoundedPolicyField, string]> = [
-  ["codeLength", "OTP_CODE_LENGTH"],
-  ["codeTtlSeconds", "OTP_CODE_TTL_SECONDS"],
-  ["sessionTtlSeconds", "OTP_SESSION_TTL_SECONDS"],
-  ["maxAttempts", "OTP_MAX_ATTEMPTS"],
-  ["maxSendsPerSession", "OTP_MAX_SENDS_PER_SESSION"],
-];
+const POLICY_FIELDS = ["codeLength", "codeTtlSeconds", "sessionTtlSeconds", "maxAttempts", "maxSendsPerSession", "asyncDelivery"] as const;
 
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(env: Env = process.env): ServiceConfig {
-  const problems: Array<{ variable: string; problem: string }> = [];
-  const problem = (variable: string, message: string) => problems.push({ variable, problem: message });
-  const value = (name: string): string | undefined => {
-    const raw = env[name]?.trim();
-    return raw === undefined || raw === "" ? undefined : raw;
-  };
-  const integer = (name: string, fallback: number | undefined, min: number, max: number): number | undefined => {
-    const raw = value(name);
-    if (raw === undefined) return fallback;
-    const parsed = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-      problem(name, `must be an integer from ${min} to ${max}, got '${raw.slice(0, 20)}'`);
-      return fallback;
-    }
-    return parsed;
-  };
-
-  const nodeEnv = value("NODE_ENV");
+export function loadConfig(env: Env = process.env, options: LoadOptions = {}): ServiceConfig {
+  const problems: Problem[] = [];
+  const nodeEnv = variableValue(env, "NODE_ENV");
   // Anything else ("prod", "Production") would quietly run in development, outbox and all.
   if (nodeEnv !== undefined && !NODE_ENVS.has(nodeEnv))
-    problem("NODE_ENV", `must be production, development or test, got '${nodeEnv.slice(0, 20)}'`);
+    problems.push({ variable: "NODE_ENV", problem: `must be production, development or test, got '${nodeEnv.slice(0, 20)}'` });
   const production = nodeEnv === "production";
 
-  const keys = value("OTP_KEYS");
+  const configFile = options.configFile ?? variableValue(env, "OTP_CONFIG");
+  let file: Record<string, unknown> | undefined;
+  if (configFile !== undefined) {
+    const read = readConfigFile(configFile);
+    if ("problem" in read) problems.push({ variable: options.configFile !== undefined ? "--config" : "OTP_CONFIG", problem: read.problem });
+    else file = read.settings;
+  }
+  const document = configDocument(env, file, problems);
+  // A value the schema refused is left out; the checks below must not report it again as missing.
+  const refused = new Set(problems.map(({ variable }) => variable));
+  const problem = (variable: string, message: string) => {
+    if (!refused.has(variable)) problems.push({ variable, problem: message });
+  };
+  const settings = document.settings as SettingsDocument;
+  const name = document.nameOf;
+  const server = settings.server ?? {};
+  const audit = settings.audit ?? {};
+
+  const keys = Array.isArray(settings.keys) ? settings.keys.join(",") : settings.keys;
   if (keys !== undefined) {
     try {
       parseKeys(keys);
     } catch (error) {
-      problem("OTP_KEYS", (error as Error).message.replace(/^otp-actions: /, ""));
+      problem(name(["keys"]), (error as Error).message.replace(/^otp-actions: /, ""));
     }
   } else if (production) {
-    problem("OTP_KEYS", "is required in production; generate one with `otp-actions keygen`");
+    problem(name(["keys"]), "is required in production; generate one with `otp-actions keygen`");
   }
 
-  let apiKeys: string[] | undefined;
-  const rawApiKeys = value("OTP_API_KEYS");
-  if (rawApiKeys !== undefined) {
-    apiKeys = rawApiKeys
-      .split(",")
-      .map((key) => key.trim())
-      .filter(Boolean);
-    if (apiKeys.length === 0) problem("OTP_API_KEYS", "lists no key");
+  const apiKeys = settings.apiKeys;
+  if (apiKeys !== undefined) {
     apiKeys.forEach((key, index) => {
-      if (!API_KEY.test(key)) problem("OTP_API_KEYS", `key #${index + 1} must be 16-512 printable characters without spaces or commas`);
+      if (!API_KEY.test(key)) problem(name(["apiKeys"]), `key #${index + 1} must be 16-512 printable characters without spaces or commas`);
     });
   } else if (production) {
-    problem("OTP_API_KEYS", "is required in production; generate one with `otp-actions keygen --api-key`");
+    problem(name(["apiKeys"]), "is required in production; generate one with `otp-actions keygen --api-key`");
   }
 
   let store: StoreSpec = { kind: "memory" };
   try {
-    store = parseStoreSpec(value("OTP_STORE") ?? DEFAULT_STORE);
+    store = parseStoreSpec(settings.store ?? DEFAULT_STORE);
   } catch (error) {
-    problem("OTP_STORE", (error as Error).message);
+    problem(name(["store"]), (error as Error).message);
   }
   if (production && store.kind === "memory") {
-    problem("OTP_STORE", "memory is refused in production: its state is lost on restart and not shared between instances");
+    problem(name(["store"]), "memory is refused in production: its state is lost on restart and not shared between instances");
   }
 
-  const port = integer("PORT", 3000, 0, 65535)!;
-  const host = value("HOST") ?? (production ? "0.0.0.0" : "127.0.0.1");
-  if (!isListenHost(host)) problem("HOST", `must be an IP address or a host name such as localhost, got '${host.slice(0, 60)}'`);
+  const port = server.port ?? 3000;
+  const host = server.host ?? (production ? "0.0.0.0" : "127.0.0.1");
+  if (!isListenHost(host))
+    problem(name(["server", "host"]), `must be an IP address or a host name such as localhost, got '${host.slice(0, 60)}'`);
   // Development serves every code at /dev/outbox, unauthenticated: only to this machine, unless asked.
-  else if (!production && !isLoopbackHost(host) && value("OTP_DEV_PUBLIC") !== "true") {
+  else if (!production && !isLoopbackHost(host) && server.devPublic !== true) {
     problem(
-      "HOST",
-      `is not a loopback address in development, where /dev/outbox shows every code to anyone who can connect; set NODE_ENV=production, or OTP_DEV_PUBLIC=true to serve development on '${host.slice(0, 60)}' anyway`,
+      name(["server", "host"]),
+      `is not a loopback address in development, where /dev/outbox shows every code to anyone who can connect; set NODE_ENV=production, or ${name(["server", "devPublic"])}=true to serve development on '${host.slice(0, 60)}' anyway`,
     );
   }
 
-  const policy: PurposePolicy = {};
-  for (const [field, variable] of POLICY_VARIABLES) {
-    const { min, max } = POLICY_BOUNDS[field];
-    const parsed = integer(variable, undefined, min, max);
-    if (parsed !== undefined) policy[field] = parsed;
-  }
-  try {
-    resolvePolicy(DEFAULT_POLICY, policy, "policy");
-  } catch {
-    problem(
-      "OTP_SESSION_TTL_SECONDS",
-      `must be at least OTP_CODE_TTL_SECONDS (${policy.codeTtlSeconds ?? DEFAULT_POLICY.codeTtlMs / 1000})`,
-    );
+  const policy = policyOf(settings.policy);
+  const base = checkedPolicy(document, ["policy"], DEFAULT_POLICY, policy, problem);
+  const purposes: Record<string, PurposePolicy> = {};
+  for (const [purpose, overrides] of Object.entries(settings.purposes ?? {})) {
+    purposes[purpose] = policyOf(overrides);
+    checkedPolicy(document, ["purposes", purpose], base, purposes[purpose], problem);
   }
 
-  const trustProxy = parseTrustProxy(value("OTP_TRUST_PROXY"), (message) => problem("OTP_TRUST_PROXY", message));
-  const bodyLimitBytes = integer("OTP_BODY_LIMIT_BYTES", DEFAULT_BODY_LIMIT_BYTES, 1024, 1024 * 1024)!;
+  const defaultCountry = settings.defaultCountry;
+  if (defaultCountry !== undefined && !isSupportedCountry(defaultCountry))
+    problem(name(["defaultCountry"]), `must be an ISO 3166 alpha-2 code such as US, got '${defaultCountry}'`);
 
-  const logLevel = value("LOG_LEVEL") ?? "info";
-  if (!LOG_LEVELS.has(logLevel)) problem("LOG_LEVEL", `must be one of ${[...LOG_LEVELS].join(", ")}`);
+  const trustProxy = checkTrustProxy(server.trustProxy, (message) => problem(name(["server", "trustProxy"]), message));
+  const channels = loadChannelConfig(document, problem);
+  const limits = loadLimitsConfig(document, problem);
 
-  const auditRetentionDays = integer("OTP_AUDIT_RETENTION_DAYS", 90, 1, 3650)!;
-  const auditMaxBuffered = integer("OTP_AUDIT_MAX_BUFFERED", 50_000, 100, 1_000_000)!;
-  const rawAuditStrict = value("OTP_AUDIT_STRICT") ?? "false";
-  if (rawAuditStrict !== "true" && rawAuditStrict !== "false")
-    problem("OTP_AUDIT_STRICT", `must be true or false, got '${rawAuditStrict.slice(0, 20)}'`);
-  const auditStrict = rawAuditStrict === "true";
   let auditStore: AuditSpec | undefined;
-  const rawAuditUrl = value("OTP_AUDIT_URL");
-  if (rawAuditUrl !== undefined) {
+  if (audit.url !== undefined) {
     try {
-      auditStore = parseAuditSpec(rawAuditUrl);
+      auditStore = parseAuditSpec(audit.url);
     } catch (error) {
-      problem("OTP_AUDIT_URL", (error as Error).message);
+      problem(name(["audit", "url"]), (error as Error).message);
     }
   }
-  const rawAutoMigrate = value("OTP_AUTO_MIGRATE") ?? "false";
-  if (rawAutoMigrate !== "true" && rawAutoMigrate !== "false")
-    problem("OTP_AUTO_MIGRATE", `must be true or false, got '${rawAutoMigrate.slice(0, 20)}'`);
-  const channels = loadChannelConfig(value, problem);
-  const limits = loadLimitsConfig(value, problem);
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(problems, configFile);
   return {
     production,
     keys,
@@ -192,17 +184,49 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     host,
     policy,
     trustProxy,
-    bodyLimitBytes,
-    logLevel,
-    dataDir: value("OTP_DATA_DIR") ?? "./data",
+    bodyLimitBytes: server.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    logLevel: server.logLevel ?? "info",
+    dataDir: settings.dataDir ?? "./data",
     channels,
     limits,
-    auditRetentionDays,
-    auditMaxBuffered,
-    auditStrict,
+    auditRetentionDays: audit.retentionDays ?? 90,
+    auditMaxBuffered: audit.maxBuffered ?? 50_000,
+    auditStrict: audit.strict ?? false,
+    purposes,
+    defaultCountry: defaultCountry as CountryCode | undefined,
+    configFile,
     auditStore,
-    autoMigrate: rawAutoMigrate === "true",
+    autoMigrate: settings.autoMigrate ?? false,
   };
+}
+
+/** The engine's policy fields of a `policy` or `purposes.<name>` section. */
+function policyOf(section: PolicyDocument | undefined): PurposePolicy {
+  const policy: PurposePolicy = {};
+  for (const field of POLICY_FIELDS) {
+    if (section?.[field] !== undefined) (policy as Record<string, unknown>)[field] = section[field];
+  }
+  return policy;
+}
+
+/** The policy laid over `base` as the engine will; the TTLs' rule is named where they were set. */
+function checkedPolicy(
+  document: ConfigDocument,
+  where: readonly string[],
+  base: typeof DEFAULT_POLICY,
+  policy: PurposePolicy,
+  problem: (variable: string, message: string) => void,
+): typeof DEFAULT_POLICY {
+  try {
+    return resolvePolicy(base, policy, where.join("."));
+  } catch {
+    const codeTtl = policy.codeTtlSeconds ?? base.codeTtlMs / 1000;
+    problem(
+      document.nameOf([...where, "sessionTtlSeconds"]),
+      `must be at least ${document.nameOf([...where, "codeTtlSeconds"])} (${codeTtl})`,
+    );
+    return base;
+  }
 }
 
 /** An address to listen on: an IP (no brackets, as `listen` takes it) or a host name to resolve. */
@@ -210,20 +234,49 @@ function isListenHost(host: string): boolean {
   return isIP(host) !== 0 || isHostName(host);
 }
 
-/** false (default) | true | a hop count | addresses and CIDR ranges of trusted proxies, comma-separated. */
-function parseTrustProxy(raw: string | undefined, problem: (message: string) => void): TrustProxy {
-  if (raw === undefined || raw === "false" || raw === "0") return false;
-  if (raw === "true") return true;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  const entries = raw
-    .split(",")
-    .map((entry) => entry.trim())
-    .filter(Boolean);
-  for (const entry of entries) {
+/** false (default) | true | a hop count | addresses and CIDR ranges of trusted proxies. */
+function checkTrustProxy(value: boolean | number | string[] | undefined, problem: (message: string) => void): TrustProxy {
+  if (value === undefined || value === false || value === 0) return false;
+  if (value === true || typeof value === "number") return value;
+  for (const entry of value) {
     if (!parseTrustEntry(entry)) {
       problem(`'${entry.slice(0, 60)}' is not true, false, a hop count, or an IP address / CIDR range`);
       return false;
     }
   }
-  return entries;
+  return value;
+}
+
+/**
+ * The store and the audit log's own place, for `otp-actions migrate`: each from its variable
+ * (OTP_STORE, OTP_AUDIT_URL), else the file's setting, else the default. The rest of the
+ * configuration is the service's business, not the migration's.
+ */
+export function loadStorageSpecs(env: Env = process.env, options: LoadOptions = {}): { store: StoreSpec; audit: AuditSpec | undefined } {
+  const configFile = options.configFile ?? variableValue(env, "OTP_CONFIG");
+  let file: SettingsDocument = {};
+  if (configFile !== undefined) {
+    const read = readConfigFile(configFile);
+    if ("problem" in read)
+      throw new ConfigError([{ variable: options.configFile !== undefined ? "--config" : "OTP_CONFIG", problem: read.problem }]);
+    file = read.settings as SettingsDocument;
+  }
+  const setting = (variable: string, key: string, fromFile: unknown): { name: string; value: string | undefined } => {
+    const value = variableValue(env, variable);
+    if (value !== undefined) return { name: variable, value };
+    return typeof fromFile === "string" ? { name: key, value: fromFile } : { name: variable, value: undefined };
+  };
+  const store = setting("OTP_STORE", "store", file.store);
+  const audit = setting("OTP_AUDIT_URL", "audit.url", file.audit?.url);
+  const parsed = <T>(name: string, parse: () => T): T => {
+    try {
+      return parse();
+    } catch (error) {
+      throw new ConfigError([{ variable: name, problem: (error as Error).message }], configFile);
+    }
+  };
+  return {
+    store: parsed(store.name, () => parseStoreSpec(store.value ?? DEFAULT_STORE)),
+    audit: audit.value === undefined ? undefined : parsed(audit.name, () => parseAuditSpec(audit.value!)),
+  };
 }

@@ -107,7 +107,15 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     );
     for (const warning of guard.warnings(deliversToPhones)) say(`warning: ${warning}`);
   }
-  const otp = createOtp({ keys: secrets.keys, store, channels, ...config.policy, guard: guard ?? false });
+  const otp = createOtp({
+    keys: secrets.keys,
+    store,
+    channels,
+    ...config.policy,
+    purposes: config.purposes,
+    ...(config.defaultCountry && { defaultCountry: config.defaultCountry }),
+    guard: guard ?? false,
+  });
   const metrics = createMetrics(otp);
 
   // Warnings go to the server's log once it exists (before that, to `say`), folded by cause.
@@ -202,7 +210,7 @@ async function serviceChannels(config: ServiceConfig, outbox: Outbox | undefined
   return [...configured, ...developmentChannels(outbox, say).filter((channel) => !names.has(channel.name))];
 }
 
-/** Rate limits and lockouts on the store's own storage and connection. */
+/** Rate limits and lockouts as configured, counted on the store's own storage and connection. */
 function serviceGuard(config: ServiceConfig, counters: CounterStore): AbuseGuard {
-  return createGuard({ counters, ...(config.limits.smsCountries && { smsCountries: config.limits.smsCountries }) });
+  return createGuard({ ...config.limits.settings, counters });
 }
