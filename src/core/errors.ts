@@ -12,6 +12,8 @@ export const ERRORS = {
   INVALID_CONTEXT: { status: 400, message: "Invalid context." },
   CONTEXT_MISMATCH: { status: 400, message: "The context was issued for another purpose or identifier." },
   UNAUTHORIZED: { status: 401, message: "A valid API key is required." },
+  INSUFFICIENT_SCOPE: { status: 403, message: "The API key's scopes do not allow this request." },
+  HOST_NOT_ALLOWED: { status: 403, message: "This development server answers only requests addressed to a loopback host." },
   NOT_FOUND: { status: 404, message: "Not found." },
   REQUEST_TIMEOUT: { status: 408, message: "The request was not received in time." },
   OTP_EXPIRED: { status: 410, message: "The OTP has expired." },

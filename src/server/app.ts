@@ -12,6 +12,7 @@ import { OtpError } from "../core/errors.js";
 import { DEFAULT_BODY_LIMIT_BYTES } from "../core/limits.js";
 import type { Otp } from "../engine/types.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../telemetry/metrics.js";
+import type { ApiKeyOption } from "./api-keys.js";
 import { bearerAuth } from "./auth.js";
 import type { TrustProxy } from "./client-info.js";
 import { clientErrorHandler, errorHandlers, sendOtpError } from "./errors.js";
@@ -19,6 +20,7 @@ import { installJsonParser } from "./json-body.js";
 import { installSecurityHeaders, noStore, requestIdFrom } from "./headers.js";
 import { healthChecker } from "./health.js";
 import { passUnsupportedExpectations, refuseMalformedHttp } from "./http-refusals.js";
+import { loopbackHostOnly } from "./loopback-host.js";
 import { collectRoutes, openApiDocument } from "./openapi.js";
 import type { Outbox } from "./outbox.js";
 import { auditRoutes } from "./routes/audit.js";
@@ -29,10 +31,16 @@ import { WarningFolder } from "./warnings.js";
 
 export interface ServerOptions {
   otp: Otp;
-  /** Keys accepted as `Authorization: Bearer <key>` on /v1. */
-  apiKeys: readonly string[];
-  /** Enables /dev/outbox and the demo page at /. Never in production. */
-  development?: { outbox: Outbox };
+  /**
+   * Keys accepted as `Authorization: Bearer <key>` on /v1 and /metrics, each with its scopes
+   * (api-keys.ts); a bare string is a key with every scope.
+   */
+  apiKeys: readonly ApiKeyOption[];
+  /**
+   * Enables /dev/outbox and the demo page at /, and makes every route answer only a loopback
+   * `Host` (and `allowedHosts`: the configured HOST with OTP_DEV_PUBLIC). Never in production.
+   */
+  development?: { outbox: Outbox; allowedHosts?: readonly string[] };
   trustProxy?: TrustProxy;
   /** Request bodies above this get 413. Default 32 KiB. */
   bodyLimitBytes?: number;
@@ -98,6 +106,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   installSecurityHeaders(app);
   passUnsupportedExpectations(app.server);
   app.addHook("onRequest", refuseMalformedHttp);
+  if (options.development) app.addHook("onRequest", loopbackHostOnly(options.development.allowedHosts));
   const auth = bearerAuth(options.apiKeys);
 
   const routes = collectRoutes(app);

@@ -9,6 +9,7 @@ import { parseTrustEntry } from "../core/client-ip.js";
 import { parseKeys } from "../core/keyring.js";
 import { DEFAULT_BODY_LIMIT_BYTES } from "../core/limits.js";
 import { DEFAULT_POLICY, POLICY_BOUNDS, resolvePolicy, type BoundedPolicyField, type PurposePolicy } from "../engine/options.js";
+import { parseApiKeys, type ApiKey } from "./api-keys.js";
 import type { TrustProxy } from "./client-info.js";
 import { DEFAULT_STORE, parseStoreSpec, type StoreSpec } from "./store-from-config.js";
 import { loadChannelConfig, loadLimitsConfig, type ChannelConfig, type LimitsConfig } from "./channel-config.js";
@@ -17,8 +18,8 @@ export interface ServiceConfig {
   production: boolean;
   /** OTP_KEYS; absent only in development, where one is generated under dataDir. */
   keys: string | undefined;
-  /** OTP_API_KEYS; absent only in development, where one is generated and printed. */
-  apiKeys: string[] | undefined;
+  /** OTP_API_KEYS with their scopes (api-keys.ts); absent only in development, where one is generated and printed. */
+  apiKeys: ApiKey[] | undefined;
   store: StoreSpec;
   port: number;
   host: string;
@@ -51,7 +52,6 @@ export class ConfigError extends Error {
 
 const NODE_ENVS = new Set(["production", "development", "test"]);
 const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
-const API_KEY = /^[\x21-\x2b\x2d-\x7e]{16,512}$/;
 
 /** The policy's environment variables, each checked against the engine's bounds for its field. */
 const POLICY_VARIABLES: ReadonlyArray<readonly [BoundedPolicyField, string]> = [
@@ -99,17 +99,12 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     problem("OTP_KEYS", "is required in production; generate one with `otp-actions keygen`");
   }
 
-  let apiKeys: string[] | undefined;
+  let apiKeys: ApiKey[] | undefined;
   const rawApiKeys = value("OTP_API_KEYS");
   if (rawApiKeys !== undefined) {
-    apiKeys = rawApiKeys
-      .split(",")
-      .map((key) => key.trim())
-      .filter(Boolean);
-    if (apiKeys.length === 0) problem("OTP_API_KEYS", "lists no key");
-    apiKeys.forEach((key, index) => {
-      if (!API_KEY.test(key)) problem("OTP_API_KEYS", `key #${index + 1} must be 16-512 printable characters without spaces or commas`);
-    });
+    const parsed = parseApiKeys(rawApiKeys);
+    apiKeys = parsed.keys;
+    for (const message of parsed.problems) problem("OTP_API_KEYS", message);
   } else if (production) {
     problem("OTP_API_KEYS", "is required in production; generate one with `otp-actions keygen --api-key`");
   }

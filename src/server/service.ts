@@ -23,6 +23,7 @@ import { WarningFolder, type WarnLogger } from "./warnings.js";
 import { countersFor, createGuard, type AbuseGuard } from "../guard/index.js";
 import { auditMetrics, createMetrics } from "../telemetry/metrics.js";
 import { withTimeout } from "../core/util/with-timeout.js";
+import { isLoopbackHost } from "../channels/http-delivery.js";
 
 /** How long in-flight requests get to finish on shutdown. */
 const SHUTDOWN_GRACE_MS = 8000;
@@ -65,6 +66,8 @@ export interface RunningService {
 export async function startService(config: ServiceConfig, hooks: ServiceHooks = {}): Promise<RunningService> {
   const say = hooks.say ?? ((line: string) => process.stdout.write(`${line}\n`));
   const secrets = config.production ? { keys: config.keys!, apiKeys: config.apiKeys! } : developmentSecrets(config, say);
+  const unscoped = secrets.apiKeys.filter((key) => key.defaulted).length;
+  if (unscoped > 0) say(unscopedKeysNotice(unscoped, secrets.apiKeys.length));
 
   const store = hooks.store ?? (await storeFromConfig(config.store));
   // Development creates its tables on start; production runs `otp-actions migrate` as a deploy step.
@@ -114,7 +117,8 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     bodyLimitBytes: config.bodyLimitBytes,
     auditLog,
     metrics: { render: () => metrics.render() + recorderMetrics.render() },
-    ...(outbox && { development: { outbox } }),
+    // A HOST other than loopback passed config only with OTP_DEV_PUBLIC=true: requests may name it.
+    ...(outbox && { development: { outbox, allowedHosts: isLoopbackHost(config.host) ? [] : [config.host] } }),
     logger: logging ? { level: config.logLevel, ...(hooks.logStream && { stream: hooks.logStream }) } : false,
   });
   serverLog = app.log;
@@ -167,7 +171,12 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
       await store.close();
     })());
 
-  return { url, app, otp, store, apiKeys: secrets.apiKeys, outbox, audit, stop };
+  return { url, app, otp, store, apiKeys: secrets.apiKeys.map(({ key }) => key), outbox, audit, stop };
+}
+
+/** Said once at start: keys listed without scopes lost /metrics and the audit log when scopes came. */
+function unscopedKeysNotice(unscoped: number, total: number): string {
+  return `notice: ${unscoped} of ${total} key(s) in OTP_API_KEYS name no scope and allow only 'verify' (the /v1/verifications routes); /v1/audit/* needs 'audit' and /metrics 'metrics' (or 'admin'): list them as 'KEY verify audit metrics', scopes after the key, separated by spaces`;
 }
 
 /** The configured channels; in development, the outbox stands in for every kind not configured. */
