@@ -16,6 +16,7 @@ import type { ApiKeyOption } from "./api-keys.js";
 import { bearerAuth } from "./auth.js";
 import type { TrustProxy } from "./client-info.js";
 import { clientErrorHandler, errorHandlers, sendOtpError } from "./errors.js";
+import { installHttpMetrics } from "./http-metrics.js";
 import { installJsonParser } from "./json-body.js";
 import { installSecurityHeaders, noStore, requestIdFrom } from "./headers.js";
 import { healthChecker } from "./health.js";
@@ -50,8 +51,11 @@ export interface ServerOptions {
   auditLog?: AuditLog;
   /** The audit recorder feeding `auditLog`: /health/otp reports its backlog. */
   audit?: { status(): AuditRecorderStatus };
-  /** Serves GET /metrics (Prometheus text, behind the API key) when given. */
-  metrics?: { render(): string };
+  /**
+   * Serves GET /metrics (Prometheus text, behind an API key with the `metrics` scope) when given,
+   * followed by the HTTP requests' count and latency.
+   */
+  metrics?: { render(): string | Promise<string> };
   /** How long a client has to send a whole request, headers and body; then 408. Default 30 s. */
   requestTimeoutMs?: number;
   /** A connection silent this long while a request is in flight is closed. Default 120 s. */
@@ -108,6 +112,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook("onRequest", refuseMalformedHttp);
   if (options.development) app.addHook("onRequest", loopbackHostOnly(options.development.allowedHosts));
   const auth = bearerAuth(options.apiKeys);
+  // Before any route, so that every route's answers are counted.
+  const metrics = options.metrics;
+  const httpMetrics = metrics && installHttpMetrics(app);
 
   const routes = collectRoutes(app);
   let document: Record<string, unknown> | undefined;
@@ -123,14 +130,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     { prefix: "/v1" },
   );
-  const metrics = options.metrics;
   if (metrics) {
     // Behind the API key: volumes per purpose and channel are business data (Prometheus sends it
     // as a bearer token).
     await app.register(async (scope) => {
       scope.addHook("onRequest", noStore);
       scope.addHook("onRequest", auth);
-      scope.get("/metrics", async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render()));
+      scope.get("/metrics", async (_request, reply) =>
+        reply.type(PROMETHEUS_CONTENT_TYPE).send((await metrics.render()) + httpMetrics!.render()),
+      );
     });
   }
   await pageRoutes(app, {

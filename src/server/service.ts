@@ -21,6 +21,7 @@ import type { AuditLog } from "../audit/audit-log.js";
 import { auditRecorderOptions, watchAuditBacklog } from "./audit-watch.js";
 import { WarningFolder, type WarnLogger } from "./warnings.js";
 import { countersFor, createGuard, type AbuseGuard } from "../guard/index.js";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import { auditMetrics, createMetrics } from "../telemetry/metrics.js";
 import { withTimeout } from "../core/util/with-timeout.js";
 import { isLoopbackHost } from "../channels/http-delivery.js";
@@ -91,6 +92,10 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   }
   const otp = createOtp({ keys: secrets.keys, store, channels, ...config.policy, guard: guard ?? false });
   const metrics = createMetrics(otp);
+  // The process's CPU, memory, event-loop lag and GC, beside the engine's and the HTTP metrics:
+  // prom-client's collectors, read only when scraped.
+  const processMetrics = new Registry();
+  collectDefaultMetrics({ register: processMetrics });
 
   // The audit log is fed from the engine's events in batches; stop() flushes it before the store closes.
   const auditLog = hooks.auditLog ?? (await auditLogFor(config.store, store));
@@ -116,7 +121,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     trustProxy: config.trustProxy,
     bodyLimitBytes: config.bodyLimitBytes,
     auditLog,
-    metrics: { render: () => metrics.render() + recorderMetrics.render() },
+    metrics: { render: async () => metrics.render() + recorderMetrics.render() + (await processMetrics.metrics()) },
     // A HOST other than loopback passed config only with OTP_DEV_PUBLIC=true: requests may name it.
     ...(outbox && { development: { outbox, allowedHosts: isLoopbackHost(config.host) ? [] : [config.host] } }),
     logger: logging ? { level: config.logLevel, ...(hooks.logStream && { stream: hooks.logStream }) } : false,
