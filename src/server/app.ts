@@ -56,6 +56,11 @@ export interface ServerOptions {
    * followed by the HTTP requests' count and latency.
    */
   metrics?: { render(): string | Promise<string> };
+  /**
+   * Installs HTTP tracing (http-tracing.ts) before any route is added. A function, so that the
+   * app loads @opentelemetry/api only when tracing is on.
+   */
+  tracing?: (app: FastifyInstance) => void;
   /** How long a client has to send a whole request, headers and body; then 408. Default 30 s. */
   requestTimeoutMs?: number;
   /** A connection silent this long while a request is in flight is closed. Default 120 s. */
@@ -112,6 +117,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook("onRequest", refuseMalformedHttp);
   if (options.development) app.addHook("onRequest", loopbackHostOnly(options.development.allowedHosts));
   const auth = bearerAuth(options.apiKeys);
+  options.tracing?.(app);
   // Before any route, so that every route's answers are counted.
   const metrics = options.metrics;
   const httpMetrics = metrics && installHttpMetrics(app);

@@ -25,6 +25,8 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { auditMetrics, createMetrics } from "../telemetry/metrics.js";
 import { withTimeout } from "../core/util/with-timeout.js";
 import { isLoopbackHost } from "../channels/http-delivery.js";
+import { startTracing } from "../telemetry/otel-sdk.js";
+import { VERSION } from "./version.js";
 
 /** How long in-flight requests get to finish on shutdown. */
 const SHUTDOWN_GRACE_MS = 8000;
@@ -51,6 +53,8 @@ export interface ServiceHooks {
   logStream?: { write(line: string): void };
   /** How long in-flight requests get on shutdown (tests). Default 8 s. */
   shutdownGraceMs?: number;
+  /** The OTEL_* variables are read from here; default process.env. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface RunningService {
@@ -112,9 +116,14 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   const stopWatching = watchAuditBacklog(audit, auditWarn);
   const recorderMetrics = auditMetrics(audit);
   const logging = hooks.logger ?? true;
+  // Strict: while the audit log cannot take more rows, starts and checks are refused (503).
+  const served = config.auditStrict ? audit.refuseWhenFull(otp) : otp;
+  // Spans only when OTEL_* asks for them; the SDK is then shut down by stop() or a failed listen.
+  const tracing = await startTracing(hooks.env ?? process.env, VERSION);
+  const httpTracing = tracing && (await import("./http-tracing.js"));
   const app = await buildServer({
-    // Strict: while the audit log cannot take more rows, starts and checks are refused (503).
-    otp: config.auditStrict ? audit.refuseWhenFull(otp) : otp,
+    otp: tracing ? (await import("../telemetry/tracing.js")).withTracing(served, tracing.tracer) : served,
+    ...(httpTracing && { tracing: (fastify) => httpTracing.installHttpTracing(fastify, tracing.tracer) }),
     audit,
     warnings,
     apiKeys: secrets.apiKeys,
@@ -142,6 +151,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   } catch (error) {
     await app.close().catch(() => undefined);
     await store.close().catch(() => undefined);
+    await tracing?.shutdown().catch(() => undefined);
     throw error;
   }
   const address = app.server.address();
@@ -174,6 +184,8 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
       await guard?.close?.().catch(warn);
       await Promise.all([...otp.channels.values()].map((channel) => channel.close?.().catch(() => undefined)));
       await store.close();
+      // Last: the spans of the requests that were in flight are sent.
+      await tracing?.shutdown().catch(warn);
     })());
 
   return { url, app, otp, store, apiKeys: secrets.apiKeys.map(({ key }) => key), outbox, audit, stop };
