@@ -30,7 +30,9 @@ Starts the service. Configuration (environment variables):
   NODE_ENV                  production refuses to start without OTP_KEYS and OTP_API_KEYS,
                             refuses the memory store and never serves /dev/outbox or the demo page
   OTP_KEYS                  kid:secret[,kid:secret…]; the first seals (development: generated in ./data)
-  OTP_API_KEYS              comma-separated bearer keys for /v1 (development: generated and printed)
+  OTP_API_KEYS              comma-separated bearer keys, each with its scopes after a space:
+                            'KEY verify audit metrics' or 'KEY admin'; none: verify only
+                            (development: generated with admin and printed)
   OTP_STORE                 ${DEFAULT_STORE} (default) | memory | redis://… | postgres://…
   PORT, HOST                default 3000, 127.0.0.1 (0.0.0.0 in production; development
                             listens on loopback only unless OTP_DEV_PUBLIC=true)
@@ -43,6 +45,8 @@ Starts the service. Configuration (environment variables):
   OTP_BODY_LIMIT_BYTES      larger request bodies get 413 (32768)
   OTP_DATA_DIR              where development keys are kept (./data)
   LOG_LEVEL                 info (fatal, error, warn, info, debug, trace, silent)
+  OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_*
+                            traces over OTLP when set (see docs/service.md#opentelemetry)
 
 SIGTERM or SIGINT: stop accepting, finish in-flight requests, flush, close the store.
 `,
