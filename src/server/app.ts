@@ -112,12 +112,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setErrorHandler(errorHandler);
   // The /v1 scope's no-store hook never sees a path no route matched; a 404 is not worth caching anywhere.
   app.setNotFoundHandler((_request, reply) => sendOtpError(reply.header("cache-control", "no-store"), new OtpError("NOT_FOUND")));
+  // First, so that every request has its span and its trace id in its log lines, refused ones too.
+  options.tracing?.(app);
   installSecurityHeaders(app);
   passUnsupportedExpectations(app.server);
   app.addHook("onRequest", refuseMalformedHttp);
   if (options.development) app.addHook("onRequest", loopbackHostOnly(options.development.allowedHosts));
   const auth = bearerAuth(options.apiKeys);
-  options.tracing?.(app);
   // Before any route, so that every route's answers are counted.
   const metrics = options.metrics;
   const httpMetrics = metrics && installHttpMetrics(app);
