@@ -50,6 +50,16 @@ const REGISTRY = {
     message: "A valid API key is required.",
     when: "service only: missing or wrong API key",
   },
+  INSUFFICIENT_SCOPE: {
+    status: 403,
+    message: "The API key's scopes do not allow this request.",
+    when: "service only: the API key is valid but its scopes do not cover the route (`verify`, `audit`, `metrics`, `admin`)",
+  },
+  HOST_NOT_ALLOWED: {
+    status: 403,
+    message: "This development server answers only requests addressed to a loopback host.",
+    when: "service, development only: the `Host` header names no loopback host (nor the configured HOST with `OTP_DEV_PUBLIC=true`): a DNS-rebinding page gets nothing",
+  },
   NOT_FOUND: {
     status: 404,
     message: "Not found.",

@@ -12,15 +12,18 @@ import { OtpError } from "../core/errors.js";
 import { DEFAULT_BODY_LIMIT_BYTES } from "../core/limits.js";
 import type { Otp } from "../engine/types.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../telemetry/metrics.js";
+import type { ApiKeyOption } from "./api-keys.js";
 import { bearerAuth } from "./auth.js";
 import type { TrustProxy } from "./client-info.js";
 import { clientErrorHandler, errorHandlers, sendOtpError } from "./errors.js";
+import { installHttpMetrics } from "./http-metrics.js";
 import { installJsonParser } from "./json-body.js";
 import { installSecurityHeaders, noStore, requestIdFrom } from "./headers.js";
 import { healthChecker } from "./health.js";
 import { schemaParts, type SchemaPart } from "./migrations.js";
 import { probes } from "./probes.js";
 import { passUnsupportedExpectations, refuseMalformedHttp } from "./http-refusals.js";
+import { loopbackHostOnly } from "./loopback-host.js";
 import { collectRoutes, openApiDocument } from "./openapi.js";
 import type { Outbox } from "./outbox.js";
 import { auditRoutes } from "./routes/audit.js";
@@ -31,10 +34,16 @@ import { WarningFolder } from "./warnings.js";
 
 export interface ServerOptions {
   otp: Otp;
-  /** Keys accepted as `Authorization: Bearer <key>` on /v1. */
-  apiKeys: readonly string[];
-  /** Enables /dev/outbox and the demo page at /. Never in production. */
-  development?: { outbox: Outbox };
+  /**
+   * Keys accepted as `Authorization: Bearer <key>` on /v1 and /metrics, each with its scopes
+   * (api-keys.ts); a bare string is a key with every scope.
+   */
+  apiKeys: readonly ApiKeyOption[];
+  /**
+   * Enables /dev/outbox and the demo page at /, and makes every route answer only a loopback
+   * `Host` (and `allowedHosts`: the configured HOST with OTP_DEV_PUBLIC). Never in production.
+   */
+  development?: { outbox: Outbox; allowedHosts?: readonly string[] };
   trustProxy?: TrustProxy;
   /** Request bodies above this get 413. Default 32 KiB. */
   bodyLimitBytes?: number;
@@ -44,8 +53,16 @@ export interface ServerOptions {
   auditLog?: AuditLog;
   /** The audit recorder feeding `auditLog`: /health/otp reports its backlog. */
   audit?: { status(): AuditRecorderStatus };
-  /** Serves GET /metrics (Prometheus text, behind the API key) when given. */
-  metrics?: { render(): string };
+  /**
+   * Serves GET /metrics (Prometheus text, behind an API key with the `metrics` scope) when given,
+   * followed by the HTTP requests' count and latency.
+   */
+  metrics?: { render(): string | Promise<string> };
+  /**
+   * Installs HTTP tracing (http-tracing.ts) before any route is added. A function, so that the
+   * app loads @opentelemetry/api only when tracing is on.
+   */
+  tracing?: (app: FastifyInstance) => void;
   /** How long a client has to send a whole request, headers and body; then 408. Default 30 s. */
   requestTimeoutMs?: number;
   /** A connection silent this long while a request is in flight is closed. Default 120 s. */
@@ -101,10 +118,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setErrorHandler(errorHandler);
   // The /v1 scope's no-store hook never sees a path no route matched; a 404 is not worth caching anywhere.
   app.setNotFoundHandler((_request, reply) => sendOtpError(reply.header("cache-control", "no-store"), new OtpError("NOT_FOUND")));
+  // First, so that every request has its span and its trace id in its log lines, refused ones too.
+  options.tracing?.(app);
   installSecurityHeaders(app);
   passUnsupportedExpectations(app.server);
   app.addHook("onRequest", refuseMalformedHttp);
+  if (options.development) app.addHook("onRequest", loopbackHostOnly(options.development.allowedHosts));
   const auth = bearerAuth(options.apiKeys);
+  // Before any route, so that every route's answers are counted.
+  const metrics = options.metrics;
+  const httpMetrics = metrics && installHttpMetrics(app);
 
   const routes = collectRoutes(app);
   let document: Record<string, unknown> | undefined;
@@ -120,14 +143,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     { prefix: "/v1" },
   );
-  const metrics = options.metrics;
   if (metrics) {
     // Behind the API key: volumes per purpose and channel are business data (Prometheus sends it
     // as a bearer token).
     await app.register(async (scope) => {
       scope.addHook("onRequest", noStore);
       scope.addHook("onRequest", auth);
-      scope.get("/metrics", async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render()));
+      scope.get("/metrics", async (_request, reply) =>
+        reply.type(PROMETHEUS_CONTENT_TYPE).send((await metrics.render()) + httpMetrics!.render()),
+      );
     });
   }
   await pageRoutes(app, {

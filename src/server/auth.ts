@@ -1,35 +1,42 @@
 /**
- * `Authorization: Bearer <key>` for /v1. Every configured key is compared, every time, over the
- * same fixed width in constant time, so timing says nothing about any key, its length included.
+ * `Authorization: Bearer <key>` for /v1 and /metrics. Every configured key is compared, every
+ * time, over the same fixed width in constant time, so timing says nothing about any key, its
+ * length included, nor about which key matched or what it may do.
  */
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { OtpError } from "../core/errors.js";
+import { SCOPES, scopeMask, type ApiKeyOption, type Scope } from "./api-keys.js";
 import { sendOtpError } from "./errors.js";
 
 /** The longest key a request may present (the pattern below says the same). */
 const MAX_PRESENTED = 512;
 const BEARER = /^Bearer[ \t]+([\x21-\x7e]{1,512})[ \t]*$/i;
+const EVERY_SCOPE = scopeMask(["admin"]);
 
 /**
- * Matches a presented key against the configured ones. Each side is zero-padded to one width and
- * compared whole, lengths apart: no hash object per request (that was most of this check's cost),
- * and no early exit at the first differing byte or at a length mismatch.
+ * Matches a presented key against the configured ones and returns the scopes it holds as bits (0:
+ * no key matched). Each side is zero-padded to one width and compared whole, lengths apart: no
+ * hash object per request (that was most of this check's cost), and no early exit at the first
+ * differing byte, at a length mismatch or at the matching key.
  */
-export function apiKeyMatcher(apiKeys: readonly string[]): (presented: string) => boolean {
-  const lengths = apiKeys.map((key) => Buffer.byteLength(key, "utf8"));
+export function apiKeyMatcher(apiKeys: readonly ApiKeyOption[]): (presented: string) => number {
+  const entries = apiKeys.map((entry) =>
+    typeof entry === "string" ? { key: entry, mask: EVERY_SCOPE } : { key: entry.key, mask: scopeMask(entry.scopes) },
+  );
+  const lengths = entries.map(({ key }) => Buffer.byteLength(key, "utf8"));
   const width = Math.max(MAX_PRESENTED, ...lengths);
-  const known = apiKeys.map((key, index) => ({ padded: padded(key, width), length: lengths[index]! }));
+  const known = entries.map((entry, index) => ({ padded: padded(entry.key, width), length: lengths[index]!, mask: entry.mask }));
   return (presented) => {
     const length = Buffer.byteLength(presented, "utf8");
-    if (length > width) return false; // longer than every key: the width is public, not a key's length
+    if (length > width) return 0; // longer than every key: the width is public, not a key's length
     const candidate = padded(presented, width);
-    let found = false;
+    let scopes = 0;
     for (const key of known) {
-      const same = timingSafeEqual(key.padded, candidate);
-      found = (same && key.length === length) || found;
+      const same = timingSafeEqual(key.padded, candidate) && key.length === length;
+      scopes |= key.mask & -Number(same);
     }
-    return found;
+    return scopes;
   };
 }
 
@@ -41,15 +48,38 @@ function padded(value: string, width: number): Buffer {
 
 const UNAUTHORIZED_MESSAGE = "A valid API key is required: send the header 'Authorization: Bearer <key>' with a key from OTP_API_KEYS.";
 
-/** An onRequest hook (callback style: it runs on every /v1 request). */
-export function bearerAuth(apiKeys: readonly string[]): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
+/**
+ * The scope a route needs, from its template: the audit log, the metrics, else the verifications.
+ * A path no route matched needs only a valid key (it is a 404 then).
+ */
+export function scopeForRoute(route: string | undefined): Scope | undefined {
+  if (route === undefined) return undefined;
+  if (route === "/metrics") return "metrics";
+  if (route.startsWith("/v1/audit/")) return "audit";
+  return "verify";
+}
+
+/** An onRequest hook (callback style: it runs on every /v1 and /metrics request). */
+export function bearerAuth(apiKeys: readonly ApiKeyOption[]): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
   const matches = apiKeyMatcher(apiKeys);
   return (request, reply, done) => {
     const header = request.headers.authorization;
     const presented = typeof header === "string" ? BEARER.exec(header)?.[1] : undefined;
-    if (presented !== undefined && matches(presented)) return done();
-    // Answering without calling done() ends the request here: the body is never read.
-    reply.header("www-authenticate", 'Bearer realm="otp-actions"');
-    sendOtpError(reply, new OtpError("UNAUTHORIZED", { message: UNAUTHORIZED_MESSAGE }));
+    const scopes = presented === undefined ? 0 : matches(presented);
+    if (scopes === 0) {
+      // Answering without calling done() ends the request here: the body is never read.
+      reply.header("www-authenticate", 'Bearer realm="otp-actions"');
+      sendOtpError(reply, new OtpError("UNAUTHORIZED", { message: UNAUTHORIZED_MESSAGE }));
+      return;
+    }
+    const needed = scopeForRoute(request.routeOptions.url);
+    if (needed === undefined || (scopes & scopeMask([needed])) !== 0) return done();
+    reply.header("www-authenticate", `Bearer realm="otp-actions", error="insufficient_scope", scope="${needed} admin"`);
+    sendOtpError(
+      reply,
+      new OtpError("INSUFFICIENT_SCOPE", {
+        message: `This API key does not have the '${needed}' scope this endpoint needs (scopes: ${SCOPES.join(", ")}).`,
+      }),
+    );
   };
 }

@@ -148,7 +148,7 @@ export const CONFIG_SCHEMA: SchemaNode = {
       minItems: 1,
       writeOnly: true,
       description:
-        "bearer keys for /v1, 16-512 printable characters (`otp-actions keygen --api-key`). Development generates one and prints it",
+        "bearer keys for /v1 and /metrics, 16-512 printable characters (`otp-actions keygen --api-key`), each followed by its scopes after a space (`KEY verify`, `KEY audit metrics`, `KEY admin`; none: `verify` only). Development generates one with `admin` and prints it",
     },
     store: {
       type: "string",

@@ -12,6 +12,7 @@ import { parseTrustEntry } from "../core/client-ip.js";
 import { parseKeys } from "../core/keyring.js";
 import { DEFAULT_BODY_LIMIT_BYTES } from "../core/limits.js";
 import { DEFAULT_POLICY, resolvePolicy, type PurposePolicy } from "../engine/options.js";
+import { parseApiKeys, type ApiKey } from "./api-keys.js";
 import type { TrustProxy } from "./client-info.js";
 import { configDocument, variableValue, type ConfigDocument, type Problem } from "./config-document.js";
 import { readConfigFile } from "./config-file.js";
@@ -24,8 +25,8 @@ export interface ServiceConfig {
   production: boolean;
   /** OTP_KEYS; absent only in development, where one is generated under dataDir. */
   keys: string | undefined;
-  /** OTP_API_KEYS; absent only in development, where one is generated and printed. */
-  apiKeys: string[] | undefined;
+  /** OTP_API_KEYS with their scopes (api-keys.ts); absent only in development, where one is generated and printed. */
+  apiKeys: ApiKey[] | undefined;
   store: StoreSpec;
   port: number;
   host: string;
@@ -75,7 +76,6 @@ export class ConfigError extends Error {
 }
 
 const NODE_ENVS = new Set(["production", "development", "test"]);
-const API_KEY = /^[\x21-\x2b\x2d-\x7e]{16,512}$/;
 
 const POLICY_FIELDS = ["codeLength", "codeTtlSeconds", "sessionTtlSeconds", "maxAttempts", "maxSendsPerSession", "asyncDelivery"] as const;
 
@@ -118,11 +118,11 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): S
     problem(name(["keys"]), "is required in production; generate one with `otp-actions keygen`");
   }
 
-  const apiKeys = settings.apiKeys;
-  if (apiKeys !== undefined) {
-    apiKeys.forEach((key, index) => {
-      if (!API_KEY.test(key)) problem(name(["apiKeys"]), `key #${index + 1} must be 16-512 printable characters without spaces or commas`);
-    });
+  let apiKeys: ApiKey[] | undefined;
+  if (settings.apiKeys !== undefined) {
+    const parsed = parseApiKeys(settings.apiKeys.join(","));
+    apiKeys = parsed.keys;
+    for (const message of parsed.problems) problem(name(["apiKeys"]), message);
   } else if (production) {
     problem(name(["apiKeys"]), "is required in production; generate one with `otp-actions keygen --api-key`");
   }

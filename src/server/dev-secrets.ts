@@ -7,10 +7,11 @@ import { randomBytes } from "node:crypto";
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateKey } from "../core/keyring.js";
+import type { ApiKey } from "./api-keys.js";
 
 export interface Secrets {
   keys: string;
-  apiKeys: string[];
+  apiKeys: ApiKey[];
 }
 
 export function generateApiKey(): string {
@@ -53,7 +54,7 @@ function readKept(path: string): string | undefined {
 }
 
 export function developmentSecrets(
-  config: { keys: string | undefined; apiKeys: string[] | undefined; dataDir: string },
+  config: { keys: string | undefined; apiKeys: ApiKey[] | undefined; dataDir: string },
   say: (line: string) => void,
 ): Secrets {
   let keys = config.keys;
@@ -67,7 +68,8 @@ export function developmentSecrets(
   let apiKeys = config.apiKeys;
   if (apiKeys === undefined) {
     const apiKey = keptSecret(config.dataDir, "dev-api-key", generateApiKey);
-    apiKeys = [apiKey.value];
+    // The developer's own key, for the curl examples against every route: all scopes.
+    apiKeys = [{ key: apiKey.value, scopes: ["admin"] }];
     say(`warning: OTP_API_KEYS is not set; development API key (kept in ${apiKey.path}): ${apiKey.value}`);
   }
   return { keys, apiKeys };

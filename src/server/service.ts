@@ -24,8 +24,12 @@ import type { AuditLog } from "../audit/audit-log.js";
 import { auditRecorderOptions, watchAuditBacklog } from "./audit-watch.js";
 import { WarningFolder, type WarnLogger } from "./warnings.js";
 import { countersFor, createGuard, type AbuseGuard } from "../guard/index.js";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import { auditMetrics, createMetrics } from "../telemetry/metrics.js";
 import { withTimeout } from "../core/util/with-timeout.js";
+import { isLoopbackHost } from "../channels/http-delivery.js";
+import { startTracing } from "../telemetry/otel-sdk.js";
+import { VERSION } from "./version.js";
 
 /** How long in-flight requests get to finish on shutdown. */
 const SHUTDOWN_GRACE_MS = 8000;
@@ -52,6 +56,8 @@ export interface ServiceHooks {
   logStream?: { write(line: string): void };
   /** How long in-flight requests get on shutdown (tests). Default 8 s. */
   shutdownGraceMs?: number;
+  /** The OTEL_* variables are read from here; default process.env. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface RunningService {
@@ -68,6 +74,8 @@ export interface RunningService {
 export async function startService(config: ServiceConfig, hooks: ServiceHooks = {}): Promise<RunningService> {
   const say = hooks.say ?? ((line: string) => process.stdout.write(`${line}\n`));
   const secrets = config.production ? { keys: config.keys!, apiKeys: config.apiKeys! } : developmentSecrets(config, say);
+  const unscoped = secrets.apiKeys.filter((key) => key.defaulted).length;
+  if (unscoped > 0) say(unscopedKeysNotice(unscoped, secrets.apiKeys.length));
 
   const store = hooks.store ?? (await storeFromConfig(config.store));
   const storeWhere = hooks.store ? `${store.kind} (overridden)` : describeStore(config.store);
@@ -117,6 +125,10 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     guard: guard ?? false,
   });
   const metrics = createMetrics(otp);
+  // The process's CPU, memory, event-loop lag and GC, beside the engine's and the HTTP metrics:
+  // prom-client's collectors, read only when scraped.
+  const processMetrics = new Registry();
+  collectDefaultMetrics({ register: processMetrics });
 
   // Warnings go to the server's log once it exists (before that, to `say`), folded by cause.
   const warnings = new WarningFolder();
@@ -132,9 +144,14 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   const logging = hooks.logger ?? true;
   // Set when shutdown begins: the probes answer 503 from then on.
   let closing = false;
+  // Strict: while the audit log cannot take more rows, starts and checks are refused (503).
+  const served = config.auditStrict ? audit.refuseWhenFull(otp) : otp;
+  // Spans only when OTEL_* asks for them; the SDK is then shut down by stop() or a failed listen.
+  const tracing = await startTracing(hooks.env ?? process.env, VERSION);
+  const httpTracing = tracing && (await import("./http-tracing.js"));
   const app = await buildServer({
-    // Strict: while the audit log cannot take more rows, starts and checks are refused (503).
-    otp: config.auditStrict ? audit.refuseWhenFull(otp) : otp,
+    otp: tracing ? (await import("../telemetry/tracing.js")).withTracing(served, tracing.tracer) : served,
+    ...(httpTracing && { tracing: (fastify) => httpTracing.installHttpTracing(fastify, tracing.tracer) }),
     audit,
     warnings,
     apiKeys: secrets.apiKeys,
@@ -143,8 +160,9 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     auditLog,
     schema,
     stopping: () => closing,
-    metrics: { render: () => metrics.render() + recorderMetrics.render() },
-    ...(outbox && { development: { outbox } }),
+    metrics: { render: async () => metrics.render() + recorderMetrics.render() + (await processMetrics.metrics()) },
+    // A HOST other than loopback passed config only with OTP_DEV_PUBLIC=true: requests may name it.
+    ...(outbox && { development: { outbox, allowedHosts: isLoopbackHost(config.host) ? [] : [config.host] } }),
     logger: logging ? { level: config.logLevel, ...(hooks.logStream && { stream: hooks.logStream }) } : false,
   });
   serverLog = app.log;
@@ -164,6 +182,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     await app.close().catch(() => undefined);
     await auditLog.close().catch(() => undefined);
     await store.close().catch(() => undefined);
+    await tracing?.shutdown().catch(() => undefined);
     throw error;
   }
   const address = app.server.address();
@@ -197,9 +216,16 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
       await guard?.close?.().catch(warn);
       await Promise.all([...otp.channels.values()].map((channel) => channel.close?.().catch(() => undefined)));
       await store.close();
+      // Last: the spans of the requests that were in flight are sent.
+      await tracing?.shutdown().catch(warn);
     })());
 
-  return { url, app, otp, store, apiKeys: secrets.apiKeys, outbox, audit, stop };
+  return { url, app, otp, store, apiKeys: secrets.apiKeys.map(({ key }) => key), outbox, audit, stop };
+}
+
+/** Said once at start: keys listed without scopes lost /metrics and the audit log when scopes came. */
+function unscopedKeysNotice(unscoped: number, total: number): string {
+  return `notice: ${unscoped} of ${total} key(s) in OTP_API_KEYS name no scope and allow only 'verify' (the /v1/verifications routes); /v1/audit/* needs 'audit' and /metrics 'metrics' (or 'admin'): list them as 'KEY verify audit metrics', scopes after the key, separated by spaces`;
 }
 
 /** The configured channels; in development, the outbox stands in for every kind not configured. */

@@ -45,6 +45,12 @@ export const VARIABLES: readonly Variable[] = [
     default: "development",
     help: "production | development | test; production needs keys, refuses memory, serves no outbox",
   },
+  {
+    name: "OTEL_EXPORTER_OTLP_ENDPOINT",
+    kind: "string",
+    default: "none",
+    help: "traces over OTLP when set (or OTEL_TRACES_EXPORTER); the other standard OTEL_* variables apply",
+  },
   { name: "OTP_CONFIG", kind: "string", default: "none", help: "a configuration file (.json, .yaml, .yml); `serve --config` wins over it" },
   {
     name: "OTP_KEYS",
@@ -58,7 +64,7 @@ export const VARIABLES: readonly Variable[] = [
     path: ["apiKeys"],
     kind: "list",
     default: "development: generated",
-    help: "comma-separated bearer keys for /v1",
+    help: "comma-separated bearer keys, each with its scopes after a space: KEY verify | audit | metrics | admin",
   },
   { name: "OTP_STORE", path: ["store"], kind: "string", help: "memory | sqlite:<path> | redis://… | postgres://…" },
   { name: "OTP_DATA_DIR", path: ["dataDir"], kind: "string", help: "where development keys are kept" },

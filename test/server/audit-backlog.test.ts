@@ -48,7 +48,7 @@ async function harness(env: Record<string, string>): Promise<Harness> {
     OTP_STORE: `sqlite:${join(dir, "otp.db")}`,
     PORT: "0",
     OTP_KEYS: generateKey("a1"),
-    OTP_API_KEYS: API_KEY,
+    OTP_API_KEYS: `${API_KEY} admin`,
     OTP_DATA_DIR: dir,
     LOG_LEVEL: "warn",
     OTP_RATE_LIMITS: "off",

@@ -181,11 +181,15 @@ describe("the configuration file", () => {
       {
         configFile: file(
           "otp-actions.json",
-          JSON.stringify({ keys, apiKeys: ["a-production-api-key-123"], store: "redis://127.0.0.1:6379" }),
+          JSON.stringify({ keys, apiKeys: ["a-production-api-key-123 audit metrics"], store: "redis://127.0.0.1:6379" }),
         ),
       },
     );
-    expect(config).toMatchObject({ production: true, keys: keys.join(","), apiKeys: ["a-production-api-key-123"] });
+    expect(config).toMatchObject({
+      production: true,
+      keys: keys.join(","),
+      apiKeys: [{ key: "a-production-api-key-123", scopes: ["audit", "metrics"] }],
+    });
   });
 });
 

@@ -106,16 +106,19 @@ describe("development secrets", () => {
     const lines: string[] = [];
     const first = developmentSecrets({ keys: undefined, apiKeys: undefined, dataDir }, (line) => lines.push(line));
     expect(first.keys).toMatch(/^dev:[A-Za-z0-9_-]{43}$/);
-    expect(first.apiKeys[0]).toMatch(/^otp_/);
+    expect(first.apiKeys[0]!.key).toMatch(/^otp_/);
+    // The developer's own key reaches every route, the curl examples' audit and metrics ones included.
+    expect(first.apiKeys[0]!.scopes).toEqual(["admin"]);
     expect(lines.join("\n")).toMatch(/OTP_KEYS is not set/);
-    expect(lines.join("\n")).toContain(first.apiKeys[0]);
+    expect(lines.join("\n")).toContain(first.apiKeys[0]!.key);
     expect(lines.join("\n")).not.toContain(first.keys.split(":")[1]);
     expect(statSync(join(dataDir, "dev-keys")).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(dataDir, "dev-keys"), "utf8").trim()).toBe(first.keys);
     const second = developmentSecrets({ keys: undefined, apiKeys: undefined, dataDir }, () => {});
     expect(second).toEqual(first);
-    const configured = developmentSecrets({ keys: "given", apiKeys: ["given-api-key-1234567"], dataDir }, () => {});
-    expect(configured).toEqual({ keys: "given", apiKeys: ["given-api-key-1234567"] });
+    const given = [{ key: "given-api-key-1234567", scopes: ["verify" as const] }];
+    const configured = developmentSecrets({ keys: "given", apiKeys: given, dataDir }, () => {});
+    expect(configured).toEqual({ keys: "given", apiKeys: given });
   });
 
   it("a process that loses the race to create a secret runs on the winner's, the one on disk", () => {

@@ -241,7 +241,7 @@ describe("fuzzing every route", () => {
       OTP_STORE: "memory",
       PORT: "0",
       OTP_KEYS: generateKey("f1"),
-      OTP_API_KEYS: API_KEY,
+      OTP_API_KEYS: `${API_KEY} admin`,
       OTP_TRUST_PROXY: "true",
     });
     service = await startService(config, { say: () => {}, logger: false });

@@ -72,7 +72,7 @@ const START_BODY = JSON.stringify({ identifier: "hardening@example.com", purpose
 function startRequest(target: string, authorization = AUTH.authorization): string {
   return [
     `POST ${target} HTTP/1.1`,
-    "Host: x",
+    "Host: localhost",
     `Authorization: ${authorization}`,
     "Content-Type: application/json",
     `Content-Length: ${Buffer.byteLength(START_BODY)}`,
@@ -93,7 +93,7 @@ afterAll(() => app.close());
 
 describe("Cache-Control: no-store on /v1", () => {
   it("is on a context reached through an absolute-form target or an encoded path", async () => {
-    for (const target of ["http://x/v1/verifications", "/%76%31/verifications", "/v%31/verifications"]) {
+    for (const target of ["http://localhost/v1/verifications", "/%76%31/verifications", "/v%31/verifications"]) {
       const answer = await exchange(port, startRequest(target));
       expect(answer.status, target).toBe(201);
       expect(JSON.parse(answer.body).context, target).toBeTypeOf("string");
@@ -140,41 +140,41 @@ describe("a URL the router cannot decode", () => {
 
 describe("HTTP that never becomes a request", () => {
   const cases = [
-    { name: "an unknown method", data: "FOO /v1/verifications HTTP/1.1\r\nHost: x\r\n\r\n", status: 400, code: "INVALID_REQUEST" },
+    { name: "an unknown method", data: "FOO /v1/verifications HTTP/1.1\r\nHost: localhost\r\n\r\n", status: 400, code: "INVALID_REQUEST" },
     {
       name: "a bad Content-Length",
-      data: "POST /v1/verifications HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+      data: "POST /v1/verifications HTTP/1.1\r\nHost: localhost\r\nContent-Length: abc\r\n\r\n",
       status: 400,
       code: "INVALID_REQUEST",
     },
     {
       name: "a 20 KB header",
-      data: `GET /health/otp HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`,
+      data: `GET /health/otp HTTP/1.1\r\nHost: localhost\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`,
       status: 431,
       code: "HEADERS_TOO_LARGE",
     },
     { name: "an HTTP/1.1 request without Host", data: "GET /health/otp HTTP/1.1\r\n\r\n", status: 400, code: "INVALID_REQUEST" },
     {
       name: "a start without Host",
-      data: startRequest("/v1/verifications").replace("Host: x\r\n", ""),
+      data: startRequest("/v1/verifications").replace("Host: localhost\r\n", ""),
       status: 400,
       code: "INVALID_REQUEST",
     },
     {
       name: "an unsupported Expect",
-      data: startRequest("/v1/verifications").replace("Host: x\r\n", "Host: x\r\nExpect: 200-ok\r\n"),
+      data: startRequest("/v1/verifications").replace("Host: localhost\r\n", "Host: localhost\r\nExpect: 200-ok\r\n"),
       status: 417,
       code: "EXPECTATION_FAILED",
     },
     {
       name: "a bad chunk size",
-      data: `POST /v1/verifications HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH.authorization}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
+      data: `POST /v1/verifications HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${AUTH.authorization}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
       status: 400,
       code: "INVALID_REQUEST",
     },
     {
       name: "a chunk longer than its size",
-      data: `POST /v1/verifications HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH.authorization}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX\r\n0\r\n\r\n`,
+      data: `POST /v1/verifications HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${AUTH.authorization}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX\r\n0\r\n\r\n`,
       status: 400,
       code: "INVALID_REQUEST",
     },
@@ -199,7 +199,10 @@ describe("HTTP that never becomes a request", () => {
   it("still serves HTTP/1.0 without Host, and Expect: 100-continue", async () => {
     const old = await exchange(port, "GET /health/otp HTTP/1.0\r\n\r\n");
     expect(old.status).toBe(200);
-    const continued = await exchange(port, startRequest("/v1/verifications").replace("Host: x\r\n", "Host: x\r\nExpect: 100-continue\r\n"));
+    const continued = await exchange(
+      port,
+      startRequest("/v1/verifications").replace("Host: localhost\r\n", "Host: localhost\r\nExpect: 100-continue\r\n"),
+    );
     expect(continued.body).toMatch(/^HTTP\/1\.1 201 /m);
   });
 
@@ -222,7 +225,7 @@ describe("a client too slow to send its request", () => {
   afterAll(() => slow.close());
 
   it("is cut off with 408 REQUEST_TIMEOUT once the request timeout passes, however steadily it trickles", async () => {
-    const headers = `POST /v1/verifications HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH.authorization}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`;
+    const headers = `POST /v1/verifications HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${AUTH.authorization}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`;
     const answer = await exchange(slowPort, headers, { giveUpMs: 5000, trickle: { byte: " ", everyMs: 50 } });
     expect(answer.closedAfterMs).toBeGreaterThanOrEqual(250);
     expect(answer.closedAfterMs).toBeLessThan(2000);

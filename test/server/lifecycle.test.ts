@@ -112,7 +112,9 @@ describe("the CLI", () => {
   it("keygen prints a key OTP_KEYS accepts; an unknown command fails", async () => {
     const [key, apiKey, unknown] = await Promise.all([run(["keygen", "--kid", "k9"]), run(["keygen", "--api-key"]), run(["frobnicate"])]);
     expect(key.stdout.trim()).toMatch(/^k9:[A-Za-z0-9_-]{43}$/);
-    expect(loadConfig({ OTP_KEYS: key.stdout.trim(), OTP_API_KEYS: apiKey.stdout.trim() }).apiKeys).toEqual([apiKey.stdout.trim()]);
+    expect(loadConfig({ OTP_KEYS: key.stdout.trim(), OTP_API_KEYS: apiKey.stdout.trim() }).apiKeys?.map(({ key }) => key)).toEqual([
+      apiKey.stdout.trim(),
+    ]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/unknown command/);
   });

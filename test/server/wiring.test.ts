@@ -15,7 +15,7 @@ import { startHttpServer, type TestHttpServer } from "../helpers/http.js";
 
 const API_KEY = "wiring-api-key-0123456789";
 const AUTH = { authorization: `Bearer ${API_KEY}` };
-const base = { PORT: "0", OTP_KEYS: generateKey("w1"), OTP_API_KEYS: API_KEY };
+const base = { PORT: "0", OTP_KEYS: generateKey("w1"), OTP_API_KEYS: `${API_KEY} verify audit metrics` };
 
 let service: RunningService | undefined;
 let webhook: TestHttpServer | undefined;
