@@ -19,12 +19,14 @@ import { installJsonParser } from "./json-body.js";
 import { installSecurityHeaders, noStore, requestIdFrom } from "./headers.js";
 import { healthChecker } from "./health.js";
 import { passUnsupportedExpectations, refuseMalformedHttp } from "./http-refusals.js";
-import { collectRoutes, openApiDocument } from "./openapi.js";
+import { installOpenApi } from "./openapi.js";
 import type { Outbox } from "./outbox.js";
 import { auditRoutes } from "./routes/audit.js";
+import { docsRoutes } from "./routes/docs.js";
 import { LOG_SERIALIZERS, RequestLog } from "./request-log.js";
 import { pageRoutes } from "./routes/pages.js";
 import { verificationRoutes } from "./routes/verifications.js";
+import { addSharedSchemas } from "./schemas.js";
 import { WarningFolder } from "./warnings.js";
 
 export interface ServerOptions {
@@ -100,9 +102,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook("onRequest", refuseMalformedHttp);
   const auth = bearerAuth(options.apiKeys);
 
-  const routes = collectRoutes(app);
-  let document: Record<string, unknown> | undefined;
-  const openApi = () => (document ??= openApiDocument(routes));
+  addSharedSchemas(app);
+  await installOpenApi(app);
 
   await app.register(
     async (v1) => {
@@ -121,7 +122,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await app.register(async (scope) => {
       scope.addHook("onRequest", noStore);
       scope.addHook("onRequest", auth);
-      scope.get("/metrics", async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render()));
+      scope.get(
+        "/metrics",
+        {
+          schema: {
+            operationId: "getMetrics",
+            summary: "Prometheus metrics",
+            response: { 200: { description: "The Prometheus text format", content: { "text/plain": { schema: { type: "string" } } } } },
+          },
+        },
+        async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render()),
+      );
     });
   }
   await pageRoutes(app, {
@@ -130,9 +141,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       reuseMs: options.healthReuseMs,
       ...(options.audit && { audit: () => options.audit!.status() }),
     }),
-    openApi,
     ...(options.development && { development: { otp: options.otp, outbox: options.development.outbox } }),
   });
+  await docsRoutes(app);
   return app;
 }
 
