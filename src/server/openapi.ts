@@ -46,6 +46,11 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === "string" ? json.$id : `def-${i}`) },
     transform: ({ schema, url }) => ({ schema: documented(schema, url), url }),
   });
+  // Generated once at start (the plugin keeps it): a request never waits for it, and a schema
+  // the generator cannot read stops the start instead of failing a request.
+  app.addHook("onReady", async () => {
+    app.swagger();
+  });
 }
 
 /** The document; call once the app is ready. */
