@@ -39,8 +39,8 @@ export interface CheckRequest {
   context: string;
   /** The digits the user typed. */
   code: string;
-  /** When given, the context must have been issued for this purpose. */
-  purpose?: string;
+  /** The purpose the code was issued for: a code never approves another purpose. */
+  purpose: string;
   /** When given, the context must have been issued to this identifier. */
   identifier?: string;
   client?: EndUserClient;

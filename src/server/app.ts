@@ -24,12 +24,14 @@ import { schemaParts, type SchemaPart } from "./migrations.js";
 import { probes } from "./probes.js";
 import { passUnsupportedExpectations, refuseMalformedHttp } from "./http-refusals.js";
 import { loopbackHostOnly } from "./loopback-host.js";
-import { collectRoutes, openApiDocument } from "./openapi.js";
+import { installOpenApi } from "./openapi.js";
 import type { Outbox } from "./outbox.js";
 import { auditRoutes } from "./routes/audit.js";
+import { docsRoutes } from "./routes/docs.js";
 import { LOG_SERIALIZERS, RequestLog } from "./request-log.js";
 import { pageRoutes } from "./routes/pages.js";
 import { verificationRoutes } from "./routes/verifications.js";
+import { addSharedSchemas } from "./schemas.js";
 import { WarningFolder } from "./warnings.js";
 
 export interface ServerOptions {
@@ -129,9 +131,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const metrics = options.metrics;
   const httpMetrics = metrics && installHttpMetrics(app);
 
-  const routes = collectRoutes(app);
-  let document: Record<string, unknown> | undefined;
-  const openApi = () => (document ??= openApiDocument(routes));
+  addSharedSchemas(app);
+  await installOpenApi(app);
 
   await app.register(
     async (v1) => {
@@ -149,8 +150,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await app.register(async (scope) => {
       scope.addHook("onRequest", noStore);
       scope.addHook("onRequest", auth);
-      scope.get("/metrics", async (_request, reply) =>
-        reply.type(PROMETHEUS_CONTENT_TYPE).send((await metrics.render()) + httpMetrics!.render()),
+      scope.get(
+        "/metrics",
+        {
+          schema: {
+            operationId: "getMetrics",
+            summary: "Prometheus metrics",
+            response: { 200: { description: "The Prometheus text format", content: { "text/plain": { schema: { type: "string" } } } } },
+          },
+        },
+        async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send((await metrics.render()) + httpMetrics!.render()),
       );
     });
   }
@@ -169,9 +178,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       stopping: options.stopping ?? (() => false),
       log: app.log,
     }),
-    openApi,
     ...(options.development && { development: { otp: options.otp, outbox: options.development.outbox } }),
   });
+  await docsRoutes(app);
   return app;
 }
 

@@ -1,19 +1,23 @@
 /**
- * The one schema source for the /v1 routes: Fastify validates requests and serialises responses
- * with these, and /openapi.json is built from the same objects.
+ * The one schema source for the API: Fastify validates requests and serialises responses with
+ * these, and /openapi.json is generated from the same objects. Each named schema has an `$id`
+ * and is added to the app once (`addSharedSchemas`); routes point at it with `ref("Name")`, and
+ * the document lists it under `components.schemas` by that name, so generated clients get one
+ * named type per schema.
  */
+import type { FastifyInstance } from "fastify";
 import { AUDIT_ACTIONS, MAX_PAGE_SIZE } from "../audit/audit-log.js";
+import { ERRORS, type ErrorCode } from "../core/errors.js";
 import { MAX_CONTEXT_CHARS, NAME_PATTERN } from "../core/limits.js";
+import { verificationStatus } from "./schemas/verification-status.js";
 
-export const clientSchema = {
-  type: "object",
-  description: "The end user's address and browser, for rate limits and audit.",
-  additionalProperties: false,
-  properties: {
-    ip: { type: "string", maxLength: 45, anyOf: [{ format: "ipv4" }, { format: "ipv6" }] },
-    userAgent: { type: "string", maxLength: 512 },
-  },
-} as const;
+/** Every code the registry can answer with: the Error schema's `error_code` enum. */
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+/** A pointer to a shared schema, for a route's body or response, or inside another schema. */
+export function ref<const N extends string>(name: N): { $ref: `${N}#` } {
+  return { $ref: `${name}#` };
+}
 
 // No minLength: an empty context is left to the engine, which calls it MISSING_FIELDS as it does
 // an empty code (the schema would call it INVALID_REQUEST).
@@ -38,73 +42,114 @@ const metadata = {
   description: "Your data, sealed into the context and returned on approval (at most 5 KB).",
   additionalProperties: true,
 } as const;
+const locale = {
+  type: "string",
+  pattern: "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$",
+  description: "BCP 47 language tag for the message.",
+} as const;
 
 /**
  * A request body: an object that refuses a field it does not declare (a misspelt field is a 400,
  * never silently ignored), with its required fields first when it has any.
  */
-function requestBody<const P extends Record<string, unknown>>(
-  properties: P,
-): { type: "object"; additionalProperties: false; properties: P };
-function requestBody<const R extends readonly string[], const P extends Record<string, unknown>>(
-  properties: P,
-  required: R,
-): { type: "object"; required: R; additionalProperties: false; properties: P };
-function requestBody(properties: Record<string, unknown>, required?: readonly string[]) {
-  return { type: "object", ...(required !== undefined && { required }), additionalProperties: false, properties };
+function requestBody(id: string, description: string, properties: Record<string, unknown>, required?: readonly string[]) {
+  return {
+    $id: id,
+    description,
+    type: "object",
+    ...(required !== undefined && { required }),
+    additionalProperties: false,
+    properties,
+  } as const;
 }
 
-export const errorSchema = {
+const EXAMPLE_CONTEXT = "v1.eyJraWQiOiJrMSJ9.c2VhbGVk";
+const EXAMPLE_ID = "q3Xw8mJfT0aYc1NnE5rB2g";
+const EXAMPLE_TIME = "2026-01-01T12:00:00.000Z";
+
+const client = {
+  $id: "Client",
   type: "object",
-  required: ["error", "error_code"],
+  description: "The end user's address and browser, for rate limits and audit.",
+  additionalProperties: false,
   properties: {
-    error: { type: "string" },
-    error_code: { type: "string" },
-    attempts_remaining: { type: "integer" },
-    retry_after_seconds: { type: "integer" },
-    limit: { type: "string", description: "Which limit refused the request (RATE_LIMITED)." },
-    context: { type: "string" },
+    ip: { type: "string", maxLength: 45, anyOf: [{ format: "ipv4" }, { format: "ipv6" }] },
+    userAgent: { type: "string", maxLength: 512 },
   },
 } as const;
 
-export const startBody = requestBody(
+const error = {
+  $id: "Error",
+  type: "object",
+  description: "Every failure, in one shape: branch on `error_code`; `error` is for people.",
+  required: ["error", "error_code"],
+  properties: {
+    error: { type: "string" },
+    error_code: { type: "string", enum: ERROR_CODES },
+    attempts_remaining: { type: "integer", description: "Attempts left on this verification (INVALID_OTP)." },
+    retry_after_seconds: { type: "integer", description: "Seconds until a retry can succeed (RATE_LIMITED); also sent as Retry-After." },
+    limit: { type: "string", description: "Which limit refused the request (RATE_LIMITED)." },
+    context: { type: "string", description: "The context to send with the next attempt (INVALID_OTP)." },
+  },
+  examples: [{ error: ERRORS.INVALID_OTP.message, error_code: "INVALID_OTP", attempts_remaining: 4, context: EXAMPLE_CONTEXT }],
+} as const;
+
+const startVerification = requestBody(
+  "StartVerification",
+  "Who to send a code to, and what it protects.",
   {
     identifier,
     purpose,
     channel: { type: "string", pattern: NAME_PATTERN, description: "Channel name; by default the one for the identifier's kind." },
     metadata,
-    locale: { type: "string", pattern: "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$", description: "BCP 47 language tag for the message." },
-    client: clientSchema,
+    locale,
+    client: ref("Client"),
   },
   ["identifier", "purpose"],
 );
 
-export const issuedResponse = {
+const verification = {
+  $id: "Verification",
   type: "object",
+  description: "A pending verification: a code is on its way; keep `context` for the check.",
   required: ["id", "context", "status", "channel", "expiresAt", "sessionExpiresAt"],
   properties: {
     id: { type: "string" },
     context,
     status: { type: "string", enum: ["pending"] },
     channel: { type: "string" },
-    expiresAt: timestamp,
-    sessionExpiresAt: timestamp,
+    expiresAt: { ...timestamp, description: "When this code stops working." },
+    sessionExpiresAt: { ...timestamp, description: "When the verification ends, resends included." },
   },
+  examples: [
+    {
+      id: EXAMPLE_ID,
+      context: EXAMPLE_CONTEXT,
+      status: "pending",
+      channel: "email",
+      expiresAt: EXAMPLE_TIME,
+      sessionExpiresAt: "2026-01-01T12:15:00.000Z",
+    },
+  ],
 } as const;
 
-export const checkBody = requestBody(
+const checkVerification = requestBody(
+  "CheckVerification",
+  "The code the user typed, with the context it was issued under.",
   {
     context,
     code: { type: "string", maxLength: 64, description: "The digits the user typed." },
     purpose: { ...purpose, description: "The purpose the code is checked for: the context must have been issued for it." },
     identifier: { ...identifier, description: "When given, the context must have been issued to this identifier." },
-    client: clientSchema,
+    client: ref("Client"),
   },
   ["context", "code", "purpose"],
 );
 
-export const approvedResponse = {
+const approved = {
+  $id: "Approved",
   type: "object",
+  description: "The code was right: the action may go ahead.",
   required: ["status", "id", "identifier", "purpose", "metadata"],
   properties: {
     status: { type: "string", enum: ["approved"] },
@@ -113,19 +158,27 @@ export const approvedResponse = {
     purpose: { type: "string" },
     metadata: { type: ["object", "null"], additionalProperties: true },
   },
+  examples: [{ status: "approved", id: EXAMPLE_ID, identifier: "user@example.com", purpose: "login", metadata: { userId: 42 } }],
 } as const;
 
-export const resendBody = requestBody({ context, locale: startBody.properties.locale, client: clientSchema }, ["context"]);
+const resendVerification = requestBody(
+  "ResendVerification",
+  "The context of a pending verification.",
+  { context, locale, client: ref("Client") },
+  ["context"],
+);
 
-export const cancelBody = requestBody({ context }, ["context"]);
+const cancelVerification = requestBody("CancelVerification", "The context of a pending verification.", { context }, ["context"]);
 
-export const canceledResponse = {
+const canceled = {
+  $id: "Canceled",
   type: "object",
   required: ["id", "status"],
   properties: { id: { type: "string" }, status: { type: "string", enum: ["canceled"] } },
+  examples: [{ id: EXAMPLE_ID, status: "canceled" }],
 } as const;
 
-const auditAction = { type: "string", enum: AUDIT_ACTIONS } as const;
+const auditAction = { $id: "AuditAction", type: "string", enum: AUDIT_ACTIONS } as const;
 const nullableString = { type: ["string", "null"] } as const;
 
 /** The filters both audit routes take. */
@@ -142,22 +195,41 @@ const auditFilterProperties = {
     description: "Not indexed alone: combine with `identifier` or a time range on a large log.",
   },
   purpose: { ...purpose, description: "Rows for this purpose." },
-  action: { anyOf: [auditAction, { type: "array", items: auditAction, minItems: 1, maxItems: AUDIT_ACTIONS.length }] },
+  action: { anyOf: [ref("AuditAction"), { type: "array", items: ref("AuditAction"), minItems: 1, maxItems: AUDIT_ACTIONS.length }] },
   status: { type: "string", minLength: 1, maxLength: 256, description: "An error code, or pending, approved, canceled, delivered." },
   from: { ...timestamp, description: "Inclusive." },
   to: { ...timestamp, description: "Exclusive." },
 } as const;
 
-export const auditQueryBody = requestBody({
+const auditQuery = requestBody("AuditQuery", "Which rows, and which page.", {
   ...auditFilterProperties,
   limit: { type: "integer", minimum: 1, maximum: MAX_PAGE_SIZE, description: "Rows per page (default 100)." },
   cursor: { type: "string", minLength: 1, maxLength: 512, description: "`nextCursor` of the previous page." },
 });
 
-export const auditExportBody = requestBody(auditFilterProperties);
+const auditExport = requestBody("AuditExport", "Which rows.", auditFilterProperties);
 
-const auditRow = {
+const auditRecordExample = {
+  eventId: "0193b5e2-7c4b-7a11-8c3d-5e6f7a8b9c0d",
+  verificationId: EXAMPLE_ID,
+  action: "verified",
+  status: "approved",
+  purpose: "login",
+  channel: "email",
+  identifierHash: "k1:3q2+7w==",
+  identifierMasked: "u***@example.com",
+  attempts: 1,
+  metadata: null,
+  clientIp: "203.0.113.7",
+  userAgent: "Mozilla/5.0",
+  traceId: "req-1",
+  at: EXAMPLE_TIME,
+};
+
+const auditRecord = {
+  $id: "AuditRecord",
   type: "object",
+  description: "One event of one verification, as the audit log keeps it.",
   required: [
     "eventId",
     "verificationId",
@@ -177,7 +249,7 @@ const auditRow = {
   properties: {
     eventId: { type: "string" },
     verificationId: nullableString,
-    action: auditAction,
+    action: ref("AuditAction"),
     status: { type: "string" },
     purpose: nullableString,
     channel: nullableString,
@@ -190,38 +262,110 @@ const auditRow = {
     traceId: { ...nullableString, description: "The X-Request-Id of the request that caused the row." },
     at: timestamp,
   },
+  examples: [auditRecordExample],
 } as const;
 
-export const auditPageResponse = {
+const auditPage = {
+  $id: "AuditPage",
   type: "object",
   required: ["rows"],
   properties: {
-    rows: { type: "array", items: auditRow, description: "Newest first." },
+    rows: { type: "array", items: ref("AuditRecord"), description: "Newest first." },
     nextCursor: { type: "string", description: "Present when more rows match." },
   },
+  examples: [{ rows: [auditRecordExample], nextCursor: "eyJhdCI6IjIwMjYifQ" }],
 } as const;
 
-/** Error responses each route can give, for the OpenAPI document. */
-export const errorResponses = {
-  400: {
-    ...errorSchema,
-    description: "MISSING_FIELDS, INVALID_REQUEST, INVALID_IDENTIFIER, INVALID_CODE_FORMAT, INVALID_OTP, INVALID_CONTEXT, CONTEXT_MISMATCH",
+const healthCheck = {
+  $id: "HealthCheck",
+  type: "object",
+  description: "One check: `ok`, and what it found (`error` is a stable code when it failed).",
+  required: ["ok"],
+  properties: { ok: { type: "boolean" }, error: { type: "string" } },
+  additionalProperties: true,
+} as const;
+
+const healthReport = {
+  $id: "HealthReport",
+  type: "object",
+  required: ["status", "checkedAt", "checks"],
+  properties: {
+    status: {
+      type: "string",
+      enum: ["ok", "degraded", "fail"],
+      description: "degraded (200): the audit log behind the service does not keep up.",
+    },
+    checkedAt: { ...timestamp, description: "When the checks behind this answer ran." },
+    checks: {
+      type: "object",
+      required: ["keys", "roundTrip", "store", "channel"],
+      properties: {
+        keys: ref("HealthCheck"),
+        roundTrip: ref("HealthCheck"),
+        store: ref("HealthCheck"),
+        channel: ref("HealthCheck"),
+        audit: ref("HealthCheck"),
+      },
+      additionalProperties: ref("HealthCheck"),
+    },
   },
-  401: { ...errorSchema, description: "UNAUTHORIZED: missing or wrong API key" },
-  410: { ...errorSchema, description: "OTP_EXPIRED, SESSION_EXPIRED, ALREADY_USED, CANCELED" },
-  413: { ...errorSchema, description: "PAYLOAD_TOO_LARGE" },
-  429: { ...errorSchema, description: "MAX_RETRIES_EXCEEDED, RATE_LIMITED (with a Retry-After header)" },
-  502: { ...errorSchema, description: "DELIVERY_FAILED" },
-  503: { ...errorSchema, description: "STORE_UNAVAILABLE: the store did not answer, or a strict audit log is full; nothing was done" },
+  examples: [
+    {
+      status: "ok",
+      checkedAt: EXAMPLE_TIME,
+      checks: {
+        keys: { ok: true, count: 1 },
+        roundTrip: { ok: true, latencyMs: 3, limitMs: 100 },
+        store: { ok: true, kind: "sqlite" },
+        channel: { ok: true, channels: ["email"] },
+      },
+    },
+  ],
 } as const;
 
-/** What the audit routes can answer besides 200: no code, no context, no delivery is involved. */
-export const auditErrorResponses = {
-  400: { ...errorSchema, description: "INVALID_REQUEST (a malformed filter or cursor), INVALID_IDENTIFIER" },
-  401: errorResponses[401],
-  413: errorResponses[413],
-  503: { ...errorSchema, description: "STORE_UNAVAILABLE: the audit log did not answer" },
+/** Every named schema, in the order the document lists them. */
+/** What /health/live and /health/ready answer: each check by name, a stable code on failure. */
+const probeReport = {
+  $id: "ProbeReport",
+  type: "object",
+  required: ["status", "checkedAt", "checks"],
+  properties: {
+    status: { type: "string", enum: ["ok", "fail"] },
+    checkedAt: { type: "string", format: "date-time" },
+    checks: {
+      type: "object",
+      additionalProperties: {
+        type: "object",
+        required: ["ok"],
+        properties: { ok: { type: "boolean" }, error: { type: "string" } },
+        additionalProperties: true,
+      },
+    },
+  },
 } as const;
 
-/** The answer of every route that takes a JSON body to a body of another type. */
-export const unsupportedMediaTypeResponse = { ...errorSchema, description: "UNSUPPORTED_MEDIA_TYPE: the body is not JSON" } as const;
+export const SHARED_SCHEMAS = [
+  error,
+  client,
+  startVerification,
+  verification,
+  checkVerification,
+  approved,
+  resendVerification,
+  cancelVerification,
+  canceled,
+  auditAction,
+  auditQuery,
+  auditExport,
+  auditRecord,
+  auditPage,
+  healthCheck,
+  healthReport,
+  probeReport,
+  verificationStatus,
+] as const;
+
+/** Adds every named schema to the app, before any route that points at one. */
+export function addSharedSchemas(app: FastifyInstance): void {
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+}

@@ -21,7 +21,12 @@ let service: RunningService;
 let client: OtpClient;
 
 beforeAll(async () => {
-  const config = loadConfig({ PORT: "0", OTP_STORE: `sqlite:${join(dir, "otp.db")}`, OTP_KEYS: generateKey("c1"), OTP_API_KEYS: API_KEY });
+  const config = loadConfig({
+    PORT: "0",
+    OTP_STORE: `sqlite:${join(dir, "otp.db")}`,
+    OTP_KEYS: generateKey("c1"),
+    OTP_API_KEYS: `${API_KEY} admin`,
+  });
   service = await startService(config, { say: () => {}, logger: false });
   client = createOtpClient({ baseUrl: service.url, apiKey: API_KEY });
 });
@@ -70,11 +75,11 @@ describe("otp-actions/client against the service", () => {
 
   it("throws a wrong code as INVALID_OTP with attemptsRemaining and the next context", async () => {
     const issued = await client.start({ identifier: "wrong@example.com", purpose: "login" });
-    const error = await failure(client.check({ context: issued.context, code: wrong(codeFor("wrong@example.com")) }));
+    const error = await failure(client.check({ context: issued.context, code: wrong(codeFor("wrong@example.com")), purpose: "login" }));
     expect(error).toMatchObject({ name: "OtpClientError", errorCode: "INVALID_OTP", status: 400, attemptsRemaining: 2 });
     expect(typeof error.context).toBe("string");
     expect(error.requestId).toMatch(/\S/);
-    await expect(client.check({ context: error.context!, code: codeFor("wrong@example.com") })).resolves.toMatchObject({
+    await expect(client.check({ context: error.context!, code: codeFor("wrong@example.com"), purpose: "login" })).resolves.toMatchObject({
       status: "approved",
     });
   });
@@ -125,7 +130,7 @@ describe("otp-actions/client resending, on a service without send limits", () =>
       PORT: "0",
       OTP_STORE: "memory",
       OTP_KEYS: generateKey("c2"),
-      OTP_API_KEYS: API_KEY,
+      OTP_API_KEYS: `${API_KEY} admin`,
       OTP_RATE_LIMITS: "off",
     });
     unlimited = await startService(config, { say: () => {}, logger: false });
@@ -136,14 +141,17 @@ describe("otp-actions/client resending, on a service without send limits", () =>
     const resending = createOtpClient({ baseUrl: `${unlimited.url}/`, apiKey: API_KEY });
     const first = await resending.start({ identifier: "resend@example.com", purpose: "login" });
     const oldCode = unlimited.outbox!.list().find((message) => message.to === "resend@example.com")!.code;
-    await failure(resending.check({ context: first.context, code: wrong(oldCode) }));
+    await failure(resending.check({ context: first.context, code: wrong(oldCode), purpose: "login" }));
     const second = await resending.resend({ context: first.context });
     expect(second).toMatchObject({ status: "pending", id: expect.any(String) });
     expect(second.id).not.toBe(first.id);
     expect(await resending.get(first.id)).toMatchObject({ status: "replaced" });
     expect(await resending.get(second.id)).toMatchObject({ status: "pending", attempts: 1, attemptsRemaining: 2 });
     const newCode = unlimited.outbox!.list().find((message) => message.to === "resend@example.com")!.code;
-    await expect(resending.check({ context: second.context, code: newCode })).resolves.toMatchObject({ status: "approved", id: second.id });
+    await expect(resending.check({ context: second.context, code: newCode, purpose: "login" })).resolves.toMatchObject({
+      status: "approved",
+      id: second.id,
+    });
   });
 });
 

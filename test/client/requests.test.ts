@@ -26,13 +26,13 @@ describe("otp-actions/client requests", () => {
     );
     const client = createOtpClient({ baseUrl: "https://otp.example.com/prefix", apiKey: "k-123", fetch });
     await client.get("a/b c", { requestId: "req-1" });
-    await client.check({ context: "ctx", code: "123456" });
+    await client.check({ context: "ctx", code: "123456", purpose: "login" });
     expect(sent[0]!.url).toBe("https://otp.example.com/prefix/v1/verifications/a%2Fb%20c");
     expect(sent[0]!.init).toMatchObject({ method: "GET", headers: { authorization: "Bearer k-123", "x-request-id": "req-1" } });
     expect(sent[0]!.init.body).toBeUndefined();
     expect(sent[1]!.url).toBe("https://otp.example.com/prefix/v1/verifications/check");
     expect(sent[1]!.init).toMatchObject({ method: "POST", headers: { "content-type": "application/json" } });
-    expect(JSON.parse(String(sent[1]!.init.body))).toEqual({ context: "ctx", code: "123456" });
+    expect(JSON.parse(String(sent[1]!.init.body))).toEqual({ context: "ctx", code: "123456", purpose: "login" });
   });
 
   it("reads Retry-After when the body has no retry_after_seconds", async () => {

@@ -16,39 +16,39 @@ import type {
 } from "../../src/client/index.js";
 import type { ErrorCode } from "../../src/core/errors.js";
 import { ERRORS } from "../../src/core/errors.js";
-import {
-  approvedResponse,
-  auditPageResponse,
-  canceledResponse,
-  checkBody,
-  issuedResponse,
-  resendBody,
-  startBody,
-} from "../../src/server/schemas.js";
-import { verificationStatusResponse } from "../../src/server/schemas/verification-status.js";
+import { SHARED_SCHEMAS } from "../../src/server/schemas.js";
+import { verificationStatus } from "../../src/server/schemas/verification-status.js";
 import type { VerificationState } from "../../src/engine/types.js";
 
 /** Every field of T, listed: the compiler refuses a list with one missing or one too many. */
 const fields = <T>(list: Record<keyof T, true>): string[] => Object.keys(list).sort();
 const keysOf = (schema: { properties: object }): string[] => Object.keys(schema.properties).sort();
+/** A named schema of the API, by its `$id`. */
+const named = (id: string): { properties: object } => {
+  const schema = SHARED_SCHEMAS.find((candidate) => candidate.$id === id);
+  if (!schema || !("properties" in schema)) throw new Error(`no schema ${id} with properties`);
+  return schema as { properties: object };
+};
 
 describe("the client's types follow the route schemas", () => {
   it("has every field of each request and answer", () => {
     expect(fields<StartRequest>({ identifier: true, purpose: true, channel: true, metadata: true, locale: true, client: true })).toEqual(
-      keysOf(startBody),
+      keysOf(named("StartVerification")),
     );
-    expect(fields<CheckRequest>({ context: true, code: true, purpose: true, identifier: true, client: true })).toEqual(keysOf(checkBody));
-    expect(fields<ResendRequest>({ context: true, locale: true, client: true })).toEqual(keysOf(resendBody));
+    expect(fields<CheckRequest>({ context: true, code: true, purpose: true, identifier: true, client: true })).toEqual(
+      keysOf(named("CheckVerification")),
+    );
+    expect(fields<ResendRequest>({ context: true, locale: true, client: true })).toEqual(keysOf(named("ResendVerification")));
     expect(
       fields<IssuedVerification>({ id: true, context: true, status: true, channel: true, expiresAt: true, sessionExpiresAt: true }),
-    ).toEqual(keysOf(issuedResponse));
+    ).toEqual(keysOf(named("Verification")));
     expect(fields<ApprovedVerification>({ status: true, id: true, identifier: true, purpose: true, metadata: true })).toEqual(
-      keysOf(approvedResponse),
+      keysOf(named("Approved")),
     );
-    expect(fields<CanceledVerification>({ id: true, status: true })).toEqual(keysOf(canceledResponse));
+    expect(fields<CanceledVerification>({ id: true, status: true })).toEqual(keysOf(named("Canceled")));
     expect(
       fields<VerificationStatusResponse>({ id: true, status: true, attempts: true, attemptsRemaining: true, sessionExpiresAt: true }),
-    ).toEqual(keysOf(verificationStatusResponse));
+    ).toEqual(keysOf(verificationStatus));
     expect(
       fields<AuditRow>({
         eventId: true,
@@ -66,7 +66,7 @@ describe("the client's types follow the route schemas", () => {
         traceId: true,
         at: true,
       }),
-    ).toEqual(keysOf(auditPageResponse.properties.rows.items));
+    ).toEqual(keysOf(named("AuditRecord")));
   });
 
   it("names every status the engine and the schema know", () => {
@@ -77,7 +77,7 @@ describe("the client's types follow the route schemas", () => {
       replaced: true,
       max_attempts: true,
     } satisfies Record<VerificationStatusResponse["status"], true> & Record<VerificationState, true>;
-    expect(Object.keys(statuses).sort()).toEqual([...verificationStatusResponse.properties.status.enum].sort());
+    expect(Object.keys(statuses).sort()).toEqual([...verificationStatus.properties.status.enum].sort());
   });
 
   it("types errorCode with the registry's codes and the client's own", () => {

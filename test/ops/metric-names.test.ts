@@ -17,7 +17,7 @@ describe("metric names in ops/", () => {
   let exported: Set<string>;
 
   beforeAll(async () => {
-    const config = loadConfig({ OTP_STORE: "memory", PORT: "0", OTP_KEYS: generateKey("m1"), OTP_API_KEYS: API_KEY });
+    const config = loadConfig({ OTP_STORE: "memory", PORT: "0", OTP_KEYS: generateKey("m1"), OTP_API_KEYS: `${API_KEY} admin` });
     service = await startService(config, { say: () => {}, logger: false });
     const started = await service.app.inject({
       method: "POST",

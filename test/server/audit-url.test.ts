@@ -43,7 +43,7 @@ function start(env: Record<string, string>, lines: string[] = []): Promise<Runni
     HOST: "127.0.0.1",
     PORT: "0",
     OTP_KEYS: KEYS,
-    OTP_API_KEYS: API_KEY,
+    OTP_API_KEYS: `${API_KEY} admin`,
     OTP_STORE: `redis://127.0.0.1:${redis.port}`,
     ...env,
   });

@@ -89,7 +89,9 @@ describe("/openapi.json and /docs", () => {
     const doc = (await dev.app.inject({ method: "GET", url: "/openapi.json" })).json();
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).sort()).toEqual([
+      "/health/live",
       "/health/otp",
+      "/health/ready",
       "/v1/verifications",
       "/v1/verifications/cancel",
       "/v1/verifications/check",
@@ -100,12 +102,27 @@ describe("/openapi.json and /docs", () => {
     expect(status.parameters).toEqual([expect.objectContaining({ name: "id", in: "path", required: true })]);
     expect(Object.keys(status.responses).sort()).toEqual(["200", "400", "401", "404", "503"]);
     const check = doc.paths["/v1/verifications/check"].post;
-    expect(check.requestBody.content["application/json"].schema.required).toEqual(["context", "code", "purpose"]);
+    expect(check.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/CheckVerification" });
+    expect(doc.components.schemas.CheckVerification.required).toEqual(["context", "code", "purpose"]);
     expect(Object.keys(check.responses)).toEqual(expect.arrayContaining(["200", "400", "401", "410", "429", "503"]));
     expect(doc.paths["/v1/verifications"].post.responses["201"]).toBeDefined();
+  });
+
+  it("/docs loads the bundled renderer from this origin, under a CSP without inline script or eval", async () => {
     const docs = await dev.app.inject({ method: "GET", url: "/docs" });
-    expect(docs.body).toContain('src="/assets/docs.js"');
-    expect((await dev.app.inject({ method: "GET", url: "/assets/docs.js" })).headers["content-type"]).toMatch(/javascript/);
+    expect(docs.statusCode).toBe(200);
+    const csp = String(docs.headers["content-security-policy"]);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/unsafe-(inline|eval)|https?:/);
+    expect(docs.body).not.toMatch(/<script>(?!<)/);
+    const sources = [...docs.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!);
+    expect(sources.sort()).toEqual(["/docs/assets/init.js", "/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css"]);
+    for (const source of sources) {
+      const asset = await dev.app.inject({ method: "GET", url: source });
+      expect(asset.statusCode, source).toBe(200);
+      expect(asset.headers["content-type"]).toMatch(source.endsWith(".css") ? /^text\/css/ : /^text\/javascript/);
+    }
+    expect((await dev.app.inject({ method: "GET", url: "/docs/assets/swagger-ui-bundle.js" })).body.length).toBeGreaterThan(500_000);
   });
 });
 

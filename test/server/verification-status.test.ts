@@ -30,7 +30,7 @@ async function started(to: string) {
 describe("GET /v1/verifications/{id}", () => {
   it("answers a pending verification with its attempts and session expiry, and nothing secret", async () => {
     const { id, context, code, sessionExpiresAt } = await started("status-pending@example.com");
-    await post("/check", { context, code: wrong(code) });
+    await post("/check", { context, code: wrong(code), purpose: "login" });
     const response = await statusOf(id);
     expect(response.statusCode).toBe(200);
     const body = response.json();
@@ -43,7 +43,7 @@ describe("GET /v1/verifications/{id}", () => {
 
   it("answers approved, canceled, replaced and max_attempts", async () => {
     const approved = await started("status-approved@example.com");
-    await post("/check", { context: approved.context, code: approved.code });
+    await post("/check", { context: approved.context, code: approved.code, purpose: "login" });
     expect((await statusOf(approved.id)).json()).toMatchObject({ status: "approved", attempts: 1 });
 
     const canceled = await started("status-canceled@example.com");
@@ -56,7 +56,7 @@ describe("GET /v1/verifications/{id}", () => {
     expect((await statusOf(newer.id)).json()).toMatchObject({ status: "pending", attempts: 0, attemptsRemaining: 3 });
 
     const exhausted = await started("status-exhausted@example.com");
-    for (let i = 0; i < 3; i++) await post("/check", { context: exhausted.context, code: wrong(exhausted.code) });
+    for (let i = 0; i < 3; i++) await post("/check", { context: exhausted.context, code: wrong(exhausted.code), purpose: "login" });
     expect((await statusOf(exhausted.id)).json()).toMatchObject({ status: "max_attempts", attempts: 3, attemptsRemaining: 0 });
   });
 

@@ -15,8 +15,6 @@ code, .code { font-family: ui-monospace, monospace; }
 .status { padding: .75rem 1rem; border-radius: 4px; background: #fff; border: 1px solid #dde1e8; }
 .ok { border-color: #2e8540; color: #1d5e2c; } .err { border-color: #c0392b; color: #8e2a1f; }
 .hidden { display: none; }
-.route { background: #fff; border: 1px solid #dde1e8; border-radius: 4px; padding: .5rem 1rem; margin: 1rem 0; }
-pre { background: #fff; padding: .5rem; overflow: auto; font-size: .8rem; }
 `;
 
 /** The demo page's script: start → read the code from the outbox → check. */
@@ -56,46 +54,6 @@ export const DEMO_JS = `
     if (result.data.context) context = result.data.context;
     var remaining = result.data.attempts_remaining;
     show((result.data.error || "Not verified.") + (remaining !== undefined ? " Attempts remaining: " + remaining + "." : ""), false);
-  });
-})();
-`;
-
-/** Renders /openapi.json as a list of routes with their request and response schemas. */
-export const DOCS_JS = `
-"use strict";
-(async function () {
-  var root = document.getElementById("routes");
-  var doc = await (await fetch("/openapi.json")).json();
-  document.getElementById("title").textContent = doc.info.title + " " + doc.info.version;
-  Object.keys(doc.paths).forEach(function (path) {
-    Object.keys(doc.paths[path]).forEach(function (method) {
-      var op = doc.paths[path][method];
-      var section = document.createElement("section");
-      section.className = "route";
-      var heading = document.createElement("h2");
-      heading.textContent = method.toUpperCase() + " " + path;
-      section.appendChild(heading);
-      var summary = document.createElement("p");
-      summary.textContent = (op.summary || "") + (op.description ? " " + op.description : "");
-      section.appendChild(summary);
-      var body = op.requestBody && op.requestBody.content["application/json"].schema;
-      if (body) {
-        var label = document.createElement("h3");
-        label.textContent = "Request body";
-        section.appendChild(label);
-        var pre = document.createElement("pre");
-        pre.textContent = JSON.stringify(body, null, 2);
-        section.appendChild(pre);
-      }
-      var list = document.createElement("ul");
-      Object.keys(op.responses || {}).forEach(function (status) {
-        var item = document.createElement("li");
-        item.textContent = status + ": " + (op.responses[status].description || "");
-        list.appendChild(item);
-      });
-      section.appendChild(list);
-      root.appendChild(section);
-    });
   });
 })();
 `;

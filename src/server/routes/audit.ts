@@ -11,7 +11,11 @@ import { auditFilterForIdentifier } from "../../audit/search-filter.js";
 import type { IdentifierKind } from "../../core/identifiers.js";
 import { isOtpError, OtpError } from "../../core/errors.js";
 import type { Otp } from "../../engine/types.js";
-import { auditErrorResponses, auditExportBody, auditPageResponse, auditQueryBody } from "../schemas.js";
+import { errorResponses } from "../error-responses.js";
+import { ref } from "../schemas.js";
+
+/** What the audit routes can answer besides 200: no code, no context, no delivery is involved. */
+const AUDIT_ERRORS = errorResponses("INVALID_REQUEST", "INVALID_IDENTIFIER", "STORE_UNAVAILABLE");
 
 export interface AuditRoutesOptions {
   otp: Otp;
@@ -62,9 +66,10 @@ export async function auditRoutes(app: FastifyInstance, { otp, log }: AuditRoute
     "/audit/query",
     {
       schema: {
+        operationId: "queryAudit",
         summary: "Read the audit log: newest first, filtered, one page at a time",
-        body: auditQueryBody,
-        response: { 200: auditPageResponse, ...auditErrorResponses },
+        body: ref("AuditQuery"),
+        response: { 200: ref("AuditPage"), ...AUDIT_ERRORS },
       },
     },
     async (request) => {
@@ -80,11 +85,12 @@ export async function auditRoutes(app: FastifyInstance, { otp, log }: AuditRoute
     "/audit/export",
     {
       schema: {
+        operationId: "exportAudit",
         summary: "Export the audit log as CSV (header first, newest first)",
-        body: auditExportBody,
+        body: ref("AuditExport"),
         response: {
-          200: { type: "string", description: "CSV: a header, then every matching row", contentType: "text/csv" },
-          ...auditErrorResponses,
+          200: { description: "CSV: a header, then every matching row", content: { "text/csv": { schema: { type: "string" } } } },
+          ...AUDIT_ERRORS,
         },
       },
     },

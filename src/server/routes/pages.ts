@@ -1,13 +1,13 @@
-/** Pages and endpoints outside /v1: health, the API reference, and in development the outbox and demo. */
+/** Pages and endpoints outside /v1: health, and in development the outbox and demo. */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { PAGE_CSP } from "../headers.js";
 import type { Otp } from "../../engine/types.js";
 import type { HealthReport } from "../health.js";
 import type { ProbeReport, Probes } from "../probes.js";
 import type { Outbox } from "../outbox.js";
-import { DEMO_JS, DOCS_JS, STYLE_CSS } from "../pages/assets.js";
+import { ref } from "../schemas.js";
+import { DEMO_JS, STYLE_CSS } from "../pages/assets.js";
 import { demoPage } from "../pages/demo.js";
-import { docsPage } from "../pages/docs.js";
 import { outboxPage } from "../pages/outbox.js";
 
 const HTML = "text/html; charset=utf-8";
@@ -22,29 +22,11 @@ export interface PageRoutesOptions {
   health: () => Promise<HealthReport>;
   /** /health/live and /health/ready. */
   probes: Probes;
-  openApi: () => Record<string, unknown>;
   /** Present only in development. */
   development?: { otp: Otp; outbox: Outbox };
 }
 
 /** A probe's answer: each check by name, with `ok` and, when failing, a stable `error` code. */
-const probeResponse = {
-  type: "object",
-  required: ["status", "checkedAt", "checks"],
-  properties: {
-    status: { type: "string", enum: ["ok", "fail"] },
-    checkedAt: { type: "string", format: "date-time" },
-    checks: {
-      type: "object",
-      additionalProperties: {
-        type: "object",
-        required: ["ok"],
-        properties: { ok: { type: "boolean" }, error: { type: "string" } },
-        additionalProperties: true,
-      },
-    },
-  },
-} as const;
 
 function sendProbe(reply: FastifyReply, report: ProbeReport): FastifyReply {
   return reply
@@ -58,19 +40,36 @@ function wantsJson(accept: string | undefined): boolean {
 }
 
 export async function pageRoutes(app: FastifyInstance, options: PageRoutesOptions): Promise<void> {
-  app.get("/health/otp", async (_request, reply) => {
-    const report = await options.health();
-    return reply
-      .code(report.status === "fail" ? 503 : 200)
-      .header("cache-control", "no-store")
-      .send(report);
-  });
+  app.get(
+    "/health/otp",
+    {
+      schema: {
+        operationId: "getHealth",
+        summary: "Health: keys, a generate→verify round trip and its latency, the store, the channel, the audit log's backlog",
+        response: {
+          200: { ...ref("HealthReport"), description: "Every check passed (status ok), or only the audit log is behind (status degraded)" },
+          503: { ...ref("HealthReport"), description: "A check failed (status fail); its entry names a stable code" },
+        },
+      },
+    },
+    async (_request, reply) => {
+      const report = await options.health();
+      return reply
+        .code(report.status === "fail" ? 503 : 200)
+        .header("cache-control", "no-store")
+        .send(report);
+    },
+  );
   app.get(
     "/health/live",
     {
       schema: {
+        operationId: "getLiveness",
         summary: "Liveness: the process answers (503 only while shutting down)",
-        response: { 200: probeResponse, 503: probeResponse },
+        response: {
+          200: { ...ref("ProbeReport"), description: "The process answers" },
+          503: { ...ref("ProbeReport"), description: "Shutting down (SHUTTING_DOWN)" },
+        },
       },
     },
     async (_request, reply) => sendProbe(reply, options.probes.live()),
@@ -79,18 +78,18 @@ export async function pageRoutes(app: FastifyInstance, options: PageRoutesOption
     "/health/ready",
     {
       schema: {
+        operationId: "getReadiness",
         summary: "Readiness: the store and the audit log answer and are migrated; channels are reported, not required",
-        response: { 200: probeResponse, 503: probeResponse },
+        response: {
+          200: { ...ref("ProbeReport"), description: "Ready for traffic" },
+          503: { ...ref("ProbeReport"), description: "Not ready: the failing check names a stable code" },
+        },
       },
     },
     async (_request, reply) => sendProbe(reply, await options.probes.ready()),
   );
   app.get("/favicon.ico", async (_request, reply) => reply.code(204).send());
-  app.get("/openapi.json", async () => options.openApi());
-  const docsHtml = docsPage();
-  app.get("/docs", async (_request, reply) => sendHtml(reply, docsHtml));
   app.get("/assets/style.css", async (_request, reply) => reply.type("text/css; charset=utf-8").send(STYLE_CSS));
-  app.get("/assets/docs.js", async (_request, reply) => reply.type("text/javascript; charset=utf-8").send(DOCS_JS));
 
   const dev = options.development;
   if (!dev) return;

@@ -6,17 +6,9 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { clientField } from "../../core/util/client-field.js";
 import type { Issued, Metadata, Otp } from "../../engine/types.js";
 import { clientFrom, type BodyClient, type TrustProxy } from "../client-info.js";
-import {
-  approvedResponse,
-  cancelBody,
-  canceledResponse,
-  checkBody,
-  errorResponses,
-  issuedResponse,
-  resendBody,
-  startBody,
-} from "../schemas.js";
-import { verificationIdParams, verificationStatusErrors, verificationStatusResponse } from "../schemas/verification-status.js";
+import { errorResponses } from "../error-responses.js";
+import { ref } from "../schemas.js";
+import { verificationIdParams } from "../schemas/verification-status.js";
 
 interface StartBody {
   identifier: string;
@@ -41,6 +33,25 @@ interface ResendBody {
 interface CancelBody {
   context: string;
 }
+
+/** What the verification routes can answer besides success and the answers every route with a body gives. */
+const VERIFICATION_ERRORS = errorResponses(
+  "MISSING_FIELDS",
+  "INVALID_REQUEST",
+  "INVALID_IDENTIFIER",
+  "INVALID_CODE_FORMAT",
+  "INVALID_OTP",
+  "INVALID_CONTEXT",
+  "CONTEXT_MISMATCH",
+  "OTP_EXPIRED",
+  "SESSION_EXPIRED",
+  "ALREADY_USED",
+  "CANCELED",
+  "MAX_RETRIES_EXCEEDED",
+  "RATE_LIMITED",
+  "DELIVERY_FAILED",
+  "STORE_UNAVAILABLE",
+);
 
 export interface VerificationRoutesOptions {
   otp: Otp;
@@ -69,9 +80,10 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
     "/verifications",
     {
       schema: {
+        operationId: "startVerification",
         summary: "Start a verification: issue a code and deliver it",
-        body: startBody,
-        response: { 201: issuedResponse, ...errorResponses },
+        body: ref("StartVerification"),
+        response: { 201: ref("Verification"), ...VERIFICATION_ERRORS },
       },
     },
     async (request, reply) => {
@@ -85,10 +97,11 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
     "/verifications/check",
     {
       schema: {
+        operationId: "checkVerification",
         summary: "Check a code against its context",
         description: "`purpose` is required: a code issued for one purpose never approves another.",
-        body: checkBody,
-        response: { 200: approvedResponse, ...errorResponses },
+        body: ref("CheckVerification"),
+        response: { 200: ref("Approved"), ...VERIFICATION_ERRORS },
       },
     },
     async (request) => {
@@ -114,10 +127,11 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
     "/verifications/resend",
     {
       schema: {
+        operationId: "resendVerification",
         summary: "Send a new code for a context; the old code stops working",
         description: "Attempts already used carry over: a new code never resets the failure budget.",
-        body: resendBody,
-        response: { 201: issuedResponse, ...errorResponses },
+        body: ref("ResendVerification"),
+        response: { 201: ref("Verification"), ...VERIFICATION_ERRORS },
       },
     },
     async (request, reply) => {
@@ -131,9 +145,10 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
     "/verifications/cancel",
     {
       schema: {
+        operationId: "cancelVerification",
         summary: "Cancel a pending verification",
-        body: cancelBody,
-        response: { 200: canceledResponse, ...errorResponses },
+        body: ref("CancelVerification"),
+        response: { 200: ref("Canceled"), ...VERIFICATION_ERRORS },
       },
     },
     async (request) => otp.revoke(request.body.context, { traceId: request.id }),
@@ -142,10 +157,11 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
     "/verifications/:id",
     {
       schema: {
+        operationId: "getVerification",
         summary: "Read a verification's status by its id",
         description: "State, attempts and session expiry, as the ledger holds them; never the code, the identifier or the metadata.",
         params: verificationIdParams,
-        response: { 200: verificationStatusResponse, ...verificationStatusErrors },
+        response: { 200: ref("VerificationStatus"), ...errorResponses("INVALID_REQUEST", "NOT_FOUND", "STORE_UNAVAILABLE") },
       },
     },
     async (request) => {

@@ -1,9 +1,8 @@
 /**
- * GET /v1/verifications/{id}: its parameter, its answer and the errors it can give. Kept beside
- * the other route schemas' module rather than in it, so each route's schema can move on its own.
+ * GET /v1/verifications/{id}: its parameter and its answer, the named schema VerificationStatus
+ * (added to the app with the others in schemas.ts).
  */
 import { VERIFICATION_ID_PATTERN } from "../../core/token.js";
-import { errorSchema } from "../schemas.js";
 
 export const verificationIdParams = {
   type: "object",
@@ -18,8 +17,10 @@ export const verificationIdParams = {
   },
 } as const;
 
-export const verificationStatusResponse = {
+export const verificationStatus = {
+  $id: "VerificationStatus",
   type: "object",
+  description: "Where a verification stands, as the ledger holds it; never the code, the identifier or the metadata.",
   required: ["id", "status", "attempts", "sessionExpiresAt"],
   additionalProperties: false,
   properties: {
@@ -37,11 +38,7 @@ export const verificationStatusResponse = {
     },
     sessionExpiresAt: { type: "string", format: "date-time", description: "When the session ends and the verification is forgotten." },
   },
-} as const;
-
-export const verificationStatusErrors = {
-  400: { ...errorSchema, description: "INVALID_REQUEST: the id is not of the form the service issues" },
-  401: { ...errorSchema, description: "UNAUTHORIZED: missing or wrong API key" },
-  404: { ...errorSchema, description: "NOT_FOUND: never issued, or its session ended and it was forgotten" },
-  503: { ...errorSchema, description: "STORE_UNAVAILABLE: the store did not answer in time" },
+  examples: [
+    { id: "q3Xw8mJfT0aYc1NnE5rB2g", status: "pending", attempts: 1, attemptsRemaining: 2, sessionExpiresAt: "2026-01-01T12:15:00.000Z" },
+  ],
 } as const;
