@@ -28,7 +28,15 @@ export interface OtpHandle {
   /** Checks a code the handler read itself. */
   verify(input: VerifyInput): Promise<Verified>;
   /** Cancels a context (the user gave up, or signed in another way). */
-  revoke(context: unknown, options?: RevokeOptions): Promise<{ id: string; status: "canceled" }>;
+  revoke(
+    context: unknown,
+    options?: RevokeOptions,
+  ): Promise<{
+    /** The verification's id. */
+    id: string;
+    /** Always `canceled`. */
+    status: "canceled";
+  }>;
 }
 
 /** What a verified handler gets (`req.otpContext`). */

@@ -17,6 +17,7 @@ import type {
   VerificationStatusResponse,
 } from "./types.js";
 
+/** What `createOtpClient` takes: where the service is, and its API key. */
 export interface OtpClientOptions {
   /** Where the service answers, such as `https://otp.internal.example`; a path prefix is kept. */
   baseUrl: string | URL;
@@ -28,6 +29,7 @@ export interface OtpClientOptions {
   timeoutMs?: number;
 }
 
+/** Options of one call, after its input. */
 export interface RequestOptions {
   /** Aborts the request: it then rejects with ABORTED. */
   signal?: AbortSignal;
@@ -37,6 +39,7 @@ export interface RequestOptions {
   requestId?: string;
 }
 
+/** The client `createOtpClient` returns: one method per route of the service. */
 export interface OtpClient {
   /** POST /v1/verifications: issues a code and delivers it. */
   start(input: StartRequest, options?: RequestOptions): Promise<IssuedVerification>;
@@ -61,6 +64,7 @@ interface Answer {
   text: string;
 }
 
+/** A client for the service at `baseUrl`; throws a TypeError for options it cannot use. */
 export function createOtpClient(options: OtpClientOptions): OtpClient {
   if (typeof options !== "object" || options === null) throw new TypeError("otp-actions/client: createOtpClient needs an options object");
   const base = baseUrlOf(options.baseUrl);

@@ -6,10 +6,13 @@ import type { AuditAction } from "../audit/audit-log.js";
 
 /** The end user's address and browser, for rate limits and audit. */
 export interface EndUserClient {
+  /** The end user's IP address; by default the request's own (or its trusted proxy's). */
   ip?: string;
+  /** The end user's `User-Agent` (at most 512 characters). */
   userAgent?: string;
 }
 
+/** POST /v1/verifications: who to send a code to, and what it protects. */
 export interface StartRequest {
   /** Email address or phone number. */
   identifier: string;
@@ -21,21 +24,29 @@ export interface StartRequest {
   metadata?: Record<string, unknown>;
   /** BCP 47 language tag for the message. */
   locale?: string;
+  /** The end user the code is for. */
   client?: EndUserClient;
 }
 
 /** A verification started or resent: its code is on its way, never in here. */
 export interface IssuedVerification {
+  /** The verification's id, for `get` and the audit log. */
   id: string;
   /** The sealed context the next step sends back. */
   context: string;
+  /** Always `pending`. */
   status: "pending";
+  /** The channel that delivers the code. */
   channel: string;
+  /** When this code stops working. */
   expiresAt: string;
+  /** When the verification ends, resends included. */
   sessionExpiresAt: string;
 }
 
+/** POST /v1/verifications/check: the code the user typed, with the context it was issued under. */
 export interface CheckRequest {
+  /** The context of the last start, resend or wrong code. */
   context: string;
   /** The digits the user typed. */
   code: string;
@@ -43,49 +54,73 @@ export interface CheckRequest {
   purpose: string;
   /** When given, the context must have been issued to this identifier. */
   identifier?: string;
+  /** The end user checking the code. */
   client?: EndUserClient;
 }
 
+/** The code was right: the action may go ahead. */
 export interface ApprovedVerification {
+  /** Always `approved`. */
   status: "approved";
+  /** The verification's id. */
   id: string;
+  /** The identifier the code was issued to, normalised. */
   identifier: string;
+  /** The purpose the code was issued for. */
   purpose: string;
+  /** The metadata given at start, or null. */
   metadata: Record<string, unknown> | null;
 }
 
+/** POST /v1/verifications/resend: a new code for a pending verification. */
 export interface ResendRequest {
+  /** The context of the pending verification. */
   context: string;
+  /** BCP 47 language tag for the message. */
   locale?: string;
+  /** The end user asking for the new code. */
   client?: EndUserClient;
 }
 
+/** POST /v1/verifications/cancel: ends a pending verification. */
 export interface CancelRequest {
+  /** The context of the pending verification. */
   context: string;
 }
 
+/** The verification canceled; cancelling it again answers the same. */
 export interface CanceledVerification {
+  /** The verification's id. */
   id: string;
+  /** Always `canceled`. */
   status: "canceled";
 }
 
 /** GET /v1/verifications/{id}. */
 export interface VerificationStatusResponse {
+  /** The verification's id. */
   id: string;
+  /** `replaced`: a resend issued a newer verification and the session goes on under it; `canceled`: canceled, or its delivery failed. */
   status: "pending" | "approved" | "canceled" | "replaced" | "max_attempts";
   /** Checks used, those a resend carried over included. */
   attempts: number;
   /** Checks left, while pending; absent when purposes have different maximums. */
   attemptsRemaining?: number;
+  /** When the session ends and the verification is forgotten. */
   sessionExpiresAt: string;
 }
 
 /** The filters both audit routes take. */
 export interface AuditFilterRequest {
+  /** One person's rows: normalised and hashed as the engine does, under every key (rows from before a rotation too). */
   identifier?: string;
+  /** How to read `identifier`; inferred when absent. */
   identifierKind?: "email" | "phone";
+  /** One verification's rows. Not indexed alone: combine with `identifier` or a time range on a large log. */
   verificationId?: string;
+  /** Rows for this purpose. */
   purpose?: string;
+  /** Rows of this action, or of any of these. */
   action?: AuditAction | AuditAction[];
   /** An error code, or pending, approved, canceled, delivered. */
   status?: string;
@@ -95,6 +130,7 @@ export interface AuditFilterRequest {
   to?: string;
 }
 
+/** The audit filters, with paging. */
 export interface AuditQueryRequest extends AuditFilterRequest {
   /** Rows per page (default 100). */
   limit?: number;
@@ -102,23 +138,39 @@ export interface AuditQueryRequest extends AuditFilterRequest {
   cursor?: string;
 }
 
+/** One event of one verification, as the audit log keeps it. */
 export interface AuditRow {
+  /** Unique per row (UUID). */
   eventId: string;
+  /** The verification it concerns; null for a refusal before one existed. */
   verificationId: string | null;
+  /** What happened. */
   action: AuditAction;
+  /** What came of it: an error code, or pending, approved, canceled, delivered. */
   status: string;
+  /** The purpose, when known. */
   purpose: string | null;
+  /** The channel, when one was involved. */
   channel: string | null;
+  /** Keyed hash of the normalised identifier, for lookups. */
   identifierHash: string | null;
+  /** For display: `u***@example.com`, `+1415*****23`. */
   identifierMasked: string | null;
+  /** Attempts used on the verification after this action. */
   attempts: number | null;
+  /** The verification's metadata (issued rows), when recorded. */
   metadata: Record<string, unknown> | null;
+  /** The end user's IP address. */
   clientIp: string | null;
+  /** The end user's `User-Agent`. */
   userAgent: string | null;
+  /** The trace or request id of the operation: the service's X-Request-Id. */
   traceId: string | null;
+  /** When it happened. */
   at: string;
 }
 
+/** One page of the audit log. */
 export interface AuditPage {
   /** Newest first. */
   rows: AuditRow[];

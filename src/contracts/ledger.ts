@@ -62,8 +62,20 @@ export interface LedgerRevokeOptions {
  * opened in an earlier epoch.
  */
 export type LedgerEntry =
-  | { state: Exclude<LedgerState, "unknown">; attempts: number /** When the store forgets it (epoch ms). */; expiresAtMs: number }
-  | { state: "unknown"; attempts: 0 };
+  | {
+      /** Where it stands. */
+      state: Exclude<LedgerState, "unknown">;
+      /** Attempts used on it. */
+      attempts: number;
+      /** When the store forgets it (epoch ms). */
+      expiresAtMs: number;
+    }
+  | {
+      /** Nothing the store holds. */
+      state: "unknown";
+      /** Always 0. */
+      attempts: 0;
+    };
 
 /**
  * One deadline per request: the engine computes it once from its per-request bound and passes it

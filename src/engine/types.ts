@@ -113,7 +113,9 @@ export type VerificationState = "pending" | "approved" | "canceled" | "replaced"
 
 /** What `status` reports: never the code, the identifier or the metadata. */
 export interface VerificationStatus {
+  /** The verification's id. */
   id: string;
+  /** Where it stands. */
   status: VerificationState;
   /** Checks used, those a resend carried over included. */
   attempts: number;
