@@ -69,7 +69,7 @@ export class MemoryStore implements LedgerStore, SynchronousLedger {
   openNow(id: string, ttlMs: number, attempts: number): void {
     const now = this.#now();
     this.#sweeper.sweep(now);
-    if (this.#entries.size >= this.#maxEntries) this.#oldest.evict();
+    this.#oldest.trimTo(this.#maxEntries - 1);
     this.#entries.set(id, { attempts, state: "pending", expiresAtMs: now + ttlMs });
   }
 

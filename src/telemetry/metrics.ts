@@ -108,7 +108,7 @@ export function createMetrics(otp: OtpEventSource, options: MetricsOptions = {})
     }
     if (event.type === "generated" && event.id !== undefined) {
       issuedAt.set(event.id, event.at);
-      while (issuedAt.size > maxPending) oldestIssued.evict();
+      oldestIssued.trimTo(maxPending);
     }
     if (event.type === "succeeded") {
       const started = event.id === undefined ? undefined : issuedAt.get(event.id);
