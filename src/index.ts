@@ -13,7 +13,16 @@ export type {
   VerificationState,
   VerificationStatus,
 } from "./engine/types.js";
-export type { OtpOptions, PurposePolicy, CodePolicy, DeliveryOptions, Clock, ShouldSendRequest, ResolvedPolicy } from "./engine/options.js";
+export type {
+  OtpOptions,
+  EnginePolicy,
+  PurposePolicy,
+  CodePolicy,
+  DeliveryOptions,
+  Clock,
+  ShouldSendRequest,
+  ResolvedPolicy,
+} from "./engine/options.js";
 export { DEFAULT_POLICY } from "./engine/options.js";
 export { OtpError, ERRORS, isOtpError } from "./core/errors.js";
 export type { ErrorCode, ErrorSpec, OtpErrorBody, OtpErrorDetails } from "./core/errors.js";

@@ -13,7 +13,15 @@ import { MemoryStore } from "../stores/memory.js";
 import type { EngineContext } from "./context.js";
 import { OtpEvents } from "./event-bus.js";
 import { generate, NAME, start } from "./issue.js";
-import { DEFAULT_POLICY, resolveDelivery, resolvePolicy, refuseUnknownOptions, type OtpOptions, type ResolvedPolicy } from "./options.js";
+import {
+  channelNames,
+  DEFAULT_POLICY,
+  resolveDelivery,
+  resolvePolicy,
+  refuseUnknownOptions,
+  type OtpOptions,
+  type ResolvedPolicy,
+} from "./options.js";
 import { regenerate, resend } from "./resend.js";
 import { revoke } from "./revoke.js";
 import { status } from "./status.js";
@@ -59,16 +67,28 @@ class OtpEngine implements Otp {
     this.store = options.store ?? new MemoryStore({ now: () => clock.now() });
     const guard = guardFor(options.guard, this.store);
     warnIfUnprotected(this.store, guard);
-    const policy = resolvePolicy(DEFAULT_POLICY, options, "options");
+    this.channels = new Map((options.channels ?? []).map((channel) => [channel.name, channel]));
+    // `channels` of the options are the channels themselves; the engine-wide list of names is allowedChannels.
+    const { channels: _channels, allowedChannels, ...engineWide } = options;
+    const policy = resolvePolicy(
+      DEFAULT_POLICY,
+      {
+        ...engineWide,
+        ...(allowedChannels !== undefined && { channels: channelNames("options.allowedChannels", allowedChannels) }),
+      },
+      "options",
+    );
+    refuseUnknownChannels(this.channels, policy, "allowedChannels");
     const purposes = new Map<string, ResolvedPolicy>(
       Object.entries(options.purposes ?? {}).map(([purpose, overrides]) => {
         if (!NAME.test(purpose)) throw new TypeError(`otp-actions: purpose '${purpose}' is not a valid purpose name`);
-        return [purpose, resolvePolicy(policy, overrides, `purposes.${purpose}`)];
+        const resolved = resolvePolicy(policy, overrides, `purposes.${purpose}`);
+        refuseUnknownChannels(this.channels, resolved, `purposes.${purpose}.channels`);
+        return [purpose, resolved];
       }),
     );
     const delivery = resolveDelivery(options.delivery);
     const storeTimeoutMs = integerIn("storeTimeoutMs", options.storeTimeoutMs ?? 1000, 1, 60_000);
-    this.channels = new Map((options.channels ?? []).map((channel) => [channel.name, channel]));
     if (options.defaultChannel !== undefined && !this.channels.has(options.defaultChannel)) {
       throw new TypeError(`otp-actions: defaultChannel '${options.defaultChannel}' is not among the channels`);
     }
@@ -178,4 +198,11 @@ function warnIfUnprotected(store: LedgerStore, guard: Guard | undefined): void {
     );
   if (gaps.length > 0)
     process.emitWarning(`otp-actions: unprotected in production: ${gaps.join("; ")}.`, { code: "OTP_ACTIONS_UNPROTECTED" });
+}
+
+/** A policy's channel list names only channels the engine has: a misspelt name would refuse every start. */
+function refuseUnknownChannels(channels: ReadonlyMap<string, Channel>, policy: ResolvedPolicy, where: string): void {
+  for (const name of policy.channels ?? []) {
+    if (!channels.has(name)) throw new TypeError(`otp-actions: ${where}: channel '${name}' is not among the channels`);
+  }
 }

@@ -53,14 +53,22 @@ export async function start(ctx: EngineContext, input: StartInput): Promise<Issu
   const request = parseIssue(ctx, input);
   // The channel the caller named, else defaultChannel, else one for the identifier kind.
   const channel = channelFor(ctx, input.channel, request.identifier.kind);
+  // Before anything is asked, counted, issued or stored: a refused channel costs nothing.
+  refuseUnlistedChannel(request.policy, request.purpose, channel.name);
   const decoy = ctx.shouldSend
     ? !(await ctx.shouldSend({ identifier: request.identifier.value, purpose: request.purpose, channel: channel.name }))
     : false;
   const sending = { ...request, channel: channel.name };
   const base = issueScope(ctx, sending);
   const generated = await issue(ctx, sending, { sends: 1, decoy }, base, deadline(ctx), true);
-  await deliver(ctx, channel, generated, base, request.policy, decoy, input.locale, request.metadata);
+  await deliver(ctx, channel, generated, base, request.policy, decoy, input.locale ?? request.policy.locale, request.metadata);
   return withoutCode(generated);
+}
+
+/** A purpose whose policy lists its channels delivers through those alone (start and resend). */
+export function refuseUnlistedChannel(policy: ResolvedPolicy, purpose: string, channel: string): void {
+  if (policy.channels !== undefined && !policy.channels.includes(channel))
+    throw new OtpError("INVALID_REQUEST", { message: `Purpose '${purpose}' does not deliver through channel '${channel}'.` });
 }
 
 function parseIssue(ctx: EngineContext, input: GenerateInput): IssueRequest {

@@ -1,6 +1,6 @@
 import type { CountryCode } from "libphonenumber-js";
 import type { Channel } from "../contracts/channel.js";
-import { MAX_ATTEMPTS_BOUND, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from "../core/limits.js";
+import { LOCALE_PATTERN, MAX_ATTEMPTS_BOUND, MAX_CODE_LENGTH, MIN_CODE_LENGTH, NAME_PATTERN } from "../core/limits.js";
 import { integerIn, refuseUnknownKeys } from "../core/util/option-checks.js";
 import type { Keyring } from "../core/keyring.js";
 import type { Guard } from "../contracts/guard.js";
@@ -26,8 +26,8 @@ export interface CodePolicy {
   maxAttempts?: number;
 }
 
-/** Policy that can be set per purpose (`purposes`) as well as for the engine. */
-export interface PurposePolicy extends CodePolicy {
+/** Policy that can be set for the engine as well as per purpose. */
+export interface EnginePolicy extends CodePolicy {
   /** Codes one session may send (first + resends). Default 5. */
   maxSendsPerSession?: number;
   /**
@@ -36,6 +36,22 @@ export interface PurposePolicy extends CodePolicy {
    * (with `shouldSend`, leaves it pending, as a decoy's) and emits `delivery_failed`. Default false.
    */
   asyncDelivery?: boolean;
+  /**
+   * The message locale (a BCP 47 tag such as "fr" or "pt-BR") when `start`/`resend` gives none.
+   * Default: none, so the channel's own default applies.
+   */
+  locale?: string;
+}
+
+/** Policy that can be set per purpose (`purposes`); the engine-wide `channels` list is `allowedChannels`. */
+export interface PurposePolicy extends EnginePolicy {
+  /**
+   * The channels (by name, each one of the engine's) this purpose may deliver through. A
+   * `start`/`resend` whose channel, named or picked by default, is not listed is refused with
+   * INVALID_REQUEST before anything is issued. Default: the engine's `allowedChannels`, else any.
+   * `generate` (the caller delivers) is not restricted.
+   */
+  channels?: readonly string[];
 }
 
 /** How channels are called: per-attempt timeout and retries. */
@@ -59,7 +75,7 @@ export interface ShouldSendRequest {
 }
 
 /** What `createOtp` takes: the keys, and everything else optional. */
-export interface OtpOptions extends PurposePolicy {
+export interface OtpOptions extends EnginePolicy {
   /**
    * `"kid:base64url-32-bytes,kid2:…"` (or a list, or a parsed Keyring). The first seals. Undefined
    * is allowed so that `process.env.OTP_KEYS` can be passed as is: unset, it throws a clear error.
@@ -71,6 +87,11 @@ export interface OtpOptions extends PurposePolicy {
   purposes?: Record<string, PurposePolicy>;
   /** Channels `start`/`resend` deliver through, by name. */
   channels?: readonly Channel[];
+  /**
+   * The channels (by name) a purpose may deliver through unless its own `channels` says
+   * otherwise; see PurposePolicy.channels. Default: any of `channels`.
+   */
+  allowedChannels?: readonly string[];
   /** Channel used when a request names none. Default: by identifier kind, "email" or "sms". */
   defaultChannel?: string;
   /** Timeout and retries of channel deliveries. */
@@ -110,6 +131,10 @@ export interface ResolvedPolicy {
   maxSendsPerSession: number;
   /** Whether `start`/`resend` answer before the channel finishes. */
   asyncDelivery: boolean;
+  /** The channels `start`/`resend` may deliver through; absent: any. */
+  channels?: readonly string[];
+  /** The message locale when a `start`/`resend` gives none. */
+  locale?: string;
 }
 
 /** The policy an engine uses where its options set nothing. */
@@ -151,9 +176,18 @@ function bounded(where: string, field: BoundedPolicyField, value: unknown): numb
   return integerIn(`${where}.${field}`, value, min, max);
 }
 
-const POLICY_KEYS = ["codeLength", "codeTtlSeconds", "sessionTtlSeconds", "maxAttempts", "maxSendsPerSession", "asyncDelivery"] as const;
+const POLICY_KEYS = [
+  "codeLength",
+  "codeTtlSeconds",
+  "sessionTtlSeconds",
+  "maxAttempts",
+  "maxSendsPerSession",
+  "asyncDelivery",
+  "locale",
+] as const;
 const OPTION_KEYS = new Set<string>([
   ...POLICY_KEYS,
+  "allowedChannels",
   "keys",
   "store",
   "purposes",
@@ -167,7 +201,23 @@ const OPTION_KEYS = new Set<string>([
   "clock",
   "onListenerError",
 ]);
-const PURPOSE_KEYS = new Set<string>(POLICY_KEYS);
+const PURPOSE_KEYS = new Set<string>([...POLICY_KEYS, "channels"]);
+const NAME = new RegExp(NAME_PATTERN);
+const LOCALE = new RegExp(LOCALE_PATTERN);
+
+/** A list of channel names: at least one, each a channel name. A TypeError naming `label` otherwise. */
+export function channelNames(label: string, value: unknown): readonly string[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((name) => typeof name === "string" && NAME.test(name)))
+    throw new TypeError(`otp-actions: ${label} must be a non-empty list of channel names`);
+  return Object.freeze([...new Set(value as string[])]);
+}
+
+/** A BCP 47 language tag, as a message locale is given. A TypeError naming `label` otherwise. */
+export function localeTag(label: string, value: unknown): string {
+  if (typeof value !== "string" || !LOCALE.test(value))
+    throw new TypeError(`otp-actions: ${label} must be a BCP 47 language tag such as "fr" or "pt-BR"`);
+  return value;
+}
 const DELIVERY_KEYS = new Set<string>(["timeoutMs", "retries", "retryDelayMs"]);
 
 /** The engine's options, purposes and delivery included, hold only keys they know. */
@@ -198,6 +248,8 @@ export function resolvePolicy(base: ResolvedPolicy, overrides: PurposePolicy | u
     if (typeof overrides.asyncDelivery !== "boolean") throw new TypeError(`otp-actions: ${where}.asyncDelivery must be a boolean`);
     policy.asyncDelivery = overrides.asyncDelivery;
   }
+  if (overrides.channels !== undefined) policy.channels = channelNames(`${where}.channels`, overrides.channels);
+  if (overrides.locale !== undefined) policy.locale = localeTag(`${where}.locale`, overrides.locale);
   if (policy.sessionTtlMs < policy.codeTtlMs) {
     throw new TypeError(`otp-actions: ${where}.sessionTtlSeconds must be at least codeTtlSeconds`);
   }

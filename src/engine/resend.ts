@@ -5,7 +5,7 @@ import type { TokenClaims } from "../core/token.js";
 import { deadline, guarded, openContext, storeCall, storeDeadline, traceIdOf, type EngineContext } from "./context.js";
 import { channelFor, deliver } from "./delivery.js";
 import { claimsScope, emit, type EventScope } from "./event-bus.js";
-import { issue, issueScope, sendAttempt, withoutCode, type IssueRequest } from "./issue.js";
+import { issue, issueScope, refuseUnlistedChannel, sendAttempt, withoutCode, type IssueRequest } from "./issue.js";
 import type { ResolvedPolicy } from "./options.js";
 import { revokeRefusal } from "./outcomes.js";
 import type { Generated, Issued, Metadata, ResendInput } from "./types.js";
@@ -14,8 +14,10 @@ import type { Generated, Issued, Metadata, ResendInput } from "./types.js";
 export async function resend(ctx: EngineContext, input: ResendInput): Promise<Issued> {
   const { claims } = openContext(ctx, input?.context);
   const channel = channelFor(ctx, claims.channel, undefined);
+  // Checked against the purpose's policy now, before the old code is replaced.
+  refuseUnlistedChannel(ctx.policyFor(claims.purpose), claims.purpose, channel.name);
   const { generated, base, policy, metadata } = await reissue(ctx, claims, input.client, traceIdOf(input.traceId));
-  await deliver(ctx, channel, generated, base, policy, claims.decoy, input.locale, metadata ?? undefined);
+  await deliver(ctx, channel, generated, base, policy, claims.decoy, input.locale ?? policy.locale, metadata ?? undefined);
   return withoutCode(generated);
 }
 

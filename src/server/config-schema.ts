@@ -5,7 +5,7 @@
  * from it. Bounds come from the engine's constants; the guard's are repeated here and a test holds
  * them to the guard's own checks, which the loader also runs.
  */
-import { DEFAULT_BODY_LIMIT_BYTES, MAX_ATTEMPTS_BOUND, NAME_PATTERN } from "../core/limits.js";
+import { DEFAULT_BODY_LIMIT_BYTES, LOCALE_PATTERN, MAX_ATTEMPTS_BOUND, NAME_PATTERN } from "../core/limits.js";
 import { DEFAULT_POLICY, POLICY_BOUNDS } from "../engine/options.js";
 import { DEFAULT_CHANNEL_BUDGET, DEFAULT_LIMITS, DEFAULT_PREFIX_VELOCITY } from "../guard/options.js";
 import { DEFAULT_STORE } from "./store-from-config.js";
@@ -84,6 +84,20 @@ const policyProperties: Record<string, SchemaNode> = {
     type: "boolean",
     default: DEFAULT_POLICY.asyncDelivery,
     description: "answer starts and resends before the channel finishes, so response time never depends on it",
+  },
+  channels: {
+    type: "array",
+    items: { type: "string", pattern: NAME_PATTERN, problem: "is not a channel name (letters, digits and _ . : -, at most 64)" },
+    minItems: 1,
+    uniqueItems: true,
+    description:
+      "the channels (email, sms, webhook…) starts and resends may deliver through; any other is refused with 400 (default any configured)",
+  },
+  locale: {
+    type: "string",
+    pattern: LOCALE_PATTERN,
+    problem: 'must be a BCP 47 language tag such as "fr" or "pt-BR"',
+    description: "the message locale when a start or resend gives none (default the channel's)",
   },
 };
 
@@ -360,6 +374,8 @@ export interface PolicyDocument {
   maxAttempts?: number;
   maxSendsPerSession?: number;
   asyncDelivery?: boolean;
+  channels?: string[];
+  locale?: string;
 }
 
 /** The settings as the schema describes them, once it has accepted them (every key optional). */

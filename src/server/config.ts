@@ -77,7 +77,16 @@ export class ConfigError extends Error {
 
 const NODE_ENVS = new Set(["production", "development", "test"]);
 
-const POLICY_FIELDS = ["codeLength", "codeTtlSeconds", "sessionTtlSeconds", "maxAttempts", "maxSendsPerSession", "asyncDelivery"] as const;
+const POLICY_FIELDS = [
+  "codeLength",
+  "codeTtlSeconds",
+  "sessionTtlSeconds",
+  "maxAttempts",
+  "maxSendsPerSession",
+  "asyncDelivery",
+  "channels",
+  "locale",
+] as const;
 
 type Env = Record<string, string | undefined>;
 
@@ -219,7 +228,12 @@ function checkedPolicy(
 ): typeof DEFAULT_POLICY {
   try {
     return resolvePolicy(base, policy, where.join("."));
-  } catch {
+  } catch (error) {
+    const message = (error as Error).message.replace(/^otp-actions: /, "");
+    if (!message.includes("sessionTtlSeconds must be at least")) {
+      problem(document.nameOf(where), message);
+      return base;
+    }
     const codeTtl = policy.codeTtlSeconds ?? base.codeTtlMs / 1000;
     problem(
       document.nameOf([...where, "sessionTtlSeconds"]),

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from "fastify";
 import { AUDIT_ACTIONS, MAX_PAGE_SIZE } from "../audit/audit-log.js";
 import { ERRORS, type ErrorCode } from "../core/errors.js";
-import { MAX_CONTEXT_CHARS, NAME_PATTERN } from "../core/limits.js";
+import { LOCALE_PATTERN, MAX_CONTEXT_CHARS, NAME_PATTERN } from "../core/limits.js";
 import { verificationStatus } from "./schemas/verification-status.js";
 
 /** Every code the registry can answer with: the Error schema's `error_code` enum. */
@@ -44,7 +44,7 @@ const metadata = {
 } as const;
 const locale = {
   type: "string",
-  pattern: "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$",
+  pattern: LOCALE_PATTERN,
   description: "BCP 47 language tag for the message.",
 } as const;
 

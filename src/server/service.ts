@@ -115,11 +115,14 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     );
     for (const warning of guard.warnings(deliversToPhones)) say(`warning: ${warning}`);
   }
+  // The `policy` section's channel names are the engine's allowedChannels (its `channels` are the channels).
+  const { channels: allowedChannels, ...policy } = config.policy;
   const otp = createOtp({
     keys: secrets.keys,
     store,
     channels,
-    ...config.policy,
+    ...policy,
+    ...(allowedChannels !== undefined && { allowedChannels }),
     purposes: config.purposes,
     ...(config.defaultCountry && { defaultCountry: config.defaultCountry }),
     guard: guard ?? false,

@@ -7,8 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { generateKey } from "../../src/core/keyring.js";
-import { loadConfig } from "../../src/server/config.js";
+import { ConfigError, loadConfig } from "../../src/server/config.js";
 import { startService, type RunningService } from "../../src/server/service.js";
+import { capturingChannel } from "../../src/testing/index.js";
 
 const API_KEY = "config-service-api-key-0123";
 const AUTH = { authorization: `Bearer ${API_KEY}` };
@@ -26,9 +27,13 @@ function configFile(name: string, text: string): string {
   return path;
 }
 
-async function serve(file: string | undefined, env: Record<string, string> = {}): Promise<RunningService> {
+async function serve(
+  file: string | undefined,
+  env: Record<string, string> = {},
+  hooks: Partial<Parameters<typeof startService>[1]> = {},
+): Promise<RunningService> {
   const config = loadConfig({ ...ENV, OTP_STORE: "memory", ...env }, file === undefined ? {} : { configFile: file });
-  service = await startService(config, { say: () => {}, logger: false });
+  service = await startService(config, { say: () => {}, logger: false, ...hooks });
   return service;
 }
 
@@ -107,6 +112,42 @@ describe("the configuration file in the running service", () => {
       } else {
         expect(right.statusCode).toBe(200);
       }
+    }
+  });
+
+  it("restricts a purpose's channels and gives it a message locale", async () => {
+    const email = capturingChannel({ name: "email", accepts: "email" });
+    const sms = capturingChannel({ name: "sms", accepts: "phone" });
+    const file = configFile(
+      "otp-actions.yaml",
+      "policy:\n  locale: de\n  channels: [email]\npurposes:\n  payment:\n    channels: [sms]\n    locale: fr\n",
+    );
+    const running = await serve(file, {}, { channels: [email, sms] });
+    const refused = await start(running, { identifier: "pay@example.com", purpose: "payment" });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error_code).toBe("INVALID_REQUEST");
+    expect((await start(running, { identifier: "+14155550123", purpose: "payment" })).statusCode).toBe(201);
+    // policy.channels holds for every other purpose.
+    expect((await start(running, { identifier: "+14155550124", purpose: "login" })).statusCode).toBe(400);
+    expect((await start(running, { identifier: "ada@example.com", purpose: "login" })).statusCode).toBe(201);
+    expect((await start(running, { identifier: "bob@example.com", purpose: "login", locale: "it" })).statusCode).toBe(201);
+    expect(sms.messages.map((message) => [message.purpose, message.locale])).toEqual([["payment", "fr"]]);
+    expect(email.messages.map((message) => [message.purpose, message.locale])).toEqual([
+      ["login", "de"],
+      ["login", "it"],
+    ]);
+  });
+
+  it("refuses a channel list or locale that is not one, naming the setting", () => {
+    const file = configFile("otp-actions.json", JSON.stringify({ purposes: { payment: { channels: ["sms", "no way"], locale: "x" } } }));
+    const load = () => loadConfig({ ...ENV, OTP_STORE: "memory" }, { configFile: file });
+    expect(load).toThrow(ConfigError);
+    try {
+      load();
+    } catch (error) {
+      const names = (error as ConfigError).problems.map((problem) => problem.variable);
+      expect(names.some((name) => name.startsWith("purposes.payment.channels"))).toBe(true);
+      expect(names).toContain("purposes.payment.locale");
     }
   });
 });
