@@ -11,7 +11,7 @@
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -120,7 +120,8 @@ afterAll(async () => {
   await stopService?.();
 });
 
-async function run(block: DocBlock): Promise<{ stdout: string; stderr: string }> {
+/** Runs the block; resolves with the number of mails the SMTP server took (with the smtp need). */
+async function run(block: DocBlock): Promise<number> {
   const { OTP_KEYS: _keys, NODE_ENV: _env, ...inherited } = process.env;
   const env: NodeJS.ProcessEnv = { ...inherited, ...PLACEHOLDERS, OTP_KEYS: generateKey() };
   const schema = block.needs.includes("postgres") ? await freshSchema("docs") : undefined;
@@ -135,11 +136,8 @@ async function run(block: DocBlock): Promise<{ stdout: string; stderr: string }>
     const file = join(dir, `${block.page.replace(/\.md$/, "")}-${block.line}.mts`);
     writeFileSync(file, pointedAtSources(block.source, entries));
     mkdirSync(join(dir, "work"));
-    return await promisify(execFile)(process.execPath, ["--import", "tsx", file], {
-      cwd: join(dir, "work"),
-      env,
-      timeout: 20_000,
-    });
+    await promisify(execFile)(process.execPath, ["--import", "tsx", file], { cwd: join(dir, "work"), env, timeout: 20_000 });
+    return smtp?.received.length ?? 0;
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await schema?.drop();
@@ -158,13 +156,44 @@ describe("runnable docs blocks", () => {
   for (const block of blocks) {
     const skip = block.needs.some((need) => !available[need]);
     it.skipIf(skip)(`docs/${block.page}:${block.line}${block.needs.length ? ` (${block.needs.join(", ")})` : ""} exits 0`, async () => {
-      await run(block).catch((error: { code?: number; signal?: string; stdout?: string; stderr?: string }) => {
+      const mails = await run(block).catch((error: { code?: number; signal?: string; stdout?: string; stderr?: string }) => {
         throw new Error(
           `docs/${block.page}:${block.line} failed (exit ${error.code ?? error.signal}):\n${error.stderr ?? ""}\n${error.stdout ?? ""}`,
         );
       });
+      // A block that starts a verification over SMTP has delivered its code by the time it exits.
+      if (block.needs.includes("smtp") && block.source.includes(".start(")) expect(mails).toBeGreaterThan(0);
     });
   }
+});
+
+describe("runnable docs blocks, type-checked", () => {
+  it("every marked block compiles under the project's strict settings", async () => {
+    // tsx strips types without checking them: a wrong option name or a misspelt field would still run.
+    const dir = mkdtempSync(join(root, "test", ".quickstart-docs-types-"));
+    try {
+      const files = blocks.map((block) => {
+        const file = join(dir, `${block.page.replace(/\.md$/, "")}-${block.line}.mts`);
+        writeFileSync(file, pointedAtSources(block.source, entries));
+        return file;
+      });
+      const config = {
+        extends: join(root, "tsconfig.json"),
+        compilerOptions: { noEmit: true, allowImportingTsExtensions: true },
+        include: [],
+        files,
+      };
+      writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(config));
+      const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+      const result = await promisify(execFile)(process.execPath, [tsc, "-p", join(dir, "tsconfig.json")], { cwd: root }).then(
+        () => "",
+        (error: { stdout?: string }) => error.stdout ?? String(error),
+      );
+      expect(result.replaceAll(`${relative(root, dir)}/`, "")).toBe("");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe("the marker", () => {
