@@ -12,7 +12,7 @@ import { MIN_WEBHOOK_SECRET_CHARS } from "../channels/webhook.js";
 import { createGuard } from "../guard/index.js";
 import { DEFAULT_LIMITS, type GuardOptions, type LimitSettings } from "../guard/options.js";
 import type { ConfigDocument } from "./config-document.js";
-import type { LimitSettingsDocument, SettingsDocument } from "./config-schema.js";
+import type { LimitSettingsDocument, SettingsDocument } from "./config-settings.js";
 
 export interface ChannelConfig {
   smtp?: { url: string; from: string };

@@ -11,12 +11,12 @@ import { isHostName } from "../channels/templates.js";
 import { parseTrustEntry } from "../core/client-ip.js";
 import { parseKeys } from "../core/keyring.js";
 import { DEFAULT_BODY_LIMIT_BYTES } from "../core/limits.js";
-import { DEFAULT_POLICY, resolvePolicy, type PurposePolicy } from "../engine/options.js";
+import { DEFAULT_POLICY, PURPOSE_POLICY_KEYS, resolvePolicy, type PurposePolicy } from "../engine/options.js";
 import { parseApiKeys, type ApiKey } from "./api-keys.js";
 import type { TrustProxy } from "./client-info.js";
 import { configDocument, variableValue, type ConfigDocument, type Problem } from "./config-document.js";
 import { readConfigFile } from "./config-file.js";
-import type { PolicyDocument, SettingsDocument } from "./config-schema.js";
+import type { PolicyDocument, SettingsDocument } from "./config-settings.js";
 import { parseAuditSpec, type AuditSpec } from "./companions.js";
 import { DEFAULT_STORE, parseStoreSpec, type StoreSpec } from "./store-from-config.js";
 import { loadChannelConfig, loadLimitsConfig, type ChannelConfig, type LimitsConfig } from "./channel-config.js";
@@ -76,17 +76,6 @@ export class ConfigError extends Error {
 }
 
 const NODE_ENVS = new Set(["production", "development", "test"]);
-
-const POLICY_FIELDS = [
-  "codeLength",
-  "codeTtlSeconds",
-  "sessionTtlSeconds",
-  "maxAttempts",
-  "maxSendsPerSession",
-  "asyncDelivery",
-  "channels",
-  "locale",
-] as const;
 
 type Env = Record<string, string | undefined>;
 
@@ -212,7 +201,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): S
 /** The engine's policy fields of a `policy` or `purposes.<name>` section. */
 function policyOf(section: PolicyDocument | undefined): PurposePolicy {
   const policy: PurposePolicy = {};
-  for (const field of POLICY_FIELDS) {
+  for (const field of PURPOSE_POLICY_KEYS) {
     if (section?.[field] !== undefined) (policy as Record<string, unknown>)[field] = section[field];
   }
   return policy;
