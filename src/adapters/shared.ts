@@ -3,41 +3,11 @@
  * verifying, and turning any failure into the one error body, `{ error, error_code, … }`.
  */
 import { OtpError, type OtpErrorBody } from "../core/errors.js";
-import type {
-  GenerateInput,
-  Generated,
-  Issued,
-  Metadata,
-  Otp,
-  ResendInput,
-  RevokeOptions,
-  StartInput,
-  Verified,
-  VerifyInput,
-} from "../engine/types.js";
+import type { Metadata, Otp } from "../engine/types.js";
 import type { ClientInfo } from "../contracts/events.js";
 
 /** What a protected handler gets: the engine's calls, with the request's client filled in. */
-export interface OtpHandle {
-  /** Issues a code and its context; the handler delivers the code. */
-  generate(input: GenerateInput): Promise<Generated>;
-  /** Issues a code and delivers it through a configured channel. */
-  start(input: StartInput): Promise<Issued>;
-  /** A new code for an existing context; the old code stops working. */
-  resend(input: ResendInput): Promise<Issued>;
-  /** Checks a code the handler read itself. */
-  verify(input: VerifyInput): Promise<Verified>;
-  /** Cancels a context (the user gave up, or signed in another way). */
-  revoke(
-    context: unknown,
-    options?: RevokeOptions,
-  ): Promise<{
-    /** The verification's id. */
-    id: string;
-    /** Always `canceled`. */
-    status: "canceled";
-  }>;
-}
+export type OtpHandle = Pick<Otp, "generate" | "start" | "resend" | "verify" | "revoke">;
 
 /** What a verified handler gets (`req.otpContext`). */
 export interface OtpContext {

@@ -2,7 +2,7 @@
  * What the service's REST API takes and answers, as TypeScript types: each mirrors a route schema
  * of src/server (a test holds their fields to the schemas). Times are ISO 8601 strings, as sent.
  */
-import type { AuditAction } from "../audit/audit-log.js";
+import type { AuditAction, AuditRecord } from "../audit/audit-log.js";
 
 /** The end user's address and browser, for rate limits and audit. */
 export interface EndUserClient {
@@ -138,37 +138,11 @@ export interface AuditQueryRequest extends AuditFilterRequest {
   cursor?: string;
 }
 
-/** One event of one verification, as the audit log keeps it. */
-export interface AuditRow {
-  /** Unique per row (UUID). */
-  eventId: string;
-  /** The verification it concerns; null for a refusal before one existed. */
-  verificationId: string | null;
-  /** What happened. */
-  action: AuditAction;
-  /** What came of it: an error code, or pending, approved, canceled, delivered. */
-  status: string;
-  /** The purpose, when known. */
-  purpose: string | null;
-  /** The channel, when one was involved. */
-  channel: string | null;
-  /** Keyed hash of the normalised identifier, for lookups. */
-  identifierHash: string | null;
-  /** For display: `u***@example.com`, `+1415*****23`. */
-  identifierMasked: string | null;
-  /** Attempts used on the verification after this action. */
-  attempts: number | null;
-  /** The verification's metadata (issued rows), when recorded. */
-  metadata: Record<string, unknown> | null;
-  /** The end user's IP address. */
-  clientIp: string | null;
-  /** The end user's `User-Agent`. */
-  userAgent: string | null;
-  /** The trace or request id of the operation: the service's X-Request-Id. */
-  traceId: string | null;
+/** One event of one verification, as the audit log keeps it; `at` as JSON carries it (ISO 8601). */
+export type AuditRow = Omit<AuditRecord, "at"> & {
   /** When it happened. */
   at: string;
-}
+};
 
 /** One page of the audit log. */
 export interface AuditPage {

@@ -201,7 +201,9 @@ const OPTION_KEYS = new Set<string>([
   "clock",
   "onListenerError",
 ]);
-const PURPOSE_KEYS = new Set<string>([...POLICY_KEYS, "channels"]);
+/** What `purposes.<name>` takes: the policy and the channels the purpose may deliver through. */
+export const PURPOSE_POLICY_KEYS = [...POLICY_KEYS, "channels"] as const;
+const PURPOSE_KEYS = new Set<string>(PURPOSE_POLICY_KEYS);
 const NAME = new RegExp(NAME_PATTERN);
 const LOCALE = new RegExp(LOCALE_PATTERN);
 

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { escapeHtml } from "./html.js";
+import { page } from "./html.js";
 
 /** The renderer's files, by the name /docs/assets/ serves them under. */
 const RENDERER_FILES = {
@@ -52,19 +52,10 @@ window.addEventListener("load", function () {
 `;
 
 export function docsPage(title: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
-<script src="/docs/assets/swagger-ui-bundle.js" defer></script>
-<script src="/docs/assets/init.js" defer></script>
-</head>
-<body>
-<div id="swagger-ui"></div>
-</body>
-</html>
-`;
+  return page(
+    title,
+    '<div id="swagger-ui"></div>',
+    ["/docs/assets/swagger-ui-bundle.js", "/docs/assets/init.js"],
+    ["/docs/assets/swagger-ui.css"],
+  );
 }

@@ -3,14 +3,19 @@ import { escapeHtml } from "../../core/html-escape.js";
 
 export { escapeHtml };
 
-export function page(title: string, body: string, scripts: readonly string[] = []): string {
+export function page(
+  title: string,
+  body: string,
+  scripts: readonly string[] = [],
+  stylesheets: readonly string[] = ["/assets/style.css"],
+): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<link rel="stylesheet" href="/assets/style.css">
+${stylesheets.map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`).join("\n")}
 ${scripts.map((src) => `<script src="${escapeHtml(src)}" defer></script>`).join("\n")}
 </head>
 <body>
