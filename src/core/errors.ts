@@ -55,6 +55,11 @@ const REGISTRY = {
     message: "The API key's scopes do not allow this request.",
     when: "service only: the API key is valid but its scopes do not cover the route (`verify`, `audit`, `metrics`, `admin`)",
   },
+  CSRF_TOKEN_INVALID: {
+    status: 403,
+    message: "The request's CSRF token is missing or does not match the console session.",
+    when: "service only: a state-changing request signed in with the console's session cookie lacks the session's `X-CSRF-Token` header, or sends another",
+  },
   HOST_NOT_ALLOWED: {
     status: 403,
     message: "This development server answers only requests addressed to a loopback host.",

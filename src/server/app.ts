@@ -12,6 +12,10 @@ import { OtpError } from "../core/errors.js";
 import { DEFAULT_BODY_LIMIT_BYTES } from "../core/limits.js";
 import type { Otp } from "../engine/types.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../telemetry/metrics.js";
+import { consoleRoutes } from "./admin/routes.js";
+import { sessionAuth } from "./admin/session-auth.js";
+import { ConsoleSessions } from "./admin/sessions.js";
+import type { SignInLimitOptions } from "./admin/sign-in-limit.js";
 import type { ApiKeyOption } from "./api-keys.js";
 import { bearerAuth } from "./auth.js";
 import type { TrustProxy } from "./client-info.js";
@@ -79,7 +83,20 @@ export interface ServerOptions {
   schema?: readonly SchemaPart[];
   /** Folds repeated warnings (a 503 per request during an outage); default one line a second per cause. */
   warnings?: WarningFolder;
+  /** The operator console at /admin (admin/routes.ts); on unless false. */
+  console?: false | ConsoleOptions;
 }
+
+/** The console's session settings. */
+export interface ConsoleOptions {
+  /** A session unused this long ends. Default 900 (15 minutes). */
+  idleTimeoutSeconds?: number;
+  /** Secure `__Host-` session cookie. Default: on, but off in development (plain HTTP on loopback). */
+  secureCookie?: boolean;
+  signInLimit?: SignInLimitOptions;
+}
+
+const DEFAULT_CONSOLE_IDLE_TIMEOUT_SECONDS = 900;
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 // Longer than the slowest handler: a start whose delivery uses all its attempts takes about 31 s
@@ -126,7 +143,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   passUnsupportedExpectations(app.server);
   app.addHook("onRequest", refuseMalformedHttp);
   if (options.development) app.addHook("onRequest", loopbackHostOnly(options.development.allowedHosts));
-  const auth = bearerAuth(options.apiKeys);
+  const consoleOptions = options.console === false ? undefined : (options.console ?? {});
+  const secureCookie = consoleOptions?.secureCookie ?? options.development === undefined;
+  const sessions =
+    consoleOptions &&
+    new ConsoleSessions({ idleTimeoutSeconds: consoleOptions.idleTimeoutSeconds ?? DEFAULT_CONSOLE_IDLE_TIMEOUT_SECONDS });
+  const auth = bearerAuth(options.apiKeys, sessions && sessionAuth({ sessions, secureCookie }));
   // Before any route, so that every route's answers are counted.
   const metrics = options.metrics;
   const httpMetrics = metrics && installHttpMetrics(app);
@@ -181,6 +203,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ...(options.development && { development: { otp: options.otp, outbox: options.development.outbox } }),
   });
   await docsRoutes(app);
+  if (sessions)
+    await consoleRoutes(app, {
+      apiKeys: options.apiKeys,
+      sessions,
+      secureCookie,
+      ...(consoleOptions?.signInLimit && { signInLimit: consoleOptions.signInLimit }),
+    });
   return app;
 }
 

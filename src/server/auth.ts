@@ -6,6 +6,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { OtpError } from "../core/errors.js";
+import type { SessionAuth } from "./admin/session-auth.js";
 import { SCOPES, scopeMask, type ApiKeyOption, type Scope } from "./api-keys.js";
 import { sendOtpError } from "./errors.js";
 
@@ -59,13 +60,29 @@ export function scopeForRoute(route: string | undefined): Scope | undefined {
   return "verify";
 }
 
-/** An onRequest hook (callback style: it runs on every /v1 and /metrics request). */
-export function bearerAuth(apiKeys: readonly ApiKeyOption[]): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
+/**
+ * An onRequest hook (callback style: it runs on every /v1 and /metrics request). With `session`, a
+ * request without an Authorization header may instead be signed in by the console's session.
+ */
+export function bearerAuth(
+  apiKeys: readonly ApiKeyOption[],
+  session?: SessionAuth,
+): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
   const matches = apiKeyMatcher(apiKeys);
   return (request, reply, done) => {
     const header = request.headers.authorization;
-    const presented = typeof header === "string" ? BEARER.exec(header)?.[1] : undefined;
-    const scopes = presented === undefined ? 0 : matches(presented);
+    let scopes: number;
+    if (header === undefined && session !== undefined) {
+      const signedIn = session(request);
+      if (signedIn instanceof OtpError) {
+        sendOtpError(reply, signedIn);
+        return;
+      }
+      scopes = signedIn?.scopes ?? 0;
+    } else {
+      const presented = typeof header === "string" ? BEARER.exec(header)?.[1] : undefined;
+      scopes = presented === undefined ? 0 : matches(presented);
+    }
     if (scopes === 0) {
       // Answering without calling done() ends the request here: the body is never read.
       reply.header("www-authenticate", 'Bearer realm="otp-actions"');

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -25,6 +25,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   adapters: ["engine", "contracts", "core"],
   server: ["adapters", "engine", "contracts", "core", "drivers", "stores", "guard", "channels", "audit", "telemetry"],
   client: [],
+  // The console's front end runs in the browser and talks to the service over HTTP only.
+  console: [],
   cli: ["server", "adapters", "engine", "contracts", "core", "drivers", "stores", "guard", "channels", "audit", "telemetry"],
   testing: [],
   index: [],
@@ -111,7 +113,7 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return sourceFiles(path);
-    return entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") ? [path] : [];
+    return /\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) ? [path] : [];
   });
 }
 
@@ -122,7 +124,10 @@ function arrows(): Arrow[] {
     const source = readFileSync(file, "utf8");
     const add = (specifier: string, typeOnly: boolean): void => {
       if (!specifier.startsWith(".")) return;
-      const target = resolve(dirname(file), specifier.replace(/\.js$/, ".ts"));
+      const target = resolve(
+        dirname(file),
+        specifier.replace(/\.js$/, existsSync(resolve(dirname(file), specifier.replace(/\.js$/, ".tsx"))) ? ".tsx" : ".ts"),
+      );
       found.push({ from: relative(SRC, file), to: relative(SRC, target), typeOnly });
     };
     for (const match of source.matchAll(/^(?:import|export)\s+(type\s+)?[^;]*?from\s+"([^"]+)"/gms)) add(match[2]!, match[1] !== undefined);
@@ -135,7 +140,7 @@ function arrows(): Arrow[] {
 /** The folder under src/, or the file's own name for a file at the top. */
 function layerOf(path: string): string {
   const [first, ...rest] = path.split("/");
-  return rest.length === 0 ? first!.replace(/\.ts$/, "") : first!;
+  return rest.length === 0 ? first!.replace(/\.tsx?$/, "") : first!;
 }
 
 const covers = (pattern: string, path: string): boolean =>

@@ -1,0 +1,95 @@
+/** Health: /health/otp as a table — the keys, the round trip, the store, the channels, the audit backlog. */
+import { useEffect, useState } from "preact/hooks";
+import { messageOf } from "./api.js";
+
+interface Check {
+  ok: boolean;
+  error?: string;
+  [detail: string]: unknown;
+}
+interface HealthReport {
+  status: string;
+  checkedAt: string;
+  checks: Record<string, Check | Record<string, Check>>;
+}
+
+function isCheck(value: unknown): value is Check {
+  return typeof value === "object" && value !== null && typeof (value as Check).ok === "boolean";
+}
+
+/** Every check as one row, nested ones (a channel each) under their group's name. */
+function rows(checks: HealthReport["checks"]): Array<[string, Check]> {
+  return Object.entries(checks).flatMap(
+    ([name, value]): Array<[string, Check]> =>
+      isCheck(value) ? [[name, value]] : Object.entries(value).map(([inner, check]): [string, Check] => [`${name}: ${inner}`, check]),
+  );
+}
+
+function details(check: Check): string {
+  return Object.entries(check)
+    .filter(([key]) => key !== "ok" && key !== "error")
+    .map(([key, value]) => `${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}`)
+    .join(", ");
+}
+
+export function Health() {
+  const [report, setReport] = useState<HealthReport | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const load = async () => {
+    try {
+      // 503 still carries the report: read it whatever the status.
+      const response = await fetch("/health/otp", { credentials: "same-origin" });
+      setReport((await response.json()) as HealthReport);
+      setError(undefined);
+    } catch (caught) {
+      setError(messageOf(caught));
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, []);
+  return (
+    <section aria-labelledby="health-title">
+      <h2 id="health-title">Health</h2>
+      <button type="button" onClick={load}>
+        Refresh
+      </button>
+      {error && (
+        <p class="status err" role="alert">
+          {error}
+        </p>
+      )}
+      {report && (
+        <>
+          <p>
+            Status{" "}
+            <strong id="health-status" class={report.status === "ok" ? "good" : "bad"}>
+              {report.status}
+            </strong>
+            , checked {new Date(report.checkedAt).toLocaleString()}
+          </p>
+          <div class="scroll">
+            <table id="health-checks">
+              <thead>
+                <tr>
+                  <th scope="col">Check</th>
+                  <th scope="col">Result</th>
+                  <th scope="col">Details</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows(report.checks).map(([name, check]) => (
+                  <tr key={name}>
+                    <th scope="row">{name}</th>
+                    <td class={check.ok ? "good" : "bad"}>{check.ok ? "ok" : (check.error ?? "failing")}</td>
+                    <td>{details(check)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,91 @@
+/**
+ * The operator console: signs in, then draws the view the URL's hash names. Every view reads and
+ * acts through the documented /v1 endpoints with the session cookie and the CSRF header.
+ */
+import "uplot/dist/uPlot.min.css";
+import "./console.css";
+import { render } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { call, json, setCsrfToken, whenSignedOut } from "./api.js";
+import { Health } from "./health.js";
+import { Search } from "./search.js";
+import { SignIn } from "./sign-in.js";
+import { Timeline } from "./timeline.js";
+import type { SessionInfo } from "./types.js";
+
+interface View {
+  hash: string;
+  label: string;
+  adminOnly?: boolean;
+}
+
+const VIEWS: readonly View[] = [
+  { hash: "#/search", label: "Search" },
+  { hash: "#/health", label: "Health" },
+];
+
+function useHash(): string {
+  const [hash, setHash] = useState(location.hash || "#/search");
+  useEffect(() => {
+    const changed = () => setHash(location.hash || "#/search");
+    addEventListener("hashchange", changed);
+    return () => removeEventListener("hashchange", changed);
+  }, []);
+  return hash;
+}
+
+function Body({ hash, session }: { hash: string; session: SessionInfo }) {
+  const verification = /^#\/verification\/(.+)$/.exec(hash);
+  if (verification) return <Timeline id={decodeURIComponent(verification[1]!)} admin={session.admin} />;
+  if (hash === "#/health") return <Health />;
+  return <Search />;
+}
+
+function Console({ session, onSignOut }: { session: SessionInfo; onSignOut: () => void }) {
+  const hash = useHash();
+  const main = useRef<HTMLElement>(null);
+  // A new view moves the focus to its content, as a page load would, for keyboard and screen reader users.
+  useEffect(() => main.current?.focus(), [hash]);
+  return (
+    <>
+      <header>
+        <strong>otp-actions console</strong>
+        <nav aria-label="Views">
+          {VIEWS.filter((view) => !view.adminOnly || session.admin).map((view) => (
+            <a key={view.hash} href={view.hash} aria-current={hash.startsWith(view.hash) ? "page" : undefined}>
+              {view.label}
+            </a>
+          ))}
+        </nav>
+        <span class="who">{session.admin ? "admin" : "read only"}</span>
+        <button type="button" id="sign-out" class="plain" onClick={onSignOut}>
+          Sign out
+        </button>
+      </header>
+      <main id="main" ref={main} tabIndex={-1}>
+        <Body hash={hash} session={session} />
+      </main>
+    </>
+  );
+}
+
+function App() {
+  const [session, setSession] = useState<SessionInfo | null | undefined>();
+  const signedIn = (next: SessionInfo | null) => {
+    setCsrfToken(next?.csrfToken);
+    setSession(next);
+  };
+  useEffect(() => {
+    whenSignedOut(() => signedIn(null));
+    json<SessionInfo>("/admin/session").then(signedIn, () => signedIn(null));
+  }, []);
+  if (session === undefined) return <p>Loading…</p>;
+  if (session === null) return <SignIn onSignedIn={signedIn} />;
+  const signOut = async () => {
+    await call("/admin/session", { method: "DELETE" }).catch(() => {});
+    signedIn(null);
+  };
+  return <Console session={session} onSignOut={signOut} />;
+}
+
+render(<App />, document.getElementById("app")!);

@@ -1,0 +1,42 @@
+/** The sign-in form: an API key with the `audit` or `admin` scope, posted once, never stored. */
+import { useState } from "preact/hooks";
+import { json, messageOf } from "./api.js";
+import type { SessionInfo } from "./types.js";
+
+export function SignIn({ onSignedIn }: { onSignedIn: (session: SessionInfo) => void }) {
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const input = form.elements.namedItem("apiKey") as HTMLInputElement;
+    setBusy(true);
+    try {
+      const session = await json<SessionInfo>("/admin/session", { body: { apiKey: input.value } });
+      input.value = "";
+      onSignedIn(session);
+    } catch (caught) {
+      setError(messageOf(caught));
+      input.focus();
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main id="main" class="narrow">
+      <h1>otp-actions console</h1>
+      <form onSubmit={submit} aria-describedby={error ? "sign-in-error" : undefined}>
+        <label for="api-key">API key (scope audit or admin)</label>
+        <input id="api-key" name="apiKey" type="password" autocomplete="off" required maxLength={512} />
+        <button type="submit" disabled={busy}>
+          Sign in
+        </button>
+      </form>
+      {error && (
+        <p id="sign-in-error" class="status err" role="alert">
+          {error}
+        </p>
+      )}
+    </main>
+  );
+}
