@@ -88,4 +88,7 @@ function App() {
   return <Console session={session} onSignOut={signOut} />;
 }
 
-render(<App />, document.getElementById("app")!);
+const root = document.getElementById("app")!;
+// The page's own "Loading…" text is not Preact's to diff against: start from an empty element.
+root.replaceChildren();
+render(<App />, root);

@@ -188,6 +188,13 @@ const auditFilterProperties = {
     description: "One person's rows: normalised and hashed as the engine does, under every key (rows from before a rotation too).",
   },
   identifierKind: { type: "string", enum: ["email", "phone"], description: "How to read `identifier`; inferred when absent." },
+  identifierHash: {
+    type: "string",
+    minLength: 1,
+    maxLength: 256,
+    description:
+      "One person's rows by the hash a row or an export shows (`identifierHash`, `identifier_hash`); `identifier` wins when both are given.",
+  },
   verificationId: {
     type: "string",
     minLength: 1,

@@ -25,6 +25,7 @@ export interface AuditRoutesOptions {
 interface QueryBody {
   identifier?: string;
   identifierKind?: IdentifierKind;
+  identifierHash?: string;
   verificationId?: string;
   purpose?: string;
   action?: string | string[];

@@ -1,0 +1,191 @@
+/**
+ * The console in headless Chromium: sign in with the keyboard, search the traffic a backend sent
+ * by a national-format number, open a verification's timeline, download the rows as CSV, read the
+ * health, sign out; on a phone-sized screen too; nothing blocked by the CSP, nothing fetched from
+ * another host. Screenshots of each view land in test-artifacts/console/.
+ */
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumAvailable, launchChromium } from "../../helpers/chromium.js";
+import { ADMIN_KEY, AUDIT_KEY, BOB_E164, BOB_NATIONAL, CLIENT, type ConsoleService, consoleService, traffic } from "./service.js";
+
+const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), "../../../test-artifacts/console");
+const available = chromiumAvailable("console page test");
+
+interface Watched {
+  page: Page;
+  context: BrowserContext;
+  /** Page errors and console errors (a CSP violation is one). */
+  errors: string[];
+  /** Every URL the page asked for. */
+  requests: string[];
+}
+
+describe.skipIf(!available)("the console in Chromium", () => {
+  let service: ConsoleService;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    service = await consoleService();
+    await traffic(service);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await service?.app.close();
+  });
+
+  async function open(viewport = { width: 1280, height: 900 }): Promise<Watched> {
+    const context = await browser.newContext({ viewport, acceptDownloads: true });
+    const page = await context.newPage();
+    const watched: Watched = { page, context, errors: [], requests: [] };
+    page.on("pageerror", (error) => watched.errors.push(error.message));
+    page.on("console", (message) => {
+      // The page asks whether it is signed in; "no" is a 401 the browser reports, not a fault.
+      if (message.type() === "error" && !/status of 401/.test(message.text())) watched.errors.push(message.text());
+    });
+    page.on("request", (request) => watched.requests.push(request.url()));
+    page.on("response", (response) => {
+      if (response.headers()["content-type"]?.startsWith("text/html"))
+        expect(response.headers()["content-security-policy"], response.url()).toMatch(/script-src 'self'/);
+    });
+    return watched;
+  }
+
+  async function signIn(page: Page, key: string): Promise<void> {
+    const response = await page.goto(`${service.url}/admin`);
+    expect(response!.headers()["content-security-policy"]).not.toMatch(/unsafe-inline|unsafe-eval/);
+    await page.getByLabel("API key").waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, "sign-in.png"), fullPage: true });
+    await page.getByLabel("API key").focus();
+    await page.keyboard.type(key);
+    await page.keyboard.press("Enter");
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+  }
+
+  /** The origin's own requests only; 401s of a session check before sign-in are the page's to handle. */
+  function offHost(watched: Watched): string[] {
+    const origin = new URL(service.url).origin;
+    return watched.requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith("blob:") && !url.startsWith("data:"));
+  }
+
+  it("finds a national-format number's rows, opens its timeline in order, and exports the same rows as CSV", async () => {
+    const watched = await open();
+    const { page } = watched;
+    await signIn(page, ADMIN_KEY);
+
+    await page.goto(`${service.url}/admin#/search`);
+    await page.getByLabel("Identifier (email or phone)").fill(BOB_NATIONAL);
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.locator("#search-results tbody tr").first().waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, "search.png"), fullPage: true });
+
+    // The same rows the API finds by the E.164 form.
+    const expected = await service.api("/audit/query", { identifier: BOB_E164, limit: 500 });
+    const rows = (expected.body.rows as Array<{ eventId: string; action: string; at: string }>) ?? [];
+    expect(rows.length).toBeGreaterThanOrEqual(6);
+    expect(await page.locator("#search-results tbody tr").count()).toBe(rows.length);
+    const shown = await page.locator("#search-results tbody tr td:nth-child(2)").allTextContents();
+    expect(shown).toEqual(rows.map((row) => row.action));
+    expect(shown).toContain("rate_limited");
+    // No code anywhere on the page.
+    expect(await page.textContent("body")).not.toContain(service.codeFor(BOB_E164));
+
+    // CSV: a header, then exactly the filtered rows.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
+    await download.saveAs(join(ARTIFACTS, "search.csv"));
+    const csv = readFileSync(join(ARTIFACTS, "search.csv"), "utf8").trim().split(/\r?\n/);
+    expect(csv[0]).toMatch(/^event_id,/);
+    expect(csv.length - 1).toBe(rows.length);
+    for (const row of rows) expect(csv.some((line) => line.includes(row.eventId))).toBe(true);
+
+    // An identifier hash copied from the export finds the same rows.
+    const header = csv[0]!.split(",");
+    const copied = csv[1]!.split(",")[header.indexOf("identifier_hash")]!;
+    expect(copied).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+    await page.getByLabel("Identifier (email or phone)").fill("");
+    // A hash that starts with "-" is exported as "'-…" (spreadsheet-safe): pasted so, it still matches.
+    for (const pasted of [copied, `'${copied}`]) {
+      await page.getByLabel("Identifier hash (from a row or an export)").fill(pasted);
+      await page.getByRole("button", { name: "Search" }).click();
+      await expect.poll(() => page.locator("#search-results tbody tr").count()).toBe(rows.length);
+      await page
+        .getByRole("status")
+        .filter({ hasText: `${rows.length} rows` })
+        .waitFor();
+    }
+    await page.getByLabel("Identifier hash (from a row or an export)").fill("");
+
+    // The first verification: its timeline, oldest first, with the request's IP and user agent.
+    const link = page.locator("#search-results tbody tr td:nth-child(8) a").last();
+    const verificationId = await link.textContent();
+    await link.click();
+    await page.locator("#timeline li").first().waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, "timeline.png"), fullPage: true });
+    const times = await page.locator("#timeline time").evaluateAll((nodes) => nodes.map((node) => node.getAttribute("datetime")!));
+    expect(times.length).toBeGreaterThanOrEqual(4);
+    expect([...times].sort()).toEqual(times);
+    const actions = await page.locator("#timeline li").evaluateAll((nodes) => nodes.map((node) => node.getAttribute("data-action")));
+    expect(actions[0]).toBe("generated");
+    expect(actions.filter((action) => action === "failed")).toHaveLength(3);
+    expect(await page.locator("#timeline .ip").first().textContent()).toBe(CLIENT.ip);
+    expect(await page.locator("#timeline .ua").first().textContent()).toBe(CLIENT.userAgent);
+    expect(await page.locator("h2").textContent()).toContain(verificationId!);
+
+    expect(watched.errors).toEqual([]);
+    expect(offHost(watched)).toEqual([]);
+    await watched.context.close();
+  }, 90_000);
+
+  it("shows the health of the store, the channels and the audit log", async () => {
+    const watched = await open();
+    const { page } = watched;
+    await signIn(page, AUDIT_KEY);
+    await page.goto(`${service.url}/admin#/health`);
+    await page.locator("#health-checks tbody tr").first().waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, "health.png"), fullPage: true });
+    const names = await page.locator("#health-checks tbody th").allTextContents();
+    expect(names).toEqual(expect.arrayContaining(["store", "audit"]));
+    expect(await page.locator("#health-status").textContent()).toMatch(/^(ok|degraded|fail)$/);
+    expect(watched.errors).toEqual([]);
+    await watched.context.close();
+  }, 60_000);
+
+  it("reads well on a phone: nothing wider than the screen, every view reachable", async () => {
+    const watched = await open({ width: 360, height: 740 });
+    const { page } = watched;
+    await signIn(page, ADMIN_KEY);
+    await page.getByLabel("Identifier (email or phone)").fill("alice@example.com");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.locator("#search-results tbody tr").first().waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, "search-phone.png"), fullPage: true });
+    // Wide tables scroll inside their own box; the page itself never scrolls sideways.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    expect(watched.errors).toEqual([]);
+    await watched.context.close();
+  }, 60_000);
+
+  it("signs out: the form comes back and the cookie opens nothing any more", async () => {
+    const watched = await open();
+    const { page, context } = watched;
+    await signIn(page, ADMIN_KEY);
+    const cookies = await context.cookies();
+    const cookie = cookies.find((entry) => entry.name.endsWith("otp_console"));
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict" });
+    // The key is nowhere the page's script can read.
+    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+    expect(stored).not.toContain(ADMIN_KEY);
+    expect(await page.content()).not.toContain(ADMIN_KEY);
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("API key").waitFor();
+    const after = await fetch(`${service.url}/admin/session`, { headers: { cookie: `${cookie!.name}=${cookie!.value}` } });
+    expect(after.status).toBe(401);
+    expect(watched.errors).toEqual([]);
+    await context.close();
+  }, 60_000);
+});
