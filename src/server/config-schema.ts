@@ -329,6 +329,10 @@ export const CONFIG_SCHEMA: SchemaNode = {
       },
       "the audit log beside the ledger",
     ),
+    console: object(
+      { idleTimeoutSeconds: integer(60, 86_400, "a console session unused this long ends; the operator signs in again", 900) },
+      "the operator console at /admin",
+    ),
   },
 };
 

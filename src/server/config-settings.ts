@@ -61,4 +61,5 @@ export interface SettingsDocument {
   };
   templates?: { appName?: string; webOtpDomain?: string };
   audit?: { retentionDays?: number; maxBuffered?: number; strict?: boolean; url?: string };
+  console?: { idleTimeoutSeconds?: number };
 }

@@ -45,6 +45,8 @@ export interface ServiceConfig {
   auditMaxBuffered: number;
   /** Refuse starts and checks (503) rather than drop audit rows when that many are held (OTP_AUDIT_STRICT). */
   auditStrict: boolean;
+  /** A console session unused this long ends (OTP_CONSOLE_IDLE_TIMEOUT_SECONDS, default 900). */
+  consoleIdleTimeoutSeconds: number;
   /** Per-purpose policy (`purposes.<name>` in the file), laid over `policy` by the engine. */
   purposes: Record<string, PurposePolicy>;
   /** ISO country of phone numbers given in national form (OTP_DEFAULT_COUNTRY). */
@@ -190,6 +192,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): S
     auditRetentionDays: audit.retentionDays ?? 90,
     auditMaxBuffered: audit.maxBuffered ?? 50_000,
     auditStrict: audit.strict ?? false,
+    consoleIdleTimeoutSeconds: settings.console?.idleTimeoutSeconds ?? 900,
     purposes,
     defaultCountry: defaultCountry as CountryCode | undefined,
     configFile,

@@ -160,6 +160,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     apiKeys: secrets.apiKeys,
     trustProxy: config.trustProxy,
     bodyLimitBytes: config.bodyLimitBytes,
+    console: { idleTimeoutSeconds: config.consoleIdleTimeoutSeconds },
     auditLog,
     schema,
     stopping: () => closing,

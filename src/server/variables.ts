@@ -138,6 +138,12 @@ export const VARIABLES: readonly Variable[] = [
     default: "beside the store",
     help: "the audit log's own sqlite:<path> or postgres://…",
   },
+  {
+    name: "OTP_CONSOLE_IDLE_TIMEOUT_SECONDS",
+    path: ["console", "idleTimeoutSeconds"],
+    kind: "integer",
+    help: "a console session unused this long ends (/admin)",
+  },
   { name: "OTP_SMTP_URL", path: ["channels", "smtp", "url"], kind: "string", default: "none", help: "email channel: smtp:// or smtps://" },
   { name: "OTP_EMAIL_FROM", path: ["channels", "smtp", "from"], kind: "string", default: "none", help: "email channel: the sender" },
   {
