@@ -64,6 +64,7 @@ describe("the client's types follow the route schemas", () => {
         clientIp: true,
         userAgent: true,
         traceId: true,
+        durationMs: true,
         at: true,
       }),
     ).toEqual(keysOf(named("AuditRecord")));
