@@ -44,6 +44,7 @@ function records(count: number): AuditRecord[] {
     clientIp: "203.0.113.9",
     userAgent: "Mozilla/5.0 (X11; Linux x86_64) bench",
     traceId: null,
+    durationMs: null,
     at: new Date(),
   }));
 }
@@ -105,7 +106,8 @@ async function main(): Promise<void> {
     const reference = `otp_audit_bench_ref_${process.pid}`;
     await pool.query(`CREATE TABLE ${reference} (LIKE ${table} INCLUDING ALL)`);
     await pool.query(`CREATE INDEX ON ${reference} (identifier_hash, at DESC)`);
-    const types = ["text", "text", "text", "text", "text", "text", "text", "text", "int4", "jsonb", "text", "text", "text", "int8"];
+    const text = Array<string>(8).fill("text");
+    const types = [...text, "int4", "jsonb", "text", "text", "text", "float8", "int8"];
     const insert = `INSERT INTO ${reference} (${AUDIT_COLUMNS.join(", ")})
       SELECT ${AUDIT_COLUMNS.map((column) => (column === "at" ? "timestamptz 'epoch' + at * interval '1 millisecond'" : column)).join(", ")}
       FROM json_to_recordset($1::json) AS batch(${AUDIT_COLUMNS.map((column, i) => `${column} ${types[i]}`).join(", ")})
@@ -124,6 +126,7 @@ async function main(): Promise<void> {
       client_ip: r.clientIp,
       user_agent: r.userAgent,
       trace_id: r.traceId,
+      duration_ms: r.durationMs,
       at: r.at.getTime(),
     });
     writers.push({

@@ -261,6 +261,9 @@ const discardingLog = (): AuditLog => ({
   append: async () => {},
   query: async () => ({ rows: [] }),
   exportCsv: async function* () {},
+  stats: async () => {
+    throw new Error("a log that stores nothing has nothing to count");
+  },
   purge: async () => 0,
   close: async () => {},
 });

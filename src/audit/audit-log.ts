@@ -4,6 +4,7 @@
  * masked form (for display).
  */
 import { OtpError } from "../core/errors.js";
+import type { AuditStats, AuditStatsQuery } from "./stats.js";
 
 /** The actions an audit row records. */
 export const AUDIT_ACTIONS = [
@@ -47,6 +48,8 @@ export interface AuditRecord {
   userAgent: string | null;
   /** The trace or request id of the operation. */
   traceId: string | null;
+  /** How long the check took in the engine, in milliseconds (`verified` and `failed` rows of a check). */
+  durationMs: number | null;
   /** When it happened. */
   at: Date;
 }
@@ -66,6 +69,8 @@ export interface AuditFilter {
   action?: AuditAction | readonly AuditAction[];
   /** Rows with this status. */
   status?: string;
+  /** Rows from this client IP address, exactly as recorded. Indexed. */
+  clientIp?: string;
   /** Inclusive. */
   from?: Date;
   /** Exclusive. */
@@ -92,6 +97,8 @@ export interface AuditLog {
   query(filter?: AuditFilter): Promise<AuditPage>;
   /** CSV (header first), page by page; `Readable.from(log.exportCsv(filter))` makes it a stream. */
   exportCsv(filter?: AuditFilter): AsyncIterable<string>;
+  /** Counts per time bucket, totals, latencies and the top sources of refusals over a range. */
+  stats(query: AuditStatsQuery): Promise<AuditStats>;
   /** Deletes rows older than `olderThanDays`, in bounded batches; returns how many. */
   purge(olderThanDays: number): Promise<number>;
   /** Creates tables; idempotent. */
@@ -120,6 +127,7 @@ export interface NormalizedAuditFilter {
   purpose?: string;
   actions?: AuditAction[];
   status?: string;
+  clientIp?: string;
   fromMs?: number;
   toMs?: number;
   limit: number;
@@ -172,11 +180,13 @@ export function normalizeAuditFilter(filter: AuditFilter = {}): NormalizedAuditF
   const verificationId = optionalString(filter.verificationId, "verificationId");
   const purpose = optionalString(filter.purpose, "purpose");
   const status = optionalString(filter.status, "status");
+  const clientIp = optionalString(filter.clientIp, "clientIp");
   const fromMs = optionalTime(filter.from, "from");
   const toMs = optionalTime(filter.to, "to");
   if (verificationId !== undefined) normalized.verificationId = verificationId;
   if (purpose !== undefined) normalized.purpose = purpose;
   if (status !== undefined) normalized.status = status;
+  if (clientIp !== undefined) normalized.clientIp = clientIp;
   if (fromMs !== undefined) normalized.fromMs = fromMs;
   if (toMs !== undefined) normalized.toMs = toMs;
   if (filter.cursor !== undefined) normalized.after = decodeCursor(filter.cursor);

@@ -8,6 +8,8 @@ import {
   type AuditRecord,
 } from "./audit-log.js";
 import { auditCsv } from "./csv.js";
+import { normalizeStatsQuery, type AuditStats, type AuditStatsQuery } from "./stats.js";
+import { statsOfRecords } from "./stats-memory.js";
 
 /** Options of `memoryAuditLog`. */
 export interface MemoryAuditLogOptions {
@@ -56,6 +58,7 @@ export class MemoryAuditLog implements AuditLog {
       if (f.purpose !== undefined && row.purpose !== f.purpose) return false;
       if (f.actions && !f.actions.includes(row.action)) return false;
       if (f.status !== undefined && row.status !== f.status) return false;
+      if (f.clientIp !== undefined && row.clientIp !== f.clientIp) return false;
       if (f.fromMs !== undefined && atMs < f.fromMs) return false;
       if (f.toMs !== undefined && atMs >= f.toMs) return false;
       if (f.after && (atMs > f.after.atMs || (atMs === f.after.atMs && row.eventId >= f.after.eventId))) return false;
@@ -66,6 +69,11 @@ export class MemoryAuditLog implements AuditLog {
       matches.slice(0, f.limit + 1).map((row) => ({ ...row })),
       f.limit,
     );
+  }
+
+  /** Counts per bucket, totals, latencies and top refusal sources over the rows held. */
+  async stats(query: AuditStatsQuery): Promise<AuditStats> {
+    return statsOfRecords(this.#rows, normalizeStatsQuery(query));
   }
 
   exportCsv(filter: AuditFilter = {}): AsyncIterable<string> {

@@ -45,6 +45,7 @@ export function auditRecordFromEvent(event: OtpEvent): AuditRecord | undefined {
     clientIp: event.client?.ip ?? null,
     userAgent: event.client?.userAgent ?? null,
     traceId: event.traceId ?? null,
+    durationMs: event.durationMs ?? null,
     at: new Date(event.at),
   };
 }

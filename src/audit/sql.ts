@@ -18,6 +18,7 @@ export const AUDIT_COLUMNS = [
   "client_ip",
   "user_agent",
   "trace_id",
+  "duration_ms",
   "at",
 ] as const;
 
@@ -35,6 +36,7 @@ export interface AuditRow {
   client_ip: string | null;
   user_agent: string | null;
   trace_id: string | null;
+  duration_ms: number | string | null;
   at: number | string | Date;
 }
 
@@ -64,6 +66,7 @@ export function recordValues(record: AuditRecord): unknown[] {
     wellFormed(record.clientIp),
     wellFormed(record.userAgent),
     wellFormed(record.traceId),
+    record.durationMs,
     record.at.getTime(),
   ];
 }
@@ -88,6 +91,7 @@ export function rowToRecord(row: AuditRow): AuditRecord {
     clientIp: row.client_ip,
     userAgent: row.user_agent,
     traceId: row.trace_id,
+    durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
     at: row.at instanceof Date ? row.at : new Date(Number(row.at)),
   };
 }
@@ -108,6 +112,7 @@ export function selectSql(
   if (filter.purpose !== undefined) where.push(`purpose = ${param(filter.purpose)}`);
   if (filter.actions) where.push(`action IN (${filter.actions.map(param).join(", ")})`);
   if (filter.status !== undefined) where.push(`status = ${param(filter.status)}`);
+  if (filter.clientIp !== undefined) where.push(`client_ip = ${param(filter.clientIp)}`);
   if (filter.fromMs !== undefined) where.push(`at >= ${param(time(filter.fromMs))}`);
   if (filter.toMs !== undefined) where.push(`at < ${param(time(filter.toMs))}`);
   if (filter.after) {

@@ -2,7 +2,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { openSqliteFile } from "../drivers/sqlite-file.js";
 import { timeoutOption } from "../core/util/option-checks.js";
 import { tableNameOption } from "../core/util/sql-identifier.js";
-import { sqliteTableExists } from "../drivers/table-exists.js";
+import { sqliteColumnExists, sqliteTableExists } from "../drivers/table-exists.js";
 import {
   normalizeAuditFilter,
   PURGE_BATCH_ROWS,
@@ -14,6 +14,8 @@ import {
   type AuditRecord,
 } from "./audit-log.js";
 import { auditCsv } from "./csv.js";
+import { normalizeStatsQuery, type AuditStats, type AuditStatsQuery } from "./stats.js";
+import { statsFromSql, statsStatements, type StatsDialect } from "./stats-sql.js";
 import { startSqliteWriter, type SqliteWriter } from "./sqlite-writer.js";
 import { AUDIT_COLUMNS, recordValues, rowToRecord, selectSql, type AuditRow } from "./sql.js";
 
@@ -45,6 +47,22 @@ export interface SqliteAuditLogOptions {
   /** Where time comes from (for `purge`). Default `Date.now`. */
   now?: () => number;
 }
+
+/** Stats SQL in SQLite: times are epoch milliseconds, metadata JSON text. */
+const SQLITE_STATS: StatsDialect = {
+  param: (values, value) => {
+    values.push(value);
+    return "?";
+  },
+  time: (ms) => ms,
+  bucketIndex: (from, width) => `CAST((at - ${from}) / ${width} AS INTEGER)`,
+  countIf: (condition) => `SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`,
+  limitName: "CASE WHEN json_type(metadata, '$.limit') = 'text' THEN json_extract(metadata, '$.limit') END",
+  phonePrefix:
+    "substr(identifier_masked, 1, CASE instr(identifier_masked, '*') WHEN 0 THEN length(identifier_masked) ELSE instr(identifier_masked, '*') - 1 END)",
+  secondsBetween: (later, earlier) => `(${later} - ${earlier}) / 1000.0`,
+  binaryCollation: "",
+};
 
 /** The audit log in SQLite: times as epoch milliseconds, metadata as JSON text. */
 export class SqliteAuditLog implements AuditLog {
@@ -81,7 +99,7 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   async migrated(): Promise<boolean> {
-    return sqliteTableExists(this.database, this.tableName);
+    return sqliteTableExists(this.database, this.tableName) && sqliteColumnExists(this.database, this.tableName, "duration_ms");
   }
 
   async migrate(): Promise<void> {
@@ -102,11 +120,20 @@ export class SqliteAuditLog implements AuditLog {
         client_ip TEXT,
         user_agent TEXT,
         trace_id TEXT,
+        duration_ms REAL,
         -- Clustered by time: rows append at the right edge, and newest-first paging, time ranges
         -- and retention all walk this one tree, so no separate time index is kept up.
         PRIMARY KEY (at, event_id)
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS ${t}_identifier ON ${t} (identifier_hash, at);
+    `);
+    // Tables made before check durations were kept gain the column (ALTER TABLE has no IF NOT EXISTS here).
+    if (!sqliteColumnExists(this.database, t, "duration_ms")) this.database.exec(`ALTER TABLE ${t} ADD COLUMN duration_ms REAL`);
+    this.database.exec(`
+      CREATE INDEX IF NOT EXISTS ${t}_client_ip ON ${t} (client_ip, at);
+      -- Only generated rows: a verification's issue time, for the time to approve, without an
+      -- index entry for every row.
+      CREATE INDEX IF NOT EXISTS ${t}_generated ON ${t} (verification_id) WHERE action = 'generated';
     `);
   }
 
@@ -139,6 +166,15 @@ export class SqliteAuditLog implements AuditLog {
     );
     const rows = this.database.prepare<unknown[], AuditRow>(sql).all(...values);
     return toPage(rows.map(rowToRecord), f.limit);
+  }
+
+  /** Counts per bucket, totals, latencies and top refusal sources: GROUP BY and window queries on the reading connection. */
+  async stats(query: AuditStatsQuery): Promise<AuditStats> {
+    const q = normalizeStatsQuery(query);
+    const results = Object.fromEntries(
+      statsStatements(this.tableName, q, SQLITE_STATS).map(({ name, sql, values }) => [name, this.database.prepare(sql).all(...values)]),
+    );
+    return statsFromSql(q, results as Parameters<typeof statsFromSql>[1]);
   }
 
   exportCsv(filter: AuditFilter = {}): AsyncIterable<string> {

@@ -8,6 +8,8 @@ import type {
   AuditFilterRequest,
   AuditPage,
   AuditQueryRequest,
+  AuditStatsRequest,
+  AuditStatsResponse,
   CancelRequest,
   CanceledVerification,
   CheckRequest,
@@ -55,6 +57,8 @@ export interface OtpClient {
   queryAudit(filter?: AuditQueryRequest, options?: RequestOptions): Promise<AuditPage>;
   /** POST /v1/audit/export: every matching row as CSV text. */
   exportAudit(filter?: AuditFilterRequest, options?: RequestOptions): Promise<string>;
+  /** POST /v1/audit/stats: counts per time bucket, conversion, latencies and the top sources of refusals over a range. */
+  auditStats(query: AuditStatsRequest, options?: RequestOptions): Promise<AuditStatsResponse>;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -138,6 +142,7 @@ export function createOtpClient(options: OtpClientOptions): OtpClient {
     },
     queryAudit: (filter = {}, call) => json("POST", "v1/audit/query", filter, call),
     exportAudit: async (filter = {}, call) => (await send("POST", "v1/audit/export", filter, call)).text,
+    auditStats: (query, call) => json("POST", "v1/audit/stats", query, call),
   };
 }
 

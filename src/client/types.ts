@@ -3,6 +3,7 @@
  * of src/server (a test holds their fields to the schemas). Times are ISO 8601 strings, as sent.
  */
 import type { AuditAction, AuditRecord } from "../audit/audit-log.js";
+import type { AuditStats, AuditStatsBucket, StatsBucket } from "../audit/stats.js";
 
 /** The end user's address and browser, for rate limits and audit. */
 export interface EndUserClient {
@@ -124,6 +125,8 @@ export interface AuditFilterRequest {
   action?: AuditAction | AuditAction[];
   /** An error code, or pending, approved, canceled, delivered. */
   status?: string;
+  /** Rows from this client IP address, exactly as recorded. */
+  clientIp?: string;
   /** Inclusive, ISO 8601. */
   from?: string;
   /** Exclusive, ISO 8601. */
@@ -151,3 +154,29 @@ export interface AuditPage {
   /** Present when more rows match. */
   nextCursor?: string;
 }
+
+/** POST /v1/audit/stats: the range and the rows to aggregate. */
+export interface AuditStatsRequest {
+  /** Inclusive, ISO 8601. */
+  from: string;
+  /** Exclusive, ISO 8601; at most 400 days after `from`. */
+  to: string;
+  /** Width of each bucket; default the finest that gives at most 200 buckets. */
+  bucket?: StatsBucket;
+  /** Only rows of this purpose. */
+  purpose?: string;
+  /** Only rows of this channel. */
+  channel?: string;
+  /** Entries in each top list, 1-50 (default 10). */
+  top?: number;
+}
+
+/** What POST /v1/audit/stats answers: the audit log's stats with times as ISO 8601 strings. */
+export type AuditStatsResponse = Omit<AuditStats, "from" | "to" | "series"> & {
+  /** Inclusive. */
+  from: string;
+  /** Exclusive. */
+  to: string;
+  /** Every bucket of the range, oldest first, zero-filled. */
+  series: Array<Omit<AuditStatsBucket, "at"> & { at: string }>;
+};

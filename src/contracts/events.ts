@@ -58,6 +58,8 @@ export interface OtpEvent {
   client?: ClientInfo;
   /** The trace or request id the operation was given, or its span's. */
   traceId?: string;
+  /** How long the check took, in milliseconds (succeeded and failed events of a check). */
+  durationMs?: number;
   /** Milliseconds since the epoch, from the engine's clock. */
   at: number;
   /** When the code stops working, in milliseconds since the epoch, on events that carry it. */

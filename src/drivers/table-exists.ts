@@ -21,3 +21,25 @@ export async function postgresTableExists(pool: pg.Pool, table: string, timeoutM
   );
   return rows[0]?.present === true;
 }
+
+/** Whether a SQLite table has a column: a table made by an older schema may not, until `migrate()` adds it. */
+export function sqliteColumnExists(database: BetterSqlite3.Database, table: string, column: string): boolean {
+  return database.prepare("SELECT 1 FROM pragma_table_info(?) WHERE name = ?").get(table, column) !== undefined;
+}
+
+/** Whether a Postgres table (resolved as `postgresTableExists` does) has a column. */
+export async function postgresColumnExists(pool: pg.Pool, table: string, column: string, timeoutMs: number): Promise<boolean> {
+  const { rows } = await withTimeout(
+    () =>
+      pool.query<{ present: boolean }>(
+        boundedStatement(
+          "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped) AS present",
+          timeoutMs,
+          [table, column],
+        ),
+      ),
+    timeoutMs,
+    "postgres",
+  );
+  return rows[0]?.present === true;
+}

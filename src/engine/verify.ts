@@ -14,6 +14,10 @@ import type { Metadata, Verified, VerifyInput } from "./types.js";
 
 /** The check: the code against its context, once, counted by the ledger. */
 export async function verify(ctx: EngineContext, input: VerifyInput): Promise<Verified> {
+  // The check's own time, for the audit log's latency figures: the monotonic clock, never the
+  // engine's (a test's fake clock does not move while a check runs).
+  const startedAt = performance.now();
+  const took = (): number => Math.round((performance.now() - startedAt) * 1000) / 1000;
   const { code, context } = input ?? ({} as VerifyInput);
   if (typeof code !== "string" || typeof context !== "string" || code === "" || context === "") throw new OtpError("MISSING_FIELDS");
   const purpose = input.purpose;
@@ -31,6 +35,7 @@ export async function verify(ctx: EngineContext, input: VerifyInput): Promise<Ve
   } catch (error) {
     emit(ctx, "failed", () => ({ ...(purpose !== null && { purpose }), ...clientField(input.client), traceId }), {
       reason: "INVALID_CONTEXT",
+      durationMs: took(),
     });
     await ctx.guard?.refusedCheck({ ...(purpose !== null && { purpose }), ...clientField(input.client), ...timing() });
     throw error;
@@ -39,7 +44,7 @@ export async function verify(ctx: EngineContext, input: VerifyInput): Promise<Ve
   const base = claimsScope(ctx.keyring, claims, input.client, traceId);
   // Refused before any code is compared: the caller's IP pays, never the identifier.
   const refuse = async (error: OtpError): Promise<OtpError> => {
-    emit(ctx, "failed", base, { reason: error.code });
+    emit(ctx, "failed", base, { reason: error.code, durationMs: took() });
     await ctx.guard?.refusedCheck({ purpose: claims.purpose, ...clientField(input.client), ...timing() });
     return error;
   };
@@ -89,7 +94,7 @@ export async function verify(ctx: EngineContext, input: VerifyInput): Promise<Ve
 
   const refusal = checkRefusal(result, claims.maxAttempts, context);
   if (refusal === undefined) {
-    emit(ctx, "succeeded", base, { attempts: result.attempts });
+    emit(ctx, "succeeded", base, { attempts: result.attempts, durationMs: took() });
     return {
       id: claims.id,
       identifier: claims.identifier,
@@ -100,10 +105,10 @@ export async function verify(ctx: EngineContext, input: VerifyInput): Promise<Ve
     };
   }
   if (result.outcome === "rejected") {
-    emit(ctx, "failed", base, { reason: "INVALID_OTP", attempts: result.attempts });
+    emit(ctx, "failed", base, { reason: "INVALID_OTP", attempts: result.attempts, durationMs: took() });
     if (attemptsRemaining(result, claims.maxAttempts) === 0) emit(ctx, "exhausted", base, { attempts: result.attempts });
   } else {
-    emit(ctx, "failed", base, { reason: refusal.code });
+    emit(ctx, "failed", base, { reason: refusal.code, durationMs: took() });
   }
   throw refusal;
 }

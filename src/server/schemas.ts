@@ -9,6 +9,7 @@ import type { FastifyInstance } from "fastify";
 import { AUDIT_ACTIONS, MAX_PAGE_SIZE } from "../audit/audit-log.js";
 import { ERRORS, type ErrorCode } from "../core/errors.js";
 import { LOCALE_PATTERN, MAX_CONTEXT_CHARS, NAME_PATTERN } from "../core/limits.js";
+import { auditStats, auditStatsQuery } from "./schemas/audit-stats.js";
 import { verificationStatus } from "./schemas/verification-status.js";
 
 /** Every code the registry can answer with: the Error schema's `error_code` enum. */
@@ -204,6 +205,7 @@ const auditFilterProperties = {
   purpose: { ...purpose, description: "Rows for this purpose." },
   action: { anyOf: [ref("AuditAction"), { type: "array", items: ref("AuditAction"), minItems: 1, maxItems: AUDIT_ACTIONS.length }] },
   status: { type: "string", minLength: 1, maxLength: 256, description: "An error code, or pending, approved, canceled, delivered." },
+  clientIp: { type: "string", minLength: 1, maxLength: 256, description: "Rows from this client IP address, exactly as recorded." },
   from: { ...timestamp, description: "Inclusive." },
   to: { ...timestamp, description: "Exclusive." },
 } as const;
@@ -230,6 +232,7 @@ const auditRecordExample = {
   clientIp: "203.0.113.7",
   userAgent: "Mozilla/5.0",
   traceId: "req-1",
+  durationMs: 3.2,
   at: EXAMPLE_TIME,
 };
 
@@ -251,6 +254,7 @@ const auditRecord = {
     "clientIp",
     "userAgent",
     "traceId",
+    "durationMs",
     "at",
   ],
   properties: {
@@ -267,6 +271,10 @@ const auditRecord = {
     clientIp: nullableString,
     userAgent: nullableString,
     traceId: { ...nullableString, description: "The X-Request-Id of the request that caused the row." },
+    durationMs: {
+      type: ["number", "null"],
+      description: "How long the check took in the engine, in ms (verified and failed rows of a check).",
+    },
     at: timestamp,
   },
   examples: [auditRecordExample],
@@ -366,6 +374,8 @@ export const SHARED_SCHEMAS = [
   auditExport,
   auditRecord,
   auditPage,
+  auditStatsQuery,
+  auditStats,
   healthCheck,
   healthReport,
   probeReport,

@@ -12,6 +12,7 @@ import { OtpError } from "../core/errors.js";
 import { generateKey } from "../core/keyring.js";
 import { createOtp } from "../engine/create-otp.js";
 import type { OtpEvent } from "../contracts/events.js";
+import { auditStatsConformance } from "./audit-stats-conformance.js";
 import { vitestApi } from "./vitest-api.js";
 
 /** An audit log under test, and what to clean up after it. */
@@ -38,6 +39,7 @@ function record(overrides: Partial<AuditRecord> & { purpose: string }): AuditRec
     clientIp: "203.0.113.7",
     userAgent: "test-agent",
     traceId: null,
+    durationMs: null,
     at: new Date(),
     ...overrides,
   };
@@ -88,6 +90,7 @@ export function runAuditLogConformance(
       const rows = [3, 1, 4, 0, 2].map((offset) => record({ purpose, at: new Date(base + offset * 1000), attempts: offset }));
       rows[0]!.metadata = { plan: "pro", nested: { ok: true } };
       rows[1]!.traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+      rows[2]!.durationMs = 2.375;
       await log.append(rows);
       const page = await log.query({ purpose });
       expect(page.rows.map((row) => row.attempts)).toEqual([4, 3, 2, 1, 0]);
@@ -221,6 +224,8 @@ export function runAuditLogConformance(
       expect(left.map((row) => row.eventId)).toEqual([fresh[0]!.eventId]);
     });
 
+    auditStatsConformance(() => log);
+
     describe("fed by the engine", () => {
       it("stores one row per event emitted, nothing lost on close, never the code", async () => {
         const purpose = `p-${randomUUID().slice(0, 8)}`;
@@ -261,6 +266,10 @@ export function runAuditLogConformance(
         expect([failed("INVALID_OTP"), failed("MAX_RETRIES_EXCEEDED"), failed("INVALID_CONTEXT")]).toEqual([60, 10, 1]);
         expect(rows.find((row) => row.action === "failed" && row.verificationId !== null)).toMatchObject({ userAgent: "audit-test" });
         expect(rows.find((row) => row.action === "verified")).toMatchObject({ status: "approved", attempts: 2 });
+        // Every check's rows carry how long it took; issue rows carry none.
+        const checks = rows.filter((row) => row.action === "verified" || row.action === "failed");
+        expect(checks.every((row) => typeof row.durationMs === "number" && row.durationMs >= 0)).toBe(true);
+        expect(rows.filter((row) => row.action === "generated").every((row) => row.durationMs === null)).toBe(true);
         expect(rows.every((row) => row.identifierMasked === null || /^u\*\*\*@example\.com$/.test(row.identifierMasked))).toBe(true);
         const stored = JSON.stringify(rows);
         for (const code of codes) expect(stored).not.toMatch(new RegExp(`(?<![0-9])${code}(?![0-9])`));

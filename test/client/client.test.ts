@@ -121,6 +121,25 @@ describe("otp-actions/client against the service", () => {
     expect(csv.split("\n")[0]).toContain("verification_id");
     expect(csv).toContain(issued.id);
   });
+
+  it("searches the audit log by client IP and reads its stats", async () => {
+    const issued = await client.start({ identifier: "stats@example.com", purpose: "stats" });
+    await client.check({ context: issued.context, code: codeFor("stats@example.com"), purpose: "stats" });
+    await service.audit.flush();
+    const byIp = await client.queryAudit({ clientIp: "127.0.0.1", purpose: "stats" });
+    expect(byIp.rows.map((row) => row.action).sort()).toEqual(["delivered", "generated", "verified"]);
+    expect((await client.queryAudit({ clientIp: "192.0.2.1", purpose: "stats" })).rows).toEqual([]);
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const stats = await client.auditStats({ from, to, purpose: "stats", bucket: "hour" });
+    expect(stats.series).toHaveLength(2);
+    expect(stats.series[0]!.at).toBe(from);
+    expect(stats.totals).toMatchObject({ sent: 1, delivered: 1, approved: 1, failedChecks: 0 });
+    expect(stats.conversionRate).toBe(1);
+    expect(stats.checkLatencyMs.p50).toBeGreaterThanOrEqual(0);
+    const refused = await failure(client.auditStats({ from: to, to: from }));
+    expect(refused).toMatchObject({ errorCode: "INVALID_REQUEST", status: 400 });
+  });
 });
 
 describe("otp-actions/client resending, on a service without send limits", () => {

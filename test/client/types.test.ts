@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import type {
   ApprovedVerification,
   AuditRow,
+  AuditStatsRequest,
+  AuditStatsResponse,
   CanceledVerification,
   CheckRequest,
   IssuedVerification,
@@ -64,9 +66,30 @@ describe("the client's types follow the route schemas", () => {
         clientIp: true,
         userAgent: true,
         traceId: true,
+        durationMs: true,
         at: true,
       }),
     ).toEqual(keysOf(named("AuditRecord")));
+    expect(fields<AuditStatsRequest>({ from: true, to: true, bucket: true, purpose: true, channel: true, top: true })).toEqual(
+      keysOf(named("AuditStatsQuery")),
+    );
+    expect(
+      fields<AuditStatsResponse>({
+        from: true,
+        to: true,
+        bucket: true,
+        series: true,
+        totals: true,
+        rateLimitedByLimit: true,
+        deliveryByChannel: true,
+        conversionRate: true,
+        timeToApproveSeconds: true,
+        checkLatencyMs: true,
+        topIps: true,
+        topPrefixes: true,
+        topCountries: true,
+      }),
+    ).toEqual(keysOf(named("AuditStats")));
   });
 
   it("names every status the engine and the schema know", () => {

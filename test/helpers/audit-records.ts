@@ -17,6 +17,7 @@ export function auditRecord(overrides: Partial<AuditRecord> = {}): AuditRecord {
     clientIp: null,
     userAgent: null,
     traceId: null,
+    durationMs: null,
     at: new Date(),
     ...overrides,
   };

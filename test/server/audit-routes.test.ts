@@ -124,13 +124,21 @@ describe("an audit log that cannot answer", () => {
       },
       // The real CSV export over the failing log: its header comes before any read.
       exportCsv: (filter) => auditCsv(down, filter),
+      stats: async () => {
+        throw new Error("connection refused");
+      },
       purge: async () => 0,
       close: async () => {},
     };
     const broken = await testServer({ audit: down });
     try {
-      for (const url of ["/v1/audit/query", "/v1/audit/export"]) {
-        const response = await broken.app.inject({ method: "POST", url, headers: AUTH, payload: {} });
+      const range = { from: new Date(0).toISOString(), to: new Date(86_400_000).toISOString() };
+      for (const [url, payload] of [
+        ["/v1/audit/query", {}],
+        ["/v1/audit/export", {}],
+        ["/v1/audit/stats", range],
+      ] as const) {
+        const response = await broken.app.inject({ method: "POST", url, headers: AUTH, payload });
         expect(response.statusCode, url).toBe(503);
         expect(response.json().error_code).toBe("STORE_UNAVAILABLE");
         expect(response.body).not.toContain("connection refused");

@@ -39,6 +39,7 @@ describe("/openapi.json", () => {
     expect(withBody.map(({ method, url }) => `${method} ${url}`).sort()).toEqual([
       "post /v1/audit/export",
       "post /v1/audit/query",
+      "post /v1/audit/stats",
       "post /v1/verifications",
       "post /v1/verifications/cancel",
       "post /v1/verifications/check",
@@ -56,7 +57,7 @@ describe("/openapi.json", () => {
 describe("/openapi.json on the audit routes", () => {
   it("lists only the answers they can give: no 410, 429 or 502, which need a code or a delivery", async () => {
     const document = (await server.app.inject({ url: "/openapi.json" })).json();
-    for (const url of ["/v1/audit/query", "/v1/audit/export"]) {
+    for (const url of ["/v1/audit/query", "/v1/audit/export", "/v1/audit/stats"]) {
       const statuses = Object.keys(document.paths[url].post.responses).sort();
       expect(statuses, url).toEqual(["200", "400", "401", "413", "415", "503"]);
     }

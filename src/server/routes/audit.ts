@@ -1,12 +1,13 @@
 /**
  * The audit log over HTTP, for support and compliance teams whose tools are not in TypeScript:
- * one person's history, a verification's, or a time range, newest first, paged; and the same
- * as CSV. POST with a JSON body rather than GET with a query string: the identifier searched for
+ * one person's history, a verification's, an IP's, or a time range, newest first, paged; the same
+ * as CSV; and the aggregates an operator's overview reads. POST with a JSON body rather than GET with a query string: the identifier searched for
  * must not land in access logs, and bodies are never logged.
  */
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { AuditFilter, AuditLog, AuditRecord } from "../../audit/audit-log.js";
+import type { AuditStats, StatsBucket } from "../../audit/stats.js";
 import { auditFilterForIdentifier } from "../../audit/search-filter.js";
 import type { IdentifierKind } from "../../core/identifiers.js";
 import { isOtpError, OtpError } from "../../core/errors.js";
@@ -30,6 +31,7 @@ interface QueryBody {
   purpose?: string;
   action?: string | string[];
   status?: string;
+  clientIp?: string;
   from?: string;
   to?: string;
   limit?: number;
@@ -46,6 +48,25 @@ function filterFrom(otp: Otp, body: QueryBody): AuditFilter {
     ...(to !== undefined && { to: new Date(to) }),
   } as AuditFilter;
   return identifier === undefined ? filter : auditFilterForIdentifier(otp, identifier, filter, identifierKind);
+}
+
+interface StatsBody {
+  from: string;
+  to: string;
+  bucket?: StatsBucket;
+  purpose?: string;
+  channel?: string;
+  top?: number;
+}
+
+/** The answer with its times as ISO strings. */
+function statsJson(stats: AuditStats) {
+  return {
+    ...stats,
+    from: stats.from.toISOString(),
+    to: stats.to.toISOString(),
+    series: stats.series.map((bucket) => ({ ...bucket, at: bucket.at.toISOString() })),
+  };
 }
 
 function rowJson(record: AuditRecord) {
@@ -79,6 +100,25 @@ export async function auditRoutes(app: FastifyInstance, { otp, log }: AuditRoute
         throw unavailable(error);
       });
       return { rows: page.rows.map(rowJson), ...(page.nextCursor !== undefined && { nextCursor: page.nextCursor }) };
+    },
+  );
+
+  app.post<{ Body: StatsBody }>(
+    "/audit/stats",
+    {
+      schema: {
+        operationId: "auditStats",
+        summary: "Aggregate the audit log: counts per time bucket, conversion, latencies, top sources of refusals",
+        body: ref("AuditStatsQuery"),
+        response: { 200: ref("AuditStats"), ...errorResponses("INVALID_REQUEST", "STORE_UNAVAILABLE") },
+      },
+    },
+    async (request) => {
+      const { from, to, ...rest } = request.body;
+      const stats = await log.stats({ ...rest, from: new Date(from), to: new Date(to) }).catch((error: unknown) => {
+        throw unavailable(error);
+      });
+      return statsJson(stats);
     },
   );
 

@@ -1,0 +1,148 @@
+/**
+ * The stats of a SQL audit log: six GROUP BY or window queries over the time range, built once
+ * for both SQLite and Postgres (a dialect supplies the few expressions that differ), whose rows
+ * `statsFromSql` makes into the same answer the memory log gives.
+ */
+import { countryOfPhonePrefix } from "./phone-prefix.js";
+import {
+  assembleStats,
+  LOCKED_OUT,
+  STATS_COUNTERS,
+  type AuditStats,
+  type AuditStatsPercentiles,
+  type BucketChannelCounts,
+  type NormalizedStatsQuery,
+  type StatsParts,
+} from "./stats.js";
+
+/** What differs between the SQL logs. */
+export interface StatsDialect {
+  /** Stores a value in `values` and returns its placeholder. */
+  param(values: unknown[], value: unknown): string;
+  /** A time as the `at` column's parameter. */
+  time(ms: number): unknown;
+  /** The bucket index of `at`, from the `from` and width placeholders. */
+  bucketIndex(from: string, widthMs: string): string;
+  /** Rows where `condition` holds, counted in a GROUP BY. */
+  countIf(condition: string): string;
+  /** The limit name an audit row's metadata carries. */
+  limitName: string;
+  /** The masked number's visible prefix. */
+  phonePrefix: string;
+  /** Seconds between two `at` values. */
+  secondsBetween(later: string, earlier: string): string;
+  /** Makes ORDER BY on text compare code points, as the memory log does. */
+  binaryCollation: string;
+}
+
+/** One query: its name, text and values. */
+export interface StatsStatement {
+  name: "cells" | "byLimit" | "topIps" | "prefixes" | "checkLatency" | "timeToApprove";
+  sql: string;
+  values: unknown[];
+}
+
+const quoted = (text: string) => `'${text}'`;
+
+/** The six queries of a stats answer. */
+export function statsStatements(table: string, q: NormalizedStatsQuery, dialect: StatsDialect): StatsStatement[] {
+  // `where` is a function called where it stands in the text: SQLite's placeholders are
+  // positional, so values are stored in the order the text names them.
+  const statement = (
+    name: StatsStatement["name"],
+    build: (p: (value: unknown) => string, where: () => string) => string,
+  ): StatsStatement => {
+    const values: unknown[] = [];
+    const p = (value: unknown) => dialect.param(values, value);
+    const where = () => {
+      let text = `at >= ${p(dialect.time(q.fromMs))} AND at < ${p(dialect.time(q.toMs))}`;
+      if (q.purpose !== undefined) text += ` AND purpose = ${p(q.purpose)}`;
+      if (q.channel !== undefined) text += ` AND channel = ${p(q.channel)}`;
+      return text;
+    };
+    return { name, sql: build(p, where), values };
+  };
+  const counted = [...new Set(STATS_COUNTERS.map(([, action]) => quoted(action)))].join(", ");
+  const counters = STATS_COUNTERS.map(([name, action, lockout]) => {
+    let condition = `action = ${quoted(action)}`;
+    if (lockout !== undefined) condition += ` AND status ${lockout ? "=" : "<>"} ${quoted(LOCKED_OUT)}`;
+    return `${dialect.countIf(condition)} AS ${name}`;
+  }).join(", ");
+  const refusals = "action IN ('failed', 'rate_limited')";
+  // Nearest rank, in integers so every log rounds alike: ceil(n/2) and ceil(99n/100).
+  const percentiles = (values: string) =>
+    `SELECT rn, n, x FROM (SELECT x, ROW_NUMBER() OVER (ORDER BY x) AS rn, COUNT(*) OVER () AS n FROM (${values}) v WHERE x IS NOT NULL) r
+     WHERE rn = (n + 1) / 2 OR rn = (99 * n + 99) / 100`;
+  return [
+    statement(
+      "cells",
+      (p, where) =>
+        `SELECT ${dialect.bucketIndex(p(dialect.time(q.fromMs)), p(q.bucketMs))} AS idx, channel, ${counters}
+         FROM ${table} WHERE ${where()} AND action IN (${counted}) GROUP BY 1, 2`,
+    ),
+    statement(
+      "byLimit",
+      (_, where) =>
+        `SELECT ${dialect.limitName} AS lim, COUNT(*) AS c FROM ${table}
+         WHERE ${where()} AND action = 'rate_limited' AND status <> ${quoted(LOCKED_OUT)} GROUP BY 1`,
+    ),
+    statement(
+      "topIps",
+      (p, where) =>
+        `SELECT client_ip AS value, COUNT(*) AS c FROM ${table} WHERE ${where()} AND ${refusals} AND client_ip IS NOT NULL
+         GROUP BY client_ip ORDER BY c DESC, client_ip${dialect.binaryCollation} LIMIT ${p(q.top)}`,
+    ),
+    statement(
+      "prefixes",
+      (_, where) =>
+        `SELECT ${dialect.phonePrefix} AS value, COUNT(*) AS c FROM ${table}
+         WHERE ${where()} AND ${refusals} AND identifier_masked LIKE '+%' GROUP BY 1`,
+    ),
+    statement("checkLatency", (_, where) =>
+      percentiles(`SELECT duration_ms AS x FROM ${table} WHERE ${where()} AND action IN ('verified', 'failed')`),
+    ),
+    // The first `generated` row of each verified verification, found through the partial index
+    // on generated rows' verification ids; it may lie before the range.
+    statement("timeToApprove", (_, where) =>
+      percentiles(
+        `SELECT ${dialect.secondsBetween(
+          "at",
+          `(SELECT MIN(g.at) FROM ${table} g WHERE g.verification_id = ${table}.verification_id AND g.action = 'generated')`,
+        )} AS x
+         FROM ${table} WHERE ${where()} AND action = 'verified' AND verification_id IS NOT NULL`,
+      ),
+    ),
+  ];
+}
+
+type Row = Record<string, unknown>;
+
+function percentilesFrom(rows: Row[]): AuditStatsPercentiles {
+  const result: AuditStatsPercentiles = { p50: null, p99: null };
+  for (const row of rows) {
+    const rn = Number(row.rn);
+    const n = Number(row.n);
+    const x = Number(row.x);
+    if (rn === Math.floor((n + 1) / 2)) result.p50 = x;
+    if (rn === Math.floor((99 * n + 99) / 100)) result.p99 = x;
+  }
+  return result;
+}
+
+/** The answer from each statement's rows, by statement name. */
+export function statsFromSql(q: NormalizedStatsQuery, results: Record<StatsStatement["name"], Row[]>): AuditStats {
+  const cells: BucketChannelCounts[] = results.cells.map((row) => {
+    const cell = { index: Number(row.idx), channel: (row.channel as string | null) ?? null } as BucketChannelCounts;
+    for (const [name] of STATS_COUNTERS) cell[name] = Number(row[name.toLowerCase()] ?? row[name] ?? 0);
+    return cell;
+  });
+  const parts: StatsParts = {
+    cells,
+    byLimit: results.byLimit.map((row) => ({ limit: (row.lim as string | null) ?? null, count: Number(row.c) })),
+    topIps: results.topIps.map((row) => ({ value: String(row.value), count: Number(row.c) })),
+    prefixes: results.prefixes.map((row) => [String(row.value), Number(row.c)]),
+    checkLatencyMs: percentilesFrom(results.checkLatency),
+    timeToApproveSeconds: percentilesFrom(results.timeToApprove),
+  };
+  return assembleStats(q, parts, countryOfPhonePrefix);
+}
