@@ -4,7 +4,8 @@ export interface SearchFields {
   identifier: string;
   identifierHash: string;
   verificationId: string;
-    purpose: string;
+  clientIp: string;
+  purpose: string;
   action: string;
   from: string;
   to: string;
@@ -14,6 +15,7 @@ export const EMPTY_FIELDS: SearchFields = {
   identifier: "",
   identifierHash: "",
   verificationId: "",
+  clientIp: "",
   purpose: "",
   action: "",
   from: "",
@@ -27,7 +29,7 @@ function instant(local: string): string {
 
 export function filterOf(fields: SearchFields): Record<string, string> {
   const filter: Record<string, string> = {};
-  for (const name of ["identifier", "verificationId", "purpose", "action"] as const) {
+  for (const name of ["identifier", "verificationId", "clientIp", "purpose", "action"] as const) {
     const value = fields[name].trim();
     if (value !== "") filter[name] = value;
   }

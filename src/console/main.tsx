@@ -8,6 +8,7 @@ import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { call, json, setCsrfToken, whenSignedOut } from "./api.js";
 import { Health } from "./health.js";
+import { Overview } from "./overview.js";
 import { Search } from "./search.js";
 import { SignIn } from "./sign-in.js";
 import { Timeline } from "./timeline.js";
@@ -20,14 +21,15 @@ interface View {
 }
 
 const VIEWS: readonly View[] = [
+  { hash: "#/overview", label: "Overview" },
   { hash: "#/search", label: "Search" },
   { hash: "#/health", label: "Health" },
 ];
 
 function useHash(): string {
-  const [hash, setHash] = useState(location.hash || "#/search");
+  const [hash, setHash] = useState(location.hash || "#/overview");
   useEffect(() => {
-    const changed = () => setHash(location.hash || "#/search");
+    const changed = () => setHash(location.hash || "#/overview");
     addEventListener("hashchange", changed);
     return () => removeEventListener("hashchange", changed);
   }, []);
@@ -38,7 +40,8 @@ function Body({ hash, session }: { hash: string; session: SessionInfo }) {
   const verification = /^#\/verification\/(.+)$/.exec(hash);
   if (verification) return <Timeline id={decodeURIComponent(verification[1]!)} admin={session.admin} />;
   if (hash === "#/health") return <Health />;
-  return <Search />;
+  if (hash === "#/search") return <Search />;
+  return <Overview />;
 }
 
 function Console({ session, onSignOut }: { session: SessionInfo; onSignOut: () => void }) {

@@ -86,6 +86,7 @@ export function Search() {
         <Field name="identifier" label="Identifier (email or phone)" fields={fields} set={setFields} />
         <Field name="identifierHash" label="Identifier hash (from a row or an export)" fields={fields} set={setFields} />
         <Field name="verificationId" label="Verification id" fields={fields} set={setFields} />
+        <Field name="clientIp" label="IP address" fields={fields} set={setFields} />
         <Field name="purpose" label="Purpose" fields={fields} set={setFields} />
         <div class="field">
           <label for="search-action">Action</label>

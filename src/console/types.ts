@@ -33,3 +33,31 @@ export interface AuditPage {
 
 /** The audit log's actions, for the search form. */
 export const ACTIONS = ["generated", "delivered", "verified", "failed", "exhausted", "revoked", "rate_limited", "delivery_failed"] as const;
+
+/** The counters of one bucket or of the whole range (POST /v1/audit/stats). */
+export interface StatsCounts {
+  sent: number;
+  delivered: number;
+  deliveryFailed: number;
+  approved: number;
+  failedChecks: number;
+  lockouts: number;
+  rateLimited: number;
+}
+
+/** POST /v1/audit/stats (AuditStats). */
+export interface Stats {
+  from: string;
+  to: string;
+  bucket: string;
+  series: Array<StatsCounts & { at: string }>;
+  totals: StatsCounts;
+  rateLimitedByLimit: Array<{ limit: string | null; count: number }>;
+  deliveryByChannel: Array<{ channel: string; delivered: number; failed: number }>;
+  conversionRate: number | null;
+  timeToApproveSeconds: { p50: number | null; p99: number | null };
+  checkLatencyMs: { p50: number | null; p99: number | null };
+  topIps: Array<{ value: string; count: number }>;
+  topPrefixes: Array<{ value: string; count: number }>;
+  topCountries: Array<{ value: string; count: number }>;
+}

@@ -141,6 +141,46 @@ describe.skipIf(!available)("the console in Chromium", () => {
     await watched.context.close();
   }, 90_000);
 
+  it("draws the overview of the traffic: counts over time, conversion, latencies, refusals by limit, channel and source", async () => {
+    const watched = await open();
+    const { page } = watched;
+    await signIn(page, AUDIT_KEY);
+    await page.locator("#chart-sends canvas").first().waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, "overview.png"), fullPage: true });
+    const now = Date.now();
+    const stats = (
+      await service.api("/audit/stats", { from: new Date(now - 86_400_000).toISOString(), to: new Date(now + 60_000).toISOString() })
+    ).body as { totals: Record<string, number> };
+    // The traffic: three codes sent (one to a channel that failed), one approval, three wrong codes, a lockout, a refusal.
+    expect(stats.totals).toMatchObject({ sent: 3, approved: 1, failedChecks: 3, lockouts: 1, rateLimited: 1, deliveryFailed: 1 });
+    expect(await page.locator("#card-sent .value").textContent()).toBe("3");
+    expect(await page.locator("#card-approved .value").textContent()).toBe("1");
+    expect(await page.locator("#card-conversion .value").textContent()).toBe("33.3 %");
+    expect(await page.locator("#card-check-latency .value").textContent()).toMatch(/^[\d.]+ ms \/ [\d.]+ ms$/);
+    // Each chart's numbers (its table) add up to the range's totals.
+    const sum = async (chart: string, series: string) =>
+      (await page.locator(`${chart} td[data-series="${series}"]`).allTextContents()).reduce((total, value) => total + Number(value), 0);
+    expect(await sum("#chart-sends", "Sent")).toBe(3);
+    expect(await sum("#chart-sends", "Approved")).toBe(1);
+    expect(await sum("#chart-failures", "Failed checks")).toBe(3);
+    expect(await sum("#chart-failures", "Lockouts")).toBe(1);
+    expect(await sum("#chart-rate-limited", "Rate limited")).toBe(1);
+    expect(await sum("#chart-delivery", "Delivery failed")).toBe(1);
+    for (const chart of ["sends", "failures", "rate-limited", "delivery"])
+      expect(await page.locator(`#chart-${chart} canvas`).count()).toBeGreaterThan(0);
+    expect(await page.locator("#by-limit").textContent()).toContain("failures_per_identifier_and_ip");
+    expect(await page.locator("#by-channel tr", { hasText: "push" }).locator("td").allTextContents()).toEqual(["push", "0", "1"]);
+    expect(await page.locator("#top-ips").textContent()).toContain(CLIENT.ip);
+    expect(await page.locator("#top-countries").textContent()).toContain("US");
+
+    // A narrower choice: the purpose no traffic had shows nothing.
+    await page.getByLabel("Purpose").fill("payment");
+    await page.getByRole("button", { name: "Show" }).click();
+    await expect.poll(() => page.locator("#card-sent .value").textContent()).toBe("0");
+    expect(watched.errors).toEqual([]);
+    await watched.context.close();
+  }, 60_000);
+
   it("shows the health of the store, the channels and the audit log", async () => {
     const watched = await open();
     const { page } = watched;
@@ -159,6 +199,7 @@ describe.skipIf(!available)("the console in Chromium", () => {
     const watched = await open({ width: 360, height: 740 });
     const { page } = watched;
     await signIn(page, ADMIN_KEY);
+    await page.goto(`${service.url}/admin#/search`);
     await page.getByLabel("Identifier (email or phone)").fill("alice@example.com");
     await page.getByRole("button", { name: "Search" }).click();
     await page.locator("#search-results tbody tr").first().waitFor();
