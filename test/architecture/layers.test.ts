@@ -96,6 +96,12 @@ const EXCEPTIONS: readonly Exception[] = [
     reason: "the audit routes' action names, as a type only",
   },
   {
+    from: "client/",
+    to: "audit/stats.ts",
+    typeOnly: true,
+    reason: "the audit stats' shapes, as a type only",
+  },
+  {
     from: "telemetry/",
     to: "engine/types.ts",
     typeOnly: true,
