@@ -121,6 +121,26 @@ describe("the console's session", () => {
     }
   });
 
+  it("answers 403 to a verify-only key on every endpoint the console reads, and 401 on its session routes", async () => {
+    app = await server();
+    const authorization = `Bearer ${VERIFY_KEY}`;
+    const now = Date.now();
+    const range = { from: new Date(now - 3_600_000).toISOString(), to: new Date(now).toISOString() };
+    for (const [url, payload] of [
+      ["/v1/audit/query", {}],
+      ["/v1/audit/export", {}],
+      ["/v1/audit/stats", range],
+    ] as const) {
+      const response = await app.inject({ method: "POST", url, headers: { authorization }, payload });
+      expect(response.statusCode, url).toBe(403);
+      expect(response.json().error_code).toBe("INSUFFICIENT_SCOPE");
+    }
+    // The session routes know sessions only: a key in a header is no session.
+    expect((await app.inject({ method: "GET", url: "/admin/session", headers: { authorization: `Bearer ${ADMIN_KEY}` } })).statusCode).toBe(
+      401,
+    );
+  });
+
   it("ends the session after the idle timeout, and not before", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     app = await server({ idleTimeoutSeconds: 60 });
