@@ -210,6 +210,27 @@ describe.skipIf(!available)("the console in Chromium", () => {
     await watched.context.close();
   }, 60_000);
 
+  it("works from the keyboard: a new view takes the focus, and Tab leads into it", async () => {
+    const watched = await open();
+    const { page } = watched;
+    await signIn(page, ADMIN_KEY);
+    const focused = () => page.evaluate(() => document.activeElement?.id);
+    await expect.poll(focused).toBe("main");
+    await page.keyboard.press("Tab");
+    expect(await focused()).toBe("overview-range");
+    await page.getByRole("link", { name: "Search" }).focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(focused).toBe("main");
+    await page.keyboard.press("Tab");
+    expect(await focused()).toBe("search-identifier");
+    await page.keyboard.type("alice@example.com");
+    await page.keyboard.press("Enter");
+    await page.locator("#search-results tbody tr").first().waitFor();
+    expect(await page.locator("#search-results tbody tr").count()).toBe(3);
+    expect(watched.errors).toEqual([]);
+    await watched.context.close();
+  }, 60_000);
+
   it("signs out: the form comes back and the cookie opens nothing any more", async () => {
     const watched = await open();
     const { page, context } = watched;
