@@ -62,6 +62,8 @@ describe("the packed package", () => {
   it("holds dist/, README, LICENSE and CHANGELOG only: no tests, sources or source maps", () => {
     const paths = packed.map((file) => file.path);
     expect(paths).toEqual(expect.arrayContaining(["package.json", "README.md", "LICENSE", "CHANGELOG.md", "dist/index.js", "dist/cli.js"]));
+    // The operator console's front end, bundled by the build.
+    expect(paths).toEqual(expect.arrayContaining(["dist/console/console.js", "dist/console/console.css"]));
     expect(
       paths.filter((path) => !path.startsWith("dist/") && !["package.json", "README.md", "LICENSE", "CHANGELOG.md"].includes(path)),
     ).toEqual([]);
