@@ -71,6 +71,8 @@ async function pack(dir: string): Promise<PackedPackage> {
   mkdirSync(out);
   const { stdout } = await npm(source, ["pack", "--json", "--pack-destination", out]);
   const report = JSON.parse(stdout.slice(stdout.indexOf("["))) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  // Only the tarball is kept: the copy and its build are most of the size.
+  rmSync(source, { recursive: true, force: true });
   return { tarball: join(out, report[0]!.filename), files: report[0]!.files.map((file) => file.path) };
 }
 
