@@ -1,8 +1,8 @@
 /**
  * The sign-in flow every framework example serves, held to the same answers over HTTP: start
  * sends a code (printed by the console channel) and answers the context only; the right code is
- * approved once; a wrong code, a replay and a bad start are refused in the adapters' one body
- * shape with the error table's status.
+ * approved once; a wrong code, a replay, a bad start and a second send within the guard's
+ * cooldown are refused in the adapters' one body shape with the error table's status.
  */
 import { randomUUID } from "node:crypto";
 import { expect, it } from "vitest";
@@ -73,6 +73,20 @@ export function signInFlowTests(app: () => RunningExample, paths: FlowPaths): vo
     // The next try with the right code, on the context the refusal gave, still passes.
     const approved = await post(app(), paths.verify, { code, context: refused.body.context });
     expect(approved).toMatchObject({ status: 200, body: { ok: true, email: to } });
+  });
+
+  it("keeps the guard on: a second code for the same email at once is refused 429 RATE_LIMITED with Retry-After", async () => {
+    const to = email();
+    await start(to);
+    const again = await post(app(), paths.start, { email: to });
+    expect(again.status).toBe(429);
+    expect(Number(again.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(again.body).toEqual({
+      error: expect.any(String),
+      error_code: "RATE_LIMITED",
+      retry_after_seconds: expect.any(Number),
+      limit: expect.any(String),
+    });
   });
 
   it("refuses a start for no email and a check with no code in the same shape, never a 500", async () => {
