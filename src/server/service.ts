@@ -40,8 +40,11 @@ const SHUTDOWN_GRACE_MS = 8000;
  * CLI's 10 s, with time left to flush the audit log and close the store.
  */
 const DELIVERY_GRACE_MS = 1000;
-/** How long outgoing webhooks get to drain on shutdown; what is left is spooled for the next start. */
-const WEBHOOK_DRAIN_MS = 1000;
+/**
+ * How long outgoing webhooks get to drain on shutdown; what is left is spooled for the next start,
+ * so this is a chance to send, not a guarantee, and it is kept short for the CLI's 10 s.
+ */
+const WEBHOOK_DRAIN_MS = 500;
 
 export interface ServiceHooks {
   /** Lines for the operator (warnings, the dev API key, the address). Default: stdout. */
@@ -60,7 +63,7 @@ export interface ServiceHooks {
   logStream?: { write(line: string): void };
   /** How long in-flight requests get on shutdown (tests). Default 8 s. */
   shutdownGraceMs?: number;
-  /** How long outgoing webhooks get to drain on shutdown (tests). Default 1 s. */
+  /** How long outgoing webhooks get to drain on shutdown (tests). Default 500 ms. */
   webhookDrainMs?: number;
   /** The OTEL_* variables are read from here; default process.env. */
   env?: Record<string, string | undefined>;

@@ -109,22 +109,32 @@ describe("webhook delivery", () => {
 
   it("gives up after its bound, and at once on a 4xx or a redirect, which it never follows", async () => {
     const down = await receiver(({ path }) => {
-      if (path.endsWith("/gone")) return { status: 400 };
+      if (path.startsWith("/hooks/gone")) return { status: 400 };
       if (path.endsWith("/moved")) return { status: 302, headers: { location: `${down.url}/elsewhere` } };
       return { status: 503 };
     });
+    const logged: unknown[] = [];
     const sender = dispatcher({
-      subscriptions: [subscription(down.url), subscription(`${down.url}/gone`), subscription(`${down.url}/moved`)],
+      subscriptions: [subscription(down.url), subscription(`${down.url}/gone?token=path-secret`), subscription(`${down.url}/moved`)],
       maxAttempts: 3,
+      log: { warn: (fields, message) => logged.push({ fields, message }) },
     });
     sender.publish(event("succeeded", "v-bound"));
     await until(() => sender.status().failed === 3);
     const paths = down.received.map(({ path }) => path);
     expect(paths.filter((path) => path === "/hooks")).toHaveLength(3);
-    expect(paths.filter((path) => path === "/hooks/gone")).toHaveLength(1);
+    expect(paths.filter((path) => path.startsWith("/hooks/gone"))).toHaveLength(1);
     expect(paths.filter((path) => path === "/hooks/moved")).toHaveLength(1);
     expect(paths.some((path) => path.includes("elsewhere"))).toBe(false);
     expect(sender.status()).toMatchObject({ delivered: 0, failed: 3, retries: 2 });
+    // Give-ups are logged by the subscriber's origin, the event and the status: no secret, body or path.
+    expect(logged).toHaveLength(3);
+    expect(logged).toContainEqual({
+      fields: expect.objectContaining({ webhook: new URL(down.url).origin, status: 400, type: "verification.approved" }),
+      message: expect.stringContaining("refused"),
+    });
+    const text = JSON.stringify(logged);
+    for (const secret of [SECRET, "path-secret", "a***@example.com", "hash"]) expect(text).not.toContain(secret);
   });
 
   it("retries an attempt that times out", async () => {
