@@ -6,6 +6,7 @@
  * parallel, up to a concurrency bound. On shutdown the queue is drained until a deadline and what
  * is left is written to the spool, which the next start sends first.
  */
+import { setMaxListeners } from "node:events";
 import type { OtpEvent } from "../../contracts/events.js";
 import { clearIdentifierOf } from "../../engine/event-bus.js";
 import { matchesEvent, webhookTypeOf } from "./event-types.js";
@@ -99,6 +100,8 @@ export class WebhookDispatcher {
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
+    // Each request in flight listens for the shutdown: as many listeners as the concurrency bound.
+    setMaxListeners(this.#concurrency + 1, this.#abort.signal);
   }
 
   /** The listener to subscribe to the engine's events. */

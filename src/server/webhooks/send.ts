@@ -39,6 +39,27 @@ export async function sendWebhook(
   // Signed at each attempt: receivers refuse a timestamp older than their tolerance, and a retry
   // may come minutes after the first attempt.
   const signature = signWebhookPayload(subscription.secrets, job.body, Math.floor(options.nowMs / 1000));
+  // One controller per attempt, ended by its timer or by the dispatcher's shutdown; not
+  // AbortSignal.any, whose signals stay attached to the long-lived shutdown signal.
+  const attempt = new AbortController();
+  const timer = setTimeout(() => attempt.abort(), options.timeoutMs);
+  const stop = () => attempt.abort();
+  options.signal.addEventListener("abort", stop, { once: true });
+  try {
+    return await attemptOnce(subscription, job, signature, attempt.signal, options.nowMs);
+  } finally {
+    clearTimeout(timer);
+    options.signal.removeEventListener("abort", stop);
+  }
+}
+
+async function attemptOnce(
+  subscription: WebhookSubscription,
+  job: WebhookJob,
+  signature: string,
+  signal: AbortSignal,
+  nowMs: number,
+): Promise<SendOutcome> {
   let response: Response;
   try {
     response = await deliveryRequest("webhook subscriber", subscription.url, {
@@ -51,7 +72,7 @@ export async function sendWebhook(
         [WEBHOOK_EVENT_TYPE_HEADER]: job.type,
       },
       body: job.body,
-      signal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]),
+      signal,
     });
   } catch {
     return { kind: "retry" };
@@ -60,7 +81,7 @@ export async function sendWebhook(
   const status = response.status;
   if (status >= 200 && status < 300) return { kind: "delivered", status };
   if (!isRetryableStatus(status)) return { kind: "rejected", status };
-  const retryAfterMs = retryAfterOf(response.headers.get("retry-after"), options.nowMs);
+  const retryAfterMs = retryAfterOf(response.headers.get("retry-after"), nowMs);
   return { kind: "retry", status, ...(retryAfterMs !== undefined && { retryAfterMs }) };
 }
 

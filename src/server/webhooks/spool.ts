@@ -33,10 +33,12 @@ export function fileSpool(path: string): WebhookSpool {
         if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
         throw error;
       }
-      const parsed = JSON.parse(text) as { version?: unknown; jobs?: unknown };
-      if (parsed.version !== VERSION || !Array.isArray(parsed.jobs))
-        throw new Error(`${path} is not a webhook spool of version ${VERSION}`);
-      return parsed.jobs.filter(isSpooledJob);
+      const jobs = parsedJobs(text);
+      if (jobs) return jobs;
+      // Kept aside rather than overwritten at the next shutdown, for an operator to look at.
+      const aside = `${path}.unreadable-${Date.now()}`;
+      await rename(path, aside);
+      throw new Error(`${path} is not a webhook spool of version ${VERSION}; moved to ${aside}`);
     },
     async write(jobs) {
       if (jobs.length === 0) {
@@ -49,6 +51,15 @@ export function fileSpool(path: string): WebhookSpool {
       await rename(temporary, path);
     },
   };
+}
+
+function parsedJobs(text: string): SpooledJob[] | undefined {
+  try {
+    const parsed = JSON.parse(text) as { version?: unknown; jobs?: unknown };
+    return parsed.version === VERSION && Array.isArray(parsed.jobs) ? parsed.jobs.filter(isSpooledJob) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function isSpooledJob(value: unknown): value is SpooledJob {

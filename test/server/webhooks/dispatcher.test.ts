@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync, existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -193,5 +193,25 @@ describe("webhook spool", () => {
       expect(target.received.filter(({ json }) => json.data.verificationId === id).map(({ json }) => json.type)).toEqual(LIFE_TYPES);
     await second.close(100);
     expect(existsSync(path)).toBe(false);
+  });
+});
+
+describe("an unreadable spool", () => {
+  it("is moved aside, not overwritten, and the dispatcher starts without it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "otp-webhook-spool-"));
+    const path = join(dir, "spool.json");
+    writeFileSync(path, "{ not json");
+    const warnings: string[] = [];
+    const sender = dispatcher({
+      subscriptions: [subscription("http://127.0.0.1:9/hooks")],
+      spool: fileSpool(path),
+      log: { warn: (_fields, message) => warnings.push(message) },
+    });
+    expect(await sender.restore()).toBe(0);
+    expect(warnings).toEqual([expect.stringContaining("could not be read")]);
+    expect(existsSync(path)).toBe(false);
+    const aside = readdirSync(dir).filter((name) => name.startsWith("spool.json.unreadable-"));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(dir, aside[0]!), "utf8")).toBe("{ not json");
   });
 });
