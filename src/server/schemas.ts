@@ -305,6 +305,7 @@ const healthReport = {
         store: ref("HealthCheck"),
         channel: ref("HealthCheck"),
         audit: ref("HealthCheck"),
+        webhooks: ref("HealthCheck"),
       },
       additionalProperties: ref("HealthCheck"),
     },

@@ -229,7 +229,10 @@ export class WebhookDispatcher {
         return;
       }
       this.#counts.retries += 1;
-      const delayMs = Math.min(this.#maxDelayMs, outcome.retryAfterMs ?? this.#backoffMs(job.attempts));
+      const delayMs = Math.min(
+        this.#maxDelayMs,
+        outcome.retryAfterMs ?? backoffMs(job.attempts, this.#baseDelayMs, this.#maxDelayMs, this.#random),
+      );
       const timer = setTimeout(() => {
         this.#timers.delete(key);
         queue.busy = false;
@@ -263,10 +266,13 @@ export class WebhookDispatcher {
     else this.#queues.delete(key);
     if (this.#held === 0) this.#idle?.();
   }
+}
 
-  /** Exponential, with half of it random so that subscribers coming back are not hit all at once. */
-  #backoffMs(attempts: number): number {
-    const exponential = Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** Math.min(attempts - 1, 30));
-    return Math.round(exponential / 2 + (exponential / 2) * this.#random());
-  }
+/**
+ * The wait before retry number `attempts`: exponential from `baseMs`, capped at `maxMs`, half of
+ * it random ("equal jitter"), so that subscribers coming back are not hit by every retry at once.
+ */
+export function backoffMs(attempts: number, baseMs: number, maxMs: number, random: () => number): number {
+  const exponential = Math.min(maxMs, baseMs * 2 ** Math.min(attempts - 1, 30));
+  return Math.round(exponential / 2 + (exponential / 2) * random());
 }
