@@ -86,6 +86,7 @@ export class WebhookDispatcher {
   readonly #abort = new AbortController();
   #held = 0;
   #idle: (() => void) | undefined;
+  #closed: Promise<void> | undefined;
   #counts = { delivered: 0, failed: 0, retries: 0, dropped: 0, lastDroppedAt: null as number | null };
 
   constructor(options: WebhookDispatcherOptions) {
@@ -150,7 +151,13 @@ export class WebhookDispatcher {
    * Sends what it can until `deadlineMs` from now, then stops the requests in flight and writes
    * every job not delivered to the spool, in order. Resolves when the spool is written.
    */
-  async close(deadlineMs: number): Promise<void> {
+  close(deadlineMs: number): Promise<void> {
+    // Once: one drain and one spool write, however many callers wait for the shutdown.
+    this.#closed ??= this.#drainAndSpool(deadlineMs);
+    return this.#closed;
+  }
+
+  async #drainAndSpool(deadlineMs: number): Promise<void> {
     if (this.#held > 0) {
       const drained = new Promise<void>((resolve) => {
         this.#idle = resolve;
