@@ -33,6 +33,7 @@ import { pageRoutes } from "./routes/pages.js";
 import { verificationRoutes } from "./routes/verifications.js";
 import { addSharedSchemas } from "./schemas.js";
 import { WarningFolder } from "./warnings.js";
+import type { WebhookStatus } from "./webhooks/dispatcher.js";
 
 export interface ServerOptions {
   otp: Otp;
@@ -77,6 +78,8 @@ export interface ServerOptions {
   stopping?: () => boolean;
   /** The tables /health/ready requires; default the store's and the audit log's. */
   schema?: readonly SchemaPart[];
+  /** Outgoing webhooks: /health/otp reports their queue, and is degraded while events are dropped. */
+  webhooks?: { status(): WebhookStatus };
   /** Folds repeated warnings (a 503 per request during an outage); default one line a second per cause. */
   warnings?: WarningFolder;
 }
@@ -168,6 +171,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       log: app.log,
       reuseMs: options.healthReuseMs,
       ...(options.audit && { audit: () => options.audit!.status() }),
+      ...(options.webhooks && { webhooks: () => options.webhooks!.status() }),
     }),
     probes: probes({
       store: options.otp.store,
