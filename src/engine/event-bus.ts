@@ -91,6 +91,24 @@ export class OtpEvents {
 }
 
 export type EventFields = Omit<OtpEvent, "type" | "at">;
+
+/**
+ * The identifier in clear, beside an event rather than in it: listeners and diagnostics channels
+ * never see it, and only a subscriber inside the process that asks (outgoing webhooks configured
+ * to carry it) can read it.
+ */
+const clearIdentifiers = new WeakMap<object, string>();
+
+/** Fields whose events will offer `identifier` in clear to `clearIdentifierOf`. */
+export function withClearIdentifier(fields: EventFields, identifier: string): EventFields {
+  clearIdentifiers.set(fields, identifier);
+  return fields;
+}
+
+/** The normalised identifier an event is about, in clear, when its operation knew it. */
+export function clearIdentifierOf(event: OtpEvent): string | undefined {
+  return clearIdentifiers.get(event);
+}
 /** The fields every event of one operation shares, built on the first event that is wanted. */
 export type EventScope = () => EventFields;
 
@@ -108,7 +126,11 @@ export function lazyScope(build: () => EventFields): EventScope {
 // Events cost an HMAC (identifier hash) and a few objects: skip all of it when nobody listens.
 export function emit(sink: EventSink, type: OtpEventType, scope: EventScope, extra?: Partial<EventFields>): void {
   if (!sink.events.wants(type)) return;
-  sink.events.emit(buildEvent(type, sink.clock.now(), scope(), extra));
+  const fields = scope();
+  const event = buildEvent(type, sink.clock.now(), fields, extra);
+  const identifier = clearIdentifiers.get(fields);
+  if (identifier !== undefined) clearIdentifiers.set(event, identifier);
+  sink.events.emit(event);
 }
 
 /** The fields every event about this verification shares, built only if an event is wanted. */
@@ -118,16 +140,21 @@ export function claimsScope(
   client: ClientInfo | undefined,
   traceId: string | undefined,
 ): EventScope {
-  return lazyScope(() => ({
-    id: claims.id,
-    purpose: claims.purpose,
-    identifier: maskIdentifier(claims.identifier),
-    identifierHash: claims.identifierHash ?? keyring.identifierHash(claims.identifier),
-    channel: claims.channel,
-    maxAttempts: claims.maxAttempts,
-    client,
-    traceId,
-  }));
+  return lazyScope(() =>
+    withClearIdentifier(
+      {
+        id: claims.id,
+        purpose: claims.purpose,
+        identifier: maskIdentifier(claims.identifier),
+        identifierHash: claims.identifierHash ?? keyring.identifierHash(claims.identifier),
+        channel: claims.channel,
+        maxAttempts: claims.maxAttempts,
+        client,
+        traceId,
+      },
+      claims.identifier,
+    ),
+  );
 }
 
 /**

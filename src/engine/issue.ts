@@ -9,7 +9,7 @@ import { newVerificationId, sealToken, type ClaimsToSeal } from "../core/token.j
 import { clientField } from "../core/util/client-field.js";
 import { deadline, guarded, storeCall, storeDeadline, traceIdOf, type EngineContext } from "./context.js";
 import { channelFor, deliver, kindOf, mediumOf } from "./delivery.js";
-import { emit, lazyScope, type EventScope } from "./event-bus.js";
+import { emit, lazyScope, withClearIdentifier, type EventScope } from "./event-bus.js";
 import { resolvePolicy, type CodePolicy, type ResolvedPolicy } from "./options.js";
 import type { GenerateInput, Generated, Issued, Metadata, StartInput } from "./types.js";
 
@@ -166,14 +166,19 @@ export async function issue(
 }
 
 export function issueScope(ctx: EngineContext, request: IssueRequest): EventScope {
-  return lazyScope(() => ({
-    purpose: request.purpose,
-    identifier: maskIdentifier(request.identifier.value),
-    identifierHash: identifierHash(ctx, request),
-    channel: request.channel,
-    ...clientField(request.client),
-    traceId: request.traceId,
-  }));
+  return lazyScope(() =>
+    withClearIdentifier(
+      {
+        purpose: request.purpose,
+        identifier: maskIdentifier(request.identifier.value),
+        identifierHash: identifierHash(ctx, request),
+        channel: request.channel,
+        ...clientField(request.client),
+        traceId: request.traceId,
+      },
+      request.identifier.value,
+    ),
+  );
 }
 
 /** The keyed hash limits and events key on, computed once per request. */

@@ -37,6 +37,7 @@ import { pageRoutes } from "./routes/pages.js";
 import { verificationRoutes } from "./routes/verifications.js";
 import { addSharedSchemas } from "./schemas.js";
 import { WarningFolder } from "./warnings.js";
+import type { WebhookStatus } from "./webhooks/dispatcher.js";
 
 export interface ServerOptions {
   otp: Otp;
@@ -81,6 +82,8 @@ export interface ServerOptions {
   stopping?: () => boolean;
   /** The tables /health/ready requires; default the store's and the audit log's. */
   schema?: readonly SchemaPart[];
+  /** Outgoing webhooks: /health/otp reports their queue, and is degraded while events are dropped. */
+  webhooks?: { status(): WebhookStatus };
   /** Folds repeated warnings (a 503 per request during an outage); default one line a second per cause. */
   warnings?: WarningFolder;
   /** The operator console at /admin (admin/routes.ts); on unless false. */
@@ -190,6 +193,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       log: app.log,
       reuseMs: options.healthReuseMs,
       ...(options.audit && { audit: () => options.audit!.status() }),
+      ...(options.webhooks && { webhooks: () => options.webhooks!.status() }),
     }),
     probes: probes({
       store: options.otp.store,

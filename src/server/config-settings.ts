@@ -2,6 +2,7 @@
  * The service's settings as TypeScript sees them once the schema (config-schema.ts) has accepted
  * them: every key optional, each shaped as the schema describes it.
  */
+import type { WebhooksSettingsDocument } from "./webhooks/config.js";
 
 type Window = { max: number; windowSeconds: number } | false;
 
@@ -62,4 +63,5 @@ export interface SettingsDocument {
   templates?: { appName?: string; webOtpDomain?: string };
   audit?: { retentionDays?: number; maxBuffered?: number; strict?: boolean; url?: string };
   console?: { idleTimeoutSeconds?: number };
+  webhooks?: WebhooksSettingsDocument;
 }

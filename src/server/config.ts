@@ -20,6 +20,7 @@ import type { PolicyDocument, SettingsDocument } from "./config-settings.js";
 import { parseAuditSpec, type AuditSpec } from "./companions.js";
 import { DEFAULT_STORE, parseStoreSpec, type StoreSpec } from "./store-from-config.js";
 import { loadChannelConfig, loadLimitsConfig, type ChannelConfig, type LimitsConfig } from "./channel-config.js";
+import { loadWebhooksConfig, type WebhooksConfig } from "./webhooks/config.js";
 
 export interface ServiceConfig {
   production: boolean;
@@ -57,6 +58,8 @@ export interface ServiceConfig {
   auditStore: AuditSpec | undefined;
   /** OTP_AUTO_MIGRATE: a production start creates missing tables rather than refuse to start. */
   autoMigrate: boolean;
+  /** Outgoing webhooks: subscriptions and the queue's bounds (`webhooks`, OTP_EVENT_WEBHOOK_*). */
+  webhooks: WebhooksConfig;
 }
 
 export interface LoadOptions {
@@ -164,6 +167,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): S
   const trustProxy = checkTrustProxy(server.trustProxy, (message) => problem(name(["server", "trustProxy"]), message));
   const channels = loadChannelConfig(document, problem);
   const limits = loadLimitsConfig(document, problem);
+  const webhooks = loadWebhooksConfig(document, settings.dataDir ?? "./data", problem);
 
   let auditStore: AuditSpec | undefined;
   if (audit.url !== undefined) {
@@ -198,6 +202,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): S
     configFile,
     auditStore,
     autoMigrate: settings.autoMigrate ?? false,
+    webhooks,
   };
 }
 

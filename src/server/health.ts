@@ -18,6 +18,8 @@ import { createOtp } from "../engine/create-otp.js";
 import type { Otp } from "../engine/types.js";
 import type { LedgerStore } from "../contracts/ledger.js";
 import { StoreTimeoutError, withTimeout } from "../core/util/with-timeout.js";
+import type { WebhookStatus } from "./webhooks/dispatcher.js";
+import { withWebhooksCheck } from "./webhooks/health-check.js";
 
 export interface CheckResult {
   ok: boolean;
@@ -29,7 +31,14 @@ export interface HealthReport {
   status: "ok" | "degraded" | "fail";
   /** When the checks behind this answer ran: a reused result is at most the reuse window old. */
   checkedAt: string;
-  checks: { keys: CheckResult; roundTrip: CheckResult; store: CheckResult; channel: CheckResult; audit?: CheckResult };
+  checks: {
+    keys: CheckResult;
+    roundTrip: CheckResult;
+    store: CheckResult;
+    channel: CheckResult;
+    audit?: CheckResult;
+    webhooks?: CheckResult;
+  };
 }
 
 /** The part of a pino or Fastify logger the checks write to. */
@@ -44,6 +53,8 @@ export interface HealthCheckerOptions {
   reuseMs?: number;
   /** The audit recorder's state: degraded past its backlog threshold; failing when strict and full. */
   audit?: () => AuditRecorderStatus;
+  /** Outgoing webhooks' counts: degraded while events are dropped or the queue is nearly full. */
+  webhooks?: () => WebhookStatus;
 }
 
 const DEFAULT_REUSE_MS = 5000;
@@ -61,8 +72,10 @@ export function bounded<T>(work: () => Promise<T>): Promise<T> {
 export function healthChecker(otp: Otp, options: HealthCheckerOptions): () => Promise<HealthReport> {
   const checks = sharedAndReused(checksFor(otp, options.log), reuseMsFrom(options.reuseMs));
   const audit = options.audit;
-  // The audit log's state is read from memory on every request, never reused: it moves fast.
-  return audit ? async () => withAuditCheck(await checks(), audit()) : checks;
+  // The audit log's and the webhooks' state is read from memory on every request, never reused: it moves fast.
+  const withAudit = audit ? async () => withAuditCheck(await checks(), audit()) : checks;
+  const webhooks = options.webhooks;
+  return webhooks ? async () => withWebhooksCheck(await withAudit(), webhooks(), Date.now()) : withAudit;
 }
 
 function reuseMsFrom(value: number | undefined): number {

@@ -308,7 +308,7 @@ const healthReport = {
     status: {
       type: "string",
       enum: ["ok", "degraded", "fail"],
-      description: "degraded (200): the audit log behind the service does not keep up.",
+      description: "degraded (200): the audit log behind the service does not keep up, or outgoing webhooks drop events.",
     },
     checkedAt: { ...timestamp, description: "When the checks behind this answer ran." },
     checks: {
@@ -320,6 +320,7 @@ const healthReport = {
         store: ref("HealthCheck"),
         channel: ref("HealthCheck"),
         audit: ref("HealthCheck"),
+        webhooks: ref("HealthCheck"),
       },
       additionalProperties: ref("HealthCheck"),
     },

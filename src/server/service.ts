@@ -30,6 +30,8 @@ import { withTimeout } from "../core/util/with-timeout.js";
 import { isLoopbackHost } from "../channels/http-delivery.js";
 import { startTracing } from "../telemetry/otel-sdk.js";
 import { VERSION } from "./version.js";
+import { webhookMetrics } from "./webhooks/metrics.js";
+import { startWebhooks, type RunningWebhooks } from "./webhooks/start.js";
 
 /** How long in-flight requests get to finish on shutdown. */
 const SHUTDOWN_GRACE_MS = 8000;
@@ -38,6 +40,11 @@ const SHUTDOWN_GRACE_MS = 8000;
  * CLI's 10 s, with time left to flush the audit log and close the store.
  */
 const DELIVERY_GRACE_MS = 1000;
+/**
+ * How long outgoing webhooks get to drain on shutdown; what is left is spooled for the next start,
+ * so this is a chance to send, not a guarantee, and it is kept short for the CLI's 10 s.
+ */
+const WEBHOOK_DRAIN_MS = 500;
 
 export interface ServiceHooks {
   /** Lines for the operator (warnings, the dev API key, the address). Default: stdout. */
@@ -56,6 +63,8 @@ export interface ServiceHooks {
   logStream?: { write(line: string): void };
   /** How long in-flight requests get on shutdown (tests). Default 8 s. */
   shutdownGraceMs?: number;
+  /** How long outgoing webhooks get to drain on shutdown (tests). Default 500 ms. */
+  webhookDrainMs?: number;
   /** The OTEL_* variables are read from here; default process.env. */
   env?: Record<string, string | undefined>;
 }
@@ -68,6 +77,8 @@ export interface RunningService {
   apiKeys: readonly string[];
   outbox: Outbox | undefined;
   audit: AuditRecorder;
+  /** Outgoing webhooks, when a subscription is configured. */
+  webhooks: RunningWebhooks | undefined;
   stop(): Promise<void>;
 }
 
@@ -144,6 +155,9 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   );
   const stopWatching = watchAuditBacklog(audit, auditWarn);
   const recorderMetrics = auditMetrics(audit);
+  // Events spooled by the last shutdown go out first; the log is the server's once it exists.
+  const webhooks = await startWebhooks(otp, config.webhooks, { warn: (fields, message) => serverLog.warn(fields, message) });
+  const webhookCounts = webhooks && webhookMetrics(webhooks.dispatcher);
   const logging = hooks.logger ?? true;
   // Set when shutdown begins: the probes answer 503 from then on.
   let closing = false;
@@ -164,7 +178,10 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     auditLog,
     schema,
     stopping: () => closing,
-    metrics: { render: async () => metrics.render() + recorderMetrics.render() + (await processMetrics.metrics()) },
+    metrics: {
+      render: async () => metrics.render() + recorderMetrics.render() + (webhookCounts?.render() ?? "") + (await processMetrics.metrics()),
+    },
+    ...(webhooks && { webhooks: webhooks.dispatcher }),
     // A HOST other than loopback passed config only with OTP_DEV_PUBLIC=true: requests may name it.
     ...(outbox && { development: { outbox, allowedHosts: isLoopbackHost(config.host) ? [] : [config.host] } }),
     logger: logging ? { level: config.logLevel, ...(hooks.logStream && { stream: hooks.logStream }) } : false,
@@ -184,6 +201,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   } catch (error) {
     stopWaiting();
     await app.close().catch(() => undefined);
+    await webhooks?.close(0).catch(() => undefined);
     await auditLog.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     await tracing?.shutdown().catch(() => undefined);
@@ -213,6 +231,8 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
       // Past it they are abandoned (the bound's rejection is not an error of the shutdown).
       await withTimeout(otp.close(), DELIVERY_GRACE_MS, "delivery").catch(() => undefined);
       const warn = (error: unknown) => say(`warning: shutdown step failed: ${(error as Error).message}`);
+      // After the deliveries, whose events are the last; what does not go out in time is spooled.
+      await webhooks?.close(hooks.webhookDrainMs ?? WEBHOOK_DRAIN_MS).catch(warn);
       stopWatching();
       await audit.close().catch(warn);
       await auditLog.close().catch(warn);
@@ -224,7 +244,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
       await tracing?.shutdown().catch(warn);
     })());
 
-  return { url, app, otp, store, apiKeys: secrets.apiKeys.map(({ key }) => key), outbox, audit, stop };
+  return { url, app, otp, store, apiKeys: secrets.apiKeys.map(({ key }) => key), outbox, audit, webhooks, stop };
 }
 
 /** Said once at start: keys listed without scopes lost /metrics and the audit log when scopes came. */

@@ -55,6 +55,12 @@ const pages = [
     .filter((name) => name.endsWith(".md"))
     .sort()
     .map((name) => join(root, "docs", name)),
+  // The examples' READMEs: the index and one per app.
+  join(root, "examples", "README.md"),
+  ...readdirSync(join(root, "examples"), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(root, "examples", entry.name, "README.md")))
+    .map((entry) => join(root, "examples", entry.name, "README.md"))
+    .sort(),
 ];
 
 describe("relative links in the docs", () => {

@@ -4,50 +4,27 @@
  * dependencies only, then the README's library quick start and the CLI run there.
  */
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cleanEnv, npm, npx, packedPackage, ROOT as root } from "../helpers/packed-package.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const run = promisify(execFile);
 // One pack and one install for the whole file, on a machine that may be busy.
 const SETUP_TIMEOUT_MS = 300_000;
 const KEY = /^[A-Za-z0-9_-]{1,16}:[A-Za-z0-9_-]{43}$/;
 
-interface PackedFile {
-  path: string;
-}
-
 describe("the packed package", () => {
   let dir: string;
   let app: string;
-  let packed: PackedFile[];
+  let packed: string[];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "otp-actions-packed-"));
-    // A copy without dist/: what a git checkout has. Its node_modules (for tsc) is this one's.
-    const source = join(dir, "source");
-    for (const entry of [
-      "package.json",
-      "package-lock.json",
-      "tsconfig.json",
-      "tsconfig.build.json",
-      "README.md",
-      "LICENSE",
-      "CHANGELOG.md",
-      "src",
-    ])
-      cpSync(join(root, entry), join(source, entry), { recursive: true });
-    symlinkSync(join(root, "node_modules"), join(source, "node_modules"), "dir");
-    const out = join(dir, "out");
-    mkdirSync(out);
-    const { stdout } = await npm(source, ["pack", "--json", "--pack-destination", out]);
-    const report = JSON.parse(stdout.slice(stdout.indexOf("["))) as Array<{ filename: string; files: PackedFile[] }>;
-    packed = report[0]!.files;
-    const tarball = join(out, report[0]!.filename);
+    const { tarball, files } = await packedPackage();
+    packed = files;
 
     app = join(dir, "app");
     mkdirSync(app);
@@ -60,21 +37,22 @@ describe("the packed package", () => {
   });
 
   it("holds dist/, README, LICENSE and CHANGELOG only: no tests, sources or source maps", () => {
-    const paths = packed.map((file) => file.path);
-    expect(paths).toEqual(expect.arrayContaining(["package.json", "README.md", "LICENSE", "CHANGELOG.md", "dist/index.js", "dist/cli.js"]));
+    expect(packed).toEqual(
+      expect.arrayContaining(["package.json", "README.md", "LICENSE", "CHANGELOG.md", "dist/index.js", "dist/cli.js"]),
+    );
     // The operator console's front end, bundled by the build.
-    expect(paths).toEqual(expect.arrayContaining(["dist/console/console.js", "dist/console/console.css"]));
+    expect(packed).toEqual(expect.arrayContaining(["dist/console/console.js", "dist/console/console.css"]));
     expect(
-      paths.filter((path) => !path.startsWith("dist/") && !["package.json", "README.md", "LICENSE", "CHANGELOG.md"].includes(path)),
+      packed.filter((path) => !path.startsWith("dist/") && !["package.json", "README.md", "LICENSE", "CHANGELOG.md"].includes(path)),
     ).toEqual([]);
-    expect(paths.filter((path) => path.endsWith(".map") || /\.test\./.test(path))).toEqual([]);
+    expect(packed.filter((path) => path.endsWith(".map") || /\.test\./.test(path))).toEqual([]);
     // Every entry point the package exports is in it.
     const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
       exports: Record<string, { types: string; default: string }>;
     };
     for (const target of Object.values(manifest.exports)) {
-      expect(paths).toContain(target.default.replace(/^\.\//, ""));
-      expect(paths).toContain(target.types.replace(/^\.\//, ""));
+      expect(packed).toContain(target.default.replace(/^\.\//, ""));
+      expect(packed).toContain(target.types.replace(/^\.\//, ""));
     }
   });
 
@@ -105,21 +83,3 @@ describe("the packed package", () => {
     expect(stdout.trim().split("\n").at(-1)).toBe("ALREADY_USED");
   });
 });
-
-function npm(cwd: string, args: string[]) {
-  return run("npm", args, { cwd, env: cleanEnv(), maxBuffer: 16 * 1024 * 1024 });
-}
-
-function npx(cwd: string, args: string[]) {
-  return run("npx", ["--no-install", ...args], { cwd, env: cleanEnv() });
-}
-
-/** No keys, no NODE_ENV, and nothing of the npm script the tests may run under (its package, its event). */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (["OTP_KEYS", "NODE_ENV", "INIT_CWD", "npm_command"].includes(name) || /^npm_(package|lifecycle)_/.test(name)) continue;
-    env[name] = value;
-  }
-  return env;
-}
