@@ -10,6 +10,16 @@ import type { AuditPage, AuditRow } from "./types.js";
 /** The rows of one verification are few (a send, a delivery, a few checks): one page holds them. */
 const TIMELINE_LIMIT = 500;
 
+/**
+ * Events of one millisecond (a send and its delivery often are) have no order in the log: they
+ * follow a verification's life, from its code to its end.
+ */
+const LIFE_ORDER = ["generated", "delivered", "delivery_failed", "failed", "rate_limited", "exhausted", "verified", "revoked"];
+
+function oldestFirst(a: AuditRow, b: AuditRow): number {
+  return Date.parse(a.at) - Date.parse(b.at) || LIFE_ORDER.indexOf(a.action) - LIFE_ORDER.indexOf(b.action);
+}
+
 export function Timeline({ id, admin }: { id: string; admin: boolean }) {
   const [rows, setRows] = useState<AuditRow[] | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -17,8 +27,8 @@ export function Timeline({ id, admin }: { id: string; admin: boolean }) {
   const load = async () => {
     try {
       const page = await json<AuditPage>("/v1/audit/query", { body: { verificationId: id, limit: TIMELINE_LIMIT } });
-      // The log answers newest first; a timeline reads oldest first (ties keep the log's order, reversed).
-      setRows([...page.rows].reverse().sort((a, b) => Date.parse(a.at) - Date.parse(b.at)));
+      // The log answers newest first; a timeline reads oldest first.
+      setRows([...page.rows].sort(oldestFirst));
     } catch (caught) {
       setError(messageOf(caught));
     }
