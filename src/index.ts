@@ -31,6 +31,8 @@ export type { KeyEntry } from "./core/keyring.js";
 export { normalizeIdentifier, maskIdentifier } from "./core/identifiers.js";
 export type { IdentifierKind, NormalizedIdentifier, NormalizeOptions } from "./core/identifiers.js";
 export { MAX_CONTEXT_CHARS, MAX_METADATA_BYTES } from "./core/limits.js";
+export { canonicalTransaction, MAX_PAYEE_CHARS } from "./core/transaction.js";
+export type { Transaction } from "./core/transaction.js";
 export { DeliveryError } from "./contracts/channel.js";
 export type { Channel, OtpMessage, DeliverOptions } from "./contracts/channel.js";
 export { consoleChannel } from "./channels/console.js";
@@ -82,6 +84,7 @@ export type {
   KindStrings,
   PurposeKind,
   SmsSegments,
+  TransactionStrings,
 } from "./channels/templates.js";
 export {
   webhookChannel,

@@ -31,6 +31,8 @@ export function auditRecordFromEvent(event: OtpEvent): AuditRecord | undefined {
       ...(event.retryAfterSeconds !== undefined && { retryAfterSeconds: event.retryAfterSeconds }),
     };
   }
+  // The digest, never the details: enough to show that a row concerns the transaction an app names.
+  if (event.transactionDigest !== undefined) metadata = { ...metadata, transactionDigest: event.transactionDigest };
   return {
     eventId: timeOrderedId(event.at),
     verificationId: event.id ?? null,

@@ -1,4 +1,5 @@
 import type { IdentifierKind } from "../core/identifiers.js";
+import type { Transaction } from "../core/transaction.js";
 
 /** What a channel delivers. The only place outside the caller where the code exists. */
 export interface OtpMessage {
@@ -16,6 +17,8 @@ export interface OtpMessage {
   codeExpiresAt: Date;
   /** The verification's metadata, for templates. */
   metadata?: Record<string, unknown>;
+  /** The payment the code confirms, in canonical form: the message must show its amount and payee. */
+  transaction?: Transaction;
 }
 
 /** What the engine gives a channel with each delivery. */

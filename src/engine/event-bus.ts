@@ -127,6 +127,7 @@ export function claimsScope(
     maxAttempts: claims.maxAttempts,
     client,
     traceId,
+    ...(claims.transactionDigest !== null && { transactionDigest: claims.transactionDigest }),
   }));
 }
 
@@ -148,6 +149,7 @@ export function buildEvent(type: OtpEventType, at: number, fields: EventFields, 
     limit: extra?.limit ?? fields.limit,
     retryAfterSeconds: extra?.retryAfterSeconds ?? fields.retryAfterSeconds,
     metadata: extra?.metadata ?? fields.metadata,
+    transactionDigest: fields.transactionDigest,
     client: fields.client,
     traceId: fields.traceId,
     at,

@@ -41,6 +41,12 @@ export interface EnginePolicy extends CodePolicy {
    * Default: none, so the channel's own default applies.
    */
   locale?: string;
+  /**
+   * `"required"`: every `start`/`generate` must bind its code to a transaction (amount, currency,
+   * payee), as PSD2 dynamic linking asks of payments; one without is refused with INVALID_REQUEST.
+   * Default `"optional"`: a transaction is bound when one is given.
+   */
+  transaction?: "required" | "optional";
 }
 
 /** Policy that can be set per purpose (`purposes`); the engine-wide `channels` list is `allowedChannels`. */
@@ -135,6 +141,8 @@ export interface ResolvedPolicy {
   channels?: readonly string[];
   /** The message locale when a `start`/`resend` gives none. */
   locale?: string;
+  /** Present when every code of the purpose must be bound to a transaction. */
+  transaction?: "required";
 }
 
 /** The policy an engine uses where its options set nothing. */
@@ -184,6 +192,7 @@ const POLICY_KEYS = [
   "maxSendsPerSession",
   "asyncDelivery",
   "locale",
+  "transaction",
 ] as const;
 const OPTION_KEYS = new Set<string>([
   ...POLICY_KEYS,
@@ -252,6 +261,12 @@ export function resolvePolicy(base: ResolvedPolicy, overrides: PurposePolicy | u
   }
   if (overrides.channels !== undefined) policy.channels = channelNames(`${where}.channels`, overrides.channels);
   if (overrides.locale !== undefined) policy.locale = localeTag(`${where}.locale`, overrides.locale);
+  if (overrides.transaction !== undefined) {
+    if (overrides.transaction !== "required" && overrides.transaction !== "optional")
+      throw new TypeError(`otp-actions: ${where}.transaction must be "required" or "optional"`);
+    if (overrides.transaction === "required") policy.transaction = "required";
+    else delete policy.transaction;
+  }
   if (policy.sessionTtlMs < policy.codeTtlMs) {
     throw new TypeError(`otp-actions: ${where}.sessionTtlSeconds must be at least codeTtlSeconds`);
   }

@@ -99,6 +99,12 @@ const policyProperties: Record<string, SchemaNode> = {
     problem: 'must be a BCP 47 language tag such as "fr" or "pt-BR"',
     description: "the message locale when a start or resend gives none (default the channel's)",
   },
+  transaction: {
+    type: "string",
+    enum: ["required", "optional"],
+    default: "optional",
+    description: "required: every start binds its code to a transaction (amount, currency, payee), else 400; see docs/transactions.md",
+  },
 };
 
 const d = DEFAULT_LIMITS;

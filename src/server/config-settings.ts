@@ -27,6 +27,7 @@ export interface PolicyDocument {
   asyncDelivery?: boolean;
   channels?: string[];
   locale?: string;
+  transaction?: "required" | "optional";
 }
 
 /** The settings as the schema describes them, once it has accepted them (every key optional). */

@@ -46,4 +46,8 @@ export const de: LocaleStrings = {
   codeLabel: "Ihr Code:",
   expires: { one: "Er ist {minutes} Minute gültig.", other: "Er ist {minutes} Minuten gültig." },
   ignore: "Wenn Sie diesen Code nicht angefordert haben, ignorieren Sie diese Nachricht. Geben Sie ihn niemandem weiter.",
+  transaction: {
+    lead: "Sie bestätigen eine Zahlung von {amount} an {payee}. Verwenden Sie diesen Code nur, wenn Sie diese Zahlung kennen.",
+    sms: "Ihr {appName}-Code für die Zahlung von {amount} an {payee}: {code}. Nicht weitergeben.",
+  },
 };

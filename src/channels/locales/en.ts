@@ -46,4 +46,8 @@ export const en: LocaleStrings = {
   codeLabel: "Your code:",
   expires: { one: "It expires in {minutes} minute.", other: "It expires in {minutes} minutes." },
   ignore: "If you did not ask for this code, you can ignore this message. Never share it with anyone.",
+  transaction: {
+    lead: "You are confirming a payment of {amount} to {payee}. Use this code only if you recognise it.",
+    sms: "{code} is your {appName} code to pay {amount} to {payee}. Never share it.",
+  },
 };

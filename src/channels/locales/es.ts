@@ -47,4 +47,8 @@ export const es: LocaleStrings = {
   codeLabel: "Tu código:",
   expires: { one: "Caduca en {minutes} minuto.", other: "Caduca en {minutes} minutos." },
   ignore: "Si no has pedido este código, ignora este mensaje. No lo compartas con nadie.",
+  transaction: {
+    lead: "Estás confirmando un pago de {amount} a {payee}. Usa este código solo si reconoces este pago.",
+    sms: "Tu clave de {appName} para pagar {amount} a {payee} es {code}. No la compartas.",
+  },
 };

@@ -47,4 +47,8 @@ export const fr: LocaleStrings = {
   codeLabel: "Votre code :",
   expires: { one: "Il expire dans {minutes} minute.", other: "Il expire dans {minutes} minutes." },
   ignore: "Si vous n'avez pas demandé ce code, ignorez ce message. Ne le communiquez à personne.",
+  transaction: {
+    lead: "Vous confirmez un paiement de {amount} à {payee}. N'utilisez ce code que si vous reconnaissez ce paiement.",
+    sms: "{code} est votre code {appName} pour payer {amount} à {payee}. Ne le communiquez pas.",
+  },
 };

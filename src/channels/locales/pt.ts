@@ -48,4 +48,8 @@ export const pt: LocaleStrings = {
   codeLabel: "O seu código:",
   expires: { one: "Expira em {minutes} minuto.", other: "Expira em {minutes} minutos." },
   ignore: "Se não pediu este código, ignore esta mensagem. Não o partilhe com ninguém.",
+  transaction: {
+    lead: "Está a confirmar um pagamento de {amount} a {payee}. Use este código apenas se reconhecer este pagamento.",
+    sms: "{appName}: use {code} para pagar {amount} a {payee}. Nunca o partilhe.",
+  },
 };

@@ -39,4 +39,17 @@ export interface LocaleStrings {
   } & Partial<Record<Intl.LDMLPluralRule, string>>;
   /** Closing line telling the reader what to do if they did not ask for the code. */
   ignore: string;
+  /**
+   * For a code bound to a transaction; placeholders `{amount}` (formatted for the locale) and
+   * `{payee}` besides the others. A language without it uses the English text.
+   */
+  transaction?: TransactionStrings;
+}
+
+/** The text of a code bound to a transaction: the user must see the amount and the payee. */
+export interface TransactionStrings {
+  /** A paragraph of the email, after the lead, naming the amount and the payee. */
+  lead: string;
+  /** The whole SMS, in place of the purpose's. */
+  sms: string;
 }
