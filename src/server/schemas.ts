@@ -9,6 +9,7 @@ import type { FastifyInstance } from "fastify";
 import { AUDIT_ACTIONS, MAX_PAGE_SIZE } from "../audit/audit-log.js";
 import { ERRORS, type ErrorCode } from "../core/errors.js";
 import { LOCALE_PATTERN, MAX_CONTEXT_CHARS, NAME_PATTERN } from "../core/limits.js";
+import { transaction } from "./schemas/transaction.js";
 import { verificationStatus } from "./schemas/verification-status.js";
 
 /** Every code the registry can answer with: the Error schema's `error_code` enum. */
@@ -103,6 +104,7 @@ const startVerification = requestBody(
     channel: { type: "string", pattern: NAME_PATTERN, description: "Channel name; by default the one for the identifier's kind." },
     metadata,
     locale,
+    transaction: ref("Transaction"),
     client: ref("Client"),
   },
   ["identifier", "purpose"],
@@ -141,6 +143,7 @@ const checkVerification = requestBody(
     code: { type: "string", maxLength: 64, description: "The digits the user typed." },
     purpose: { ...purpose, description: "The purpose the code is checked for: the context must have been issued for it." },
     identifier: { ...identifier, description: "When given, the context must have been issued to this identifier." },
+    transaction: ref("Transaction"),
     client: ref("Client"),
   },
   ["context", "code", "purpose"],
@@ -164,7 +167,7 @@ const approved = {
 const resendVerification = requestBody(
   "ResendVerification",
   "The context of a pending verification.",
-  { context, locale, client: ref("Client") },
+  { context, locale, transaction: ref("Transaction"), client: ref("Client") },
   ["context"],
 );
 
@@ -363,6 +366,7 @@ export const SHARED_SCHEMAS = [
   healthReport,
   probeReport,
   verificationStatus,
+  transaction,
 ] as const;
 
 /** Adds every named schema to the app, before any route that points at one. */
