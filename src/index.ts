@@ -22,6 +22,7 @@ export type {
   Clock,
   ShouldSendRequest,
   ResolvedPolicy,
+  LockoutNoticeOptions,
 } from "./engine/options.js";
 export { DEFAULT_POLICY } from "./engine/options.js";
 export { OtpError, ERRORS, isOtpError } from "./core/errors.js";
@@ -58,6 +59,7 @@ export type {
   LedgerOpen,
   GuardedCheck,
   RefusedCheck,
+  NoticeClaim,
   GuardTiming,
   DeliveryMedium,
   LockoutNotice,
@@ -85,6 +87,7 @@ export type {
   PurposeKind,
   SmsSegments,
   TransactionStrings,
+  LockoutStrings,
 } from "./channels/templates.js";
 export {
   webhookChannel,

@@ -13,6 +13,8 @@ const ACTIONS: Partial<Record<OtpEvent["type"], { action: AuditAction; status: s
   revoked: { action: "revoked", status: "canceled" },
   rate_limited: { action: "rate_limited", status: "RATE_LIMITED" },
   locked_out: { action: "rate_limited", status: "LOCKED_OUT" },
+  // A notice's delivery failure carries DELIVERY_FAILED as its reason.
+  lockout_notice: { action: "lockout_notice", status: "sent" },
   // validation_attempt is left out: every check also emits succeeded or failed.
 };
 

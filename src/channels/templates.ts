@@ -2,6 +2,7 @@ import { escapeHtml } from "../core/html-escape.js";
 import type { OtpMessage } from "../contracts/channel.js";
 import { negotiateLocale } from "./locale-negotiation.js";
 import { renderBuiltIn } from "./templates/built-in.js";
+import { renderLockoutNotice } from "./templates/lockout-notice.js";
 import { htmlDocument, textToHtml } from "./templates/html-layout.js";
 import { kindOf, own } from "./templates/kinds.js";
 import {
@@ -23,6 +24,7 @@ export {
   PURPOSE_KINDS,
   type KindStrings,
   type LocaleStrings,
+  type LockoutStrings,
   type PurposeKind,
   type TransactionStrings,
 } from "./locales/index.js";
@@ -62,6 +64,7 @@ export function createTemplateRenderer(options: TemplateOptions = {}): TemplateR
       purpose: message.purpose,
       ...(message.transaction && transactionValues(message.transaction, locale, false)),
     };
+    if (message.notice === "lockout") return renderLockoutNotice(strings, locale, values);
     const defaults = renderBuiltIn(strings, kind, locale, values, minutes, message.transaction);
 
     const override = own(templates, message.purpose) ?? own(templates, kind);

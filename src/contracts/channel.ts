@@ -19,6 +19,12 @@ export interface OtpMessage {
   metadata?: Record<string, unknown>;
   /** The payment the code confirms, in canonical form: the message must show its amount and payee. */
   transaction?: Transaction;
+  /**
+   * Set for a message that carries no code (`code` is then empty): `lockout` tells the recipient
+   * that failed checks locked their account's codes for `purpose`. A channel that renders its own
+   * text must say so rather than show a code.
+   */
+  notice?: "lockout";
 }
 
 /** What the engine gives a channel with each delivery. */

@@ -12,6 +12,7 @@ export const EVENT_TYPES = [
   "revoked",
   "rate_limited",
   "locked_out",
+  "lockout_notice",
 ] as const;
 
 /** One of `EVENT_TYPES`. */

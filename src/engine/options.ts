@@ -47,6 +47,19 @@ export interface EnginePolicy extends CodePolicy {
    * Default `"optional"`: a transaction is bound when one is given.
    */
   transaction?: "required" | "optional";
+  /**
+   * When a check's failures lock the identifier out, tell its owner: a notice (no code) goes to
+   * the identifier through the code's channel, or `channel`, after the check has answered. At most
+   * one per lockout and one per identifier per day, counted on the guard's backend; nothing
+   * without a guard. Default false. See docs/abuse-protection.md.
+   */
+  lockoutNotice?: boolean | LockoutNoticeOptions;
+}
+
+/** Where lockout notices go. */
+export interface LockoutNoticeOptions {
+  /** The channel (one of the engine's) notices go through. Default: the one that delivered the code. */
+  channel?: string;
 }
 
 /** Policy that can be set per purpose (`purposes`); the engine-wide `channels` list is `allowedChannels`. */
@@ -143,6 +156,8 @@ export interface ResolvedPolicy {
   locale?: string;
   /** Present when every code of the purpose must be bound to a transaction. */
   transaction?: "required";
+  /** Present when a lockout sends its identifier a notice. */
+  lockoutNotice?: LockoutNoticeOptions;
 }
 
 /** The policy an engine uses where its options set nothing. */
@@ -193,6 +208,7 @@ const POLICY_KEYS = [
   "asyncDelivery",
   "locale",
   "transaction",
+  "lockoutNotice",
 ] as const;
 const OPTION_KEYS = new Set<string>([
   ...POLICY_KEYS,
@@ -267,10 +283,28 @@ export function resolvePolicy(base: ResolvedPolicy, overrides: PurposePolicy | u
     if (overrides.transaction === "required") policy.transaction = "required";
     else delete policy.transaction;
   }
+  if (overrides.lockoutNotice !== undefined) {
+    const notice = lockoutNoticeOf(`${where}.lockoutNotice`, overrides.lockoutNotice);
+    if (notice) policy.lockoutNotice = notice;
+    else delete policy.lockoutNotice;
+  }
   if (policy.sessionTtlMs < policy.codeTtlMs) {
     throw new TypeError(`otp-actions: ${where}.sessionTtlSeconds must be at least codeTtlSeconds`);
   }
   return policy;
+}
+
+/** `lockoutNotice` as given: false, true, or where notices go. A TypeError naming `label` otherwise. */
+function lockoutNoticeOf(label: string, value: unknown): LockoutNoticeOptions | undefined {
+  if (value === false) return undefined;
+  if (value === true) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new TypeError(`otp-actions: ${label} must be a boolean or { channel }`);
+  refuseUnknownKeys(value, new Set(["channel"]), label);
+  const { channel } = value as { channel?: unknown };
+  if (channel === undefined) return {};
+  if (typeof channel !== "string" || !NAME.test(channel)) throw new TypeError(`otp-actions: ${label}.channel must be a channel name`);
+  return { channel };
 }
 
 export interface ResolvedDelivery {

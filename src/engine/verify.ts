@@ -9,6 +9,7 @@ import { openToken, type OpenedToken, type TokenClaims } from "../core/token.js"
 import { clientField } from "../core/util/client-field.js";
 import { deadline, guarded, storeCall, storeDeadline, traceIdOf, type EngineContext } from "./context.js";
 import { claimsScope, emit } from "./event-bus.js";
+import { scheduleLockoutNotice } from "./lockout-notice.js";
 import { attemptsRemaining, checkRefusal } from "./outcomes.js";
 import { namedTransaction, sameTransaction } from "./transaction-binding.js";
 import type { Metadata, Verified, VerifyInput } from "./types.js";
@@ -90,7 +91,10 @@ export async function verify(ctx: EngineContext, input: VerifyInput): Promise<Ve
   const evaluated = result.outcome === "approved" || result.outcome === "rejected";
   if (evaluated) {
     emit(ctx, "validation_attempt", base, { attempts: result.attempts });
-    if (lockout) emit(ctx, "locked_out", base, { limit: lockout.limit, retryAfterSeconds: lockout.retryAfterSeconds });
+    if (lockout) {
+      emit(ctx, "locked_out", base, { limit: lockout.limit, retryAfterSeconds: lockout.retryAfterSeconds });
+      scheduleLockoutNotice(ctx, claims, claims.identifierHash ?? ctx.keyring.identifierHash(claims.identifier), base);
+    }
   }
 
   const refusal = checkRefusal(result, claims.maxAttempts, context);

@@ -9,11 +9,13 @@ import type {
   GuardTiming,
   LedgerCheck,
   LedgerOpen,
+  NoticeClaim,
   RefusedCheck,
   SendAttempt,
   SendReservation,
 } from "../contracts/guard.js";
 import { checkStep, refusedCheckStep, withLockout } from "./check-step.js";
+import { noticeKey } from "./keys.js";
 import { LIMITS, OFF, refusal, type PurposeLimits } from "./limits.js";
 import {
   DEFAULT_LIMITS,
@@ -227,6 +229,12 @@ export class DefaultGuard implements AbuseGuard {
     } catch (error) {
       this.#report(error);
     }
+  }
+
+  async claimNotice(claim: NoticeClaim): Promise<boolean> {
+    // A plain take of one point: the step refuses while a notice's window is live.
+    const result = await this.#apply([{ kind: "take", key: noticeKey(claim.identifierHash), max: 1, windowMs: claim.windowMs }], claim);
+    return result.refused === undefined;
   }
 
   async close(): Promise<void> {}

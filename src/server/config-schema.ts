@@ -105,6 +105,19 @@ const policyProperties: Record<string, SchemaNode> = {
     default: "optional",
     description: "required: every start binds its code to a transaction (amount, currency, payee), else 400; see docs/transactions.md",
   },
+  lockoutNotice: {
+    anyOf: [
+      { type: "boolean" },
+      {
+        type: "object",
+        additionalProperties: false,
+        properties: { channel: { type: "string", pattern: NAME_PATTERN, description: "the channel notices go through" } },
+      },
+    ],
+    default: false,
+    description:
+      "when failed checks lock an identifier out, send it a notice (no code) through the code's channel or `channel`; at most one per identifier a day",
+  },
 };
 
 const d = DEFAULT_LIMITS;

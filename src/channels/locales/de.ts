@@ -50,4 +50,9 @@ export const de: LocaleStrings = {
     lead: "Sie bestätigen eine Zahlung von {amount} an {payee}. Verwenden Sie diesen Code nur, wenn Sie diese Zahlung kennen.",
     sms: "Ihr {appName}-Code für die Zahlung von {amount} an {payee}: {code}. Nicht weitergeben.",
   },
+  lockout: {
+    subject: "Fehlgeschlagene Versuche mit Ihren {appName}-Codes",
+    text: "Jemand hat mehrmals erfolglos versucht, einen Code für Ihr {appName}-Konto zu verwenden; die Codes sind vorübergehend gesperrt. Wenn Sie das waren, warten Sie und fordern Sie einen neuen Code an. Wenn nicht, kennt womöglich jemand Ihr Passwort: Ändern Sie es, und geben Sie niemals einen Code weiter.",
+    sms: "{appName}: Jemand hat mehrmals erfolglos versucht, einen Code für Ihr Konto zu verwenden. Waren Sie es nicht, ändern Sie Ihr Passwort. Codes nie weitergeben.",
+  },
 };

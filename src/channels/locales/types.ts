@@ -44,6 +44,21 @@ export interface LocaleStrings {
    * `{payee}` besides the others. A language without it uses the English text.
    */
   transaction?: TransactionStrings;
+  /**
+   * The notice a lockout sends (no code in it); placeholders `{appName}` and `{purpose}`. A
+   * language without it uses the English text.
+   */
+  lockout?: LockoutStrings;
+}
+
+/** The notice that failed checks locked an identifier's codes: it must say what to do, never carry a code. */
+export interface LockoutStrings {
+  /** The email subject. */
+  subject: string;
+  /** The email body. */
+  text: string;
+  /** The whole SMS. */
+  sms: string;
 }
 
 /** The text of a code bound to a transaction: the user must see the amount and the payee. */
