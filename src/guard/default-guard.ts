@@ -40,6 +40,8 @@ export interface AbuseGuard extends Guard {
    * to phone numbers (today: no `smsCountries` allow-list).
    */
   warnings(deliversToPhones: boolean): string[];
+  /** Takes an identifier's lockout-notice allowance on the guard's counters (see Guard.claimNotice). */
+  claimNotice(claim: NoticeClaim): Promise<boolean>;
 }
 
 /** A send's reservation: the points to give back if it fails for want of a store. */
