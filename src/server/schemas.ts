@@ -87,10 +87,16 @@ const error = {
   properties: {
     error: { type: "string" },
     error_code: { type: "string", enum: ERROR_CODES },
-    attempts_remaining: { type: "integer", description: "Attempts left on this verification (INVALID_OTP)." },
+    attempts_remaining: {
+      type: "integer",
+      description: "Attempts left on this verification (INVALID_OTP, and CONTEXT_MISMATCH for another transaction).",
+    },
     retry_after_seconds: { type: "integer", description: "Seconds until a retry can succeed (RATE_LIMITED); also sent as Retry-After." },
     limit: { type: "string", description: "Which limit refused the request (RATE_LIMITED)." },
-    context: { type: "string", description: "The context to send with the next attempt (INVALID_OTP)." },
+    context: {
+      type: "string",
+      description: "The context to send with the next attempt (INVALID_OTP, and CONTEXT_MISMATCH for another transaction).",
+    },
   },
   examples: [{ error: ERRORS.INVALID_OTP.message, error_code: "INVALID_OTP", attempts_remaining: 4, context: EXAMPLE_CONTEXT }],
 } as const;

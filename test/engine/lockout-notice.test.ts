@@ -147,6 +147,14 @@ describe("the lockout notice", () => {
     expect(quiet.events.filter((event) => event.type === "locked_out")).toHaveLength(1);
   });
 
+  it("sends nothing for a decoy: the account does not exist", async () => {
+    const { otp, notices, events } = engine({ shouldSend: () => false });
+    await lockOut(otp);
+    await otp.close();
+    expect(events.filter((event) => event.type === "locked_out")).toHaveLength(1);
+    expect(notices()).toHaveLength(0);
+  });
+
   it("refuses a malformed option or an unknown channel at construction", () => {
     expect(() => engine({ lockoutNotice: "yes" as unknown as boolean })).toThrow(TypeError);
     expect(() => engine({ lockoutNotice: { channel: "pager" } })).toThrow(/lockoutNotice channel 'pager'/);
