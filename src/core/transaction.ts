@@ -42,9 +42,17 @@ function knownCurrencies(): ReadonlySet<string> {
   return currencies;
 }
 
+// Building an Intl.NumberFormat costs more than the rest of a check: each currency's digits are read once.
+const digitsByCurrency = new Map<string, number>();
+
 /** The currency's minor digits, as Intl formats it (2 for EUR, 0 for JPY, 3 for BHD). */
 export function minorDigits(currency: string): number {
-  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  let digits = digitsByCurrency.get(currency);
+  if (digits === undefined) {
+    digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    digitsByCurrency.set(currency, digits);
+  }
+  return digits;
 }
 
 /**
