@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = [
   "revoked",
   "rate_limited",
   "delivery_failed",
+  "lockout_notice",
 ] as const;
 /** One of `AUDIT_ACTIONS`. */
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -43,7 +43,7 @@ const REGISTRY = {
   CONTEXT_MISMATCH: {
     status: 400,
     message: "The context was issued for another purpose or identifier.",
-    when: "the token was issued for another purpose or identifier than this check names",
+    when: "the token was issued for another purpose or identifier than this check names (no attempt is used), or for another transaction (or none, or one where none was bound): that check uses an attempt and the body has `attempts_remaining` and `context`",
   },
   UNAUTHORIZED: {
     status: 401,

@@ -205,4 +205,7 @@ function refuseUnknownChannels(channels: ReadonlyMap<string, Channel>, policy: R
   for (const name of policy.channels ?? []) {
     if (!channels.has(name)) throw new TypeError(`otp-actions: ${where}: channel '${name}' is not among the channels`);
   }
+  const notice = policy.lockoutNotice?.channel;
+  if (notice !== undefined && !channels.has(notice))
+    throw new TypeError(`otp-actions: ${where.replace(/\.channels$/, "")}: lockoutNotice channel '${notice}' is not among the channels`);
 }

@@ -3,6 +3,7 @@ import type { Channel } from "../contracts/channel.js";
 import type { ClientInfo, OtpEventListener, OtpEventType } from "../contracts/events.js";
 import type { LedgerStore } from "../contracts/ledger.js";
 import type { Keyring } from "../core/keyring.js";
+import type { Transaction } from "../core/transaction.js";
 import type { CodePolicy } from "./options.js";
 
 /** Application data stored with a verification and returned when it succeeds (a JSON object, at most 5 KB). */
@@ -18,6 +19,11 @@ export interface GenerateInput extends CodePolicy {
   channel?: string;
   /** Stored with the verification and returned by a successful check. */
   metadata?: Metadata;
+  /**
+   * The payment the code confirms (PSD2 dynamic linking): the message shows the amount and the
+   * payee, and the check must name the same transaction. The token holds only its keyed digest.
+   */
+  transaction?: Transaction;
   /** The caller's IP and user agent, for limits, events and the audit log. */
   client?: ClientInfo;
   /** Ties this operation's events and audit rows to your trace or request id (visible ASCII, at most 128 characters). */
@@ -64,6 +70,11 @@ export interface VerifyInput {
   purpose: string | null;
   /** When given, the token must have been issued to this identifier (after normalisation). */
   identifier?: string;
+  /**
+   * The transaction the code was issued for, when it was bound to one. Any difference (or one
+   * given for an unbound code, or none for a bound one) is CONTEXT_MISMATCH and uses an attempt.
+   */
+  transaction?: Transaction;
   /** The caller's IP and user agent, for limits, events and the audit log. */
   client?: ClientInfo;
   /** Ties this operation's events and audit rows to your trace or request id (visible ASCII, at most 128 characters). */
@@ -90,6 +101,8 @@ export interface Verified {
 export interface ResendInput {
   /** The context of the session (its newest one). */
   context: unknown;
+  /** The session's transaction, when its code is bound to one: the new message shows it again. */
+  transaction?: Transaction;
   /** The message's language (a BCP 47 tag); default the channel's. */
   locale?: string;
   /** The caller's IP and user agent, for limits, events and the audit log. */
