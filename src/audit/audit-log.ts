@@ -15,6 +15,11 @@ export const AUDIT_ACTIONS = [
   "revoked",
   "rate_limited",
   "delivery_failed",
+  "factor_enrolled",
+  "factor_confirmed",
+  "factor_verified",
+  "factor_failed",
+  "recovery_code_used",
 ] as const;
 /** One of `AUDIT_ACTIONS`. */
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -13,6 +13,11 @@ const ACTIONS: Partial<Record<OtpEvent["type"], { action: AuditAction; status: s
   revoked: { action: "revoked", status: "canceled" },
   rate_limited: { action: "rate_limited", status: "RATE_LIMITED" },
   locked_out: { action: "rate_limited", status: "LOCKED_OUT" },
+  factor_enrolled: { action: "factor_enrolled", status: "pending" },
+  factor_confirmed: { action: "factor_confirmed", status: "approved" },
+  factor_verified: { action: "factor_verified", status: "approved" },
+  factor_failed: { action: "factor_failed", status: "FAILED" },
+  recovery_code_used: { action: "recovery_code_used", status: "approved" },
   // validation_attempt is left out: every check also emits succeeded or failed.
 };
 

@@ -12,6 +12,11 @@ export const EVENT_TYPES = [
   "revoked",
   "rate_limited",
   "locked_out",
+  "factor_enrolled",
+  "factor_confirmed",
+  "factor_verified",
+  "factor_failed",
+  "recovery_code_used",
 ] as const;
 
 /** One of `EVENT_TYPES`. */

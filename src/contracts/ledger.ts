@@ -139,7 +139,7 @@ export interface LedgerStore {
    * below `value`, it becomes `value` and lives `ttlMs` from now (`advanced`); otherwise nothing
    * changes. What TOTP factors keep server side: the last accepted time step (a code of a step not
    * above it is a replay), a recovery code's use, the current set of recovery codes. Keys contain
-   * a ':' and so never meet a verification id. Values are integers in [1, 2^31). Optional, so a
+   * a ':' and so never meet a verification id. Values are integers in [0, 2^31). Optional, so a
    * store written before it still runs verifications; the engine's TOTP factors need it.
    */
   advance?(key: string, value: number, ttlMs: number, options?: LedgerCallOptions): Promise<AdvanceResult>;
