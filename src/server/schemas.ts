@@ -9,6 +9,7 @@ import type { FastifyInstance } from "fastify";
 import { AUDIT_ACTIONS, MAX_PAGE_SIZE } from "../audit/audit-log.js";
 import { ERRORS, type ErrorCode } from "../core/errors.js";
 import { LOCALE_PATTERN, MAX_CONTEXT_CHARS, NAME_PATTERN } from "../core/limits.js";
+import { TOTP_SCHEMAS } from "./schemas/totp.js";
 import { verificationStatus } from "./schemas/verification-status.js";
 
 /** Every code the registry can answer with: the Error schema's `error_code` enum. */
@@ -363,6 +364,7 @@ export const SHARED_SCHEMAS = [
   healthReport,
   probeReport,
   verificationStatus,
+  ...TOTP_SCHEMAS,
 ] as const;
 
 /** Adds every named schema to the app, before any route that points at one. */
