@@ -1,6 +1,7 @@
 import { authenticator } from "otplib";
 import { describe, expect, it } from "vitest";
-import { createOtp, type OtpEvent } from "../../src/index.js";
+import { createOtp, type LedgerStore, type OtpEvent } from "../../src/index.js";
+import { MemoryStore } from "../../src/stores/memory.js";
 import { fakeClock } from "../../src/testing/index.js";
 import { expectOtpError, KEY_A, KEY_B } from "../helpers/otp.js";
 
@@ -178,6 +179,33 @@ describe("confirm and verify", () => {
     const { context } = await setup.otp.generate({ identifier: ACCOUNT, purpose: "login" });
     await expectOtpError(setup.otp.totp.verify({ factor: context, code: "123456" }), "INVALID_FACTOR");
     await expectOtpError(setup.otp.totp.verify(null as never), "MISSING_FIELDS");
+  });
+});
+
+describe("a store that does not answer", () => {
+  it("fails closed: STORE_UNAVAILABLE, and the code still passes once the store is back", async () => {
+    const clock = fakeClock(Date.UTC(2026, 0, 1, 12));
+    const real = new MemoryStore({ now: () => clock.now() });
+    let down = false;
+    const store: LedgerStore = {
+      kind: "flaky",
+      open: (...args) => real.open(...args),
+      record: (...args) => real.record(...args),
+      revoke: (...args) => real.revoke(...args),
+      inspect: (...args) => real.inspect(...args),
+      advance: (...args) => (down ? Promise.reject(new Error("ECONNREFUSED")) : real.advance(...args)),
+      health: async () => {},
+      close: async () => {},
+    };
+    const otp = createOtp({ keys: KEY_A, clock, store, guard: false, storeTimeoutMs: 200 });
+    const enrolment = await otp.totp.enrol({ account: ACCOUNT, issuer: ISSUER });
+    const codeOf = () => authenticator.clone({ epoch: clock.now() }).generate(enrolment.secret);
+    const { factor } = await otp.totp.confirm({ factor: enrolment.factor, code: codeOf() });
+    clock.advance(30_000);
+    down = true;
+    await expectOtpError(otp.totp.verify({ factor, code: codeOf() }), "STORE_UNAVAILABLE");
+    down = false;
+    await expect(otp.totp.verify({ factor, code: codeOf() })).resolves.toBeTruthy();
   });
 });
 
