@@ -1,6 +1,7 @@
 import { authenticator } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryAuditLog } from "../../src/audit/memory.js";
+import { createGuard } from "../../src/guard/index.js";
 import { AUTH, testServer, type TestServer } from "../helpers/server.js";
 
 let server: TestServer;
@@ -115,6 +116,30 @@ describe("/v1/factors/totp", () => {
       expect(response.json().error_code, `${url} ${JSON.stringify(payload)}`).toBe(code);
       expect(typeof response.json().error).toBe("string");
       expect(response.headers["x-content-type-options"]).toBe("nosniff");
+    }
+  });
+
+  it("locks the factor out after the guard's failure budget: 429 with Retry-After, even for the right code", async () => {
+    const guarded = await testServer({ guard: createGuard() });
+    try {
+      const send = (url: string, payload: object) => guarded.app.inject({ method: "POST", url, headers: AUTH, payload });
+      const enrolment = (await send("/v1/factors/totp", { account: "eve@example.com", issuer: "Example" })).json() as {
+        factor: string;
+        secret: string;
+      };
+      const { factor } = (await send("/v1/factors/totp/confirm", { factor: enrolment.factor, code: codeOf(enrolment.secret) })).json() as {
+        factor: string;
+      };
+      const right = codeOf(enrolment.secret, 1);
+      const wrong = right === "000000" ? "111111" : "000000";
+      const client = { ip: "203.0.113.50" };
+      for (let i = 0; i < 5; i++) expect((await send("/v1/factors/totp/verify", { factor, code: wrong, client })).statusCode).toBe(400);
+      const locked = await send("/v1/factors/totp/verify", { factor, code: right, client });
+      expect(locked.statusCode).toBe(429);
+      expect(locked.json().error_code).toBe("RATE_LIMITED");
+      expect(Number(locked.headers["retry-after"])).toBeGreaterThan(0);
+    } finally {
+      await guarded.app.close();
     }
   });
 
