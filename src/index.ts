@@ -48,7 +48,20 @@ export type {
   RevokeResult,
   LedgerState,
   LedgerEntry,
+  AdvanceResult,
 } from "./contracts/ledger.js";
+export type {
+  Totp,
+  TotpEnrolInput,
+  TotpEnrolment,
+  TotpCheckInput,
+  TotpFactorInput,
+  TotpConfirmed,
+  TotpVerified,
+  TotpRecoveryCodes,
+} from "./engine/totp/types.js";
+export { TOTP_ALGORITHMS, TOTP_DIGITS } from "./core/totp.js";
+export type { TotpAlgorithm, TotpDigits } from "./core/totp.js";
 export { StoreTimeoutError } from "./core/util/with-timeout.js";
 export type {
   Guard,

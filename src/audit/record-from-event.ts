@@ -15,6 +15,11 @@ const ACTIONS: Partial<Record<OtpEvent["type"], { action: AuditAction; status: s
   locked_out: { action: "rate_limited", status: "LOCKED_OUT" },
   // A notice's delivery failure carries DELIVERY_FAILED as its reason.
   lockout_notice: { action: "lockout_notice", status: "sent" },
+  factor_enrolled: { action: "factor_enrolled", status: "pending" },
+  factor_confirmed: { action: "factor_confirmed", status: "approved" },
+  factor_verified: { action: "factor_verified", status: "approved" },
+  factor_failed: { action: "factor_failed", status: "FAILED" },
+  recovery_code_used: { action: "recovery_code_used", status: "approved" },
   // validation_attempt is left out: every check also emits succeeded or failed.
 };
 

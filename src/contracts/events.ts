@@ -13,6 +13,11 @@ export const EVENT_TYPES = [
   "rate_limited",
   "locked_out",
   "lockout_notice",
+  "factor_enrolled",
+  "factor_confirmed",
+  "factor_verified",
+  "factor_failed",
+  "recovery_code_used",
 ] as const;
 
 /** One of `EVENT_TYPES`. */

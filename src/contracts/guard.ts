@@ -72,8 +72,11 @@ export interface NoticeClaim extends GuardTiming {
 
 /** The ledger's check the guard runs inside its own step, or after its reservation. */
 export interface LedgerCheck {
-  /** The engine's store: counters that run a ledger's check themselves do so only for this one. */
-  store: LedgerStore;
+  /**
+   * The engine's store: counters that run a ledger's check themselves do so only for this one.
+   * Null for a check that is no verification's (a TOTP factor's): the guard then calls `record`.
+   */
+  store: LedgerStore | null;
   /** Verification id. */
   id: string;
   /** Whether the code matched. */

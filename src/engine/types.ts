@@ -5,6 +5,7 @@ import type { LedgerStore } from "../contracts/ledger.js";
 import type { Keyring } from "../core/keyring.js";
 import type { Transaction } from "../core/transaction.js";
 import type { CodePolicy } from "./options.js";
+import type { Totp } from "./totp/types.js";
 
 /** Application data stored with a verification and returned when it succeeds (a JSON object, at most 5 KB). */
 export type Metadata = Record<string, unknown>;
@@ -182,6 +183,8 @@ export interface Otp {
   readonly store: LedgerStore;
   /** The configured channels, by name. */
   readonly channels: ReadonlyMap<string, Channel>;
+  /** Authenticator-app factors (TOTP) and recovery codes, on this engine's keys, store and guard. */
+  readonly totp: Totp;
   /** Waits for deliveries still in flight, asynchronous or not. Does not close the store. */
   close(): Promise<void>;
 }

@@ -11,6 +11,7 @@ import { ERRORS, type ErrorCode } from "../core/errors.js";
 import { LOCALE_PATTERN, MAX_CONTEXT_CHARS, NAME_PATTERN } from "../core/limits.js";
 import { auditStats, auditStatsQuery } from "./schemas/audit-stats.js";
 import { transaction } from "./schemas/transaction.js";
+import { TOTP_SCHEMAS } from "./schemas/totp.js";
 import { verificationStatus } from "./schemas/verification-status.js";
 
 /** Every code the registry can answer with: the Error schema's `error_code` enum. */
@@ -384,6 +385,7 @@ export const SHARED_SCHEMAS = [
   probeReport,
   verificationStatus,
   transaction,
+  ...TOTP_SCHEMAS,
 ] as const;
 
 /** Adds every named schema to the app, before any route that points at one. */
