@@ -22,6 +22,7 @@ export type {
   Clock,
   ShouldSendRequest,
   ResolvedPolicy,
+  LockoutNoticeOptions,
 } from "./engine/options.js";
 export { DEFAULT_POLICY } from "./engine/options.js";
 export { OtpError, ERRORS, isOtpError } from "./core/errors.js";
@@ -31,6 +32,8 @@ export type { KeyEntry } from "./core/keyring.js";
 export { normalizeIdentifier, maskIdentifier } from "./core/identifiers.js";
 export type { IdentifierKind, NormalizedIdentifier, NormalizeOptions } from "./core/identifiers.js";
 export { MAX_CONTEXT_CHARS, MAX_METADATA_BYTES } from "./core/limits.js";
+export { canonicalTransaction, MAX_PAYEE_CHARS } from "./core/transaction.js";
+export type { Transaction } from "./core/transaction.js";
 export { DeliveryError } from "./contracts/channel.js";
 export type { Channel, OtpMessage, DeliverOptions } from "./contracts/channel.js";
 export { consoleChannel } from "./channels/console.js";
@@ -45,7 +48,20 @@ export type {
   RevokeResult,
   LedgerState,
   LedgerEntry,
+  AdvanceResult,
 } from "./contracts/ledger.js";
+export type {
+  Totp,
+  TotpEnrolInput,
+  TotpEnrolment,
+  TotpCheckInput,
+  TotpFactorInput,
+  TotpConfirmed,
+  TotpVerified,
+  TotpRecoveryCodes,
+} from "./engine/totp/types.js";
+export { TOTP_ALGORITHMS, TOTP_DIGITS } from "./core/totp.js";
+export type { TotpAlgorithm, TotpDigits } from "./core/totp.js";
 export { StoreTimeoutError } from "./core/util/with-timeout.js";
 export type {
   Guard,
@@ -56,6 +72,7 @@ export type {
   LedgerOpen,
   GuardedCheck,
   RefusedCheck,
+  NoticeClaim,
   GuardTiming,
   DeliveryMedium,
   LockoutNotice,
@@ -82,6 +99,8 @@ export type {
   KindStrings,
   PurposeKind,
   SmsSegments,
+  TransactionStrings,
+  LockoutStrings,
 } from "./channels/templates.js";
 export {
   webhookChannel,

@@ -74,7 +74,8 @@ export function otpVerified(otp: Otp, options: VerifiedOptions<Request>): Reques
     }
     try {
       const identifier = await requiredIdentifier(options.identifier, req);
-      req.otpContext = await verifyBody(otp, req.body, options.purpose, identifier, clientOf(req), codeFields);
+      const transaction = await options.transaction?.(req);
+      req.otpContext = await verifyBody(otp, req.body, options.purpose, identifier, clientOf(req), codeFields, transaction);
     } catch (error) {
       // Programming errors go to the app's error handler; verification failures are answered here.
       if (!(error instanceof OtpError)) return next(error);

@@ -84,7 +84,8 @@ const plugin: FastifyPluginAsync<OtpPluginOptions> = async (fastify, options) =>
     try {
       const identifier = await requiredIdentifier(config.identifier, request);
       const codeFields = config.codeField === undefined ? defaultCodeFields : codeFieldsOf(config.codeField, "config.otp");
-      request.otpContext = await verifyBody(otp, request.body, config.purpose, identifier, clientOf(request), codeFields);
+      const transaction = await config.transaction?.(request);
+      request.otpContext = await verifyBody(otp, request.body, config.purpose, identifier, clientOf(request), codeFields, transaction);
     } catch (error) {
       if (!(error instanceof OtpError)) throw error;
       const failure = failureResponse(error);

@@ -129,7 +129,8 @@ export async function verifyRequest(otp: Otp, request: Request, options: FetchVe
     const codeFields = codeFieldsOf(options.codeField, "verifyRequest");
     const body = await readJson(request, options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES);
     const identifier = await requiredIdentifier(options.identifier, request);
-    const otpContext = await verifyBody(otp, body, options.purpose, identifier, options.client?.(request), codeFields);
+    const transaction = await options.transaction?.(request);
+    const otpContext = await verifyBody(otp, body, options.purpose, identifier, options.client?.(request), codeFields, transaction);
     return { ok: true, otpContext, body };
   } catch (error) {
     if (!(error instanceof OtpError)) throw error;

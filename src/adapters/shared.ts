@@ -5,6 +5,7 @@
 import { OtpError, type OtpErrorBody } from "../core/errors.js";
 import type { Metadata, Otp } from "../engine/types.js";
 import type { ClientInfo } from "../contracts/events.js";
+import type { Transaction } from "../core/transaction.js";
 
 /** What a protected handler gets: the engine's calls, with the request's client filled in. */
 export type OtpHandle = Pick<Otp, "generate" | "start" | "resend" | "verify" | "revoke">;
@@ -47,6 +48,12 @@ export interface VerifiedOptions<Req> {
    * route that names its user never accepts a code issued to someone else.
    */
   identifier?: (request: Req) => string | undefined | Promise<string | undefined>;
+  /**
+   * The transaction the code must have been issued for (the payment this request carries out),
+   * read from the app's own state rather than from what the client sends. A code bound to a
+   * transaction needs it; another one, or none, is CONTEXT_MISMATCH and uses an attempt.
+   */
+  transaction?: (request: Req) => Transaction | undefined | Promise<Transaction | undefined>;
 }
 
 export interface HttpFailure {
@@ -115,6 +122,7 @@ export async function verifyBody(
   identifier: string | undefined,
   client: ClientInfo | undefined,
   codeFields: readonly string[] = DEFAULT_CODE_FIELDS,
+  transaction?: Transaction,
 ): Promise<OtpContext> {
   const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
   const verified = await otp.verify({
@@ -122,6 +130,7 @@ export async function verifyBody(
     context: fields.context,
     purpose,
     ...(identifier !== undefined && { identifier }),
+    ...(transaction !== undefined && { transaction }),
     ...(client !== undefined && { client }),
   });
   return { id: verified.id, identifier: verified.identifier, purpose: verified.purpose, metadata: verified.metadata };

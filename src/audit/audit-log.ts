@@ -16,6 +16,12 @@ export const AUDIT_ACTIONS = [
   "revoked",
   "rate_limited",
   "delivery_failed",
+  "lockout_notice",
+  "factor_enrolled",
+  "factor_confirmed",
+  "factor_verified",
+  "factor_failed",
+  "recovery_code_used",
 ] as const;
 /** One of `AUDIT_ACTIONS`. */
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -13,6 +13,13 @@ const ACTIONS: Partial<Record<OtpEvent["type"], { action: AuditAction; status: s
   revoked: { action: "revoked", status: "canceled" },
   rate_limited: { action: "rate_limited", status: "RATE_LIMITED" },
   locked_out: { action: "rate_limited", status: "LOCKED_OUT" },
+  // A notice's delivery failure carries DELIVERY_FAILED as its reason.
+  lockout_notice: { action: "lockout_notice", status: "sent" },
+  factor_enrolled: { action: "factor_enrolled", status: "pending" },
+  factor_confirmed: { action: "factor_confirmed", status: "approved" },
+  factor_verified: { action: "factor_verified", status: "approved" },
+  factor_failed: { action: "factor_failed", status: "FAILED" },
+  recovery_code_used: { action: "recovery_code_used", status: "approved" },
   // validation_attempt is left out: every check also emits succeeded or failed.
 };
 
@@ -31,6 +38,8 @@ export function auditRecordFromEvent(event: OtpEvent): AuditRecord | undefined {
       ...(event.retryAfterSeconds !== undefined && { retryAfterSeconds: event.retryAfterSeconds }),
     };
   }
+  // The digest, never the details: enough to show that a row concerns the transaction an app names.
+  if (event.transactionDigest !== undefined) metadata = { ...metadata, transactionDigest: event.transactionDigest };
   return {
     eventId: timeOrderedId(event.at),
     verificationId: event.id ?? null,

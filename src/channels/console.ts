@@ -18,7 +18,9 @@ export function consoleChannel(options: ConsoleChannelOptions = {}): Channel {
     name: options.name ?? "console",
     accepts: "any",
     async deliver(message: OtpMessage, _options: DeliverOptions): Promise<void> {
-      write(`[otp-actions] ${message.purpose} code for ${message.to}: ${message.code} (expires ${message.codeExpiresAt.toISOString()})`);
+      if (message.notice === "lockout") write(`[otp-actions] ${message.purpose} lockout notice for ${message.to}`);
+      else
+        write(`[otp-actions] ${message.purpose} code for ${message.to}: ${message.code} (expires ${message.codeExpiresAt.toISOString()})`);
     },
   };
 }

@@ -81,7 +81,7 @@ export function smtpChannel(options: SmtpChannelOptions): Channel {
         messageId: `<${message.id}.otp@${messageIdDomain}>`,
         signal: deliverOptions.signal,
         ...(replyTo !== undefined && { replyTo }),
-        ...(otpTokenOrigin !== undefined && { otp: { code: message.code, origin: otpTokenOrigin } }),
+        ...(otpTokenOrigin !== undefined && message.notice === undefined && { otp: { code: message.code, origin: otpTokenOrigin } }),
       };
       try {
         await transport.sendMail(mail);

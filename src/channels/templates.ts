@@ -2,6 +2,7 @@ import { escapeHtml } from "../core/html-escape.js";
 import type { OtpMessage } from "../contracts/channel.js";
 import { negotiateLocale } from "./locale-negotiation.js";
 import { renderBuiltIn } from "./templates/built-in.js";
+import { renderLockoutNotice } from "./templates/lockout-notice.js";
 import { htmlDocument, textToHtml } from "./templates/html-layout.js";
 import { kindOf, own } from "./templates/kinds.js";
 import {
@@ -13,11 +14,20 @@ import {
   mergedLocales,
 } from "./templates/option-checks.js";
 import { fill, type Values } from "./templates/placeholders.js";
+import { transactionValues } from "./templates/transaction-text.js";
 import type { RenderedMessage, TemplateOptions, TemplateRenderer } from "./templates/types.js";
 
 export { negotiateLocale } from "./locale-negotiation.js";
 export { smsSegments, type SmsSegments } from "./sms-segments.js";
-export { BUILT_IN_LOCALES, PURPOSE_KINDS, type KindStrings, type LocaleStrings, type PurposeKind } from "./locales/index.js";
+export {
+  BUILT_IN_LOCALES,
+  PURPOSE_KINDS,
+  type KindStrings,
+  type LocaleStrings,
+  type LockoutStrings,
+  type PurposeKind,
+  type TransactionStrings,
+} from "./locales/index.js";
 export type {
   RenderedMessage,
   TemplateContext,
@@ -47,8 +57,15 @@ export function createTemplateRenderer(options: TemplateOptions = {}): TemplateR
     const strings = locales[locale]!;
     const kind = own(purposeKinds, message.purpose) ?? kindOf(message.purpose);
     const minutes = Math.max(1, Math.ceil((message.codeExpiresAt.getTime() - now()) / 60_000));
-    const values: Values = { code: message.code, minutes: String(minutes), appName, purpose: message.purpose };
-    const defaults = renderBuiltIn(strings, kind, locale, values, minutes);
+    const values: Values = {
+      code: message.code,
+      minutes: String(minutes),
+      appName,
+      purpose: message.purpose,
+      ...(message.transaction && transactionValues(message.transaction, locale, false)),
+    };
+    if (message.notice === "lockout") return renderLockoutNotice(strings, locale, values);
+    const defaults = renderBuiltIn(strings, kind, locale, values, minutes, message.transaction);
 
     const override = own(templates, message.purpose) ?? own(templates, kind);
     const custom =
@@ -72,7 +89,11 @@ export function createTemplateRenderer(options: TemplateOptions = {}): TemplateR
       rendered.html = htmlDocument(locale, rendered.subject, textToHtml(rendered.text));
     }
     if (custom?.html !== undefined) rendered.html = fill(custom.html, values, escapeHtml);
-    if (custom?.sms !== undefined) rendered.sms = fill(custom.sms, values);
+    if (custom?.sms !== undefined)
+      rendered.sms = fill(
+        custom.sms,
+        message.transaction ? { ...values, ...transactionValues(message.transaction, locale, true) } : values,
+      );
     if (webOtpDomain) rendered.sms = `${rendered.sms}\n\n@${webOtpDomain} #${message.code}`;
     return rendered;
   };

@@ -1,4 +1,5 @@
 import type { IdentifierKind } from "../core/identifiers.js";
+import type { Transaction } from "../core/transaction.js";
 import type { Channel, DeliverOptions, OtpMessage } from "../contracts/channel.js";
 import { checkedEndpointUrl, deliveryRequest, discardBody, responseError } from "./http-delivery.js";
 import { createTemplateRenderer, type RenderedMessage, type TemplateOptions } from "./templates.js";
@@ -50,6 +51,10 @@ export interface WebhookPayload {
   expiresAt: string;
   /** The verification's metadata, or null. */
   metadata: Record<string, unknown> | null;
+  /** `lockout` for a notice that carries no code (`code` is then empty): tell the recipient their codes were locked. */
+  notice?: "lockout";
+  /** The payment the code confirms, when it is bound to one: the message must show its amount and payee. */
+  transaction?: Transaction;
   /** The message rendered (subject, text, html, sms), when the channel has `render`. */
   rendered?: RenderedMessage;
 }
@@ -95,6 +100,8 @@ export function webhookChannel(options: WebhookChannelOptions): Channel {
         locale: typeof message.locale === "string" && message.locale.length <= MAX_LOCALE_CHARS ? message.locale : null,
         expiresAt: message.codeExpiresAt.toISOString(),
         metadata: message.metadata ?? null,
+        ...(message.transaction && { transaction: message.transaction }),
+        ...(message.notice && { notice: message.notice }),
         ...(render && { rendered: render(message) }),
       };
       const body = JSON.stringify(payload);

@@ -18,6 +18,15 @@ import type {
   StartRequest,
   VerificationStatusResponse,
 } from "./types.js";
+import type {
+  TotpApprovedResponse,
+  TotpCheckRequest,
+  TotpConfirmedResponse,
+  TotpEnrolmentResponse,
+  TotpEnrolRequest,
+  TotpFactorRequest,
+  TotpRecoveryCodesResponse,
+} from "./totp-types.js";
 
 /** What `createOtpClient` takes: where the service is, and its API key. */
 export interface OtpClientOptions {
@@ -59,6 +68,22 @@ export interface OtpClient {
   exportAudit(filter?: AuditFilterRequest, options?: RequestOptions): Promise<string>;
   /** POST /v1/audit/stats: counts per time bucket, conversion, latencies and the top sources of refusals over a range. */
   auditStats(query: AuditStatsRequest, options?: RequestOptions): Promise<AuditStatsResponse>;
+  /** The authenticator-app factor routes, /v1/factors/totp/…. */
+  readonly totp: OtpTotpClient;
+}
+
+/** One method per /v1/factors/totp route. */
+export interface OtpTotpClient {
+  /** POST /v1/factors/totp: a new factor, its secret, URI and QR code (shown once). */
+  enrol(input: TotpEnrolRequest, options?: RequestOptions): Promise<TotpEnrolmentResponse>;
+  /** POST /v1/factors/totp/confirm: activates the factor with a first code. */
+  confirm(input: TotpCheckRequest, options?: RequestOptions): Promise<TotpConfirmedResponse>;
+  /** POST /v1/factors/totp/verify: a code from the app; each time step's code passes once. */
+  verify(input: TotpCheckRequest, options?: RequestOptions): Promise<TotpApprovedResponse>;
+  /** POST /v1/factors/totp/recovery-codes: ten new codes; earlier ones stop working. */
+  recoveryCodes(input: TotpFactorRequest, options?: RequestOptions): Promise<TotpRecoveryCodesResponse>;
+  /** POST /v1/factors/totp/recovery-codes/use: a recovery code; each passes once. */
+  useRecoveryCode(input: TotpCheckRequest, options?: RequestOptions): Promise<TotpApprovedResponse>;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -143,6 +168,13 @@ export function createOtpClient(options: OtpClientOptions): OtpClient {
     queryAudit: (filter = {}, call) => json("POST", "v1/audit/query", filter, call),
     exportAudit: async (filter = {}, call) => (await send("POST", "v1/audit/export", filter, call)).text,
     auditStats: (query, call) => json("POST", "v1/audit/stats", query, call),
+    totp: {
+      enrol: (input, call) => json("POST", "v1/factors/totp", input, call),
+      confirm: (input, call) => json("POST", "v1/factors/totp/confirm", input, call),
+      verify: (input, call) => json("POST", "v1/factors/totp/verify", input, call),
+      recoveryCodes: (input, call) => json("POST", "v1/factors/totp/recovery-codes", input, call),
+      useRecoveryCode: (input, call) => json("POST", "v1/factors/totp/recovery-codes/use", input, call),
+    },
   };
 }
 

@@ -13,6 +13,16 @@ export interface EndUserClient {
   userAgent?: string;
 }
 
+/** The payment a code is bound to: the message shows it, and the check must name it again. */
+export interface TransactionDetails {
+  /** A decimal string with at most the currency's minor digits: "12.50". */
+  amount: string;
+  /** An ISO 4217 code such as EUR. */
+  currency: string;
+  /** Who is paid: 1-140 printable characters. */
+  payee: string;
+}
+
 /** POST /v1/verifications: who to send a code to, and what it protects. */
 export interface StartRequest {
   /** Email address or phone number. */
@@ -25,6 +35,8 @@ export interface StartRequest {
   metadata?: Record<string, unknown>;
   /** BCP 47 language tag for the message. */
   locale?: string;
+  /** The payment the code confirms; the check must name the same. */
+  transaction?: TransactionDetails;
   /** The end user the code is for. */
   client?: EndUserClient;
 }
@@ -55,6 +67,8 @@ export interface CheckRequest {
   purpose: string;
   /** When given, the context must have been issued to this identifier. */
   identifier?: string;
+  /** The transaction the code was bound to at start, when it was. */
+  transaction?: TransactionDetails;
   /** The end user checking the code. */
   client?: EndUserClient;
 }
@@ -79,6 +93,8 @@ export interface ResendRequest {
   context: string;
   /** BCP 47 language tag for the message. */
   locale?: string;
+  /** The transaction the verification was bound to at start, when it was: the new message shows it again. */
+  transaction?: TransactionDetails;
   /** The end user asking for the new code. */
   client?: EndUserClient;
 }

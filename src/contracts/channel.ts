@@ -1,4 +1,5 @@
 import type { IdentifierKind } from "../core/identifiers.js";
+import type { Transaction } from "../core/transaction.js";
 
 /** What a channel delivers. The only place outside the caller where the code exists. */
 export interface OtpMessage {
@@ -16,6 +17,14 @@ export interface OtpMessage {
   codeExpiresAt: Date;
   /** The verification's metadata, for templates. */
   metadata?: Record<string, unknown>;
+  /** The payment the code confirms, in canonical form: the message must show its amount and payee. */
+  transaction?: Transaction;
+  /**
+   * Set for a message that carries no code (`code` is then empty): `lockout` tells the recipient
+   * that failed checks locked their account's codes for `purpose`. A channel that renders its own
+   * text must say so rather than show a code.
+   */
+  notice?: "lockout";
 }
 
 /** What the engine gives a channel with each delivery. */

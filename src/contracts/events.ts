@@ -12,6 +12,12 @@ export const EVENT_TYPES = [
   "revoked",
   "rate_limited",
   "locked_out",
+  "lockout_notice",
+  "factor_enrolled",
+  "factor_confirmed",
+  "factor_verified",
+  "factor_failed",
+  "recovery_code_used",
 ] as const;
 
 /** One of `EVENT_TYPES`. */
@@ -52,6 +58,8 @@ export interface OtpEvent {
   limit?: string;
   /** Seconds until a refused request can succeed (rate_limited, locked_out). */
   retryAfterSeconds?: number;
+  /** Keyed digest of the transaction the code is bound to (never its amount or payee). */
+  transactionDigest?: string;
   /** The verification's metadata, on events that carry it. */
   metadata?: Record<string, unknown>;
   /** The caller's IP and user agent. */

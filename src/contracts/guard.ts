@@ -62,10 +62,21 @@ export interface LockoutNotice {
   retryAfterSeconds: number;
 }
 
+/** A lockout notice about to go to an identifier, which the guard allows once per window. */
+export interface NoticeClaim extends GuardTiming {
+  /** Keyed hash of the identifier the notice goes to: what the allowance is keyed by. */
+  identifierHash: string;
+  /** At most one notice per identifier within this many milliseconds. */
+  windowMs: number;
+}
+
 /** The ledger's check the guard runs inside its own step, or after its reservation. */
 export interface LedgerCheck {
-  /** The engine's store: counters that run a ledger's check themselves do so only for this one. */
-  store: LedgerStore;
+  /**
+   * The engine's store: counters that run a ledger's check themselves do so only for this one.
+   * Null for a check that is no verification's (a TOTP factor's): the guard then calls `record`.
+   */
+  store: LedgerStore | null;
   /** Verification id. */
   id: string;
   /** Whether the code matched. */
@@ -127,6 +138,12 @@ export interface Guard {
   check(attempt: CheckAttempt, ledger: LedgerCheck): Promise<GuardedCheck>;
   /** A check refused before any comparison costs its IP a failure point, never the identifier. */
   refusedCheck(check: RefusedCheck): Promise<void>;
+  /**
+   * Takes an identifier's lockout-notice allowance: true when no notice went to it within the
+   * window, counted where the guard counts (so across processes). Optional: an engine whose guard
+   * lacks it sends no notices. Rejects (STORE_UNAVAILABLE) when its counters cannot be read.
+   */
+  claimNotice?(claim: NoticeClaim): Promise<boolean>;
   /** Releases the guard's connections (counters the guard opened itself). */
   close?(): Promise<void>;
 }

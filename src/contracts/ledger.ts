@@ -99,6 +99,14 @@ export interface SynchronousLedger {
   recordNow(id: string, match: boolean, maxAttempts: number): RecordResult;
 }
 
+/** What an `advance` call found. */
+export interface AdvanceResult {
+  /** True when the mark was absent (or expired) or below `value`, and now holds `value`. */
+  advanced: boolean;
+  /** The mark after the call: `value` when it advanced, else the higher or equal one it holds. */
+  value: number;
+}
+
 /** Where verifications' state lives: a store implements these atomic primitives (see `otp-actions/testing` for its conformance suite). */
 export interface LedgerStore {
   /** A short name for health output and errors: "memory", "sqlite", "redis", "postgres". */
@@ -126,6 +134,15 @@ export interface LedgerStore {
    * rejects with StoreTimeoutError, as a write does.
    */
   inspect(id: string, options?: LedgerCallOptions): Promise<LedgerEntry>;
+  /**
+   * A high-water mark, in one atomic operation: when the mark under `key` is absent, expired or
+   * below `value`, it becomes `value` and lives `ttlMs` from now (`advanced`); otherwise nothing
+   * changes. What TOTP factors keep server side: the last accepted time step (a code of a step not
+   * above it is a replay), a recovery code's use, the current set of recovery codes. Keys contain
+   * a ':' and so never meet a verification id. Values are integers in [0, 2^31). Optional, so a
+   * store written before it still runs verifications; the engine's TOTP factors need it.
+   */
+  advance?(key: string, value: number, ttlMs: number, options?: LedgerCallOptions): Promise<AdvanceResult>;
   /** Resolves when the store answers; rejects when it does not. */
   health(): Promise<void>;
   /** Creates tables or scripts; idempotent. Never called implicitly by a constructor. */

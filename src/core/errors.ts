@@ -33,7 +33,7 @@ const REGISTRY = {
   INVALID_OTP: {
     status: 400,
     message: "Invalid OTP.",
-    when: "wrong code; the body has `attempts_remaining` and `context`",
+    when: "wrong code; the body has `attempts_remaining` and `context` (for a TOTP factor or a recovery code, neither)",
   },
   INVALID_CONTEXT: {
     status: 400,
@@ -43,7 +43,12 @@ const REGISTRY = {
   CONTEXT_MISMATCH: {
     status: 400,
     message: "The context was issued for another purpose or identifier.",
-    when: "the token was issued for another purpose or identifier than this check names",
+    when: "the token was issued for another purpose or identifier than this check names (no attempt is used), or for another transaction (or none, or one where none was bound): that check uses an attempt and the body has `attempts_remaining` and `context`",
+  },
+  INVALID_FACTOR: {
+    status: 400,
+    message: "Invalid factor.",
+    when: "a TOTP factor blob fails to open: not a string, tampered, truncated, sealed by a key no longer listed, another version",
   },
   UNAUTHORIZED: {
     status: 401,
@@ -75,6 +80,11 @@ const REGISTRY = {
     message: "The request was not received in time.",
     when: "service only: the request was not fully received within 30 s; the connection is closed",
   },
+  FACTOR_NOT_CONFIRMED: {
+    status: 409,
+    message: "The factor is not confirmed yet.",
+    when: "a TOTP factor was used (verify, recovery codes) before `confirm` accepted a first code",
+  },
   OTP_EXPIRED: {
     status: 410,
     message: "The OTP has expired.",
@@ -88,12 +98,12 @@ const REGISTRY = {
   ALREADY_USED: {
     status: 410,
     message: "The OTP has already been used.",
-    when: "the verification already succeeded",
+    when: "the verification already succeeded; for a TOTP factor, a code whose time step is not newer than the last accepted one, or a recovery code used before",
   },
   CANCELED: {
     status: 410,
     message: "The verification was canceled.",
-    when: "revoked: canceled, replaced by a resend, or delivery failed",
+    when: "revoked: canceled, replaced by a resend, or delivery failed; for a TOTP factor, a recovery code of a set that newer codes replaced",
   },
   PAYLOAD_TOO_LARGE: {
     status: 413,

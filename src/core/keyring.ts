@@ -15,6 +15,8 @@ export interface KeyEntry {
   readonly codeMacKey: KeyObject;
   /** HMAC-SHA256 key for identifier lookups (audit, limits) that must not store the identifier. */
   readonly identifierMacKey: KeyObject;
+  /** HMAC-SHA256 key for the digest of a transaction a code is bound to (never the details). */
+  readonly transactionMacKey: KeyObject;
 }
 
 /**
@@ -82,6 +84,7 @@ function deriveEntry(kid: string, secret: Buffer): KeyEntry {
     encKey: derive(secret, "token-encryption"),
     codeMacKey: derive(secret, "code-mac"),
     identifierMacKey: derive(secret, "identifier-mac"),
+    transactionMacKey: derive(secret, "transaction-mac"),
   };
   secret.fill(0);
   return entry;

@@ -27,6 +27,11 @@ export interface TokenClaims {
    * (for events, limits or the audit log) so that a check needs no second HMAC; null otherwise.
    */
   identifierHash: string | null;
+  /**
+   * The keyed digest of the transaction the code is bound to (base64url, 16 bytes), or null: the
+   * amount and payee themselves are never in the token.
+   */
+  transactionDigest: string | null;
   codeExpiresAtMs: number;
   sessionExpiresAtMs: number;
   /** How long each code of this session lives; null for a version-1 token, which lacks it. */
@@ -68,6 +73,9 @@ const FIXED_PLAIN_BYTES = FIXED_PLAIN_BYTES_V1 + CODE_TTL_BYTES;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const FLAG_DECOY = 1;
 const FLAG_IDENTIFIER_HASH = 2;
+/** Set when a transaction digest follows the identifier hash; tokens without one keep their layout. */
+const FLAG_TRANSACTION = 4;
+const TRANSACTION_DIGEST_BYTES = 16;
 
 /** What newVerificationId makes: 16 bytes in unpadded base64url, 22 characters. */
 export const VERIFICATION_ID_PATTERN = "^[A-Za-z0-9_-]{22}$";
@@ -145,7 +153,10 @@ function encodeClaims(claims: ClaimsToSeal): Buffer {
     throw new RangeError("token code TTL out of range");
   }
   const hashBytes = claims.identifierHash === null ? 0 : IDENTIFIER_HASH_BYTES;
-  const out = Buffer.allocUnsafe(FIXED_PLAIN_BYTES + hashBytes + identifierBytes + purposeBytes + channelBytes + metadataBytes);
+  const transactionBytes = claims.transactionDigest === null ? 0 : TRANSACTION_DIGEST_BYTES;
+  const out = Buffer.allocUnsafe(
+    FIXED_PLAIN_BYTES + hashBytes + transactionBytes + identifierBytes + purposeBytes + channelBytes + metadataBytes,
+  );
   let at = out.write(claims.id, 0, ID_BYTES, "base64url");
   at += claims.codeMac.copy(out, at, 0, CODE_MAC_BYTES);
   at = out.writeUIntBE(claims.codeExpiresAtMs, at, 6);
@@ -154,8 +165,12 @@ function encodeClaims(claims: ClaimsToSeal): Buffer {
   at = out.writeUInt8(claims.maxAttempts, at);
   at = out.writeUInt8(claims.codeLength, at);
   at = out.writeUInt8(Math.min(claims.sends, 255), at);
-  at = out.writeUInt8((claims.decoy ? FLAG_DECOY : 0) | (hashBytes > 0 ? FLAG_IDENTIFIER_HASH : 0), at);
+  at = out.writeUInt8(
+    (claims.decoy ? FLAG_DECOY : 0) | (hashBytes > 0 ? FLAG_IDENTIFIER_HASH : 0) | (transactionBytes > 0 ? FLAG_TRANSACTION : 0),
+    at,
+  );
   if (claims.identifierHash !== null) at += out.write(claims.identifierHash, at, IDENTIFIER_HASH_BYTES, "base64url");
+  if (claims.transactionDigest !== null) at += out.write(claims.transactionDigest, at, TRANSACTION_DIGEST_BYTES, "base64url");
   at = out.writeUInt8(identifierBytes, at);
   at += out.write(claims.identifier, at, identifierBytes, "utf8");
   at = out.writeUInt8(purposeBytes, at);
@@ -196,6 +211,7 @@ function decodeClaims(plain: Buffer, hasCodeTtl: boolean): TokenClaims {
   const sends = plain[counts + 2]!;
   const flags = plain[counts + 3]!;
   const identifierHash = (flags & FLAG_IDENTIFIER_HASH) !== 0 ? text(IDENTIFIER_HASH_BYTES, "base64url") : null;
+  const transactionDigest = (flags & FLAG_TRANSACTION) !== 0 ? text(TRANSACTION_DIGEST_BYTES, "base64url") : null;
   const identifier = text(plain[field(1)]!, "utf8");
   const purpose = text(plain[field(1)]!, "utf8");
   const channel = text(plain[field(1)]!, "utf8");
@@ -206,6 +222,7 @@ function decodeClaims(plain: Buffer, hasCodeTtl: boolean): TokenClaims {
     id,
     codeMac,
     identifierHash,
+    transactionDigest,
     codeExpiresAtMs,
     sessionExpiresAtMs,
     codeTtlSeconds,

@@ -25,6 +25,8 @@ import {
 import { regenerate, resend } from "./resend.js";
 import { revoke } from "./revoke.js";
 import { status } from "./status.js";
+import { totpOf } from "./totp/index.js";
+import type { Totp } from "./totp/types.js";
 import type {
   GenerateInput,
   Generated,
@@ -52,6 +54,7 @@ class OtpEngine implements Otp {
   readonly keyring: Keyring;
   readonly store: LedgerStore;
   readonly channels: ReadonlyMap<string, Channel>;
+  readonly totp: Totp;
   readonly #ctx: EngineContext;
 
   constructor(options: OtpOptions) {
@@ -114,6 +117,7 @@ class OtpEngine implements Otp {
       sharedMaxAttempts: [...purposes.values()].every((each) => each.maxAttempts === policy.maxAttempts) ? policy.maxAttempts : undefined,
       policyFor: (purpose) => purposes.get(purpose) ?? policy,
     };
+    this.totp = totpOf(this.#ctx);
   }
 
   on(type: OtpEventType | "*", listener: OtpEventListener): () => void {
@@ -205,4 +209,7 @@ function refuseUnknownChannels(channels: ReadonlyMap<string, Channel>, policy: R
   for (const name of policy.channels ?? []) {
     if (!channels.has(name)) throw new TypeError(`otp-actions: ${where}: channel '${name}' is not among the channels`);
   }
+  const notice = policy.lockoutNotice?.channel;
+  if (notice !== undefined && !channels.has(notice))
+    throw new TypeError(`otp-actions: ${where.replace(/\.channels$/, "")}: lockoutNotice channel '${notice}' is not among the channels`);
 }

@@ -7,6 +7,7 @@ import { withTimeout } from "../core/util/with-timeout.js";
 import type { EngineContext } from "./context.js";
 import { emit, type EventScope } from "./event-bus.js";
 import type { ResolvedDelivery, ResolvedPolicy } from "./options.js";
+import type { BoundTransaction } from "./transaction-binding.js";
 import type { Generated, Metadata } from "./types.js";
 
 /**
@@ -69,6 +70,7 @@ export async function deliver(
   decoy: boolean,
   locale: string | undefined,
   metadata: Metadata | undefined,
+  transaction?: BoundTransaction,
 ): Promise<void> {
   // A decoy with synchronous delivery answers at once (the caller chose to wait for the channel,
   // which no decoy has); with asynchronous delivery it takes the very same steps as a real send
@@ -82,6 +84,7 @@ export async function deliver(
     codeExpiresAt: generated.expiresAt,
     ...(typeof locale === "string" && { locale }),
     ...(metadata !== undefined && { metadata }),
+    ...(transaction !== undefined && { transaction: transaction.transaction }),
   };
   // Asynchronous delivery starts after the answer, so a real send returns after the same work as
   // a decoy (whatever a channel renders, signs or connects happens later for both).

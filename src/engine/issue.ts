@@ -10,6 +10,7 @@ import { clientField } from "../core/util/client-field.js";
 import { deadline, guarded, storeCall, storeDeadline, traceIdOf, type EngineContext } from "./context.js";
 import { channelFor, deliver, kindOf, mediumOf } from "./delivery.js";
 import { emit, lazyScope, withClearIdentifier, type EventScope } from "./event-bus.js";
+import { transactionToBind, type BoundTransaction } from "./transaction-binding.js";
 import { resolvePolicy, type CodePolicy, type ResolvedPolicy } from "./options.js";
 import type { GenerateInput, Generated, Issued, Metadata, StartInput } from "./types.js";
 
@@ -27,6 +28,8 @@ export interface IssueRequest {
   client: ClientInfo | undefined;
   traceId: string | undefined;
   identifierHash?: string;
+  /** The transaction the code is bound to, when one is. */
+  transaction?: BoundTransaction;
 }
 
 /** The session a code is issued into: a new one, or the one a resend continues. */
@@ -61,7 +64,17 @@ export async function start(ctx: EngineContext, input: StartInput): Promise<Issu
   const sending = { ...request, channel: channel.name };
   const base = issueScope(ctx, sending);
   const generated = await issue(ctx, sending, { sends: 1, decoy }, base, deadline(ctx), true);
-  await deliver(ctx, channel, generated, base, request.policy, decoy, input.locale ?? request.policy.locale, request.metadata);
+  await deliver(
+    ctx,
+    channel,
+    generated,
+    base,
+    request.policy,
+    decoy,
+    input.locale ?? request.policy.locale,
+    request.metadata,
+    request.transaction,
+  );
   return withoutCode(generated);
 }
 
@@ -86,6 +99,7 @@ function parseIssue(ctx: EngineContext, input: GenerateInput): IssueRequest {
     ...(ctx.defaultCountry && { defaultCountry: ctx.defaultCountry }),
   });
   const policy = resolvePolicy(ctx.policyFor(purpose), pickCodePolicy(input), "generate()");
+  const transaction = transactionToBind(ctx.keyring.sealing, policy, purpose, input.transaction);
   return {
     identifier,
     purpose,
@@ -95,6 +109,7 @@ function parseIssue(ctx: EngineContext, input: GenerateInput): IssueRequest {
     policy,
     client: input.client,
     traceId: traceIdOf(input.traceId),
+    ...(transaction && { transaction }),
   };
 }
 
@@ -123,6 +138,7 @@ export async function issue(
     // Computed only when something will use it; the token then carries it to every check.
     // Carried when a guard or a listener will use it: a check then needs no HMAC of its own for it.
     identifierHash: ctx.guard || ctx.events.wantsAny() ? identifierHash(ctx, request) : null,
+    transactionDigest: request.transaction?.digest ?? null,
     codeExpiresAtMs,
     sessionExpiresAtMs,
     // Policy TTLs are whole seconds (resolvePolicy takes seconds).
@@ -175,6 +191,7 @@ export function issueScope(ctx: EngineContext, request: IssueRequest): EventScop
         channel: request.channel,
         ...clientField(request.client),
         traceId: request.traceId,
+        ...(request.transaction && { transactionDigest: request.transaction.digest }),
       },
       request.identifier.value,
     ),

@@ -41,6 +41,25 @@ export interface EnginePolicy extends CodePolicy {
    * Default: none, so the channel's own default applies.
    */
   locale?: string;
+  /**
+   * `"required"`: every `start`/`generate` must bind its code to a transaction (amount, currency,
+   * payee), as PSD2 dynamic linking asks of payments; one without is refused with INVALID_REQUEST.
+   * Default `"optional"`: a transaction is bound when one is given.
+   */
+  transaction?: "required" | "optional";
+  /**
+   * When a check's failures lock the identifier out, tell its owner: a notice (no code) goes to
+   * the identifier through the code's channel, or `channel`, after the check has answered. At most
+   * one per lockout and one per identifier per day, counted on the guard's backend; nothing
+   * without a guard. Default false. See docs/abuse-protection.md.
+   */
+  lockoutNotice?: boolean | LockoutNoticeOptions;
+}
+
+/** Where lockout notices go. */
+export interface LockoutNoticeOptions {
+  /** The channel (one of the engine's) notices go through. Default: the one that delivered the code. */
+  channel?: string;
 }
 
 /** Policy that can be set per purpose (`purposes`); the engine-wide `channels` list is `allowedChannels`. */
@@ -135,6 +154,10 @@ export interface ResolvedPolicy {
   channels?: readonly string[];
   /** The message locale when a `start`/`resend` gives none. */
   locale?: string;
+  /** Present when every code of the purpose must be bound to a transaction. */
+  transaction?: "required";
+  /** Present when a lockout sends its identifier a notice. */
+  lockoutNotice?: LockoutNoticeOptions;
 }
 
 /** The policy an engine uses where its options set nothing. */
@@ -184,6 +207,8 @@ const POLICY_KEYS = [
   "maxSendsPerSession",
   "asyncDelivery",
   "locale",
+  "transaction",
+  "lockoutNotice",
 ] as const;
 const OPTION_KEYS = new Set<string>([
   ...POLICY_KEYS,
@@ -252,10 +277,34 @@ export function resolvePolicy(base: ResolvedPolicy, overrides: PurposePolicy | u
   }
   if (overrides.channels !== undefined) policy.channels = channelNames(`${where}.channels`, overrides.channels);
   if (overrides.locale !== undefined) policy.locale = localeTag(`${where}.locale`, overrides.locale);
+  if (overrides.transaction !== undefined) {
+    if (overrides.transaction !== "required" && overrides.transaction !== "optional")
+      throw new TypeError(`otp-actions: ${where}.transaction must be "required" or "optional"`);
+    if (overrides.transaction === "required") policy.transaction = "required";
+    else delete policy.transaction;
+  }
+  if (overrides.lockoutNotice !== undefined) {
+    const notice = lockoutNoticeOf(`${where}.lockoutNotice`, overrides.lockoutNotice);
+    if (notice) policy.lockoutNotice = notice;
+    else delete policy.lockoutNotice;
+  }
   if (policy.sessionTtlMs < policy.codeTtlMs) {
     throw new TypeError(`otp-actions: ${where}.sessionTtlSeconds must be at least codeTtlSeconds`);
   }
   return policy;
+}
+
+/** `lockoutNotice` as given: false, true, or where notices go. A TypeError naming `label` otherwise. */
+function lockoutNoticeOf(label: string, value: unknown): LockoutNoticeOptions | undefined {
+  if (value === false) return undefined;
+  if (value === true) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new TypeError(`otp-actions: ${label} must be a boolean or { channel }`);
+  refuseUnknownKeys(value, new Set(["channel"]), label);
+  const { channel } = value as { channel?: unknown };
+  if (channel === undefined) return {};
+  if (typeof channel !== "string" || !NAME.test(channel)) throw new TypeError(`otp-actions: ${label}.channel must be a channel name`);
+  return { channel };
 }
 
 export interface ResolvedDelivery {

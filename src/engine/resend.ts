@@ -1,30 +1,48 @@
 import type { ClientInfo } from "../contracts/events.js";
 import { OtpError } from "../core/errors.js";
 import { kindOfNormalized } from "../core/identifiers.js";
-import type { TokenClaims } from "../core/token.js";
+import type { OpenedToken, TokenClaims } from "../core/token.js";
+import { transactionDigest } from "../core/transaction.js";
 import { deadline, guarded, openContext, storeCall, storeDeadline, traceIdOf, type EngineContext } from "./context.js";
 import { channelFor, deliver } from "./delivery.js";
 import { claimsScope, emit, type EventScope } from "./event-bus.js";
 import { issue, issueScope, refuseUnlistedChannel, sendAttempt, withoutCode, type IssueRequest } from "./issue.js";
 import type { ResolvedPolicy } from "./options.js";
 import { revokeRefusal } from "./outcomes.js";
+import { namedTransaction, sameTransaction, type BoundTransaction } from "./transaction-binding.js";
 import type { Generated, Issued, Metadata, ResendInput } from "./types.js";
 
 /** Replaces the session's code with a new one and delivers it; the old code stops working. */
 export async function resend(ctx: EngineContext, input: ResendInput): Promise<Issued> {
-  const { claims } = openContext(ctx, input?.context);
+  const opened = openContext(ctx, input?.context);
+  const { claims } = opened;
+  const transaction = sessionTransaction(ctx, opened, input.transaction);
   const channel = channelFor(ctx, claims.channel, undefined);
   // Checked against the purpose's policy now, before the old code is replaced.
   refuseUnlistedChannel(ctx.policyFor(claims.purpose), claims.purpose, channel.name);
-  const { generated, base, policy, metadata } = await reissue(ctx, claims, input.client, traceIdOf(input.traceId));
-  await deliver(ctx, channel, generated, base, policy, claims.decoy, input.locale ?? policy.locale, metadata ?? undefined);
+  const { generated, base, policy, metadata } = await reissue(ctx, claims, input.client, traceIdOf(input.traceId), transaction);
+  await deliver(ctx, channel, generated, base, policy, claims.decoy, input.locale ?? policy.locale, metadata ?? undefined, transaction);
   return withoutCode(generated);
 }
 
 /** Like resend, but returns the new code for the caller to deliver. */
 export async function regenerate(ctx: EngineContext, input: ResendInput): Promise<Generated> {
-  const { claims } = openContext(ctx, input?.context);
-  return (await reissue(ctx, claims, input.client, traceIdOf(input.traceId))).generated;
+  const opened = openContext(ctx, input?.context);
+  const transaction = sessionTransaction(ctx, opened, input.transaction);
+  return (await reissue(ctx, opened.claims, input.client, traceIdOf(input.traceId), transaction)).generated;
+}
+
+/**
+ * The transaction a resend names, which must be the session's own: the token holds only its
+ * digest, and the new message must show the details again. Another one, or none for a bound
+ * session, is CONTEXT_MISMATCH before anything changes. Its digest is taken again under the
+ * sealing key, which a rotation may have changed.
+ */
+function sessionTransaction(ctx: EngineContext, opened: OpenedToken, given: unknown): BoundTransaction | undefined {
+  const named = namedTransaction(given);
+  if (!sameTransaction(opened.key, opened.claims, named))
+    throw new OtpError("CONTEXT_MISMATCH", { message: "The context was issued for another transaction." });
+  return named && { transaction: named, digest: transactionDigest(ctx.keyring.sealing.transactionMacKey, named) };
 }
 
 /**
@@ -37,6 +55,7 @@ async function reissue(
   claims: TokenClaims,
   client: ClientInfo | undefined,
   traceId: string | undefined,
+  transaction: BoundTransaction | undefined,
 ): Promise<{ generated: Generated; base: EventScope; policy: ResolvedPolicy; metadata: Metadata | null }> {
   const now = ctx.clock.now();
   if (now >= claims.sessionExpiresAtMs) throw new OtpError("SESSION_EXPIRED");
@@ -61,6 +80,7 @@ async function reissue(
     policy: sessionPolicy(policy, claims),
     client,
     traceId,
+    ...(transaction && { transaction }),
   };
   // The guard decides before the old code is revoked: a refused resend leaves the session usable.
   const issueBase = issueScope(ctx, request);

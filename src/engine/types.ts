@@ -3,7 +3,9 @@ import type { Channel } from "../contracts/channel.js";
 import type { ClientInfo, OtpEventListener, OtpEventType } from "../contracts/events.js";
 import type { LedgerStore } from "../contracts/ledger.js";
 import type { Keyring } from "../core/keyring.js";
+import type { Transaction } from "../core/transaction.js";
 import type { CodePolicy } from "./options.js";
+import type { Totp } from "./totp/types.js";
 
 /** Application data stored with a verification and returned when it succeeds (a JSON object, at most 5 KB). */
 export type Metadata = Record<string, unknown>;
@@ -18,6 +20,11 @@ export interface GenerateInput extends CodePolicy {
   channel?: string;
   /** Stored with the verification and returned by a successful check. */
   metadata?: Metadata;
+  /**
+   * The payment the code confirms (PSD2 dynamic linking): the message shows the amount and the
+   * payee, and the check must name the same transaction. The token holds only its keyed digest.
+   */
+  transaction?: Transaction;
   /** The caller's IP and user agent, for limits, events and the audit log. */
   client?: ClientInfo;
   /** Ties this operation's events and audit rows to your trace or request id (visible ASCII, at most 128 characters). */
@@ -64,6 +71,11 @@ export interface VerifyInput {
   purpose: string | null;
   /** When given, the token must have been issued to this identifier (after normalisation). */
   identifier?: string;
+  /**
+   * The transaction the code was issued for, when it was bound to one. Any difference (or one
+   * given for an unbound code, or none for a bound one) is CONTEXT_MISMATCH and uses an attempt.
+   */
+  transaction?: Transaction;
   /** The caller's IP and user agent, for limits, events and the audit log. */
   client?: ClientInfo;
   /** Ties this operation's events and audit rows to your trace or request id (visible ASCII, at most 128 characters). */
@@ -90,6 +102,8 @@ export interface Verified {
 export interface ResendInput {
   /** The context of the session (its newest one). */
   context: unknown;
+  /** The session's transaction, when its code is bound to one: the new message shows it again. */
+  transaction?: Transaction;
   /** The message's language (a BCP 47 tag); default the channel's. */
   locale?: string;
   /** The caller's IP and user agent, for limits, events and the audit log. */
@@ -169,6 +183,8 @@ export interface Otp {
   readonly store: LedgerStore;
   /** The configured channels, by name. */
   readonly channels: ReadonlyMap<string, Channel>;
+  /** Authenticator-app factors (TOTP) and recovery codes, on this engine's keys, store and guard. */
+  readonly totp: Totp;
   /** Waits for deliveries still in flight, asynchronous or not. Does not close the store. */
   close(): Promise<void>;
 }

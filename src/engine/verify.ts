@@ -9,7 +9,9 @@ import { openToken, type OpenedToken, type TokenClaims } from "../core/token.js"
 import { clientField } from "../core/util/client-field.js";
 import { deadline, guarded, storeCall, storeDeadline, traceIdOf, type EngineContext } from "./context.js";
 import { claimsScope, emit } from "./event-bus.js";
+import { scheduleLockoutNotice } from "./lockout-notice.js";
 import { attemptsRemaining, checkRefusal } from "./outcomes.js";
+import { namedTransaction, sameTransaction } from "./transaction-binding.js";
 import type { Metadata, Verified, VerifyInput } from "./types.js";
 
 /** The check: the code against its context, once, counted by the ledger. */
@@ -25,6 +27,7 @@ export async function verify(ctx: EngineContext, input: VerifyInput): Promise<Ve
   if (purpose !== null && typeof purpose !== "string") throw new OtpError("INVALID_REQUEST", { message: "purpose must be a string." });
   if (context.length > MAX_CONTEXT_CHARS) throw new OtpError("PAYLOAD_TOO_LARGE", { message: "The context is too large." });
   if (!isPlausibleCode(code)) throw new OtpError("INVALID_CODE_FORMAT");
+  const transaction = namedTransaction(input.transaction);
   const traceId = traceIdOf(input.traceId);
   const deadlineMs = deadline(ctx);
   const timing = (): GuardTiming => ({ nowMs: ctx.clock.now(), deadlineMs: storeDeadline(ctx, deadlineMs) });
@@ -58,7 +61,11 @@ export async function verify(ctx: EngineContext, input: VerifyInput): Promise<Ve
   if (code.length !== claims.codeLength) throw await refuse(new OtpError("INVALID_CODE_FORMAT"));
 
   // A decoy's digest is computed too: skipping it would make a decoy's check measurably faster.
-  const matched = digestsMatch(claims.codeMac, codeDigest(key.codeMacKey, claims.id, code)) && !claims.decoy;
+  const codeMatched = digestsMatch(claims.codeMac, codeDigest(key.codeMacKey, claims.id, code)) && !claims.decoy;
+  // Another transaction than the bound one is a failed check, counted like a wrong code: a changed
+  // amount or payee must not be tried for free.
+  const transactionMatched = sameTransaction(key, claims, transaction);
+  const matched = codeMatched && transactionMatched;
   const record = (): Promise<RecordResult> =>
     storeCall(
       ctx,
@@ -89,7 +96,10 @@ export async function verify(ctx: EngineContext, input: VerifyInput): Promise<Ve
   const evaluated = result.outcome === "approved" || result.outcome === "rejected";
   if (evaluated) {
     emit(ctx, "validation_attempt", base, { attempts: result.attempts });
-    if (lockout) emit(ctx, "locked_out", base, { limit: lockout.limit, retryAfterSeconds: lockout.retryAfterSeconds });
+    if (lockout) {
+      emit(ctx, "locked_out", base, { limit: lockout.limit, retryAfterSeconds: lockout.retryAfterSeconds });
+      scheduleLockoutNotice(ctx, claims, claims.identifierHash ?? ctx.keyring.identifierHash(claims.identifier), base);
+    }
   }
 
   const refusal = checkRefusal(result, claims.maxAttempts, context);
@@ -105,13 +115,20 @@ export async function verify(ctx: EngineContext, input: VerifyInput): Promise<Ve
     };
   }
   if (result.outcome === "rejected") {
-    emit(ctx, "failed", base, { reason: "INVALID_OTP", attempts: result.attempts, durationMs: took() });
-    if (attemptsRemaining(result, claims.maxAttempts) === 0) emit(ctx, "exhausted", base, { attempts: result.attempts });
+    const remaining = attemptsRemaining(result, claims.maxAttempts);
+    const reason = transactionMatched ? "INVALID_OTP" : "CONTEXT_MISMATCH";
+    emit(ctx, "failed", base, { reason, attempts: result.attempts, durationMs: took() });
+    if (remaining === 0) emit(ctx, "exhausted", base, { attempts: result.attempts });
+    if (!transactionMatched) {
+      throw new OtpError("CONTEXT_MISMATCH", { message: TRANSACTION_MISMATCH, attemptsRemaining: remaining, context });
+    }
   } else {
     emit(ctx, "failed", base, { reason: refusal.code, durationMs: took() });
   }
   throw refusal;
 }
+
+const TRANSACTION_MISMATCH = "The context was issued for another transaction.";
 
 function sameIdentifier(ctx: EngineContext, identifier: string, claims: TokenClaims): boolean {
   try {

@@ -9,11 +9,13 @@ import type {
   GuardTiming,
   LedgerCheck,
   LedgerOpen,
+  NoticeClaim,
   RefusedCheck,
   SendAttempt,
   SendReservation,
 } from "../contracts/guard.js";
 import { checkStep, refusedCheckStep, withLockout } from "./check-step.js";
+import { noticeKey } from "./keys.js";
 import { LIMITS, OFF, refusal, type PurposeLimits } from "./limits.js";
 import {
   DEFAULT_LIMITS,
@@ -38,6 +40,8 @@ export interface AbuseGuard extends Guard {
    * to phone numbers (today: no `smsCountries` allow-list).
    */
   warnings(deliversToPhones: boolean): string[];
+  /** Takes an identifier's lockout-notice allowance on the guard's counters (see Guard.claimNotice). */
+  claimNotice(claim: NoticeClaim): Promise<boolean>;
 }
 
 /** A send's reservation: the points to give back if it fails for want of a store. */
@@ -227,6 +231,12 @@ export class DefaultGuard implements AbuseGuard {
     } catch (error) {
       this.#report(error);
     }
+  }
+
+  async claimNotice(claim: NoticeClaim): Promise<boolean> {
+    // A plain take of one point: the step refuses while a notice's window is live.
+    const result = await this.#apply([{ kind: "take", key: noticeKey(claim.identifierHash), max: 1, windowMs: claim.windowMs }], claim);
+    return result.refused === undefined;
   }
 
   async close(): Promise<void> {}

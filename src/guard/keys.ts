@@ -29,6 +29,8 @@ export const pairLockKey = (subject: string, ip: string): string => `lock:${subj
 /** A lockout's level (how long the next one lasts). */
 export const lockLevelKey = (lockKey: string): string => `${lockKey}:level`;
 
+/** Lockout notices sent to an identifier, whatever the purpose: at most one a day. */
+export const noticeKey = (identifierHash: string): string => `notice:${identifierHash.slice(0, 22)}`;
 export const cooldownKey = (subject: string): string => `cooldown:${subject}`;
 export const sendsKey = (subject: string): string => `sends:${subject}`;
 export const sendsPerIpKey = (scope: string, ip: string): string => `sends_ip:${scope}:${ip}`;

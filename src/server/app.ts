@@ -34,6 +34,7 @@ import { auditRoutes } from "./routes/audit.js";
 import { docsRoutes } from "./routes/docs.js";
 import { LOG_SERIALIZERS, RequestLog } from "./request-log.js";
 import { pageRoutes } from "./routes/pages.js";
+import { totpRoutes } from "./routes/totp.js";
 import { verificationRoutes } from "./routes/verifications.js";
 import { addSharedSchemas } from "./schemas.js";
 import { WarningFolder } from "./warnings.js";
@@ -165,6 +166,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       v1.addHook("onRequest", noStore);
       v1.addHook("onRequest", auth);
       await verificationRoutes(v1, { otp: options.otp, trustProxy });
+      await totpRoutes(v1, { otp: options.otp, trustProxy });
       if (options.auditLog) await auditRoutes(v1, { otp: options.otp, log: options.auditLog });
     },
     { prefix: "/v1" },

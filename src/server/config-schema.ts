@@ -100,6 +100,25 @@ const policyProperties: Record<string, SchemaNode> = {
     problem: 'must be a BCP 47 language tag such as "fr" or "pt-BR"',
     description: "the message locale when a start or resend gives none (default the channel's)",
   },
+  transaction: {
+    type: "string",
+    enum: ["required", "optional"],
+    default: "optional",
+    description: "required: every start binds its code to a transaction (amount, currency, payee), else 400; see docs/transactions.md",
+  },
+  lockoutNotice: {
+    anyOf: [
+      { type: "boolean" },
+      {
+        type: "object",
+        additionalProperties: false,
+        properties: { channel: { type: "string", pattern: NAME_PATTERN, description: "the channel notices go through" } },
+      },
+    ],
+    default: false,
+    description:
+      "when failed checks lock an identifier out, send it a notice (no code) through the code's channel or `channel`; at most one per identifier a day",
+  },
 };
 
 const d = DEFAULT_LIMITS;

@@ -28,6 +28,8 @@ export interface PolicyDocument {
   asyncDelivery?: boolean;
   channels?: string[];
   locale?: string;
+  transaction?: "required" | "optional";
+  lockoutNotice?: boolean | { channel?: string };
 }
 
 /** The settings as the schema describes them, once it has accepted them (every key optional). */

@@ -48,6 +48,8 @@ function outboxChannel(options: OutboxChannelOptions): Channel {
     name: options.name,
     accepts: options.accepts,
     async deliver(message: OtpMessage, _options: DeliverOptions): Promise<void> {
+      // A lockout notice has no code: the outbox shows codes only.
+      if (message.notice === "lockout") return write(`[otp-actions ${options.name}] ${message.purpose} lockout notice for ${message.to}`);
       options.outbox.add({
         id: message.id,
         channel: options.name,

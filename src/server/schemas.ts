@@ -10,6 +10,8 @@ import { AUDIT_ACTIONS, MAX_PAGE_SIZE } from "../audit/audit-log.js";
 import { ERRORS, type ErrorCode } from "../core/errors.js";
 import { LOCALE_PATTERN, MAX_CONTEXT_CHARS, NAME_PATTERN } from "../core/limits.js";
 import { auditStats, auditStatsQuery } from "./schemas/audit-stats.js";
+import { transaction } from "./schemas/transaction.js";
+import { TOTP_SCHEMAS } from "./schemas/totp.js";
 import { verificationStatus } from "./schemas/verification-status.js";
 
 /** Every code the registry can answer with: the Error schema's `error_code` enum. */
@@ -87,10 +89,16 @@ const error = {
   properties: {
     error: { type: "string" },
     error_code: { type: "string", enum: ERROR_CODES },
-    attempts_remaining: { type: "integer", description: "Attempts left on this verification (INVALID_OTP)." },
+    attempts_remaining: {
+      type: "integer",
+      description: "Attempts left on this verification (INVALID_OTP, and CONTEXT_MISMATCH for another transaction).",
+    },
     retry_after_seconds: { type: "integer", description: "Seconds until a retry can succeed (RATE_LIMITED); also sent as Retry-After." },
     limit: { type: "string", description: "Which limit refused the request (RATE_LIMITED)." },
-    context: { type: "string", description: "The context to send with the next attempt (INVALID_OTP)." },
+    context: {
+      type: "string",
+      description: "The context to send with the next attempt (INVALID_OTP, and CONTEXT_MISMATCH for another transaction).",
+    },
   },
   examples: [{ error: ERRORS.INVALID_OTP.message, error_code: "INVALID_OTP", attempts_remaining: 4, context: EXAMPLE_CONTEXT }],
 } as const;
@@ -104,6 +112,7 @@ const startVerification = requestBody(
     channel: { type: "string", pattern: NAME_PATTERN, description: "Channel name; by default the one for the identifier's kind." },
     metadata,
     locale,
+    transaction: ref("Transaction"),
     client: ref("Client"),
   },
   ["identifier", "purpose"],
@@ -142,6 +151,7 @@ const checkVerification = requestBody(
     code: { type: "string", maxLength: 64, description: "The digits the user typed." },
     purpose: { ...purpose, description: "The purpose the code is checked for: the context must have been issued for it." },
     identifier: { ...identifier, description: "When given, the context must have been issued to this identifier." },
+    transaction: ref("Transaction"),
     client: ref("Client"),
   },
   ["context", "code", "purpose"],
@@ -165,7 +175,7 @@ const approved = {
 const resendVerification = requestBody(
   "ResendVerification",
   "The context of a pending verification.",
-  { context, locale, client: ref("Client") },
+  { context, locale, transaction: ref("Transaction"), client: ref("Client") },
   ["context"],
 );
 
@@ -381,6 +391,8 @@ export const SHARED_SCHEMAS = [
   healthReport,
   probeReport,
   verificationStatus,
+  transaction,
+  ...TOTP_SCHEMAS,
 ] as const;
 
 /** Adds every named schema to the app, before any route that points at one. */

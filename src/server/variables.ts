@@ -91,6 +91,8 @@ export const VARIABLES: readonly Variable[] = [
     help: "codes per session, first + resends",
   },
   { name: "OTP_ASYNC_DELIVERY", path: ["policy", "asyncDelivery"], kind: "boolean", help: "answer before the channel finishes" },
+  { name: "OTP_LOCKOUT_NOTICE", path: ["policy", "lockoutNotice"], kind: "boolean", help: "tell an identifier its codes were locked" },
+  { name: "OTP_TRANSACTION", path: ["policy", "transaction"], kind: "string", help: "required | optional: codes bound to a transaction" },
   { name: "OTP_DEFAULT_COUNTRY", path: ["defaultCountry"], kind: "string", default: "none", help: "ISO country of national phone numbers" },
   { name: "OTP_RATE_LIMITS", path: ["guard", "enabled"], kind: "switch", help: "on | off: the guard (limits, lockouts)" },
   { name: "OTP_SMS_COUNTRIES", path: ["guard", "smsCountries"], kind: "codes", default: "any", help: "countries SMS may go to: US,CA,GB" },

@@ -6,6 +6,8 @@ export const CONSUMED = 1;
 export const REVOKED = 2;
 /** Revoked by a resend; existing rows never hold it, so adding it needs no migration. */
 export const REPLACED = 3;
+/** A row holding an `advance` mark (its value in `attempts`), not a verification: no state name, so inspect answers unknown. */
+export const MARK = 4;
 export const STATE_NAMES: Record<number, Exclude<LedgerState, "unknown">> = {
   [PENDING]: "pending",
   [CONSUMED]: "consumed",

@@ -1,6 +1,7 @@
 import { ExpirySweep } from "../core/expiry-sweep.js";
 import { OldestFirst } from "../core/oldest-first.js";
 import type {
+  AdvanceResult,
   LedgerCallOptions,
   LedgerEntry,
   LedgerRevokeOptions,
@@ -44,6 +45,9 @@ export class MemoryStore implements LedgerStore, SynchronousLedger {
   readonly #maxEntries: number;
   readonly #sweeper: ExpirySweep<Entry>;
   readonly #oldest: OldestFirst<string, Entry>;
+  /** TOTP marks, apart from verifications: never evicted for room, since a forgotten mark would let a used code pass again. */
+  readonly #marks = new Map<string, { value: number; expiresAtMs: number }>();
+  readonly #markSweeper = new ExpirySweep(this.#marks, SWEEP_PER_OPEN);
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
@@ -107,10 +111,21 @@ export class MemoryStore implements LedgerStore, SynchronousLedger {
     return { state: entry.state, attempts: entry.attempts, expiresAtMs: entry.expiresAtMs };
   }
 
+  async advance(key: string, value: number, ttlMs: number, options?: LedgerCallOptions): Promise<AdvanceResult> {
+    checkDeadline(options);
+    const now = this.#now();
+    this.#markSweeper.sweep(now);
+    const mark = this.#marks.get(key);
+    if (mark && mark.expiresAtMs > now && mark.value >= value) return { advanced: false, value: mark.value };
+    this.#marks.set(key, { value, expiresAtMs: now + ttlMs });
+    return { advanced: true, value };
+  }
+
   async health(): Promise<void> {}
 
   async close(): Promise<void> {
     this.#entries.clear();
+    this.#marks.clear();
   }
 
   #live(id: string): Entry | undefined {

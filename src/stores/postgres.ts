@@ -1,11 +1,19 @@
 import pg from "pg";
-import type { LedgerCallOptions, LedgerEntry, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult } from "../contracts/ledger.js";
+import type {
+  AdvanceResult,
+  LedgerCallOptions,
+  LedgerEntry,
+  LedgerRevokeOptions,
+  LedgerStore,
+  RecordResult,
+  RevokeResult,
+} from "../contracts/ledger.js";
 import { clockSkewOption, timeoutOption } from "../core/util/option-checks.js";
 import { tableNameOption } from "../core/util/sql-identifier.js";
 import { StoreTimeoutError, deadlineOf, deadlinePassed, withTimeout } from "../core/util/with-timeout.js";
 import { migratePostgres, poolFromOptions } from "../drivers/pg-work.js";
 import { postgresTableExists } from "../drivers/table-exists.js";
-import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
+import { CONSUMED, MARK, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
 
 /** Options of `postgresStore`: a pool or a connection string. */
 export interface PostgresStoreOptions {
@@ -35,6 +43,11 @@ interface Snapshot {
 
 interface Deadlined {
   in_time: number | null;
+}
+
+interface AdvanceRow extends Deadlined {
+  advanced_value: number | null;
+  current: number | null;
 }
 
 interface InspectRow extends Snapshot {
@@ -74,7 +87,16 @@ export class PostgresStore implements LedgerStore {
   readonly #owned: boolean;
   readonly #timeoutMs: number;
   readonly #clockSkewMs: number;
-  readonly #sql: { open: string; record: string; revoke: string; read: string; inspect: string; purge: string };
+  readonly #sql: {
+    open: string;
+    record: string;
+    revoke: string;
+    read: string;
+    inspect: string;
+    purge: string;
+    advance: string;
+    mark: string;
+  };
   #opens = 0;
   /** The last connection error the pool reported; kept so health() can say why. */
   lastError: Error | undefined;
@@ -110,6 +132,7 @@ export class PostgresStore implements LedgerStore {
     const open = bound(5);
     const record = bound(5);
     const revoke = bound(4);
+    const advance = bound(5);
     this.#sql = {
       open: `WITH ${open.cfg}
              INSERT INTO ${t} (id, attempts, state, expires_at)
@@ -129,6 +152,19 @@ export class PostgresStore implements LedgerStore {
                FROM (SELECT 1) AS one LEFT JOIN upd ON true LEFT JOIN cur ON true`,
       read: snapshot,
       inspect: `SELECT attempts, state, expires_at > now() AS live, extract(epoch FROM expires_at)::float8 * 1000 AS expires_ms FROM ${t} WHERE id = $1`,
+      // Marks share the table (their keys hold a ':', which no verification id does): no migration.
+      // Postgres evaluates the conflict's WHERE on the newest row version, so racing raises to the
+      // same value advance once.
+      advance: `WITH ${advance.cfg},
+                up AS (INSERT INTO ${t} AS cur (id, attempts, state, expires_at)
+                       SELECT $1::text, $2::integer, ${MARK}, now() + $3::float8 * interval '1 millisecond' FROM cfg WHERE cfg.v IS NOT NULL
+                       ON CONFLICT (id) DO UPDATE SET attempts = EXCLUDED.attempts, expires_at = EXCLUDED.expires_at
+                       WHERE cur.attempts < EXCLUDED.attempts OR cur.expires_at <= now()
+                       RETURNING attempts, ${advance.inTime})
+                SELECT up.attempts AS advanced_value, up.in_time,
+                       (SELECT attempts FROM ${t} WHERE id = $1 AND state = ${MARK} AND expires_at > now()) AS current
+                FROM (SELECT 1) AS one LEFT JOIN up ON true`,
+      mark: `SELECT attempts FROM ${t} WHERE id = $1 AND state = ${MARK} AND expires_at > now()`,
       purge: `DELETE FROM ${t} WHERE id IN (SELECT id FROM ${t} WHERE expires_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)`,
     };
   }
@@ -174,6 +210,17 @@ export class PostgresStore implements LedgerStore {
     const current = row.state === PENDING && row.live ? await this.#read(id) : row;
     if (current.attempts === null || !current.live) return { previous: "unknown", attempts: 0 };
     return { previous: STATE_NAMES[current.state!] ?? "unknown", attempts: current.attempts };
+  }
+
+  async advance(key: string, value: number, ttlMs: number, options?: LedgerCallOptions): Promise<AdvanceResult> {
+    const row = (await this.#write<AdvanceRow>(options, "advance", this.#sql.advance, [key, value, ttlMs]))[0]!;
+    if (row.advanced_value !== null) return { advanced: true, value };
+    // Refused: the statement's snapshot may predate the racing raise that refused it; marks only grow, so a fresh read names it.
+    if (row.current !== null && row.current >= value) return { advanced: false, value: row.current };
+    const { rows } = await this.#query(() =>
+      this.pool.query<{ attempts: number }>({ name: `otp-mark-${this.tableName}`, text: this.#sql.mark, values: [key] }),
+    );
+    return { advanced: false, value: rows[0]?.attempts ?? value };
   }
 
   /** One SELECT, bound by the deadline: a read changes nothing, so the bound is the driver's and this call's. */

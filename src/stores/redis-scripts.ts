@@ -66,6 +66,17 @@ if string.sub(body, -${REPLACED_MARK.length}) == '${REPLACED_MARK}' then return 
 return {3, attempts, at}
 `;
 
+// A mark ('advance'): a bare integer under its own key. ARGV[3] the value, ARGV[4] time to live in
+// ms. Reply: 1 and the value when it advanced, else 0 and the mark it holds. A mark carries no epoch:
+// an absent mark lets a code through, so the epoch's "unknown never approves" cannot protect it;
+// what a restart keeps of marks is the server's persistence, which the service checks at start.
+const ADVANCE_SCRIPT = `${PREAMBLE}
+local mark = tonumber(redis.call('GET', KEYS[1]))
+if mark and mark >= tonumber(ARGV[3]) then return {0, mark} end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+return {1, tonumber(ARGV[3])}
+`;
+
 /** The states INSPECT_SCRIPT answers with, by index. */
 export const INSPECT_STATES: LedgerState[] = ["unknown", "pending", "consumed", "revoked", "replaced"];
 
@@ -88,6 +99,7 @@ export const SCRIPTS = {
   record: script(RECORD_SCRIPT),
   revoke: script(REVOKE_SCRIPT),
   inspect: script(INSPECT_SCRIPT),
+  advance: script(ADVANCE_SCRIPT),
 };
 
 // The epoch record, one hash: the epoch entries are opened in, and the run id of the server that

@@ -1,7 +1,15 @@
 // Past 300 lines for one class: the connection, the epoch it confirms and the commands sent on it are one piece of state.
 import { Cluster, Redis } from "ioredis";
 import { redisReady } from "../drivers/redis-ready.js";
-import type { LedgerCallOptions, LedgerEntry, LedgerRevokeOptions, LedgerStore, RecordResult, RevokeResult } from "../contracts/ledger.js";
+import type {
+  AdvanceResult,
+  LedgerCallOptions,
+  LedgerEntry,
+  LedgerRevokeOptions,
+  LedgerStore,
+  RecordResult,
+  RevokeResult,
+} from "../contracts/ledger.js";
 import { clockSkewOption, timeoutOption } from "../core/util/option-checks.js";
 import { deadlineOf, deadlinePassed, withTimeout } from "../core/util/with-timeout.js";
 import { RECORD_OUTCOMES } from "./redis-ledger-lua.js";
@@ -140,6 +148,11 @@ export class RedisStore implements LedgerStore {
     const [code, attempts, expiresAtMs] = await this.#write<[number, number, number]>(options, SCRIPTS.inspect, id);
     const state = INSPECT_STATES[code] ?? "unknown";
     return state === "unknown" ? { state, attempts: 0 } : { state, attempts, expiresAtMs };
+  }
+
+  async advance(key: string, value: number, ttlMs: number, options?: LedgerCallOptions): Promise<AdvanceResult> {
+    const [advanced, mark] = await this.#write(options, SCRIPTS.advance, key, String(value), String(Math.max(1, Math.ceil(ttlMs))));
+    return { advanced: advanced === 1, value: mark };
   }
 
   async health(): Promise<void> {

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { isBusy, openSqliteFile, SQLITE_BUSY_WAIT_MS, whenUnlocked } from "../drivers/sqlite-file.js";
 import type {
+  AdvanceResult,
   LedgerCallOptions,
   LedgerEntry,
   LedgerRevokeOptions,
@@ -13,7 +14,7 @@ import { timeoutOption } from "../core/util/option-checks.js";
 import { tableNameOption } from "../core/util/sql-identifier.js";
 import { sqliteTableExists } from "../drivers/table-exists.js";
 import { StoreTimeoutError, deadlineOf } from "../core/util/with-timeout.js";
-import { CONSUMED, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
+import { CONSUMED, MARK, PENDING, PURGE_BATCH, PURGE_EVERY_OPENS, STATE_NAMES, refusesAsRevoked, revokedState } from "./ledger-states.js";
 
 /** Options of `sqliteStore`: a file or a connection. */
 export interface SqliteStoreOptions {
@@ -45,6 +46,8 @@ interface Statements {
   read: BetterSqlite3.Statement<[string], Row>;
   revoke: BetterSqlite3.Statement<{ id: string; state: number; now: number }, { attempts: number }>;
   purge: BetterSqlite3.Statement<[number, number]>;
+  advance: BetterSqlite3.Statement<{ key: string; value: number; expires: number; now: number }, { attempts: number }>;
+  mark: BetterSqlite3.Statement<[string, number], { attempts: number }>;
 }
 
 /**
@@ -156,6 +159,16 @@ export class SqliteStore implements LedgerStore, SynchronousLedger {
     return { previous: STATE_NAMES[row.state] ?? "unknown", attempts: row.attempts };
   }
 
+  /** One upsert that only raises the mark (or replaces an expired one); a refusal reads what it holds. */
+  async advance(key: string, value: number, ttlMs: number, options?: LedgerCallOptions): Promise<AdvanceResult> {
+    return this.#write(options, () => {
+      const statements = this.#prepared();
+      const now = this.#now();
+      if (statements.advance.get({ key, value, expires: now + ttlMs, now })) return { advanced: true, value };
+      return { advanced: false, value: statements.mark.get(key, now)?.attempts ?? value };
+    });
+  }
+
   /** A read, which in WAL mode waits for no writer; it still keeps the deadline (a busy file is retried until it). */
   async inspect(id: string, options?: LedgerCallOptions): Promise<LedgerEntry> {
     return this.#write(options, () => {
@@ -215,6 +228,14 @@ export class SqliteStore implements LedgerStore, SynchronousLedger {
         `UPDATE ${t} SET state = @state WHERE id = @id AND state = ${PENDING} AND expires_at > @now RETURNING attempts`,
       ),
       purge: this.database.prepare(`DELETE FROM ${t} WHERE id IN (SELECT id FROM ${t} WHERE expires_at <= ? LIMIT ?)`),
+      // Marks share the table (their keys hold a ':', which no verification id does): no migration.
+      advance: this.database.prepare(
+        `INSERT INTO ${t} (id, attempts, state, expires_at) VALUES (@key, @value, ${MARK}, @expires)
+         ON CONFLICT (id) DO UPDATE SET attempts = excluded.attempts, expires_at = excluded.expires_at
+         WHERE ${t}.attempts < excluded.attempts OR ${t}.expires_at <= @now
+         RETURNING attempts`,
+      ),
+      mark: this.database.prepare(`SELECT attempts FROM ${t} WHERE id = ? AND state = ${MARK} AND expires_at > ?`),
     };
     return this.#statements;
   }

@@ -30,10 +30,22 @@ const DEFAULT_LEVELS: Readonly<Record<OtpEventType, LogLevel>> = {
   revoked: "info",
   rate_limited: "warn",
   locked_out: "warn",
+  lockout_notice: "info",
+  factor_enrolled: "info",
+  factor_confirmed: "info",
+  factor_verified: "info",
+  factor_failed: "info",
+  recovery_code_used: "warn",
 };
 
 // Failures that point at tampering, replay or guessing rather than a user's typo or delay.
-const SUSPICIOUS: ReadonlySet<ErrorCode> = new Set(["INVALID_CONTEXT", "CONTEXT_MISMATCH", "ALREADY_USED", "MAX_RETRIES_EXCEEDED"]);
+const SUSPICIOUS: ReadonlySet<ErrorCode> = new Set([
+  "INVALID_CONTEXT",
+  "CONTEXT_MISMATCH",
+  "ALREADY_USED",
+  "MAX_RETRIES_EXCEEDED",
+  "INVALID_FACTOR",
+]);
 const BROKEN: ReadonlySet<ErrorCode> = new Set(["STORE_UNAVAILABLE", "INTERNAL"]);
 
 /**

@@ -40,5 +40,9 @@ export function wrapOperations(otp: Otp, around: Around): Otp {
     get channels() {
       return otp.channels;
     },
+    // Passed through untimed: TOTP operations are not among the timed operations yet.
+    get totp() {
+      return otp.totp;
+    },
   };
 }

@@ -1,13 +1,14 @@
 /**
  * The one suite every ledger store runs: each store's test file is a few lines that call
  * `runStoreConformance`. It checks the atomic primitives (every outcome, expiry, revocation,
- * parallel guesses, deadlines), the read primitive, the engine on top of them, and, when the test file can arrange
+ * parallel guesses, deadlines), the read primitive, the mark primitive (advance), the engine on top of them, and, when the test file can arrange
  * it, what happens while the store is down and after it returns. Each part lives in
  * store-conformance/, named after what it checks.
  */
 import { generateKey } from "../core/keyring.js";
 import type { LedgerStore } from "../contracts/ledger.js";
 import { inspection } from "./store-conformance/inspection.js";
+import { marks } from "./store-conformance/marks.js";
 import { outages } from "./store-conformance/outages.js";
 import { primitives } from "./store-conformance/primitives.js";
 import type { Suite } from "./store-conformance/suite.js";
@@ -78,6 +79,7 @@ export function runStoreConformance(name: string, factory: () => Promise<Conform
 
     primitives(suite);
     inspection(suite);
+    marks(suite);
     throughTheEngine(suite);
     outages(suite);
   });

@@ -14,6 +14,7 @@ import type {
   OtpClientErrorCode,
   ResendRequest,
   StartRequest,
+  TransactionDetails,
   VerificationStatusResponse,
 } from "../../src/client/index.js";
 import type { ErrorCode } from "../../src/core/errors.js";
@@ -34,13 +35,24 @@ const named = (id: string): { properties: object } => {
 
 describe("the client's types follow the route schemas", () => {
   it("has every field of each request and answer", () => {
-    expect(fields<StartRequest>({ identifier: true, purpose: true, channel: true, metadata: true, locale: true, client: true })).toEqual(
-      keysOf(named("StartVerification")),
-    );
-    expect(fields<CheckRequest>({ context: true, code: true, purpose: true, identifier: true, client: true })).toEqual(
+    expect(
+      fields<StartRequest>({
+        identifier: true,
+        purpose: true,
+        channel: true,
+        metadata: true,
+        locale: true,
+        transaction: true,
+        client: true,
+      }),
+    ).toEqual(keysOf(named("StartVerification")));
+    expect(fields<CheckRequest>({ context: true, code: true, purpose: true, identifier: true, transaction: true, client: true })).toEqual(
       keysOf(named("CheckVerification")),
     );
-    expect(fields<ResendRequest>({ context: true, locale: true, client: true })).toEqual(keysOf(named("ResendVerification")));
+    expect(fields<ResendRequest>({ context: true, locale: true, transaction: true, client: true })).toEqual(
+      keysOf(named("ResendVerification")),
+    );
+    expect(fields<TransactionDetails>({ amount: true, currency: true, payee: true })).toEqual(keysOf(named("Transaction")));
     expect(
       fields<IssuedVerification>({ id: true, context: true, status: true, channel: true, expiresAt: true, sessionExpiresAt: true }),
     ).toEqual(keysOf(named("Verification")));

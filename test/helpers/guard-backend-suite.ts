@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import type { CounterStore, GuardOptions, LedgerStore } from "../../src/index.js";
+import { createGuard, type CounterStore, type GuardOptions, type LedgerStore } from "../../src/index.js";
 import { capturingChannel } from "../../src/testing/index.js";
 import { email, harness as memoryHarness, input, refusal, wrongCode } from "./guard.js";
 
@@ -188,6 +188,18 @@ export function backendSuite(name: string, settings: SuiteSettings): void {
       expect(await outcome(c, "203.0.113.2")).toBe("INVALID_OTP");
       expect(of("locked_out")).toHaveLength(1);
       expect(await outcome(c, "203.0.113.3")).toBe("failures_per_identifier");
+    });
+
+    it("lockout notices: of 20 parallel claims for one identifier exactly one is granted, until its window ends", async () => {
+      const guard = createGuard(await guardWith({}));
+      const claim = (identifierHash: string, windowMs: number) =>
+        guard.claimNotice({ identifierHash, windowMs, nowMs: Date.now(), deadlineMs: Date.now() + 5_000 });
+      const granted = await Promise.all(Array.from({ length: 20 }, () => claim("victim-hash-0123456789", 1_000)));
+      expect(granted.filter(Boolean)).toHaveLength(1);
+      // Another identifier has its own allowance.
+      expect(await claim("other-hash-0123456789a", 1_000)).toBe(true);
+      await sleep(1_100);
+      expect(await claim("victim-hash-0123456789", 1_000)).toBe(true);
     });
   });
 }

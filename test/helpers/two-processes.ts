@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKey } from "../../src/core/keyring.js";
 import { createOtp } from "../../src/engine/create-otp.js";
+import type { Otp } from "../../src/engine/types.js";
+import { authenticator } from "otplib";
 import type { LedgerStore } from "../../src/contracts/ledger.js";
 
 const HAMMER = fileURLToPath(new URL("./fixtures/hammer.ts", import.meta.url));
@@ -17,6 +19,10 @@ const HAMMER = fileURLToPath(new URL("./fixtures/hammer.ts", import.meta.url));
 export interface HammerReport {
   wrongGuesses: Record<string, number>;
   rightGuesses: Record<string, number>;
+  /** With a TOTP factor: one code submitted `count / 4` times. */
+  totpCodes?: Record<string, number>;
+  /** With a TOTP factor: one recovery code submitted `count / 4` times. */
+  recoveryCodes?: Record<string, number>;
 }
 
 function child(env: Record<string, string>): {
@@ -40,8 +46,16 @@ function child(env: Record<string, string>): {
   return { process: proc, ready: Promise.race([ready, report.then(() => undefined)]), report };
 }
 
-/** `store` is the parent's store on the same backend, used to issue the two verifications. */
-export async function hammerFromTwoProcesses(store: LedgerStore, env: Record<string, string>, count = 200): Promise<HammerReport[]> {
+/**
+ * `store` is the parent's store on the same backend, used to issue the two verifications; `extra`
+ * adds orders (a TOTP factor and its codes) made with the same engine.
+ */
+export async function hammerFromTwoProcesses(
+  store: LedgerStore,
+  env: Record<string, string>,
+  count = 200,
+  extra?: (otp: Otp) => Promise<Record<string, string>>,
+): Promise<HammerReport[]> {
   const keys = generateKey("two");
   const otp = createOtp({ keys, store, storeTimeoutMs: 10_000, guard: false });
   const target = await otp.generate({ identifier: "user@example.com", purpose: "login", maxAttempts: 3 });
@@ -54,6 +68,7 @@ export async function hammerFromTwoProcesses(store: LedgerStore, env: Record<str
     HAMMER_WRONG_CONTEXT: target.context,
     HAMMER_RIGHT_CODE: prize.code,
     HAMMER_RIGHT_CONTEXT: prize.context,
+    ...(extra && (await extra(otp))),
   };
   const children = [child(shared), child(shared)];
   try {
@@ -66,7 +81,7 @@ export async function hammerFromTwoProcesses(store: LedgerStore, env: Record<str
 }
 
 export function sum(reports: HammerReport[], part: keyof HammerReport, key: string): number {
-  return reports.reduce((total, report) => total + (report[part][key] ?? 0), 0);
+  return reports.reduce((total, report) => total + (report[part]?.[key] ?? 0), 0);
 }
 
 export interface TwoProcessesSubject {
@@ -97,6 +112,23 @@ export function describeTwoProcesses(name: string, available: boolean, setup: ()
       // 2 × 50 right guesses: exactly one success.
       expect(sum(reports, "rightGuesses", "verified")).toBe(1);
       expect(sum(reports, "rightGuesses", "ALREADY_USED")).toBe(99);
+    }, 60_000);
+
+    it("accepts a TOTP code, and a recovery code, once across both", async () => {
+      const reports = await hammerFromTwoProcesses(subject!.store, subject!.env, 200, async (otp) => {
+        const enrolment = await otp.totp.enrol({ account: "user@example.com", issuer: "Example" });
+        const codeOf = (offsetSteps: number) =>
+          authenticator.clone({ epoch: Date.now() + offsetSteps * 30_000 }).generate(enrolment.secret);
+        const { factor } = await otp.totp.confirm({ factor: enrolment.factor, code: codeOf(0) });
+        const { factor: withCodes, codes } = await otp.totp.recoveryCodes({ factor });
+        // The next step's code: inside the window and newer than the confirming one.
+        return { HAMMER_FACTOR: withCodes, HAMMER_TOTP_CODE: codeOf(1), HAMMER_RECOVERY_CODE: codes[0]! };
+      });
+      // 2 × 50 submissions of each: exactly one accepted, every other one a replay.
+      expect(sum(reports, "totpCodes", "verified")).toBe(1);
+      expect(sum(reports, "totpCodes", "ALREADY_USED")).toBe(99);
+      expect(sum(reports, "recoveryCodes", "verified")).toBe(1);
+      expect(sum(reports, "recoveryCodes", "ALREADY_USED")).toBe(99);
     }, 60_000);
   });
 }

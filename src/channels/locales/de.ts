@@ -46,4 +46,13 @@ export const de: LocaleStrings = {
   codeLabel: "Ihr Code:",
   expires: { one: "Er ist {minutes} Minute gültig.", other: "Er ist {minutes} Minuten gültig." },
   ignore: "Wenn Sie diesen Code nicht angefordert haben, ignorieren Sie diese Nachricht. Geben Sie ihn niemandem weiter.",
+  transaction: {
+    lead: "Sie bestätigen eine Zahlung von {amount} an {payee}. Verwenden Sie diesen Code nur, wenn Sie diese Zahlung kennen.",
+    sms: "Ihr {appName}-Code für die Zahlung von {amount} an {payee}: {code}. Nicht weitergeben.",
+  },
+  lockout: {
+    subject: "Fehlgeschlagene Versuche mit Ihren {appName}-Codes",
+    text: "Jemand hat mehrmals erfolglos versucht, einen Code für Ihr {appName}-Konto zu verwenden; die Codes sind vorübergehend gesperrt. Wenn Sie das waren, warten Sie und fordern Sie einen neuen Code an. Wenn nicht, kennt womöglich jemand Ihr Passwort: Ändern Sie es, und geben Sie niemals einen Code weiter.",
+    sms: "{appName}: Jemand hat mehrmals erfolglos versucht, einen Code für Ihr Konto zu verwenden. Waren Sie es nicht, ändern Sie Ihr Passwort. Codes nie weitergeben.",
+  },
 };

@@ -46,4 +46,13 @@ export const en: LocaleStrings = {
   codeLabel: "Your code:",
   expires: { one: "It expires in {minutes} minute.", other: "It expires in {minutes} minutes." },
   ignore: "If you did not ask for this code, you can ignore this message. Never share it with anyone.",
+  transaction: {
+    lead: "You are confirming a payment of {amount} to {payee}. Use this code only if you recognise it.",
+    sms: "{code} is your {appName} code to pay {amount} to {payee}. Never share it.",
+  },
+  lockout: {
+    subject: "Failed attempts to use your {appName} codes",
+    text: "Someone tried to use a code for your {appName} account and failed several times, so its codes are blocked for a while. If it was you, wait and ask for a new code. If not, someone may know your password: change it, and never share a code with anyone.",
+    sms: "{appName}: someone tried to use a code for your account and failed several times. If it was not you, change your password. Never share a code.",
+  },
 };

@@ -47,4 +47,13 @@ export const es: LocaleStrings = {
   codeLabel: "Tu código:",
   expires: { one: "Caduca en {minutes} minuto.", other: "Caduca en {minutes} minutos." },
   ignore: "Si no has pedido este código, ignora este mensaje. No lo compartas con nadie.",
+  transaction: {
+    lead: "Estás confirmando un pago de {amount} a {payee}. Usa este código solo si reconoces este pago.",
+    sms: "Tu clave de {appName} para pagar {amount} a {payee} es {code}. No la compartas.",
+  },
+  lockout: {
+    subject: "Intentos fallidos con tus códigos de {appName}",
+    text: "Alguien intentó varias veces sin éxito usar un código de tu cuenta de {appName}; sus códigos están bloqueados por un tiempo. Si fuiste tú, espera y pide un código nuevo. Si no, puede que alguien conozca tu contraseña: cámbiala y no compartas nunca un código.",
+    sms: "{appName}: alguien intentó varias veces sin éxito usar un código de tu cuenta. Si no fuiste tú, cambia tu contraseña. No compartas nunca un código.",
+  },
 };

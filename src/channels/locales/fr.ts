@@ -47,4 +47,13 @@ export const fr: LocaleStrings = {
   codeLabel: "Votre code :",
   expires: { one: "Il expire dans {minutes} minute.", other: "Il expire dans {minutes} minutes." },
   ignore: "Si vous n'avez pas demandé ce code, ignorez ce message. Ne le communiquez à personne.",
+  transaction: {
+    lead: "Vous confirmez un paiement de {amount} à {payee}. N'utilisez ce code que si vous reconnaissez ce paiement.",
+    sms: "{code} est votre code {appName} pour payer {amount} à {payee}. Ne le communiquez pas.",
+  },
+  lockout: {
+    subject: "Tentatives échouées avec vos codes {appName}",
+    text: "Quelqu'un a essayé plusieurs fois sans succès d'utiliser un code pour votre compte {appName} ; ses codes sont bloqués pour un moment. Si c'était vous, patientez puis demandez un nouveau code. Sinon, quelqu'un connaît peut-être votre mot de passe : changez-le, et ne communiquez jamais un code.",
+    sms: "{appName} : quelqu'un a essayé plusieurs fois sans succès d'utiliser un code pour votre compte. Si ce n'était pas vous, changez votre mot de passe.",
+  },
 };

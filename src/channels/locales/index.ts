@@ -5,7 +5,7 @@ import { fr } from "./fr.js";
 import { pt } from "./pt.js";
 import type { LocaleStrings } from "./types.js";
 
-export type { KindStrings, LocaleStrings, PurposeKind } from "./types.js";
+export type { KindStrings, LocaleStrings, LockoutStrings, PurposeKind, TransactionStrings } from "./types.js";
 export { PURPOSE_KINDS } from "./types.js";
 
 /** The languages shipped with the library, by primary language subtag. */

@@ -48,4 +48,13 @@ export const pt: LocaleStrings = {
   codeLabel: "O seu código:",
   expires: { one: "Expira em {minutes} minuto.", other: "Expira em {minutes} minutos." },
   ignore: "Se não pediu este código, ignore esta mensagem. Não o partilhe com ninguém.",
+  transaction: {
+    lead: "Está a confirmar um pagamento de {amount} a {payee}. Use este código apenas se reconhecer este pagamento.",
+    sms: "{appName}: use {code} para pagar {amount} a {payee}. Nunca o partilhe.",
+  },
+  lockout: {
+    subject: "Tentativas falhadas com os seus códigos {appName}",
+    text: "Alguém tentou várias vezes, sem sucesso, usar um código da sua conta {appName}; os códigos estão bloqueados durante algum tempo. Se foi você, aguarde e peça um novo código. Se não, alguém pode saber a sua palavra-passe: altere-a e nunca partilhe um código.",
+    sms: "{appName}: alguém tentou várias vezes, sem sucesso, usar um código da sua conta. Se não foi você, altere a sua palavra-passe. Nunca partilhe um código.",
+  },
 };

@@ -39,4 +39,32 @@ export interface LocaleStrings {
   } & Partial<Record<Intl.LDMLPluralRule, string>>;
   /** Closing line telling the reader what to do if they did not ask for the code. */
   ignore: string;
+  /**
+   * For a code bound to a transaction; placeholders `{amount}` (formatted for the locale) and
+   * `{payee}` besides the others. A language without it uses the English text.
+   */
+  transaction?: TransactionStrings;
+  /**
+   * The notice a lockout sends (no code in it); placeholders `{appName}` and `{purpose}`. A
+   * language without it uses the English text.
+   */
+  lockout?: LockoutStrings;
+}
+
+/** The notice that failed checks locked an identifier's codes: it must say what to do, never carry a code. */
+export interface LockoutStrings {
+  /** The email subject. */
+  subject: string;
+  /** The email body. */
+  text: string;
+  /** The whole SMS. */
+  sms: string;
+}
+
+/** The text of a code bound to a transaction: the user must see the amount and the payee. */
+export interface TransactionStrings {
+  /** A paragraph of the email, after the lead, naming the amount and the payee. */
+  lead: string;
+  /** The whole SMS, in place of the purpose's. */
+  sms: string;
 }

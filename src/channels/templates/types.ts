@@ -17,7 +17,8 @@ export interface RenderedMessage {
 
 /**
  * A replacement for some parts of a message. Strings take the placeholders `{code}`,
- * `{minutes}`, `{appName}` and `{purpose}`; in `html` the values are HTML-escaped. A part left
+ * `{minutes}`, `{appName}` and `{purpose}`, and `{amount}` and `{payee}` for a code bound to a
+ * transaction; in `html` the values are HTML-escaped. A part left
  * out keeps the built-in text (an `html` left out is derived from an overridden `text`).
  */
 export interface TemplateStrings {
@@ -41,6 +42,10 @@ export interface TemplateContext {
   appName: string;
   /** The verification's purpose. */
   purpose: string;
+  /** For a code bound to a transaction: its amount, formatted for the locale ("€12.50"). */
+  amount?: string;
+  /** For a code bound to a transaction: its payee. */
+  payee?: string;
   /** The built-in text the purpose uses. */
   kind: PurposeKind;
   /** The negotiated locale. */

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { clientField } from "../../core/util/client-field.js";
+import type { Transaction } from "../../core/transaction.js";
 import type { Issued, Metadata, Otp } from "../../engine/types.js";
 import { clientFrom, type BodyClient, type TrustProxy } from "../client-info.js";
 import { errorResponses } from "../error-responses.js";
@@ -16,6 +17,7 @@ interface StartBody {
   channel?: string;
   metadata?: Metadata;
   locale?: string;
+  transaction?: Transaction;
   client?: BodyClient;
 }
 interface CheckBody {
@@ -23,11 +25,13 @@ interface CheckBody {
   code: string;
   purpose: string;
   identifier?: string;
+  transaction?: Transaction;
   client?: BodyClient;
 }
 interface ResendBody {
   context: string;
   locale?: string;
+  transaction?: Transaction;
   client?: BodyClient;
 }
 interface CancelBody {
@@ -99,18 +103,20 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
       schema: {
         operationId: "checkVerification",
         summary: "Check a code against its context",
-        description: "`purpose` is required: a code issued for one purpose never approves another.",
+        description:
+          "`purpose` is required: a code issued for one purpose never approves another. A code bound to a transaction needs the same `transaction`; another one (or none) is CONTEXT_MISMATCH and uses an attempt.",
         body: ref("CheckVerification"),
         response: { 200: ref("Approved"), ...VERIFICATION_ERRORS },
       },
     },
     async (request) => {
-      const { context, code, purpose, identifier, client } = request.body;
+      const { context, code, purpose, identifier, transaction, client } = request.body;
       const verified = await otp.verify({
         context,
         code,
         purpose,
         ...(identifier !== undefined && { identifier }),
+        ...(transaction !== undefined && { transaction }),
         ...caller(request, client),
       });
       return {
@@ -135,8 +141,13 @@ export async function verificationRoutes(app: FastifyInstance, { otp, trustProxy
       },
     },
     async (request, reply) => {
-      const { context, locale, client } = request.body;
-      const issued = await otp.resend({ context, ...(locale !== undefined && { locale }), ...caller(request, client) });
+      const { context, locale, transaction, client } = request.body;
+      const issued = await otp.resend({
+        context,
+        ...(locale !== undefined && { locale }),
+        ...(transaction !== undefined && { transaction }),
+        ...caller(request, client),
+      });
       return reply.code(201).send(pending(issued));
     },
   );

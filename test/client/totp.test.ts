@@ -1,0 +1,103 @@
+/**
+ * The client's TOTP routes against the live service on the SQLite store: the whole life of a
+ * factor, typed errors, and its types against the route schemas.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { authenticator } from "otplib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createOtpClient,
+  isOtpClientError,
+  type OtpClient,
+  type TotpApprovedResponse,
+  type TotpCheckRequest,
+  type TotpConfirmedResponse,
+  type TotpEnrolmentResponse,
+  type TotpEnrolRequest,
+  type TotpRecoveryCodesResponse,
+} from "../../src/client/index.js";
+import { generateKey } from "../../src/core/keyring.js";
+import { loadConfig } from "../../src/server/config.js";
+import { SHARED_SCHEMAS } from "../../src/server/schemas.js";
+import { startService, type RunningService } from "../../src/server/service.js";
+
+const API_KEY = "client-api-key-0123456789abcdef";
+const dir = mkdtempSync(join(tmpdir(), "otp-client-totp-"));
+let service: RunningService;
+let client: OtpClient;
+
+beforeAll(async () => {
+  const config = loadConfig({
+    PORT: "0",
+    OTP_STORE: `sqlite:${join(dir, "otp.db")}`,
+    OTP_KEYS: generateKey("c1"),
+    OTP_API_KEYS: `${API_KEY} verify`,
+  });
+  service = await startService(config, { say: () => {}, logger: false });
+  client = createOtpClient({ baseUrl: service.url, apiKey: API_KEY });
+});
+afterAll(async () => {
+  await service?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const codeOf = (secret: string, offsetSteps = 0) => authenticator.clone({ epoch: Date.now() + offsetSteps * 30_000 }).generate(secret);
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("client.totp", () => {
+  it("enrols, confirms, verifies once and uses a recovery code, with a key of the verify scope", async () => {
+    const enrolment = await client.totp.enrol({ account: "cy@example.com", issuer: "Example" });
+    const { factor } = await client.totp.confirm({ factor: enrolment.factor, code: codeOf(enrolment.secret) });
+    const code = codeOf(enrolment.secret, 1);
+    await expect(client.totp.verify({ factor, code })).resolves.toEqual({ status: "approved", factorId: enrolment.factorId });
+    const replay = await rejection(client.totp.verify({ factor, code }));
+    expect(isOtpClientError(replay) && replay.errorCode).toBe("ALREADY_USED");
+    const { factor: withCodes, codes } = await client.totp.recoveryCodes({ factor });
+    await expect(client.totp.useRecoveryCode({ factor: withCodes, code: codes[9]! })).resolves.toMatchObject({ status: "approved" });
+  });
+
+  it("rejects a bad factor with INVALID_FACTOR", async () => {
+    const error = await rejection(client.totp.verify({ factor: "AAAA", code: "123456" }));
+    expect(isOtpClientError(error) && error.errorCode).toBe("INVALID_FACTOR");
+    expect(isOtpClientError(error) && error.status).toBe(400);
+  });
+});
+
+describe("the client's TOTP types follow the route schemas", () => {
+  const fields = <T>(list: Record<keyof T, true>): string[] => Object.keys(list).sort();
+  const keysOf = (id: string): string[] => {
+    const schema = SHARED_SCHEMAS.find((candidate) => candidate.$id === id) as { properties: object } | undefined;
+    if (!schema) throw new Error(`no schema ${id}`);
+    return Object.keys(schema.properties).sort();
+  };
+  it("has every field of each request and answer", () => {
+    expect(
+      fields<TotpEnrolRequest>({
+        account: true,
+        issuer: true,
+        algorithm: true,
+        digits: true,
+        periodSeconds: true,
+        windowSteps: true,
+        client: true,
+      }),
+    ).toEqual(keysOf("TotpEnrol"));
+    expect(fields<TotpEnrolmentResponse>({ factorId: true, factor: true, secret: true, uri: true, qrCode: true })).toEqual(
+      keysOf("TotpEnrolment"),
+    );
+    expect(fields<TotpCheckRequest>({ factor: true, code: true, client: true })).toEqual(keysOf("TotpCheck"));
+    expect(fields<TotpConfirmedResponse>({ status: true, factorId: true, factor: true })).toEqual(keysOf("TotpConfirmed"));
+    expect(fields<TotpApprovedResponse>({ status: true, factorId: true, factor: true })).toEqual(keysOf("TotpApproved"));
+    expect(fields<TotpRecoveryCodesResponse>({ factorId: true, factor: true, codes: true })).toEqual(keysOf("TotpRecoveryCodes"));
+  });
+});
