@@ -15,6 +15,7 @@ export const AUDIT_ACTIONS = [
   "revoked",
   "rate_limited",
   "delivery_failed",
+  "unlocked",
 ] as const;
 /** One of `AUDIT_ACTIONS`. */
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -47,6 +48,8 @@ export interface AuditRecord {
   userAgent: string | null;
   /** The trace or request id of the operation. */
   traceId: string | null;
+  /** Who took an operator's action (an API key's id); null or absent for the end user's own. */
+  actor?: string | null;
   /** When it happened. */
   at: Date;
 }

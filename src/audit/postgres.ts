@@ -4,7 +4,6 @@ import { from as copyFrom } from "pg-copy-streams";
 import { boundedStatement, inTransaction, migratePostgres, poolFromOptions, withClient } from "../drivers/pg-work.js";
 import { timeoutOption } from "../core/util/option-checks.js";
 import { tableNameOption } from "../core/util/sql-identifier.js";
-import { postgresTableExists } from "../drivers/table-exists.js";
 import { withTimeout } from "../core/util/with-timeout.js";
 import {
   normalizeAuditFilter,
@@ -18,6 +17,7 @@ import {
 } from "./audit-log.js";
 import { copyText } from "./copy-text.js";
 import { auditCsv } from "./csv.js";
+import { postgresColumnExists } from "../drivers/column-exists.js";
 import { AUDIT_COLUMNS, rowToRecord, selectSql, type AuditRow } from "./sql.js";
 
 /** Options of `postgresAuditLog`: a pool or a connection string. */
@@ -69,7 +69,7 @@ export class PostgresAuditLog implements AuditLog {
   }
 
   async migrated(): Promise<boolean> {
-    return postgresTableExists(this.pool, this.tableName, this.#timeoutMs);
+    return postgresColumnExists(this.pool, this.tableName, "actor", this.#timeoutMs);
   }
 
   async migrate(): Promise<void> {
@@ -98,6 +98,8 @@ export class PostgresAuditLog implements AuditLog {
           PRIMARY KEY (at, event_id)
         )`,
         `CREATE INDEX IF NOT EXISTS ${t}_identifier ON ${t} (identifier_hash, at DESC)`,
+        // Added after the first release: a table made before it gains the column here.
+        `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS actor text`,
       ],
     });
   }

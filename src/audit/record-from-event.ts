@@ -13,6 +13,7 @@ const ACTIONS: Partial<Record<OtpEvent["type"], { action: AuditAction; status: s
   revoked: { action: "revoked", status: "canceled" },
   rate_limited: { action: "rate_limited", status: "RATE_LIMITED" },
   locked_out: { action: "rate_limited", status: "LOCKED_OUT" },
+  unlocked: { action: "unlocked", status: "unlocked" },
   // validation_attempt is left out: every check also emits succeeded or failed.
 };
 
@@ -45,6 +46,7 @@ export function auditRecordFromEvent(event: OtpEvent): AuditRecord | undefined {
     clientIp: event.client?.ip ?? null,
     userAgent: event.client?.userAgent ?? null,
     traceId: event.traceId ?? null,
+    actor: event.actor ?? null,
     at: new Date(event.at),
   };
 }

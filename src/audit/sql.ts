@@ -19,6 +19,7 @@ export const AUDIT_COLUMNS = [
   "user_agent",
   "trace_id",
   "at",
+  "actor",
 ] as const;
 
 export interface AuditRow {
@@ -36,6 +37,7 @@ export interface AuditRow {
   user_agent: string | null;
   trace_id: string | null;
   at: number | string | Date;
+  actor: string | null;
 }
 
 /**
@@ -65,6 +67,7 @@ export function recordValues(record: AuditRecord): unknown[] {
     wellFormed(record.userAgent),
     wellFormed(record.traceId),
     record.at.getTime(),
+    wellFormed(record.actor ?? null),
   ];
 }
 
@@ -89,6 +92,8 @@ export function rowToRecord(row: AuditRow): AuditRecord {
     userAgent: row.user_agent,
     traceId: row.trace_id,
     at: row.at instanceof Date ? row.at : new Date(Number(row.at)),
+    // Only an operator's action has one: the user's own rows read back as they were written.
+    ...(row.actor !== null && { actor: row.actor }),
   };
 }
 

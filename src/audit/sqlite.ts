@@ -2,7 +2,6 @@ import type BetterSqlite3 from "better-sqlite3";
 import { openSqliteFile } from "../drivers/sqlite-file.js";
 import { timeoutOption } from "../core/util/option-checks.js";
 import { tableNameOption } from "../core/util/sql-identifier.js";
-import { sqliteTableExists } from "../drivers/table-exists.js";
 import {
   normalizeAuditFilter,
   PURGE_BATCH_ROWS,
@@ -15,6 +14,7 @@ import {
 } from "./audit-log.js";
 import { auditCsv } from "./csv.js";
 import { startSqliteWriter, type SqliteWriter } from "./sqlite-writer.js";
+import { sqliteColumnExists } from "../drivers/column-exists.js";
 import { AUDIT_COLUMNS, recordValues, rowToRecord, selectSql, type AuditRow } from "./sql.js";
 
 /** Options of `sqliteAuditLog`: a file or a connection. */
@@ -81,7 +81,7 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   async migrated(): Promise<boolean> {
-    return sqliteTableExists(this.database, this.tableName);
+    return sqliteColumnExists(this.database, this.tableName, "actor");
   }
 
   async migrate(): Promise<void> {
@@ -108,6 +108,8 @@ export class SqliteAuditLog implements AuditLog {
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS ${t}_identifier ON ${t} (identifier_hash, at);
     `);
+    // Added after the first release: a table made before it gains the column here.
+    if (!sqliteColumnExists(this.database, t, "actor")) this.database.exec(`ALTER TABLE ${t} ADD COLUMN actor TEXT`);
   }
 
   async append(records: readonly AuditRecord[]): Promise<void> {

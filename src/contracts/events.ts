@@ -12,6 +12,7 @@ export const EVENT_TYPES = [
   "revoked",
   "rate_limited",
   "locked_out",
+  "unlocked",
 ] as const;
 
 /** One of `EVENT_TYPES`. */
@@ -58,6 +59,8 @@ export interface OtpEvent {
   client?: ClientInfo;
   /** The trace or request id the operation was given, or its span's. */
   traceId?: string;
+  /** Who took an operator's action (unlocked, a revoked by id): an API key's id, never a key. */
+  actor?: string;
   /** Milliseconds since the epoch, from the engine's clock. */
   at: number;
   /** When the code stops working, in milliseconds since the epoch, on events that carry it. */

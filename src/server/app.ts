@@ -26,6 +26,7 @@ import { passUnsupportedExpectations, refuseMalformedHttp } from "./http-refusal
 import { loopbackHostOnly } from "./loopback-host.js";
 import { installOpenApi } from "./openapi.js";
 import type { Outbox } from "./outbox.js";
+import { adminRoutes } from "./routes/admin.js";
 import { auditRoutes } from "./routes/audit.js";
 import { docsRoutes } from "./routes/docs.js";
 import { LOG_SERIALIZERS, RequestLog } from "./request-log.js";
@@ -141,6 +142,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       v1.addHook("onRequest", auth);
       await verificationRoutes(v1, { otp: options.otp, trustProxy });
       if (options.auditLog) await auditRoutes(v1, { otp: options.otp, log: options.auditLog });
+      await adminRoutes(v1, { otp: options.otp });
     },
     { prefix: "/v1" },
   );

@@ -10,6 +10,7 @@ import { AUDIT_ACTIONS, MAX_PAGE_SIZE } from "../audit/audit-log.js";
 import { ERRORS, type ErrorCode } from "../core/errors.js";
 import { LOCALE_PATTERN, MAX_CONTEXT_CHARS, NAME_PATTERN } from "../core/limits.js";
 import { verificationStatus } from "./schemas/verification-status.js";
+import { liftLockout, lockoutLifted } from "./schemas/admin.js";
 
 /** Every code the registry can answer with: the Error schema's `error_code` enum. */
 export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
@@ -261,6 +262,7 @@ const auditRecord = {
     userAgent: nullableString,
     traceId: { ...nullableString, description: "The X-Request-Id of the request that caused the row." },
     at: timestamp,
+    actor: { ...nullableString, description: "Who took an operator's action (an API key's id, `key_…`); null for the user's own." },
   },
   examples: [auditRecordExample],
 } as const;
@@ -363,6 +365,8 @@ export const SHARED_SCHEMAS = [
   healthReport,
   probeReport,
   verificationStatus,
+  liftLockout,
+  lockoutLifted,
 ] as const;
 
 /** Adds every named schema to the app, before any route that points at one. */

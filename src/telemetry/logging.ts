@@ -30,6 +30,7 @@ const DEFAULT_LEVELS: Readonly<Record<OtpEventType, LogLevel>> = {
   revoked: "info",
   rate_limited: "warn",
   locked_out: "warn",
+  unlocked: "warn",
 };
 
 // Failures that point at tampering, replay or guessing rather than a user's typo or delay.

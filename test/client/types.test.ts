@@ -65,6 +65,7 @@ describe("the client's types follow the route schemas", () => {
         userAgent: true,
         traceId: true,
         at: true,
+        actor: true,
       }),
     ).toEqual(keysOf(named("AuditRecord")));
   });

@@ -189,5 +189,64 @@ export function backendSuite(name: string, settings: SuiteSettings): void {
       expect(of("locked_out")).toHaveLength(1);
       expect(await outcome(c, "203.0.113.3")).toBe("failures_per_identifier");
     });
+
+    it("an operator lifts a lockout: from every IP and across IPs, and the same user verifies a new code at once", async () => {
+      const { otp, of } = await harness({ guard: await guardWith({ failuresPerIdentifierAndIp: 3, failuresPerIdentifier: 6 }) });
+      const wrongFrom = async (ip: string, times: number) => {
+        for (let i = 0; i < times; i++) {
+          const item = await otp.generate(input(email(1), { client: { ip } }));
+          await refusal(otp.verify({ code: wrongCode(item.code), context: item.context, purpose: "login", client: { ip } }));
+        }
+      };
+      await wrongFrom(VICTIM_IP.ip, 3);
+      await wrongFrom(ATTACKER_IP.ip, 3);
+      // The attacker's third failure locks its pair and the factor at once (one event, the factor's).
+      expect(of("locked_out").map((event) => event.limit)).toEqual(["failures_per_identifier_and_ip", "failures_per_identifier"]);
+      expect((await refusal(otp.generate(input(email(1), { client: VICTIM_IP })))).limit).toBe("failures_per_identifier");
+
+      const lifted = await otp.unlock({ identifier: email(1).toUpperCase(), purpose: "login", actor: "key_test00000000" });
+      expect(lifted).toEqual({ purpose: "login", identifierHash: otp.keyring.identifierHash(email(1)), lifted: true });
+      expect(of("unlocked")).toEqual([
+        expect.objectContaining({ purpose: "login", identifierHash: lifted.identifierHash, actor: "key_test00000000" }),
+      ]);
+      const fresh = await otp.generate(input(email(1), { client: VICTIM_IP }));
+      await expect(otp.verify({ code: fresh.code, context: fresh.context, purpose: "login", client: VICTIM_IP })).resolves.toBeTruthy();
+      // The attacker's pair was lifted too, and its run of failures starts again from nothing:
+      // two are evaluated without a lockout, the third (its budget) locks the pair again.
+      await wrongFrom(ATTACKER_IP.ip, 2);
+      expect(of("locked_out")).toHaveLength(2);
+      await wrongFrom(ATTACKER_IP.ip, 1);
+      expect(of("locked_out").map((event) => event.limit)).toEqual([
+        "failures_per_identifier_and_ip",
+        "failures_per_identifier",
+        "failures_per_identifier_and_ip",
+      ]);
+    });
+
+    it("lifting one user's lockout leaves the spraying IP's own failure budget as it was", async () => {
+      const { otp } = await harness({
+        guard: await guardWith({
+          failuresPerIdentifierAndIp: 2,
+          failuresPerIdentifier: 10,
+          failuresPerIp: { max: 3, windowSeconds: 3600 },
+        }),
+      });
+      const guess = async (index: number) => {
+        const item = await otp.generate(input(email(index)));
+        const error = await refusal(
+          otp.verify({ code: wrongCode(item.code), context: item.context, purpose: "login", client: ATTACKER_IP }),
+        );
+        return error.limit ?? error.code;
+      };
+      expect([await guess(1), await guess(2), await guess(3), await guess(4)]).toEqual([
+        "INVALID_OTP",
+        "INVALID_OTP",
+        "INVALID_OTP",
+        "failures_per_ip",
+      ]);
+      for (const index of [1, 2, 3]) await otp.unlock({ identifier: email(index), purpose: "login" });
+      expect(await guess(5)).toBe("failures_per_ip");
+      expect(await guess(1)).toBe("failures_per_ip");
+    });
   });
 }
