@@ -9,6 +9,7 @@ import { DEFAULT_BODY_LIMIT_BYTES, LOCALE_PATTERN, MAX_ATTEMPTS_BOUND, NAME_PATT
 import { DEFAULT_POLICY, POLICY_BOUNDS } from "../engine/options.js";
 import { DEFAULT_CHANNEL_BUDGET, DEFAULT_LIMITS, DEFAULT_PREFIX_VELOCITY } from "../guard/options.js";
 import { DEFAULT_STORE } from "./store-from-config.js";
+import { ALERTS_CONFIG_SCHEMA } from "./alerts/alerts-config.js";
 
 /** A schema node as this module writes them; `problem` says in words what a value must be. */
 export type SchemaNode = Record<string, unknown>;
@@ -329,6 +330,7 @@ export const CONFIG_SCHEMA: SchemaNode = {
       },
       "the audit log beside the ledger",
     ),
+    alerts: ALERTS_CONFIG_SCHEMA,
   },
 };
 

@@ -19,6 +19,7 @@ import { readConfigFile } from "./config-file.js";
 import type { PolicyDocument, SettingsDocument } from "./config-settings.js";
 import { parseAuditSpec, type AuditSpec } from "./companions.js";
 import { DEFAULT_STORE, parseStoreSpec, type StoreSpec } from "./store-from-config.js";
+import { loadAlertsConfig, type AlertsConfig } from "./alerts/alerts-config.js";
 import { loadChannelConfig, loadLimitsConfig, type ChannelConfig, type LimitsConfig } from "./channel-config.js";
 
 export interface ServiceConfig {
@@ -55,6 +56,8 @@ export interface ServiceConfig {
   auditStore: AuditSpec | undefined;
   /** OTP_AUTO_MIGRATE: a production start creates missing tables rather than refuse to start. */
   autoMigrate: boolean;
+  /** Alert rules on the audit log, how often they run and where changes are posted. */
+  alerts: AlertsConfig;
 }
 
 export interface LoadOptions {
@@ -162,6 +165,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): S
   const trustProxy = checkTrustProxy(server.trustProxy, (message) => problem(name(["server", "trustProxy"]), message));
   const channels = loadChannelConfig(document, problem);
   const limits = loadLimitsConfig(document, problem);
+  const alerts = loadAlertsConfig(document, problem);
 
   let auditStore: AuditSpec | undefined;
   if (audit.url !== undefined) {
@@ -195,6 +199,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): S
     configFile,
     auditStore,
     autoMigrate: settings.autoMigrate ?? false,
+    alerts,
   };
 }
 

@@ -11,6 +11,7 @@ import { ERRORS, type ErrorCode } from "../core/errors.js";
 import { LOCALE_PATTERN, MAX_CONTEXT_CHARS, NAME_PATTERN } from "../core/limits.js";
 import { verificationStatus } from "./schemas/verification-status.js";
 import { liftLockout, lockoutLifted } from "./schemas/admin.js";
+import { alertRuleSchema, alertRulesSchema, firingAlertsSchema } from "./alerts/rules.js";
 
 /** Every code the registry can answer with: the Error schema's `error_code` enum. */
 export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
@@ -367,6 +368,9 @@ export const SHARED_SCHEMAS = [
   verificationStatus,
   liftLockout,
   lockoutLifted,
+  alertRuleSchema,
+  alertRulesSchema,
+  firingAlertsSchema,
 ] as const;
 
 /** Adds every named schema to the app, before any route that points at one. */
