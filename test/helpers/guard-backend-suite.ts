@@ -248,5 +248,23 @@ export function backendSuite(name: string, settings: SuiteSettings): void {
       expect(await guess(5)).toBe("failures_per_ip");
       expect(await guess(1)).toBe("failures_per_ip");
     });
+
+    it("lifts racing parallel checks and sends of the same user never deadlock nor fail for want of a store", async () => {
+      const { otp } = await harness({ guard: await guardWith({ failuresPerIdentifierAndIp: 2, failuresPerIdentifier: 5 }) });
+      const issued = await Promise.all(Array.from({ length: 6 }, () => otp.generate(input(email(1)))));
+      const codes = [
+        ...issued.map((item, i) =>
+          otp.verify({ code: wrongCode(item.code), context: item.context, purpose: "login", client: { ip: `203.0.113.${i % 3}` } }),
+        ),
+        ...Array.from({ length: 4 }, () => otp.unlock({ identifier: email(1), purpose: "login" })),
+        ...Array.from({ length: 4 }, (_, i) => otp.generate(input(email(1), { client: { ip: `203.0.113.${i}` } }))),
+      ];
+      const settled = await Promise.allSettled(codes);
+      const codesOf = settled.flatMap((result) => (result.status === "rejected" ? [(result.reason as { code?: string }).code] : []));
+      expect(codesOf.filter((code) => code !== "INVALID_OTP" && code !== "RATE_LIMITED")).toEqual([]);
+      const fresh = await otp.generate(input(email(1), { client: VICTIM_IP }));
+      await otp.unlock({ identifier: email(1), purpose: "login" });
+      await expect(otp.verify({ code: fresh.code, context: fresh.context, purpose: "login", client: VICTIM_IP })).resolves.toBeTruthy();
+    });
   });
 }

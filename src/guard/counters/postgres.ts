@@ -79,10 +79,12 @@ export class PostgresCounters implements CounterStore {
     else {
       // The generation's row is locked before every other, in the same round trip as BEGIN (a
       // literal: a multi-statement query takes no parameters). A step that waits for it holds no
-      // other row, so the key order below still rules out deadlocks.
+      // other row, so the key order below still rules out deadlocks. Only a step that raises it
+      // locks it for update: checks of one identifier share it, and queue on their counts as before.
       const key = client.escapeLiteral(step.generation);
+      const mode = step.ops.some((op) => op.key === step.generation) ? "UPDATE" : "SHARE";
       const results = (await client.query(
-        `${begin}; INSERT INTO ${t} (key, points, expires_at) VALUES (${key}, 0, 0) ON CONFLICT (key) DO NOTHING; SELECT key, points, expires_at FROM ${t} WHERE key = ${key} FOR UPDATE`,
+        `${begin}; INSERT INTO ${t} (key, points, expires_at) VALUES (${key}, 0, 0) ON CONFLICT (key) DO NOTHING; SELECT key, points, expires_at FROM ${t} WHERE key = ${key} FOR ${mode}`,
       )) as unknown as pg.QueryResult<Row>[];
       const row = results[results.length - 1]!.rows[0]!;
       step = stepOfGeneration(step, generationOf({ points: row.points, expiresAtMs: Number(row.expires_at) }, step.nowMs));
