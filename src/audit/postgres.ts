@@ -85,7 +85,8 @@ export class PostgresAuditLog implements AuditLog {
   async migrated(): Promise<boolean> {
     return (
       (await postgresTableExists(this.pool, this.tableName, this.#timeoutMs)) &&
-      (await postgresColumnExists(this.pool, this.tableName, "duration_ms", this.#timeoutMs))
+      (await postgresColumnExists(this.pool, this.tableName, "duration_ms", this.#timeoutMs)) &&
+      (await postgresColumnExists(this.pool, this.tableName, "actor", this.#timeoutMs))
     );
   }
 
@@ -124,6 +125,8 @@ export class PostgresAuditLog implements AuditLog {
         // Refusals only, with what the top lists group by: they read this instead of the range's every row.
         `CREATE INDEX IF NOT EXISTS ${t}_refusals ON ${t} (at, purpose, channel, client_ip, identifier_masked)
           WHERE action IN ('failed', 'rate_limited')`,
+        // Tables made before operators' actions were recorded gain the column.
+        `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS actor text`,
       ],
     });
   }

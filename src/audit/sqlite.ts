@@ -102,7 +102,11 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   async migrated(): Promise<boolean> {
-    return sqliteTableExists(this.database, this.tableName) && sqliteColumnExists(this.database, this.tableName, "duration_ms");
+    return (
+      sqliteTableExists(this.database, this.tableName) &&
+      sqliteColumnExists(this.database, this.tableName, "duration_ms") &&
+      sqliteColumnExists(this.database, this.tableName, "actor")
+    );
   }
 
   async migrate(): Promise<void> {
@@ -142,6 +146,8 @@ export class SqliteAuditLog implements AuditLog {
       CREATE INDEX IF NOT EXISTS ${t}_refusals ON ${t} (at, purpose, channel, client_ip, identifier_masked)
         WHERE action IN ('failed', 'rate_limited');
     `);
+    // Tables made before operators' actions were recorded gain the column.
+    if (!sqliteColumnExists(this.database, t, "actor")) this.database.exec(`ALTER TABLE ${t} ADD COLUMN actor TEXT`);
   }
 
   async append(records: readonly AuditRecord[]): Promise<void> {
