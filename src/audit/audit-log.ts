@@ -22,6 +22,7 @@ export const AUDIT_ACTIONS = [
   "factor_verified",
   "factor_failed",
   "recovery_code_used",
+  "unlocked",
 ] as const;
 /** One of `AUDIT_ACTIONS`. */
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -56,6 +57,8 @@ export interface AuditRecord {
   traceId: string | null;
   /** How long the check took in the engine, in milliseconds (`verified` and `failed` rows of a check). */
   durationMs: number | null;
+  /** Who took an operator's action (an API key's id); null or absent for the end user's own. */
+  actor?: string | null;
   /** When it happened. */
   at: Date;
 }

@@ -39,7 +39,7 @@ function json(value: Record<string, unknown> | null): string {
 export function copyText(records: readonly AuditRecord[]): string {
   let out = "";
   for (const r of records) {
-    out += `${text(r.eventId)}\t${text(r.verificationId)}\t${text(r.action)}\t${text(r.status)}\t${text(r.purpose)}\t${text(r.channel)}\t${text(r.identifierHash)}\t${text(r.identifierMasked)}\t${r.attempts ?? "\\N"}\t${json(r.metadata)}\t${text(r.clientIp)}\t${text(r.userAgent)}\t${text(r.traceId)}\t${r.durationMs ?? "\\N"}\t${r.at.toISOString()}\n`;
+    out += `${text(r.eventId)}\t${text(r.verificationId)}\t${text(r.action)}\t${text(r.status)}\t${text(r.purpose)}\t${text(r.channel)}\t${text(r.identifierHash)}\t${text(r.identifierMasked)}\t${r.attempts ?? "\\N"}\t${json(r.metadata)}\t${text(r.clientIp)}\t${text(r.userAgent)}\t${text(r.traceId)}\t${r.durationMs ?? "\\N"}\t${r.at.toISOString()}\t${text(r.actor ?? null)}\n`;
   }
   return out;
 }

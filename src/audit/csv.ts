@@ -16,6 +16,7 @@ export const CSV_COLUMNS = [
   "user_agent",
   "trace_id",
   "metadata",
+  "actor",
 ] as const;
 
 /**
@@ -46,6 +47,7 @@ export function csvRow(record: AuditRecord): string {
     record.userAgent,
     record.traceId,
     record.metadata === null ? null : JSON.stringify(record.metadata),
+    record.actor ?? null,
   ]
     .map(csvField)
     .join(",")}\r\n`;

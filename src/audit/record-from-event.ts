@@ -20,6 +20,7 @@ const ACTIONS: Partial<Record<OtpEvent["type"], { action: AuditAction; status: s
   factor_verified: { action: "factor_verified", status: "approved" },
   factor_failed: { action: "factor_failed", status: "FAILED" },
   recovery_code_used: { action: "recovery_code_used", status: "approved" },
+  unlocked: { action: "unlocked", status: "unlocked" },
   // validation_attempt is left out: every check also emits succeeded or failed.
 };
 
@@ -55,6 +56,7 @@ export function auditRecordFromEvent(event: OtpEvent): AuditRecord | undefined {
     userAgent: event.client?.userAgent ?? null,
     traceId: event.traceId ?? null,
     durationMs: event.durationMs ?? null,
+    actor: event.actor ?? null,
     at: new Date(event.at),
   };
 }

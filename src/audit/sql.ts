@@ -20,6 +20,7 @@ export const AUDIT_COLUMNS = [
   "trace_id",
   "duration_ms",
   "at",
+  "actor",
 ] as const;
 
 export interface AuditRow {
@@ -38,6 +39,7 @@ export interface AuditRow {
   trace_id: string | null;
   duration_ms: number | string | null;
   at: number | string | Date;
+  actor: string | null;
 }
 
 /**
@@ -68,6 +70,7 @@ export function recordValues(record: AuditRecord): unknown[] {
     wellFormed(record.traceId),
     record.durationMs,
     record.at.getTime(),
+    wellFormed(record.actor ?? null),
   ];
 }
 
@@ -93,6 +96,8 @@ export function rowToRecord(row: AuditRow): AuditRecord {
     traceId: row.trace_id,
     durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
     at: row.at instanceof Date ? row.at : new Date(Number(row.at)),
+    // Only an operator's action has one: the user's own rows read back as they were written.
+    ...(row.actor !== null && { actor: row.actor }),
   };
 }
 

@@ -194,5 +194,11 @@ export type AuditStatsResponse = Omit<AuditStats, "from" | "to" | "series"> & {
   /** Exclusive. */
   to: string;
   /** Every bucket of the range, oldest first, zero-filled. */
-  series: Array<Omit<AuditStatsBucket, "at"> & { at: string }>;
+  series: AuditStatsBucketJson[];
+};
+
+/** One bucket of the stats' series, as JSON carries it. */
+export type AuditStatsBucketJson = Omit<AuditStatsBucket, "at"> & {
+  /** Where the bucket starts, ISO 8601. */
+  at: string;
 };

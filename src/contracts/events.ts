@@ -18,6 +18,7 @@ export const EVENT_TYPES = [
   "factor_verified",
   "factor_failed",
   "recovery_code_used",
+  "unlocked",
 ] as const;
 
 /** One of `EVENT_TYPES`. */
@@ -68,6 +69,8 @@ export interface OtpEvent {
   traceId?: string;
   /** How long the check took, in milliseconds (succeeded and failed events of a check). */
   durationMs?: number;
+  /** Who took an operator's action (unlocked, a revoked by id): an API key's id, never a key. */
+  actor?: string;
   /** Milliseconds since the epoch, from the engine's clock. */
   at: number;
   /** When the code stops working, in milliseconds since the epoch, on events that carry it. */

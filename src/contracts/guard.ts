@@ -54,6 +54,14 @@ export interface RefusedCheck extends GuardTiming {
   client?: ClientInfo;
 }
 
+/** An operator lifting the lockouts of one identifier + purpose. */
+export interface UnlockRequest extends GuardTiming {
+  /** Keyed hash of the normalised identifier (the keyring's identifier hash). */
+  identifierHash: string;
+  /** The purpose whose lockouts are lifted. */
+  purpose: string;
+}
+
 /** A lockout a failed check started. */
 export interface LockoutNotice {
   /** The limit whose failure budget filled. */
@@ -144,6 +152,12 @@ export interface Guard {
    * lacks it sends no notices. Rejects (STORE_UNAVAILABLE) when its counters cannot be read.
    */
   claimNotice?(claim: NoticeClaim): Promise<boolean>;
+  /**
+   * Lifts the lockouts of an identifier + purpose, across IPs and from every IP, and ends its runs
+   * of failures, so the next check of a new code is judged afresh. Each IP's own failure budget
+   * (spraying across identifiers) stays as it is. Optional: a guard without it cannot lift.
+   */
+  unlock?(request: UnlockRequest): Promise<void>;
   /** Releases the guard's connections (counters the guard opened itself). */
   close?(): Promise<void>;
 }

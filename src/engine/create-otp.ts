@@ -24,10 +24,13 @@ import {
 } from "./options.js";
 import { regenerate, resend } from "./resend.js";
 import { revoke } from "./revoke.js";
+import { cancel } from "./cancel.js";
+import { unlock } from "./unlock.js";
 import { status } from "./status.js";
 import { totpOf } from "./totp/index.js";
 import type { Totp } from "./totp/types.js";
 import type {
+  CancelOptions,
   GenerateInput,
   Generated,
   Issued,
@@ -35,6 +38,8 @@ import type {
   ResendInput,
   RevokeOptions,
   StartInput,
+  Unlocked,
+  UnlockInput,
   Verified,
   VerificationStatus,
   VerifyInput,
@@ -154,6 +159,14 @@ class OtpEngine implements Otp {
 
   revoke(context: unknown, options: RevokeOptions = {}): Promise<{ id: string; status: "canceled" }> {
     return revoke(this.#ctx, context, options);
+  }
+
+  cancel(id: string, options: CancelOptions = {}): Promise<{ id: string; status: "canceled" }> {
+    return cancel(this.#ctx, id, options);
+  }
+
+  unlock(input: UnlockInput): Promise<Unlocked> {
+    return unlock(this.#ctx, input);
   }
 
   status(id: string): Promise<VerificationStatus> {

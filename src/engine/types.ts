@@ -118,6 +118,40 @@ export interface RevokeOptions {
   traceId?: string;
 }
 
+/** Options of `cancel`: who cancels, for the audit log. */
+export interface CancelOptions {
+  /** Who cancels (an API key's id, a console user): recorded on the `revoked` event and its audit row. */
+  actor?: string;
+  /** Ties the revoked event and its audit row to your trace or request id. */
+  traceId?: string;
+}
+
+/** Whose lockouts `unlock` lifts: exactly one of `identifier` and `identifierHash`, and the purpose. */
+export interface UnlockInput {
+  /** The identifier as a user would type it: normalised as every operation does (`defaultCountry` included). */
+  identifier?: string;
+  /** How to read `identifier` when its form alone does not say. */
+  identifierKind?: IdentifierKind;
+  /** The identifier's keyed hash, as audit rows show it. */
+  identifierHash?: string;
+  /** The purpose whose lockouts are lifted. */
+  purpose: string;
+  /** Who lifts (an API key's id, a console user): recorded on the `unlocked` event and its audit row. */
+  actor?: string;
+  /** Ties the unlocked event and its audit row to your trace or request id. */
+  traceId?: string;
+}
+
+/** What `unlock` did. */
+export interface Unlocked {
+  /** The purpose. */
+  purpose: string;
+  /** The identifier's hash under the sealing key (or the one given). */
+  identifierHash: string;
+  /** False when the engine has no guard that can lift lockouts (`guard: false`): there was nothing to lift. */
+  lifted: boolean;
+}
+
 /**
  * Where a verification stands: `approved` (its code was accepted), `canceled` (canceled, or its
  * delivery failed), `replaced` (a resend issued a newer one; the session goes on under it),
@@ -164,6 +198,24 @@ export interface Otp {
     /** Always `canceled`. */
     status: "canceled";
   }>;
+  /**
+   * Cancels a pending verification by its id, for an operator without its context. NOT_FOUND once
+   * it is forgotten, ALREADY_USED once approved; cancelling again answers the same.
+   */
+  cancel(
+    id: string,
+    options?: CancelOptions,
+  ): Promise<{
+    /** The verification's id. */
+    id: string;
+    /** Always `canceled`. */
+    status: "canceled";
+  }>;
+  /**
+   * Lifts the lockouts of an identifier + purpose (across IPs and from every IP) and ends its runs
+   * of failures, so the user can check a new code at once. Each IP's own failure budget stays.
+   */
+  unlock(input: UnlockInput): Promise<Unlocked>;
   /**
    * A verification by its id: state, attempts and session expiry, read from the ledger without
    * changing it. NOT_FOUND once it is forgotten (never issued, or its session ended); INVALID_REQUEST

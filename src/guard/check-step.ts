@@ -4,11 +4,13 @@ import type { CounterOp, LockSpec, StepResult } from "./counters/counter-store.j
 import {
   failuresKey,
   failuresPerIpKey,
+  generationKey,
   ipKeyOf,
   lockLevelKey,
   NO_IP,
   pairFailuresKey,
   pairLockKey,
+  pairLockLevelKey,
   subjectLockKey,
   subjectOf,
 } from "./keys.js";
@@ -24,6 +26,8 @@ export interface Settling {
 export interface CheckStep {
   /** The reservation: a point on each budget before the code is compared. */
   ops: CounterOp[];
+  /** The subject's generation key, which numbers its pair keys (read in the same step). */
+  generation: string;
   /** The limit named when `ops[i]` refuses. */
   names: string[];
   /**
@@ -46,14 +50,14 @@ export function checkStep(attempt: CheckAttempt, { limits, failureIpScope }: Pur
   const subject = subjectOf(attempt.purpose, attempt.identifierHash);
   const ip = ipKeyOf(attempt.client);
   const windowMs = limits.failureWindowSeconds * 1000;
-  const lockout = (key: string): LockSpec => ({
+  const lockout = (key: string, levelKey = lockLevelKey(key)): LockSpec => ({
     key,
-    levelKey: lockLevelKey(key),
+    levelKey,
     baseMs: limits.lockout.baseSeconds * 1000,
     maxMs: limits.lockout.maxSeconds * 1000,
     levelWindowMs: limits.lockout.levelWindowSeconds * 1000,
   });
-  const pairLock = lockout(pairLockKey(subject, ip));
+  const pairLock = lockout(pairLockKey(subject, ip), pairLockLevelKey(subject, ip));
   const factorLock = lockout(subjectLockKey(subject));
   const pairKey = pairFailuresKey(subject, ip);
   const factorKey = failuresKey(subject);
@@ -89,6 +93,7 @@ export function checkStep(attempt: CheckAttempt, { limits, failureIpScope }: Pur
   ];
   return {
     ops,
+    generation: generationKey(subject),
     names,
     settle,
     started(result) {

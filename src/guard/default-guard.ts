@@ -13,9 +13,12 @@ import type {
   RefusedCheck,
   SendAttempt,
   SendReservation,
+  UnlockRequest,
 } from "../contracts/guard.js";
 import { checkStep, refusedCheckStep, withLockout } from "./check-step.js";
 import { noticeKey } from "./keys.js";
+import { generationKey, subjectOf } from "./keys.js";
+import { unlockStep } from "./unlock-step.js";
 import { LIMITS, OFF, refusal, type PurposeLimits } from "./limits.js";
 import {
   DEFAULT_LIMITS,
@@ -129,7 +132,7 @@ export class DefaultGuard implements AbuseGuard {
     const purposeLimits = this.#limitsOf(attempt.purpose);
     const phone = phoneMediumOf(attempt);
     if (phone) this.#sms.assertDeliverable(attempt.identifier.value, phone);
-    const { ops, names, prefixTake, giveBack } = sendStep(
+    const { ops, names, prefixTake, giveBack, generation } = sendStep(
       attempt,
       purposeLimits,
       phone,
@@ -145,6 +148,7 @@ export class DefaultGuard implements AbuseGuard {
       ops,
       attempt,
       together ? { kind: "open", id: open.id, ttlMs: open.ttlMs, attempts: open.attempts } : undefined,
+      generation,
     );
     if (result.refused) throw refusal(names[result.refused.index]!, result.refused.retryAfterMs);
     // The number that went over the prefix's budget started its block: it is refused too.
@@ -179,26 +183,31 @@ export class DefaultGuard implements AbuseGuard {
 
   async check(attempt: CheckAttempt, ledger: LedgerCheck): Promise<GuardedCheck> {
     const step = checkStep(attempt, this.#limitsOf(attempt.purpose));
-    const { ops, names } = step;
+    const { ops, names, generation } = step;
 
     if (this.#counters.ledger === ledger.store) {
       // One step: the reservation, the ledger's check, and its settling. Within one atomic step
       // a lockout this check starts can be lifted only by this check, so both are named.
       const { onApproved, onNotCompared } = step.settle(true, true);
-      const answer = await this.#apply(ops, attempt, {
-        kind: "record",
-        id: ledger.id,
-        match: ledger.match,
-        maxAttempts: ledger.maxAttempts,
-        onApproved,
-        onNotCompared,
-      });
+      const answer = await this.#apply(
+        ops,
+        attempt,
+        {
+          kind: "record",
+          id: ledger.id,
+          match: ledger.match,
+          maxAttempts: ledger.maxAttempts,
+          onApproved,
+          onNotCompared,
+        },
+        generation,
+      );
       if (answer.refused) throw refusal(names[answer.refused.index]!, answer.refused.retryAfterMs);
       const result = answer.record!;
       return result.outcome === "rejected" ? withLockout(result, step.notice(answer)) : { result };
     }
 
-    const reserved = await this.#apply(ops, attempt);
+    const reserved = await this.#apply(ops, attempt, undefined, generation);
     if (reserved.refused) throw refusal(names[reserved.refused.index]!, reserved.refused.retryAfterMs);
     const started = step.notice(reserved);
     const { onApproved, onNotCompared } = step.settle(...step.started(reserved));
@@ -206,18 +215,18 @@ export class DefaultGuard implements AbuseGuard {
     try {
       result = await ledger.record();
     } catch (error) {
-      await this.#settle(onNotCompared, attempt);
+      await this.#settle(onNotCompared, attempt, generation);
       throw error;
     }
     if (result.outcome === "rejected") return withLockout(result, started);
-    await this.#settle(result.outcome === "approved" ? onApproved : onNotCompared, attempt);
+    await this.#settle(result.outcome === "approved" ? onApproved : onNotCompared, attempt, generation);
     return { result };
   }
 
   /** Settles a decided check: a failure here is reported, never the caller's (the points stay taken, which errs towards counting more). */
-  async #settle(ops: CounterOp[], timing: GuardTiming): Promise<void> {
+  async #settle(ops: CounterOp[], timing: GuardTiming, generation: string): Promise<void> {
     try {
-      await this.#apply(ops, timing);
+      await this.#apply(ops, timing, undefined, generation);
     } catch (error) {
       this.#report(error);
     }
@@ -241,9 +250,19 @@ export class DefaultGuard implements AbuseGuard {
 
   async close(): Promise<void> {}
 
-  async #apply(ops: CounterOp[], timing: GuardTiming, ledger?: LedgerPart): Promise<StepResult> {
+  async unlock(request: UnlockRequest): Promise<void> {
+    await this.#apply(unlockStep(request), request, undefined, generationKey(subjectOf(request.purpose, request.identifierHash)));
+  }
+
+  async #apply(ops: CounterOp[], timing: GuardTiming, ledger?: LedgerPart, generation?: string): Promise<StepResult> {
     try {
-      return await this.#counters.apply({ ops, nowMs: timing.nowMs, deadlineMs: timing.deadlineMs, ...(ledger && { ledger }) });
+      return await this.#counters.apply({
+        ops,
+        nowMs: timing.nowMs,
+        deadlineMs: timing.deadlineMs,
+        ...(ledger && { ledger }),
+        ...(generation !== undefined && { generation }),
+      });
     } catch (error) {
       throw error instanceof OtpError ? error : new OtpError("STORE_UNAVAILABLE", { cause: error });
     }

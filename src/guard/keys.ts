@@ -1,4 +1,5 @@
 import { ipLimitKey } from "../core/client-ip.js";
+import { GENERATION_MARK } from "./counters/generation.js";
 
 /**
  * The counter keys the guard counts on. A subject is identifier + purpose; an IP key is the
@@ -24,8 +25,15 @@ export function ipKeyOf(client: { ip?: string } | undefined): string {
 
 /** The subject's lockout, from every IP. */
 export const subjectLockKey = (subject: string): string => `lock:${subject}`;
-/** The subject's lockout from one IP. */
-export const pairLockKey = (subject: string, ip: string): string => `lock:${subject}:${ip}`;
+/**
+ * The subject's lockout from one IP. The keys of a subject + IP pair carry the subject's
+ * generation, so lifting the subject's lockouts retires the pairs of every IP in one write.
+ */
+export const pairLockKey = (subject: string, ip: string): string => `lock:${subject}:${ip}${GENERATION_MARK}`;
+/** The level of the subject's lockout from one IP. */
+export const pairLockLevelKey = (subject: string, ip: string): string => `lock:${subject}:${ip}:level${GENERATION_MARK}`;
+/** The generation of the subject's pair keys, raised when its lockouts are lifted. */
+export const generationKey = (subject: string): string => `gen:${subject}`;
 /** A lockout's level (how long the next one lasts). */
 export const lockLevelKey = (lockKey: string): string => `${lockKey}:level`;
 
@@ -45,5 +53,5 @@ export const seenNumberKey = (number: string): string => `seen:${number}`;
 export const SEEN_PREFIX = "seen:";
 
 export const failuresKey = (subject: string): string => `failures:${subject}`;
-export const pairFailuresKey = (subject: string, ip: string): string => `failures:${subject}:${ip}`;
+export const pairFailuresKey = (subject: string, ip: string): string => `failures:${subject}:${ip}${GENERATION_MARK}`;
 export const failuresPerIpKey = (scope: string, ip: string): string => `failures_ip:${scope}:${ip}`;

@@ -3,6 +3,7 @@ import type { CounterOp } from "./counters/counter-store.js";
 import {
   channelKey,
   cooldownKey,
+  generationKey,
   NO_IP,
   pairLockKey,
   prefixBlockKey,
@@ -29,6 +30,8 @@ export interface SendStep {
   prefixTake: number;
   /** What a send that never happened gives back: its send budgets (a number counted for its prefix stays counted). */
   giveBack: CounterOp[];
+  /** The subject's generation key, which numbers its pair lockout's key (read in the same step). */
+  generation: string;
 }
 
 export type PhoneMedium = Exclude<SendAttempt["medium"], "email" | "other">;
@@ -98,5 +101,5 @@ export function sendStep(
   const giveBack = ops.flatMap((op): CounterOp[] =>
     op.kind === "take" && !op.lock && !op.key.startsWith(SEEN_PREFIX) ? [{ kind: "giveBack", key: op.key }] : [],
   );
-  return { ops, names, prefixTake, giveBack };
+  return { ops, names, prefixTake, giveBack, generation: generationKey(subject) };
 }

@@ -30,6 +30,9 @@ import { passUnsupportedExpectations, refuseMalformedHttp } from "./http-refusal
 import { loopbackHostOnly } from "./loopback-host.js";
 import { installOpenApi } from "./openapi.js";
 import type { Outbox } from "./outbox.js";
+import { adminRoutes } from "./routes/admin.js";
+import { alertRoutes } from "./routes/alerts.js";
+import type { Alerter } from "./alerts/alerter.js";
 import { auditRoutes } from "./routes/audit.js";
 import { docsRoutes } from "./routes/docs.js";
 import { LOG_SERIALIZERS, RequestLog } from "./request-log.js";
@@ -59,6 +62,8 @@ export interface ServerOptions {
   logger?: FastifyServerOptions["logger"];
   /** Serves POST /v1/audit/query and /v1/audit/export over this log when given. */
   auditLog?: AuditLog;
+  /** Serves GET/PUT /v1/admin/alerts and GET /v1/admin/alerts/firing over these alert rules when given. */
+  alerter?: Alerter;
   /** The audit recorder feeding `auditLog`: /health/otp reports its backlog. */
   audit?: { status(): AuditRecorderStatus };
   /**
@@ -168,6 +173,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       await verificationRoutes(v1, { otp: options.otp, trustProxy });
       await totpRoutes(v1, { otp: options.otp, trustProxy });
       if (options.auditLog) await auditRoutes(v1, { otp: options.otp, log: options.auditLog });
+      await adminRoutes(v1, { otp: options.otp });
+      if (options.alerter) await alertRoutes(v1, { alerter: options.alerter });
     },
     { prefix: "/v1" },
   );

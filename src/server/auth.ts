@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { OtpError } from "../core/errors.js";
 import type { SessionAuth } from "./admin/session-auth.js";
 import { SCOPES, scopeMask, type ApiKeyOption, type Scope } from "./api-keys.js";
+import { apiKeyId, setCaller, type Caller } from "./caller.js";
 import { sendOtpError } from "./errors.js";
 
 /** The longest key a request may present (the pattern below says the same). */
@@ -22,6 +23,15 @@ const EVERY_SCOPE = scopeMask(["admin"]);
  * differing byte, at a length mismatch or at the matching key.
  */
 export function apiKeyMatcher(apiKeys: readonly ApiKeyOption[]): (presented: string) => number {
+  const match = apiKeyIndexMatcher(apiKeys);
+  return (presented) => match(presented).scopes;
+}
+
+/**
+ * As `apiKeyMatcher`, with the matching key's position in `apiKeys` (-1: none), found without an
+ * early exit: every key is compared, and the position is kept by masks, not by a branch.
+ */
+export function apiKeyIndexMatcher(apiKeys: readonly ApiKeyOption[]): (presented: string) => { scopes: number; index: number } {
   const entries = apiKeys.map((entry) =>
     typeof entry === "string" ? { key: entry, mask: EVERY_SCOPE } : { key: entry.key, mask: scopeMask(entry.scopes) },
   );
@@ -30,14 +40,17 @@ export function apiKeyMatcher(apiKeys: readonly ApiKeyOption[]): (presented: str
   const known = entries.map((entry, index) => ({ padded: padded(entry.key, width), length: lengths[index]!, mask: entry.mask }));
   return (presented) => {
     const length = Buffer.byteLength(presented, "utf8");
-    if (length > width) return 0; // longer than every key: the width is public, not a key's length
+    if (length > width) return { scopes: 0, index: -1 }; // longer than every key: the width is public, not a key's length
     const candidate = padded(presented, width);
     let scopes = 0;
-    for (const key of known) {
-      const same = timingSafeEqual(key.padded, candidate) && key.length === length;
-      scopes |= key.mask & -Number(same);
+    let found = 0;
+    for (let index = 0; index < known.length; index++) {
+      const key = known[index]!;
+      const same = -Number(timingSafeEqual(key.padded, candidate) && key.length === length);
+      scopes |= key.mask & same;
+      found = (found & ~same) | ((index + 1) & same);
     }
-    return scopes;
+    return { scopes, index: found - 1 };
   };
 }
 
@@ -50,14 +63,21 @@ function padded(value: string, width: number): Buffer {
 const UNAUTHORIZED_MESSAGE = "A valid API key is required: send the header 'Authorization: Bearer <key>' with a key from OTP_API_KEYS.";
 
 /**
- * The scope a route needs, from its template: the audit log, the metrics, else the verifications.
+ * The scope a route needs, from its template: the audit log, the metrics, an operator's actions,
+ * else the verifications.
  * A path no route matched needs only a valid key (it is a 404 then).
  */
 export function scopeForRoute(route: string | undefined): Scope | undefined {
   if (route === undefined) return undefined;
   if (route === "/metrics") return "metrics";
   if (route.startsWith("/v1/audit/")) return "audit";
+  if (route.startsWith("/v1/admin/")) return "admin";
   return "verify";
+}
+
+/** The caller a configured key makes: its id and scopes (a bare string is a key with every scope). */
+export function callerOfKey(entry: ApiKeyOption): Caller {
+  return typeof entry === "string" ? { keyId: apiKeyId(entry), scopes: ["admin"] } : { keyId: apiKeyId(entry.key), scopes: entry.scopes };
 }
 
 /**
@@ -68,10 +88,12 @@ export function bearerAuth(
   apiKeys: readonly ApiKeyOption[],
   session?: SessionAuth,
 ): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
-  const matches = apiKeyMatcher(apiKeys);
+  const matches = apiKeyIndexMatcher(apiKeys);
+  const callers: Caller[] = apiKeys.map(callerOfKey);
   return (request, reply, done) => {
     const header = request.headers.authorization;
     let scopes: number;
+    let caller: Caller | undefined;
     if (header === undefined && session !== undefined) {
       const signedIn = session(request);
       if (signedIn instanceof OtpError) {
@@ -79,9 +101,12 @@ export function bearerAuth(
         return;
       }
       scopes = signedIn?.scopes ?? 0;
+      caller = signedIn?.caller;
     } else {
       const presented = typeof header === "string" ? BEARER.exec(header)?.[1] : undefined;
-      scopes = presented === undefined ? 0 : matches(presented);
+      const match = presented === undefined ? { scopes: 0, index: -1 } : matches(presented);
+      scopes = match.scopes;
+      caller = callers[match.index];
     }
     if (scopes === 0) {
       // Answering without calling done() ends the request here: the body is never read.
@@ -89,9 +114,15 @@ export function bearerAuth(
       sendOtpError(reply, new OtpError("UNAUTHORIZED", { message: UNAUTHORIZED_MESSAGE }));
       return;
     }
+    if (caller !== undefined) setCaller(request, caller);
     const needed = scopeForRoute(request.routeOptions.url);
-    if (needed === undefined || (scopes & scopeMask([needed])) !== 0) return done();
-    reply.header("www-authenticate", `Bearer realm="otp-actions", error="insufficient_scope", scope="${needed} admin"`);
+    // Every bit of the scope: `admin` is all of them, so a key with any one scope is no admin.
+    const mask = needed === undefined ? 0 : scopeMask([needed]);
+    if ((scopes & mask) === mask) return done();
+    reply.header(
+      "www-authenticate",
+      `Bearer realm="otp-actions", error="insufficient_scope", scope="${needed === "admin" ? "admin" : `${needed} admin`}"`,
+    );
     sendOtpError(
       reply,
       new OtpError("INSUFFICIENT_SCOPE", {

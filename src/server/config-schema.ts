@@ -10,6 +10,7 @@ import { DEFAULT_POLICY, POLICY_BOUNDS } from "../engine/options.js";
 import { DEFAULT_CHANNEL_BUDGET, DEFAULT_LIMITS, DEFAULT_PREFIX_VELOCITY } from "../guard/options.js";
 import { DEFAULT_STORE } from "./store-from-config.js";
 import { WEBHOOKS_SCHEMA } from "./webhooks/config-schema.js";
+import { ALERTS_CONFIG_SCHEMA } from "./alerts/alerts-config.js";
 
 /** A schema node as this module writes them; `problem` says in words what a value must be. */
 export type SchemaNode = Record<string, unknown>;
@@ -354,6 +355,7 @@ export const CONFIG_SCHEMA: SchemaNode = {
       "the operator console at /admin",
     ),
     webhooks: WEBHOOKS_SCHEMA,
+    alerts: ALERTS_CONFIG_SCHEMA,
   },
 };
 

@@ -19,6 +19,7 @@ import { readConfigFile } from "./config-file.js";
 import type { PolicyDocument, SettingsDocument } from "./config-settings.js";
 import { parseAuditSpec, type AuditSpec } from "./companions.js";
 import { DEFAULT_STORE, parseStoreSpec, type StoreSpec } from "./store-from-config.js";
+import { loadAlertsConfig, type AlertsConfig } from "./alerts/alerts-config.js";
 import { loadChannelConfig, loadLimitsConfig, type ChannelConfig, type LimitsConfig } from "./channel-config.js";
 import { loadWebhooksConfig, type WebhooksConfig } from "./webhooks/config.js";
 
@@ -60,6 +61,8 @@ export interface ServiceConfig {
   autoMigrate: boolean;
   /** Outgoing webhooks: subscriptions and the queue's bounds (`webhooks`, OTP_EVENT_WEBHOOK_*). */
   webhooks: WebhooksConfig;
+  /** Alert rules on the audit log, how often they run and where changes are posted. */
+  alerts: AlertsConfig;
 }
 
 export interface LoadOptions {
@@ -168,6 +171,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): S
   const channels = loadChannelConfig(document, problem);
   const limits = loadLimitsConfig(document, problem);
   const webhooks = loadWebhooksConfig(document, settings.dataDir ?? "./data", problem);
+  const alerts = loadAlertsConfig(document, problem);
 
   let auditStore: AuditSpec | undefined;
   if (audit.url !== undefined) {
@@ -203,6 +207,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): S
     auditStore,
     autoMigrate: settings.autoMigrate ?? false,
     webhooks,
+    alerts,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * /health/otp: keys usable, a generate→verify round trip through the real store (failing above a
- * latency limit), the store answering, a channel configured. Each check has its own timeout, so
+ * latency limit), the store answering, a channel configured (with each channel's last delivery). Each check has its own timeout, so
  * the endpoint answers even when a dependency hangs.
  *
  * The endpoint is anonymous (load balancers call it), and a run costs an SMTP login, a call to
@@ -20,6 +20,7 @@ import type { LedgerStore } from "../contracts/ledger.js";
 import { StoreTimeoutError, withTimeout } from "../core/util/with-timeout.js";
 import type { WebhookStatus } from "./webhooks/dispatcher.js";
 import { withWebhooksCheck } from "./webhooks/health-check.js";
+import { lastDeliveries } from "./last-delivery.js";
 
 export interface CheckResult {
   ok: boolean;
@@ -70,7 +71,16 @@ export function bounded<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export function healthChecker(otp: Otp, options: HealthCheckerOptions): () => Promise<HealthReport> {
-  const checks = sharedAndReused(checksFor(otp, options.log), reuseMsFrom(options.reuseMs));
+  const reused = sharedAndReused(checksFor(otp, options.log), reuseMsFrom(options.reuseMs));
+  const deliveries = lastDeliveries(otp);
+  // Each channel's last delivery is read on every request, never reused; it informs, and does
+  // not fail the check (one bad number is not an outage).
+  const checks = async (): Promise<HealthReport> => {
+    const report = await reused();
+    const lastDelivery = deliveries();
+    if (Object.keys(lastDelivery).length === 0) return report;
+    return { ...report, checks: { ...report.checks, channel: { ...report.checks.channel, lastDelivery } } };
+  };
   const audit = options.audit;
   // The audit log's and the webhooks' state is read from memory on every request, never reused: it moves fast.
   const withAudit = audit ? async () => withAuditCheck(await checks(), audit()) : checks;

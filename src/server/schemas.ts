@@ -13,6 +13,8 @@ import { auditStats, auditStatsQuery } from "./schemas/audit-stats.js";
 import { transaction } from "./schemas/transaction.js";
 import { TOTP_SCHEMAS } from "./schemas/totp.js";
 import { verificationStatus } from "./schemas/verification-status.js";
+import { liftLockout, lockoutLifted } from "./schemas/admin.js";
+import { alertRuleSchema, alertRulesSchema, firingAlertsSchema } from "./alerts/rules.js";
 
 /** Every code the registry can answer with: the Error schema's `error_code` enum. */
 export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
@@ -286,6 +288,7 @@ const auditRecord = {
       description: "How long the check took in the engine, in ms (verified and failed rows of a check).",
     },
     at: timestamp,
+    actor: { ...nullableString, description: "Who took an operator's action (an API key's id, `key_…`); null for the user's own." },
   },
   examples: [auditRecordExample],
 } as const;
@@ -393,6 +396,11 @@ export const SHARED_SCHEMAS = [
   verificationStatus,
   transaction,
   ...TOTP_SCHEMAS,
+  liftLockout,
+  lockoutLifted,
+  alertRuleSchema,
+  alertRulesSchema,
+  firingAlertsSchema,
 ] as const;
 
 /** Adds every named schema to the app, before any route that points at one. */

@@ -9,6 +9,8 @@ import { createOtp } from "../engine/create-otp.js";
 import type { Otp } from "../engine/types.js";
 import type { LedgerStore } from "../contracts/ledger.js";
 import { buildServer } from "./app.js";
+import { Alerter } from "./alerts/alerter.js";
+import { describeError } from "./health.js";
 import type { ServiceConfig } from "./config.js";
 import { developmentSecrets } from "./dev-secrets.js";
 import { Outbox, developmentChannels } from "./outbox.js";
@@ -166,7 +168,16 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   // Spans only when OTEL_* asks for them; the SDK is then shut down by stop() or a failed listen.
   const tracing = await startTracing(hooks.env ?? process.env, VERSION);
   const httpTracing = tracing && (await import("./http-tracing.js"));
+  // Alert rules on the audit log, evaluated every interval once the service listens.
+  const alerter = new Alerter({
+    log: auditLog,
+    now: () => Date.now(),
+    rules: config.alerts.rules,
+    ...(config.alerts.webhook && { webhook: config.alerts.webhook }),
+    onError: (error, what) => warnings.warn(serverLog, "alerts", { what, error: describeError(error) }, "alerts: a step failed"),
+  });
   const app = await buildServer({
+    alerter,
     otp: tracing ? (await import("../telemetry/tracing.js")).withTracing(served, tracing.tracer) : served,
     ...(httpTracing && { tracing: (fastify) => httpTracing.installHttpTracing(fastify, tracing.tracer) }),
     audit,
@@ -213,6 +224,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   say(
     `otp-actions ${config.production ? "production" : "development"} service on ${url} (store ${describeStore(config.store)}${hooks.store ? ", overridden" : ""})`,
   );
+  alerter.start(config.alerts.intervalSeconds * 1000);
   if (outbox) say(`demo page ${url}/ · outbox ${url}/dev/outbox · API reference ${url}/docs`);
 
   let stopping: Promise<void> | undefined;
@@ -234,6 +246,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
       // After the deliveries, whose events are the last; what does not go out in time is spooled.
       await webhooks?.close(hooks.webhookDrainMs ?? WEBHOOK_DRAIN_MS).catch(warn);
       stopWatching();
+      await alerter.stop().catch(warn);
       await audit.close().catch(warn);
       await auditLog.close().catch(warn);
       for (const close of hooks.closers ?? []) await close().catch(warn);

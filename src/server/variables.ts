@@ -146,6 +146,15 @@ export const VARIABLES: readonly Variable[] = [
     kind: "integer",
     help: "a console session unused this long ends (/admin)",
   },
+  { name: "OTP_ALERTS_INTERVAL_SECONDS", path: ["alerts", "intervalSeconds"], kind: "integer", help: "how often alert rules run" },
+  {
+    name: "OTP_ALERTS_WEBHOOK_URL",
+    path: ["alerts", "webhookUrl"],
+    kind: "string",
+    default: "none",
+    help: "where alert changes are posted",
+  },
+  { name: "OTP_ALERTS_WEBHOOK_SECRET", path: ["alerts", "webhookSecret"], kind: "string", default: "none", help: "signs alert posts" },
   { name: "OTP_SMTP_URL", path: ["channels", "smtp", "url"], kind: "string", default: "none", help: "email channel: smtp:// or smtps://" },
   { name: "OTP_EMAIL_FROM", path: ["channels", "smtp", "from"], kind: "string", default: "none", help: "email channel: the sender" },
   {

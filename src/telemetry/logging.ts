@@ -36,6 +36,7 @@ const DEFAULT_LEVELS: Readonly<Record<OtpEventType, LogLevel>> = {
   factor_verified: "info",
   factor_failed: "info",
   recovery_code_used: "warn",
+  unlocked: "warn",
 };
 
 // Failures that point at tampering, replay or guessing rather than a user's typo or delay.

@@ -26,8 +26,10 @@ export function wrapOperations(otp: Otp, around: Around): Otp {
     regenerate: (input) => around("regenerate", input, (traceId) => otp.regenerate(traced(input, traceId))),
     verify: (input) => around("verify", input, (traceId) => otp.verify(traced(input, traceId))),
     revoke: (context, options) => around("revoke", context, (traceId) => otp.revoke(context, traced(options ?? {}, traceId))),
-    // A read that changes nothing: passed through, not timed.
+    // A read that changes nothing, and an operator's rare actions: passed through, not timed.
     status: (id) => otp.status(id),
+    cancel: (id, options) => otp.cancel(id, options),
+    unlock: (input) => otp.unlock(input),
     on: (type, listener) => otp.on(type, listener),
     normalizeIdentifier: (identifier, kind) => otp.normalizeIdentifier(identifier, kind),
     close: () => otp.close(),

@@ -205,11 +205,23 @@ export function runAuditLogConformance(
       const csv = await text(log.exportCsv({ purpose, limit: 3 }));
       const lines = csv.trimEnd().split("\r\n");
       expect(lines[0]).toBe(
-        "event_id,at,action,status,verification_id,purpose,channel,identifier,identifier_hash,attempts,client_ip,user_agent,trace_id,metadata",
+        "event_id,at,action,status,verification_id,purpose,channel,identifier,identifier_hash,attempts,client_ip,user_agent,trace_id,metadata,actor",
       );
       expect(lines).toHaveLength(8);
       expect(lines[1]).toContain(`"'=HYPERLINK(""http://x"",""y""),z"`);
       expect(lines[1]).toContain(rows[0]!.eventId);
+    });
+
+    it("keeps the actor of an operator's action, and leaves it out of the user's own rows", async () => {
+      const purpose = `p-${randomUUID()}`;
+      const acted = { ...record({ purpose, at: new Date(Date.now() - 1000) }), action: "unlocked" as const, actor: "key_AbCdEf012345" };
+      const own = record({ purpose });
+      await log.append([acted, own]);
+      const rows = (await log.query({ purpose })).rows;
+      expect(rows.map((row) => row.actor ?? null)).toEqual([null, "key_AbCdEf012345"]);
+      expect(rows[1]).toEqual(acted);
+      const csv = await text(log.exportCsv({ purpose }));
+      expect(csv.trimEnd().split("\r\n")[2]!.endsWith(",key_AbCdEf012345")).toBe(true);
     });
 
     it("deletes rows past retention in batches, and keeps the rest", async () => {

@@ -6,6 +6,7 @@
  *   runCounterConformance("my backend", { counters: async () => myCounters() });
  */
 import type { CounterOp, CounterStore, StepResult } from "../guard/counters/counter-store.js";
+import { GENERATION_MARK } from "../guard/counters/generation.js";
 import { vitestApi } from "./vitest-api.js";
 
 /** What the counter conformance suite needs: fresh counter stores. */
@@ -103,6 +104,53 @@ export function runCounterConformance(name: string, settings: CounterConformance
       expect((await first("1")).results[1]!.points).toBe(1);
       expect((await first("1")).results[1]!.points).toBe(1);
       expect((await first("2")).results[1]!.points).toBe(2);
+    });
+
+    it("keys marked with the generation are numbered by it: raising it retires them all, read in the same step", async () => {
+      const counters = await settings.counters();
+      const marked = (nowMs = T0): Promise<StepResult> =>
+        counters.apply({
+          ops: [take(`a${GENERATION_MARK}`, 2), take(`b${GENERATION_MARK}`, 2), take("plain", 10)],
+          generation: "gen",
+          nowMs,
+          deadlineMs: Date.now() + 5000,
+        });
+      await marked();
+      expect((await marked()).results.map((result) => result.points)).toEqual([2, 2, 2]);
+      expect((await marked()).refused?.index).toBe(0);
+      // Generation 0 is the unmarked key: counts kept before generations existed still count.
+      expect((await step(counters, [take("a", 2)])).refused?.index).toBe(0);
+      // Raising the generation (a take on its key) and forgetting in the same step, as a lift does.
+      await counters.apply({
+        ops: [take("gen", Number.MAX_SAFE_INTEGER, 10 * MINUTE), { kind: "forget", key: "plain" }],
+        generation: "gen",
+        nowMs: T0,
+        deadlineMs: Date.now() + 5000,
+      });
+      expect((await marked()).results.map((result) => result.points)).toEqual([1, 1, 1]);
+      // The step that names no generation still sees the old keys, untouched.
+      expect((await step(counters, [take("a", 2)])).refused?.index).toBe(0);
+      // A generation whose window ended is 0 again.
+      expect((await marked(T0 + 10 * MINUTE)).results.map((result) => result.points)).toEqual([1, 1, 1]);
+    });
+
+    it("parallel steps and a generation raise are atomic: every marked point lands in exactly one generation", async () => {
+      const counters = await settings.counters();
+      const mark = (nowMs: number) =>
+        counters.apply({ ops: [take(`m${GENERATION_MARK}`, 1000)], generation: "g2", nowMs, deadlineMs: Date.now() + 5000 });
+      const raise = () =>
+        counters.apply({
+          ops: [take("g2", Number.MAX_SAFE_INTEGER, 10 * MINUTE)],
+          generation: "g2",
+          nowMs: T0,
+          deadlineMs: Date.now() + 5000,
+        });
+      await Promise.all([...Array.from({ length: 20 }, () => mark(T0)), raise(), ...Array.from({ length: 20 }, () => mark(T0))]);
+      // One more after the raise has certainly landed: it counts in the new generation.
+      const current = (await mark(T0)).results[0]!.points;
+      const before = (await step(counters, [take("m", 1000)])).results[0]!.points - 1;
+      // Every mark counted once, in exactly one of the two generations.
+      expect(before + current).toBe(41);
     });
 
     it("a step past its deadline is refused and changes nothing", async () => {

@@ -99,7 +99,7 @@ const EXCEPTIONS: readonly Exception[] = [
     from: "client/",
     to: "audit/stats.ts",
     typeOnly: true,
-    reason: "the audit stats' shapes, as a type only",
+    reason: "the audit stats route's answer, as a type only",
   },
   {
     from: "telemetry/",

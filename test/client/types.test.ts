@@ -80,6 +80,7 @@ describe("the client's types follow the route schemas", () => {
         traceId: true,
         durationMs: true,
         at: true,
+        actor: true,
       }),
     ).toEqual(keysOf(named("AuditRecord")));
     expect(fields<AuditStatsRequest>({ from: true, to: true, bucket: true, purpose: true, channel: true, top: true })).toEqual(

@@ -201,5 +201,82 @@ export function backendSuite(name: string, settings: SuiteSettings): void {
       await sleep(1_100);
       expect(await claim("victim-hash-0123456789", 1_000)).toBe(true);
     });
+
+    it("an operator lifts a lockout: from every IP and across IPs, and the same user verifies a new code at once", async () => {
+      const { otp, of } = await harness({ guard: await guardWith({ failuresPerIdentifierAndIp: 3, failuresPerIdentifier: 6 }) });
+      const wrongFrom = async (ip: string, times: number) => {
+        for (let i = 0; i < times; i++) {
+          const item = await otp.generate(input(email(1), { client: { ip } }));
+          await refusal(otp.verify({ code: wrongCode(item.code), context: item.context, purpose: "login", client: { ip } }));
+        }
+      };
+      await wrongFrom(VICTIM_IP.ip, 3);
+      await wrongFrom(ATTACKER_IP.ip, 3);
+      // The attacker's third failure locks its pair and the factor at once (one event, the factor's).
+      expect(of("locked_out").map((event) => event.limit)).toEqual(["failures_per_identifier_and_ip", "failures_per_identifier"]);
+      expect((await refusal(otp.generate(input(email(1), { client: VICTIM_IP })))).limit).toBe("failures_per_identifier");
+
+      const lifted = await otp.unlock({ identifier: email(1).toUpperCase(), purpose: "login", actor: "key_test00000000" });
+      expect(lifted).toEqual({ purpose: "login", identifierHash: otp.keyring.identifierHash(email(1)), lifted: true });
+      expect(of("unlocked")).toEqual([
+        expect.objectContaining({ purpose: "login", identifierHash: lifted.identifierHash, actor: "key_test00000000" }),
+      ]);
+      const fresh = await otp.generate(input(email(1), { client: VICTIM_IP }));
+      await expect(otp.verify({ code: fresh.code, context: fresh.context, purpose: "login", client: VICTIM_IP })).resolves.toBeTruthy();
+      // The attacker's pair was lifted too, and its run of failures starts again from nothing:
+      // two are evaluated without a lockout, the third (its budget) locks the pair again.
+      await wrongFrom(ATTACKER_IP.ip, 2);
+      expect(of("locked_out")).toHaveLength(2);
+      await wrongFrom(ATTACKER_IP.ip, 1);
+      expect(of("locked_out").map((event) => event.limit)).toEqual([
+        "failures_per_identifier_and_ip",
+        "failures_per_identifier",
+        "failures_per_identifier_and_ip",
+      ]);
+    });
+
+    it("lifting one user's lockout leaves the spraying IP's own failure budget as it was", async () => {
+      const { otp } = await harness({
+        guard: await guardWith({
+          failuresPerIdentifierAndIp: 2,
+          failuresPerIdentifier: 10,
+          failuresPerIp: { max: 3, windowSeconds: 3600 },
+        }),
+      });
+      const guess = async (index: number) => {
+        const item = await otp.generate(input(email(index)));
+        const error = await refusal(
+          otp.verify({ code: wrongCode(item.code), context: item.context, purpose: "login", client: ATTACKER_IP }),
+        );
+        return error.limit ?? error.code;
+      };
+      expect([await guess(1), await guess(2), await guess(3), await guess(4)]).toEqual([
+        "INVALID_OTP",
+        "INVALID_OTP",
+        "INVALID_OTP",
+        "failures_per_ip",
+      ]);
+      for (const index of [1, 2, 3]) await otp.unlock({ identifier: email(index), purpose: "login" });
+      expect(await guess(5)).toBe("failures_per_ip");
+      expect(await guess(1)).toBe("failures_per_ip");
+    });
+
+    it("lifts racing parallel checks and sends of the same user never deadlock nor fail for want of a store", async () => {
+      const { otp } = await harness({ guard: await guardWith({ failuresPerIdentifierAndIp: 2, failuresPerIdentifier: 5 }) });
+      const issued = await Promise.all(Array.from({ length: 6 }, () => otp.generate(input(email(1)))));
+      const codes = [
+        ...issued.map((item, i) =>
+          otp.verify({ code: wrongCode(item.code), context: item.context, purpose: "login", client: { ip: `203.0.113.${i % 3}` } }),
+        ),
+        ...Array.from({ length: 4 }, () => otp.unlock({ identifier: email(1), purpose: "login" })),
+        ...Array.from({ length: 4 }, (_, i) => otp.generate(input(email(1), { client: { ip: `203.0.113.${i}` } }))),
+      ];
+      const settled = await Promise.allSettled(codes);
+      const codesOf = settled.flatMap((result) => (result.status === "rejected" ? [(result.reason as { code?: string }).code] : []));
+      expect(codesOf.filter((code) => code !== "INVALID_OTP" && code !== "RATE_LIMITED")).toEqual([]);
+      const fresh = await otp.generate(input(email(1), { client: VICTIM_IP }));
+      await otp.unlock({ identifier: email(1), purpose: "login" });
+      await expect(otp.verify({ code: fresh.code, context: fresh.context, purpose: "login", client: VICTIM_IP })).resolves.toBeTruthy();
+    });
   });
 }

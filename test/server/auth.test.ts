@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { apiKeyMatcher } from "../../src/server/auth.js";
+import { apiKeyIndexMatcher, apiKeyMatcher } from "../../src/server/auth.js";
 
 /** What a bare string key holds: every scope, as bits. */
 const ALL_SCOPES = 0b1111;
@@ -35,5 +35,14 @@ describe("API key matching", () => {
     const matchesHuge = apiKeyMatcher([huge]);
     expect(matchesHuge(huge)).toBe(ALL_SCOPES);
     expect(matchesHuge(huge.slice(0, 512))).toBe(0);
+  });
+
+  it("tells which key matched, by its position, and -1 for none", () => {
+    const keys = ["first-key-0123456789", { key: "second-key-0123456789", scopes: ["audit" as const] }, "third-key-0123456789"];
+    const match = apiKeyIndexMatcher(keys);
+    expect(match("first-key-0123456789")).toEqual({ scopes: ALL_SCOPES, index: 0 });
+    expect(match("second-key-0123456789")).toEqual({ scopes: 0b0010, index: 1 });
+    expect(match("third-key-0123456789")).toEqual({ scopes: ALL_SCOPES, index: 2 });
+    expect(match("fourth-key-0123456789")).toEqual({ scopes: 0, index: -1 });
   });
 });

@@ -37,6 +37,7 @@ describe("/openapi.json", () => {
         .map(([method, operation]) => ({ url, method, operation })),
     );
     expect(withBody.map(({ method, url }) => `${method} ${url}`).sort()).toEqual([
+      "post /v1/admin/lockouts/lift",
       "post /v1/audit/export",
       "post /v1/audit/query",
       "post /v1/audit/stats",

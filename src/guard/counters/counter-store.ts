@@ -115,6 +115,12 @@ export interface CounterStep {
   ops: readonly CounterOp[];
   /** Only for the counter store's own `ledger`; not run when the ops refuse. */
   ledger?: LedgerPart;
+  /**
+   * The key whose points number the generation of every key ending in `GENERATION_MARK`: read
+   * first, in the same atomic step, and put in place of the mark (see generation.ts). Raising it
+   * retires every marked key at once, without knowing them.
+   */
+  generation?: string;
   /** The engine's clock, milliseconds since the epoch: every window is measured on it. */
   nowMs: number;
   /**

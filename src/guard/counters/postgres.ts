@@ -4,6 +4,7 @@ import { postgresTableExists } from "../../drivers/table-exists.js";
 import { tableNameOption } from "../../core/util/sql-identifier.js";
 import { StoreTimeoutError } from "../../core/util/with-timeout.js";
 import type { CounterStep, CounterStore, StepResult } from "./counter-store.js";
+import { generationOf, stepOfGeneration } from "./generation.js";
 import { keysOf, planStep, type Window } from "./step.js";
 
 /** Where Postgres counters live. */
@@ -71,10 +72,24 @@ export class PostgresCounters implements CounterStore {
   }
 
   async #step(client: pg.PoolClient, step: CounterStep, leftMs: number): Promise<StepResult> {
-    const keys = keysOf(step);
     const bound = Math.max(1, Math.floor(step.deadlineMs - Date.now()));
-    await client.query(`BEGIN; SET LOCAL statement_timeout = ${bound}; SET LOCAL lock_timeout = ${bound}`);
+    const begin = `BEGIN; SET LOCAL statement_timeout = ${bound}; SET LOCAL lock_timeout = ${bound}`;
     const t = this.tableName;
+    if (step.generation === undefined) await client.query(begin);
+    else {
+      // The generation's row is locked before every other, in the same round trip as BEGIN (a
+      // literal: a multi-statement query takes no parameters). A step that waits for it holds no
+      // other row, so the key order below still rules out deadlocks. Only a step that raises it
+      // locks it for update: checks of one identifier share it, and queue on their counts as before.
+      const key = client.escapeLiteral(step.generation);
+      const mode = step.ops.some((op) => op.key === step.generation) ? "UPDATE" : "SHARE";
+      const results = (await client.query(
+        `${begin}; INSERT INTO ${t} (key, points, expires_at) VALUES (${key}, 0, 0) ON CONFLICT (key) DO NOTHING; SELECT key, points, expires_at FROM ${t} WHERE key = ${key} FOR ${mode}`,
+      )) as unknown as pg.QueryResult<Row>[];
+      const row = results[results.length - 1]!.rows[0]!;
+      step = stepOfGeneration(step, generationOf({ points: row.points, expiresAtMs: Number(row.expires_at) }, step.nowMs));
+    }
+    const keys = keysOf(step);
     await client.query(
       `INSERT INTO ${t} (key, points, expires_at) SELECT k, 0, 0 FROM unnest($1::text[]) AS k ORDER BY k ON CONFLICT (key) DO NOTHING`,
       [keys],

@@ -22,6 +22,8 @@ const _FIELDS = 12;
  * kind, key, max, window, lock key, level key, only-if-absent key, lock mode, lock base, lock
  * max, level window.
  *
+ * ARGV[4] is the index in KEYS of the step's generation key (0 for none).
+ *
  * Reply: {-2} past the deadline; {-1, op, ms} refused; else {0, outcome, attempts, points and
  * lock ms per 'm' op}.
  */
@@ -47,12 +49,31 @@ while at <= #P do
   at = at + width
 end
 local n = #ops
+-- Keys ending in '#g' are numbered by the generation ARGV[4] indexes, read first (generation.ts).
+local K = KEYS
+local gk = tonumber(ARGV[4] or '0')
+if gk > 0 then
+  local gen, v = 0, redis.call('GET', KEYS[gk])
+  if v then
+    local sep = string.find(v, ':', 1, true)
+    if tonumber(string.sub(v, sep + 1)) > now then gen = tonumber(string.sub(v, 1, sep - 1)) end
+  end
+  K = {}
+  for i = 1, #KEYS do
+    local k = KEYS[i]
+    if string.sub(k, -2) == '#g' then
+      k = string.sub(k, 1, -3)
+      if gen > 0 then k = k .. '#' .. string.format('%d', gen) end
+    end
+    K[i] = k
+  end
+end
 local function a(i, f) return ops[i][f] end
 local cache, orig = {}, {}
 local function read(k)
   local w = cache[k]
   if w == nil then
-    local v = redis.call('GET', KEYS[k])
+    local v = redis.call('GET', K[k])
     if v then
       local sep = string.find(v, ':', 1, true)
       w = {tonumber(string.sub(v, 1, sep - 1)), tonumber(string.sub(v, sep + 1))}
@@ -154,9 +175,9 @@ for k, w in pairs(cache) do
   local old = o and o[2] > now and o or nil
   local new = w and w[2] > now and w or nil
   if new then
-    if not old or old[1] ~= new[1] or old[2] ~= new[2] then redis.call('SET', KEYS[k], string.format('%d:%d', new[1], new[2]), 'PX', new[2] - now) end
+    if not old or old[1] ~= new[1] or old[2] ~= new[2] then redis.call('SET', K[k], string.format('%d:%d', new[1], new[2]), 'PX', new[2] - now) end
   elseif old then
-    redis.call('DEL', KEYS[k])
+    redis.call('DEL', K[k])
   end
 end
 return out

@@ -92,14 +92,15 @@ export class RedisCounters implements CounterStore {
       for (const op of part.onNotCompared) encode("n", op);
     }
     const json = JSON.stringify(payload);
+    const generation = keyOf(step.generation);
     const reply = (
       part
-        ? await this.ledger!.evalWithEntry(BESIDE_LEDGER, part.id, step.deadlineMs, keys, [json])
+        ? await this.ledger!.evalWithEntry(BESIDE_LEDGER, part.id, step.deadlineMs, keys, [json, generation])
         : await withTimeout(
             async () => {
               // A client built to connect lazily (as the Redis store builds its own) connects on first use.
               await redisReady(this.#client, leftMs);
-              return this.#eval([this.#key("-"), ...keys], [Math.floor(step.deadlineMs), "", json]);
+              return this.#eval([this.#key("-"), ...keys], [Math.floor(step.deadlineMs), "", json, generation]);
             },
             leftMs,
             "redis",

@@ -1,5 +1,6 @@
 import type { RecordResult, SynchronousLedger } from "../../contracts/ledger.js";
 import type { CounterOp, CounterStep, OpResult, StepResult } from "./counter-store.js";
+import { generationOf, stepOfGeneration } from "./generation.js";
 
 /** A key's points in its current window. */
 export interface Window {
@@ -17,7 +18,8 @@ export type Writes = Map<string, Window | null>;
  *
  * First every `lock` and plain `take` is judged against the windows as they were; the first that
  * refuses ends the step with nothing written (a refused send uses up no budget). Otherwise the
- * ops run in order; then the step's ledger part, if any (`ledger` runs it: the backend's own
+ * ops run in order (their marked keys numbered by the step's generation, read first); then
+ * the step's ledger part, if any (`ledger` runs it: the backend's own
  * store, in the same transaction), and the settling ops its outcome calls for. Only windows that
  * end the step changed are written, so a reservation given back in the same step writes nothing.
  */
@@ -26,6 +28,7 @@ export function planStep(
   step: CounterStep,
   ledger?: SynchronousLedger,
 ): { result: StepResult; writes: Writes } {
+  if (step.generation !== undefined) step = stepOfGeneration(step, generationOf(read(step.generation), step.nowMs));
   const plan = new Plan(read, step.nowMs);
   const ops = step.ops;
   for (let index = 0; index < ops.length; index++) {

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { OtpError } from "../../core/errors.js";
 import { SCOPES, scopeMask, type ApiKeyOption } from "../api-keys.js";
-import { apiKeyMatcher } from "../auth.js";
+import { apiKeyIndexMatcher, callerOfKey } from "../auth.js";
 import { sendOtpError } from "../errors.js";
 import { PAGE_CSP } from "../headers.js";
 import { CONSOLE_FILES, type ConsoleFile, consoleFile } from "./assets.js";
@@ -43,7 +43,7 @@ const SESSION_MESSAGE = "Sign in to the console first: no session, or it ended (
 
 export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutesOptions): Promise<void> {
   const { sessions, secureCookie } = options;
-  const matches = apiKeyMatcher(options.apiKeys);
+  const matches = apiKeyIndexMatcher(options.apiKeys);
   const limit = signInLimit(options.signInLimit);
   const html = consolePage();
   const current = (request: FastifyRequest): ConsoleSession | undefined => {
@@ -87,7 +87,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
       },
       async (request, reply) => {
         limit(request.ip);
-        const scopes = matches(request.body.apiKey);
+        const { scopes, index } = matches(request.body.apiKey);
         if (scopes === 0) return sendOtpError(reply, new OtpError("UNAUTHORIZED", { message: "That API key is not one of OTP_API_KEYS." }));
         if ((scopes & CONSOLE_SCOPES) === 0)
           return sendOtpError(
@@ -97,7 +97,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
         // A new id at every sign-in: an id known before it never opens the signed-in session.
         const previous = sessionIdFrom(request, secureCookie);
         if (previous !== undefined) sessions.end(previous);
-        const session = sessions.create(scopes);
+        const session = sessions.create(scopes, callerOfKey(options.apiKeys[index]!));
         return reply
           .code(201)
           .header("set-cookie", sessionCookie(session.id, secureCookie))

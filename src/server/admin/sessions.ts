@@ -5,6 +5,7 @@
  * process restarts (operators sign in again).
  */
 import { randomBytes } from "node:crypto";
+import type { Caller } from "../caller.js";
 
 /** One signed-in operator. */
 export interface ConsoleSession {
@@ -13,8 +14,8 @@ export interface ConsoleSession {
   readonly csrfToken: string;
   /** The signed-in key's scopes, as the bits of scopeMask. */
   readonly scopes: number;
-  /** The signed-in key's id, as the bearer auth names it. */
-  readonly keyId?: string;
+  /** Who the session's requests come from: the signed-in key's id (what audit rows name as the actor) and scopes. */
+  readonly caller: Caller;
   lastSeenMs: number;
 }
 
@@ -48,7 +49,7 @@ export class ConsoleSessions {
   }
 
   /** A new session for a key that just signed in. */
-  create(scopes: number, keyId?: string): ConsoleSession {
+  create(scopes: number, caller: Caller): ConsoleSession {
     // The map keeps insertion order and use() re-inserts: the first entry is the least recently used.
     while (this.sessions.size >= this.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);
     const session: ConsoleSession = {
@@ -56,7 +57,7 @@ export class ConsoleSessions {
       csrfToken: randomToken(),
       scopes,
       lastSeenMs: this.now(),
-      ...(keyId && { keyId }),
+      caller,
     };
     this.sessions.set(session.id, session);
     return session;
