@@ -8,6 +8,7 @@ import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { call, json, setCsrfToken, whenSignedOut } from "./api.js";
 import { Health } from "./health.js";
+import { Lockouts } from "./lockouts.js";
 import { Overview } from "./overview.js";
 import { Search } from "./search.js";
 import { SignIn } from "./sign-in.js";
@@ -23,6 +24,7 @@ interface View {
 const VIEWS: readonly View[] = [
   { hash: "#/overview", label: "Overview" },
   { hash: "#/search", label: "Search" },
+  { hash: "#/lockouts", label: "Lockouts", adminOnly: true },
   { hash: "#/health", label: "Health" },
 ];
 
@@ -41,6 +43,7 @@ function Body({ hash, session }: { hash: string; session: SessionInfo }) {
   if (verification) return <Timeline id={decodeURIComponent(verification[1]!)} admin={session.admin} />;
   if (hash === "#/health") return <Health />;
   if (hash === "#/search") return <Search />;
+  if (hash === "#/lockouts" && session.admin) return <Lockouts />;
   return <Overview />;
 }
 

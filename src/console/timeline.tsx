@@ -5,6 +5,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { call, json, messageOf } from "./api.js";
 import { ConfirmButton } from "./confirm-button.js";
+import { liftLockout } from "./lockouts.js";
 import type { AuditPage, AuditRow } from "./types.js";
 
 /** The rows of one verification are few (a send, a delivery, a few checks): one page holds them. */
@@ -14,6 +15,7 @@ const TIMELINE_LIMIT = 500;
  * Events of one millisecond (a send and its delivery often are) have no order in the log: they
  * follow a verification's life, from its code to its end.
  */
+const ENDS = ["verified", "exhausted", "revoked", "delivery_failed"];
 const LIFE_ORDER = ["generated", "delivered", "delivery_failed", "failed", "rate_limited", "exhausted", "verified", "revoked"];
 
 function oldestFirst(a: AuditRow, b: AuditRow): number {
@@ -36,8 +38,17 @@ export function Timeline({ id, admin }: { id: string; admin: boolean }) {
   useEffect(() => {
     void load();
   }, [id]);
-  const last = rows?.[rows.length - 1];
-  const pending = last !== undefined && ["generated", "delivered", "failed"].includes(last.action) && last.status !== "approved";
+  // Pending until a row ends it: approved, attempts used up, canceled or replaced, or undelivered.
+  const pending = rows !== undefined && rows.length > 0 && !rows.some((row) => ENDS.includes(row.action));
+  const locked = rows?.find((row) => row.status === "LOCKED_OUT" && row.identifierHash !== null && row.purpose !== null);
+  const lift = async () => {
+    if (!locked) return;
+    try {
+      setNotice(await liftLockout({ identifierHash: locked.identifierHash!, purpose: locked.purpose! }));
+    } catch (caught) {
+      setError(messageOf(caught));
+    }
+  };
   const cancel = async () => {
     try {
       await call(`/v1/admin/verifications/${encodeURIComponent(id)}/cancel`, { method: "POST", body: {} });
@@ -65,7 +76,18 @@ export function Timeline({ id, admin }: { id: string; admin: boolean }) {
           {notice}
         </p>
       )}
-      {admin && pending && <ConfirmButton label="Cancel verification" question="Cancel this pending verification?" onConfirm={cancel} />}
+      {admin && (pending || locked) && (
+        <div class="buttons">
+          {pending && <ConfirmButton label="Cancel verification" question="Cancel this pending verification?" onConfirm={cancel} />}
+          {locked && (
+            <ConfirmButton
+              label="Lift lockout"
+              question={`Lift the lockouts of ${locked.identifierMasked ?? locked.identifierHash} for ${locked.purpose}?`}
+              onConfirm={lift}
+            />
+          )}
+        </div>
+      )}
       {rows && rows.length === 0 && <p>No events for this verification.</p>}
       {rows && rows.length > 0 && (
         <ol id="timeline" class="timeline">

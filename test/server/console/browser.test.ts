@@ -250,4 +250,78 @@ describe.skipIf(!available)("the console in Chromium", () => {
     expect(watched.errors).toEqual([]);
     await context.close();
   }, 60_000);
+  it("offers no action to a read-only (audit) session", async () => {
+    const watched = await open();
+    const { page } = watched;
+    await signIn(page, AUDIT_KEY);
+    expect(await page.getByRole("link", { name: "Lockouts" }).count()).toBe(0);
+    const rows = (await service.api("/audit/query", { identifier: BOB_E164, limit: 1 })).body.rows as Array<{ verificationId: string }>;
+    await page.goto(`${service.url}/admin#/verification/${rows[0]!.verificationId}`);
+    await page.locator("#timeline li").first().waitFor();
+    expect(await page.getByRole("button", { name: /Lift lockout|Cancel verification/ }).count()).toBe(0);
+    expect(watched.errors).toEqual([]);
+    await watched.context.close();
+  }, 60_000);
+
+  it("cancels a pending verification after confirmation: its code no longer works", async () => {
+    const watched = await open();
+    const { page } = watched;
+    await signIn(page, ADMIN_KEY);
+    const started = await service.api("/verifications", {
+      identifier: "dave@example.com",
+      purpose: "login",
+      channel: "email",
+      client: CLIENT,
+    });
+    await service.flushAudit();
+    await page.goto(`${service.url}/admin#/verification/${started.body.id as string}`);
+    await page.getByRole("button", { name: "Cancel verification" }).click();
+    // Nothing happens before the confirmation.
+    await page.getByRole("button", { name: "Confirm" }).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, "cancel-confirm.png"), fullPage: true });
+    expect((await service.api("/audit/query", { verificationId: started.body.id, action: "revoked" })).body.rows).toEqual([]);
+    await page.getByRole("button", { name: "Confirm" }).click();
+    await page.getByRole("status").filter({ hasText: "Canceled." }).waitFor();
+    const check = await service.api("/verifications/check", {
+      context: started.body.context,
+      code: service.codeFor("dave@example.com"),
+      purpose: "login",
+    });
+    expect(check.status).toBe(410);
+    expect(check.body.error_code).toBe("CANCELED");
+    expect(watched.errors).toEqual([]);
+    await watched.context.close();
+  }, 60_000);
+
+  // Last: it changes Bob's rows, which the search test counts.
+  it("lifts a lockout from the timeline: the locked-out user verifies a new code at once", async () => {
+    const watched = await open();
+    const { page } = watched;
+    await signIn(page, ADMIN_KEY);
+    // Bob is locked out since the traffic (which checked the refusal).
+    await service.flushAudit();
+
+    await page.goto(`${service.url}/admin#/search`);
+    await page.getByLabel("Identifier (email or phone)").fill(BOB_NATIONAL);
+    await page.getByLabel("Action").selectOption("rate_limited");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.locator("#search-results tbody tr td:nth-child(8) a").last().click();
+    await page.getByRole("button", { name: "Lift lockout" }).click();
+    await page.screenshot({ path: join(ARTIFACTS, "lift-confirm.png"), fullPage: true });
+    await page.getByRole("button", { name: "Confirm" }).click();
+    await page.getByRole("status").filter({ hasText: "Lifted" }).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, "lifted.png"), fullPage: true });
+
+    const fresh = await service.api("/verifications", { identifier: BOB_NATIONAL, purpose: "login", channel: "sms", client: CLIENT });
+    const approved = await service.api("/verifications/check", {
+      context: fresh.body.context,
+      code: service.codeFor(BOB_E164),
+      purpose: "login",
+      client: CLIENT,
+    });
+    expect(approved.status).toBe(200);
+    expect(approved.body.status).toBe("approved");
+    expect(watched.errors).toEqual([]);
+    await watched.context.close();
+  }, 60_000);
 });
