@@ -7,6 +7,7 @@ import "./console.css";
 import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { call, json, setCsrfToken, whenSignedOut } from "./api.js";
+import { Alerts } from "./alerts.js";
 import { Health } from "./health.js";
 import { Lockouts } from "./lockouts.js";
 import { Overview } from "./overview.js";
@@ -26,6 +27,7 @@ const VIEWS: readonly View[] = [
   { hash: "#/search", label: "Search" },
   { hash: "#/lockouts", label: "Lockouts", adminOnly: true },
   { hash: "#/health", label: "Health" },
+  { hash: "#/alerts", label: "Alerts", adminOnly: true },
 ];
 
 function useHash(): string {
@@ -44,6 +46,7 @@ function Body({ hash, session }: { hash: string; session: SessionInfo }) {
   if (hash === "#/health") return <Health />;
   if (hash === "#/search") return <Search />;
   if (hash === "#/lockouts" && session.admin) return <Lockouts />;
+  if (hash === "#/alerts" && session.admin) return <Alerts />;
   return <Overview />;
 }
 

@@ -250,11 +250,35 @@ describe.skipIf(!available)("the console in Chromium", () => {
     expect(watched.errors).toEqual([]);
     await context.close();
   }, 60_000);
+  it("lists the firing alerts and saves edited rules", async () => {
+    await service.alerter.evaluate();
+    const watched = await open();
+    const { page } = watched;
+    await signIn(page, ADMIN_KEY);
+    await page.getByRole("link", { name: "Alerts" }).click();
+    await page.locator("#alerts-firing tbody tr").first().waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, "alerts.png"), fullPage: true });
+    expect(await page.locator("#alerts-firing tbody tr td").allTextContents()).toEqual(
+      expect.arrayContaining(["lockout-spike", "lockouts"]),
+    );
+    const rules = [{ name: "lockout-spike", kind: "lockouts", windowSeconds: 600, threshold: 5 }];
+    await page.getByLabel(/^Rules/).fill(JSON.stringify(rules));
+    await page.getByRole("button", { name: "Save rules" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+    expect(service.alerter.rules()).toEqual(rules);
+    // Rules that do not hold together are refused, with the server's reason.
+    await page.getByLabel(/^Rules/).fill(JSON.stringify([{ name: "x", kind: "lockouts", windowSeconds: 1, threshold: 5 }]));
+    await page.getByRole("button", { name: "Save rules" }).click();
+    await page.getByRole("alert").filter({ hasText: "INVALID_REQUEST" }).waitFor();
+    expect(service.alerter.rules()).toEqual(rules);
+    await watched.context.close();
+  }, 60_000);
+
   it("offers no action to a read-only (audit) session", async () => {
     const watched = await open();
     const { page } = watched;
     await signIn(page, AUDIT_KEY);
-    expect(await page.getByRole("link", { name: "Lockouts" }).count()).toBe(0);
+    expect(await page.getByRole("link", { name: /Lockouts|Alerts/ }).count()).toBe(0);
     const rows = (await service.api("/audit/query", { identifier: BOB_E164, limit: 1 })).body.rows as Array<{ verificationId: string }>;
     await page.goto(`${service.url}/admin#/verification/${rows[0]!.verificationId}`);
     await page.locator("#timeline li").first().waitFor();

@@ -9,6 +9,7 @@ import { attachAuditLog } from "../../../src/audit/recorder.js";
 import { DeliveryError } from "../../../src/contracts/channel.js";
 import { generateKey } from "../../../src/core/keyring.js";
 import { createOtp } from "../../../src/engine/create-otp.js";
+import { Alerter } from "../../../src/server/alerts/alerter.js";
 import { buildServer } from "../../../src/server/app.js";
 import { developmentChannels, Outbox } from "../../../src/server/outbox.js";
 
@@ -26,6 +27,8 @@ export interface ConsoleService {
   url: string;
   outbox: Outbox;
   flushAudit(): Promise<void>;
+  /** Runs the alert rules once (one lockout fires `lockout-spike`). */
+  alerter: Alerter;
   /** POST to /v1 with the admin key; answers status and JSON body. */
   api(path: string, body: unknown, requestId?: string): Promise<{ status: number; body: Record<string, unknown> }>;
   codeFor(to: string): string;
@@ -50,6 +53,11 @@ export async function consoleService(): Promise<ConsoleService> {
   });
   const log = memoryAuditLog();
   const recorder = attachAuditLog(otp, log, { flushIntervalMs: 50 });
+  const alerter = new Alerter({
+    log,
+    now: Date.now,
+    rules: [{ name: "lockout-spike", kind: "lockouts", windowSeconds: 600, threshold: 0 }],
+  });
   const app = await buildServer({
     otp,
     apiKeys: [
@@ -59,6 +67,7 @@ export async function consoleService(): Promise<ConsoleService> {
     ],
     auditLog: log,
     audit: recorder,
+    alerter,
   });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
@@ -68,6 +77,7 @@ export async function consoleService(): Promise<ConsoleService> {
     url,
     outbox,
     flushAudit: () => recorder.flush(),
+    alerter,
     async api(path, body, requestId) {
       const response = await fetch(`${url}/v1${path}`, {
         method: "POST",

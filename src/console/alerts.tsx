@@ -1,0 +1,94 @@
+/**
+ * Alerts (admin): what fires now, and the rules, edited as JSON and saved whole
+ * (GET/PUT /v1/admin/alerts, GET /v1/admin/alerts/firing). The server checks the rules and names
+ * the first problem; saved rules last until the service restarts.
+ */
+import { useEffect, useState } from "preact/hooks";
+import { json, messageOf } from "./api.js";
+
+interface Firing {
+  name: string;
+  rule: { kind: string };
+  value: number;
+  since: string;
+}
+
+export function Alerts() {
+  const [firing, setFiring] = useState<Firing[] | undefined>();
+  const [rules, setRules] = useState("");
+  const [notice, setNotice] = useState<{ ok: boolean; text: string } | undefined>();
+  const load = async () => {
+    try {
+      setFiring((await json<{ firing: Firing[] }>("/v1/admin/alerts/firing")).firing);
+      setRules(JSON.stringify((await json<{ rules: unknown[] }>("/v1/admin/alerts")).rules, null, 2));
+    } catch (caught) {
+      setNotice({ ok: false, text: messageOf(caught) });
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, []);
+  const save = async (event: Event) => {
+    event.preventDefault();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rules);
+    } catch {
+      return setNotice({ ok: false, text: "The rules are not valid JSON." });
+    }
+    try {
+      const saved = await json<{ rules: unknown[] }>("/v1/admin/alerts", { method: "PUT", body: { rules: parsed } });
+      setRules(JSON.stringify(saved.rules, null, 2));
+      setNotice({ ok: true, text: "Saved. The rules apply until the service restarts." });
+    } catch (caught) {
+      setNotice({ ok: false, text: messageOf(caught) });
+    }
+  };
+  return (
+    <section aria-labelledby="alerts-title">
+      <h2 id="alerts-title">Alerts</h2>
+      <h3>Firing</h3>
+      {firing && firing.length === 0 && <p>Nothing fires.</p>}
+      {firing && firing.length > 0 && (
+        <div class="scroll">
+          <table id="alerts-firing">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Value</th>
+                <th scope="col">Since</th>
+              </tr>
+            </thead>
+            <tbody>
+              {firing.map((alert) => (
+                <tr key={alert.name}>
+                  <td>{alert.name}</td>
+                  <td>{alert.rule.kind}</td>
+                  <td>{alert.value}</td>
+                  <td>{new Date(alert.since).toLocaleString()}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <h3>Rules</h3>
+      <form onSubmit={save}>
+        <label for="alert-rules">Rules (JSON: a list of rules, see the alerts documentation)</label>
+        <textarea id="alert-rules" rows={12} spellcheck={false} value={rules} onInput={(event) => setRules(event.currentTarget.value)} />
+        <div class="buttons">
+          <button type="submit">Save rules</button>
+          <button type="button" onClick={load}>
+            Reload
+          </button>
+        </div>
+      </form>
+      {notice && (
+        <p class={`status ${notice.ok ? "ok" : "err"}`} role={notice.ok ? "status" : "alert"}>
+          {notice.text}
+        </p>
+      )}
+    </section>
+  );
+}
