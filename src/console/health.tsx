@@ -27,9 +27,17 @@ function rows(checks: HealthReport["checks"]): Array<[string, Check]> {
 
 function details(check: Check): string {
   return Object.entries(check)
-    .filter(([key]) => key !== "ok" && key !== "error")
+    .filter(([key]) => key !== "ok" && key !== "error" && key !== "lastDelivery")
     .map(([key, value]) => `${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}`)
     .join(", ");
+}
+
+/** checks.channel.lastDelivery: each channel's last delivery in this process. */
+type LastDelivery = Record<string, { result: string; at: string; error?: string }>;
+
+function lastDeliveryOf(report: HealthReport): LastDelivery | undefined {
+  const channel = report.checks.channel as Check | undefined;
+  return channel?.lastDelivery as LastDelivery | undefined;
 }
 
 export function Health() {
@@ -88,8 +96,40 @@ export function Health() {
               </tbody>
             </table>
           </div>
+          <LastDeliveries deliveries={lastDeliveryOf(report)} />
         </>
       )}
     </section>
+  );
+}
+
+function LastDeliveries({ deliveries }: { deliveries: LastDelivery | undefined }) {
+  if (!deliveries || Object.keys(deliveries).length === 0) return <p>No delivery yet in this process.</p>;
+  return (
+    <>
+      <h3>Each channel's last delivery</h3>
+      <div class="scroll">
+        <table id="last-delivery">
+          <thead>
+            <tr>
+              <th scope="col">Channel</th>
+              <th scope="col">Result</th>
+              <th scope="col">When</th>
+              <th scope="col">Error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {Object.entries(deliveries).map(([channel, last]) => (
+              <tr key={channel}>
+                <th scope="row">{channel}</th>
+                <td class={last.result === "ok" ? "good" : "bad"}>{last.result}</td>
+                <td>{new Date(last.at).toLocaleString()}</td>
+                <td>{last.error ?? ""}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }

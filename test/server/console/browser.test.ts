@@ -191,6 +191,9 @@ describe.skipIf(!available)("the console in Chromium", () => {
     const names = await page.locator("#health-checks tbody th").allTextContents();
     expect(names).toEqual(expect.arrayContaining(["store", "audit"]));
     expect(await page.locator("#health-status").textContent()).toMatch(/^(ok|degraded|fail)$/);
+    // The push channel's delivery failed; email's went through.
+    expect(await page.locator("#last-delivery tr", { hasText: "push" }).locator("td").first().textContent()).toBe("failed");
+    expect(await page.locator("#last-delivery tr", { hasText: "email" }).locator("td").first().textContent()).toBe("ok");
     expect(watched.errors).toEqual([]);
     await watched.context.close();
   }, 60_000);
