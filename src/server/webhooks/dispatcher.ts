@@ -107,7 +107,7 @@ export class WebhookDispatcher {
 
   /** The listener to subscribe to the engine's events. */
   readonly publish = (event: OtpEvent): void => {
-    const type = webhookTypeOf(event.type);
+    const type = webhookTypeOf(event);
     // An event without a verification (a context that did not open) is noise anyone can make.
     if (type === undefined || event.id === undefined) return;
     const withId = event as OtpEvent & { id: string };

@@ -1,9 +1,10 @@
 /**
  * The event types outgoing webhooks carry, and which engine event each comes from. A subscription
- * names the types it wants, or a family with `.*` (`factor.*` is accepted before any factor event
- * exists, so a subscription written today receives them once the engine emits them).
+ * names the types it wants, or a family with `.*`: `verification.*` for one-time codes, `factor.*` for
+ * authenticator apps.
  */
-import type { OtpEventType } from "../../contracts/events.js";
+import type { OtpEvent, OtpEventType } from "../../contracts/events.js";
+import { TOTP_PURPOSE } from "../../engine/totp/factor-check.js";
 
 /** The lifecycle events a subscription may name today. */
 export const WEBHOOK_EVENT_TYPES = [
@@ -12,6 +13,12 @@ export const WEBHOOK_EVENT_TYPES = [
   "verification.failed",
   "verification.locked_out",
   "verification.delivery_failed",
+  "factor.enrolled",
+  "factor.confirmed",
+  "factor.verified",
+  "factor.failed",
+  "factor.locked_out",
+  "factor.recovery_code_used",
 ] as const;
 
 /** One of `WEBHOOK_EVENT_TYPES`. */
@@ -28,14 +35,23 @@ const FROM_ENGINE: Partial<Record<OtpEventType, WebhookEventType>> = {
   failed: "verification.failed",
   locked_out: "verification.locked_out",
   delivery_failed: "verification.delivery_failed",
+  factor_enrolled: "factor.enrolled",
+  factor_confirmed: "factor.confirmed",
+  factor_verified: "factor.verified",
+  factor_failed: "factor.failed",
+  recovery_code_used: "factor.recovery_code_used",
 };
 
 /** The engine events a webhook subscriber listens to. */
 export const WEBHOOK_SOURCE_EVENTS = Object.keys(FROM_ENGINE) as OtpEventType[];
 
-/** The webhook event type of an engine event, or undefined when webhooks do not carry it. */
-export function webhookTypeOf(type: OtpEventType): WebhookEventType | undefined {
-  return FROM_ENGINE[type];
+/**
+ * The webhook event type of an engine event, or undefined when webhooks do not carry it. A lockout
+ * is a factor's when the authenticator-app checks started it (they lock under their own purpose).
+ */
+export function webhookTypeOf(event: Pick<OtpEvent, "type" | "purpose">): WebhookEventType | undefined {
+  if (event.type === "locked_out" && event.purpose === TOTP_PURPOSE) return "factor.locked_out";
+  return FROM_ENGINE[event.type];
 }
 
 /** What a subscription's `events` entries may be: a type, a family (`verification.*`, `factor.*`), or `*`. */

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { authenticator } from "otplib";
 import { afterEach, describe, expect, it } from "vitest";
 import { verifyWebhookSignature } from "../../../src/channels/webhook-signature.js";
 import { generateKey } from "../../../src/core/keyring.js";
@@ -106,6 +107,40 @@ describe("outgoing webhooks in the service", () => {
     }
     // One event, one id, whoever receives it.
     expect(clear.received.map(({ json }) => json.id)).toEqual(plain.received.map(({ json }) => json.id));
+  });
+
+  it("sends an authenticator app's life to a factor.* subscriber, in order, under the factor's id", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "otp-webhooks-"));
+    const factors = await receiver();
+    const config = settings(dir, {
+      OTP_EVENT_WEBHOOK_URL: factors.url,
+      OTP_EVENT_WEBHOOK_SECRET: SECRET,
+      OTP_EVENT_WEBHOOK_EVENTS: "factor.*",
+    });
+    const { service, channel } = await serve(config);
+    const post = (url: string, payload: object) =>
+      service.app.inject({ method: "POST", url, headers: { authorization: `Bearer ${API_KEY}` }, payload });
+    const enrolled = (await post("/v1/factors/totp", { account: "ada@example.com", issuer: "Example" })).json();
+    const codeAt = (steps: number) => authenticator.clone({ epoch: Date.now() + steps * 30_000 }).generate(enrolled.secret);
+    const confirmed = (await post("/v1/factors/totp/confirm", { factor: enrolled.factor, code: codeAt(0) })).json();
+    expect((await post("/v1/factors/totp/verify", { factor: confirmed.factor, code: codeAt(1) })).statusCode).toBe(200);
+    expect((await post("/v1/factors/totp/verify", { factor: confirmed.factor, code: codeAt(1) })).statusCode).toBe(410);
+    // A one-time code's life is not a factor's: the subscription gets none of it.
+    await lifeOf(service, channel, "bob@example.com");
+    await until(() => factors.received.length === 4);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    expect(factors.received.map(({ json }) => json.type)).toEqual([
+      "factor.enrolled",
+      "factor.confirmed",
+      "factor.verified",
+      "factor.failed",
+    ]);
+    for (const { body, json, headers } of factors.received) {
+      expect(json.data.verificationId).toBe(enrolled.factorId);
+      expect(body).not.toContain(enrolled.secret);
+      expect(verifyWebhookSignature(SECRET, headers["x-otp-signature"] as string, body)).toBe(true);
+    }
   });
 
   it("counts events dropped at its bound, in /metrics and as degraded in /health/otp", async () => {
