@@ -33,7 +33,8 @@ describe.skipIf(!available)("postgres audit log writes", () => {
   const row = (i: number): AuditRecord => auditRecord({ identifierHash: `h${i}`, at: new Date(Date.now() - i) });
   const stored = async () => (await pool.query<{ event_id: string }>(`SELECT event_id FROM ${table}`)).rows.map((r) => r.event_id).sort();
 
-  beforeAll(() => log.migrate());
+  // The short timeout is for the writes under test; creating the table and its indexes is not one.
+  beforeAll(() => postgresAuditLog({ pool, tableName: table }).migrate());
   afterAll(async () => {
     await pool.query(`DROP TABLE IF EXISTS ${table}`);
     await pool.end();
