@@ -15,7 +15,9 @@ import {
 } from "./audit-log.js";
 import { auditCsv } from "./csv.js";
 import { normalizeStatsQuery, type AuditStats, type AuditStatsQuery } from "./stats.js";
-import { statsFromSql, statsStatements, type StatsDialect } from "./stats-sql.js";
+import { statsFromSql, statsStatements, type StatsDialect, type StatsResults } from "./stats-sql.js";
+import { rollupTable } from "./rollup-sql.js";
+import { sqliteRollupSql } from "./sqlite-rollup.js";
 import { startSqliteReader, type SqliteReader } from "./sqlite-reader.js";
 import { startSqliteWriter, type SqliteWriter } from "./sqlite-writer.js";
 import { AUDIT_COLUMNS, recordValues, rowToRecord, selectSql, type AuditRow } from "./sql.js";
@@ -56,6 +58,7 @@ const SQLITE_STATS: StatsDialect = {
     return "?";
   },
   time: (ms) => ms,
+  integer: (p, value) => p(BigInt(value)),
   // Integers bound as BigInt: a JavaScript number is bound as a float, and the division would
   // then give a fraction, one group a row.
   bucket: (p, q) => `(at - ${p(BigInt(q.fromMs))}) / ${p(BigInt(q.bucketMs))}`,
@@ -102,7 +105,11 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   async migrated(): Promise<boolean> {
-    return sqliteTableExists(this.database, this.tableName) && sqliteColumnExists(this.database, this.tableName, "duration_ms");
+    return (
+      sqliteTableExists(this.database, this.tableName) &&
+      sqliteColumnExists(this.database, this.tableName, "duration_ms") &&
+      sqliteTableExists(this.database, rollupTable(this.tableName))
+    );
   }
 
   async migrate(): Promise<void> {
@@ -142,6 +149,9 @@ export class SqliteAuditLog implements AuditLog {
       CREATE INDEX IF NOT EXISTS ${t}_refusals ON ${t} (at, purpose, channel, client_ip, identifier_masked)
         WHERE action IN ('failed', 'rate_limited');
     `);
+    // One write transaction for the rollup, its triggers and its backfill: a row another
+    // connection writes meanwhile waits, then fires the trigger, so none is counted twice or missed.
+    this.database.transaction(() => this.database.exec(sqliteRollupSql(t))).immediate();
   }
 
   async append(records: readonly AuditRecord[]): Promise<void> {
@@ -182,7 +192,7 @@ export class SqliteAuditLog implements AuditLog {
    */
   async stats(query: AuditStatsQuery): Promise<AuditStats> {
     const q = normalizeStatsQuery(query);
-    const statements = statsStatements(this.tableName, q, SQLITE_STATS);
+    const statements = statsStatements(this.tableName, q, SQLITE_STATS, rollupTable(this.tableName));
     let rows: Array<Record<string, unknown>[]>;
     if (this.#useWorker) {
       this.#reader ??= startSqliteReader(this.#path!);
@@ -190,7 +200,7 @@ export class SqliteAuditLog implements AuditLog {
     } else {
       rows = statements.map(({ sql, values }) => this.database.prepare<unknown[], Record<string, unknown>>(sql).all(...values));
     }
-    return statsFromSql(q, Object.fromEntries(statements.map(({ name }, i) => [name, rows[i]!])) as Parameters<typeof statsFromSql>[1]);
+    return statsFromSql(q, Object.fromEntries(statements.map(({ name }, i) => [name, rows[i]!])) as StatsResults);
   }
 
   exportCsv(filter: AuditFilter = {}): AsyncIterable<string> {
