@@ -11,6 +11,7 @@ import {
   assembleStats,
   counterOf,
   LOCKED_OUT,
+  PERCENTILE_ROWS,
   STATS_COUNTERS,
   zeroCounts,
   type AuditStats,
@@ -116,6 +117,10 @@ export function statsStatements(table: string, q: NormalizedStatsQuery, dialect:
                WHERE ${rollupWhere(p)} AND action = 'rate_limited' AND locked = 0 GROUP BY 1`,
           ),
         ];
+  // The time of the N-th newest row of the range matching `condition`, or `from` when there are fewer.
+  const newest = (p: (value: unknown) => string, where: () => string, condition: string) =>
+    `COALESCE((SELECT at FROM ${table} WHERE ${where()} AND ${condition}
+       ORDER BY at DESC LIMIT 1 OFFSET ${dialect.integer(p, PERCENTILE_ROWS - 1)}), ${p(dialect.time(q.fromMs))})`;
   return [
     ...fromRollup,
     // Plain counts by bucket, channel, action and lockout, summed into counters afterwards: a
@@ -144,20 +149,24 @@ export function statsStatements(table: string, q: NormalizedStatsQuery, dialect:
         `SELECT ${dialect.phonePrefix} AS value, COUNT(*) AS c FROM ${table}
          WHERE ${where()} AND ${refusals} AND identifier_masked LIKE '+%' GROUP BY 1`,
     ),
-    statement("checkLatency", (_, where) =>
-      percentiles(`SELECT duration_ms AS x FROM ${table} WHERE ${where()} AND action IN ('verified', 'failed')`),
-    ),
+    // Over the newest PERCENTILE_ROWS rows of the range (and any sharing the oldest one's time):
+    // the N-th newest row's time is found walking the time index backwards, then those rows read.
+    statement("checkLatency", (p, where) => {
+      const checks = "action IN ('verified', 'failed') AND duration_ms IS NOT NULL";
+      return percentiles(`SELECT duration_ms AS x FROM ${table} WHERE ${where()} AND ${checks} AND at >= ${newest(p, where, checks)}`);
+    }),
     // The first `generated` row of each verified verification, found through the partial index
     // on generated rows' verification ids; it may lie before the range.
-    statement("timeToApprove", (_, where) =>
-      percentiles(
+    statement("timeToApprove", (p, where) => {
+      const approvals = "action = 'verified' AND verification_id IS NOT NULL";
+      return percentiles(
         `SELECT ${dialect.secondsBetween(
           "at",
           `(SELECT MIN(g.at) FROM ${table} g WHERE g.verification_id = ${table}.verification_id AND g.action = 'generated')`,
         )} AS x
-         FROM ${table} WHERE ${where()} AND action = 'verified' AND verification_id IS NOT NULL`,
-      ),
-    ),
+         FROM ${table} WHERE ${where()} AND ${approvals} AND at >= ${newest(p, where, approvals)}`,
+      );
+    }),
   ];
 }
 
