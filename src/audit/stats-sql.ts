@@ -69,12 +69,12 @@ export function statsStatements(table: string, q: NormalizedStatsQuery, dialect:
   // counts' rows to the part of the range the rollup does not answer.
   const statement = (
     name: StatsStatement["name"],
-    build: (p: (value: unknown) => string, where: (fromMs?: number) => string) => string,
+    build: (p: (value: unknown) => string, where: (fromMs?: number, lower?: string) => string) => string,
   ): StatsStatement => {
     const values: unknown[] = [];
     const p = (value: unknown) => dialect.param(values, value);
-    const where = (fromMs = q.fromMs) => {
-      let text = `at >= ${p(dialect.time(fromMs))} AND at < ${p(dialect.time(q.toMs))}`;
+    const where = (fromMs = q.fromMs, lower = p(dialect.time(fromMs))) => {
+      let text = `at >= ${lower} AND at < ${p(dialect.time(q.toMs))}`;
       if (q.purpose !== undefined) text += ` AND purpose = ${p(q.purpose)}`;
       if (q.channel !== undefined) text += ` AND channel = ${p(q.channel)}`;
       return text;
@@ -117,7 +117,8 @@ export function statsStatements(table: string, q: NormalizedStatsQuery, dialect:
                WHERE ${rollupWhere(p)} AND action = 'rate_limited' AND locked = 0 GROUP BY 1`,
           ),
         ];
-  // The time of the N-th newest row of the range matching `condition`, or `from` when there are fewer.
+  // The time of the N-th newest row of the range matching `condition`, or `from` when there are
+  // fewer: the values' one lower bound, so the time index is walked from there, not from `from`.
   const newest = (p: (value: unknown) => string, where: () => string, condition: string) =>
     `COALESCE((SELECT at FROM ${table} WHERE ${where()} AND ${condition}
        ORDER BY at DESC LIMIT 1 OFFSET ${dialect.integer(p, PERCENTILE_ROWS - 1)}), ${p(dialect.time(q.fromMs))})`;
@@ -153,7 +154,7 @@ export function statsStatements(table: string, q: NormalizedStatsQuery, dialect:
     // the N-th newest row's time is found walking the time index backwards, then those rows read.
     statement("checkLatency", (p, where) => {
       const checks = "action IN ('verified', 'failed') AND duration_ms IS NOT NULL";
-      return percentiles(`SELECT duration_ms AS x FROM ${table} WHERE ${where()} AND ${checks} AND at >= ${newest(p, where, checks)}`);
+      return percentiles(`SELECT duration_ms AS x FROM ${table} WHERE ${where(q.fromMs, newest(p, where, checks))} AND ${checks}`);
     }),
     // The first `generated` row of each verified verification, found through the partial index
     // on generated rows' verification ids; it may lie before the range.
@@ -164,7 +165,7 @@ export function statsStatements(table: string, q: NormalizedStatsQuery, dialect:
           "at",
           `(SELECT MIN(g.at) FROM ${table} g WHERE g.verification_id = ${table}.verification_id AND g.action = 'generated')`,
         )} AS x
-         FROM ${table} WHERE ${where()} AND ${approvals} AND at >= ${newest(p, where, approvals)}`,
+         FROM ${table} WHERE ${where(q.fromMs, newest(p, where, approvals))} AND ${approvals}`,
       );
     }),
   ];
