@@ -6,7 +6,7 @@ export type { MemoryAuditLogOptions } from "./memory.js";
 export { attachAuditLog } from "./recorder.js";
 export { auditFilterForIdentifier } from "./search-filter.js";
 export { auditRecordFromEvent } from "./record-from-event.js";
-export { STATS_BUCKETS } from "./stats.js";
+export { PERCENTILE_ROWS, STATS_BUCKETS } from "./stats.js";
 export type {
   AuditStats,
   AuditStatsBucket,

@@ -17,7 +17,9 @@ import {
   type AuditRecord,
 } from "./audit-log.js";
 import { normalizeStatsQuery, type AuditStats, type AuditStatsQuery } from "./stats.js";
-import { statsFromSql, statsStatements, type StatsDialect } from "./stats-sql.js";
+import { statsFromSql, statsStatements, type StatsDialect, type StatsResults } from "./stats-sql.js";
+import { postgresRollupStatements } from "./postgres-rollup.js";
+import { rollupTable } from "./rollup-sql.js";
 import { copyText } from "./copy-text.js";
 import { auditCsv } from "./csv.js";
 import { AUDIT_COLUMNS, rowToRecord, selectSql, type AuditRow } from "./sql.js";
@@ -43,6 +45,7 @@ export interface PostgresAuditLogOptions {
 const POSTGRES_STATS: StatsDialect = {
   param: (values, value) => `$${values.push(value)}`,
   time: (ms) => new Date(ms),
+  integer: (p, value) => `${p(String(value))}::bigint`,
   // The bucket's start: date_bin works on the timestamps' integers, where extract(epoch) is numeric.
   bucket: (p, q) => `date_bin(${p(`${q.bucketMs} milliseconds`)}::interval, at, ${p(new Date(q.fromMs))}::timestamptz)`,
   limitName: "CASE WHEN jsonb_typeof(metadata -> 'limit') = 'string' THEN metadata ->> 'limit' END",
@@ -86,7 +89,8 @@ export class PostgresAuditLog implements AuditLog {
     return (
       (await postgresTableExists(this.pool, this.tableName, this.#timeoutMs)) &&
       (await postgresColumnExists(this.pool, this.tableName, "duration_ms", this.#timeoutMs)) &&
-      (await postgresColumnExists(this.pool, this.tableName, "actor", this.#timeoutMs))
+      (await postgresColumnExists(this.pool, this.tableName, "actor", this.#timeoutMs)) &&
+      (await postgresTableExists(this.pool, rollupTable(this.tableName), this.#timeoutMs))
     );
   }
 
@@ -127,6 +131,9 @@ export class PostgresAuditLog implements AuditLog {
           WHERE action IN ('failed', 'rate_limited')`,
         // Tables made before operators' actions were recorded gain the column.
         `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS actor text`,
+        // In the migration's transaction: CREATE TRIGGER holds off inserts until it commits, so
+        // the backfill counts exactly the rows the trigger will not.
+        ...postgresRollupStatements(t),
       ],
     });
   }
@@ -182,12 +189,12 @@ export class PostgresAuditLog implements AuditLog {
   async stats(query: AuditStatsQuery): Promise<AuditStats> {
     const q = normalizeStatsQuery(query);
     const answers = await Promise.all(
-      statsStatements(this.tableName, q, POSTGRES_STATS).map(async ({ name, sql, values }) => [
+      statsStatements(this.tableName, q, POSTGRES_STATS, rollupTable(this.tableName)).map(async ({ name, sql, values }) => [
         name,
         (await this.#query(sql, values)).rows,
       ]),
     );
-    return statsFromSql(q, Object.fromEntries(answers) as Parameters<typeof statsFromSql>[1]);
+    return statsFromSql(q, Object.fromEntries(answers) as StatsResults);
   }
 
   exportCsv(filter: AuditFilter = {}): AsyncIterable<string> {

@@ -15,7 +15,9 @@ import {
 } from "./audit-log.js";
 import { auditCsv } from "./csv.js";
 import { normalizeStatsQuery, type AuditStats, type AuditStatsQuery } from "./stats.js";
-import { statsFromSql, statsStatements, type StatsDialect } from "./stats-sql.js";
+import { statsFromSql, statsStatements, type StatsDialect, type StatsResults } from "./stats-sql.js";
+import { rollupTable } from "./rollup-sql.js";
+import { sqliteRollupSql } from "./sqlite-rollup.js";
 import { startSqliteReader, type SqliteReader } from "./sqlite-reader.js";
 import { startSqliteWriter, type SqliteWriter } from "./sqlite-writer.js";
 import { AUDIT_COLUMNS, recordValues, rowToRecord, selectSql, type AuditRow } from "./sql.js";
@@ -56,6 +58,7 @@ const SQLITE_STATS: StatsDialect = {
     return "?";
   },
   time: (ms) => ms,
+  integer: (p, value) => p(BigInt(value)),
   // Integers bound as BigInt: a JavaScript number is bound as a float, and the division would
   // then give a fraction, one group a row.
   bucket: (p, q) => `(at - ${p(BigInt(q.fromMs))}) / ${p(BigInt(q.bucketMs))}`,
@@ -105,7 +108,8 @@ export class SqliteAuditLog implements AuditLog {
     return (
       sqliteTableExists(this.database, this.tableName) &&
       sqliteColumnExists(this.database, this.tableName, "duration_ms") &&
-      sqliteColumnExists(this.database, this.tableName, "actor")
+      sqliteColumnExists(this.database, this.tableName, "actor") &&
+      sqliteTableExists(this.database, rollupTable(this.tableName))
     );
   }
 
@@ -148,6 +152,9 @@ export class SqliteAuditLog implements AuditLog {
     `);
     // Tables made before operators' actions were recorded gain the column.
     if (!sqliteColumnExists(this.database, t, "actor")) this.database.exec(`ALTER TABLE ${t} ADD COLUMN actor TEXT`);
+    // One write transaction for the rollup, its triggers and its backfill: a row another
+    // connection writes meanwhile waits, then fires the trigger, so none is counted twice or missed.
+    this.database.transaction(() => this.database.exec(sqliteRollupSql(t))).immediate();
   }
 
   async append(records: readonly AuditRecord[]): Promise<void> {
@@ -188,7 +195,7 @@ export class SqliteAuditLog implements AuditLog {
    */
   async stats(query: AuditStatsQuery): Promise<AuditStats> {
     const q = normalizeStatsQuery(query);
-    const statements = statsStatements(this.tableName, q, SQLITE_STATS);
+    const statements = statsStatements(this.tableName, q, SQLITE_STATS, rollupTable(this.tableName));
     let rows: Array<Record<string, unknown>[]>;
     if (this.#useWorker) {
       this.#reader ??= startSqliteReader(this.#path!);
@@ -196,7 +203,7 @@ export class SqliteAuditLog implements AuditLog {
     } else {
       rows = statements.map(({ sql, values }) => this.database.prepare<unknown[], Record<string, unknown>>(sql).all(...values));
     }
-    return statsFromSql(q, Object.fromEntries(statements.map(({ name }, i) => [name, rows[i]!])) as Parameters<typeof statsFromSql>[1]);
+    return statsFromSql(q, Object.fromEntries(statements.map(({ name }, i) => [name, rows[i]!])) as StatsResults);
   }
 
   exportCsv(filter: AuditFilter = {}): AsyncIterable<string> {

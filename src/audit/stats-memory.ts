@@ -4,6 +4,7 @@ import { countryOfPhonePrefix, phonePrefixOf } from "./phone-prefix.js";
 import {
   assembleStats,
   counterOf,
+  newestForPercentiles,
   percentilesOf,
   REFUSAL_ACTIONS,
   topEntries,
@@ -23,7 +24,7 @@ export function statsOfRecords(rows: readonly AuditRecord[], q: NormalizedStatsQ
   const byLimit = new Map<string | null, number>();
   const ips = new Map<string, number>();
   const prefixes = new Map<string, number>();
-  const checkMs: number[] = [];
+  const checks: AuditRecord[] = [];
   const verified: AuditRecord[] = [];
   // A verification's first issue may be before the range: every row is looked at for it.
   const firstGenerated = new Map<string, number>();
@@ -54,11 +55,13 @@ export function statsOfRecords(rows: readonly AuditRecord[], q: NormalizedStatsQ
       const prefix = phonePrefixOf(row.identifierMasked);
       if (prefix !== null) add(prefixes, prefix);
     }
-    if ((row.action === "verified" || row.action === "failed") && row.durationMs !== null) checkMs.push(row.durationMs);
+    if ((row.action === "verified" || row.action === "failed") && row.durationMs !== null) checks.push(row);
     if (row.action === "verified" && row.verificationId !== null) verified.push(row);
   }
   const approveSeconds: number[] = [];
-  for (const row of verified) {
+  const atMs = (row: AuditRecord) => row.at.getTime();
+  const checkMs = newestForPercentiles(checks, atMs).map((row) => row.durationMs!);
+  for (const row of newestForPercentiles(verified, atMs)) {
     const generatedMs = firstGenerated.get(row.verificationId!);
     if (generatedMs !== undefined) approveSeconds.push((row.at.getTime() - generatedMs) / 1000);
   }

@@ -1,16 +1,21 @@
 /**
  * The stats of a SQL audit log: six GROUP BY or window queries over the time range, built once
  * for both SQLite and Postgres (a dialect supplies the few expressions that differ), whose rows
- * `statsFromSql` makes into the same answer the memory log gives.
+ * `statsFromSql` makes into the same answer the memory log gives. The counts of whole hours come
+ * from the hourly rollup (two more queries), the rows being read only for the range's last,
+ * partial hour.
  */
 import { countryOfPhonePrefix } from "./phone-prefix.js";
+import { HOUR_MS } from "./rollup-sql.js";
 import {
   assembleStats,
   counterOf,
   LOCKED_OUT,
+  PERCENTILE_ROWS,
   STATS_COUNTERS,
   zeroCounts,
   type AuditStats,
+  type AuditStatsLimitCount,
   type AuditStatsPercentiles,
   type BucketChannelCounts,
   type NormalizedStatsQuery,
@@ -25,6 +30,8 @@ export interface StatsDialect {
   time(ms: number): unknown;
   /** What `at`'s bucket is known by: its index, or its start as a time; `p` stores a value. */
   bucket(p: (value: unknown) => string, q: NormalizedStatsQuery): string;
+  /** An integer parameter's placeholder, typed so that division stays integral; `p` stores a value. */
+  integer(p: (value: unknown) => string, value: number): string;
   /** The limit name an audit row's metadata carries. */
   limitName: string;
   /** The masked number's visible prefix. */
@@ -37,25 +44,37 @@ export interface StatsDialect {
 
 /** One query: its name, text and values. */
 export interface StatsStatement {
-  name: "cells" | "byLimit" | "topIps" | "prefixes" | "checkLatency" | "timeToApprove";
+  name: "cells" | "byLimit" | "topIps" | "prefixes" | "checkLatency" | "timeToApprove" | "rollupCells" | "rollupByLimit";
   sql: string;
   values: unknown[];
 }
 
 const quoted = (text: string) => `'${text}'`;
 
-/** The six queries of a stats answer. */
-export function statsStatements(table: string, q: NormalizedStatsQuery, dialect: StatsDialect): StatsStatement[] {
+/**
+ * Where the rollup's whole hours end and the rows take over: only when the range starts on the
+ * hour and the buckets are hours or days (each hour then lies in one bucket) and the range holds
+ * a whole hour; otherwise `fromMs` (the rows answer it all).
+ */
+export function rollupSplitMs(q: NormalizedStatsQuery): number {
+  if (q.bucket === "minute" || q.fromMs % HOUR_MS !== 0) return q.fromMs;
+  return Math.max(q.fromMs, Math.floor(q.toMs / HOUR_MS) * HOUR_MS);
+}
+
+/** The queries of a stats answer; `rollup` is the hourly rollup's table. */
+export function statsStatements(table: string, q: NormalizedStatsQuery, dialect: StatsDialect, rollup: string): StatsStatement[] {
+  const splitMs = rollupSplitMs(q);
   // `where` is a function called where it stands in the text: SQLite's placeholders are
-  // positional, so values are stored in the order the text names them.
+  // positional, so values are stored in the order the text names them. `fromMs` narrows the
+  // counts' rows to the part of the range the rollup does not answer.
   const statement = (
     name: StatsStatement["name"],
-    build: (p: (value: unknown) => string, where: () => string) => string,
+    build: (p: (value: unknown) => string, where: (fromMs?: number, lower?: string) => string) => string,
   ): StatsStatement => {
     const values: unknown[] = [];
     const p = (value: unknown) => dialect.param(values, value);
-    const where = () => {
-      let text = `at >= ${p(dialect.time(q.fromMs))} AND at < ${p(dialect.time(q.toMs))}`;
+    const where = (fromMs = q.fromMs, lower = p(dialect.time(fromMs))) => {
+      let text = `at >= ${lower} AND at < ${p(dialect.time(q.toMs))}`;
       if (q.purpose !== undefined) text += ` AND purpose = ${p(q.purpose)}`;
       if (q.channel !== undefined) text += ` AND channel = ${p(q.channel)}`;
       return text;
@@ -73,20 +92,51 @@ export function statsStatements(table: string, q: NormalizedStatsQuery, dialect:
     `WITH v AS MATERIALIZED (${values})
      SELECT rn, n, x FROM (SELECT x, ROW_NUMBER() OVER (ORDER BY x) AS rn, COUNT(*) OVER () AS n FROM v WHERE x IS NOT NULL) r
      WHERE rn = (n + 1) / 2 OR rn = (99 * n + 99) / 100`;
+  // The rollup's rows of the whole hours; a NULL purpose or channel is '' with a bit in `nulls`.
+  const rollupWhere = (p: (value: unknown) => string) => {
+    let text = `hour >= ${dialect.integer(p, q.fromMs / HOUR_MS)} AND hour < ${dialect.integer(p, splitMs / HOUR_MS)}`;
+    if (q.purpose !== undefined) text += ` AND purpose = ${p(q.purpose)} AND nulls & 1 = 0`;
+    if (q.channel !== undefined) text += ` AND channel = ${p(q.channel)} AND nulls & 2 = 0`;
+    return text;
+  };
+  const fromRollup: StatsStatement[] =
+    splitMs === q.fromMs
+      ? []
+      : [
+          statement(
+            "rollupCells",
+            (p) =>
+              `SELECT (hour * ${HOUR_MS} - ${dialect.integer(p, q.fromMs)}) / ${dialect.integer(p, q.bucketMs)} AS idx,
+                 CASE WHEN nulls & 2 = 0 THEN channel END AS channel, action, locked, SUM(count) AS c
+               FROM ${rollup} WHERE ${rollupWhere(p)} GROUP BY 1, 2, 3, 4`,
+          ),
+          statement(
+            "rollupByLimit",
+            (p) =>
+              `SELECT CASE WHEN nulls & 4 = 0 THEN lim END AS lim, SUM(count) AS c FROM ${rollup}
+               WHERE ${rollupWhere(p)} AND action = 'rate_limited' AND locked = 0 GROUP BY 1`,
+          ),
+        ];
+  // The time of the N-th newest row of the range matching `condition`, or `from` when there are
+  // fewer: the values' one lower bound, so the time index is walked from there, not from `from`.
+  const newest = (p: (value: unknown) => string, where: () => string, condition: string) =>
+    `COALESCE((SELECT at FROM ${table} WHERE ${where()} AND ${condition}
+       ORDER BY at DESC LIMIT 1 OFFSET ${dialect.integer(p, PERCENTILE_ROWS - 1)}), ${p(dialect.time(q.fromMs))})`;
   return [
+    ...fromRollup,
     // Plain counts by bucket, channel, action and lockout, summed into counters afterwards: a
     // third of the time of seven conditional sums a row.
     statement(
       "cells",
       (p, where) =>
         `SELECT ${dialect.bucket(p, q)} AS idx, channel, action, status = ${quoted(LOCKED_OUT)} AS locked, COUNT(*) AS c
-         FROM ${table} WHERE ${where()} AND action IN (${counted}) GROUP BY 1, 2, 3, 4`,
+         FROM ${table} WHERE ${where(splitMs)} AND action IN (${counted}) GROUP BY 1, 2, 3, 4`,
     ),
     statement(
       "byLimit",
       (_, where) =>
         `SELECT ${dialect.limitName} AS lim, COUNT(*) AS c FROM ${table}
-         WHERE ${where()} AND ${refusals} AND action = 'rate_limited' AND status <> ${quoted(LOCKED_OUT)} GROUP BY 1`,
+         WHERE ${where(splitMs)} AND ${refusals} AND action = 'rate_limited' AND status <> ${quoted(LOCKED_OUT)} GROUP BY 1`,
     ),
     statement(
       "topIps",
@@ -100,20 +150,24 @@ export function statsStatements(table: string, q: NormalizedStatsQuery, dialect:
         `SELECT ${dialect.phonePrefix} AS value, COUNT(*) AS c FROM ${table}
          WHERE ${where()} AND ${refusals} AND identifier_masked LIKE '+%' GROUP BY 1`,
     ),
-    statement("checkLatency", (_, where) =>
-      percentiles(`SELECT duration_ms AS x FROM ${table} WHERE ${where()} AND action IN ('verified', 'failed')`),
-    ),
+    // Over the newest PERCENTILE_ROWS rows of the range (and any sharing the oldest one's time):
+    // the N-th newest row's time is found walking the time index backwards, then those rows read.
+    statement("checkLatency", (p, where) => {
+      const checks = "action IN ('verified', 'failed') AND duration_ms IS NOT NULL";
+      return percentiles(`SELECT duration_ms AS x FROM ${table} WHERE ${where(q.fromMs, newest(p, where, checks))} AND ${checks}`);
+    }),
     // The first `generated` row of each verified verification, found through the partial index
     // on generated rows' verification ids; it may lie before the range.
-    statement("timeToApprove", (_, where) =>
-      percentiles(
+    statement("timeToApprove", (p, where) => {
+      const approvals = "action = 'verified' AND verification_id IS NOT NULL";
+      return percentiles(
         `SELECT ${dialect.secondsBetween(
           "at",
           `(SELECT MIN(g.at) FROM ${table} g WHERE g.verification_id = ${table}.verification_id AND g.action = 'generated')`,
         )} AS x
-         FROM ${table} WHERE ${where()} AND action = 'verified' AND verification_id IS NOT NULL`,
-      ),
-    ),
+         FROM ${table} WHERE ${where(q.fromMs, newest(p, where, approvals))} AND ${approvals}`,
+      );
+    }),
   ];
 }
 
@@ -131,10 +185,24 @@ function percentilesFrom(rows: Row[]): AuditStatsPercentiles {
   return result;
 }
 
+/** Rate-limited counts by limit, the rollup's and the rows' summed. */
+function byLimitFrom(rows: Row[]): AuditStatsLimitCount[] {
+  const counts = new Map<string | null, number>();
+  for (const row of rows) {
+    const limit = (row.lim as string | null) ?? null;
+    counts.set(limit, (counts.get(limit) ?? 0) + Number(row.c));
+  }
+  return [...counts].map(([limit, count]) => ({ limit, count }));
+}
+
+/** What the statements answered, by name; the rollup's only when the range used it. */
+export type StatsResults = Record<Exclude<StatsStatement["name"], "rollupCells" | "rollupByLimit">, Row[]> &
+  Partial<Record<"rollupCells" | "rollupByLimit", Row[]>>;
+
 /** The answer from each statement's rows, by statement name. */
-export function statsFromSql(q: NormalizedStatsQuery, results: Record<StatsStatement["name"], Row[]>): AuditStats {
+export function statsFromSql(q: NormalizedStatsQuery, results: StatsResults): AuditStats {
   const cells: BucketChannelCounts[] = [];
-  for (const row of results.cells) {
+  for (const row of [...(results.rollupCells ?? []), ...results.cells]) {
     const counter = counterOf(String(row.action), row.locked === true || Number(row.locked) === 1 ? LOCKED_OUT : "");
     if (counter === undefined) continue;
     // An index, or (Postgres) the bucket's start.
@@ -145,7 +213,7 @@ export function statsFromSql(q: NormalizedStatsQuery, results: Record<StatsState
   }
   const parts: StatsParts = {
     cells,
-    byLimit: results.byLimit.map((row) => ({ limit: (row.lim as string | null) ?? null, count: Number(row.c) })),
+    byLimit: byLimitFrom([...(results.rollupByLimit ?? []), ...results.byLimit]),
     topIps: results.topIps.map((row) => ({ value: String(row.value), count: Number(row.c) })),
     prefixes: results.prefixes.map((row) => [String(row.value), Number(row.c)]),
     checkLatencyMs: percentilesFrom(results.checkLatency),

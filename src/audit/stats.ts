@@ -17,6 +17,12 @@ const BUCKET_MS: Record<StatsBucket, number> = { minute: 60_000, hour: 3_600_000
 export const MAX_STATS_BUCKETS = 200;
 /** The longest range a stats query covers. */
 export const MAX_STATS_RANGE_DAYS = 400;
+/**
+ * The percentiles are taken over at most this many of the range's newest values (with every
+ * other value of the same time as the oldest of them): a month of a busy log has millions, which
+ * no overview can sort in the time it has, and the newest twenty thousand describe it as well.
+ */
+export const PERCENTILE_ROWS = 20_000;
 /** `top` when the query does not say. */
 export const DEFAULT_STATS_TOP = 10;
 const MAX_STATS_TOP = 50;
@@ -121,9 +127,9 @@ export interface AuditStats {
   deliveryByChannel: AuditStatsChannel[];
   /** `approved ÷ sent`; null when nothing was sent. */
   conversionRate: number | null;
-  /** Seconds from a verification's first `generated` row to its `verified` row, over the verified rows in range. */
+  /** Seconds from a verification's first `generated` row to its `verified` row, over the newest `PERCENTILE_ROWS` verified rows in range. */
   timeToApproveSeconds: AuditStatsPercentiles;
-  /** Milliseconds each check took in the engine, over the `verified` and `failed` rows that carry it. */
+  /** Milliseconds each check took in the engine, over the newest `PERCENTILE_ROWS` `verified` and `failed` rows that carry it. */
   checkLatencyMs: AuditStatsPercentiles;
   /** Client IPs with the most refusals. */
   topIps: AuditStatsTopEntry[];
@@ -224,6 +230,17 @@ export function counterOf(action: string, status: string): keyof AuditStatsCount
 /** The nearest rank of a percentile among `n` sorted values (1-based): the smallest rank r with r/n ≥ p. */
 export function nearestRank(percent: 50 | 99, n: number): number {
   return Math.floor((percent * n + 99) / 100);
+}
+
+/**
+ * The newest `PERCENTILE_ROWS` items (at their time, most recent first) and every other item at
+ * the oldest one's time: what the percentiles are taken over.
+ */
+export function newestForPercentiles<T>(items: readonly T[], atMs: (item: T) => number): T[] {
+  if (items.length <= PERCENTILE_ROWS) return [...items];
+  const times = items.map(atMs).sort((a, b) => b - a);
+  const cutoff = times[PERCENTILE_ROWS - 1]!;
+  return items.filter((item) => atMs(item) >= cutoff);
 }
 
 /** Percentiles of values sorted ascending. */

@@ -156,6 +156,24 @@ export function auditStatsConformance(log: () => AuditLog): void {
       });
     });
 
+    it("counts the same when the range starts or ends within an hour", async () => {
+      // Ends at 2 h 2 min 30 s: the third hour counts its rows up to there only.
+      const early = await log().stats({ ...range, to: at(2 * HOUR_MS + 150_000), bucket: "hour" });
+      expect(early.series.map(({ at: _, ...counts }) => counts)).toEqual([
+        { ...zero, sent: 2, delivered: 1, approved: 1 },
+        { ...zero, sent: 1, deliveryFailed: 1, approved: 1, failedChecks: 1 },
+        { ...zero, failedChecks: 1, rateLimited: 2 },
+      ]);
+      expect(early.rateLimitedByLimit).toEqual([{ limit: "sends_per_identifier", count: 2 }]);
+      // Starts at 30 min: each hour bucket spans two clock hours.
+      const late = await log().stats({ ...range, from: at(30 * 60_000), bucket: "hour" });
+      expect(late.series).toEqual([
+        { ...zero, at: at(30 * 60_000), sent: 1, deliveryFailed: 1, approved: 1, failedChecks: 1 },
+        { ...zero, at: at(90 * 60_000), failedChecks: 1, rateLimited: 3, lockouts: 1 },
+        { ...zero, at: at(150 * 60_000) },
+      ]);
+    });
+
     it("picks the finest bucket that gives at most 200 buckets", async () => {
       const bucketFor = async (hours: number) => (await log().stats({ from: at(0), to: at(hours * HOUR_MS), purpose })).bucket;
       expect([await bucketFor(3), await bucketFor(24), await bucketFor(30 * 24)]).toEqual(["minute", "hour", "day"]);
