@@ -27,7 +27,10 @@ interface Choice {
 /** The stats query for a choice; a custom range reads the two `datetime-local` fields. */
 function queryOf(choice: Choice, now: number): Record<string, string> {
   const preset = RANGES.find((range) => range.value === choice.range && range.ms > 0);
-  const from = preset ? new Date(now - preset.ms).toISOString() : new Date(choice.from).toISOString();
+  // Day-long and longer presets start on the hour: the logs then read whole hours from their hourly
+  // counts instead of every row (the range is at most an hour longer than its label).
+  const start = preset && preset.ms >= 86_400_000 ? Math.floor((now - preset.ms) / 3_600_000) * 3_600_000 : now - (preset?.ms ?? 0);
+  const from = preset ? new Date(start).toISOString() : new Date(choice.from).toISOString();
   const to = preset ? new Date(now).toISOString() : new Date(choice.to).toISOString();
   return {
     from,
