@@ -12,6 +12,7 @@ import { LOCALE_PATTERN, MAX_CONTEXT_CHARS, NAME_PATTERN } from "../core/limits.
 import { auditStats, auditStatsQuery } from "./schemas/audit-stats.js";
 import { transaction } from "./schemas/transaction.js";
 import { TOTP_SCHEMAS } from "./schemas/totp.js";
+import { healthCheck, healthReport, probeReport } from "./schemas/health.js";
 import { verificationStatus } from "./schemas/verification-status.js";
 import { liftLockout, lockoutLifted } from "./schemas/admin.js";
 import { alertRuleSchema, alertRulesSchema, firingAlertsSchema } from "./alerts/rules.js";
@@ -304,75 +305,7 @@ const auditPage = {
   examples: [{ rows: [auditRecordExample], nextCursor: "eyJhdCI6IjIwMjYifQ" }],
 } as const;
 
-const healthCheck = {
-  $id: "HealthCheck",
-  type: "object",
-  description: "One check: `ok`, and what it found (`error` is a stable code when it failed).",
-  required: ["ok"],
-  properties: { ok: { type: "boolean" }, error: { type: "string" } },
-  additionalProperties: true,
-} as const;
-
-const healthReport = {
-  $id: "HealthReport",
-  type: "object",
-  required: ["status", "checkedAt", "checks"],
-  properties: {
-    status: {
-      type: "string",
-      enum: ["ok", "degraded", "fail"],
-      description: "degraded (200): the audit log behind the service does not keep up, or outgoing webhooks drop events.",
-    },
-    checkedAt: { ...timestamp, description: "When the checks behind this answer ran." },
-    checks: {
-      type: "object",
-      required: ["keys", "roundTrip", "store", "channel"],
-      properties: {
-        keys: ref("HealthCheck"),
-        roundTrip: ref("HealthCheck"),
-        store: ref("HealthCheck"),
-        channel: ref("HealthCheck"),
-        audit: ref("HealthCheck"),
-        webhooks: ref("HealthCheck"),
-      },
-      additionalProperties: ref("HealthCheck"),
-    },
-  },
-  examples: [
-    {
-      status: "ok",
-      checkedAt: EXAMPLE_TIME,
-      checks: {
-        keys: { ok: true, count: 1 },
-        roundTrip: { ok: true, latencyMs: 3, limitMs: 100 },
-        store: { ok: true, kind: "sqlite" },
-        channel: { ok: true, channels: ["email"] },
-      },
-    },
-  ],
-} as const;
-
 /** Every named schema, in the order the document lists them. */
-/** What /health/live and /health/ready answer: each check by name, a stable code on failure. */
-const probeReport = {
-  $id: "ProbeReport",
-  type: "object",
-  required: ["status", "checkedAt", "checks"],
-  properties: {
-    status: { type: "string", enum: ["ok", "fail"] },
-    checkedAt: { type: "string", format: "date-time" },
-    checks: {
-      type: "object",
-      additionalProperties: {
-        type: "object",
-        required: ["ok"],
-        properties: { ok: { type: "boolean" }, error: { type: "string" } },
-        additionalProperties: true,
-      },
-    },
-  },
-} as const;
-
 export const SHARED_SCHEMAS = [
   error,
   client,
