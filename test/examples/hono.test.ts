@@ -1,31 +1,4 @@
-/**
- * examples/hono as a user runs it: the packed package installed from its tarball, `npm run build`
- * (tsc, which typechecks the example against the package's types), `npm start` with OTP_KEYS from
- * the installed `otp-actions keygen`, then the sign-in flow over HTTP.
- */
-import { afterAll, beforeAll, describe } from "vitest";
-import { installExample, requireRegistry, startExample, type InstalledExample, type RunningExample } from "../helpers/example-apps.js";
-import { signInFlowTests } from "../helpers/example-flow.js";
-import { npm } from "../helpers/packed-package.js";
+/** examples/hono as a user runs it: installed from the packed tarball, built, started, then the sign-in flow. */
+import { describeExample } from "../helpers/example-flow.js";
 
-// Install, build and start on a busy machine.
-const SETUP_TIMEOUT_MS = 600_000;
-const available = await requireRegistry();
-
-describe.skipIf(!available)("examples/hono: Hono", () => {
-  let example: InstalledExample | undefined;
-  let app: RunningExample | undefined;
-
-  beforeAll(async () => {
-    example = await installExample("hono");
-    await npm(example.dir, ["run", "build"]);
-    app = await startExample(example.dir, ["start"], { OTP_KEYS: await example.keygen() });
-  }, SETUP_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await app?.stop();
-    example?.remove();
-  }, 60_000);
-
-  signInFlowTests(() => app!, { start: "/login/start", verify: "/login/verify" });
-});
+await describeExample({ name: "hono", title: "Hono", paths: { start: "/login/start", verify: "/login/verify" } });

@@ -5,8 +5,9 @@
  * cooldown are refused in the adapters' one body shape with the error table's status.
  */
 import { randomUUID } from "node:crypto";
-import { expect, it } from "vitest";
-import { printedCode, type RunningExample } from "./example-apps.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installExample, printedCode, requireRegistry, startExample, type InstalledExample, type RunningExample } from "./example-apps.js";
+import { npm } from "./packed-package.js";
 
 /** The example's two routes. */
 export interface FlowPaths {
@@ -98,5 +99,45 @@ export function signInFlowTests(app: () => RunningExample, paths: FlowPaths): vo
     const noCode = await post(app(), paths.verify, { context });
     expect(noCode.status).toBe(400);
     expect(noCode.body).toEqual({ error: expect.any(String), error_code: "MISSING_FIELDS" });
+  });
+}
+
+/** How one example is built and started before its flow runs. */
+export interface ExampleSetup {
+  /** The folder under examples/. */
+  name: string;
+  /** The describe block's title. */
+  title: string;
+  paths: FlowPaths;
+  /** Arguments to `npm` that start it (default `start`). */
+  startArgs?: string[];
+  /** Environment for its build and start. */
+  env?: Record<string, string>;
+  /** Install, build and start, on a busy machine. */
+  setupTimeoutMs?: number;
+}
+
+/**
+ * One example as a user runs it: the packed package installed from its tarball, `npm run build`
+ * (which typechecks it against the package's types), started with OTP_KEYS from the installed
+ * `otp-actions keygen`, then the sign-in flow and the example's own tests (`more`).
+ */
+export async function describeExample(setup: ExampleSetup, more?: (app: () => RunningExample) => void): Promise<void> {
+  const available = await requireRegistry();
+  describe.skipIf(!available)(`examples/${setup.name}: ${setup.title}`, () => {
+    let example: InstalledExample | undefined;
+    let app: RunningExample | undefined;
+    beforeAll(async () => {
+      example = await installExample(setup.name);
+      // Built without OTP_KEYS, as a CI build without the runtime's secrets.
+      await npm(example.dir, ["run", "build"], setup.env);
+      app = await startExample(example.dir, setup.startArgs ?? ["start"], { ...setup.env, OTP_KEYS: await example.keygen() });
+    }, setup.setupTimeoutMs ?? 600_000);
+    afterAll(async () => {
+      await app?.stop();
+      example?.remove();
+    }, 60_000);
+    signInFlowTests(() => app!, setup.paths);
+    more?.(() => app!);
   });
 }

@@ -4,31 +4,14 @@
  * no request leaves the service's host. Under CI=true a missing Chromium fails; elsewhere the test
  * is skipped with a message.
  */
-import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKey } from "../../src/core/keyring.js";
 import { loadConfig } from "../../src/server/config.js";
 import { startService, type RunningService } from "../../src/server/service.js";
+import { chromiumAvailable, launchChromium } from "../helpers/chromium.js";
 
-const CHROMIUM = process.env.OTP_TEST_CHROMIUM ?? "/usr/bin/chromium";
-const available = existsSync(CHROMIUM);
-if (!available) {
-  if (process.env.CI === "true")
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: under CI=true the page test fails (scripts/services-up.sh installs it)`);
-  console.warn(`skipping the API reference page test: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
-}
-
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+const available = chromiumAvailable("API reference page test");
 
 describe.skipIf(!available)("/docs in Chromium", () => {
   let service: RunningService;
@@ -37,7 +20,7 @@ describe.skipIf(!available)("/docs in Chromium", () => {
   beforeAll(async () => {
     const config = loadConfig({ OTP_STORE: "memory", PORT: "0", OTP_KEYS: generateKey("d1"), OTP_API_KEYS: "docs-test-api-key-1234" });
     service = await startService(config, { say: () => {}, logger: false });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
