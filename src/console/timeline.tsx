@@ -39,7 +39,9 @@ export function Timeline({ id, admin }: { id: string; admin: boolean }) {
     void load();
   }, [id]);
   // Pending until a row ends it: approved, attempts used up, canceled or replaced, or undelivered.
-  const pending = rows !== undefined && rows.length > 0 && !rows.some((row) => ENDS.includes(row.action));
+  // Only a one-time code's timeline can be pending: an authenticator app's factor has no code to cancel.
+  const life = rows ?? [];
+  const pending = life.some((row) => row.action === "generated") && !life.some((row) => ENDS.includes(row.action));
   const locked = rows?.find((row) => row.status === "LOCKED_OUT" && row.identifierHash !== null && row.purpose !== null);
   const lift = async () => {
     if (!locked) return;

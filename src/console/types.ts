@@ -31,8 +31,27 @@ export interface AuditPage {
   nextCursor?: string;
 }
 
-/** The audit log's actions, for the search form. */
-export const ACTIONS = ["generated", "delivered", "verified", "failed", "exhausted", "revoked", "rate_limited", "delivery_failed"] as const;
+/**
+ * The audit log's actions, for the search form. A copy (the bundle imports nothing of the server's
+ * code), held to the log's own list by test/server/console/actions-list.test.ts.
+ */
+export const ACTIONS = [
+  "generated",
+  "delivered",
+  "verified",
+  "failed",
+  "exhausted",
+  "revoked",
+  "rate_limited",
+  "delivery_failed",
+  "lockout_notice",
+  "unlocked",
+  "factor_enrolled",
+  "factor_confirmed",
+  "factor_verified",
+  "factor_failed",
+  "recovery_code_used",
+] as const;
 
 /** The counters of one bucket or of the whole range (POST /v1/audit/stats). */
 export interface StatsCounts {
