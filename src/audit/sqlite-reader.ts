@@ -6,6 +6,7 @@
  */
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
+import { workerCalls } from "../drivers/worker-calls.js";
 
 // Plain CommonJS run with `eval: true`, as the writer's: the same from sources, dist and tests.
 const WORKER_SOURCE = `
@@ -16,7 +17,7 @@ db.pragma("busy_timeout = 5000");
 parentPort.on("message", (message) => {
   try {
     const results = message.statements.map(({ sql, values }) => db.prepare(sql).all(...values));
-    parentPort.postMessage({ id: message.id, results });
+    parentPort.postMessage({ id: message.id, result: results });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: String(error && error.message || error) });
   }
@@ -38,37 +39,11 @@ export interface SqliteReader {
 export function startSqliteReader(path: string): SqliteReader {
   const driverPath = createRequire(import.meta.url).resolve("better-sqlite3");
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driverPath } });
-  const pending = new Map<number, { resolve: (results: Array<Record<string, unknown>[]>) => void; reject: (error: Error) => void }>();
-  let nextId = 0;
-  let failure: Error | undefined;
-  // Keeps the process alive only while a read is waiting on it.
-  worker.unref();
-  const settleAll = (error: Error) => {
-    failure = error;
-    for (const { reject } of pending.values()) reject(error);
-    pending.clear();
-  };
-  worker.on("error", settleAll);
-  worker.on("exit", () => settleAll(new Error("the audit reader thread has stopped")));
-  worker.on("message", (message: { id: number; results?: Array<Record<string, unknown>[]>; error?: string }) => {
-    const waiting = pending.get(message.id);
-    pending.delete(message.id);
-    if (pending.size === 0) worker.unref();
-    if (message.error === undefined) waiting?.resolve(message.results!);
-    else waiting?.reject(new Error(`audit read failed: ${message.error}`));
-  });
+  const calls = workerCalls<Array<Record<string, unknown>[]>>(worker, "audit read", "audit reader");
   return {
-    read(statements) {
-      if (failure) return Promise.reject(failure);
-      return new Promise((resolve, reject) => {
-        const id = nextId++;
-        pending.set(id, { resolve, reject });
-        worker.ref();
-        worker.postMessage({ id, statements });
-      });
-    },
+    read: (statements) => calls.call({ statements }),
     async close() {
-      failure ??= new Error("the audit reader is closed");
+      calls.close(new Error("the audit reader is closed"));
       await worker.terminate();
     },
   };

@@ -6,6 +6,7 @@
  */
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
+import { workerCalls } from "../drivers/worker-calls.js";
 
 // Plain CommonJS run with `eval: true`, so it works the same from sources, from dist, and under
 // test runners that transform TypeScript on the main thread only.
@@ -44,38 +45,11 @@ export interface SqliteWriter {
 export function startSqliteWriter(options: { path: string; insertSql: string; busyTimeoutMs: number }): SqliteWriter {
   const driverPath = createRequire(import.meta.url).resolve("better-sqlite3");
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ...options, driverPath } });
-  const pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
-  let nextId = 0;
-  let failure: Error | undefined;
-  // The worker keeps the process alive only while a write is waiting on it.
-  worker.unref();
-  const settleAll = (error: Error) => {
-    failure = error;
-    for (const { reject } of pending.values()) reject(error);
-    pending.clear();
-  };
-  worker.on("error", settleAll);
-  worker.on("exit", () => settleAll(new Error("the audit writer thread has stopped")));
-  worker.on("message", (message: { type: string; id?: number; error?: string }) => {
-    if (message.type !== "done" || message.id === undefined) return;
-    const waiting = pending.get(message.id);
-    pending.delete(message.id);
-    if (pending.size === 0) worker.unref();
-    if (message.error === undefined) waiting?.resolve();
-    else waiting?.reject(new Error(`audit write failed: ${message.error}`));
-  });
+  const calls = workerCalls<void>(worker, "audit write", "audit writer");
   return {
-    write(rows) {
-      if (failure) return Promise.reject(failure);
-      return new Promise<void>((resolve, reject) => {
-        const id = nextId++;
-        pending.set(id, { resolve, reject });
-        worker.ref();
-        worker.postMessage({ type: "write", id, rows });
-      });
-    },
+    write: (rows) => calls.call({ type: "write", rows }),
     async close() {
-      if (failure) return;
+      if (calls.failure) return;
       worker.ref();
       const closed = new Promise<void>((resolve) => {
         const onMessage = (message: { type: string }) => {
