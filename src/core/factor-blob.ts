@@ -9,9 +9,10 @@
  * The header is the AAD. The key is a subkey of the keyring key's token key (HKDF, its own
  * label), so a context token never opens as a factor, nor a factor as a token.
  */
-import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, type KeyObject } from "node:crypto";
+import { createSecretKey, hkdfSync, randomBytes, type KeyObject } from "node:crypto";
 import { OtpError } from "./errors.js";
 import type { KeyEntry, Keyring } from "./keyring.js";
+import { envelopeHeader, NONCE_BYTES, openEnvelope, sealEnvelope } from "./sealed-envelope.js";
 import { TOTP_ALGORITHMS, TOTP_DIGITS, type TotpParameters } from "./totp.js";
 
 /** The recovery codes of a factor: their generation and keyed hashes, never the codes. */
@@ -51,8 +52,6 @@ export interface OpenedFactor {
 }
 
 const FACTOR_VERSION = 0x46;
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
 /** Far above any real factor (about 700 characters with recovery codes): checked before any crypto. */
 export const MAX_FACTOR_CHARS = 4096;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
@@ -71,15 +70,8 @@ function factorKey(entry: KeyEntry): KeyObject {
 /** Seals `claims` under the keyring's sealing key. */
 export function sealFactor(keyring: Keyring, claims: FactorClaims): string {
   const entry = keyring.sealing;
-  const header = Buffer.alloc(2 + entry.kid.length);
-  header[0] = FACTOR_VERSION;
-  header[1] = entry.kid.length;
-  header.write(entry.kid, 2, "latin1");
-  const nonce = randomBytes(NONCE_BYTES);
-  const cipher = createCipheriv("aes-256-gcm", factorKey(entry), nonce);
-  cipher.setAAD(header);
   const plain = Buffer.from(JSON.stringify(encode(claims)), "utf8");
-  return Buffer.concat([header, nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]).toString("base64url");
+  return sealEnvelope(FACTOR_VERSION, entry.kid, factorKey(entry), randomBytes(NONCE_BYTES), plain);
 }
 
 /**
@@ -90,22 +82,17 @@ export function openFactor(keyring: Keyring, blob: unknown): OpenedFactor {
   if (typeof blob !== "string" || blob.length === 0 || blob.length > MAX_FACTOR_CHARS || !BASE64URL.test(blob)) throw invalidFactor();
   const raw = Buffer.from(blob, "base64url");
   if (raw.toString("base64url") !== blob) throw invalidFactor();
-  const kidLength = raw[1] ?? 0;
-  const headerLength = 2 + kidLength;
-  if (raw[0] !== FACTOR_VERSION || kidLength === 0 || raw.length < headerLength + NONCE_BYTES + TAG_BYTES + 2) throw invalidFactor();
-  const kid = raw.toString("latin1", 2, headerLength);
-  const entry = keyring.get(kid);
+  const header = envelopeHeader(raw, 2);
+  if (header === undefined || header.version !== FACTOR_VERSION) throw invalidFactor();
+  const entry = keyring.get(header.kid);
   if (!entry) throw invalidFactor();
   let plain: Buffer;
   try {
-    const decipher = createDecipheriv("aes-256-gcm", factorKey(entry), raw.subarray(headerLength, headerLength + NONCE_BYTES));
-    decipher.setAAD(raw.subarray(0, headerLength));
-    decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
-    plain = Buffer.concat([decipher.update(raw.subarray(headerLength + NONCE_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
+    plain = openEnvelope(raw, header, factorKey(entry));
   } catch {
     throw invalidFactor();
   }
-  return { claims: decode(plain), stale: kid !== keyring.sealing.kid };
+  return { claims: decode(plain), stale: header.kid !== keyring.sealing.kid };
 }
 
 function invalidFactor(): OtpError {

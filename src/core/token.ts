@@ -1,8 +1,8 @@
-import { createCipheriv, createDecipheriv } from "node:crypto";
 import { OtpError } from "./errors.js";
 import type { KeyEntry, Keyring } from "./keyring.js";
 import { MAX_CONTEXT_CHARS } from "./limits.js";
 import { randomSlice } from "./random.js";
+import { envelopeHeader, NONCE_BYTES, openEnvelope, sealEnvelope } from "./sealed-envelope.js";
 
 /**
  * The context token: everything about a verification that never changes, sealed with
@@ -64,8 +64,6 @@ const VERSION_WITHOUT_CODE_TTL = 1;
 const ID_BYTES = 16;
 export const CODE_MAC_BYTES = 16;
 const IDENTIFIER_HASH_BYTES = 16;
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
 /** Whole seconds in 3 bytes: up to 194 days, above the one-day cap on a code TTL. */
 const CODE_TTL_BYTES = 3;
 const FIXED_PLAIN_BYTES_V1 = ID_BYTES + CODE_MAC_BYTES + 6 * 2 + 4 + 1 + 1 + 1 + 2;
@@ -85,15 +83,7 @@ export function newVerificationId(): string {
 }
 
 export function sealToken(key: KeyEntry, claims: ClaimsToSeal): string {
-  const header = Buffer.allocUnsafe(2 + key.kid.length);
-  header[0] = TOKEN_VERSION;
-  header[1] = key.kid.length;
-  header.write(key.kid, 2, "latin1");
-  const nonce = randomSlice(NONCE_BYTES);
-  const cipher = createCipheriv("aes-256-gcm", key.encKey, nonce);
-  cipher.setAAD(header);
-  const sealed = Buffer.concat([header, nonce, cipher.update(encodeClaims(claims)), cipher.final(), cipher.getAuthTag()]);
-  return sealed.toString("base64url");
+  return sealEnvelope(TOKEN_VERSION, key.kid, key.encKey, randomSlice(NONCE_BYTES), encodeClaims(claims));
 }
 
 /**
@@ -107,27 +97,15 @@ export function openToken(keyring: Keyring, token: string): OpenedToken {
   // that two different strings never open to the same token.
   if (raw.toString("base64url") !== token) throw invalidContext();
   const version = raw[0];
-  const kidLength = raw[1] ?? 0;
-  const headerLength = 2 + kidLength;
   const fixedPlainBytes =
     version === TOKEN_VERSION ? FIXED_PLAIN_BYTES : version === VERSION_WITHOUT_CODE_TTL ? FIXED_PLAIN_BYTES_V1 : undefined;
-  if (fixedPlainBytes === undefined || kidLength === 0 || raw.length < headerLength + NONCE_BYTES + fixedPlainBytes + TAG_BYTES) {
-    throw invalidContext();
-  }
-  const key = keyring.get(raw.toString("latin1", 2, headerLength));
+  const header = fixedPlainBytes === undefined ? undefined : envelopeHeader(raw, fixedPlainBytes);
+  if (header === undefined) throw invalidContext();
+  const key = keyring.get(header.kid);
   if (!key) throw invalidContext();
-  const nonce = raw.subarray(headerLength, headerLength + NONCE_BYTES);
-  const ciphertext = raw.subarray(headerLength + NONCE_BYTES, raw.length - TAG_BYTES);
   let plain: Buffer;
   try {
-    const decipher = createDecipheriv("aes-256-gcm", key.encKey, nonce);
-    decipher.setAAD(raw.subarray(0, headerLength));
-    decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
-    plain = decipher.update(ciphertext);
-    // GCM is a stream mode: final() only checks the tag and yields no bytes. Joining its output
-    // would copy the plaintext on every check for nothing.
-    const rest = decipher.final();
-    if (rest.length > 0) plain = Buffer.concat([plain, rest]);
+    plain = openEnvelope(raw, header, key.encKey);
   } catch {
     throw invalidContext();
   }
