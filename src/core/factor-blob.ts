@@ -9,9 +9,9 @@
  * The header is the AAD. The key is a subkey of the keyring key's token key (HKDF, its own
  * label), so a context token never opens as a factor, nor a factor as a token.
  */
-import { createSecretKey, hkdfSync, randomBytes, type KeyObject } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { OtpError } from "./errors.js";
-import type { KeyEntry, Keyring } from "./keyring.js";
+import type { Keyring } from "./keyring.js";
 import { envelopeHeader, NONCE_BYTES, openEnvelope, sealEnvelope } from "./sealed-envelope.js";
 import { TOTP_ALGORITHMS, TOTP_DIGITS, type TotpParameters } from "./totp.js";
 
@@ -56,22 +56,11 @@ const FACTOR_VERSION = 0x46;
 export const MAX_FACTOR_CHARS = 4096;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-const factorKeys = new WeakMap<KeyEntry, KeyObject>();
-
-function factorKey(entry: KeyEntry): KeyObject {
-  let key = factorKeys.get(entry);
-  if (!key) {
-    key = createSecretKey(Buffer.from(hkdfSync("sha256", entry.encKey, Buffer.alloc(0), "otp-actions/v1/totp-factor", 32)));
-    factorKeys.set(entry, key);
-  }
-  return key;
-}
-
 /** Seals `claims` under the keyring's sealing key. */
 export function sealFactor(keyring: Keyring, claims: FactorClaims): string {
   const entry = keyring.sealing;
   const plain = Buffer.from(JSON.stringify(encode(claims)), "utf8");
-  return sealEnvelope(FACTOR_VERSION, entry.kid, factorKey(entry), randomBytes(NONCE_BYTES), plain);
+  return sealEnvelope(FACTOR_VERSION, entry.kid, entry.factorKey, randomBytes(NONCE_BYTES), plain);
 }
 
 /**
@@ -88,7 +77,7 @@ export function openFactor(keyring: Keyring, blob: unknown): OpenedFactor {
   if (!entry) throw invalidFactor();
   let plain: Buffer;
   try {
-    plain = openEnvelope(raw, header, factorKey(entry));
+    plain = openEnvelope(raw, header, entry.factorKey);
   } catch {
     throw invalidFactor();
   }

@@ -17,6 +17,8 @@ export interface KeyEntry {
   readonly identifierMacKey: KeyObject;
   /** HMAC-SHA256 key for the digest of a transaction a code is bound to (never the details). */
   readonly transactionMacKey: KeyObject;
+  /** AES-256-GCM key that seals TOTP factors (derived from `encKey`: a token never opens as a factor). */
+  readonly factorKey: KeyObject;
 }
 
 /**
@@ -79,12 +81,14 @@ function derive(secret: Buffer, label: string): KeyObject {
 }
 
 function deriveEntry(kid: string, secret: Buffer): KeyEntry {
+  const encKey = derive(secret, "token-encryption");
   const entry: KeyEntry = {
     kid,
-    encKey: derive(secret, "token-encryption"),
+    encKey,
     codeMacKey: derive(secret, "code-mac"),
     identifierMacKey: derive(secret, "identifier-mac"),
     transactionMacKey: derive(secret, "transaction-mac"),
+    factorKey: createSecretKey(Buffer.from(hkdfSync("sha256", encKey, Buffer.alloc(0), "otp-actions/v1/totp-factor", SECRET_BYTES))),
   };
   secret.fill(0);
   return entry;
