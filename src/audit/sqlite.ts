@@ -2,7 +2,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { openSqliteFile } from "../drivers/sqlite-file.js";
 import { timeoutOption } from "../core/util/option-checks.js";
 import { tableNameOption } from "../core/util/sql-identifier.js";
-import { sqliteColumnExists, sqliteTableExists } from "../drivers/table-exists.js";
+import { sqliteColumnExists, sqliteIndexExists, sqliteTableExists } from "../drivers/table-exists.js";
 import {
   normalizeAuditFilter,
   PURGE_BATCH_ROWS,
@@ -52,7 +52,7 @@ export interface SqliteAuditLogOptions {
 }
 
 /** Stats SQL in SQLite: times are epoch milliseconds, metadata JSON text. */
-const SQLITE_STATS: StatsDialect = {
+export const SQLITE_STATS: StatsDialect = {
   param: (values, value) => {
     values.push(value);
     return "?";
@@ -109,7 +109,9 @@ export class SqliteAuditLog implements AuditLog {
       sqliteTableExists(this.database, this.tableName) &&
       sqliteColumnExists(this.database, this.tableName, "duration_ms") &&
       sqliteColumnExists(this.database, this.tableName, "actor") &&
-      sqliteTableExists(this.database, rollupTable(this.tableName))
+      sqliteTableExists(this.database, rollupTable(this.tableName)) &&
+      // The stats' covering indexes: without them a month's overview reads the table, seconds long.
+      sqliteIndexExists(this.database, `${this.tableName}_checks`)
     );
   }
 
@@ -145,10 +147,15 @@ export class SqliteAuditLog implements AuditLog {
       -- Only generated rows: a verification's issue time, for the time to approve, without an
       -- index entry for every row.
       CREATE INDEX IF NOT EXISTS ${t}_generated ON ${t} (verification_id) WHERE action = 'generated';
-      -- Refusals only (about a tenth of the rows), with what the top lists group by: they read
-      -- this instead of every row of the range.
-      CREATE INDEX IF NOT EXISTS ${t}_refusals ON ${t} (at, purpose, channel, client_ip, identifier_masked)
+      -- Refusals only (about a tenth of the rows), with what the top lists group by, and checks
+      -- only, with what the percentiles read: each query reads its index alone, never the table.
+      -- SQLite reads a column the query names from the table unless the index holds it, even the
+      -- action its partial condition fixes, so the action is a column too.
+      DROP INDEX IF EXISTS ${t}_refusals;
+      CREATE INDEX IF NOT EXISTS ${t}_refusal_sources ON ${t} (at, action, purpose, channel, client_ip, identifier_masked)
         WHERE action IN ('failed', 'rate_limited');
+      CREATE INDEX IF NOT EXISTS ${t}_checks ON ${t} (at, action, purpose, channel, duration_ms, verification_id)
+        WHERE action IN ('verified', 'failed');
     `);
     // Tables made before operators' actions were recorded gain the column.
     if (!sqliteColumnExists(this.database, t, "actor")) this.database.exec(`ALTER TABLE ${t} ADD COLUMN actor TEXT`);

@@ -2,10 +2,11 @@
  * The stats of a SQL audit log: six GROUP BY or window queries over the time range, built once
  * for both SQLite and Postgres (a dialect supplies the few expressions that differ), whose rows
  * `statsFromSql` makes into the same answer the memory log gives. The counts of whole hours come
- * from the hourly rollup (two more queries), the rows being read only for the range's last,
- * partial hour.
+ * from the hourly rollup (two more queries), the rows being read only for the hours it cannot
+ * answer (rollup-plan.ts).
  */
 import { countryOfPhonePrefix } from "./phone-prefix.js";
+import { rollupPlan, type RollupHours } from "./rollup-plan.js";
 import { HOUR_MS } from "./rollup-sql.js";
 import {
   assembleStats,
@@ -51,40 +52,33 @@ export interface StatsStatement {
 
 const quoted = (text: string) => `'${text}'`;
 
-/**
- * Where the rollup's whole hours end and the rows take over: only when the range starts on the
- * hour and the buckets are hours or days (each hour then lies in one bucket) and the range holds
- * a whole hour; otherwise `fromMs` (the rows answer it all).
- */
-export function rollupSplitMs(q: NormalizedStatsQuery): number {
-  if (q.bucket === "minute" || q.fromMs % HOUR_MS !== 0) return q.fromMs;
-  return Math.max(q.fromMs, Math.floor(q.toMs / HOUR_MS) * HOUR_MS);
-}
-
 /** The queries of a stats answer; `rollup` is the hourly rollup's table. */
 export function statsStatements(table: string, q: NormalizedStatsQuery, dialect: StatsDialect, rollup: string): StatsStatement[] {
-  const splitMs = rollupSplitMs(q);
-  // `where` is a function called where it stands in the text: SQLite's placeholders are
-  // positional, so values are stored in the order the text names them. `fromMs` narrows the
-  // counts' rows to the part of the range the rollup does not answer.
+  const plan = rollupPlan(q);
+  // `where` and `rowsWhere` are functions called where they stand in the text: SQLite's
+  // placeholders are positional, so values are stored in the order the text names them. `where`
+  // is the range (from `lower` when given); `rowsWhere` the stretches the rollup does not answer.
   const statement = (
     name: StatsStatement["name"],
-    build: (p: (value: unknown) => string, where: (fromMs?: number, lower?: string) => string) => string,
+    build: (p: (value: unknown) => string, where: (lower?: string) => string, rowsWhere: () => string) => string,
   ): StatsStatement => {
     const values: unknown[] = [];
     const p = (value: unknown) => dialect.param(values, value);
-    const where = (fromMs = q.fromMs, lower = p(dialect.time(fromMs))) => {
-      let text = `at >= ${lower} AND at < ${p(dialect.time(q.toMs))}`;
-      if (q.purpose !== undefined) text += ` AND purpose = ${p(q.purpose)}`;
-      if (q.channel !== undefined) text += ` AND channel = ${p(q.channel)}`;
-      return text;
+    const filters = () =>
+      (q.purpose === undefined ? "" : ` AND purpose = ${p(q.purpose)}`) + (q.channel === undefined ? "" : ` AND channel = ${p(q.channel)}`);
+    const range = (fromMs: number, toMs: number, lower = p(dialect.time(fromMs))) => `at >= ${lower} AND at < ${p(dialect.time(toMs))}`;
+    const where = (lower?: string) => `${range(q.fromMs, q.toMs, lower)}${filters()}`;
+    const rowsWhere = () => {
+      const ranges = plan.rowRanges.length > 0 ? plan.rowRanges : [[q.toMs, q.toMs] as [number, number]];
+      return `(${ranges.map(([fromMs, toMs]) => range(fromMs, toMs)).join(" OR ")})${filters()}`;
     };
-    return { name, sql: build(p, where), values };
+    return { name, sql: build(p, where, rowsWhere), values };
   };
   const counted = [...new Set(STATS_COUNTERS.map(([, action]) => quoted(action)))].join(", ");
-  // Exactly the partial index's condition: both databases use an index only for a query whose
-  // WHERE contains it.
+  // Exactly the partial indexes' conditions: SQLite uses a partial index only for a query whose
+  // WHERE contains its condition as written (`action = 'verified'` alone does not).
   const refusals = "action IN ('failed', 'rate_limited')";
+  const checked = "action IN ('verified', 'failed')";
   // Nearest rank, in integers so every log rounds alike: ceil(n/2) and ceil(99n/100).
   // The values are materialised first: inlined, both databases work each one out twice (for
   // the NULL test and for the value), a second index probe a row for the time to approve.
@@ -93,14 +87,16 @@ export function statsStatements(table: string, q: NormalizedStatsQuery, dialect:
      SELECT rn, n, x FROM (SELECT x, ROW_NUMBER() OVER (ORDER BY x) AS rn, COUNT(*) OVER () AS n FROM v WHERE x IS NOT NULL) r
      WHERE rn = (n + 1) / 2 OR rn = (99 * n + 99) / 100`;
   // The rollup's rows of the whole hours; a NULL purpose or channel is '' with a bit in `nulls`.
-  const rollupWhere = (p: (value: unknown) => string) => {
-    let text = `hour >= ${dialect.integer(p, q.fromMs / HOUR_MS)} AND hour < ${dialect.integer(p, splitMs / HOUR_MS)}`;
+  const rollupWhere = (p: (value: unknown) => string, hours: RollupHours) => {
+    let text = `hour >= ${dialect.integer(p, hours.first)} AND hour < ${dialect.integer(p, hours.last)}`;
+    if (hours.split.length > 0) text += ` AND hour NOT IN (${hours.split.map((hour) => dialect.integer(p, hour)).join(", ")})`;
     if (q.purpose !== undefined) text += ` AND purpose = ${p(q.purpose)} AND nulls & 1 = 0`;
     if (q.channel !== undefined) text += ` AND channel = ${p(q.channel)} AND nulls & 2 = 0`;
     return text;
   };
+  const hours = plan.hours;
   const fromRollup: StatsStatement[] =
-    splitMs === q.fromMs
+    hours === undefined
       ? []
       : [
           statement(
@@ -108,13 +104,13 @@ export function statsStatements(table: string, q: NormalizedStatsQuery, dialect:
             (p) =>
               `SELECT (hour * ${HOUR_MS} - ${dialect.integer(p, q.fromMs)}) / ${dialect.integer(p, q.bucketMs)} AS idx,
                  CASE WHEN nulls & 2 = 0 THEN channel END AS channel, action, locked, SUM(count) AS c
-               FROM ${rollup} WHERE ${rollupWhere(p)} GROUP BY 1, 2, 3, 4`,
+               FROM ${rollup} WHERE ${rollupWhere(p, hours)} GROUP BY 1, 2, 3, 4`,
           ),
           statement(
             "rollupByLimit",
             (p) =>
               `SELECT CASE WHEN nulls & 4 = 0 THEN lim END AS lim, SUM(count) AS c FROM ${rollup}
-               WHERE ${rollupWhere(p)} AND action = 'rate_limited' AND locked = 0 GROUP BY 1`,
+               WHERE ${rollupWhere(p, hours)} AND action = 'rate_limited' AND locked = 0 GROUP BY 1`,
           ),
         ];
   // The time of the N-th newest row of the range matching `condition`, or `from` when there are
@@ -128,15 +124,15 @@ export function statsStatements(table: string, q: NormalizedStatsQuery, dialect:
     // third of the time of seven conditional sums a row.
     statement(
       "cells",
-      (p, where) =>
+      (p, _, rowsWhere) =>
         `SELECT ${dialect.bucket(p, q)} AS idx, channel, action, status = ${quoted(LOCKED_OUT)} AS locked, COUNT(*) AS c
-         FROM ${table} WHERE ${where(splitMs)} AND action IN (${counted}) GROUP BY 1, 2, 3, 4`,
+         FROM ${table} WHERE ${rowsWhere()} AND action IN (${counted}) GROUP BY 1, 2, 3, 4`,
     ),
     statement(
       "byLimit",
-      (_, where) =>
+      (_, __, rowsWhere) =>
         `SELECT ${dialect.limitName} AS lim, COUNT(*) AS c FROM ${table}
-         WHERE ${where(splitMs)} AND ${refusals} AND action = 'rate_limited' AND status <> ${quoted(LOCKED_OUT)} GROUP BY 1`,
+         WHERE ${rowsWhere()} AND ${refusals} AND action = 'rate_limited' AND status <> ${quoted(LOCKED_OUT)} GROUP BY 1`,
     ),
     statement(
       "topIps",
@@ -153,19 +149,19 @@ export function statsStatements(table: string, q: NormalizedStatsQuery, dialect:
     // Over the newest PERCENTILE_ROWS rows of the range (and any sharing the oldest one's time):
     // the N-th newest row's time is found walking the time index backwards, then those rows read.
     statement("checkLatency", (p, where) => {
-      const checks = "action IN ('verified', 'failed') AND duration_ms IS NOT NULL";
-      return percentiles(`SELECT duration_ms AS x FROM ${table} WHERE ${where(q.fromMs, newest(p, where, checks))} AND ${checks}`);
+      const checks = `${checked} AND duration_ms IS NOT NULL`;
+      return percentiles(`SELECT duration_ms AS x FROM ${table} WHERE ${where(newest(p, where, checks))} AND ${checks}`);
     }),
     // The first `generated` row of each verified verification, found through the partial index
     // on generated rows' verification ids; it may lie before the range.
     statement("timeToApprove", (p, where) => {
-      const approvals = "action = 'verified' AND verification_id IS NOT NULL";
+      const approvals = `${checked} AND action = 'verified' AND verification_id IS NOT NULL`;
       return percentiles(
         `SELECT ${dialect.secondsBetween(
           "at",
           `(SELECT MIN(g.at) FROM ${table} g WHERE g.verification_id = ${table}.verification_id AND g.action = 'generated')`,
         )} AS x
-         FROM ${table} WHERE ${where(q.fromMs, newest(p, where, approvals))} AND ${approvals}`,
+         FROM ${table} WHERE ${where(newest(p, where, approvals))} AND ${approvals}`,
       );
     }),
   ];

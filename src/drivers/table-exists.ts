@@ -12,6 +12,11 @@ export function sqliteTableExists(database: BetterSqlite3.Database, table: strin
   return database.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
 }
 
+/** Whether a SQLite index exists: one `migrate()` adds to a table made before it. */
+export function sqliteIndexExists(database: BetterSqlite3.Database, index: string): boolean {
+  return database.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?").get(index) !== undefined;
+}
+
 /** Resolved against the connection's search_path, as the unqualified names in every statement are. */
 export async function postgresTableExists(pool: pg.Pool, table: string, timeoutMs: number): Promise<boolean> {
   const { rows } = await withTimeout(

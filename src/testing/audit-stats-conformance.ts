@@ -174,6 +174,22 @@ export function auditStatsConformance(log: () => AuditLog): void {
       ]);
     });
 
+    it("counts the same when day buckets start within an hour (a boundary splits an hour's rows)", async () => {
+      // Day buckets from 2 min past t0, a day back: the first boundary falls at t0 + 2 min, inside
+      // the first hour, whose rows fall on both sides of it.
+      const from = at(2 * 60_000 - 24 * HOUR_MS);
+      const stats = await log().stats({ from, to: at(2 * 60_000 + 2 * 24 * HOUR_MS), purpose, bucket: "day" });
+      expect(stats.series).toEqual([
+        { ...zero, at: from, sent: 2, delivered: 1, approved: 1 },
+        { ...zero, at: at(2 * 60_000), sent: 2, deliveryFailed: 1, approved: 1, failedChecks: 3, rateLimited: 3, lockouts: 1 },
+        { ...zero, at: at(2 * 60_000 + 24 * HOUR_MS) },
+      ]);
+      expect(stats.rateLimitedByLimit).toEqual([
+        { limit: "sends_per_identifier", count: 2 },
+        { limit: null, count: 1 },
+      ]);
+    });
+
     it("picks the finest bucket that gives at most 200 buckets", async () => {
       const bucketFor = async (hours: number) => (await log().stats({ from: at(0), to: at(hours * HOUR_MS), purpose })).bucket;
       expect([await bucketFor(3), await bucketFor(24), await bucketFor(30 * 24)]).toEqual(["minute", "hour", "day"]);

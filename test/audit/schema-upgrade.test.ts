@@ -43,7 +43,9 @@ describe("sqlite audit table from the previous schema", () => {
     const log = sqliteAuditLog({ database });
     await upgradesInPlace(log, at);
     const indexes = database.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'otp_audit'").pluck().all();
-    expect(indexes).toEqual(expect.arrayContaining(["otp_audit_client_ip", "otp_audit_generated", "otp_audit_refusals"]));
+    expect(indexes).toEqual(
+      expect.arrayContaining(["otp_audit_client_ip", "otp_audit_generated", "otp_audit_refusal_sources", "otp_audit_checks"]),
+    );
     await log.close();
     database.close();
   });
