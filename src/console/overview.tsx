@@ -24,17 +24,19 @@ interface Choice {
   channel: string;
 }
 
+const HOUR_MS = 3_600_000;
+
 /** The stats query for a choice; a custom range reads the two `datetime-local` fields. */
 function queryOf(choice: Choice, now: number): Record<string, string> {
   const preset = RANGES.find((range) => range.value === choice.range && range.ms > 0);
-  // Day-long and longer presets start on the hour: the logs then read whole hours from their hourly
-  // counts instead of every row (the range is at most an hour longer than its label).
-  const start = preset && preset.ms >= 86_400_000 ? Math.floor((now - preset.ms) / 3_600_000) * 3_600_000 : now - (preset?.ms ?? 0);
-  const from = preset ? new Date(start).toISOString() : new Date(choice.from).toISOString();
-  const to = preset ? new Date(now).toISOString() : new Date(choice.to).toISOString();
+  let from = preset ? now - preset.ms : new Date(choice.from).getTime();
+  const to = preset ? now : new Date(choice.to).getTime();
+  // Day-long and longer ranges start on the hour: the logs then read whole hours from their hourly
+  // counts instead of every row (the range is at most an hour longer than asked; the page shows it).
+  if (to - from >= 24 * HOUR_MS) from = Math.floor(from / HOUR_MS) * HOUR_MS;
   return {
-    from,
-    to,
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
     ...(choice.purpose.trim() && { purpose: choice.purpose.trim() }),
     ...(choice.channel.trim() && { channel: choice.channel.trim() }),
   };
@@ -175,6 +177,9 @@ export function Overview() {
       )}
       {stats && (
         <>
+          <p id="overview-shown">
+            From {new Date(stats.from).toLocaleString()} to {new Date(stats.to).toLocaleString()}, by {stats.bucket}
+          </p>
           <div class="cards">
             <Card id="card-sent" label="Codes sent" value={String(stats.totals.sent)} />
             <Card id="card-approved" label="Approved" value={String(stats.totals.approved)} />
