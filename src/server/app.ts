@@ -163,7 +163,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const httpMetrics = metrics && installHttpMetrics(app);
 
   addSharedSchemas(app);
-  await installOpenApi(app);
+  await installOpenApi(app, { development: options.development !== undefined, console: sessions !== undefined });
 
   await app.register(
     async (v1) => {

@@ -20,6 +20,9 @@ export interface ErrorResponse {
 /** Notes that say more than the code's name, for the response's description. */
 const NOTES: Partial<Record<ErrorCode, string>> = {
   UNAUTHORIZED: "missing or wrong API key",
+  INSUFFICIENT_SCOPE: "the key lacks the scope `security` names",
+  CSRF_TOKEN_INVALID: "a change made with the console's session cookie, without its X-CSRF-Token",
+  HOST_NOT_ALLOWED: "development only: Host is no loopback name",
   RATE_LIMITED: "with a Retry-After header",
   UNSUPPORTED_MEDIA_TYPE: "the body is not JSON",
   STORE_UNAVAILABLE: "the store or the audit log did not answer, or a strict audit log is full; nothing was done",

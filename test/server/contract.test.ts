@@ -65,7 +65,7 @@ describe("/openapi.json on the audit routes", () => {
     const document = (await server.app.inject({ url: "/openapi.json" })).json();
     for (const url of ["/v1/audit/query", "/v1/audit/export", "/v1/audit/stats"]) {
       const statuses = Object.keys(document.paths[url].post.responses).sort();
-      expect(statuses, url).toEqual(["200", "400", "401", "413", "415", "503"]);
+      expect(statuses, url).toEqual(["200", "400", "401", "403", "413", "415", "417", "503"]);
     }
   });
 });

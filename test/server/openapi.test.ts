@@ -10,6 +10,7 @@ import { ERRORS } from "../../src/core/errors.js";
 import { generateKey } from "../../src/core/keyring.js";
 import { createOtp } from "../../src/engine/create-otp.js";
 import { buildServer } from "../../src/server/app.js";
+import { scopeForRoute } from "../../src/server/auth.js";
 import type { FastifyInstance } from "fastify";
 import { API_KEY, AUTH } from "../helpers/server.js";
 
@@ -77,15 +78,17 @@ describe("/openapi.json", () => {
     for (const page of ["/docs", "/openapi.json", "/", "/dev/outbox", "/assets/style.css"]) expect(document.paths).not.toHaveProperty(page);
   });
 
-  it("names every operation once, and puts the API key on every route that needs it", () => {
+  it("names every operation once, and puts the API key and the scope it needs on every route that needs one", () => {
     const ids = operations().map(({ operation }) => operation.operationId);
     expect(ids.every((id) => typeof id === "string" && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
     for (const { path, operation } of operations()) {
       const secured = path.startsWith("/v1/") || path === "/metrics";
-      expect(operation.security, path).toEqual(secured ? [{ bearer: [] }] : undefined);
-      if (secured) expect(operation.responses, path).toHaveProperty("401");
+      expect(operation.security, path).toEqual(secured ? [{ bearer: [scopeForRoute(path)] }] : undefined);
+      if (secured) expect(Object.keys(operation.responses), path).toEqual(expect.arrayContaining(["401", "403"]));
     }
+    expect(document.paths["/v1/audit/query"]!.post!.security).toEqual([{ bearer: ["audit"] }]);
+    expect(document.paths["/v1/admin/lockouts/lift"]!.post!.security).toEqual([{ bearer: ["admin"] }]);
   });
 
   it("gives every JSON request and answer a named schema", () => {
@@ -128,7 +131,7 @@ describe("/openapi.json", () => {
 
   it("lists each status a verification route answers, and the service answers them in that shape", async () => {
     const check = document.paths["/v1/verifications/check"]!.post!;
-    expect(Object.keys(check.responses)).toEqual(["200", "400", "401", "410", "413", "415", "429", "502", "503"]);
+    expect(Object.keys(check.responses)).toEqual(["200", "400", "401", "403", "410", "413", "415", "417", "429", "502", "503"]);
     const unauthorized = await app.inject({ method: "POST", url: "/v1/verifications/check", payload: { context: "x", code: "1" } });
     expect(unauthorized.statusCode).toBe(401);
     expect(Object.keys(unauthorized.json()).sort()).toEqual(["error", "error_code"]);

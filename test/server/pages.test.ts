@@ -107,7 +107,7 @@ describe("/openapi.json and /docs", () => {
     ]);
     const status = doc.paths["/v1/verifications/{id}"].get;
     expect(status.parameters).toEqual([expect.objectContaining({ name: "id", in: "path", required: true })]);
-    expect(Object.keys(status.responses).sort()).toEqual(["200", "400", "401", "404", "503"]);
+    expect(Object.keys(status.responses).sort()).toEqual(["200", "400", "401", "403", "404", "417", "503"]);
     const check = doc.paths["/v1/verifications/check"].post;
     expect(check.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/CheckVerification" });
     expect(doc.components.schemas.CheckVerification.required).toEqual(["context", "code", "purpose"]);
