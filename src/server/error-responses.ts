@@ -22,7 +22,8 @@ const NOTES: Partial<Record<ErrorCode, string>> = {
   UNAUTHORIZED: "missing or wrong API key",
   RATE_LIMITED: "with a Retry-After header",
   UNSUPPORTED_MEDIA_TYPE: "the body is not JSON",
-  STORE_UNAVAILABLE: "the store or the audit log did not answer, or a strict audit log is full; nothing was done",
+  STORE_UNAVAILABLE:
+    "the store, the audit log or where alert rules are saved did not answer, or a strict audit log is full; nothing was done",
 };
 
 export function errorResponses(...codes: readonly ErrorCode[]): Record<number, ErrorResponse> {
