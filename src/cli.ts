@@ -5,6 +5,7 @@
  */
 import { auditLogFor, describeAuditLog, type AuditSpec } from "./server/companions.js";
 import { migrateParts, schemaParts } from "./server/migrations.js";
+import { alertRulesStoreFor } from "./server/alerts/rules-store.js";
 import { parseArgs } from "node:util";
 import { generateKey } from "./core/keyring.js";
 import { ConfigError, loadConfig, loadStorageSpecs } from "./server/config.js";
@@ -141,13 +142,15 @@ async function migrate(args: string[]): Promise<void> {
   const { countersFor } = await import("./guard/counters/for-store.js");
   const store = await storeFromConfig(spec);
   const audit = await auditLogFor(spec, store, auditSpec);
-  // The guard's counters too: a production start checks for their table as for the others.
+  const auditWhere = describeAuditLog(spec, auditSpec) ?? "memory";
+  // The guard's counters and the saved alert rules too: a production start checks for their tables as for the others.
   const parts = schemaParts({
     store,
     storeWhere: describeStore(spec),
     counters: countersFor(store),
     auditLog: audit,
-    auditWhere: describeAuditLog(spec, auditSpec) ?? "memory",
+    auditWhere,
+    alertRules: await alertRulesStoreFor(audit, { auditWhere }),
   });
   try {
     await migrateParts(parts);

@@ -1,10 +1,29 @@
 /**
  * Alerts (admin): what fires now, and the rules, edited as JSON and saved whole
  * (GET/PUT /v1/admin/alerts, GET /v1/admin/alerts/firing). The server checks the rules and names
- * the first problem; saved rules last until the service restarts.
+ * the first problem, then saves them for every instance; the view says where the rules in force
+ * come from, and warns when the service can keep them in memory only.
  */
 import { useEffect, useState } from "preact/hooks";
 import { json, messageOf } from "./api.js";
+
+interface InForce {
+  rules: unknown[];
+  durable: boolean;
+  source: "configuration" | "saved" | "memory";
+  updatedAt?: string;
+}
+
+/** Where the rules in force come from, in a sentence. */
+function provenance(view: InForce): string {
+  if (view.source === "saved")
+    return `In force: the rules saved ${view.updatedAt ? new Date(view.updatedAt).toLocaleString() : ""}, on every instance.`;
+  if (view.source === "memory") return "In force: rules saved in this instance's memory only.";
+  return "In force: the configuration's rules (none saved yet).";
+}
+
+const NOT_DURABLE =
+  "The service has nowhere to keep saved rules (its audit log is in memory and no rules file is set): they apply to this instance only and are lost on restart.";
 
 interface Firing {
   name: string;
@@ -16,11 +35,14 @@ interface Firing {
 export function Alerts() {
   const [firing, setFiring] = useState<Firing[] | undefined>();
   const [rules, setRules] = useState("");
+  const [inForce, setInForce] = useState<InForce | undefined>();
   const [notice, setNotice] = useState<{ ok: boolean; text: string } | undefined>();
   const load = async () => {
     try {
       setFiring((await json<{ firing: Firing[] }>("/v1/admin/alerts/firing")).firing);
-      setRules(JSON.stringify((await json<{ rules: unknown[] }>("/v1/admin/alerts")).rules, null, 2));
+      const view = await json<InForce>("/v1/admin/alerts");
+      setInForce(view);
+      setRules(JSON.stringify(view.rules, null, 2));
     } catch (caught) {
       setNotice({ ok: false, text: messageOf(caught) });
     }
@@ -37,9 +59,14 @@ export function Alerts() {
       return setNotice({ ok: false, text: "The rules are not valid JSON." });
     }
     try {
-      const saved = await json<{ rules: unknown[] }>("/v1/admin/alerts", { method: "PUT", body: { rules: parsed } });
+      const saved = await json<InForce>("/v1/admin/alerts", { method: "PUT", body: { rules: parsed } });
+      setInForce(saved);
       setRules(JSON.stringify(saved.rules, null, 2));
-      setNotice({ ok: true, text: "Saved. The rules apply until the service restarts." });
+      setNotice(
+        saved.durable
+          ? { ok: true, text: "Saved. Every instance applies them within one evaluation interval." }
+          : { ok: true, text: "Saved in this instance's memory only: lost on restart." },
+      );
     } catch (caught) {
       setNotice({ ok: false, text: messageOf(caught) });
     }
@@ -74,6 +101,12 @@ export function Alerts() {
         </div>
       )}
       <h3>Rules</h3>
+      {inForce && <p id="alert-rules-source">{provenance(inForce)}</p>}
+      {inForce && !inForce.durable && (
+        <p class="status err" role="note">
+          {NOT_DURABLE}
+        </p>
+      )}
       <form onSubmit={save}>
         <label for="alert-rules">Rules (JSON: a list of rules, see the alerts documentation)</label>
         <textarea id="alert-rules" rows={12} spellcheck={false} value={rules} onInput={(event) => setRules(event.currentTarget.value)} />

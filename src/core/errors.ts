@@ -143,7 +143,7 @@ const REGISTRY = {
   STORE_UNAVAILABLE: {
     status: 503,
     message: "The verification store is unavailable.",
-    when: "the store did not answer, or a strict audit log is full; nothing was approved",
+    when: "the store did not answer, or a strict audit log is full; nothing was approved. Also an admin's alert rules that could not be saved (the rules in force stay)",
   },
   INTERNAL: {
     status: 500,

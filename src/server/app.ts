@@ -33,6 +33,7 @@ import type { Outbox } from "./outbox.js";
 import { adminRoutes } from "./routes/admin.js";
 import { alertRoutes } from "./routes/alerts.js";
 import type { Alerter } from "./alerts/alerter.js";
+import { RulesInForce } from "./alerts/rules-in-force.js";
 import { auditRoutes } from "./routes/audit.js";
 import { docsRoutes } from "./routes/docs.js";
 import { LOG_SERIALIZERS, RequestLog } from "./request-log.js";
@@ -64,6 +65,8 @@ export interface ServerOptions {
   auditLog?: AuditLog;
   /** Serves GET/PUT /v1/admin/alerts and GET /v1/admin/alerts/firing over these alert rules when given. */
   alerter?: Alerter;
+  /** Where the alerter's rules come from and are saved; default: the alerter's, replaced in memory only. */
+  alertRules?: RulesInForce;
   /** The audit recorder feeding `auditLog`: /health/otp reports its backlog. */
   audit?: { status(): AuditRecorderStatus };
   /**
@@ -174,7 +177,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       await totpRoutes(v1, { otp: options.otp, trustProxy });
       if (options.auditLog) await auditRoutes(v1, { otp: options.otp, log: options.auditLog });
       await adminRoutes(v1, { otp: options.otp });
-      if (options.alerter) await alertRoutes(v1, { alerter: options.alerter });
+      if (options.alerter)
+        await alertRoutes(v1, {
+          alerter: options.alerter,
+          rules:
+            options.alertRules ??
+            new RulesInForce({
+              alerter: options.alerter,
+              configured: options.alerter.rules(),
+              log: (_level, message) => v1.log.warn(message),
+            }),
+        });
     },
     { prefix: "/v1" },
   );

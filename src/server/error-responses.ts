@@ -25,7 +25,8 @@ const NOTES: Partial<Record<ErrorCode, string>> = {
   HOST_NOT_ALLOWED: "development only: Host is no loopback name",
   RATE_LIMITED: "with a Retry-After header",
   UNSUPPORTED_MEDIA_TYPE: "the body is not JSON",
-  STORE_UNAVAILABLE: "the store or the audit log did not answer, or a strict audit log is full; nothing was done",
+  STORE_UNAVAILABLE:
+    "the store, the audit log or where alert rules are saved did not answer, or a strict audit log is full; nothing was done",
 };
 
 export function errorResponses(...codes: readonly ErrorCode[]): Record<number, ErrorResponse> {

@@ -1,6 +1,6 @@
 /**
- * The tables (or scripts) the service runs on, part by part: the ledger, the guard's counters and
- * the audit log, each with where it lives. `otp-actions migrate` creates them; a production start
+ * The tables (or scripts) the service runs on, part by part: the ledger, the guard's counters, the
+ * audit log and the saved alert rules beside it, each with where it lives. `otp-actions migrate` creates them; a production start
  * and /health/ready check them with each part's read-only `migrated()`.
  */
 import type { AuditLog } from "../audit/audit-log.js";
@@ -25,12 +25,14 @@ export interface SchemaSources {
   counters?: CounterStore | undefined;
   auditLog?: AuditLog | undefined;
   auditWhere?: string;
+  /** Where the admin's alert rules are saved: a table beside the audit log's has its part (of the audit check). */
+  alertRules?: { migrate?(): Promise<void>; migrated?(): Promise<boolean> } | undefined;
 }
 
 /** Bound on each part's catalog read. */
 const CHECK_TIMEOUT_MS = 2000;
 
-export function schemaParts({ store, storeWhere, counters, auditLog, auditWhere }: SchemaSources): SchemaPart[] {
+export function schemaParts({ store, storeWhere, counters, auditLog, auditWhere, alertRules }: SchemaSources): SchemaPart[] {
   const parts: SchemaPart[] = [];
   const tableOf = (owner: unknown) => (owner as { tableName?: unknown }).tableName;
   const named = (what: string, owner: unknown) => {
@@ -48,6 +50,8 @@ export function schemaParts({ store, storeWhere, counters, auditLog, auditWhere 
     parts.push({ name: named("guard counters", counters), where: storeWhere, of: "store", ...bind(counters) });
   if (auditLog && (auditLog.migrate || auditLog.migrated))
     parts.push({ name: named("audit", auditLog), where: auditWhere ?? storeWhere, of: "audit", ...bind(auditLog) });
+  if (alertRules && (alertRules.migrate || alertRules.migrated))
+    parts.push({ name: named("alert rules", alertRules), where: auditWhere ?? storeWhere, of: "audit", ...bind(alertRules) });
   return parts;
 }
 

@@ -15,7 +15,7 @@ import { TOTP_SCHEMAS } from "./schemas/totp.js";
 import { healthCheck, healthReport, probeReport } from "./schemas/health.js";
 import { verificationStatus } from "./schemas/verification-status.js";
 import { liftLockout, lockoutLifted } from "./schemas/admin.js";
-import { alertRuleSchema, alertRulesSchema, firingAlertsSchema } from "./alerts/rules.js";
+import { alertRuleSchema, alertRulesInForceSchema, alertRulesSchema, firingAlertsSchema } from "./alerts/rules.js";
 
 /** Every code the registry can answer with: the Error schema's `error_code` enum. */
 export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
@@ -333,6 +333,7 @@ export const SHARED_SCHEMAS = [
   lockoutLifted,
   alertRuleSchema,
   alertRulesSchema,
+  alertRulesInForceSchema,
   firingAlertsSchema,
 ] as const;
 

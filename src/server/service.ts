@@ -10,6 +10,8 @@ import type { Otp } from "../engine/types.js";
 import type { LedgerStore } from "../contracts/ledger.js";
 import { buildServer } from "./app.js";
 import { Alerter } from "./alerts/alerter.js";
+import { RulesInForce } from "./alerts/rules-in-force.js";
+import { alertRulesStoreFor } from "./alerts/rules-store.js";
 import { describeError } from "./health.js";
 import type { ServiceConfig } from "./config.js";
 import { developmentSecrets } from "./dev-secrets.js";
@@ -81,6 +83,8 @@ export interface RunningService {
   audit: AuditRecorder;
   /** Outgoing webhooks, when a subscription is configured. */
   webhooks: RunningWebhooks | undefined;
+  /** The alert rules and their evaluation (`evaluate()` runs one now). */
+  alerter: Alerter;
   stop(): Promise<void>;
 }
 
@@ -96,7 +100,9 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   const auditLog = hooks.auditLog ?? (await auditLogFor(config.store, store, config.auditStore));
   const counters = config.limits.enabled ? countersFor(store) : undefined;
   const auditWhere = hooks.auditLog ? "(overridden)" : describeAuditLog(config.store, config.auditStore);
-  const schema = schemaParts({ store, storeWhere, counters, auditLog, ...(auditWhere && { auditWhere }) });
+  // The rules an admin saves: a table beside a SQL audit log (migrated with it), or a file.
+  const alertRulesStore = await alertRulesStoreFor(auditLog, { file: config.alerts.rulesFile, auditWhere });
+  const schema = schemaParts({ store, storeWhere, counters, auditLog, ...(auditWhere && { auditWhere }), alertRules: alertRulesStore });
   // Development creates its tables on start; production runs `otp-actions migrate` as a deploy
   // step, and refuses to start without its tables unless OTP_AUTO_MIGRATE asks for them.
   let stopWaiting: () => void;
@@ -110,6 +116,10 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   if (config.production && !hooks.auditLog && !auditWhere)
     say(
       `warning: the audit log is kept in memory beside a ${config.store.kind} store: its rows are lost on restart; set OTP_AUDIT_URL=postgres://… or sqlite:<path> for a durable one`,
+    );
+  if (config.production && !alertRulesStore && (config.alerts.rules.length > 0 || config.alerts.webhook))
+    say(
+      "warning: alert rules an admin saves (PUT /v1/admin/alerts) are kept in this process's memory only: lost on restart and not shared with other instances; set OTP_ALERTS_RULES_FILE or a SQL audit log (OTP_AUDIT_URL) to keep them",
     );
 
   const outbox = config.production ? undefined : new Outbox();
@@ -168,16 +178,27 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   // Spans only when OTEL_* asks for them; the SDK is then shut down by stop() or a failed listen.
   const tracing = await startTracing(hooks.env ?? process.env, VERSION);
   const httpTracing = tracing && (await import("./http-tracing.js"));
-  // Alert rules on the audit log, evaluated every interval once the service listens.
+  // Alert rules on the audit log, evaluated every interval once the service listens; saved rules
+  // win over the configuration's, and are read again before each evaluation.
   const alerter = new Alerter({
     log: auditLog,
     now: () => Date.now(),
     rules: config.alerts.rules,
     ...(config.alerts.webhook && { webhook: config.alerts.webhook }),
+    refresh: (): Promise<void> => alertRules.refresh(),
     onError: (error, what) => warnings.warn(serverLog, "alerts", { what, error: describeError(error) }, "alerts: a step failed"),
   });
+  let infoLog = say;
+  const alertRules: RulesInForce = new RulesInForce({
+    alerter,
+    configured: config.alerts.rules,
+    store: alertRulesStore,
+    log: (level, message) => (level === "warn" ? serverLog.warn({}, message) : infoLog(message)),
+  });
+  await alertRules.start();
   const app = await buildServer({
     alerter,
+    alertRules,
     otp: tracing ? (await import("../telemetry/tracing.js")).withTracing(served, tracing.tracer) : served,
     ...(httpTracing && { tracing: (fastify) => httpTracing.installHttpTracing(fastify, tracing.tracer) }),
     audit,
@@ -198,6 +219,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     logger: logging ? { level: config.logLevel, ...(hooks.logStream && { stream: hooks.logStream }) } : false,
   });
   serverLog = app.log;
+  infoLog = (line) => app.log.info(line);
 
   // While shutting down, answers ask the client to close its connection, so keep-alive sockets do
   // not hold the shutdown open once their in-flight request is answered.
@@ -257,7 +279,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
       await tracing?.shutdown().catch(warn);
     })());
 
-  return { url, app, otp, store, apiKeys: secrets.apiKeys.map(({ key }) => key), outbox, audit, webhooks, stop };
+  return { url, app, otp, store, apiKeys: secrets.apiKeys.map(({ key }) => key), outbox, audit, webhooks, alerter, stop };
 }
 
 /** Said once at start: keys listed without scopes lost /metrics and the audit log when scopes came. */

@@ -155,6 +155,13 @@ export const VARIABLES: readonly Variable[] = [
     help: "where alert changes are posted",
   },
   { name: "OTP_ALERTS_WEBHOOK_SECRET", path: ["alerts", "webhookSecret"], kind: "string", default: "none", help: "signs alert posts" },
+  {
+    name: "OTP_ALERTS_RULES_FILE",
+    path: ["alerts", "rulesFile"],
+    kind: "string",
+    default: "beside a SQL audit log",
+    help: "where the alert rules an admin saves are kept",
+  },
   { name: "OTP_SMTP_URL", path: ["channels", "smtp", "url"], kind: "string", default: "none", help: "email channel: smtp:// or smtps://" },
   { name: "OTP_EMAIL_FROM", path: ["channels", "smtp", "from"], kind: "string", default: "none", help: "email channel: the sender" },
   {

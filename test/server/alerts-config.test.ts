@@ -54,7 +54,7 @@ describe("alerts in the configuration", () => {
     });
     service = await startService(config, { say: () => {}, logger: false });
     const rules = await service.app.inject({ method: "GET", url: "/v1/admin/alerts", headers: { authorization: `Bearer ${API_KEY}` } });
-    expect(rules.json()).toEqual({ rules: [RULE] });
+    expect(rules.json()).toEqual({ rules: [RULE], durable: false, source: "configuration" });
   });
 
   it("refuses rules that do not hold together and a webhook anyone on the network could read", () => {

@@ -129,8 +129,11 @@ describe("/v1/admin/alerts", () => {
         ...(payload !== undefined && { payload: payload as object }),
       });
     try {
+      // With nowhere to keep them, the answer says the rules are not durable.
       expect((await call("GET", "/v1/admin/alerts")).json()).toEqual({
         rules: [{ name: "lockouts", kind: "lockouts", windowSeconds: 600, threshold: 0 }],
+        durable: false,
+        source: "configuration",
       });
       expect((await call("GET", "/v1/admin/alerts", VERIFY)).statusCode).toBe(403);
       expect((await call("PUT", "/v1/admin/alerts", VERIFY, { rules: [] })).statusCode).toBe(403);
@@ -144,7 +147,7 @@ describe("/v1/admin/alerts", () => {
       expect((await call("PUT", "/v1/admin/alerts", ADMIN, { rules: [{ ...twice, kind: "nope" }] })).statusCode).toBe(400);
 
       const rules = [{ name: "lockout-spike", kind: "lockouts", windowSeconds: 600, threshold: 1 }];
-      expect((await call("PUT", "/v1/admin/alerts", ADMIN, { rules })).json()).toEqual({ rules });
+      expect((await call("PUT", "/v1/admin/alerts", ADMIN, { rules })).json()).toEqual({ rules, durable: false, source: "memory" });
       await log.append([1, 2].map(() => auditRecord({ action: "rate_limited", status: "LOCKED_OUT", at: new Date(T0 - 10) })));
       await alerter.evaluate();
       const firing = (await call("GET", "/v1/admin/alerts/firing")).json();

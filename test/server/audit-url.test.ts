@@ -121,7 +121,7 @@ describe("a Redis service with OTP_AUDIT_URL=postgres://…", async () => {
         () => undefined,
         (error: Error) => error,
       );
-      expect(refused?.message).toMatch(/missing audit table otp_audit on postgres:\/\//);
+      expect(refused?.message).toMatch(/missing audit table otp_audit, alert rules table otp_audit_alert_rules on postgres:\/\//);
       const migrated = await migrate({ OTP_STORE: `redis://127.0.0.1:${redis.port}`, ...env });
       expect(migrated.code).toBe(0);
       await keepsRowsAcrossARestart(env, "pg-audit@example.com");

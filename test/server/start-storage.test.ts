@@ -96,6 +96,7 @@ const EVERY_TABLE = [
   /ledger table otp_ledger/,
   /guard counters table otp_guard_counters/,
   /audit table otp_audit/,
+  /alert rules table otp_audit_alert_rules/,
   /otp-actions migrate/,
   /OTP_AUTO_MIGRATE=true/,
 ];
@@ -125,7 +126,9 @@ describe("a production start on an unmigrated SQLite store", () => {
 
       const migrated = await migrate({ OTP_STORE: store });
       expect(migrated.code).toBe(0);
-      expect(migrated.stdout).toMatch(/ledger table otp_ledger, guard counters table otp_guard_counters, audit table otp_audit/);
+      expect(migrated.stdout).toMatch(
+        /ledger table otp_ledger, guard counters table otp_guard_counters, audit table otp_audit, alert rules table otp_audit_alert_rules/,
+      );
       const service = await started({ OTP_STORE: store });
       expect(await roundTrip(service, "sqlite@example.com")).toBe(200);
       expect((await ready(service)).status).toBe(200);

@@ -1,7 +1,8 @@
 /**
  * Evaluates the alert rules on the audit log every interval, keeps which alerts fire, and posts
  * each change (firing, resolved) to a webhook, signed as the webhook channel signs its
- * deliveries (X-OTP-Signature), with a few retries. Rules can be replaced at run time.
+ * deliveries (X-OTP-Signature), with a few retries. Rules can be replaced at run time, and are
+ * read again from where they are saved before each evaluation (see rules-in-force.ts).
  */
 import type { AuditLog } from "../../audit/audit-log.js";
 import { signWebhookPayload, WEBHOOK_SIGNATURE_HEADER } from "../../channels/webhook-signature.js";
@@ -30,7 +31,9 @@ export interface AlerterOptions {
   retries?: number;
   /** Delay before the first retry, doubled each time. Default 500 ms. */
   retryDelayMs?: number;
-  /** Told of a rule that could not be evaluated or a post that failed every attempt. */
+  /** Run before each evaluation: puts saved rules that changed elsewhere in force. */
+  refresh?: () => Promise<void>;
+  /** Told of a rule that could not be evaluated, saved rules that could not be read, or a post that failed every attempt. */
   onError?: (error: unknown, what: string) => void;
 }
 
@@ -100,6 +103,12 @@ export class Alerter {
   }
 
   async #evaluate(): Promise<void> {
+    try {
+      await this.#options.refresh?.();
+    } catch (error) {
+      // The rules in force stay: they are evaluated as they are, and read again next time.
+      this.#options.onError?.(error, "saved alert rules");
+    }
     const nowMs = this.#options.now();
     const posts: Promise<void>[] = [];
     for (const rule of this.#rules) {

@@ -1,7 +1,9 @@
 /**
  * The `alerts` section of the configuration: how often the rules run, the webhook changes are
- * posted to, and the rules the service starts with (editable at run time by an admin).
+ * posted to, the rules the service starts with (replaced at run time by an admin), and the file
+ * an admin's rules are kept in when the audit log has no database to keep them.
  */
+import { resolve } from "node:path";
 import { hasCredentials, isSecureHttpUrl } from "../../channels/http-delivery.js";
 import { MIN_WEBHOOK_SECRET_CHARS } from "../../channels/webhook.js";
 import type { ConfigDocument } from "../config-document.js";
@@ -16,6 +18,8 @@ export interface AlertsConfig {
   rules: AlertRule[];
   /** Where changes are posted (OTP_ALERTS_WEBHOOK_URL and OTP_ALERTS_WEBHOOK_SECRET). */
   webhook?: AlertWebhook;
+  /** Where an admin's rules are kept, an absolute path (OTP_ALERTS_RULES_FILE); else beside a SQL audit log, or in memory. */
+  rulesFile?: string;
 }
 
 const { $id: _id, examples: _examples, ...ruleNode } = alertRuleSchema;
@@ -33,7 +37,13 @@ export const ALERTS_CONFIG_SCHEMA = {
       type: "array",
       maxItems: 50,
       items: ruleNode,
-      description: "the rules at start; an admin replaces them with PUT /v1/admin/alerts",
+      description: "the rules at start, until an admin saves others with PUT /v1/admin/alerts",
+    },
+    rulesFile: {
+      type: "string",
+      minLength: 1,
+      description:
+        "where the rules an admin saves are kept (written whole, mode 0600); default: a table beside a SQLite or Postgres audit log, else memory only",
     },
   },
 };
@@ -47,11 +57,16 @@ export function loadAlertsConfig(document: ConfigDocument, problem: Problem): Al
     webhookUrl?: string;
     webhookSecret?: string;
     rules?: AlertRule[];
+    rulesFile?: string;
   };
   const name = (key: string) => document.nameOf(["alerts", key]);
   const rules = section.rules ?? [];
   for (const message of alertRuleProblems(rules)) problem(name("rules"), message);
-  const config: AlertsConfig = { intervalSeconds: section.intervalSeconds ?? 60, rules };
+  const config: AlertsConfig = {
+    intervalSeconds: section.intervalSeconds ?? 60,
+    rules,
+    ...(section.rulesFile !== undefined && { rulesFile: resolve(section.rulesFile) }),
+  };
   const { webhookUrl: url, webhookSecret: secret } = section;
   if (url === undefined && secret === undefined) return config;
   if (url === undefined || secret === undefined) {

@@ -62,6 +62,37 @@ export const alertRulesSchema = {
   examples: [{ rules: [{ name: "lockout-spike", kind: "lockouts", windowSeconds: 600, threshold: 20 }] }],
 } as const;
 
+/** The JSON schema of GET and PUT /v1/admin/alerts's answer: the rules in force and where they are kept. */
+export const alertRulesInForceSchema = {
+  $id: "AlertRulesInForce",
+  type: "object",
+  required: ["rules", "durable", "source"],
+  additionalProperties: false,
+  properties: {
+    rules: { type: "array", maxItems: MAX_ALERT_RULES, items: { $ref: "AlertRule#" } },
+    durable: {
+      type: "boolean",
+      description:
+        "Whether rules saved with PUT outlive a restart and reach every instance on the same storage (a table beside a SQLite or Postgres audit log, or alerts.rulesFile). False: they are kept in this process's memory only.",
+    },
+    source: {
+      type: "string",
+      enum: ["configuration", "saved", "memory"],
+      description:
+        "Where the rules in force come from: the configuration (nothing saved yet), rules an admin saved, or rules an admin set in this process's memory (not durable).",
+    },
+    updatedAt: { type: "string", format: "date-time", description: "When the saved rules in force were saved." },
+  },
+  examples: [
+    {
+      rules: [{ name: "lockout-spike", kind: "lockouts", windowSeconds: 600, threshold: 20 }],
+      durable: true,
+      source: "saved",
+      updatedAt: "2026-01-01T12:00:00.000Z",
+    },
+  ],
+} as const;
+
 /**
  * What the schema cannot say: names unique, a channel where the kind needs one, a budget for
  * `sms_budget`, fractions within 0-1. Problems as sentences, for a 400 or a refused start.

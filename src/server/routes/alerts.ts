@@ -1,10 +1,12 @@
 /**
  * The alert rules over HTTP, behind the `admin` scope: read and replace them at run time, and
- * read which alerts fire. Rules replaced here last until the service restarts; the configuration
- * gives the rules it starts with.
+ * read which alerts fire. Rules replaced here are saved where the service keeps them (beside a
+ * SQL audit log, or in a file) before they apply, so they outlive a restart and reach every
+ * instance; the answer's `durable` says when they are kept in memory only.
  */
 import type { FastifyInstance } from "fastify";
 import type { Alerter } from "../alerts/alerter.js";
+import type { RulesInForce } from "../alerts/rules-in-force.js";
 import type { AlertRule } from "../alerts/rules.js";
 import { errorResponses } from "../error-responses.js";
 import { ref } from "../schemas.js";
@@ -12,20 +14,23 @@ import { ref } from "../schemas.js";
 /** Options of the alert routes. */
 export interface AlertRoutesOptions {
   alerter: Alerter;
+  /** The rules in force, where they come from and where a PUT saves them. */
+  rules: RulesInForce;
 }
 
 /** The alert routes (mounted under /v1). */
-export async function alertRoutes(app: FastifyInstance, { alerter }: AlertRoutesOptions): Promise<void> {
+export async function alertRoutes(app: FastifyInstance, { alerter, rules }: AlertRoutesOptions): Promise<void> {
   app.get(
     "/admin/alerts",
     {
       schema: {
         operationId: "getAlertRules",
         summary: "Read the alert rules in force",
-        response: { 200: ref("AlertRules") },
+        description: "The rules, where they come from (`source`), and whether a PUT is kept across restarts and instances (`durable`).",
+        response: { 200: ref("AlertRulesInForce") },
       },
     },
-    async () => ({ rules: alerter.rules() }),
+    async () => rules.view(),
   );
 
   app.put<{ Body: { rules: AlertRule[] } }>(
@@ -34,15 +39,13 @@ export async function alertRoutes(app: FastifyInstance, { alerter }: AlertRoutes
       schema: {
         operationId: "putAlertRules",
         summary: "Replace the alert rules",
-        description: "Takes effect at the next evaluation; alerts of rules no longer listed stop firing without a webhook.",
+        description:
+          "Checked, then saved (beside a SQLite or Postgres audit log, or in `alerts.rulesFile`), then in force: at this instance's next evaluation, and at the others' within one evaluation interval. A save that fails answers 503 and the rules in force stay. Alerts of rules no longer listed stop firing without a webhook. With `durable: false` in the answer the rules are kept in this process's memory only.",
         body: ref("AlertRules"),
-        response: { 200: ref("AlertRules"), ...errorResponses("INVALID_REQUEST") },
+        response: { 200: ref("AlertRulesInForce"), ...errorResponses("INVALID_REQUEST", "STORE_UNAVAILABLE") },
       },
     },
-    async (request) => {
-      alerter.setRules(request.body.rules);
-      return { rules: alerter.rules() };
-    },
+    async (request) => rules.replace(request.body.rules),
   );
 
   app.get(

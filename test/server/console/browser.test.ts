@@ -277,10 +277,14 @@ describe.skipIf(!available)("the console in Chromium", () => {
     expect(await page.locator("#alerts-firing tbody tr td").allTextContents()).toEqual(
       expect.arrayContaining(["lockout-spike", "lockouts"]),
     );
+    // This service keeps its audit log in memory and has no rules file: the view says saved rules are not kept.
+    expect(await page.locator("#alert-rules-source").textContent()).toBe("In force: the configuration's rules (none saved yet).");
+    await page.getByRole("note").filter({ hasText: "lost on restart" }).waitFor();
     const rules = [{ name: "lockout-spike", kind: "lockouts", windowSeconds: 600, threshold: 5 }];
     await page.getByLabel(/^Rules/).fill(JSON.stringify(rules));
     await page.getByRole("button", { name: "Save rules" }).click();
-    await page.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+    await page.getByRole("status").filter({ hasText: "Saved in this instance's memory only" }).waitFor();
+    expect(await page.locator("#alert-rules-source").textContent()).toBe("In force: rules saved in this instance's memory only.");
     expect(service.alerter.rules()).toEqual(rules);
     // Rules that do not hold together are refused, with the server's reason.
     await page.getByLabel(/^Rules/).fill(JSON.stringify([{ name: "x", kind: "lockouts", windowSeconds: 1, threshold: 5 }]));
