@@ -17,7 +17,8 @@ import {
   type AuditRecord,
 } from "./audit-log.js";
 import { normalizeStatsQuery, type AuditStats, type AuditStatsQuery } from "./stats.js";
-import { statsFromSql, statsStatements, type StatsDialect, type StatsResults } from "./stats-sql.js";
+import { POSTGRES_STATS } from "./postgres-stats-dialect.js";
+import { statsFromSql, statsStatements, type StatsResults } from "./stats-sql.js";
 import { postgresRollupStatements } from "./postgres-rollup.js";
 import { rollupTable } from "./rollup-sql.js";
 import { copyText } from "./copy-text.js";
@@ -40,19 +41,6 @@ export interface PostgresAuditLogOptions {
   /** Where time comes from (for `purge`). Default `Date.now`. */
   now?: () => number;
 }
-
-/** Stats SQL in Postgres: timestamptz times, jsonb metadata. */
-export const POSTGRES_STATS: StatsDialect = {
-  param: (values, value) => `$${values.push(value)}`,
-  time: (ms) => new Date(ms),
-  integer: (p, value) => `${p(String(value))}::bigint`,
-  // The bucket's start: date_bin works on the timestamps' integers, where extract(epoch) is numeric.
-  bucket: (p, q) => `date_bin(${p(`${q.bucketMs} milliseconds`)}::interval, at, ${p(new Date(q.fromMs))}::timestamptz)`,
-  limitName: "CASE WHEN jsonb_typeof(metadata -> 'limit') = 'string' THEN metadata ->> 'limit' END",
-  phonePrefix: "split_part(identifier_masked, '*', 1)",
-  secondsBetween: (later, earlier) => `extract(epoch from (${later} - ${earlier}))::float8`,
-  binaryCollation: ' COLLATE "C"',
-};
 
 /** Postgres's SQLSTATE for a duplicate key. */
 const UNIQUE_VIOLATION = "23505";

@@ -15,7 +15,8 @@ import {
 } from "./audit-log.js";
 import { auditCsv } from "./csv.js";
 import { normalizeStatsQuery, type AuditStats, type AuditStatsQuery } from "./stats.js";
-import { statsFromSql, statsStatements, type StatsDialect, type StatsResults } from "./stats-sql.js";
+import { SQLITE_STATS } from "./sqlite-stats-dialect.js";
+import { statsFromSql, statsStatements, type StatsResults } from "./stats-sql.js";
 import { rollupTable } from "./rollup-sql.js";
 import { sqliteRollupSql } from "./sqlite-rollup.js";
 import { startSqliteReader, type SqliteReader } from "./sqlite-reader.js";
@@ -50,24 +51,6 @@ export interface SqliteAuditLogOptions {
   /** Where time comes from (for `purge`). Default `Date.now`. */
   now?: () => number;
 }
-
-/** Stats SQL in SQLite: times are epoch milliseconds, metadata JSON text. */
-export const SQLITE_STATS: StatsDialect = {
-  param: (values, value) => {
-    values.push(value);
-    return "?";
-  },
-  time: (ms) => ms,
-  integer: (p, value) => p(BigInt(value)),
-  // Integers bound as BigInt: a JavaScript number is bound as a float, and the division would
-  // then give a fraction, one group a row.
-  bucket: (p, q) => `(at - ${p(BigInt(q.fromMs))}) / ${p(BigInt(q.bucketMs))}`,
-  limitName: "CASE WHEN json_type(metadata, '$.limit') = 'text' THEN json_extract(metadata, '$.limit') END",
-  phonePrefix:
-    "substr(identifier_masked, 1, CASE instr(identifier_masked, '*') WHEN 0 THEN length(identifier_masked) ELSE instr(identifier_masked, '*') - 1 END)",
-  secondsBetween: (later, earlier) => `(${later} - ${earlier}) / 1000.0`,
-  binaryCollation: "",
-};
 
 /** The audit log in SQLite: times as epoch milliseconds, metadata as JSON text. */
 export class SqliteAuditLog implements AuditLog {

@@ -8,8 +8,10 @@
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import type { AuditRecord } from "../../src/audit/audit-log.js";
-import { POSTGRES_STATS, postgresAuditLog } from "../../src/audit/postgres.js";
-import { SQLITE_STATS, sqliteAuditLog } from "../../src/audit/sqlite.js";
+import { postgresAuditLog } from "../../src/audit/postgres.js";
+import { POSTGRES_STATS } from "../../src/audit/postgres-stats-dialect.js";
+import { sqliteAuditLog } from "../../src/audit/sqlite.js";
+import { SQLITE_STATS } from "../../src/audit/sqlite-stats-dialect.js";
 import { rollupTable } from "../../src/audit/rollup-sql.js";
 import { statsStatements } from "../../src/audit/stats-sql.js";
 import { normalizeStatsQuery } from "../../src/audit/stats.js";
