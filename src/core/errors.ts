@@ -143,7 +143,7 @@ const REGISTRY = {
   STORE_UNAVAILABLE: {
     status: 503,
     message: "The verification store is unavailable.",
-    when: "the store did not answer, or a strict audit log is full; nothing was approved",
+    when: "the store did not answer, or a strict audit log is full; nothing was approved (for a console session cookie: whether it signed out could not be checked)",
   },
   INTERNAL: {
     status: 500,
