@@ -12,7 +12,19 @@ import type { ConsoleOptions } from "../../../src/server/app.js";
 import { sealSession } from "../../../src/server/admin/sealed-session.js";
 import { apiKeyId } from "../../../src/server/caller.js";
 import { memoryStore } from "../../../src/stores/memory.js";
-import { ADMIN_KEY, AUDIT_KEY, cookieOf, expectError, instance, readStatus, search, signIn, VERIFY_KEY, whoAmI } from "./instances.js";
+import {
+  ADMIN_KEY,
+  AUDIT_KEY,
+  cookieOf,
+  expectError,
+  instance,
+  readStatus,
+  search,
+  signIn,
+  signOut,
+  VERIFY_KEY,
+  whoAmI,
+} from "./instances.js";
 
 const KEYS = generateKey("k1");
 const COOKIE_ATTRIBUTES = /^__Host-otp_console=[A-Za-z0-9_-]{80,256}; Path=\/; HttpOnly; Secure; SameSite=Strict$/;
@@ -83,6 +95,20 @@ describe("the idle timeout and the lifetime", () => {
     const ended = await whoAmI(app, cookie);
     expectError(ended, 401, "UNAUTHORIZED");
     expect(String(ended.headers["set-cookie"])).toMatch(/^__Host-otp_console=; Max-Age=0;/);
+  });
+});
+
+describe("signing out", () => {
+  it("ends every copy of the session's cookie, older and renewed alike", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const app = await start();
+    const first = await signIn(app);
+    vi.advanceTimersByTime(100_000);
+    const renewed = cookieOf(String((await whoAmI(app, first.cookie)).headers["set-cookie"]));
+    expect(renewed).not.toBe(first.cookie);
+    expect((await signOut(app, renewed, first.csrf)).statusCode).toBe(204);
+    expectError(await whoAmI(app, first.cookie), 401, "UNAUTHORIZED");
+    expectError(await whoAmI(app, renewed), 401, "UNAUTHORIZED");
   });
 });
 
