@@ -6,7 +6,7 @@ import "uplot/dist/uPlot.min.css";
 import "./console.css";
 import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { call, json, setCsrfToken, whenSignedOut } from "./api.js";
+import { ApiError, call, json, messageOf, setCsrfToken, whenSignedOut } from "./api.js";
 import { Alerts } from "./alerts.js";
 import { Health } from "./health.js";
 import { Lockouts } from "./lockouts.js";
@@ -50,8 +50,9 @@ function Body({ hash, session }: { hash: string; session: SessionInfo }) {
   return <Overview />;
 }
 
-function Console({ session, onSignOut }: { session: SessionInfo; onSignOut: () => void }) {
+function Console({ session, onSignOut }: { session: SessionInfo; onSignOut: () => Promise<string | undefined> }) {
   const hash = useHash();
+  const [signOutError, setSignOutError] = useState<string | undefined>();
   const main = useRef<HTMLElement>(null);
   // A new view moves the focus to its content, as a page load would, for keyboard and screen reader users.
   useEffect(() => main.current?.focus(), [hash]);
@@ -67,10 +68,15 @@ function Console({ session, onSignOut }: { session: SessionInfo; onSignOut: () =
           ))}
         </nav>
         <span class="who">{session.admin ? "admin" : "read only"}</span>
-        <button type="button" id="sign-out" class="plain" onClick={onSignOut}>
+        <button type="button" id="sign-out" class="plain" onClick={async () => setSignOutError(await onSignOut())}>
           Sign out
         </button>
       </header>
+      {signOutError && (
+        <p class="status err" role="alert">
+          Not signed out: {signOutError}
+        </p>
+      )}
       <main id="main" ref={main} tabIndex={-1}>
         <Body hash={hash} session={session} />
       </main>
@@ -90,9 +96,16 @@ function App() {
   }, []);
   if (session === undefined) return <p>Loading…</p>;
   if (session === null) return <SignIn onSignedIn={signedIn} />;
-  const signOut = async () => {
-    await call("/admin/session", { method: "DELETE" }).catch(() => {});
+  /** Undefined once signed out; else why not (the session stays live on every instance). */
+  const signOut = async (): Promise<string | undefined> => {
+    try {
+      await call("/admin/session", { method: "DELETE" });
+    } catch (error) {
+      // 401: the session had already ended. Anything else (a store that did not answer) ended nothing.
+      if (!(error instanceof ApiError && error.status === 401)) return messageOf(error);
+    }
     signedIn(null);
+    return undefined;
   };
   return <Console session={session} onSignOut={signOut} />;
 }

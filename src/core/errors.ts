@@ -143,7 +143,7 @@ const REGISTRY = {
   STORE_UNAVAILABLE: {
     status: 503,
     message: "The verification store is unavailable.",
-    when: "the store did not answer, or a strict audit log is full; nothing was approved. Also an admin's alert rules that could not be saved (the rules in force stay)",
+    when: "the store did not answer, or a strict audit log is full; nothing was approved. Also an admin's alert rules that could not be saved (the rules in force stay), and a console session cookie whose sign-out could not be checked",
   },
   INTERNAL: {
     status: 500,

@@ -19,6 +19,10 @@ export interface KeyEntry {
   readonly transactionMacKey: KeyObject;
   /** AES-256-GCM key that seals TOTP factors (derived from `encKey`: a token never opens as a factor). */
   readonly factorKey: KeyObject;
+  /** AES-256-GCM key that seals the operator console's session cookies. */
+  readonly consoleSessionKey: KeyObject;
+  /** HMAC-SHA256 key that derives a console session's CSRF token from its id. */
+  readonly consoleCsrfKey: KeyObject;
 }
 
 /**
@@ -89,6 +93,8 @@ function deriveEntry(kid: string, secret: Buffer): KeyEntry {
     identifierMacKey: derive(secret, "identifier-mac"),
     transactionMacKey: derive(secret, "transaction-mac"),
     factorKey: createSecretKey(Buffer.from(hkdfSync("sha256", encKey, Buffer.alloc(0), "otp-actions/v1/totp-factor", SECRET_BYTES))),
+    consoleSessionKey: derive(secret, "console-session"),
+    consoleCsrfKey: derive(secret, "console-csrf"),
   };
   secret.fill(0);
   return entry;

@@ -103,12 +103,17 @@ export interface ServerOptions {
 export interface ConsoleOptions {
   /** A session unused this long ends. Default 900 (15 minutes). */
   idleTimeoutSeconds?: number;
+  /** A session ends this long after sign-in, however busy. Default 43,200 (12 hours). */
+  lifetimeSeconds?: number;
+  /** A store call checking or recording a sign-out that takes longer answers 503. Default 1,000 ms. */
+  storeTimeoutMs?: number;
   /** Secure `__Host-` session cookie. Default: on, but off in development (plain HTTP on loopback). */
   secureCookie?: boolean;
   signInLimit?: SignInLimitOptions;
 }
 
 const DEFAULT_CONSOLE_IDLE_TIMEOUT_SECONDS = 900;
+const DEFAULT_CONSOLE_LIFETIME_SECONDS = 43_200;
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 // Longer than the slowest handler: a start whose delivery uses all its attempts takes about 31 s
@@ -157,10 +162,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (options.development) app.addHook("onRequest", loopbackHostOnly(options.development.allowedHosts));
   const consoleOptions = options.console === false ? undefined : (options.console ?? {});
   const secureCookie = consoleOptions?.secureCookie ?? options.development === undefined;
+  // Sessions are sealed with the engine's keys and sign out in its store: shared by every instance.
   const sessions =
     consoleOptions &&
-    new ConsoleSessions({ idleTimeoutSeconds: consoleOptions.idleTimeoutSeconds ?? DEFAULT_CONSOLE_IDLE_TIMEOUT_SECONDS });
-  const auth = bearerAuth(options.apiKeys, sessions && sessionAuth({ sessions, secureCookie }));
+    new ConsoleSessions({
+      keyring: options.otp.keyring,
+      apiKeys: options.apiKeys,
+      store: options.otp.store,
+      idleTimeoutSeconds: consoleOptions.idleTimeoutSeconds ?? DEFAULT_CONSOLE_IDLE_TIMEOUT_SECONDS,
+      lifetimeSeconds: consoleOptions.lifetimeSeconds ?? DEFAULT_CONSOLE_LIFETIME_SECONDS,
+      secureCookie,
+      ...(consoleOptions.storeTimeoutMs !== undefined && { storeTimeoutMs: consoleOptions.storeTimeoutMs }),
+    });
+  const auth = bearerAuth(options.apiKeys, sessions && sessionAuth(sessions));
   // Before any route, so that every route's answers are counted.
   const metrics = options.metrics;
   const httpMetrics = metrics && installHttpMetrics(app);
@@ -233,7 +247,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await consoleRoutes(app, {
       apiKeys: options.apiKeys,
       sessions,
-      secureCookie,
       ...(consoleOptions?.signInLimit && { signInLimit: consoleOptions.signInLimit }),
     });
   return app;

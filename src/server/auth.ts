@@ -82,52 +82,55 @@ export function callerOfKey(entry: ApiKeyOption): Caller {
 
 /**
  * An onRequest hook (callback style: it runs on every /v1 and /metrics request). With `session`, a
- * request without an Authorization header may instead be signed in by the console's session.
+ * request without an Authorization header may instead be signed in by the console's session; its
+ * refusals (a missing CSRF token, a store that cannot say whether it signed out) go to the error
+ * handler.
  */
 export function bearerAuth(
   apiKeys: readonly ApiKeyOption[],
   session?: SessionAuth,
-): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
+): (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void {
   const matches = apiKeyIndexMatcher(apiKeys);
   const callers: Caller[] = apiKeys.map(callerOfKey);
   return (request, reply, done) => {
     const header = request.headers.authorization;
-    let scopes: number;
-    let caller: Caller | undefined;
     if (header === undefined && session !== undefined) {
-      const signedIn = session(request);
-      if (signedIn instanceof OtpError) {
-        sendOtpError(reply, signedIn);
-        return;
-      }
-      scopes = signedIn?.scopes ?? 0;
-      caller = signedIn?.caller;
-    } else {
-      const presented = typeof header === "string" ? BEARER.exec(header)?.[1] : undefined;
-      const match = presented === undefined ? { scopes: 0, index: -1 } : matches(presented);
-      scopes = match.scopes;
-      caller = callers[match.index];
-    }
-    if (scopes === 0) {
-      // Answering without calling done() ends the request here: the body is never read.
-      reply.header("www-authenticate", 'Bearer realm="otp-actions"');
-      sendOtpError(reply, new OtpError("UNAUTHORIZED", { message: UNAUTHORIZED_MESSAGE }));
+      session(request, reply).then(
+        (signedIn) => admit(request, reply, done, signedIn?.scopes ?? 0, signedIn?.caller),
+        (error: Error) => done(error),
+      );
       return;
     }
-    if (caller !== undefined) setCaller(request, caller);
-    const needed = scopeForRoute(request.routeOptions.url);
-    // Every bit of the scope: `admin` is all of them, so a key with any one scope is no admin.
-    const mask = needed === undefined ? 0 : scopeMask([needed]);
-    if ((scopes & mask) === mask) return done();
-    reply.header(
-      "www-authenticate",
-      `Bearer realm="otp-actions", error="insufficient_scope", scope="${needed === "admin" ? "admin" : `${needed} admin`}"`,
-    );
-    sendOtpError(
-      reply,
-      new OtpError("INSUFFICIENT_SCOPE", {
-        message: `This API key does not have the '${needed}' scope this endpoint needs (scopes: ${SCOPES.join(", ")}).`,
-      }),
-    );
+    const presented = typeof header === "string" ? BEARER.exec(header)?.[1] : undefined;
+    const match = presented === undefined ? { scopes: 0, index: -1 } : matches(presented);
+    admit(request, reply, done, match.scopes, callers[match.index]);
   };
+}
+
+/** Lets the request on when `scopes` hold the route's scope; else answers 401 or 403 itself. */
+function admit(request: FastifyRequest, reply: FastifyReply, done: () => void, scopes: number, caller: Caller | undefined): void {
+  if (scopes === 0) {
+    // Answering without calling done() ends the request here: the body is never read.
+    reply.header("www-authenticate", 'Bearer realm="otp-actions"');
+    sendOtpError(reply, new OtpError("UNAUTHORIZED", { message: UNAUTHORIZED_MESSAGE }));
+    return;
+  }
+  if (caller !== undefined) setCaller(request, caller);
+  const needed = scopeForRoute(request.routeOptions.url);
+  // Every bit of the scope: `admin` is all of them, so a key with any one scope is no admin.
+  const mask = needed === undefined ? 0 : scopeMask([needed]);
+  if ((scopes & mask) === mask) {
+    done();
+    return;
+  }
+  reply.header(
+    "www-authenticate",
+    `Bearer realm="otp-actions", error="insufficient_scope", scope="${needed === "admin" ? "admin" : `${needed} admin`}"`,
+  );
+  sendOtpError(
+    reply,
+    new OtpError("INSUFFICIENT_SCOPE", {
+      message: `This API key does not have the '${needed}' scope this endpoint needs (scopes: ${SCOPES.join(", ")}).`,
+    }),
+  );
 }

@@ -351,7 +351,15 @@ export const CONFIG_SCHEMA: SchemaNode = {
       "the audit log beside the ledger",
     ),
     console: object(
-      { idleTimeoutSeconds: integer(60, 86_400, "a console session unused this long ends; the operator signs in again", 900) },
+      {
+        idleTimeoutSeconds: integer(60, 86_400, "a console session unused this long ends; the operator signs in again", 900),
+        lifetimeSeconds: integer(
+          300,
+          604_800,
+          "a console session ends this long after sign-in, however busy; the operator signs in again",
+          43_200,
+        ),
+      },
       "the operator console at /admin",
     ),
     webhooks: WEBHOOKS_SCHEMA,

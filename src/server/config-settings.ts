@@ -64,6 +64,6 @@ export interface SettingsDocument {
   };
   templates?: { appName?: string; webOtpDomain?: string };
   audit?: { retentionDays?: number; maxBuffered?: number; strict?: boolean; url?: string };
-  console?: { idleTimeoutSeconds?: number };
+  console?: { idleTimeoutSeconds?: number; lifetimeSeconds?: number };
   webhooks?: WebhooksSettingsDocument;
 }

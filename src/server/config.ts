@@ -49,6 +49,8 @@ export interface ServiceConfig {
   auditStrict: boolean;
   /** A console session unused this long ends (OTP_CONSOLE_IDLE_TIMEOUT_SECONDS, default 900). */
   consoleIdleTimeoutSeconds: number;
+  /** A console session ends this long after sign-in (OTP_CONSOLE_LIFETIME_SECONDS, default 43,200). */
+  consoleLifetimeSeconds: number;
   /** Per-purpose policy (`purposes.<name>` in the file), laid over `policy` by the engine. */
   purposes: Record<string, PurposePolicy>;
   /** ISO country of phone numbers given in national form (OTP_DEFAULT_COUNTRY). */
@@ -201,6 +203,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): S
     auditMaxBuffered: audit.maxBuffered ?? 50_000,
     auditStrict: audit.strict ?? false,
     consoleIdleTimeoutSeconds: settings.console?.idleTimeoutSeconds ?? 900,
+    consoleLifetimeSeconds: settings.console?.lifetimeSeconds ?? 43_200,
     purposes,
     defaultCountry: defaultCountry as CountryCode | undefined,
     configFile,

@@ -206,7 +206,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     apiKeys: secrets.apiKeys,
     trustProxy: config.trustProxy,
     bodyLimitBytes: config.bodyLimitBytes,
-    console: { idleTimeoutSeconds: config.consoleIdleTimeoutSeconds },
+    console: { idleTimeoutSeconds: config.consoleIdleTimeoutSeconds, lifetimeSeconds: config.consoleLifetimeSeconds },
     auditLog,
     schema,
     stopping: () => closing,

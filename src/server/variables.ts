@@ -146,6 +146,12 @@ export const VARIABLES: readonly Variable[] = [
     kind: "integer",
     help: "a console session unused this long ends (/admin)",
   },
+  {
+    name: "OTP_CONSOLE_LIFETIME_SECONDS",
+    path: ["console", "lifetimeSeconds"],
+    kind: "integer",
+    help: "a console session ends this long after sign-in, however busy",
+  },
   { name: "OTP_ALERTS_INTERVAL_SECONDS", path: ["alerts", "intervalSeconds"], kind: "integer", help: "how often alert rules run" },
   {
     name: "OTP_ALERTS_WEBHOOK_URL",

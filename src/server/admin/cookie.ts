@@ -11,9 +11,12 @@ export function sessionCookieName(secure: boolean): string {
   return secure ? "__Host-otp_console" : "otp_console";
 }
 
-/** The Set-Cookie value that opens a session. No Max-Age: the browser drops it when closed, the server when idle. */
-export function sessionCookie(id: string, secure: boolean): string {
-  return serialize(sessionCookieName(secure), id, { httpOnly: true, sameSite: "strict", secure, path: "/" });
+/**
+ * The Set-Cookie value that carries a session (sealed-session.ts), at sign-in and when renewed. No
+ * Max-Age: the browser drops it when closed, the server when idle or past its lifetime.
+ */
+export function sessionCookie(value: string, secure: boolean): string {
+  return serialize(sessionCookieName(secure), value, { httpOnly: true, sameSite: "strict", secure, path: "/" });
 }
 
 /** The Set-Cookie value that removes it. */
@@ -21,8 +24,8 @@ export function clearedSessionCookie(secure: boolean): string {
   return serialize(sessionCookieName(secure), "", { httpOnly: true, sameSite: "strict", secure, path: "/", maxAge: 0 });
 }
 
-/** The session id the request's Cookie header carries, if any. */
-export function sessionIdFrom(request: FastifyRequest, secure: boolean): string | undefined {
+/** The session cookie's value in the request's Cookie header, if any. */
+export function sessionCookieFrom(request: FastifyRequest, secure: boolean): string | undefined {
   const header = request.headers.cookie;
   if (typeof header !== "string") return undefined;
   const value = parse(header)[sessionCookieName(secure)];

@@ -6,26 +6,23 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { OtpError } from "../../core/errors.js";
 import { SCOPES, scopeMask, type ApiKeyOption } from "../api-keys.js";
-import { apiKeyIndexMatcher, callerOfKey } from "../auth.js";
+import { apiKeyIndexMatcher } from "../auth.js";
 import { sendOtpError } from "../errors.js";
 import { PAGE_CSP } from "../headers.js";
 import { CONSOLE_FILES, type ConsoleFile, consoleFile } from "./assets.js";
-import { clearedSessionCookie, sessionCookie, sessionIdFrom } from "./cookie.js";
+import { clearedSessionCookie, sessionCookie, sessionCookieFrom } from "./cookie.js";
 import { csrfMatches } from "./csrf.js";
 import { consolePage } from "./page.js";
-import type { ConsoleSession, ConsoleSessions } from "./sessions.js";
+import { renew } from "./session-auth.js";
+import { CONSOLE_SCOPES, type ConsoleSession, type ConsoleSessions } from "./sessions.js";
 import { type SignInLimitOptions, signInLimit } from "./sign-in-limit.js";
 
 export interface ConsoleRoutesOptions {
   apiKeys: readonly ApiKeyOption[];
   sessions: ConsoleSessions;
-  /** Secure `__Host-` cookie: everywhere but development over plain HTTP. */
-  secureCookie: boolean;
   signInLimit?: SignInLimitOptions;
 }
 
-/** The scopes that open the console: `audit` reads, `admin` reads and acts. */
-const CONSOLE_SCOPES = scopeMask(["audit"]);
 const ADMIN = scopeMask(["admin"]);
 
 /** What the page learns about its session: never the key, and the token only its own script can read. */
@@ -39,16 +36,20 @@ function sessionBody(session: ConsoleSession, idleTimeoutSeconds: number) {
   };
 }
 
-const SESSION_MESSAGE = "Sign in to the console first: no session, or it ended (signed out or idle too long).";
+const SESSION_MESSAGE =
+  "Sign in to the console first: no session, or it ended (signed out, idle too long, past its lifetime, or its key removed).";
 
 export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutesOptions): Promise<void> {
-  const { sessions, secureCookie } = options;
+  const { sessions } = options;
+  const { secureCookie } = sessions;
   const matches = apiKeyIndexMatcher(options.apiKeys);
   const limit = signInLimit(options.signInLimit);
   const html = consolePage();
-  const current = (request: FastifyRequest): ConsoleSession | undefined => {
-    const id = sessionIdFrom(request, secureCookie);
-    return id === undefined ? undefined : sessions.use(id);
+  /** The request's live session, its cookie renewed on the reply when due; throws STORE_UNAVAILABLE. */
+  const current = async (request: FastifyRequest, reply: FastifyReply): Promise<ConsoleSession | undefined> => {
+    const session = await sessions.resume(sessionCookieFrom(request, secureCookie));
+    if (session !== undefined) renew(reply, session, secureCookie);
+    return session;
   };
   const noSession = (reply: FastifyReply): FastifyReply =>
     sendOtpError(
@@ -94,28 +95,27 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
             reply,
             new OtpError("INSUFFICIENT_SCOPE", { message: "The console needs a key with the 'audit' scope (read only) or 'admin'." }),
           );
-        // A new id at every sign-in: an id known before it never opens the signed-in session.
-        const previous = sessionIdFrom(request, secureCookie);
-        if (previous !== undefined) sessions.end(previous);
-        const session = sessions.create(scopes, callerOfKey(options.apiKeys[index]!));
+        // A new id at every sign-in, and the session of the cookie it replaces ends everywhere.
+        await sessions.endCookie(sessionCookieFrom(request, secureCookie));
+        const { session, cookie } = sessions.create(options.apiKeys[index]!);
         return reply
           .code(201)
-          .header("set-cookie", sessionCookie(session.id, secureCookie))
+          .header("set-cookie", sessionCookie(cookie, secureCookie))
           .send(sessionBody(session, sessions.idleTimeoutSeconds));
       },
     );
 
     scope.get("/admin/session", async (request, reply) => {
-      const session = current(request);
+      const session = await current(request, reply);
       if (session === undefined) return noSession(reply);
       return sessionBody(session, sessions.idleTimeoutSeconds);
     });
 
     scope.delete("/admin/session", async (request, reply) => {
-      const session = current(request);
+      const session = await sessions.resume(sessionCookieFrom(request, secureCookie));
       if (session === undefined) return noSession(reply);
       if (!csrfMatches(request, session.csrfToken)) return sendOtpError(reply, new OtpError("CSRF_TOKEN_INVALID"));
-      sessions.end(session.id);
+      await sessions.end(session);
       return reply.code(204).header("set-cookie", clearedSessionCookie(secureCookie)).send();
     });
   });
