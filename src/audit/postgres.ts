@@ -180,7 +180,7 @@ export class PostgresAuditLog implements AuditLog {
     return toPage(rows.map(rowToRecord), f.limit);
   }
 
-  /** Counts per bucket, totals, latencies and top refusal sources: six GROUP BY and window queries, side by side on the pool. */
+  /** Counts per bucket, totals, latencies and top refusal sources: five GROUP BY and window queries (and the rollup's), side by side on the pool. */
   async stats(query: AuditStatsQuery): Promise<AuditStats> {
     const q = normalizeStatsQuery(query);
     const answers = await Promise.all(

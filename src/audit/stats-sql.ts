@@ -1,8 +1,8 @@
 /**
- * The stats of a SQL audit log: six GROUP BY or window queries over the time range, built once
+ * The stats of a SQL audit log: five GROUP BY or window queries over the time range, built once
  * for both SQLite and Postgres (a dialect supplies the few expressions that differ), whose rows
  * `statsFromSql` makes into the same answer the memory log gives. The counts of whole hours come
- * from the hourly rollup (two more queries), the rows being read only for the hours it cannot
+ * from the hourly rollup (one more query), the rows being read only for the hours it cannot
  * answer (rollup-plan.ts).
  */
 import { countryOfPhonePrefix } from "./phone-prefix.js";
@@ -16,7 +16,6 @@ import {
   STATS_COUNTERS,
   zeroCounts,
   type AuditStats,
-  type AuditStatsLimitCount,
   type AuditStatsPercentiles,
   type BucketChannelCounts,
   type NormalizedStatsQuery,
@@ -45,7 +44,7 @@ export interface StatsDialect {
 
 /** One query: its name, text and values. */
 export interface StatsStatement {
-  name: "cells" | "byLimit" | "topIps" | "prefixes" | "checkLatency" | "timeToApprove" | "rollupCells" | "rollupByLimit";
+  name: "cells" | "topIps" | "prefixes" | "checkLatency" | "timeToApprove" | "rollupCells";
   sql: string;
   values: unknown[];
 }
@@ -103,14 +102,9 @@ export function statsStatements(table: string, q: NormalizedStatsQuery, dialect:
             "rollupCells",
             (p) =>
               `SELECT (hour * ${HOUR_MS} - ${dialect.integer(p, q.fromMs)}) / ${dialect.integer(p, q.bucketMs)} AS idx,
-                 CASE WHEN nulls & 2 = 0 THEN channel END AS channel, action, locked, SUM(count) AS c
-               FROM ${rollup} WHERE ${rollupWhere(p, hours)} GROUP BY 1, 2, 3, 4`,
-          ),
-          statement(
-            "rollupByLimit",
-            (p) =>
-              `SELECT CASE WHEN nulls & 4 = 0 THEN lim END AS lim, SUM(count) AS c FROM ${rollup}
-               WHERE ${rollupWhere(p, hours)} AND action = 'rate_limited' AND locked = 0 GROUP BY 1`,
+                 CASE WHEN nulls & 2 = 0 THEN channel END AS channel, action, locked, CASE WHEN nulls & 4 = 0 THEN lim END AS lim,
+                 SUM(count) AS c
+               FROM ${rollup} WHERE ${rollupWhere(p, hours)} GROUP BY 1, 2, 3, 4, 5`,
           ),
         ];
   // The time of the N-th newest row of the range matching `condition`, or `from` when there are
@@ -120,19 +114,15 @@ export function statsStatements(table: string, q: NormalizedStatsQuery, dialect:
        ORDER BY at DESC LIMIT 1 OFFSET ${dialect.integer(p, PERCENTILE_ROWS - 1)}), ${p(dialect.time(q.fromMs))})`;
   return [
     ...fromRollup,
-    // Plain counts by bucket, channel, action and lockout, summed into counters afterwards: a
-    // third of the time of seven conditional sums a row.
+    // Plain counts by bucket, channel, action, lockout and (for a rate-limited row) limit, summed
+    // into counters afterwards: a third of the time of seven conditional sums a row, and one pass
+    // over the rows for the counts and the limits both.
     statement(
       "cells",
       (p, _, rowsWhere) =>
-        `SELECT ${dialect.bucket(p, q)} AS idx, channel, action, status = ${quoted(LOCKED_OUT)} AS locked, COUNT(*) AS c
-         FROM ${table} WHERE ${rowsWhere()} AND action IN (${counted}) GROUP BY 1, 2, 3, 4`,
-    ),
-    statement(
-      "byLimit",
-      (_, __, rowsWhere) =>
-        `SELECT ${dialect.limitName} AS lim, COUNT(*) AS c FROM ${table}
-         WHERE ${rowsWhere()} AND ${refusals} AND action = 'rate_limited' AND status <> ${quoted(LOCKED_OUT)} GROUP BY 1`,
+        `SELECT ${dialect.bucket(p, q)} AS idx, channel, action, status = ${quoted(LOCKED_OUT)} AS locked,
+           CASE WHEN action = 'rate_limited' AND status <> ${quoted(LOCKED_OUT)} THEN ${dialect.limitName} END AS lim, COUNT(*) AS c
+         FROM ${table} WHERE ${rowsWhere()} AND action IN (${counted}) GROUP BY 1, 2, 3, 4, 5`,
     ),
     statement(
       "topIps",
@@ -181,26 +171,21 @@ function percentilesFrom(rows: Row[]): AuditStatsPercentiles {
   return result;
 }
 
-/** Rate-limited counts by limit, the rollup's and the rows' summed. */
-function byLimitFrom(rows: Row[]): AuditStatsLimitCount[] {
-  const counts = new Map<string | null, number>();
-  for (const row of rows) {
-    const limit = (row.lim as string | null) ?? null;
-    counts.set(limit, (counts.get(limit) ?? 0) + Number(row.c));
-  }
-  return [...counts].map(([limit, count]) => ({ limit, count }));
-}
-
 /** What the statements answered, by name; the rollup's only when the range used it. */
-export type StatsResults = Record<Exclude<StatsStatement["name"], "rollupCells" | "rollupByLimit">, Row[]> &
-  Partial<Record<"rollupCells" | "rollupByLimit", Row[]>>;
+export type StatsResults = Record<Exclude<StatsStatement["name"], "rollupCells">, Row[]> & Partial<Record<"rollupCells", Row[]>>;
 
 /** The answer from each statement's rows, by statement name. */
 export function statsFromSql(q: NormalizedStatsQuery, results: StatsResults): AuditStats {
   const cells: BucketChannelCounts[] = [];
+  // Rate-limited counts by limit, the rollup's and the rows' summed.
+  const byLimit = new Map<string | null, number>();
   for (const row of [...(results.rollupCells ?? []), ...results.cells]) {
     const counter = counterOf(String(row.action), row.locked === true || Number(row.locked) === 1 ? LOCKED_OUT : "");
     if (counter === undefined) continue;
+    if (counter === "rateLimited") {
+      const limit = (row.lim as string | null) ?? null;
+      byLimit.set(limit, (byLimit.get(limit) ?? 0) + Number(row.c));
+    }
     // An index, or (Postgres) the bucket's start.
     const index = row.idx instanceof Date ? Math.round((row.idx.getTime() - q.fromMs) / q.bucketMs) : Number(row.idx);
     const cell: BucketChannelCounts = { index, channel: (row.channel as string | null) ?? null, ...zeroCounts() };
@@ -209,7 +194,7 @@ export function statsFromSql(q: NormalizedStatsQuery, results: StatsResults): Au
   }
   const parts: StatsParts = {
     cells,
-    byLimit: byLimitFrom([...(results.rollupByLimit ?? []), ...results.byLimit]),
+    byLimit: [...byLimit].map(([limit, count]) => ({ limit, count })),
     topIps: results.topIps.map((row) => ({ value: String(row.value), count: Number(row.c) })),
     prefixes: results.prefixes.map((row) => [String(row.value), Number(row.c)]),
     checkLatencyMs: percentilesFrom(results.checkLatency),
