@@ -21,6 +21,7 @@ export const AUDIT_ACTIONS = [
   "factor_confirmed",
   "factor_verified",
   "factor_failed",
+  "recovery_codes_generated",
   "recovery_code_used",
   "unlocked",
 ] as const;

@@ -19,6 +19,8 @@ const ACTIONS: Partial<Record<OtpEvent["type"], { action: AuditAction; status: s
   factor_confirmed: { action: "factor_confirmed", status: "approved" },
   factor_verified: { action: "factor_verified", status: "approved" },
   factor_failed: { action: "factor_failed", status: "FAILED" },
+  // Every earlier set stops working: a row support can point to when an old code is refused.
+  recovery_codes_generated: { action: "recovery_codes_generated", status: "issued" },
   recovery_code_used: { action: "recovery_code_used", status: "approved" },
   unlocked: { action: "unlocked", status: "unlocked" },
   // validation_attempt is left out: every check also emits succeeded or failed.

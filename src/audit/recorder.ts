@@ -1,7 +1,7 @@
 import { OtpError } from "../core/errors.js";
 import type { Otp } from "../engine/types.js";
 import type { OtpEvent } from "../contracts/events.js";
-import { wrapOperations } from "../telemetry/wrap.js";
+import { wrapOperations, type OtpOperation } from "../telemetry/wrap.js";
 import type { AuditLog, AuditRecord } from "./audit-log.js";
 import { AUDITED_EVENT_TYPES, auditRecordFromEvent } from "./record-from-event.js";
 
@@ -87,6 +87,11 @@ export interface AuditRecorder {
 /** What a refused operation answers: a 503, with nothing done. */
 const AUDIT_FULL_MESSAGE = "The audit log is not keeping up; nothing was done. Try again shortly.";
 
+/**
+ * What a full strict log refuses: new codes and their checks. Cancelling (`revoke`, `cancel`)
+ * only ends a verification, so it is never held back; `unlock` and the factor operations pass too.
+ */
+const REFUSED_WHEN_FULL: ReadonlySet<OtpOperation> = new Set(["generate", "start", "resend", "regenerate", "verify"]);
 /** The most records one `append` carries. */
 const MAX_ROWS_PER_WRITE = 5_000;
 /** Writes under way at once, at most. */
@@ -181,7 +186,7 @@ class Recorder implements AuditRecorder {
 
   refuseWhenFull(otp: Otp): Otp {
     return wrapOperations(otp, (operation, _input, run) => {
-      if (operation === "revoke" || !this.full) return run();
+      if (!REFUSED_WHEN_FULL.has(operation) || !this.full) return run();
       this.#refused += 1;
       return Promise.reject(
         new OtpError("STORE_UNAVAILABLE", {

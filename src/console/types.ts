@@ -50,6 +50,7 @@ export const ACTIONS = [
   "factor_confirmed",
   "factor_verified",
   "factor_failed",
+  "recovery_codes_generated",
   "recovery_code_used",
 ] as const;
 

@@ -17,6 +17,7 @@ export const EVENT_TYPES = [
   "factor_confirmed",
   "factor_verified",
   "factor_failed",
+  "recovery_codes_generated",
   "recovery_code_used",
   "unlocked",
 ] as const;

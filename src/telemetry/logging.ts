@@ -35,6 +35,7 @@ const DEFAULT_LEVELS: Readonly<Record<OtpEventType, LogLevel>> = {
   factor_confirmed: "info",
   factor_verified: "info",
   factor_failed: "info",
+  recovery_codes_generated: "info",
   recovery_code_used: "warn",
   unlocked: "warn",
 };

@@ -1,7 +1,28 @@
 import type { Otp } from "../engine/types.js";
 
-/** The operations of an `Otp` that do work, and so are worth timing or tracing. */
-export type OtpOperation = "generate" | "start" | "resend" | "regenerate" | "verify" | "revoke";
+/**
+ * The operations of an `Otp` that do work, and so are worth timing or tracing: the span names
+ * (`otp.<operation>`) and the duration metric's `operation` label. `status`, a read that changes
+ * nothing, is not among them.
+ */
+export const OTP_OPERATIONS = [
+  "generate",
+  "start",
+  "resend",
+  "regenerate",
+  "verify",
+  "revoke",
+  "cancel",
+  "unlock",
+  "totp.enrol",
+  "totp.confirm",
+  "totp.verify",
+  "totp.recoveryCodes",
+  "totp.useRecoveryCode",
+] as const;
+
+/** One of `OTP_OPERATIONS`. */
+export type OtpOperation = (typeof OTP_OPERATIONS)[number];
 
 /**
  * Runs `run` (the real operation) and returns what it returns or throws what it throws; `input`
@@ -19,6 +40,7 @@ function traced<T extends { traceId?: string } | undefined>(input: T, traceId: s
 
 /** An `Otp` whose operations go through `around`; everything else is the wrapped engine's. */
 export function wrapOperations(otp: Otp, around: Around): Otp {
+  const totp = wrapTotp(otp.totp, around);
   return {
     generate: (input) => around("generate", input, (traceId) => otp.generate(traced(input, traceId))),
     start: (input) => around("start", input, (traceId) => otp.start(traced(input, traceId))),
@@ -26,10 +48,10 @@ export function wrapOperations(otp: Otp, around: Around): Otp {
     regenerate: (input) => around("regenerate", input, (traceId) => otp.regenerate(traced(input, traceId))),
     verify: (input) => around("verify", input, (traceId) => otp.verify(traced(input, traceId))),
     revoke: (context, options) => around("revoke", context, (traceId) => otp.revoke(context, traced(options ?? {}, traceId))),
-    // A read that changes nothing, and an operator's rare actions: passed through, not timed.
+    cancel: (id, options) => around("cancel", id, (traceId) => otp.cancel(id, traced(options ?? {}, traceId))),
+    unlock: (input) => around("unlock", input, (traceId) => otp.unlock(traced(input, traceId))),
+    // A read that changes nothing: passed through, not timed.
     status: (id) => otp.status(id),
-    cancel: (id, options) => otp.cancel(id, options),
-    unlock: (input) => otp.unlock(input),
     on: (type, listener) => otp.on(type, listener),
     normalizeIdentifier: (identifier, kind) => otp.normalizeIdentifier(identifier, kind),
     close: () => otp.close(),
@@ -42,9 +64,17 @@ export function wrapOperations(otp: Otp, around: Around): Otp {
     get channels() {
       return otp.channels;
     },
-    // Passed through untimed: TOTP operations are not among the timed operations yet.
-    get totp() {
-      return otp.totp;
-    },
+    totp,
+  };
+}
+
+/** The factor operations through `around`, as `totp.<operation>`. */
+function wrapTotp(totp: Otp["totp"], around: Around): Otp["totp"] {
+  return {
+    enrol: (input) => around("totp.enrol", input, (traceId) => totp.enrol(traced(input, traceId))),
+    confirm: (input) => around("totp.confirm", input, (traceId) => totp.confirm(traced(input, traceId))),
+    verify: (input) => around("totp.verify", input, (traceId) => totp.verify(traced(input, traceId))),
+    recoveryCodes: (input) => around("totp.recoveryCodes", input, (traceId) => totp.recoveryCodes(traced(input, traceId))),
+    useRecoveryCode: (input) => around("totp.useRecoveryCode", input, (traceId) => totp.useRecoveryCode(traced(input, traceId))),
   };
 }

@@ -105,8 +105,11 @@ describe("audit recorder", () => {
     await otp.generate({ identifier: "user@example.com", purpose: "login" });
     expect(recorder.pending).toBe(11);
     expect(recorder.dropped).toBe(0);
-    // Cancelling is never refused.
+    // Cancelling is never refused, nor is an operator's cancel by id or unlock.
     await guarded.revoke(first.context);
+    const other = await otp.generate({ identifier: "user@example.com", purpose: "login" });
+    await guarded.cancel(other.id);
+    await guarded.unlock({ identifier: "user@example.com", purpose: "login" });
     expect(recorder.status().refused).toBe(2);
 
     state.down = false;
@@ -117,7 +120,7 @@ describe("audit recorder", () => {
     });
     await guarded.generate({ identifier: "user@example.com", purpose: "login" });
     await recorder.close();
-    expect(log.size).toBe(14);
+    expect(log.size).toBe(17);
   });
 
   it("reports itself degraded past degradedAt or while its writes fail", async () => {

@@ -75,10 +75,16 @@ describe("/v1/factors/totp", () => {
       "factor_failed:ALREADY_USED",
       "factor_verified:approved",
       "recovery_code_used:approved",
+      "recovery_codes_generated:issued",
     ]);
     expect(rows.every((row) => row.purpose === "totp" && row.identifierMasked === "a***@example.com")).toBe(true);
     expect(rows.find((row) => row.action === "factor_enrolled")!.clientIp).toBe("198.51.100.4");
     expect(rows.find((row) => row.action === "factor_verified")!.traceId).toBe("req-verify");
+    // New recovery codes are one row, under the factor, with the request's id and none of the codes.
+    const issuedCodes = rows.filter((row) => row.action === "recovery_codes_generated");
+    expect(issuedCodes).toHaveLength(1);
+    expect(issuedCodes[0]).toMatchObject({ verificationId: enrolment.factorId, traceId: "req-recovery-codes", metadata: null });
+    for (const secret of [...codes, factor, withCodes]) expect(JSON.stringify(issuedCodes[0])).not.toContain(secret);
     const text = audit.body;
     for (const secret of [enrolment.secret, first, next, ...codes, enrolment.factor, factor, withCodes]) expect(text).not.toContain(secret);
 

@@ -281,7 +281,7 @@ describe("recovery codes", () => {
 });
 
 describe("events", () => {
-  it("tell enrolment, confirmation, verification, failure and recovery use, without the secret or a code", async () => {
+  it("tell enrolment, confirmation, verification, failure, new recovery codes and their use, without the secret or a code", async () => {
     const setup = engine();
     const enrolment = await setup.otp.totp.enrol({ account: ACCOUNT, issuer: ISSUER, client: { ip: "198.51.100.7" } });
     const code = setup.codeOf(enrolment.secret);
@@ -294,7 +294,14 @@ describe("events", () => {
     await setup.otp.totp.useRecoveryCode({ factor: withCodes, code: codes[0]! });
 
     const types = setup.events.map((event) => event.type);
-    expect(types).toEqual(["factor_enrolled", "factor_confirmed", "factor_failed", "factor_verified", "recovery_code_used"]);
+    expect(types).toEqual([
+      "factor_enrolled",
+      "factor_confirmed",
+      "factor_failed",
+      "factor_verified",
+      "recovery_codes_generated",
+      "recovery_code_used",
+    ]);
     for (const event of setup.events) {
       expect(event.id).toBe(enrolment.factorId);
       expect(event.purpose).toBe("totp");
@@ -302,6 +309,6 @@ describe("events", () => {
     }
     expect(setup.events[2]!.reason).toBe("ALREADY_USED");
     const text = JSON.stringify(setup.events);
-    for (const secret of [enrolment.secret, code, next, codes[0]!, enrolment.factor, factor]) expect(text).not.toContain(secret);
+    for (const secret of [enrolment.secret, code, next, ...codes, enrolment.factor, factor, withCodes]) expect(text).not.toContain(secret);
   });
 });

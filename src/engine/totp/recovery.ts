@@ -37,6 +37,8 @@ export async function recoveryCodes(ctx: EngineContext, input: TotpFactorInput):
   }
   const { codes, hashKey, hashes } = newRecoveryCodes();
   const factor = sealFactor(ctx.keyring, { ...claims, recovery: { generation, hashKey, hashes } });
+  // The factor's scope only: the codes and their hashes stay out of listeners' reach.
+  emit(ctx, "recovery_codes_generated", call.base);
   return { factorId: claims.id, factor, codes };
 }
 

@@ -18,6 +18,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "factor.verified",
   "factor.failed",
   "factor.locked_out",
+  "factor.recovery_codes_generated",
   "factor.recovery_code_used",
 ] as const;
 
@@ -39,6 +40,7 @@ const FROM_ENGINE: Partial<Record<OtpEventType, WebhookEventType>> = {
   factor_confirmed: "factor.confirmed",
   factor_verified: "factor.verified",
   factor_failed: "factor.failed",
+  recovery_codes_generated: "factor.recovery_codes_generated",
   recovery_code_used: "factor.recovery_code_used",
 };
 

@@ -125,9 +125,12 @@ describe("outgoing webhooks in the service", () => {
     const confirmed = (await post("/v1/factors/totp/confirm", { factor: enrolled.factor, code: codeAt(0) })).json();
     expect((await post("/v1/factors/totp/verify", { factor: confirmed.factor, code: codeAt(1) })).statusCode).toBe(200);
     expect((await post("/v1/factors/totp/verify", { factor: confirmed.factor, code: codeAt(1) })).statusCode).toBe(410);
+    const recovery = await post("/v1/factors/totp/recovery-codes", { factor: confirmed.factor });
+    expect(recovery.statusCode).toBe(201);
+    const { codes } = recovery.json() as { codes: string[] };
     // A one-time code's life is not a factor's: the subscription gets none of it.
     await lifeOf(service, channel, "bob@example.com");
-    await until(() => factors.received.length === 4);
+    await until(() => factors.received.length === 5);
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     expect(factors.received.map(({ json }) => json.type)).toEqual([
@@ -135,10 +138,12 @@ describe("outgoing webhooks in the service", () => {
       "factor.confirmed",
       "factor.verified",
       "factor.failed",
+      "factor.recovery_codes_generated",
     ]);
     for (const { body, json, headers } of factors.received) {
       expect(json.data.verificationId).toBe(enrolled.factorId);
       expect(body).not.toContain(enrolled.secret);
+      for (const code of codes) expect(body).not.toContain(code);
       expect(verifyWebhookSignature(SECRET, headers["x-otp-signature"] as string, body)).toBe(true);
     }
   });
