@@ -1,7 +1,7 @@
 import { OtpError } from "../core/errors.js";
 import type { Otp } from "../engine/types.js";
 import type { OtpEvent } from "../contracts/events.js";
-import { wrapOperations, type OtpOperation } from "../telemetry/wrap.js";
+import { OTP_OPERATIONS, wrapOperations, type OtpOperation } from "../telemetry/wrap.js";
 import type { AuditLog, AuditRecord } from "./audit-log.js";
 import { AUDITED_EVENT_TYPES, auditRecordFromEvent } from "./record-from-event.js";
 
@@ -88,10 +88,13 @@ export interface AuditRecorder {
 const AUDIT_FULL_MESSAGE = "The audit log is not keeping up; nothing was done. Try again shortly.";
 
 /**
- * What a full strict log refuses: new codes and their checks. Cancelling (`revoke`, `cancel`)
- * only ends a verification, so it is never held back; `unlock` and the factor operations pass too.
+ * What a full strict log refuses: every operation that issues a code, checks one or opens a way in
+ * (an operator's unlock, an authenticator app's factor): none of them may happen unrecorded.
+ * Cancelling (`revoke`, `cancel`) only ends a verification, so it is never held back.
  */
-const REFUSED_WHEN_FULL: ReadonlySet<OtpOperation> = new Set(["generate", "start", "resend", "regenerate", "verify"]);
+const REFUSED_WHEN_FULL: ReadonlySet<OtpOperation> = new Set(
+  OTP_OPERATIONS.filter((operation) => operation !== "revoke" && operation !== "cancel"),
+);
 /** The most records one `append` carries. */
 const MAX_ROWS_PER_WRITE = 5_000;
 /** Writes under way at once, at most. */

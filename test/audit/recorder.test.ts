@@ -105,12 +105,18 @@ describe("audit recorder", () => {
     await otp.generate({ identifier: "user@example.com", purpose: "login" });
     expect(recorder.pending).toBe(11);
     expect(recorder.dropped).toBe(0);
-    // Cancelling is never refused, nor is an operator's cancel by id or unlock.
+    // Cancelling is never refused, nor is an operator's cancel by id.
     await guarded.revoke(first.context);
     const other = await otp.generate({ identifier: "user@example.com", purpose: "login" });
     await guarded.cancel(other.id);
-    await guarded.unlock({ identifier: "user@example.com", purpose: "login" });
-    expect(recorder.status().refused).toBe(2);
+    // What opens a way in is refused as a check is: an operator's unlock, an authenticator app's factor.
+    await expect(guarded.unlock({ identifier: "user@example.com", purpose: "login" })).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
+    await expect(guarded.totp.enrol({ account: "user@example.com", issuer: "Example" })).rejects.toMatchObject({
+      code: "STORE_UNAVAILABLE",
+    });
+    const enrolment = await otp.totp.enrol({ account: "user@example.com", issuer: "Example" });
+    await expect(guarded.totp.confirm({ factor: enrolment.factor, code: "000000" })).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
+    expect(recorder.status().refused).toBe(5);
 
     state.down = false;
     await recorder.flush();
