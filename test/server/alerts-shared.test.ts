@@ -219,6 +219,51 @@ describe("a store that does not answer", () => {
   }, 30_000);
 });
 
+describe("a claim the store takes too long over", () => {
+  it("changed nothing: no post then, and the next claim posts the change once", async (context) => {
+    if (!(await requireService("redis"))) return context.skip();
+    const redis = await startRedisProcess();
+    const stores = [0, 1, 2].map(() => redisStore({ url: `redis://127.0.0.1:${redis.port}`, timeoutMs: 300 }));
+    const first = stores[0]!;
+    // The first instance's first claim (an odd generation) reaches a server that stops answering
+    // until well past the call's deadline, then runs it.
+    let stall = true;
+    const stalling: LedgerStore = {
+      ...withoutMarks(first),
+      kind: "redis",
+      advance: async (key, value, ttlMs, options) => {
+        if (!stall || value % 2 === 0) return first.advance!(key, value, ttlMs, options);
+        stall = false;
+        redis.pause();
+        setTimeout(() => redis.resume(), 700);
+        return first.advance!(key, value, ttlMs, options);
+      },
+    };
+    const errors: string[] = [];
+    const { alerters, failed } = instances([stalling, stores[1]!, stores[2]!], { now: T0 }, errors);
+    try {
+      await failed(6, T0 - 1000);
+      await alerters[0]!.evaluate();
+      expect(errors).toEqual(["alert rule 'failed-spike' (shared state)"]);
+      expect(alerters[0]!.firing()).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // The server ran the claim after its deadline: it refused it, the generation is still 0.
+      expect(await stores[1]!.advance!(generationKey(RULE), 0, 60_000)).toEqual({ advanced: false, value: 0 });
+      expect(posts()).toEqual([]);
+
+      await alerters[1]!.evaluate();
+      await alerters[0]!.evaluate();
+      await alerters[2]!.evaluate();
+      expect(posts().map((post) => [post.type, post.id])).toEqual([["alert.firing", `${HASHED}:1`]]);
+      for (const alerter of alerters) expect(alerter.firing()).toHaveLength(1);
+    } finally {
+      redis.resume();
+      for (const store of stores) await store.close().catch(() => undefined);
+      await redis.stop();
+    }
+  }, 20_000);
+});
+
 describe("a store without marks", () => {
   it("keeps each instance's own alerts: every instance posts its change, without a generation", async () => {
     const noMarks = withoutMarks(memoryStore());
