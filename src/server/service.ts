@@ -192,7 +192,7 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
   });
   if (!alerter.shared && (config.alerts.rules.length > 0 || config.alerts.webhook))
     say(
-      `warning: the ${store.kind} store keeps no marks (advance): each instance keeps its own alerts and posts its own changes, so several instances post each change once each`,
+      `warning: the ${store.kind} store keeps no marks (advance): each instance keeps its own alerts and posts every change it sees, so several instances post each change several times`,
     );
   let infoLog = say;
   const alertRules: RulesInForce = new RulesInForce({
