@@ -185,9 +185,15 @@ export async function startService(config: ServiceConfig, hooks: ServiceHooks = 
     now: () => Date.now(),
     rules: config.alerts.rules,
     ...(config.alerts.webhook && { webhook: config.alerts.webhook }),
+    // Instances on one store share which alerts fire: each change is posted once among them.
+    store,
     refresh: (): Promise<void> => alertRules.refresh(),
     onError: (error, what) => warnings.warn(serverLog, "alerts", { what, error: describeError(error) }, "alerts: a step failed"),
   });
+  if (!alerter.shared && (config.alerts.rules.length > 0 || config.alerts.webhook))
+    say(
+      `warning: the ${store.kind} store keeps no marks (advance): each instance keeps its own alerts and posts every change it sees, so several instances post each change several times`,
+    );
   let infoLog = say;
   const alertRules: RulesInForce = new RulesInForce({
     alerter,
