@@ -38,7 +38,8 @@ export async function startRedisProcess(port?: number): Promise<RedisProcess> {
     pause: () => void child.kill("SIGSTOP"),
     resume: () => void child.kill("SIGCONT"),
     stop: async () => {
-      if (child.exitCode !== null) return;
+      // Killed by a signal, a process has a signalCode and no exitCode: either means it is gone.
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGCONT");
       child.kill("SIGKILL");
