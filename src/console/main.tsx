@@ -40,6 +40,12 @@ function useHash(): string {
   return hash;
 }
 
+/** The name of the view Body draws, as the navigation (or the timeline) calls it. */
+function titleOf(hash: string, admin: boolean): string {
+  if (hash.startsWith("#/verification/")) return "Verification";
+  return VIEWS.find((view) => view.hash === hash && (!view.adminOnly || admin))?.label ?? "Overview";
+}
+
 function Body({ hash, session }: { hash: string; session: SessionInfo }) {
   const verification = /^#\/verification\/(.+)$/.exec(hash);
   if (verification) return <Timeline id={decodeURIComponent(verification[1]!)} admin={session.admin} />;
@@ -54,12 +60,16 @@ function Console({ session, onSignOut }: { session: SessionInfo; onSignOut: () =
   const hash = useHash();
   const [signOutError, setSignOutError] = useState<string | undefined>();
   const main = useRef<HTMLElement>(null);
-  // A new view moves the focus to its content, as a page load would, for keyboard and screen reader users.
-  useEffect(() => main.current?.focus(), [hash]);
+  // A new view moves the focus to its content and names itself in the title, as a page load would,
+  // for keyboard and screen reader users (and the browser's history).
+  useEffect(() => {
+    main.current?.focus();
+    document.title = `${titleOf(hash, session.admin)} · otp-actions console`;
+  }, [hash, session.admin]);
   return (
     <>
       <header>
-        <strong>otp-actions console</strong>
+        <h1>otp-actions console</h1>
         <nav aria-label="Views">
           {VIEWS.filter((view) => !view.adminOnly || session.admin).map((view) => (
             <a key={view.hash} href={view.hash} aria-current={hash.startsWith(view.hash) ? "page" : undefined}>

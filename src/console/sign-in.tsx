@@ -1,11 +1,14 @@
 /** The sign-in form: an API key with the `audit` or `admin` scope, posted once, never stored. */
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { json, messageOf } from "./api.js";
 import type { SessionInfo } from "./types.js";
 
 export function SignIn({ onSignedIn }: { onSignedIn: (session: SessionInfo) => void }) {
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    document.title = "Sign in · otp-actions console";
+  }, []);
   const submit = async (event: Event) => {
     event.preventDefault();
     const form = event.currentTarget as HTMLFormElement;
