@@ -145,6 +145,11 @@ const REGISTRY = {
     message: "The verification store is unavailable.",
     when: "the store did not answer, or a strict audit log is full; nothing was approved. Also an admin's alert rules that could not be saved (the rules in force stay), and a console session cookie whose sign-out could not be checked",
   },
+  SHUTTING_DOWN: {
+    status: 503,
+    message: "The service is shutting down. Send the request again.",
+    when: "service only: a request that reached an instance after its graceful stop began; nothing was done, and the connection is closed",
+  },
   INTERNAL: {
     status: 500,
     message: "Internal error.",

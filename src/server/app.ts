@@ -26,7 +26,7 @@ import { installSecurityHeaders, noStore, requestIdFrom } from "./headers.js";
 import { healthChecker } from "./health.js";
 import { schemaParts, type SchemaPart } from "./migrations.js";
 import { probes } from "./probes.js";
-import { passUnsupportedExpectations, refuseMalformedHttp } from "./http-refusals.js";
+import { passUnsupportedExpectations, refuseMalformedHttp, refuseWhileStopping } from "./http-refusals.js";
 import { loopbackHostOnly } from "./loopback-host.js";
 import { installOpenApi } from "./openapi.js";
 import type { Outbox } from "./outbox.js";
@@ -138,7 +138,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     trustProxy: trustProxy as boolean | string[],
     requestIdHeader: false,
     genReqId: (req) => requestIdFrom(req.headers["x-request-id"], randomUUID),
-    return503OnClosing: true,
+    // Refused by refuseWhileStopping instead, in the registry's body with the service's headers.
+    return503OnClosing: false,
     ...timeouts,
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
@@ -159,6 +160,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   installSecurityHeaders(app);
   passUnsupportedExpectations(app.server);
   app.addHook("onRequest", refuseMalformedHttp);
+  // Stopping: told by the service before it closes the app, or the app's own close (a library user's).
+  let closing = false;
+  app.addHook("preClose", (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook(
+    "onRequest",
+    refuseWhileStopping(() => closing || (options.stopping?.() ?? false)),
+  );
   if (options.development) app.addHook("onRequest", loopbackHostOnly(options.development.allowedHosts));
   const consoleOptions = options.console === false ? undefined : (options.console ?? {});
   const secureCookie = consoleOptions?.secureCookie ?? options.development === undefined;

@@ -5,6 +5,7 @@
  * listener), and a hook refuses them as every other answer is made: the registry's body, the
  * security headers, a request id, a line in the request log. The connection is then closed: what
  * follows on it (a body the client may or may not send) cannot be trusted to frame a next request.
+ * Likewise a request that arrives once a graceful stop began, which Fastify would answer bare.
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
@@ -35,6 +36,23 @@ export function refuseMalformedHttp(request: FastifyRequest, reply: FastifyReply
     return;
   }
   done();
+}
+
+/** The probes, which answer a stopping service with their own 503 report (probes.ts). */
+const PROBES = new Set(["/health/live", "/health/ready"]);
+
+/**
+ * An onRequest hook refusing requests that reach the service once its graceful stop began (on a
+ * keep-alive connection still open): SHUTTING_DOWN in the registry's body with the service's
+ * headers, where Fastify's own refusal has a body of its own and none of them.
+ */
+export function refuseWhileStopping(
+  stopping: () => boolean,
+): (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void {
+  return (request, reply, done) => {
+    if (stopping() && !PROBES.has(request.routeOptions.url ?? "")) refuse(reply, new OtpError("SHUTTING_DOWN"));
+    else done();
+  };
 }
 
 function refuse(reply: FastifyReply, error: OtpError): void {

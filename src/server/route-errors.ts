@@ -53,6 +53,11 @@ export const ROUTE_ERRORS: readonly RouteError[] = [
     applies: () => true,
   },
   { code: "EXPECTATION_FAILED", routes: "every route: an `Expect` other than `100-continue`", applies: () => true },
+  {
+    code: "SHUTTING_DOWN",
+    routes: "every route but `/health/live` and `/health/ready` (their own 503 report), once a graceful stop began",
+    applies: (route) => route.url !== "/health/live" && route.url !== "/health/ready",
+  },
   { code: "HOST_NOT_ALLOWED", routes: "every route, in development only", applies: (_route, service) => service.development },
   { code: "UNAUTHORIZED", routes: "every route behind the API key (`/v1/*`, `/metrics`)", applies: behindKey },
   {

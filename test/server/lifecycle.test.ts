@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -71,6 +72,38 @@ describe("graceful shutdown", () => {
     await stopped;
     expect(order).toEqual(["delivered", "audit flushed", "store closed"]);
     await expect(fetch(`${service.url}/health/otp`)).rejects.toThrow();
+  });
+
+  it("a request that arrives once the stop began is refused in the one body shape, with the service's headers", async () => {
+    const { slow, started } = slowChannel(400);
+    const config = loadConfig({ OTP_STORE: "memory", PORT: "0", OTP_KEYS: generateKey("g1"), OTP_API_KEYS: "lifecycle-api-key-123456" });
+    const service = await startService(config, { say: () => {}, channels: [slow], logger: false });
+    const url = new URL(service.url);
+    // A request in flight holds the stop open while the other one arrives.
+    const inFlight = fetch(`${service.url}/v1/verifications`, {
+      method: "POST",
+      headers: { authorization: "Bearer lifecycle-api-key-123456", "content-type": "application/json" },
+      body: JSON.stringify({ identifier: "slow@example.com", purpose: "login" }),
+    });
+    // A connection with a request begun (not idle, so the stop does not close it) and finished after the stop began.
+    const socket = connect(Number(url.port), url.hostname);
+    let answer = "";
+    socket.on("data", (chunk) => (answer += chunk));
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write(`GET /v1/verifications/v_late HTTP/1.1\r\nHost: ${url.host}\r\n`);
+    await started;
+    const stopped = service.stop();
+    await sleep(50);
+    socket.write("Authorization: Bearer lifecycle-api-key-123456\r\n\r\n");
+    expect((await inFlight).status).toBe(201);
+    await stopped;
+    await new Promise((resolve) => (socket.closed ? resolve(undefined) : socket.once("close", resolve)));
+    const [head, body] = answer.split("\r\n\r\n");
+    expect(head).toMatch(/^HTTP\/1\.1 503 /);
+    expect(head).toMatch(/^connection: close$/im);
+    expect(head).toMatch(/^x-content-type-options: nosniff$/im);
+    expect(head).toMatch(/^content-security-policy: default-src 'none'/im);
+    expect(JSON.parse(body!)).toEqual({ error: "The service is shutting down. Send the request again.", error_code: "SHUTTING_DOWN" });
   });
 
   it("a delivery that outlives its cut request still reaches the audit log before it is closed", async () => {
