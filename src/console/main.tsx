@@ -96,16 +96,21 @@ function Console({ session, onSignOut }: { session: SessionInfo; onSignOut: () =
 
 function App() {
   const [session, setSession] = useState<SessionInfo | null | undefined>();
+  // Why a session could not be checked (not "no session": a 401), shown above the sign-in form.
+  const [unchecked, setUnchecked] = useState<string | undefined>();
   const signedIn = (next: SessionInfo | null) => {
     setCsrfToken(next?.csrfToken);
     setSession(next);
   };
   useEffect(() => {
     whenSignedOut(() => signedIn(null));
-    json<SessionInfo>("/admin/session").then(signedIn, () => signedIn(null));
+    json<SessionInfo>("/admin/session").then(signedIn, (error: unknown) => {
+      if (!(error instanceof ApiError && error.status === 401)) setUnchecked(messageOf(error));
+      signedIn(null);
+    });
   }, []);
   if (session === undefined) return <p>Loading…</p>;
-  if (session === null) return <SignIn onSignedIn={signedIn} />;
+  if (session === null) return <SignIn onSignedIn={signedIn} unchecked={unchecked} />;
   /** Undefined once signed out; else why not (the session stays live on every instance). */
   const signOut = async (): Promise<string | undefined> => {
     try {

@@ -3,7 +3,8 @@ import { useEffect, useState } from "preact/hooks";
 import { json, messageOf } from "./api.js";
 import type { SessionInfo } from "./types.js";
 
-export function SignIn({ onSignedIn }: { onSignedIn: (session: SessionInfo) => void }) {
+/** `unchecked`: why a session this browser may hold could not be checked (a store out of reach), said above the form. */
+export function SignIn({ onSignedIn, unchecked }: { onSignedIn: (session: SessionInfo) => void; unchecked?: string | undefined }) {
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   useEffect(() => {
@@ -28,6 +29,11 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: SessionInfo) => v
   return (
     <main id="main" class="narrow">
       <h1>otp-actions console</h1>
+      {unchecked && (
+        <p id="session-unchecked" class="status err" role="alert">
+          Your session could not be checked: {unchecked}. Reload once the service answers.
+        </p>
+      )}
       <form onSubmit={submit} aria-describedby={error ? "sign-in-error" : undefined}>
         <label for="api-key">API key (scope audit or admin)</label>
         <input id="api-key" name="apiKey" type="password" autocomplete="off" required maxLength={512} />

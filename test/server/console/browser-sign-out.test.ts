@@ -1,7 +1,8 @@
 /**
  * Signing out in Chromium while the store does not answer: the page says the sign-out did not go
  * through and stays signed in (the session is still live on every instance); once the store
- * answers, the same button signs out and the cookie opens nothing any more.
+ * answers, the same button signs out and the cookie opens nothing any more. A page opened during
+ * the outage says the session could not be checked, rather than showing the sign-in form alone.
  */
 import type { FastifyInstance } from "fastify";
 import type { Browser } from "playwright-core";
@@ -72,6 +73,28 @@ describe.skipIf(!available)("signing out in Chromium while the store does not an
     await signOut.click();
     await page.getByLabel("API key").waitFor();
     expect((await fetch(`${url}/admin/session`, { headers: header })).status).toBe(401);
+    await context.close();
+  }, 60_000);
+
+  it("a page opened while the store does not answer says the session could not be checked; once it answers, the session is there", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${url}/admin`);
+    await page.getByLabel("API key").fill(ADMIN_KEY);
+    await page.keyboard.press("Enter");
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+
+    store.down = true;
+    await page.reload();
+    await expect
+      .poll(() => page.locator("#session-unchecked").textContent())
+      .toMatch(/^Your session could not be checked: .*\(STORE_UNAVAILABLE\)\. Reload once the service answers\.$/);
+    expect(await page.getByLabel("API key").isVisible()).toBe(true);
+
+    store.down = false;
+    await page.reload();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    expect(await page.locator("#session-unchecked").count()).toBe(0);
     await context.close();
   }, 60_000);
 });
