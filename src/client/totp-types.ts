@@ -1,4 +1,5 @@
 /** The bodies of the service's TOTP factor routes (/v1/factors/totp/…), as the client sends and receives them. */
+import type { TotpConfirmed, TotpEnrolment, TotpRecoveryCodes, TotpVerified } from "../engine/totp/types.js";
 import type { EndUserClient } from "./types.js";
 
 /** POST /v1/factors/totp: a new factor for one account. */
@@ -20,23 +21,7 @@ export interface TotpEnrolRequest {
 }
 
 /** The enrolment, shown once: keep `factor` on the user's record; show the QR code or the secret. */
-export interface TotpEnrolmentResponse {
-  /** The factor's id, as its audit rows name it. */
-  factorId: string;
-  /** The sealed factor, inactive until confirmed. */
-  factor: string;
-  /** The secret in base32, for typing into an app by hand. */
-  secret: string;
-  /** The `otpauth://totp/…` URI. */
-  uri: string;
-  /** The URI as a QR code. */
-  qrCode: {
-    /** SVG markup. */
-    svg: string;
-    /** A PNG as a data: URL. */
-    dataUrl: string;
-  };
-}
+export type TotpEnrolmentResponse = TotpEnrolment;
 
 /** A code against a factor: the app's digits (confirm, verify) or a recovery code. */
 export interface TotpCheckRequest {
@@ -56,32 +41,17 @@ export interface TotpFactorRequest {
   client?: EndUserClient;
 }
 
-/** The factor is active. */
-export interface TotpConfirmedResponse {
+/** The factor is active: store `factor` in place of the enrolment's. */
+export type TotpConfirmedResponse = TotpConfirmed & {
   /** Always `confirmed`. */
   status: "confirmed";
-  /** The factor's id. */
-  factorId: string;
-  /** Store this in place of the enrolment's factor. */
-  factor: string;
-}
+};
 
-/** The code passed. */
-export interface TotpApprovedResponse {
+/** The code passed; a `factor` present was sealed again under the current key: store it. */
+export type TotpApprovedResponse = TotpVerified & {
   /** Always `approved`. */
   status: "approved";
-  /** The factor's id. */
-  factorId: string;
-  /** Present when the factor was sealed again under the current key: store it. */
-  factor?: string;
-}
+};
 
-/** Ten new recovery codes, shown once. */
-export interface TotpRecoveryCodesResponse {
-  /** The factor's id. */
-  factorId: string;
-  /** Store this in place of the old factor; every earlier code stops working. */
-  factor: string;
-  /** The codes. */
-  codes: string[];
-}
+/** Ten new recovery codes, shown once; store `factor` in place of the old one. */
+export type TotpRecoveryCodesResponse = TotpRecoveryCodes;

@@ -1,4 +1,8 @@
-/** The shapes the console reads from the service (as documented in /openapi.json). */
+/**
+ * The shapes the console reads from the service (as documented in /openapi.json). The API's own
+ * answers are the HTTP client's types, imported as types only: nothing of them reaches the bundle.
+ */
+export type { AuditPage, AuditRow, AuditStatsResponse as Stats } from "../client/types.js";
 
 /** GET /admin/session. */
 export interface SessionInfo {
@@ -6,29 +10,6 @@ export interface SessionInfo {
   scopes: string[];
   admin: boolean;
   idleTimeoutSeconds: number;
-}
-
-/** One audit row (AuditRecord). */
-export interface AuditRow {
-  eventId: string;
-  verificationId: string | null;
-  action: string;
-  status: string;
-  purpose: string | null;
-  channel: string | null;
-  identifierHash: string | null;
-  identifierMasked: string | null;
-  attempts: number | null;
-  clientIp: string | null;
-  userAgent: string | null;
-  traceId: string | null;
-  at: string;
-}
-
-/** POST /v1/audit/query. */
-export interface AuditPage {
-  rows: AuditRow[];
-  nextCursor?: string;
 }
 
 /**
@@ -53,31 +34,3 @@ export const ACTIONS = [
   "recovery_codes_generated",
   "recovery_code_used",
 ] as const;
-
-/** The counters of one bucket or of the whole range (POST /v1/audit/stats). */
-export interface StatsCounts {
-  sent: number;
-  delivered: number;
-  deliveryFailed: number;
-  approved: number;
-  failedChecks: number;
-  lockouts: number;
-  rateLimited: number;
-}
-
-/** POST /v1/audit/stats (AuditStats). */
-export interface Stats {
-  from: string;
-  to: string;
-  bucket: string;
-  series: Array<StatsCounts & { at: string }>;
-  totals: StatsCounts;
-  rateLimitedByLimit: Array<{ limit: string | null; count: number }>;
-  deliveryByChannel: Array<{ channel: string; delivered: number; failed: number }>;
-  conversionRate: number | null;
-  timeToApproveSeconds: { p50: number | null; p99: number | null };
-  checkLatencyMs: { p50: number | null; p99: number | null };
-  topIps: Array<{ value: string; count: number }>;
-  topPrefixes: Array<{ value: string; count: number }>;
-  topCountries: Array<{ value: string; count: number }>;
-}
