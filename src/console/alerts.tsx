@@ -6,6 +6,8 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import { json, messageOf } from "./api.js";
+import { Notice, type NoticeText } from "./notice.js";
+import { Table } from "./table.js";
 
 interface InForce {
   rules: unknown[];
@@ -36,7 +38,7 @@ export function Alerts() {
   const [firing, setFiring] = useState<Firing[] | undefined>();
   const [rules, setRules] = useState("");
   const [inForce, setInForce] = useState<InForce | undefined>();
-  const [notice, setNotice] = useState<{ ok: boolean; text: string } | undefined>();
+  const [notice, setNotice] = useState<NoticeText | undefined>();
   const load = async () => {
     try {
       setFiring((await json<{ firing: Firing[] }>("/v1/admin/alerts/firing")).firing);
@@ -78,26 +80,16 @@ export function Alerts() {
       {firing && firing.length === 0 && <p>Nothing fires.</p>}
       {firing && firing.length > 0 && (
         <div class="scroll">
-          <table id="alerts-firing">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Value</th>
-                <th scope="col">Since</th>
+          <Table id="alerts-firing" columns={["Name", "Kind", "Value", "Since"]}>
+            {firing.map((alert) => (
+              <tr key={alert.name}>
+                <td>{alert.name}</td>
+                <td>{alert.rule.kind}</td>
+                <td>{alert.value}</td>
+                <td>{new Date(alert.since).toLocaleString()}</td>
               </tr>
-            </thead>
-            <tbody>
-              {firing.map((alert) => (
-                <tr key={alert.name}>
-                  <td>{alert.name}</td>
-                  <td>{alert.rule.kind}</td>
-                  <td>{alert.value}</td>
-                  <td>{new Date(alert.since).toLocaleString()}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
       )}
       <h3>Rules</h3>
@@ -117,11 +109,7 @@ export function Alerts() {
           </button>
         </div>
       </form>
-      {notice && (
-        <p class={`status ${notice.ok ? "ok" : "err"}`} role={notice.ok ? "status" : "alert"}>
-          {notice.text}
-        </p>
-      )}
+      <Notice notice={notice} />
     </section>
   );
 }

@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
+import { Table } from "./table.js";
 
 export interface Series {
   label: string;
@@ -50,30 +51,18 @@ export function Chart(props: { id: string; title: string; times: string[]; serie
       <details>
         <summary>As a table</summary>
         <div class="scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
+          <Table columns={["Time", ...props.series.map((series) => series.label)]}>
+            {props.times.map((at, index) => (
+              <tr key={at}>
+                <td>{new Date(at).toLocaleString()}</td>
                 {props.series.map((series) => (
-                  <th scope="col" key={series.label}>
-                    {series.label}
-                  </th>
+                  <td key={series.label} data-series={series.label}>
+                    {series.values[index]}
+                  </td>
                 ))}
               </tr>
-            </thead>
-            <tbody>
-              {props.times.map((at, index) => (
-                <tr key={at}>
-                  <td>{new Date(at).toLocaleString()}</td>
-                  {props.series.map((series) => (
-                    <td key={series.label} data-series={series.label}>
-                      {series.values[index]}
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
       </details>
     </figure>

@@ -1,6 +1,7 @@
 /** Health: /health/otp as a table — the keys, the round trip, the store, the channels, the audit backlog. */
 import { useEffect, useState } from "preact/hooks";
 import { messageOf } from "./api.js";
+import { Table } from "./table.js";
 
 interface Check {
   ok: boolean;
@@ -77,24 +78,15 @@ export function Health() {
             , checked {new Date(report.checkedAt).toLocaleString()}
           </p>
           <div class="scroll">
-            <table id="health-checks">
-              <thead>
-                <tr>
-                  <th scope="col">Check</th>
-                  <th scope="col">Result</th>
-                  <th scope="col">Details</th>
+            <Table id="health-checks" columns={["Check", "Result", "Details"]}>
+              {rows(report.checks).map(([name, check]) => (
+                <tr key={name}>
+                  <th scope="row">{name}</th>
+                  <td class={check.ok ? "good" : "bad"}>{check.ok ? "ok" : (check.error ?? "failing")}</td>
+                  <td>{details(check)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {rows(report.checks).map(([name, check]) => (
-                  <tr key={name}>
-                    <th scope="row">{name}</th>
-                    <td class={check.ok ? "good" : "bad"}>{check.ok ? "ok" : (check.error ?? "failing")}</td>
-                    <td>{details(check)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           </div>
           <LastDeliveries deliveries={lastDeliveryOf(report)} />
         </>
@@ -109,26 +101,16 @@ function LastDeliveries({ deliveries }: { deliveries: LastDelivery | undefined }
     <>
       <h3>Each channel's last delivery</h3>
       <div class="scroll">
-        <table id="last-delivery">
-          <thead>
-            <tr>
-              <th scope="col">Channel</th>
-              <th scope="col">Result</th>
-              <th scope="col">When</th>
-              <th scope="col">Error</th>
+        <Table id="last-delivery" columns={["Channel", "Result", "When", "Error"]}>
+          {Object.entries(deliveries).map(([channel, last]) => (
+            <tr key={channel}>
+              <th scope="row">{channel}</th>
+              <td class={last.result === "ok" ? "good" : "bad"}>{last.result}</td>
+              <td>{new Date(last.at).toLocaleString()}</td>
+              <td>{last.error ?? ""}</td>
             </tr>
-          </thead>
-          <tbody>
-            {Object.entries(deliveries).map(([channel, last]) => (
-              <tr key={channel}>
-                <th scope="row">{channel}</th>
-                <td class={last.result === "ok" ? "good" : "bad"}>{last.result}</td>
-                <td>{new Date(last.at).toLocaleString()}</td>
-                <td>{last.error ?? ""}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       </div>
     </>
   );

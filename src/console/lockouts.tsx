@@ -5,6 +5,7 @@
 import { useState } from "preact/hooks";
 import { json, messageOf } from "./api.js";
 import { ConfirmButton } from "./confirm-button.js";
+import { Notice, type NoticeText } from "./notice.js";
 
 /** POST /v1/admin/lockouts/lift's answer (LockoutLifted). */
 interface Lifted {
@@ -25,7 +26,7 @@ export async function liftLockout(who: { identifier?: string; identifierHash?: s
 export function Lockouts() {
   const [identifier, setIdentifier] = useState("");
   const [purpose, setPurpose] = useState("");
-  const [notice, setNotice] = useState<{ ok: boolean; text: string } | undefined>();
+  const [notice, setNotice] = useState<NoticeText | undefined>();
   const hash = /^'?[A-Za-z0-9_-]{22}$/.test(identifier.trim()) && !identifier.includes("@");
   const lift = async () => {
     try {
@@ -59,11 +60,7 @@ export function Lockouts() {
           />
         </div>
       </form>
-      {notice && (
-        <p class={`status ${notice.ok ? "ok" : "err"}`} role={notice.ok ? "status" : "alert"}>
-          {notice.text}
-        </p>
-      )}
+      <Notice notice={notice} />
     </section>
   );
 }

@@ -7,6 +7,7 @@ import { useEffect, useState } from "preact/hooks";
 import { json, messageOf } from "./api.js";
 import { Chart } from "./chart.js";
 import type { Stats } from "./types.js";
+import { Table } from "./table.js";
 
 const RANGES = [
   { value: "1h", label: "Last hour", ms: 3_600_000 },
@@ -71,22 +72,14 @@ function Top({
       {rows.length === 0 ? (
         <p>None.</p>
       ) : (
-        <table id={id}>
-          <thead>
-            <tr>
-              <th scope="col">{column}</th>
-              <th scope="col">Count</th>
+        <Table id={id} columns={[column, "Count"]}>
+          {rows.map((row) => (
+            <tr key={row.value ?? "none"}>
+              <td>{row.value ?? "(none)"}</td>
+              <td>{row.count}</td>
             </tr>
-          </thead>
-          <tbody>
-            {rows.map((row) => (
-              <tr key={row.value ?? "none"}>
-                <td>{row.value ?? "(none)"}</td>
-                <td>{row.count}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
     </div>
   );
@@ -236,24 +229,15 @@ export function Overview() {
             />
             <div>
               <h3>Deliveries by channel</h3>
-              <table id="by-channel">
-                <thead>
-                  <tr>
-                    <th scope="col">Channel</th>
-                    <th scope="col">Delivered</th>
-                    <th scope="col">Failed</th>
+              <Table id="by-channel" columns={["Channel", "Delivered", "Failed"]}>
+                {stats.deliveryByChannel.map((row) => (
+                  <tr key={row.channel}>
+                    <td>{row.channel}</td>
+                    <td>{row.delivered}</td>
+                    <td>{row.failed}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {stats.deliveryByChannel.map((row) => (
-                    <tr key={row.channel}>
-                      <td>{row.channel}</td>
-                      <td>{row.delivered}</td>
-                      <td>{row.failed}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </Table>
             </div>
             <Top id="top-ips" title="Top IPs by refusals" column="IP" rows={stats.topIps} />
             <Top id="top-prefixes" title="Top number prefixes by refusals" column="Prefix" rows={stats.topPrefixes} />

@@ -7,6 +7,7 @@ import { useState } from "preact/hooks";
 import { call, json, messageOf } from "./api.js";
 import { EMPTY_FIELDS, filterOf, type SearchFields } from "./filter.js";
 import { ACTIONS, type AuditPage } from "./types.js";
+import { Table } from "./table.js";
 
 const PAGE_SIZE = 50;
 
@@ -122,36 +123,22 @@ export function Search() {
       </p>
       {page && page.rows.length > 0 && (
         <div class="scroll">
-          <table id="search-results">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Action</th>
-                <th scope="col">Status</th>
-                <th scope="col">Purpose</th>
-                <th scope="col">Channel</th>
-                <th scope="col">Identifier</th>
-                <th scope="col">IP</th>
-                <th scope="col">Verification</th>
+          <Table id="search-results" columns={["Time", "Action", "Status", "Purpose", "Channel", "Identifier", "IP", "Verification"]}>
+            {page.rows.map((row) => (
+              <tr key={row.eventId}>
+                <td>{new Date(row.at).toLocaleString()}</td>
+                <td>{row.action}</td>
+                <td>{row.status}</td>
+                <td>{row.purpose}</td>
+                <td>{row.channel}</td>
+                <td>{row.identifierMasked}</td>
+                <td>{row.clientIp}</td>
+                <td>
+                  {row.verificationId && <a href={`#/verification/${encodeURIComponent(row.verificationId)}`}>{row.verificationId}</a>}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {page.rows.map((row) => (
-                <tr key={row.eventId}>
-                  <td>{new Date(row.at).toLocaleString()}</td>
-                  <td>{row.action}</td>
-                  <td>{row.status}</td>
-                  <td>{row.purpose}</td>
-                  <td>{row.channel}</td>
-                  <td>{row.identifierMasked}</td>
-                  <td>{row.clientIp}</td>
-                  <td>
-                    {row.verificationId && <a href={`#/verification/${encodeURIComponent(row.verificationId)}`}>{row.verificationId}</a>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </div>
       )}
       {page && searched && (
