@@ -2,9 +2,6 @@
  * otp-actions/client against the live service (a real HTTP port, the SQLite store, the outbox for
  * codes): every route, the typed errors, and failures that never reach the service.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOtpClient, isOtpClientError, type OtpClientError, type OtpClient } from "../../src/client/index.js";
@@ -12,28 +9,18 @@ import { generateKey } from "../../src/core/keyring.js";
 import { newVerificationId } from "../../src/core/token.js";
 import { loadConfig } from "../../src/server/config.js";
 import { startService, type RunningService } from "../../src/server/service.js";
+import { API_KEY, startClientService } from "./client-service.js";
 import { closedPort, silentServer, type SilentServer } from "../helpers/network.js";
 import { wrong } from "../helpers/server.js";
 
-const API_KEY = "client-api-key-0123456789abcdef";
-const dir = mkdtempSync(join(tmpdir(), "otp-client-"));
 let service: RunningService;
 let client: OtpClient;
+let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  const config = loadConfig({
-    PORT: "0",
-    OTP_STORE: `sqlite:${join(dir, "otp.db")}`,
-    OTP_KEYS: generateKey("c1"),
-    OTP_API_KEYS: `${API_KEY} admin`,
-  });
-  service = await startService(config, { say: () => {}, logger: false });
-  client = createOtpClient({ baseUrl: service.url, apiKey: API_KEY });
+  ({ service, client, stop } = await startClientService("admin"));
 });
-afterAll(async () => {
-  await service?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stop?.());
 
 function codeFor(to: string): string {
   const entry = service.outbox!.list().find((message) => message.to === to);

@@ -2,13 +2,9 @@
  * The client's TOTP routes against the live service on the SQLite store: the whole life of a
  * factor, typed errors, and its types against the route schemas.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { authenticator } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createOtpClient,
   isOtpClientError,
   type OtpClient,
   type TotpApprovedResponse,
@@ -18,30 +14,16 @@ import {
   type TotpEnrolRequest,
   type TotpRecoveryCodesResponse,
 } from "../../src/client/index.js";
-import { generateKey } from "../../src/core/keyring.js";
-import { loadConfig } from "../../src/server/config.js";
 import { SHARED_SCHEMAS } from "../../src/server/schemas.js";
-import { startService, type RunningService } from "../../src/server/service.js";
+import { startClientService } from "./client-service.js";
 
-const API_KEY = "client-api-key-0123456789abcdef";
-const dir = mkdtempSync(join(tmpdir(), "otp-client-totp-"));
-let service: RunningService;
 let client: OtpClient;
+let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  const config = loadConfig({
-    PORT: "0",
-    OTP_STORE: `sqlite:${join(dir, "otp.db")}`,
-    OTP_KEYS: generateKey("c1"),
-    OTP_API_KEYS: `${API_KEY} verify`,
-  });
-  service = await startService(config, { say: () => {}, logger: false });
-  client = createOtpClient({ baseUrl: service.url, apiKey: API_KEY });
+  ({ client, stop } = await startClientService("verify"));
 });
-afterAll(async () => {
-  await service?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stop?.());
 
 const codeOf = (secret: string, offsetSteps = 0) => authenticator.clone({ epoch: Date.now() + offsetSteps * 30_000 }).generate(secret);
 
