@@ -11,7 +11,7 @@ import { loadConfig } from "../../src/server/config.js";
 import { startService, type RunningService } from "../../src/server/service.js";
 import { API_KEY, startClientService } from "./client-service.js";
 import { closedPort, silentServer, type SilentServer } from "../helpers/network.js";
-import { wrong } from "../helpers/server.js";
+import { latestCode, wrong } from "../helpers/server.js";
 
 let service: RunningService;
 let client: OtpClient;
@@ -22,11 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => stop?.());
 
-function codeFor(to: string): string {
-  const entry = service.outbox!.list().find((message) => message.to === to);
-  if (!entry) throw new Error(`no message to ${to}`);
-  return entry.code;
-}
+const codeFor = (to: string): string => latestCode(service.outbox!, to);
 
 async function failure(promise: Promise<unknown>): Promise<OtpClientError> {
   try {

@@ -58,12 +58,15 @@ export async function testServer(
     otp,
     outbox,
     flushAudit: async () => recorder?.flush(),
-    codeFor(to) {
-      const entry = outbox.list().find((message) => message.to === to);
-      if (!entry) throw new Error(`no message to ${to}`);
-      return entry.code;
-    },
+    codeFor: (to) => latestCode(outbox, to),
   };
+}
+
+/** The latest code the outbox holds for `to`; throws when it holds none. */
+export function latestCode(outbox: Pick<Outbox, "list">, to: string): string {
+  const entry = outbox.list().find((message) => message.to === to);
+  if (!entry) throw new Error(`no message to ${to}`);
+  return entry.code;
 }
 
 export function wrong(code: string): string {

@@ -12,6 +12,7 @@ import { createOtp } from "../../../src/engine/create-otp.js";
 import { Alerter } from "../../../src/server/alerts/alerter.js";
 import { buildServer } from "../../../src/server/app.js";
 import { developmentChannels, Outbox } from "../../../src/server/outbox.js";
+import { latestCode, wrong } from "../../helpers/server.js";
 
 export const ADMIN_KEY = "console-browser-admin-key-0001";
 export const AUDIT_KEY = "console-browser-audit-key-0001";
@@ -90,17 +91,8 @@ export async function consoleService(): Promise<ConsoleService> {
       });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     },
-    codeFor(to) {
-      const entry = outbox.list().find((message) => message.to === to);
-      if (!entry) throw new Error(`no message to ${to}`);
-      return entry.code;
-    },
+    codeFor: (to) => latestCode(outbox, to),
   };
-}
-
-/** A code that is not `code`. */
-export function wrong(code: string): string {
-  return String((Number(code) + 1) % 10 ** code.length).padStart(code.length, "0");
 }
 
 /**
