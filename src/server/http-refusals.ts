@@ -11,6 +11,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
 import { OtpError } from "../core/errors.js";
 import { sendOtpError } from "./errors.js";
+import { isProbePath } from "./probes.js";
 
 /** Requests whose `Expect` Node found unsupported, handed on to the app to refuse. */
 const unsupportedExpectation = new WeakSet<IncomingMessage>();
@@ -38,9 +39,6 @@ export function refuseMalformedHttp(request: FastifyRequest, reply: FastifyReply
   done();
 }
 
-/** The probes, which answer a stopping service with their own 503 report (probes.ts). */
-const PROBES = new Set(["/health/live", "/health/ready"]);
-
 /**
  * An onRequest hook refusing requests that reach the service once its graceful stop began (on a
  * keep-alive connection still open): SHUTTING_DOWN in the registry's body with the service's
@@ -50,7 +48,7 @@ export function refuseWhileStopping(
   stopping: () => boolean,
 ): (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void {
   return (request, reply, done) => {
-    if (stopping() && !PROBES.has(request.routeOptions.url ?? "")) refuse(reply, new OtpError("SHUTTING_DOWN"));
+    if (stopping() && !isProbePath(request.routeOptions.url)) refuse(reply, new OtpError("SHUTTING_DOWN"));
     else done();
   };
 }

@@ -13,6 +13,14 @@ import type { LedgerStore } from "../contracts/ledger.js";
 import { bounded, type CheckResult, type HealthLogger, logFailure, sharedAndReused } from "./health.js";
 import { inspectParts, type SchemaPart } from "./migrations.js";
 
+/** The probes' paths: while the service stops they answer their own 503 report, not SHUTTING_DOWN. */
+export const PROBE_PATHS = { live: "/health/live", ready: "/health/ready" } as const;
+
+/** Whether a route's path is one of the probes'. */
+export function isProbePath(url: string | undefined): boolean {
+  return url === PROBE_PATHS.live || url === PROBE_PATHS.ready;
+}
+
 export interface ProbeReport {
   status: "ok" | "fail";
   checkedAt: string;

@@ -8,6 +8,7 @@ import type { ErrorCode } from "../core/errors.js";
 import { changesState } from "./admin/csrf.js";
 import type { Scope } from "./api-keys.js";
 import { scopeForRoute } from "./auth.js";
+import { isProbePath } from "./probes.js";
 
 /** What the table reads of a route. */
 export interface RouteTraits {
@@ -56,7 +57,7 @@ export const ROUTE_ERRORS: readonly RouteError[] = [
   {
     code: "SHUTTING_DOWN",
     routes: "every route but `/health/live` and `/health/ready` (their own 503 report), once a graceful stop began",
-    applies: (route) => route.url !== "/health/live" && route.url !== "/health/ready",
+    applies: (route) => !isProbePath(route.url),
   },
   { code: "HOST_NOT_ALLOWED", routes: "every route, in development only", applies: (_route, service) => service.development },
   { code: "UNAUTHORIZED", routes: "every route behind the API key (`/v1/*`, `/metrics`)", applies: behindKey },

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { PAGE_CSP } from "../headers.js";
 import type { Otp } from "../../engine/types.js";
 import type { HealthReport } from "../health.js";
-import type { ProbeReport, Probes } from "../probes.js";
+import { PROBE_PATHS, type ProbeReport, type Probes } from "../probes.js";
 import type { Outbox } from "../outbox.js";
 import { ref } from "../schemas.js";
 import { DEMO_JS, STYLE_CSS } from "../pages/assets.js";
@@ -61,7 +61,7 @@ export async function pageRoutes(app: FastifyInstance, options: PageRoutesOption
     },
   );
   app.get(
-    "/health/live",
+    PROBE_PATHS.live,
     {
       schema: {
         operationId: "getLiveness",
@@ -75,7 +75,7 @@ export async function pageRoutes(app: FastifyInstance, options: PageRoutesOption
     async (_request, reply) => sendProbe(reply, options.probes.live()),
   );
   app.get(
-    "/health/ready",
+    PROBE_PATHS.ready,
     {
       schema: {
         operationId: "getReadiness",
