@@ -196,4 +196,24 @@ describe("cookies the service did not seal for this use", () => {
     expectError(await whoAmI(development, `otp_console=${value}`), 401, "UNAUTHORIZED");
     expect((await whoAmI(app, cookie)).statusCode).toBe(200);
   });
+
+  it("asks the store nothing for a cookie that does not open: a client without a session cannot make the service write", async () => {
+    const app = await start();
+    const { cookie } = await signIn(app);
+    const value = cookie.slice(cookie.indexOf("=") + 1);
+    const advance = vi.spyOn(store, "advance");
+    try {
+      for (const bad of [value.slice(0, -4), `${value.slice(0, 40)}A${value.slice(41)}`, "x".repeat(200)]) {
+        const headers = { cookie: `__Host-otp_console=${bad}` };
+        for (let i = 0; i < 20; i++) expectError(await app.inject({ method: "GET", url: "/admin/session", headers }), 401, "UNAUTHORIZED");
+        expectError(await search(app, headers.cookie, "x"), 401, "UNAUTHORIZED");
+      }
+      expect(advance).not.toHaveBeenCalled();
+      // A cookie that opens is checked for a sign-out: one mark read.
+      expect((await whoAmI(app, cookie)).statusCode).toBe(200);
+      expect(advance).toHaveBeenCalledTimes(1);
+    } finally {
+      advance.mockRestore();
+    }
+  });
 });
